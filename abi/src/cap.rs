@@ -1,0 +1,63 @@
+//! Capabilities as user space sees them: slots, kinds, rights.
+
+use bitflags::bitflags;
+
+/// Number of slots in every task's capability table.
+pub const CAP_SLOTS: usize = 64;
+
+/// An index into the calling task's capability table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CapSlot(pub u32);
+
+impl CapSlot {
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+numbered_enum! {
+    /// What a capability points at.
+    pub enum CapKind: u64 {
+        /// The slot is empty.
+        Empty = 0,
+        /// Authority over the free physical frames: allocate, free, map them, and create kernel objects.
+        FramePool = 1,
+        /// An address space (a set of page tables).
+        AddressSpace = 2,
+        /// A task (a thread with an address space and a capability table).
+        Task = 3,
+        /// A synchronous IPC endpoint.
+        Endpoint = 4,
+        /// The system itself: shutdown and frame census. Only the first server gets one.
+        System = 5,
+    }
+}
+
+bitflags! {
+    /// What a capability allows. Which bits matter depends on the kind (see `docs/capabilities.md`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Rights: u64 {
+        /// Endpoint: send and call.
+        const SEND = 1 << 0;
+        /// Endpoint: receive.
+        const RECEIVE = 1 << 1;
+        /// Endpoint: capabilities may travel in messages sent through this capability.
+        const GRANT = 1 << 2;
+        /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create objects.
+        const MAP = 1 << 3;
+        /// Address space: query. Task: read registers.
+        const READ = 1 << 4;
+        /// Task: write registers, start, stop, give capabilities, set the fault endpoint; destroy
+        /// (tasks and address spaces). System: shutdown, census.
+        const CONTROL = 1 << 5;
+    }
+}
+
+bitflags! {
+    /// Access rights of a page mapping. Pages are always readable by user code.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct PageRights: u64 {
+        const WRITE = 1 << 0;
+        const EXECUTE = 1 << 1;
+    }
+}

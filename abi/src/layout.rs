@@ -1,0 +1,55 @@
+//! The user address-space layout every program and the kernel agree on.
+//!
+//! ```text
+//! 0x0000_0000_0000_0000  unmapped (null pointers fault)
+//! 0x0000_0000_000B_8000  console page: 80x25 cells of (attribute << 8 | char), user read/write
+//! 0x0000_0000_0040_0000  program images, each linked at its own base (see servers/*/build.rs)
+//! ...                    heap, grown upwards by the memory server
+//! 0x0000_1000_0000_0000  boot archive (init only), read-only
+//! 0x0000_7FFF_FFFE_F000  top of the stack (grows down)
+//! 0x0000_7FFF_FFFF_0000  IPC buffer (one page)
+//! 0x0000_8000_0000_0000  end of user space; the kernel lives in the upper half
+//! ```
+
+/// The page size.
+pub const PAGE_SIZE: u64 = 4096;
+/// First address above user space (the canonical lower half ends here).
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// Where the console page is mapped in every address space, as in WeensyOS.
+pub const CONSOLE: u64 = 0xB8000;
+/// Console geometry: 80 columns by 25 rows of `u16` cells (CGA text layout).
+pub const CONSOLE_COLUMNS: usize = 80;
+pub const CONSOLE_ROWS: usize = 25;
+/// Where the kernel maps the boot archive into the first server.
+pub const BOOTFS: u64 = 0x0000_1000_0000_0000;
+/// The initial stack pointer of a program (the stack grows down from here).
+pub const STACK_TOP: u64 = 0x0000_7FFF_FFFE_F000;
+/// The IPC buffer of every task (see [`crate::msg::IpcBuffer`]).
+pub const IPC_BUFFER: u64 = 0x0000_7FFF_FFFF_0000;
+
+/// Is `[addr, addr + len)` inside user space (and not wrapping)?
+pub const fn is_user_range(addr: u64, len: u64) -> bool {
+    match addr.checked_add(len) {
+        Some(end) => end <= USER_END,
+        None => false,
+    }
+}
+
+/// Is `addr` a page-aligned user address?
+pub const fn is_user_page(addr: u64) -> bool {
+    addr % PAGE_SIZE == 0 && addr < USER_END
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ranges() {
+        assert!(is_user_range(0, USER_END));
+        assert!(!is_user_range(USER_END - 1, 2));
+        assert!(!is_user_range(u64::MAX, 2));
+        assert!(is_user_page(IPC_BUFFER) && is_user_page(CONSOLE));
+        assert!(!is_user_page(USER_END) && !is_user_page(0x1001));
+    }
+}

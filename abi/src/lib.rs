@@ -1,0 +1,28 @@
+//! The one definition of the contract between the kernel and user space.
+//!
+//! Syscall numbers, error codes, capability kinds and rights, message layout, the user address-space
+//! layout, the boot archive format and the executable format. The kernel and `userlib` both build
+//! against this crate, so they cannot disagree. This crate contains no `unsafe`.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+#[macro_use]
+mod numbered;
+
+pub mod bootfs;
+pub mod cap;
+pub mod elf;
+pub mod error;
+pub mod layout;
+pub mod msg;
+pub mod qemu;
+pub mod regs;
+pub mod sysnum;
+
+pub use cap::{CapKind, CapSlot, PageRights, Rights};
+pub use error::SysError;
+pub use msg::{Message, MsgTag};
+pub use sysnum::Sysnum;

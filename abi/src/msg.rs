@@ -1,0 +1,97 @@
+//! Message layout of synchronous IPC.
+//!
+//! A message is a tag plus up to [`MAX_WORDS`] 64-bit words. The first [`REG_WORDS`] words travel in
+//! registers (`rdx, r10, r8, r9`); the rest are read from the sender's IPC buffer and written to the
+//! receiver's, at the same index. Up to [`MAX_CAPS`] capabilities can travel too: the sender names its
+//! slots in `IpcBuffer::send_caps`, the receiver offers empty slots in `IpcBuffer::recv_slots`.
+
+/// Words carried in registers (the fast path).
+pub const REG_WORDS: usize = 4;
+/// Largest message, in words.
+pub const MAX_WORDS: usize = 64;
+/// Most capabilities one message carries.
+pub const MAX_CAPS: usize = 3;
+
+/// The message tag (`rsi`): a label chosen by the protocol, the word count and the capability count.
+///
+/// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MsgTag(pub u64);
+
+impl MsgTag {
+    pub const fn new(label: u32, words: usize, caps: usize) -> MsgTag {
+        MsgTag(label as u64 | ((words as u64 & 0xff) << 32) | ((caps as u64 & 0xf) << 40))
+    }
+    pub const fn label(self) -> u32 {
+        self.0 as u32
+    }
+    pub const fn words(self) -> usize {
+        ((self.0 >> 32) & 0xff) as usize
+    }
+    pub const fn caps(self) -> usize {
+        ((self.0 >> 40) & 0xf) as usize
+    }
+    /// Within the limits, with no unknown bits set.
+    pub const fn is_valid(self) -> bool {
+        self.words() <= MAX_WORDS && self.caps() <= MAX_CAPS && self.0 >> 44 == 0
+    }
+    /// Small enough for the register-only fast path.
+    pub const fn is_short(self) -> bool {
+        self.0 >> 32 <= REG_WORDS as u64
+    }
+}
+
+/// A message: tag and words (only `tag.words()` of them are meaningful).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Message {
+    pub tag: MsgTag,
+    pub words: [u64; REG_WORDS],
+}
+
+/// The per-task IPC buffer, mapped by convention at [`crate::layout::IPC_BUFFER`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct IpcBuffer {
+    /// Message words; indices below `REG_WORDS` are unused (they travel in registers).
+    pub words: [u64; MAX_WORDS],
+    /// Slots of the capabilities to send (the first `tag.caps()` are used).
+    pub send_caps: [u64; MAX_CAPS],
+    /// Empty slots offered for received capabilities; `u64::MAX` offers none.
+    pub recv_slots: [u64; MAX_CAPS],
+}
+
+/// Labels the kernel uses for messages it sends on a task's behalf to its fault endpoint.
+///
+/// Words: 0 = task id, 1 = faulting address (page faults) or exit status, 2 = error code / access,
+/// 3 = instruction pointer. The handler replies to resume the task (after fixing the cause), or
+/// destroys it.
+pub mod fault {
+    /// A page fault. Word 2: the x86 page-fault error code (bit 0 present, 1 write, 2 user, 4 fetch).
+    pub const PAGE_FAULT: u32 = 0xFFFF_0001;
+    /// Another CPU exception. Word 1: the vector; word 2: the error code.
+    pub const EXCEPTION: u32 = 0xFFFF_0002;
+    /// The task called `Exit`. Word 1: the status. The task does not wait for a reply.
+    pub const EXIT: u32 = 0xFFFF_0003;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_round_trips() {
+        let t = MsgTag::new(0xdead_beef, 7, 2);
+        assert_eq!((t.label(), t.words(), t.caps()), (0xdead_beef, 7, 2));
+        assert!(t.is_valid());
+        assert!(!t.is_short());
+        assert!(MsgTag::new(1, 4, 0).is_short());
+        assert!(!MsgTag::new(1, 0, 1).is_short());
+    }
+
+    #[test]
+    fn oversized_tags_are_invalid() {
+        assert!(!MsgTag::new(0, MAX_WORDS + 1, 0).is_valid());
+        assert!(!MsgTag::new(0, 0, MAX_CAPS + 1).is_valid());
+        assert!(!MsgTag(1 << 50).is_valid());
+    }
+}

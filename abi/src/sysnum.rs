@@ -1,0 +1,76 @@
+//! Syscall numbers. Each syscall is specified in `docs/syscalls.md`.
+//!
+//! Register convention (`syscall` instruction): `rax` = number; arguments in `rdi, rsi, rdx, r10, r8, r9`
+//! (and `r12` for the reply target of `Reply`/`ReplyRecv`). On return `rax` = 0 or a [`crate::SysError`]
+//! code, results in the same argument registers. `rcx` and `r11` are clobbered (by the CPU); all other
+//! registers are preserved unless the syscall returns something in them.
+
+numbered_enum! {
+    /// A system call number, passed in `rax`.
+    pub enum Sysnum: u64 {
+        /// Write bytes to the kernel console (serial port and screen).
+        DebugWrite = 0,
+        /// Give up the rest of the time slice.
+        Yield = 1,
+        /// The calling task's id (its "pid"); also the null syscall of the benchmarks.
+        TaskSelf = 2,
+        /// End the calling task; its supervisor (fault endpoint) is told the status.
+        Exit = 3,
+        /// Send a message on an endpoint, blocking until a receiver takes it.
+        Send = 4,
+        /// Receive a message from an endpoint, blocking until one arrives.
+        Recv = 5,
+        /// Send, then wait for the receiver's reply (the IPC fast path).
+        Call = 6,
+        /// Reply to a task blocked in `Call`.
+        Reply = 7,
+        /// `Reply` then `Recv` in one crossing (the server loop's fast path).
+        ReplyRecv = 8,
+        /// Copy a capability to another slot, with the same or fewer rights.
+        CapCopy = 9,
+        /// Copy an unbadged endpoint capability, giving the copy a badge.
+        CapMint = 10,
+        /// Empty a capability slot.
+        CapDelete = 11,
+        /// Describe the capability in a slot (kind, rights, badge).
+        CapInfo = 12,
+        /// Take a zeroed frame from a frame pool.
+        FrameAlloc = 13,
+        /// Return an unmapped frame to its pool.
+        FrameFree = 14,
+        /// Create an empty address space (page-table pages are paid from a pool).
+        AsCreate = 15,
+        /// Map a pool frame into an address space.
+        AsMap = 16,
+        /// Remove a mapping.
+        AsUnmap = 17,
+        /// Change the rights of a mapping.
+        AsProtect = 18,
+        /// Which frame and rights are mapped at an address.
+        AsQuery = 19,
+        /// Destroy an address space that no task uses; frees its page-table pages.
+        AsDestroy = 20,
+        /// Create a stopped task in an address space, with an empty capability table.
+        TaskCreate = 21,
+        /// Copy a task's registers into the caller's IPC buffer.
+        TaskReadRegs = 22,
+        /// Set a stopped task's registers from the caller's IPC buffer.
+        TaskWriteRegs = 23,
+        /// Make a stopped task runnable.
+        TaskStart = 24,
+        /// Stop a task (it leaves any IPC it was blocked in).
+        TaskStop = 25,
+        /// Destroy a task; every capability to it becomes stale.
+        TaskDestroy = 26,
+        /// Install a copy of an endpoint capability as a task's fault endpoint.
+        TaskSetFault = 27,
+        /// Copy a capability from the caller's table into a task's table.
+        TaskGiveCap = 28,
+        /// Create an endpoint (paid from a pool's authority).
+        EndpointCreate = 29,
+        /// End the whole system with a status (needs the system capability).
+        Shutdown = 30,
+        /// Count frames by state and check the accounting (needs the system capability).
+        FrameCensus = 31,
+    }
+}

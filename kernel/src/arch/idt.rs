@@ -1,0 +1,50 @@
+//! The interrupt descriptor table: every vector points at an entry stub in `arch::trap`.
+use super::gdt::{DOUBLE_FAULT_IST, MACHINE_CHECK_IST, NMI_IST};
+use super::trap::{stub_address, STUB_COUNT};
+use spin::Once;
+use x86_64::structures::idt::InterruptDescriptorTable;
+use x86_64::VirtAddr;
+
+static IDT: Once<InterruptDescriptorTable> = Once::new();
+
+pub fn init() {
+    let idt = IDT.call_once(|| {
+        let mut idt = InterruptDescriptorTable::new();
+        let stub = |v: usize| VirtAddr::new(stub_address(v));
+        // SAFETY: each address is an entry stub that saves state and handles vector `v` correctly,
+        // and each IST index refers to a stack set up by `gdt::init`.
+        unsafe {
+            idt.divide_error.set_handler_addr(stub(0));
+            idt.debug.set_handler_addr(stub(1));
+            idt.non_maskable_interrupt.set_handler_addr(stub(2)).set_stack_index(NMI_IST);
+            // DPL 3: a user `int3` is reported as a breakpoint rather than a protection fault.
+            idt.breakpoint
+                .set_handler_addr(stub(3))
+                .set_privilege_level(x86_64::PrivilegeLevel::Ring3);
+            idt.overflow.set_handler_addr(stub(4));
+            idt.bound_range_exceeded.set_handler_addr(stub(5));
+            idt.invalid_opcode.set_handler_addr(stub(6));
+            idt.device_not_available.set_handler_addr(stub(7));
+            idt.double_fault.set_handler_addr(stub(8)).set_stack_index(DOUBLE_FAULT_IST);
+            idt.invalid_tss.set_handler_addr(stub(10));
+            idt.segment_not_present.set_handler_addr(stub(11));
+            idt.stack_segment_fault.set_handler_addr(stub(12));
+            idt.general_protection_fault.set_handler_addr(stub(13));
+            idt.page_fault.set_handler_addr(stub(14));
+            idt.x87_floating_point.set_handler_addr(stub(16));
+            idt.alignment_check.set_handler_addr(stub(17));
+            idt.machine_check.set_handler_addr(stub(18)).set_stack_index(MACHINE_CHECK_IST);
+            idt.simd_floating_point.set_handler_addr(stub(19));
+            idt.virtualization.set_handler_addr(stub(20));
+            idt.cp_protection_exception.set_handler_addr(stub(21));
+            idt.hv_injection_exception.set_handler_addr(stub(28));
+            idt.vmm_communication_exception.set_handler_addr(stub(29));
+            idt.security_exception.set_handler_addr(stub(30));
+            for v in 32..STUB_COUNT {
+                idt[v as u8].set_handler_addr(stub(v));
+            }
+        }
+        idt
+    });
+    idt.load();
+}

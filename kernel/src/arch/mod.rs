@@ -1,0 +1,14 @@
+//! Everything that touches the CPU or devices directly. Most of the kernel's `unsafe` is here.
+pub mod cpu;
+pub mod exit;
+pub mod gdt;
+pub mod idt;
+pub mod serial;
+pub mod trap;
+
+/// Sets up segmentation, the trap table and CPU protection features. Call once, early.
+pub fn init() -> cpu::Features {
+    gdt::init();
+    idt::init();
+    cpu::enable_protection()
+}

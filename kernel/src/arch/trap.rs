@@ -1,0 +1,236 @@
+//! Trap entry and exit: the only way into the kernel after boot.
+//!
+//! Every entry saves the interrupted user registers into a [`SavedRegs`] that lives in the current
+//! task's control block (the CPU pushes its part there because TSS.RSP0 points at the end of that
+//! area, as in seL4), then switches to the one kernel stack and calls safe Rust. The kernel never
+//! blocks in kernel mode, so one kernel stack serves every task; leaving the kernel restores some
+//! task's `SavedRegs` with `sysretq` (if it entered by `syscall`) or `iretq`.
+//!
+//! Traps taken in kernel mode (idle loop interrupts, kernel bugs) stay on the kernel stack.
+use core::arch::global_asm;
+
+/// The `vector` value marking registers saved by the `syscall` instruction path.
+pub const SYSCALL_MARK: u64 = 0x100;
+
+/// User registers of an interrupted task, in the order the entry code pushes them (lowest first).
+#[repr(C, align(16))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SavedRegs {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    /// Trap vector, or [`SYSCALL_MARK`].
+    pub vector: u64,
+    pub error_code: u64,
+    // The hardware interrupt frame.
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+impl SavedRegs {
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+// The interrupt frame must end on a 16-byte boundary (the CPU aligns RSP0 before pushing).
+const _: () = assert!(core::mem::size_of::<SavedRegs>() % 16 == 0);
+
+/// Number of trap vectors with entry stubs: the 32 exceptions and 16 legacy PIC interrupts.
+pub const STUB_COUNT: usize = 48;
+
+extern "C" {
+    /// Addresses of the entry stubs, indexed by vector.
+    static trap_stub_table: [u64; STUB_COUNT];
+}
+
+pub fn stub_address(vector: usize) -> u64 {
+    // SAFETY: the table is immutable data emitted by the assembly below.
+    unsafe { trap_stub_table[vector] }
+}
+
+/// Top of the kernel stack every trap switches to.
+#[no_mangle]
+static mut KERNEL_STACK_TOP: u64 = 0;
+
+const KERNEL_STACK_SIZE: usize = 64 * 1024;
+#[repr(C, align(16))]
+struct KernelStack([u8; KERNEL_STACK_SIZE]);
+static mut KERNEL_STACK: KernelStack = KernelStack([0; KERNEL_STACK_SIZE]);
+
+pub fn init_kernel_stack() {
+    // SAFETY: runs once at boot before any trap can use the value.
+    unsafe {
+        KERNEL_STACK_TOP = core::ptr::addr_of!(KERNEL_STACK) as u64 + KERNEL_STACK_SIZE as u64;
+    }
+}
+
+// Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
+global_asm!(
+    r#"
+.macro TRAP_STUB n, has_error
+    .p2align 4
+trap_stub_\n:
+    .if \has_error == 0
+    push 0
+    .endif
+    push \n
+    jmp trap_common
+.endm
+
+.irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    TRAP_STUB \n, 0
+.endr
+.irp n, 8,10,11,12,13,14,17,21,29,30
+    TRAP_STUB \n, 1
+.endr
+
+.section .rodata
+.p2align 3
+.global trap_stub_table
+trap_stub_table:
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .quad trap_stub_\n
+.endr
+.text
+
+trap_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld
+    mov rdi, rsp
+    test qword ptr [rsp + 18*8], 3
+    jz 1f
+    mov rsp, [rip + KERNEL_STACK_TOP]
+    call trap_from_user
+    ud2
+1:
+    call trap_from_kernel
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+"#
+);
+
+/// Vector names for reports.
+pub fn vector_name(vector: u64) -> &'static str {
+    const NAMES: [&str; 32] = [
+        "#DE divide error",
+        "#DB debug",
+        "NMI",
+        "#BP breakpoint",
+        "#OF overflow",
+        "#BR bound range",
+        "#UD invalid opcode",
+        "#NM device not available",
+        "#DF double fault",
+        "coprocessor segment overrun",
+        "#TS invalid TSS",
+        "#NP segment not present",
+        "#SS stack fault",
+        "#GP general protection",
+        "#PF page fault",
+        "reserved",
+        "#MF x87 floating point",
+        "#AC alignment check",
+        "#MC machine check",
+        "#XM SIMD floating point",
+        "#VE virtualization",
+        "#CP control protection",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "reserved",
+        "#HV hypervisor injection",
+        "#VC VMM communication",
+        "#SX security",
+        "reserved",
+    ];
+    match vector {
+        0..=31 => NAMES[vector as usize],
+        SYSCALL_MARK => "syscall",
+        _ => "interrupt",
+    }
+}
+
+/// A trap in kernel mode: interrupts while idle are handled; a breakpoint is reported and resumed;
+/// anything else is a kernel bug, reported in full before the panic ends the run.
+#[no_mangle]
+extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
+    match frame.vector {
+        3 => crate::kprintln!("breakpoint in kernel at rip={:#x}; continuing", frame.rip),
+        v if v >= 32 => {
+            crate::irq::handle(v as u8);
+        }
+        _ => {
+            report(frame, "kernel");
+            panic!("unhandled {} in kernel mode", vector_name(frame.vector));
+        }
+    }
+}
+
+/// A trap from user mode. Until tasks exist, nothing can come from user mode.
+#[no_mangle]
+extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
+    report(frame, "user");
+    panic!("trap from user mode, but no user task exists yet");
+}
+
+/// Prints everything known about an exception: vector, error code, RIP, CR2 and the context.
+pub fn report(frame: &SavedRegs, context: &str) {
+    crate::kprintln!(
+        "EXCEPTION {} (vector {}) in {}: error={:#x} rip={:#x} cr2={:#x} rsp={:#x} rflags={:#x}",
+        vector_name(frame.vector),
+        frame.vector,
+        context,
+        frame.error_code,
+        frame.rip,
+        super::cpu::cr2(),
+        frame.rsp,
+        frame.rflags
+    );
+}

@@ -1,0 +1,188 @@
+//! The console: an 80x25 grid of CGA-style cells (`attribute << 8 | character`) in one page, the
+//! same page user programs get mapped at `abi::layout::CONSOLE` (as WeensyOS maps 0xB8000). The
+//! kernel's own output goes to the serial port and into this grid; `framebuffer` draws the grid.
+//! The cursor position lives in the page too (after the cells), so user programs printing straight
+//! into the page and the kernel share one cursor.
+use crate::arch::serial;
+use crate::framebuffer::Screen;
+use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
+use core::fmt::{self, Write};
+use spin::Mutex;
+
+pub const CELLS: usize = COLS * ROWS;
+/// Index of the `u16` cursor position, just after the cells.
+pub const CURSOR_INDEX: usize = CELLS;
+/// Light grey on black, the kernel's colour.
+pub const KERNEL_ATTR: u16 = 0x07;
+
+/// The console page's contents.
+#[repr(C, align(4096))]
+pub struct ConsolePage(pub [u16; 2048]);
+
+/// Text operations on a console page; plain logic, unit-tested on the host.
+pub struct Grid<'a> {
+    pub cells: &'a mut [u16; 2048],
+}
+
+impl Grid<'_> {
+    /// The cursor, repaired if a user program wrote nonsense into it.
+    pub fn cursor(&self) -> usize {
+        let c = self.cells[CURSOR_INDEX] as usize;
+        if c < CELLS {
+            c
+        } else {
+            0
+        }
+    }
+
+    fn scroll(&mut self) {
+        self.cells.copy_within(COLS..CELLS, 0);
+        self.cells[CELLS - COLS..CELLS].fill(b' ' as u16 | KERNEL_ATTR << 8);
+    }
+
+    pub fn write_str(&mut self, s: &str, attr: u16) {
+        let mut cursor = self.cursor();
+        for ch in s.chars() {
+            if ch == '\n' {
+                cursor = (cursor / COLS + 1) * COLS;
+            } else {
+                let byte = if ch.is_ascii() && !ch.is_ascii_control() { ch as u16 } else { b'?' as u16 };
+                self.cells[cursor] = attr << 8 | byte;
+                cursor += 1;
+            }
+            if cursor >= CELLS {
+                self.scroll();
+                cursor -= COLS;
+            }
+        }
+        self.cells[CURSOR_INDEX] = cursor as u16;
+    }
+}
+
+/// The console page itself. Written by the kernel under `OUTPUT`'s lock and by user programs
+/// through their mapping (never at the same time: single core, kernel not preemptible).
+pub static mut CONSOLE_PAGE: ConsolePage = ConsolePage([0; 2048]);
+
+struct Output {
+    screen: Option<Screen>,
+}
+
+static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
+
+fn console_grid() -> Grid<'static> {
+    // SAFETY: callers hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other
+    // kernel reference to the page exists while this one is used.
+    Grid { cells: unsafe { &mut (*core::ptr::addr_of_mut!(CONSOLE_PAGE)).0 } }
+}
+
+/// Attaches the framebuffer; from now on the console is drawn on screen too.
+pub fn attach_screen(screen: Screen) {
+    let mut out = OUTPUT.lock();
+    out.screen = Some(screen);
+    if let Some(s) = out.screen.as_mut() {
+        s.draw(console_grid().cells);
+    }
+}
+
+struct SerialAndGrid;
+
+impl Write for SerialAndGrid {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        serial::write_str(s);
+        console_grid().write_str(s, KERNEL_ATTR);
+        Ok(())
+    }
+}
+
+pub fn print(args: fmt::Arguments) {
+    let mut out = OUTPUT.lock();
+    let _ = SerialAndGrid.write_fmt(args);
+    if let Some(s) = out.screen.as_mut() {
+        s.draw(console_grid().cells);
+    }
+}
+
+/// Redraws whatever user programs changed in the console page.
+pub fn refresh() {
+    if let Some(mut out) = OUTPUT.try_lock() {
+        if let Some(s) = out.screen.as_mut() {
+            s.draw(console_grid().cells);
+        }
+    }
+}
+
+/// Printing for the panic path: never waits for the lock.
+pub fn emergency_print(args: fmt::Arguments) {
+    struct Serial;
+    impl Write for Serial {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            serial::write_str(s);
+            Ok(())
+        }
+    }
+    let _ = Serial.write_fmt(args);
+    if let Some(mut out) = OUTPUT.try_lock() {
+        let _ = console_grid().write_fmt(args);
+        if let Some(s) = out.screen.as_mut() {
+            s.draw(console_grid().cells);
+        }
+    }
+}
+
+impl Write for Grid<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        Grid::write_str(self, s, KERNEL_ATTR);
+        Ok(())
+    }
+}
+
+#[macro_export]
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
+}
+
+#[macro_export]
+macro_rules! kprintln {
+    () => { $crate::kprint!("\n") };
+    ($($arg:tt)*) => { $crate::console::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of_row(cells: &[u16; 2048], row: usize) -> std::string::String {
+        cells[row * COLS..(row + 1) * COLS].iter().map(|c| (*c as u8) as char).collect()
+    }
+
+    #[test]
+    fn writes_and_wraps_lines() {
+        let mut page = [0u16; 2048];
+        let mut g = Grid { cells: &mut page };
+        g.write_str("hi\nthere", 0x07);
+        assert_eq!(g.cursor(), COLS + 5);
+        assert!(text_of_row(g.cells, 0).starts_with("hi"));
+        assert!(text_of_row(g.cells, 1).starts_with("there"));
+        assert_eq!(g.cells[0] >> 8, 0x07);
+    }
+
+    #[test]
+    fn scrolls_at_the_bottom() {
+        let mut page = [0u16; 2048];
+        let mut g = Grid { cells: &mut page };
+        for i in 0..ROWS + 2 {
+            g.write_str(&std::format!("line {i}\n"), 0x07);
+        }
+        assert!(text_of_row(g.cells, ROWS - 2).starts_with(&std::format!("line {}", ROWS + 1)));
+        assert_eq!(g.cursor(), (ROWS - 1) * COLS);
+    }
+
+    #[test]
+    fn repairs_a_bad_cursor() {
+        let mut page = [0u16; 2048];
+        page[CURSOR_INDEX] = 60000;
+        let mut g = Grid { cells: &mut page };
+        g.write_str("x", 0x07);
+        assert_eq!(g.cells[0] as u8, b'x');
+    }
+}

@@ -1,0 +1,17 @@
+//! The kernel: page tables, address-space capabilities, scheduling and IPC — nothing else.
+//!
+//! Everything lives in this library so the bins (`kernel`, `test_kernel`) are a few lines each and the
+//! hardware-independent modules are unit-tested on the host with `cargo test -p kernel --lib`.
+//! `unsafe` is confined to `arch/` (CPU, ports, traps) and `mem/phys.rs` (the physical-memory window).
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+pub mod arch;
+pub mod boot;
+pub mod console;
+pub mod framebuffer;
+pub mod irq;
+
+#[cfg(all(not(test), target_os = "none"))]
+mod panic;

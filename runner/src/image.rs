@@ -1,0 +1,83 @@
+//! Making the boot image: the kernel plus a boot archive (ramdisk) holding every user program and
+//! the command line (which programs init should start).
+use crate::options::{KernelImage, Options};
+use bootloader::{BiosBoot, UefiBoot};
+use bootloader_boot_config::{BootConfig, LevelFilter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The user programs cargo built for us (artifact dependencies), by name.
+pub fn available_programs() -> Vec<(String, PathBuf)> {
+    let mut programs = vec![("init".to_string(), PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")))];
+    programs.sort();
+    programs
+}
+
+fn kernel_path(kind: KernelImage) -> &'static Path {
+    Path::new(match kind {
+        KernelImage::Normal => env!("CARGO_BIN_FILE_KERNEL_kernel"),
+        KernelImage::Test => env!("CARGO_BIN_FILE_KERNEL_test_kernel"),
+    })
+}
+
+/// A boot image on disk; its directory is removed when this is dropped (unless kept for gdb).
+pub struct BootImage {
+    pub disk: PathBuf,
+    pub kernel: PathBuf,
+    pub programs: Vec<(String, PathBuf)>,
+    dir: PathBuf,
+    pub keep: bool,
+}
+
+impl Drop for BootImage {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn fresh_dir() -> std::io::Result<PathBuf> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mikros-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Checks the requested programs and writes the disk image.
+pub fn build_image(opts: &Options) -> Result<BootImage, String> {
+    let programs = available_programs();
+    for wanted in &opts.programs {
+        if !programs.iter().any(|(name, _)| name == wanted) {
+            let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(format!("unknown program '{wanted}'; available: {}", names.join(", ")));
+        }
+    }
+    let mut contents = Vec::new();
+    for (name, path) in &programs {
+        let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        contents.push((name.clone(), data));
+    }
+    let files: Vec<(&str, &[u8])> = contents.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let archive = abi::bootfs::build(&files, &opts.programs.join(" ")).map_err(|e| format!("boot archive: {e:?}"))?;
+
+    let dir = fresh_dir().map_err(|e| format!("temporary directory: {e}"))?;
+    let kernel = kernel_path(opts.kernel).to_path_buf();
+    let ramdisk = dir.join("bootfs.img");
+    std::fs::write(&ramdisk, archive).map_err(|e| format!("writing {}: {e}", ramdisk.display()))?;
+    let disk = dir.join("disk.img");
+    // The bootloader's own log is quiet unless something goes wrong; the kernel's banner says the rest.
+    let mut config = BootConfig::default();
+    config.log_level = LevelFilter::Warn;
+    config.frame_buffer_logging = false;
+    config.frame_buffer.minimum_framebuffer_width = Some(1280);
+    config.frame_buffer.minimum_framebuffer_height = Some(800);
+    let made = if opts.uefi {
+        UefiBoot::new(&kernel).set_ramdisk(&ramdisk).set_boot_config(&config).create_disk_image(&disk)
+    } else {
+        BiosBoot::new(&kernel).set_ramdisk(&ramdisk).set_boot_config(&config).create_disk_image(&disk)
+    };
+    made.map_err(|e| format!("making the disk image: {e:#}"))?;
+    Ok(BootImage { disk, kernel, programs, dir, keep: false })
+}

@@ -1,0 +1,11 @@
+//! The runner: builds the boot image (kernel + boot archive of user programs) and runs it in QEMU.
+//!
+//! Used by `cargo run` (see `main.rs`) and by the system tests in `tests/`, which call [`run`] and
+//! assert on the [`Outcome`].
+mod image;
+mod options;
+mod qemu;
+
+pub use image::{available_programs, build_image, BootImage};
+pub use options::{parse_args, KernelImage, Options, ParsedArgs, USAGE};
+pub use qemu::{run, Outcome, Verdict};

@@ -1,0 +1,40 @@
+//! `cargo run -- [OPTIONS] [PROGRAM...]`: build everything and boot it in QEMU.
+use runner::{parse_args, ParsedArgs, USAGE};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Ok(ParsedArgs::Run(opts)) => opts,
+        Ok(ParsedArgs::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(ParsedArgs::List) => {
+            for (name, path) in runner::available_programs() {
+                println!("{name:<16} {}", path.display());
+            }
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("runner: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match runner::run(&opts) {
+        Ok(outcome) => {
+            if !outcome.qemu_stderr.trim().is_empty() {
+                eprintln!("runner: QEMU said:\n{}", outcome.qemu_stderr.trim_end());
+            }
+            eprintln!("runner: {}", outcome.verdict.describe());
+            if outcome.verdict.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("runner: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,6 @@
+#![no_std]
+#![no_main]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
+#[no_mangle]
+extern "C" fn _start() -> ! { loop {} }
