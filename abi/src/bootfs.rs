@@ -64,10 +64,18 @@ impl<'a> BootFs<'a> {
             .checked_mul(ENTRY)
             .and_then(|n| n.checked_add(HEADER))
             .ok_or(BootFsError::Truncated)?;
-        let cmd_end = cmd_start.checked_add(cmd_len).ok_or(BootFsError::Truncated)?;
-        let cmd = bytes.get(cmd_start..cmd_end).ok_or(BootFsError::Truncated)?;
+        let cmd_end = cmd_start
+            .checked_add(cmd_len)
+            .ok_or(BootFsError::Truncated)?;
+        let cmd = bytes
+            .get(cmd_start..cmd_end)
+            .ok_or(BootFsError::Truncated)?;
         let cmdline = core::str::from_utf8(cmd).map_err(|_| BootFsError::BadCommandLine)?;
-        let fs = BootFs { bytes, count, cmdline };
+        let fs = BootFs {
+            bytes,
+            count,
+            cmdline,
+        };
         for i in 0..count {
             fs.entry(i)?;
         }
@@ -118,7 +126,8 @@ impl<'a> BootFs<'a> {
 pub fn build(files: &[(&str, &[u8])], cmdline: &str) -> Result<alloc::vec::Vec<u8>, BootFsError> {
     use alloc::vec::Vec;
     let data_start = HEADER + files.len() * ENTRY + cmdline.len();
-    let mut out = Vec::with_capacity(data_start + files.iter().map(|f| f.1.len() + 8).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(data_start + files.iter().map(|f| f.1.len() + 8).sum::<usize>());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(files.len() as u32).to_le_bytes());
     out.extend_from_slice(&(cmdline.len() as u32).to_le_bytes());
@@ -148,7 +157,11 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let image = build(&[("init", b"\x7fELF-init"), ("hello", b"hi")], "hello hello").unwrap();
+        let image = build(
+            &[("init", b"\x7fELF-init"), ("hello", b"hi")],
+            "hello hello",
+        )
+        .unwrap();
         let fs = BootFs::parse(&image).unwrap();
         assert_eq!(fs.len(), 2);
         assert_eq!(fs.cmdline(), "hello hello");
@@ -160,14 +173,23 @@ mod tests {
     #[test]
     fn rejects_damage() {
         let image = build(&[("init", b"0123456789")], "").unwrap();
-        assert_eq!(BootFs::parse(&image[..10]).unwrap_err(), BootFsError::Truncated);
-        assert_eq!(BootFs::parse(&image[..image.len() - 1]).unwrap_err(), BootFsError::Truncated);
+        assert_eq!(
+            BootFs::parse(&image[..10]).unwrap_err(),
+            BootFsError::Truncated
+        );
+        assert_eq!(
+            BootFs::parse(&image[..image.len() - 1]).unwrap_err(),
+            BootFsError::Truncated
+        );
         let mut bad = image.clone();
         bad[0] = b'X';
         assert_eq!(BootFs::parse(&bad).unwrap_err(), BootFsError::BadMagic);
         let mut huge = image.clone();
         huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(BootFs::parse(&huge).unwrap_err(), BootFsError::Truncated);
-        assert_eq!(build(&[("a b", b"")], "").unwrap_err(), BootFsError::BadName);
+        assert_eq!(
+            build(&[("a b", b"")], "").unwrap_err(),
+            BootFsError::BadName
+        );
     }
 }

@@ -54,13 +54,22 @@ impl<'a> Elf<'a> {
     /// Checks the header, the program-header table and every loadable segment.
     pub fn parse(bytes: &'a [u8]) -> Result<Elf<'a>, ElfError> {
         if bytes.len() < 64 {
-            return Err(if bytes.starts_with(b"\x7fELF") { ElfError::Truncated } else { ElfError::NotElf });
+            return Err(if bytes.starts_with(b"\x7fELF") {
+                ElfError::Truncated
+            } else {
+                ElfError::NotElf
+            });
         }
         if &bytes[..4] != b"\x7fELF" {
             return Err(ElfError::NotElf);
         }
         // class 64, little-endian, version 1, ET_EXEC, EM_X86_64
-        if bytes[4] != 2 || bytes[5] != 1 || bytes[6] != 1 || u16_at(bytes, 16) != 2 || u16_at(bytes, 18) != 0x3e {
+        if bytes[4] != 2
+            || bytes[5] != 1
+            || bytes[6] != 1
+            || u16_at(bytes, 16) != 2
+            || u16_at(bytes, 18) != 0x3e
+        {
             return Err(ElfError::Unsupported);
         }
         if u16_at(bytes, 54) as usize != PH_SIZE {
@@ -68,11 +77,18 @@ impl<'a> Elf<'a> {
         }
         let ph_offset = u64_at(bytes, 32) as usize;
         let ph_count = u16_at(bytes, 56) as usize;
-        let ph_end = ph_offset.checked_add(ph_count * PH_SIZE).ok_or(ElfError::Truncated)?;
+        let ph_end = ph_offset
+            .checked_add(ph_count * PH_SIZE)
+            .ok_or(ElfError::Truncated)?;
         if ph_end > bytes.len() {
             return Err(ElfError::Truncated);
         }
-        let elf = Elf { bytes, entry: u64_at(bytes, 24), ph_offset, ph_count };
+        let elf = Elf {
+            bytes,
+            entry: u64_at(bytes, 24),
+            ph_offset,
+            ph_count,
+        };
         for i in 0..ph_count {
             elf.segment(i)?;
         }
@@ -100,7 +116,13 @@ impl<'a> Elf<'a> {
         }
         let end = offset.checked_add(file_size).ok_or(ElfError::BadSegment)?;
         let data = b.get(offset..end).ok_or(ElfError::BadSegment)?;
-        Ok(Some(Segment { vaddr, mem_size, data, writable: flags & PF_W != 0, executable: flags & PF_X != 0 }))
+        Ok(Some(Segment {
+            vaddr,
+            mem_size,
+            data,
+            writable: flags & PF_W != 0,
+            executable: flags & PF_X != 0,
+        }))
     }
 
     /// The loadable segments (validated by `parse`).
@@ -154,14 +176,26 @@ pub(crate) mod tests {
         assert_eq!(Elf::parse(b"hello").unwrap_err(), ElfError::NotElf);
         let good = tiny_elf(0x40_0000, b"code", 0x10, PF_X);
         assert_eq!(Elf::parse(&good[..40]).unwrap_err(), ElfError::Truncated);
-        assert_eq!(Elf::parse(&good[..good.len() - 1]).unwrap_err(), ElfError::BadSegment);
+        assert_eq!(
+            Elf::parse(&good[..good.len() - 1]).unwrap_err(),
+            ElfError::BadSegment
+        );
         let mut wrong_machine = good.clone();
         wrong_machine[18] = 3;
-        assert_eq!(Elf::parse(&wrong_machine).unwrap_err(), ElfError::Unsupported);
+        assert_eq!(
+            Elf::parse(&wrong_machine).unwrap_err(),
+            ElfError::Unsupported
+        );
         // file size larger than memory size
-        assert_eq!(Elf::parse(&tiny_elf(0x1000, b"abcd", 2, 0)).unwrap_err(), ElfError::BadSegment);
+        assert_eq!(
+            Elf::parse(&tiny_elf(0x1000, b"abcd", 2, 0)).unwrap_err(),
+            ElfError::BadSegment
+        );
         // memory range wraps around
-        assert_eq!(Elf::parse(&tiny_elf(u64::MAX - 1, b"", 16, 0)).unwrap_err(), ElfError::BadSegment);
+        assert_eq!(
+            Elf::parse(&tiny_elf(u64::MAX - 1, b"", 16, 0)).unwrap_err(),
+            ElfError::BadSegment
+        );
         let mut many = good.clone();
         many[56..58].copy_from_slice(&1000u16.to_le_bytes());
         assert_eq!(Elf::parse(&many).unwrap_err(), ElfError::Truncated);

@@ -30,8 +30,23 @@ impl UserRegs {
 
     pub fn to_words(&self) -> [u64; Self::WORDS] {
         [
-            self.rax, self.rbx, self.rcx, self.rdx, self.rsi, self.rdi, self.rbp, self.r8, self.r9,
-            self.r10, self.r11, self.r12, self.r13, self.r14, self.r15, self.rip, self.rsp,
+            self.rax,
+            self.rbx,
+            self.rcx,
+            self.rdx,
+            self.rsi,
+            self.rdi,
+            self.rbp,
+            self.r8,
+            self.r9,
+            self.r10,
+            self.r11,
+            self.r12,
+            self.r13,
+            self.r14,
+            self.r15,
+            self.rip,
+            self.rsp,
             self.rflags,
         ]
     }

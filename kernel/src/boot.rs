@@ -30,7 +30,8 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
     if let Some(fb) = boot_info.framebuffer.as_mut() {
         let info = fb.info();
         // SAFETY: the framebuffer is mapped for the kernel's lifetime and only the console uses it.
-        let buf = unsafe { core::slice::from_raw_parts_mut(fb.buffer_mut().as_mut_ptr(), info.byte_len) };
+        let buf =
+            unsafe { core::slice::from_raw_parts_mut(fb.buffer_mut().as_mut_ptr(), info.byte_len) };
         console::attach_screen(Screen::new(buf, info));
     }
 
@@ -61,18 +62,35 @@ fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, ramdisk:
         .filter(|r| r.kind == MemoryRegionKind::Usable)
         .map(|r| r.end - r.start)
         .sum();
-    let top = regions.iter().filter(|r| r.kind == MemoryRegionKind::Usable).map(|r| r.end).max().unwrap_or(0);
-    kprintln!("mikros {} — a capability microkernel", env!("CARGO_PKG_VERSION"));
+    let top = regions
+        .iter()
+        .filter(|r| r.kind == MemoryRegionKind::Usable)
+        .map(|r| r.end)
+        .max()
+        .unwrap_or(0);
+    kprintln!(
+        "mikros {} — a capability microkernel",
+        env!("CARGO_PKG_VERSION")
+    );
     kprintln!(
         "memory: {} MiB usable, top of usable memory {:#x} ({} regions)",
         usable >> 20,
         top,
         regions.len()
     );
-    kprintln!("protection: NX={} SMEP={} SMAP={}", features.nx as u8, features.smep as u8, features.smap as u8);
+    kprintln!(
+        "protection: NX={} SMEP={} SMAP={}",
+        features.nx as u8,
+        features.smep as u8,
+        features.smap as u8
+    );
     match ramdisk.map(BootFs::parse) {
         Some(Ok(fs)) => {
-            kprintln!("boot archive: {} programs, command line \"{}\"", fs.len(), fs.cmdline());
+            kprintln!(
+                "boot archive: {} programs, command line \"{}\"",
+                fs.len(),
+                fs.cmdline()
+            );
             for file in fs.files() {
                 kprintln!("  {:<16} {:>8} bytes", file.name, file.data.len());
             }

@@ -46,7 +46,11 @@ impl Grid<'_> {
             if ch == '\n' {
                 cursor = (cursor / COLS + 1) * COLS;
             } else {
-                let byte = if ch.is_ascii() && !ch.is_ascii_control() { ch as u16 } else { b'?' as u16 };
+                let byte = if ch.is_ascii() && !ch.is_ascii_control() {
+                    ch as u16
+                } else {
+                    b'?' as u16
+                };
                 self.cells[cursor] = attr << 8 | byte;
                 cursor += 1;
             }
@@ -72,7 +76,9 @@ static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
 fn console_grid() -> Grid<'static> {
     // SAFETY: callers hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other
     // kernel reference to the page exists while this one is used.
-    Grid { cells: unsafe { &mut (*core::ptr::addr_of_mut!(CONSOLE_PAGE)).0 } }
+    Grid {
+        cells: unsafe { &mut (*core::ptr::addr_of_mut!(CONSOLE_PAGE)).0 },
+    }
 }
 
 /// Attaches the framebuffer; from now on the console is drawn on screen too.
@@ -152,7 +158,10 @@ mod tests {
     use super::*;
 
     fn text_of_row(cells: &[u16; 2048], row: usize) -> std::string::String {
-        cells[row * COLS..(row + 1) * COLS].iter().map(|c| (*c as u8) as char).collect()
+        cells[row * COLS..(row + 1) * COLS]
+            .iter()
+            .map(|c| (*c as u8) as char)
+            .collect()
     }
 
     #[test]

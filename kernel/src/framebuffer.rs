@@ -36,9 +36,18 @@ pub struct Screen {
 
 impl Screen {
     pub fn new(buf: &'static mut [u8], info: FrameBufferInfo) -> Screen {
-        let scale = if info.width >= COLS * 16 && info.height >= 25 * 16 { 2 } else { 1 };
+        let scale = if info.width >= COLS * 16 && info.height >= 25 * 16 {
+            2
+        } else {
+            1
+        };
         buf.fill(0);
-        Screen { buf, info, scale, shown: [u32::MAX; CELLS] }
+        Screen {
+            buf,
+            info,
+            scale,
+            shown: [u32::MAX; CELLS],
+        }
     }
 
     pub fn draw(&mut self, cells: &[u16; 2048]) {
@@ -70,7 +79,9 @@ impl Screen {
         }
         let bpp = self.info.bytes_per_pixel;
         let at = (y * self.info.stride + x) * bpp;
-        let Some(px) = self.buf.get_mut(at..at + bpp) else { return };
+        let Some(px) = self.buf.get_mut(at..at + bpp) else {
+            return;
+        };
         match self.info.pixel_format {
             PixelFormat::Rgb => px[..3].copy_from_slice(&[r, g, b]),
             PixelFormat::Bgr => px[..3].copy_from_slice(&[b, g, r]),

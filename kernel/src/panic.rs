@@ -7,7 +7,12 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     // Print without taking the console lock: the panic may have happened while it was held.
     crate::console::emergency_print(format_args!("\nKERNEL PANIC: {}\n", info.message()));
     if let Some(loc) = info.location() {
-        crate::console::emergency_print(format_args!("  at {}:{}:{}\n", loc.file(), loc.line(), loc.column()));
+        crate::console::emergency_print(format_args!(
+            "  at {}:{}:{}\n",
+            loc.file(),
+            loc.line(),
+            loc.column()
+        ));
     }
     arch::exit::qemu_exit(ExitCode::KernelPanic)
 }

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The user programs cargo built for us (artifact dependencies), by name.
 pub fn available_programs() -> Vec<(String, PathBuf)> {
-    let mut programs = vec![("init".to_string(), PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")))];
+    let mut programs = vec![(
+        "init".to_string(),
+        PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
+    )];
     programs.sort();
     programs
 }
@@ -49,9 +52,14 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
 pub fn build_image(opts: &Options) -> Result<BootImage, String> {
     let programs = available_programs();
     for wanted in &opts.programs {
-        if !programs.iter().any(|(name, _)| name == wanted) {
+        // The test kernel takes `test:...` words from the same command line.
+        let test_word = opts.kernel == KernelImage::Test && wanted.starts_with("test:");
+        if !test_word && !programs.iter().any(|(name, _)| name == wanted) {
             let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
-            return Err(format!("unknown program '{wanted}'; available: {}", names.join(", ")));
+            return Err(format!(
+                "unknown program '{wanted}'; available: {}",
+                names.join(", ")
+            ));
         }
     }
     let mut contents = Vec::new();
@@ -59,8 +67,12 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
         let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
         contents.push((name.clone(), data));
     }
-    let files: Vec<(&str, &[u8])> = contents.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    let archive = abi::bootfs::build(&files, &opts.programs.join(" ")).map_err(|e| format!("boot archive: {e:?}"))?;
+    let files: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let archive = abi::bootfs::build(&files, &opts.programs.join(" "))
+        .map_err(|e| format!("boot archive: {e:?}"))?;
 
     let dir = fresh_dir().map_err(|e| format!("temporary directory: {e}"))?;
     let kernel = kernel_path(opts.kernel).to_path_buf();
@@ -74,10 +86,22 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
     config.frame_buffer.minimum_framebuffer_width = Some(1280);
     config.frame_buffer.minimum_framebuffer_height = Some(800);
     let made = if opts.uefi {
-        UefiBoot::new(&kernel).set_ramdisk(&ramdisk).set_boot_config(&config).create_disk_image(&disk)
+        UefiBoot::new(&kernel)
+            .set_ramdisk(&ramdisk)
+            .set_boot_config(&config)
+            .create_disk_image(&disk)
     } else {
-        BiosBoot::new(&kernel).set_ramdisk(&ramdisk).set_boot_config(&config).create_disk_image(&disk)
+        BiosBoot::new(&kernel)
+            .set_ramdisk(&ramdisk)
+            .set_boot_config(&config)
+            .create_disk_image(&disk)
     };
     made.map_err(|e| format!("making the disk image: {e:#}"))?;
-    Ok(BootImage { disk, kernel, programs, dir, keep: false })
+    Ok(BootImage {
+        disk,
+        kernel,
+        programs,
+        dir,
+        keep: false,
+    })
 }

@@ -68,7 +68,10 @@ fn has_display() -> bool {
 }
 
 pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs, String> {
-    let mut opts = Options { headless: !has_display(), ..Options::default() };
+    let mut opts = Options {
+        headless: !has_display(),
+        ..Options::default()
+    };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -82,7 +85,9 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
             "--test-kernel" => opts.kernel = KernelImage::Test,
             "--timeout" => {
                 let value = args.next().ok_or("--timeout needs a number of seconds")?;
-                let secs: f64 = value.parse().map_err(|_| format!("--timeout: '{value}' is not a number"))?;
+                let secs: f64 = value
+                    .parse()
+                    .map_err(|_| format!("--timeout: '{value}' is not a number"))?;
                 if !(secs > 0.0 && secs.is_finite()) {
                     return Err(format!("--timeout: '{value}' must be positive"));
                 }
@@ -108,8 +113,16 @@ mod tests {
 
     #[test]
     fn parses_flags_programs_and_qemu_args() {
-        let Ok(ParsedArgs::Run(o)) = parse(&["--headless", "--icount", "--timeout", "2.5", "hello", "--", "-m", "256M"])
-        else {
+        let Ok(ParsedArgs::Run(o)) = parse(&[
+            "--headless",
+            "--icount",
+            "--timeout",
+            "2.5",
+            "hello",
+            "--",
+            "-m",
+            "256M",
+        ]) else {
             panic!("expected options")
         };
         assert!(o.headless && o.icount && !o.gdb && !o.kvm);

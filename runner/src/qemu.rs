@@ -52,8 +52,17 @@ pub struct Outcome {
 
 fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     let mut cmd = Command::new("qemu-system-x86_64");
-    cmd.arg("-drive").arg(format!("format=raw,file={}", image.disk.display()));
-    cmd.args(["-m", "128M", "-serial", "stdio", "-no-reboot", "-monitor", "none"]);
+    cmd.arg("-drive")
+        .arg(format!("format=raw,file={}", image.disk.display()));
+    cmd.args([
+        "-m",
+        "128M",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-monitor",
+        "none",
+    ]);
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", "/usr/share/OVMF/OVMF_CODE.fd"]);
@@ -80,7 +89,9 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
 /// Writes `target/gdbinit`: kernel symbols, every user program's symbols (each is linked at its own
 /// address), and the connection to QEMU's stub.
 fn write_gdbinit(image: &BootImage) -> std::io::Result<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(std::path::Path::new("."));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
     let path = root.join("target").join("gdbinit");
     let mut script = format!("set confirm off\nfile {}\n", image.kernel.display());
     for (_, program) in &image.programs {
@@ -97,7 +108,9 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
     if opts.gdb {
         image.keep = true;
         let script = write_gdbinit(&image).map_err(|e| format!("writing gdbinit: {e}"))?;
-        eprintln!("runner: QEMU is stopped, waiting for gdb on tcp port 1234. In another terminal:");
+        eprintln!(
+            "runner: QEMU is stopped, waiting for gdb on tcp port 1234. In another terminal:"
+        );
         eprintln!("runner:     gdb -x {}", script.display());
         eprintln!("runner: (then e.g. `break kernel::boot::start` and `continue`)");
     }
@@ -106,7 +119,9 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("starting qemu-system-x86_64: {e} (run `make setup` to install QEMU)"))?;
+        .map_err(|e| {
+            format!("starting qemu-system-x86_64: {e} (run `make setup` to install QEMU)")
+        })?;
 
     let transcript = Arc::new(Mutex::new(Vec::new()));
     let echo = !opts.quiet;
@@ -136,7 +151,10 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
     let timeout = if opts.gdb { None } else { opts.timeout };
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| format!("waiting for QEMU: {e}"))? {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("waiting for QEMU: {e}"))?
+        {
             break Some(status);
         }
         if timeout.is_some_and(|t| started.elapsed() >= t) {
@@ -159,5 +177,9 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         },
     };
     let transcript = String::from_utf8_lossy(&transcript.lock().unwrap()).replace("\r\n", "\n");
-    Ok(Outcome { verdict, transcript, qemu_stderr })
+    Ok(Outcome {
+        verdict,
+        transcript,
+        qemu_stderr,
+    })
 }

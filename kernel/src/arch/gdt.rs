@@ -41,7 +41,10 @@ pub fn init() {
     // SAFETY: runs once, before interrupts are enabled and before anything else reads the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
-        for (slot, stack) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST].into_iter().enumerate() {
+        for (slot, stack) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST]
+            .into_iter()
+            .enumerate()
+        {
             let top = VirtAddr::from_ptr(addr_of!(IST_STACKS[slot])) + IST_STACK_SIZE as u64;
             tss.interrupt_stack_table[stack as usize] = top;
         }
@@ -54,7 +57,16 @@ pub fn init() {
         let user_code = gdt.append(Descriptor::user_code_segment());
         // SAFETY: TSS is a static that lives forever and is only changed through `set_kernel_entry_stack`.
         let tss = gdt.append(unsafe { Descriptor::tss_segment_unchecked(addr_of!(TSS)) });
-        (gdt, Selectors { kernel_code, kernel_data, user_data, user_code, tss })
+        (
+            gdt,
+            Selectors {
+                kernel_code,
+                kernel_data,
+                user_data,
+                user_code,
+                tss,
+            },
+        )
     });
     gdt.load();
     // SAFETY: the selectors come from the GDT just loaded.

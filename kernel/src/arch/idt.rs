@@ -16,7 +16,9 @@ pub fn init() {
         unsafe {
             idt.divide_error.set_handler_addr(stub(0));
             idt.debug.set_handler_addr(stub(1));
-            idt.non_maskable_interrupt.set_handler_addr(stub(2)).set_stack_index(NMI_IST);
+            idt.non_maskable_interrupt
+                .set_handler_addr(stub(2))
+                .set_stack_index(NMI_IST);
             // DPL 3: a user `int3` is reported as a breakpoint rather than a protection fault.
             idt.breakpoint
                 .set_handler_addr(stub(3))
@@ -25,7 +27,9 @@ pub fn init() {
             idt.bound_range_exceeded.set_handler_addr(stub(5));
             idt.invalid_opcode.set_handler_addr(stub(6));
             idt.device_not_available.set_handler_addr(stub(7));
-            idt.double_fault.set_handler_addr(stub(8)).set_stack_index(DOUBLE_FAULT_IST);
+            idt.double_fault
+                .set_handler_addr(stub(8))
+                .set_stack_index(DOUBLE_FAULT_IST);
             idt.invalid_tss.set_handler_addr(stub(10));
             idt.segment_not_present.set_handler_addr(stub(11));
             idt.stack_segment_fault.set_handler_addr(stub(12));
@@ -33,7 +37,9 @@ pub fn init() {
             idt.page_fault.set_handler_addr(stub(14));
             idt.x87_floating_point.set_handler_addr(stub(16));
             idt.alignment_check.set_handler_addr(stub(17));
-            idt.machine_check.set_handler_addr(stub(18)).set_stack_index(MACHINE_CHECK_IST);
+            idt.machine_check
+                .set_handler_addr(stub(18))
+                .set_stack_index(MACHINE_CHECK_IST);
             idt.simd_floating_point.set_handler_addr(stub(19));
             idt.virtualization.set_handler_addr(stub(20));
             idt.cp_protection_exception.set_handler_addr(stub(21));

@@ -23,6 +23,9 @@ fn deliberate_failures(cmdline: &str) {
                 // SAFETY: `ud2` raises #UD, which the kernel must report; nothing else happens.
                 unsafe { core::arch::asm!("ud2") }
             }
+            "test:hang" => loop {
+                core::hint::spin_loop();
+            },
             _ => {}
         }
     }

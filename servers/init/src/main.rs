@@ -1,6 +1,10 @@
 #![no_std]
 #![no_main]
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
 #[no_mangle]
-extern "C" fn _start() -> ! { loop {} }
+extern "C" fn _start() -> ! {
+    loop {}
+}

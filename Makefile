@@ -1,0 +1,53 @@
+# The WeensyOS names for the usual things. `make run` and `make test` install what is missing first.
+#   make run              boot in a QEMU window (the console in the terminal too)
+#   make run-console      boot headless, console in this terminal
+#   make run-gdb          boot stopped and attach gdb with every binary's symbols
+#   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
+#   make test             host unit tests + QEMU system tests
+#   make bench            the benchmarks, in guest instructions (-icount shift=0)
+#   make check            fmt + clippy
+#   make setup            install QEMU and the pinned Rust toolchain if missing
+# Options: PROGRAMS="a b" picks programs for run/run-console; TIMEOUT=secs; ARGS="..." extra runner flags.
+
+CARGO ?= cargo
+RUNNER = $(CARGO) run --quiet --
+TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
+PROGRAMS ?=
+
+.PHONY: setup run run-console run-gdb test test-host test-system check bench
+
+setup:
+	@scripts/setup
+
+run: setup
+	$(RUNNER) $(TIMEOUT_ARG) $(ARGS) $(PROGRAMS)
+
+run-console: setup
+	$(RUNNER) --headless $(TIMEOUT_ARG) $(ARGS) $(PROGRAMS)
+
+# QEMU waits in the background; gdb attaches with target/gdbinit (kernel + every program's symbols).
+run-gdb: setup
+	$(CARGO) build --quiet -p runner
+	@( $(RUNNER) --headless --gdb $(ARGS) $(PROGRAMS) & echo $$! > target/run-gdb.pid ); \
+	  sleep 2; gdb -q -x target/gdbinit; kill $$(cat target/run-gdb.pid) 2>/dev/null; true
+
+run-%: setup
+	$(RUNNER) --headless $(TIMEOUT_ARG) $(ARGS) $*
+
+test: setup test-host test-system
+
+# Host unit tests: abi, runner, and the kernel's and userlib's hardware-independent modules.
+test-host:
+	$(CARGO) test -p abi -p runner
+	$(CARGO) test -p kernel -p userlib --lib
+
+# QEMU boot tests (tests/tests/*.rs), through the runner.
+test-system:
+	$(CARGO) test -p system-tests
+
+check:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --exclude init -- -D warnings
+
+bench: setup
+	$(RUNNER) --headless --icount --timeout 120 $(ARGS) ipcbench

@@ -1,0 +1,70 @@
+//! Boot tests: the kernel starts, reports itself, and turns its own failures into clear reports
+//! and a failing exit status.
+use runner::{KernelImage, Options, Verdict};
+use system_tests::*;
+
+#[test]
+fn boot_banner_lists_the_boot_archive() {
+    let out = boot(&[]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "mikros");
+    expect_output(&out, "memory: ");
+    expect_output(&out, "protection: NX=1 SMEP=1 SMAP=1");
+    expect_output(&out, "boot archive: ");
+    expect_output(&out, "  init ");
+}
+
+#[test]
+fn kernel_panic_is_a_failure_with_its_message() {
+    let out = boot_test_kernel(&["test:panic"]);
+    expect_verdict(&out, Verdict::KernelPanic);
+    expect_output(
+        &out,
+        "KERNEL PANIC: deliberate panic requested by the boot command line",
+    );
+    expect_output(&out, "test_kernel.rs:");
+}
+
+#[test]
+fn kernel_page_fault_is_reported_in_full() {
+    let out = boot_test_kernel(&["test:pagefault"]);
+    expect_verdict(&out, Verdict::KernelPanic);
+    expect_output(
+        &out,
+        "EXCEPTION #PF page fault (vector 14) in kernel: error=0x0 rip=0xffffffff8",
+    );
+    expect_output(&out, "cr2=0xdeadb000");
+    expect_output(
+        &out,
+        "KERNEL PANIC: unhandled #PF page fault in kernel mode",
+    );
+}
+
+#[test]
+fn invalid_opcode_is_reported() {
+    let out = boot_test_kernel(&["test:invalid-opcode"]);
+    expect_verdict(&out, Verdict::KernelPanic);
+    expect_output(&out, "EXCEPTION #UD invalid opcode (vector 6) in kernel");
+}
+
+#[test]
+fn breakpoint_is_reported_and_resumed() {
+    let out = boot_test_kernel(&["test:breakpoint"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "breakpoint in kernel at rip=0xffffffff8");
+}
+
+#[test]
+fn runner_times_out_a_hung_guest() {
+    let out = run(Options {
+        kernel: KernelImage::Test,
+        ..Options::for_test(&["test:hang"], 4)
+    });
+    expect_verdict(&out, Verdict::Timeout);
+}
+
+#[test]
+fn runner_rejects_unknown_programs() {
+    let err = runner::run(&Options::for_test(&["no-such-program"], 5)).unwrap_err();
+    assert!(err.contains("unknown program 'no-such-program'"), "{err}");
+}
