@@ -122,7 +122,7 @@ impl<'a> BootFs<'a> {
 }
 
 /// Writes an archive (used by the runner).
-#[cfg(feature = "alloc")]
+#[cfg(any(test, feature = "alloc"))]
 pub fn build(files: &[(&str, &[u8])], cmdline: &str) -> Result<alloc::vec::Vec<u8>, BootFsError> {
     use alloc::vec::Vec;
     let data_start = HEADER + files.len() * ENTRY + cmdline.len();
@@ -151,7 +151,7 @@ pub fn build(files: &[(&str, &[u8])], cmdline: &str) -> Result<alloc::vec::Vec<u
     Ok(out)
 }
 
-#[cfg(all(test, feature = "alloc"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -61,3 +61,31 @@ bitflags! {
         const EXECUTE = 1 << 1;
     }
 }
+
+/// Capability slots every program finds filled when it starts (init sets them up).
+pub mod slots {
+    use super::CapSlot;
+    /// An endpoint (send + grant) to the program's supervisor, init.
+    pub const SUPERVISOR: CapSlot = CapSlot(0);
+    /// An endpoint (send, receive, grant) shared by all programs of the run: a rendezvous point.
+    pub const SHARED: CapSlot = CapSlot(1);
+    /// An endpoint (send, receive, grant) of the program's own, for serving requests.
+    pub const OWN: CapSlot = CapSlot(2);
+    /// The first slot a program can use freely.
+    pub const FIRST_FREE: CapSlot = CapSlot(8);
+}
+
+/// Capability slots the kernel fills for the first server (init).
+pub mod init_slots {
+    use super::CapSlot;
+    /// The frame pool: all free memory.
+    pub const POOL: CapSlot = CapSlot(1);
+    /// Init's own address space.
+    pub const SELF_SPACE: CapSlot = CapSlot(2);
+    /// Init's own task.
+    pub const SELF_TASK: CapSlot = CapSlot(3);
+    /// The system capability (shutdown, frame census).
+    pub const SYSTEM: CapSlot = CapSlot(4);
+    /// The first slot init can use freely.
+    pub const FIRST_FREE: CapSlot = CapSlot(8);
+}

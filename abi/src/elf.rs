@@ -201,3 +201,83 @@ pub(crate) mod tests {
         assert_eq!(Elf::parse(&many).unwrap_err(), ElfError::Truncated);
     }
 }
+
+/// Where a loader puts an image: implemented by the kernel (first server) and by init (programs),
+/// so the loading algorithm is written once.
+pub trait LoadTarget {
+    type Error;
+    /// Makes sure a zeroed page is mapped at `page` (page-aligned) with at least these rights;
+    /// pages shared by two segments get the union of their rights.
+    fn ensure_page(
+        &mut self,
+        page: u64,
+        writable: bool,
+        executable: bool,
+    ) -> Result<(), Self::Error>;
+    /// Copies `bytes` to `vaddr` (the pages are already there).
+    fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), Self::Error>;
+}
+
+impl Elf<'_> {
+    /// Maps every loadable segment's pages and copies its bytes; the rest stays zero.
+    pub fn load<T: LoadTarget>(&self, target: &mut T) -> Result<(), T::Error> {
+        const PAGE: u64 = crate::layout::PAGE_SIZE;
+        for seg in self.segments() {
+            let start = seg.vaddr & !(PAGE - 1);
+            let end = (seg.vaddr + seg.mem_size).next_multiple_of(PAGE);
+            for page in (start..end).step_by(PAGE as usize) {
+                target.ensure_page(page, seg.writable, seg.executable)?;
+            }
+            target.write(seg.vaddr, seg.data)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::tests::tiny_elf;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Default)]
+    struct Memory {
+        pages: BTreeMap<u64, (bool, bool, [u8; 4096])>,
+    }
+
+    impl LoadTarget for Memory {
+        type Error = ();
+        fn ensure_page(&mut self, page: u64, w: bool, x: bool) -> Result<(), ()> {
+            let e = self.pages.entry(page).or_insert((false, false, [0; 4096]));
+            e.0 |= w;
+            e.1 |= x;
+            Ok(())
+        }
+        fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), ()> {
+            for (i, b) in bytes.iter().enumerate() {
+                let a = vaddr + i as u64;
+                self.pages.get_mut(&(a & !0xfff)).ok_or(())?.2[(a & 0xfff) as usize] = *b;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn loads_across_pages_and_zero_fills() {
+        let data: std::vec::Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+        let image = tiny_elf(0x40_0ff0, &data, 0x3000, PF_W);
+        let mut mem = Memory::default();
+        Elf::parse(&image).unwrap().load(&mut mem).unwrap();
+        assert_eq!(
+            mem.pages.keys().copied().collect::<std::vec::Vec<_>>(),
+            [0x40_0000, 0x40_1000, 0x40_2000, 0x40_3000]
+        );
+        assert_eq!(mem.pages[&0x40_0000].2[0xff0], 0);
+        assert_eq!(mem.pages[&0x40_1000].2[0], 16);
+        assert_eq!(
+            mem.pages[&0x40_2000].2[0xfff], 0,
+            "beyond the file bytes stays zero"
+        );
+        assert!(mem.pages[&0x40_0000].0 && !mem.pages[&0x40_0000].1);
+    }
+}

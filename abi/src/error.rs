@@ -41,6 +41,10 @@ numbered_enum! {
         BadTaskState = 18,
         /// The operation would make a task wait on itself.
         Deadlock = 19,
+        /// The task at the other end of the IPC was destroyed, or the endpoint was.
+        PeerDied = 20,
+        /// The task was stopped while it waited in a syscall.
+        Interrupted = 21,
     }
 }
 

@@ -6,7 +6,7 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "alloc")]
+#[cfg(any(test, feature = "alloc"))]
 extern crate alloc;
 
 #[macro_use]
@@ -22,7 +22,7 @@ pub mod qemu;
 pub mod regs;
 pub mod sysnum;
 
-pub use cap::{CapKind, CapSlot, PageRights, Rights};
+pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
 pub use error::SysError;
 pub use msg::{Message, MsgTag};
 pub use sysnum::Sysnum;

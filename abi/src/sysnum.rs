@@ -72,5 +72,7 @@ numbered_enum! {
         Shutdown = 30,
         /// Count frames by state and check the accounting (needs the system capability).
         FrameCensus = 31,
+        /// Destroy an endpoint; tasks waiting on it wake with `PeerDied`.
+        EndpointDestroy = 32,
     }
 }

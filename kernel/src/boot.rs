@@ -1,7 +1,10 @@
 //! Boot: from the bootloader's hand-off to the first user server.
-use crate::{arch, console, framebuffer::Screen, kprintln};
+use crate::mem::frames::{FrameState, FrameTable};
+use crate::mem::phys;
+use crate::sched::{Kernel, KERNEL};
+use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
-use abi::qemu::ExitCode;
+use abi::layout::PAGE_SIZE;
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::info::{MemoryRegionKind, MemoryRegions};
 use bootloader_api::BootInfo;
@@ -45,8 +48,73 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
     if let Some(hook) = hook {
         hook(bootfs.cmdline());
     }
-    kprintln!("no init server yet: nothing to run");
-    arch::exit::qemu_exit(ExitCode::Success)
+
+    let mut k = KERNEL.lock();
+    init_frames(&mut k, &boot_info.memory_regions);
+    let console = k
+        .frames
+        .alloc(FrameState::Kernel)
+        .expect("memory for the console page");
+    console::move_to_frame(phys::cells(console));
+    k.console_frame = console;
+    k.kernel_root = x86_64::registers::control::Cr3::read()
+        .0
+        .start_address()
+        .as_u64()
+        / PAGE_SIZE;
+    k.active_root = k.kernel_root;
+    let archive = ramdisk.unwrap_or_default();
+    if let Err(e) = first_server::start_init(&mut k, archive, &bootfs) {
+        panic!("cannot start init: {e}");
+    }
+    let (c, _) = k.frames.census();
+    kprintln!(
+        "frames: {} free, {} kernel, {} page tables, {} user; starting init",
+        c.free,
+        c.kernel,
+        c.page_table,
+        c.user
+    );
+    arch::entry::init_syscall();
+    crate::irq::init();
+    Kernel::enter_user_mode(k)
+}
+
+/// Builds the frame table over the bootloader's memory map. Its own storage is carved from the
+/// first usable region big enough, and marked as kernel frames.
+fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
+    let usable = || {
+        regions
+            .iter()
+            .filter(|r| r.kind == MemoryRegionKind::Usable)
+    };
+    let frame_count = usable().map(|r| r.end).max().unwrap_or(0) / PAGE_SIZE;
+    let state_bytes = frame_count * core::mem::size_of::<FrameState>() as u64;
+    let bytes = (state_bytes + frame_count * 4).next_multiple_of(PAGE_SIZE);
+    let start = usable()
+        .map(|r| r.start.next_multiple_of(PAGE_SIZE))
+        .find(|&s| usable().any(|r| r.start <= s && s + bytes <= r.end))
+        .expect("room for the frame table");
+    // SAFETY: `[start, start + bytes)` is usable RAM nobody else uses (it is marked kernel below,
+    // so the allocator never hands it out), page-aligned and so aligned for both element types.
+    let (states, free) = unsafe {
+        (
+            phys::claim::<FrameState>(start, frame_count as usize),
+            phys::claim::<u32>(start + state_bytes, frame_count as usize),
+        )
+    };
+    k.frames = FrameTable::new(states, free);
+    let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
+    for r in usable() {
+        for frame in r.start.next_multiple_of(PAGE_SIZE) / PAGE_SIZE..r.end / PAGE_SIZE {
+            if !storage.contains(&frame) {
+                k.frames.add_free(frame);
+            }
+        }
+    }
+    for frame in storage {
+        k.frames.claim_for_kernel(frame);
+    }
 }
 
 fn ramdisk(boot_info: &BootInfo) -> Option<&'static [u8]> {

@@ -7,6 +7,7 @@ use crate::arch::serial;
 use crate::framebuffer::Screen;
 use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use spin::Mutex;
 
 pub const CELLS: usize = COLS * ROWS;
@@ -63,9 +64,13 @@ impl Grid<'_> {
     }
 }
 
-/// The console page itself. Written by the kernel under `OUTPUT`'s lock and by user programs
-/// through their mapping (never at the same time: single core, kernel not preemptible).
-pub static mut CONSOLE_PAGE: ConsolePage = ConsolePage([0; 2048]);
+/// The console page used during early boot, before the frame allocator exists.
+static mut EARLY_PAGE: ConsolePage = ConsolePage([0; 2048]);
+
+/// The console page: `EARLY_PAGE`, then a frame of its own that user programs get mapped.
+/// Written by the kernel under `OUTPUT`'s lock and by user programs through their mapping (never
+/// at the same time: single core, kernel not preemptible).
+static PAGE: AtomicPtr<[u16; 2048]> = AtomicPtr::new(core::ptr::null_mut());
 
 struct Output {
     screen: Option<Screen>,
@@ -74,10 +79,29 @@ struct Output {
 static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
 
 fn console_grid() -> Grid<'static> {
-    // SAFETY: callers hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other
-    // kernel reference to the page exists while this one is used.
+    let mut page = PAGE.load(Ordering::Relaxed);
+    if page.is_null() {
+        page = (&raw mut EARLY_PAGE).cast();
+    }
+    // SAFETY: `page` is the early static page or the console frame (both live forever); callers
+    // hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other kernel reference
+    // to the page exists while this one is used.
     Grid {
-        cells: unsafe { &mut (*core::ptr::addr_of_mut!(CONSOLE_PAGE)).0 },
+        cells: unsafe { &mut *page },
+    }
+}
+
+/// Moves the console into its own frame (`cells` is that frame, seen through the physical window).
+pub fn move_to_frame(cells: &'static mut [u16; 2048]) {
+    let _out = OUTPUT.lock();
+    cells.copy_from_slice(console_grid().cells);
+    PAGE.store(cells, Ordering::Relaxed);
+}
+
+/// Called on every timer tick: redraws what user programs wrote, 20 times a second.
+pub fn tick(ticks: u64) {
+    if ticks % 5 == 0 {
+        refresh();
     }
 }
 

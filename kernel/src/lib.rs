@@ -10,8 +10,15 @@
 pub mod arch;
 pub mod boot;
 pub mod console;
+pub mod fault;
+pub mod first_server;
 pub mod framebuffer;
+pub mod ipc;
 pub mod irq;
+pub mod mem;
+pub mod obj;
+pub mod sched;
+pub mod syscall;
 
 #[cfg(all(not(test), target_os = "none"))]
 mod panic;

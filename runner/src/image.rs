@@ -6,12 +6,20 @@ use bootloader_boot_config::{BootConfig, LevelFilter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+include!(concat!(env!("OUT_DIR"), "/programs.rs"));
+
 /// The user programs cargo built for us (artifact dependencies), by name.
 pub fn available_programs() -> Vec<(String, PathBuf)> {
     let mut programs = vec![(
         "init".to_string(),
         PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
     )];
+    // Every binary of the `programs` crate, as listed by build.rs.
+    programs.extend(
+        PROGRAMS
+            .iter()
+            .map(|(name, path)| (name.to_string(), PathBuf::from(path))),
+    );
     programs.sort();
     programs
 }

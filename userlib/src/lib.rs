@@ -1,1 +1,36 @@
+//! The user-space library of mikros: everything a program or server needs to talk to the kernel.
+//!
+//! - [`sys`]: one safe function per syscall ([`abi::Sysnum`]), returning [`Result`].
+//! - [`cap`]: typed capability handles ([`Endpoint`], [`FramePool`], [`AddressSpace`], [`Task`],
+//!   [`System`]) and the well-known slots every program starts with.
+//! - [`ipc`]: sending, calling, receiving and replying; long messages and capability transfer
+//!   through the IPC buffer.
+//! - [`console`]: `print!`/`println!` (kernel console via `DebugWrite`) and `cprint!`/`cprintln!`
+//!   (straight into the shared console page).
+//! - [`rt`]: the entry point (`userlib::entry!(main)`) and the panic handler.
+//!
+//! All `unsafe` code lives in [`arch`] (the `syscall` instruction, `rdtsc`, and volatile access to the
+//! IPC buffer and console pages); the rest is safe Rust.
 #![cfg_attr(not(test), no_std)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod arch;
+pub mod cap;
+pub mod console;
+pub mod ipc;
+pub mod rt;
+pub mod sys;
+
+pub use abi;
+pub use abi::cap::{init_slots, slots};
+pub use abi::layout;
+pub use abi::qemu::ExitCode;
+pub use abi::regs::UserRegs;
+pub use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
+pub use arch::{rdtsc, rdtsc_ordered};
+pub use cap::{AddressSpace, Endpoint, FramePool, System, Task};
+pub use ipc::Received;
+pub use sys::{CapInfo, Census};
+
+/// The result of a syscall.
+pub type Result<T> = core::result::Result<T, SysError>;

@@ -50,3 +50,13 @@ pub fn enable_protection() -> Features {
 pub fn cr2() -> u64 {
     x86_64::registers::control::Cr2::read_raw()
 }
+
+/// Loads the top-level page table `root` (a frame number) into CR3.
+pub fn switch_address_space(root: u64) {
+    use x86_64::registers::control::{Cr3, Cr3Flags};
+    use x86_64::structures::paging::PhysFrame;
+    let frame = PhysFrame::containing_address(x86_64::PhysAddr::new(root * abi::layout::PAGE_SIZE));
+    // SAFETY: every address space's top level shares the kernel half of the boot tables, so the
+    // kernel's code, data and stacks stay mapped across the switch.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+}

@@ -1,5 +1,6 @@
 //! Everything that touches the CPU or devices directly. Most of the kernel's `unsafe` is here.
 pub mod cpu;
+pub mod entry;
 pub mod exit;
 pub mod gdt;
 pub mod idt;

@@ -213,13 +213,6 @@ extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
     }
 }
 
-/// A trap from user mode. Until tasks exist, nothing can come from user mode.
-#[no_mangle]
-extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
-    report(frame, "user");
-    panic!("trap from user mode, but no user task exists yet");
-}
-
 /// Prints everything known about an exception: vector, error code, RIP, CR2 and the context.
 pub fn report(frame: &SavedRegs, context: &str) {
     crate::kprintln!(

@@ -1,10 +1,165 @@
+//! init: the first server. It starts every program named on the runner's command line, acts as their
+//! supervisor (their fault endpoint: it hears of exits and faults), gives back every frame when a
+//! program ends, and ends the run once all named programs are done: success if all exited with
+//! status 0 and no frame leaked, failure otherwise.
+//!
+//! Until the memory server exists, init also resolves page faults in one demonstration region
+//! (`DEMAND_ZERO`) with fresh zeroed pages, to show a fault handled in user space.
 #![no_std]
 #![no_main]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {}
+
+mod children;
+mod loader;
+
+use children::{Child, Children};
+use userlib::abi::bootfs::BootFs;
+use userlib::abi::msg::fault;
+use userlib::{init_slots, println, sys, CapSlot, ExitCode, Message};
+
+userlib::entry!(main);
+
+/// Init's receive endpoint: exits and faults of all children arrive here, badged with the child.
+const SUPERVISOR: CapSlot = CapSlot(8);
+/// The endpoint all programs share (`slots::SHARED`).
+const SHARED: CapSlot = CapSlot(9);
+
+/// Programs that need a partner started with them.
+const COMPANIONS: &[(&str, &str)] = &[("ipcbench", "ipcecho")];
+
+fn boot_archive() -> BootFs<'static> {
+    let (addr, len) = userlib::rt::start_args();
+    // SAFETY: the kernel maps the boot archive read-only at `addr` for `len` bytes (rdi, rsi at
+    // start), for init's whole life, and nothing writes it.
+    let bytes = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
+    BootFs::parse(bytes).expect("the kernel checked the boot archive")
 }
-#[no_mangle]
-extern "C" fn _start() -> ! {
-    loop {}
+
+fn main() -> i32 {
+    let fs = boot_archive();
+    loader::prepare_scratch().expect("memory for init's scratch page");
+    let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
+    sys::endpoint_create(init_slots::POOL, SUPERVISOR).expect("endpoint");
+    sys::endpoint_create(init_slots::POOL, SHARED).expect("endpoint");
+
+    let mut children = Children::new();
+    let mut failed = false;
+    for name in fs
+        .cmdline()
+        .split_whitespace()
+        .filter(|w| !w.starts_with("test:"))
+    {
+        let companion = COMPANIONS.iter().find(|(p, _)| *p == name).map(|(_, c)| *c);
+        for (program, named) in companion
+            .map(|c| (c, false))
+            .into_iter()
+            .chain([(name, true)])
+        {
+            if let Err(e) = children.spawn(&fs, program, named) {
+                println!("init: cannot start {program}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if children.named_running() == 0 {
+        println!("init: no programs to run");
+    }
+    while children.named_running() > 0 {
+        let Ok(msg) = sys::recv(SUPERVISOR) else {
+            break;
+        };
+        let Some(child) = children.by_badge(msg.badge) else {
+            continue;
+        };
+        if !handle(child, &msg.msg, msg.sender) {
+            failed |= child.named && child.failed;
+            children.reap(msg.badge);
+        }
+    }
+    children.reap_all();
+
+    let after = sys::frame_census(init_slots::SYSTEM).expect("census");
+    if after == before {
+        println!(
+            "init: frame census unchanged: {} free, {} page tables, {} user",
+            after.free, after.page_table, after.user
+        );
+    } else {
+        println!("init: FRAME LEAK: before {before:?}, after {after:?}");
+        failed = true;
+    }
+    let code = if failed {
+        ExitCode::Failure
+    } else {
+        ExitCode::Success
+    };
+    println!(
+        "init: all programs done: {}",
+        if failed { "failure" } else { "success" }
+    );
+    let _ = sys::shutdown(init_slots::SYSTEM, code);
+    1
+}
+
+/// Handles a message about `child`; returns whether the child lives on.
+fn handle(child: &mut Child, msg: &Message, sender: u64) -> bool {
+    let w = msg.words;
+    // Anything but a clean exit that ends the child is a failure.
+    child.failed = true;
+    match msg.tag.label() {
+        fault::EXIT => {
+            let status = w[1] as i64;
+            println!(
+                "init: {} (pid {}) exited with status {status}",
+                child.name, child.pid
+            );
+            child.failed = status != 0;
+            false
+        }
+        fault::PAGE_FAULT if children::is_demand_zero(w[1]) => match child.map_zero_page(w[1]) {
+            Ok(()) => {
+                child.failed = false;
+                sys::reply(sender, userlib::MsgTag::new(0, 0, 0), [0; 4]).is_ok()
+            }
+            Err(e) => {
+                println!(
+                    "init: {} (pid {}) killed: no memory for its page fault at {:#x}: {e}",
+                    child.name, child.pid, w[1]
+                );
+                false
+            }
+        },
+        fault::PAGE_FAULT => {
+            println!(
+                "init: {} (pid {}) killed: page fault {} {:#x} at rip={:#x}",
+                child.name,
+                child.pid,
+                access(w[2]),
+                w[1],
+                w[3]
+            );
+            false
+        }
+        fault::EXCEPTION => {
+            println!(
+                "init: {} (pid {}) killed: exception vector {} error={:#x} at rip={:#x}",
+                child.name, child.pid, w[1], w[2], w[3]
+            );
+            false
+        }
+        other => {
+            println!("init: unexpected message {other:#x} from {}", child.name);
+            child.failed = false;
+            true
+        }
+    }
+}
+
+fn access(error: u64) -> &'static str {
+    if error & 0x10 != 0 {
+        "executing"
+    } else if error & 2 != 0 {
+        "writing"
+    } else {
+        "reading"
+    }
 }

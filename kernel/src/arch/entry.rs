@@ -1,0 +1,204 @@
+//! Entering the kernel from user mode and leaving it: `syscall`, traps, and the return path.
+//!
+//! `syscall_entry` saves the user registers straight into the current task's `SavedRegs` (the same
+//! layout the trap stubs produce), switches to the kernel stack and calls `syscall_from_user`.
+//! Both that and `trap_from_user` take the kernel lock, do their work, pick the task to run, and
+//! leave through `return_to_user`, which restores that task's registers with `sysretq` when it
+//! entered by `syscall` (cheap) or `iretq` otherwise.
+use super::gdt;
+use super::trap::{SavedRegs, SYSCALL_MARK};
+use crate::sched::{Kernel, KERNEL};
+use core::arch::global_asm;
+use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
+use x86_64::registers::rflags::RFlags;
+use x86_64::VirtAddr;
+
+/// End of the current task's `SavedRegs`: where `syscall_entry` starts pushing.
+#[no_mangle]
+static mut CURRENT_SAVE_END: u64 = 0;
+/// The user stack pointer while `syscall_entry` moves to the save area.
+#[no_mangle]
+static mut USER_RSP_SCRATCH: u64 = 0;
+
+extern "C" {
+    fn syscall_entry();
+    fn return_to_user(regs: *const SavedRegs) -> !;
+}
+
+global_asm!(
+    r#"
+.global syscall_entry
+syscall_entry:
+    mov [rip + USER_RSP_SCRATCH], rsp
+    mov rsp, [rip + CURRENT_SAVE_END]
+    push {user_ss}
+    push [rip + USER_RSP_SCRATCH]
+    push r11
+    push {user_cs}
+    push rcx
+    push 0
+    push {mark}
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rsp, [rip + KERNEL_STACK_TOP]
+    call syscall_from_user
+    ud2
+
+.global return_to_user
+return_to_user:
+    mov rsp, rdi
+    cmp qword ptr [rsp + 15*8], {mark}
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    jne 1f
+    mov rcx, [rsp + 16]
+    mov r11, [rsp + 32]
+    mov rsp, [rsp + 40]
+    sysretq
+1:
+    add rsp, 16
+    iretq
+"#,
+    user_ss = const 0x1b,
+    user_cs = const 0x23,
+    mark = const SYSCALL_MARK,
+);
+
+/// Programs the `syscall` MSRs.
+pub fn init_syscall() {
+    let s = gdt::selectors();
+    debug_assert_eq!((s.user_data.0, s.user_code.0), (0x1b, 0x23));
+    // SAFETY: the entry point is `syscall_entry` above; the selectors come from our GDT in the order
+    // `sysret` requires; masking IF/TF/DF/AC gives the kernel a clean, interrupt-free entry.
+    unsafe {
+        LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
+        Star::write(s.user_code, s.user_data, s.kernel_code, s.kernel_data)
+            .expect("GDT order suits sysret");
+        SFMask::write(
+            RFlags::INTERRUPT_FLAG
+                | RFlags::TRAP_FLAG
+                | RFlags::DIRECTION_FLAG
+                | RFlags::ALIGNMENT_CHECK,
+        );
+        Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
+    }
+}
+
+/// Registers of a task that has not run yet: user segments, interrupts on, `iretq` path.
+pub fn initial_user_regs() -> SavedRegs {
+    SavedRegs {
+        cs: 0x23,
+        ss: 0x1b,
+        rflags: RFlags::INTERRUPT_FLAG.bits(),
+        ..SavedRegs::default()
+    }
+}
+
+#[no_mangle]
+extern "C" fn syscall_from_user() -> ! {
+    let next = {
+        let mut k = KERNEL.lock();
+        let t = k.current.expect("a syscall came from a running task");
+        crate::syscall::dispatch(&mut k, t);
+        k.switch_to_next()
+    };
+    // SAFETY: `next` points at the saved registers of a live task, inside the static kernel state,
+    // whose address space is now active; nothing else touches them before the return completes.
+    unsafe { return_to_user(next) }
+}
+
+/// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
+/// double fault and machine check, which are never the user's doing).
+#[no_mangle]
+extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
+    if matches!(frame.vector, 2 | 8 | 18) {
+        super::trap::report(frame, "user mode");
+        panic!(
+            "{} while in user mode",
+            super::trap::vector_name(frame.vector)
+        );
+    }
+    let next = {
+        let mut k = KERNEL.lock();
+        let t = k.current.expect("a trap came from a running task");
+        match frame.vector {
+            v if v >= 32 => {
+                if crate::irq::handle(v as u8) {
+                    crate::console::tick(crate::irq::ticks());
+                    k.preempt();
+                }
+            }
+            _ => k.user_exception(t, super::cpu::cr2()),
+        }
+        k.switch_to_next()
+    };
+    // SAFETY: as in `syscall_from_user`.
+    unsafe { return_to_user(next) }
+}
+
+impl Kernel {
+    /// Chooses the next task and makes it current: its address space in CR3, its save area as the
+    /// trap and syscall stack. With nothing runnable, nothing can ever run again (the only
+    /// interrupt is the timer), so the kernel reports the tasks and ends the run.
+    pub fn switch_to_next(&mut self) -> *const SavedRegs {
+        let Some(t) = self.pick() else {
+            self.nothing_to_run()
+        };
+        let task = self.task(t);
+        let regs: *const SavedRegs = &task.regs;
+        let root = task.root;
+        let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
+        gdt::set_kernel_entry_stack(end);
+        // SAFETY: single core with interrupts off; only the entry code reads this.
+        unsafe { CURRENT_SAVE_END = end };
+        if self.active_root != root {
+            self.active_root = root;
+            super::cpu::switch_address_space(root);
+        }
+        regs
+    }
+
+    fn nothing_to_run(&mut self) -> ! {
+        crate::kprintln!(
+            "kernel: no task can run (deadlock, or init ended without shutting down); task states:"
+        );
+        for (i, t) in self.tasks.iter() {
+            crate::kprintln!("  task {i}: {:?}", t.state);
+        }
+        super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
+    }
+
+    /// Runs the first task; never returns.
+    pub fn enter_user_mode(mut k: spin::MutexGuard<'_, Kernel>) -> ! {
+        let next = k.switch_to_next();
+        drop(k);
+        // SAFETY: as in `syscall_from_user`.
+        unsafe { return_to_user(next) }
+    }
+}

@@ -1,0 +1,147 @@
+//! Starting the first server, init: the only ELF the kernel ever loads. Init gets the frame pool,
+//! its own address space and task, the system capability, and the boot archive mapped read-only.
+use crate::mem::frames::FrameState;
+use crate::mem::{paging, phys};
+use crate::obj::cap::Cap;
+use crate::obj::task::Task;
+use crate::sched::Kernel;
+use abi::bootfs::BootFs;
+use abi::elf::{Elf, LoadTarget};
+use abi::layout::{is_user_page, BOOTFS, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use abi::{init_slots, CapKind, PageRights, Rights, SysError};
+
+/// Init's stack, in pages (it keeps its table of children on the stack).
+const STACK_PAGES: u64 = 64;
+
+/// Builds init's address space through the same page-table code the syscalls use.
+struct Loader<'a> {
+    k: &'a mut Kernel,
+    space: u16,
+}
+
+impl Loader<'_> {
+    fn root(&self) -> u64 {
+        self.k.spaces.at(self.space).map_or(0, |s| s.root)
+    }
+
+    /// Maps a fresh zeroed frame at `page`, or widens the rights of what is there.
+    fn page(&mut self, page: u64, rights: PageRights) -> Result<u64, SysError> {
+        if !is_user_page(page) {
+            return Err(SysError::BadAddress);
+        }
+        let root = self.root();
+        if let Some((frame, flags)) = paging::lookup(&mut self.k.frames, root, page) {
+            paging::protect(
+                &mut self.k.frames,
+                root,
+                page,
+                paging::rights_of(flags) | rights,
+            )?;
+            return Ok(frame);
+        }
+        let frame = self
+            .k
+            .frames
+            .alloc(FrameState::User { maps: 0 })
+            .map_err(|_| SysError::OutOfMemory)?;
+        phys::zero(frame);
+        let space = self.k.spaces.at_mut(self.space).ok_or(SysError::StaleCap)?;
+        let mut tables = space.tables;
+        let result = paging::map(&mut self.k.frames, root, &mut tables, page, frame, rights);
+        if let Some(space) = self.k.spaces.at_mut(self.space) {
+            space.tables = tables;
+        }
+        result?;
+        Ok(frame)
+    }
+
+    fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
+        let mut done = 0;
+        while done < bytes.len() {
+            let a = vaddr + done as u64;
+            let offset = (a % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
+            let root = self.root();
+            let (frame, _) = paging::lookup(&mut self.k.frames, root, a & !(PAGE_SIZE - 1))
+                .ok_or(SysError::NotMapped)?;
+            phys::write(frame, offset, &bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+impl LoadTarget for Loader<'_> {
+    type Error = SysError;
+    fn ensure_page(&mut self, page: u64, writable: bool, executable: bool) -> Result<(), SysError> {
+        let mut rights = PageRights::empty();
+        rights.set(PageRights::WRITE, writable);
+        rights.set(PageRights::EXECUTE, executable);
+        self.page(page, rights).map(|_| ())
+    }
+    fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
+        self.copy(vaddr, bytes)
+    }
+}
+
+/// Creates init from the boot archive and makes it ready to run.
+pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'static str> {
+    let file = fs.find("init").ok_or("the boot archive has no `init`")?;
+    let elf = Elf::parse(file.data).map_err(|_| "`init` is not a valid ELF executable")?;
+    let space = k.new_space_root().map_err(|_| "out of memory")?;
+    let root = space.root;
+    let (space_index, space_gen) = k.spaces.alloc(space).map_err(|_| "no address space")?;
+    let mut loader = Loader {
+        k,
+        space: space_index,
+    };
+    elf.load(&mut loader)
+        .map_err(|_| "`init` does not fit in user space")?;
+    for offset in (0..archive.len() as u64).step_by(PAGE_SIZE as usize) {
+        loader
+            .page(BOOTFS + offset, PageRights::empty())
+            .map_err(|_| "out of memory")?;
+    }
+    loader.copy(BOOTFS, archive).map_err(|_| "out of memory")?;
+    loader
+        .page(IPC_BUFFER, PageRights::WRITE)
+        .map_err(|_| "out of memory")?;
+    for i in 1..=STACK_PAGES {
+        loader
+            .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)
+            .map_err(|_| "out of memory")?;
+    }
+
+    let mut regs = crate::arch::entry::initial_user_regs();
+    regs.rip = elf.entry();
+    regs.rsp = STACK_TOP;
+    regs.rdi = BOOTFS;
+    regs.rsi = archive.len() as u64;
+    let (index, gen) = k
+        .tasks
+        .alloc(Task::new(space_index, root, regs))
+        .map_err(|_| "no task slot")?;
+    if let Some(s) = k.spaces.at_mut(space_index) {
+        s.tasks += 1;
+    }
+    let caps = &mut k.task(index).caps;
+    let all = Rights::all();
+    let _ = caps.insert(
+        init_slots::POOL.0 as u64,
+        Cap::new(CapKind::FramePool, 0, 0, all),
+    );
+    let _ = caps.insert(
+        init_slots::SELF_SPACE.0 as u64,
+        Cap::new(CapKind::AddressSpace, space_index, space_gen, all),
+    );
+    let _ = caps.insert(
+        init_slots::SELF_TASK.0 as u64,
+        Cap::new(CapKind::Task, index, gen, all),
+    );
+    let _ = caps.insert(
+        init_slots::SYSTEM.0 as u64,
+        Cap::new(CapKind::System, 0, 0, all),
+    );
+    k.make_ready(index, false);
+    Ok(())
+}

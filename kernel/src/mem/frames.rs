@@ -1,0 +1,222 @@
+//! Physical frames: who owns every 4 KiB frame, and the free list. Exact accounting: every frame is
+//! in exactly one state, and `census` proves the counts add up. Plain logic, host-tested.
+
+/// The state of one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameState {
+    /// Not RAM, or memory the bootloader/firmware keeps.
+    Unusable,
+    Free,
+    /// Kernel data (frame tables, the console page).
+    Kernel,
+    /// A page-table page of some address space.
+    PageTable,
+    /// Allocated from the pool to user space; `maps` counts the mappings of it.
+    User {
+        maps: u32,
+    },
+}
+
+/// Counts by state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    pub free: u64,
+    pub kernel: u64,
+    pub page_table: u64,
+    pub user: u64,
+    pub unusable: u64,
+}
+
+pub struct FrameTable {
+    states: &'static mut [FrameState],
+    /// Stack of free frame numbers; `free_len` of them are valid.
+    free: &'static mut [u32],
+    free_len: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    OutOfFrames,
+    /// Not a user frame (or out of range).
+    NotUser,
+    StillMapped,
+}
+
+impl FrameTable {
+    /// A table with no frames (before boot has found memory).
+    pub const fn empty() -> FrameTable {
+        FrameTable {
+            states: &mut [],
+            free: &mut [],
+            free_len: 0,
+        }
+    }
+
+    /// A table where every frame is unusable; `add_free` then marks the RAM that is free.
+    pub fn new(states: &'static mut [FrameState], free: &'static mut [u32]) -> FrameTable {
+        states.fill(FrameState::Unusable);
+        FrameTable {
+            states,
+            free,
+            free_len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    pub fn state(&self, frame: u64) -> Option<FrameState> {
+        self.states.get(frame as usize).copied()
+    }
+
+    /// Marks a frame that was unusable as free.
+    pub fn add_free(&mut self, frame: u64) {
+        let f = frame as usize;
+        if f < self.states.len() && self.states[f] == FrameState::Unusable {
+            self.states[f] = FrameState::Free;
+            self.free[self.free_len] = frame as u32;
+            self.free_len += 1;
+        }
+    }
+
+    /// Marks an unusable frame as kernel data (the frame table's own storage).
+    pub fn claim_for_kernel(&mut self, frame: u64) {
+        if self.state(frame) == Some(FrameState::Unusable) {
+            self.states[frame as usize] = FrameState::Kernel;
+        }
+    }
+
+    /// Takes a free frame for `state` (the caller zeroes it).
+    #[must_use = "a frame that is not used is leaked"]
+    pub fn alloc(&mut self, state: FrameState) -> Result<u64, FrameError> {
+        if self.free_len == 0 {
+            return Err(FrameError::OutOfFrames);
+        }
+        self.free_len -= 1;
+        let frame = self.free[self.free_len] as u64;
+        self.states[frame as usize] = state;
+        Ok(frame)
+    }
+
+    /// Returns a page-table or kernel frame (the caller knows it owns it).
+    pub fn release(&mut self, frame: u64) {
+        debug_assert!(matches!(
+            self.states[frame as usize],
+            FrameState::PageTable | FrameState::Kernel
+        ));
+        self.push_free(frame);
+    }
+
+    fn push_free(&mut self, frame: u64) {
+        self.states[frame as usize] = FrameState::Free;
+        self.free[self.free_len] = frame as u32;
+        self.free_len += 1;
+    }
+
+    /// Returns an unmapped user frame to the free list.
+    pub fn free_user(&mut self, frame: u64) -> Result<(), FrameError> {
+        match self.state(frame) {
+            Some(FrameState::User { maps: 0 }) => {
+                self.push_free(frame);
+                Ok(())
+            }
+            Some(FrameState::User { .. }) => Err(FrameError::StillMapped),
+            _ => Err(FrameError::NotUser),
+        }
+    }
+
+    /// Is this a frame user space may map?
+    pub fn is_user(&self, frame: u64) -> bool {
+        matches!(self.state(frame), Some(FrameState::User { .. }))
+    }
+
+    /// Counts one more (`delta = 1`) or one fewer (`-1`) mapping of a user frame.
+    pub fn adjust_maps(&mut self, frame: u64, delta: i32) {
+        if let Some(FrameState::User { maps }) = self.states.get_mut(frame as usize) {
+            *maps = maps
+                .checked_add_signed(delta)
+                .expect("frame map count out of range");
+        }
+    }
+
+    /// Counts frames by state and checks the free list agrees with the states.
+    pub fn census(&self) -> (Census, bool) {
+        let mut c = Census::default();
+        for s in self.states.iter() {
+            match s {
+                FrameState::Unusable => c.unusable += 1,
+                FrameState::Free => c.free += 1,
+                FrameState::Kernel => c.kernel += 1,
+                FrameState::PageTable => c.page_table += 1,
+                FrameState::User { .. } => c.user += 1,
+            }
+        }
+        let list_ok = c.free == self.free_len as u64
+            && self.free[..self.free_len]
+                .iter()
+                .all(|&f| self.states[f as usize] == FrameState::Free);
+        (c, list_ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(n: usize) -> FrameTable {
+        let states = Box::leak(vec![FrameState::Free; n].into_boxed_slice());
+        let free = Box::leak(vec![0u32; n].into_boxed_slice());
+        FrameTable::new(states, free)
+    }
+
+    #[test]
+    fn allocates_until_empty_and_accounts_exactly() {
+        let mut t = table(8);
+        for f in 2..6 {
+            t.add_free(f);
+        }
+        t.add_free(3); // twice: ignored
+        let (c, ok) = t.census();
+        assert!(ok);
+        assert_eq!((c.free, c.unusable), (4, 4));
+        let a = t.alloc(FrameState::User { maps: 0 }).unwrap();
+        let b = t.alloc(FrameState::PageTable).unwrap();
+        let _ = t.alloc(FrameState::Kernel).unwrap();
+        let _ = t.alloc(FrameState::User { maps: 0 }).unwrap();
+        assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
+        let (c, ok) = t.census();
+        assert!(ok);
+        assert_eq!((c.free, c.kernel, c.page_table, c.user), (0, 1, 1, 2));
+        t.release(b);
+        t.free_user(a).unwrap();
+        let (c, ok) = t.census();
+        assert!(ok);
+        assert_eq!((c.free, c.user), (2, 1));
+    }
+
+    #[test]
+    fn mapped_and_foreign_frames_cannot_be_freed() {
+        let mut t = table(4);
+        for f in 0..4 {
+            t.add_free(f);
+        }
+        let u = t.alloc(FrameState::User { maps: 0 }).unwrap();
+        let k = t.alloc(FrameState::Kernel).unwrap();
+        t.adjust_maps(u, 1);
+        assert_eq!(t.free_user(u), Err(FrameError::StillMapped));
+        assert_eq!(t.free_user(k), Err(FrameError::NotUser));
+        assert_eq!(t.free_user(99), Err(FrameError::NotUser));
+        t.adjust_maps(u, -1);
+        assert_eq!(t.free_user(u), Ok(()));
+        assert_eq!(
+            t.free_user(u),
+            Err(FrameError::NotUser),
+            "double free is refused"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Physical memory and page tables.
+pub mod frames;
+pub mod paging;
+pub mod phys;
+pub mod user;

@@ -1,0 +1,171 @@
+//! 4-level page tables of user address spaces, through the `x86_64` crate's typed tables.
+//!
+//! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
+//! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
+//! the leaves, intermediate entries allow everything.
+use super::frames::{FrameState, FrameTable};
+use super::phys;
+use abi::layout::PAGE_SIZE;
+use abi::PageRights;
+use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
+use x86_64::{PhysAddr, VirtAddr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapError {
+    AlreadyMapped,
+    NotMapped,
+    OutOfMemory,
+}
+
+fn indices(vaddr: u64) -> [PageTableIndex; 4] {
+    let v = VirtAddr::new(vaddr);
+    [v.p4_index(), v.p3_index(), v.p2_index(), v.p1_index()]
+}
+
+pub fn leaf_flags(rights: PageRights) -> F {
+    let mut f = F::PRESENT | F::USER_ACCESSIBLE;
+    if rights.contains(PageRights::WRITE) {
+        f |= F::WRITABLE;
+    }
+    if !rights.contains(PageRights::EXECUTE) {
+        f |= F::NO_EXECUTE;
+    }
+    f
+}
+
+pub fn rights_of(flags: F) -> PageRights {
+    let mut r = PageRights::empty();
+    r.set(PageRights::WRITE, flags.contains(F::WRITABLE));
+    r.set(PageRights::EXECUTE, !flags.contains(F::NO_EXECUTE));
+    r
+}
+
+fn frame_of(addr: PhysAddr) -> u64 {
+    addr.as_u64() / PAGE_SIZE
+}
+
+/// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
+pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapError> {
+    let root = frames
+        .alloc(FrameState::PageTable)
+        .map_err(|_| MapError::OutOfMemory)?;
+    phys::zero(root);
+    let (new, kernel) = (phys::table(root), phys::table(kernel_root));
+    for i in 256..512 {
+        new[i] = kernel[i].clone();
+    }
+    Ok(root)
+}
+
+/// The leaf entry for `vaddr`, creating intermediate tables when `create` (counting them in `tables`).
+fn leaf(
+    frames: &mut FrameTable,
+    root: u64,
+    vaddr: u64,
+    create: Option<&mut u32>,
+) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
+    let idx = indices(vaddr);
+    let mut table = phys::table(root);
+    let mut created = create;
+    for &i in &idx[..3] {
+        let entry = &mut table[i];
+        if entry.is_unused() {
+            let Some(count) = created.as_deref_mut() else {
+                return Err(MapError::NotMapped);
+            };
+            let frame = frames
+                .alloc(FrameState::PageTable)
+                .map_err(|_| MapError::OutOfMemory)?;
+            phys::zero(frame);
+            *count += 1;
+            entry.set_addr(
+                PhysAddr::new(frame * PAGE_SIZE),
+                F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
+            );
+        }
+        table = phys::table(frame_of(entry.addr()));
+    }
+    Ok(&mut table[idx[3]])
+}
+
+/// Maps `frame` at `vaddr` (a page-aligned user address). New page-table frames are added to `tables`.
+pub fn map(
+    frames: &mut FrameTable,
+    root: u64,
+    tables: &mut u32,
+    vaddr: u64,
+    frame: u64,
+    rights: PageRights,
+) -> Result<(), MapError> {
+    let entry = leaf(frames, root, vaddr, Some(tables))?;
+    if !entry.is_unused() {
+        return Err(MapError::AlreadyMapped);
+    }
+    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
+    frames.adjust_maps(frame, 1);
+    Ok(())
+}
+
+/// What is mapped at `vaddr`: frame and flags.
+pub fn lookup(frames: &mut FrameTable, root: u64, vaddr: u64) -> Option<(u64, F)> {
+    let entry = leaf(frames, root, vaddr, None).ok()?;
+    (!entry.is_unused()).then(|| (frame_of(entry.addr()), entry.flags()))
+}
+
+/// Removes the mapping at `vaddr`; returns the frame. The caller flushes the TLB if needed.
+pub fn unmap(frames: &mut FrameTable, root: u64, vaddr: u64) -> Result<u64, MapError> {
+    let entry = leaf(frames, root, vaddr, None)?;
+    if entry.is_unused() {
+        return Err(MapError::NotMapped);
+    }
+    let frame = frame_of(entry.addr());
+    entry.set_unused();
+    frames.adjust_maps(frame, -1);
+    Ok(frame)
+}
+
+/// Changes the rights of the mapping at `vaddr`.
+pub fn protect(
+    frames: &mut FrameTable,
+    root: u64,
+    vaddr: u64,
+    rights: PageRights,
+) -> Result<(), MapError> {
+    let entry = leaf(frames, root, vaddr, None)?;
+    if entry.is_unused() {
+        return Err(MapError::NotMapped);
+    }
+    entry.set_flags(leaf_flags(rights));
+    Ok(())
+}
+
+/// Frees every page-table frame of the lower half and the root, dropping the map counts of
+/// everything mapped. Returns the number of table frames freed.
+pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
+    fn walk(frames: &mut FrameTable, table_frame: u64, level: u8, freed: &mut u32) {
+        let table = phys::table(table_frame);
+        let end = if level == 4 { 256 } else { 512 };
+        for i in 0..end {
+            let entry = &table[i];
+            if entry.is_unused() {
+                continue;
+            }
+            let frame = frame_of(entry.addr());
+            if level == 1 {
+                frames.adjust_maps(frame, -1);
+            } else {
+                walk(frames, frame, level - 1, freed);
+            }
+        }
+        frames.release(table_frame);
+        *freed += 1;
+    }
+    let mut freed = 0;
+    walk(frames, root, 4, &mut freed);
+    freed
+}
+
+/// Invalidates one page of the current address space's TLB.
+pub fn flush(vaddr: u64) {
+    x86_64::instructions::tlb::flush(VirtAddr::new(vaddr));
+}

@@ -1,0 +1,82 @@
+//! The window onto physical memory: the bootloader maps all of it at `PHYSICAL_MEMORY_OFFSET`.
+//! The kernel touches page tables, frames and user memory only through here (never through user
+//! addresses, so SMAP stays on and a bad user pointer can never fault the kernel).
+use crate::boot::PHYSICAL_MEMORY_OFFSET;
+use abi::layout::PAGE_SIZE;
+use x86_64::structures::paging::PageTable;
+
+fn frame_ptr(frame: u64) -> *mut u8 {
+    (PHYSICAL_MEMORY_OFFSET + frame * PAGE_SIZE) as *mut u8
+}
+
+/// The page table in `frame`.
+///
+/// Callers pass only frames the frame table says are page-table frames of an address space they
+/// are working on; the kernel is single-threaded and holds no other reference to that table.
+pub fn table(frame: u64) -> &'static mut PageTable {
+    // SAFETY: every RAM frame is mapped in the window, page tables are 4 KiB-aligned frames, and per
+    // the contract above no other reference to this table is alive.
+    unsafe { &mut *(frame_ptr(frame) as *mut PageTable) }
+}
+
+pub fn zero(frame: u64) {
+    // SAFETY: the frame is RAM mapped in the window; nothing else references its contents.
+    unsafe { core::ptr::write_bytes(frame_ptr(frame), 0, PAGE_SIZE as usize) }
+}
+
+/// Copies `src` into `frame` at `offset` (the range must stay inside the frame).
+pub fn write(frame: u64, offset: usize, src: &[u8]) {
+    assert!(offset + src.len() <= PAGE_SIZE as usize);
+    // SAFETY: the destination range is inside one RAM frame mapped in the window and cannot overlap
+    // `src`, which is kernel data or another frame's contents read earlier.
+    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), frame_ptr(frame).add(offset), src.len()) }
+}
+
+/// Copies from `frame` at `offset` into `dst`.
+pub fn read(frame: u64, offset: usize, dst: &mut [u8]) {
+    assert!(offset + dst.len() <= PAGE_SIZE as usize);
+    // SAFETY: as in `write`, with the roles swapped.
+    unsafe {
+        core::ptr::copy_nonoverlapping(frame_ptr(frame).add(offset), dst.as_mut_ptr(), dst.len())
+    }
+}
+
+/// The `u64` at `index` in `frame` (volatile: user space may write it).
+pub fn read_u64(frame: u64, index: usize) -> u64 {
+    assert!(index < 512);
+    // SAFETY: an aligned u64 inside a mapped RAM frame.
+    unsafe { core::ptr::read_volatile((frame_ptr(frame) as *const u64).add(index)) }
+}
+
+pub fn write_u64(frame: u64, index: usize, value: u64) {
+    assert!(index < 512);
+    // SAFETY: an aligned u64 inside a mapped RAM frame.
+    unsafe { core::ptr::write_volatile((frame_ptr(frame) as *mut u64).add(index), value) }
+}
+
+/// A frame's contents as a slice of `u16`s (the console page).
+pub fn cells(frame: u64) -> &'static mut [u16; 2048] {
+    // SAFETY: a mapped RAM frame, 4 KiB = 2048 u16; the console module is its only kernel user.
+    unsafe { &mut *(frame_ptr(frame) as *mut [u16; 2048]) }
+}
+
+/// A physical range (bootloader-reserved memory, e.g. the frame-table storage) as a slice of `T`.
+///
+/// # Safety
+/// The range must be RAM no one else uses, suitably aligned for `T`, for the kernel's lifetime.
+pub unsafe fn claim<T>(phys: u64, count: usize) -> &'static mut [T] {
+    // SAFETY: guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts_mut((PHYSICAL_MEMORY_OFFSET + phys) as *mut T, count) }
+}
+
+/// The physical frame of a kernel virtual address, by walking the active page tables.
+pub fn kernel_frame_of(vaddr: u64) -> Option<u64> {
+    use x86_64::structures::paging::{OffsetPageTable, Translate};
+    let (root, _) = x86_64::registers::control::Cr3::read();
+    let l4 = table(root.start_address().as_u64() / PAGE_SIZE);
+    // SAFETY: the whole of physical memory is mapped at the offset, as OffsetPageTable requires.
+    let mapper = unsafe { OffsetPageTable::new(l4, x86_64::VirtAddr::new(PHYSICAL_MEMORY_OFFSET)) };
+    mapper
+        .translate_addr(x86_64::VirtAddr::new(vaddr))
+        .map(|p| p.as_u64() / PAGE_SIZE)
+}

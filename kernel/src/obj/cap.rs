@@ -1,0 +1,183 @@
+//! Capability tables: a fixed array of slots per task. A capability names an object by table index
+//! and generation; the object tables refuse a generation that is not current, so a deleted or stale
+//! capability can never reach a recycled object. Plain logic, host-tested.
+use abi::cap::CAP_SLOTS;
+use abi::{CapKind, Rights, SysError};
+
+/// One capability: what it points at, with which rights and badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cap {
+    pub kind: CapKind,
+    pub index: u16,
+    pub gen: u32,
+    pub rights: Rights,
+    pub badge: u64,
+}
+
+impl Cap {
+    pub const EMPTY: Cap = Cap {
+        kind: CapKind::Empty,
+        index: 0,
+        gen: 0,
+        rights: Rights::empty(),
+        badge: 0,
+    };
+
+    pub const fn new(kind: CapKind, index: u16, gen: u32, rights: Rights) -> Cap {
+        Cap {
+            kind,
+            index,
+            gen,
+            rights,
+            badge: 0,
+        }
+    }
+
+    /// This capability with only the rights also in `mask`.
+    pub fn diminished(self, mask: Rights) -> Cap {
+        Cap {
+            rights: self.rights & mask,
+            ..self
+        }
+    }
+
+    /// A badged copy: only unbadged endpoints can be minted (a badge, once given, is fixed).
+    pub fn minted(self, mask: Rights, badge: u64) -> Result<Cap, SysError> {
+        if self.kind != CapKind::Endpoint {
+            return Err(SysError::WrongKind);
+        }
+        if self.badge != 0 || badge == 0 {
+            return Err(SysError::InvalidArgument);
+        }
+        Ok(Cap {
+            badge,
+            ..self.diminished(mask)
+        })
+    }
+}
+
+pub struct CapTable {
+    slots: [Cap; CAP_SLOTS],
+}
+
+impl Default for CapTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn index(slot: u64) -> Result<usize, SysError> {
+    if slot < CAP_SLOTS as u64 {
+        Ok(slot as usize)
+    } else {
+        Err(SysError::InvalidSlot)
+    }
+}
+
+impl CapTable {
+    pub const fn new() -> CapTable {
+        CapTable {
+            slots: [Cap::EMPTY; CAP_SLOTS],
+        }
+    }
+
+    /// The capability in `slot`, which must not be empty.
+    pub fn get(&self, slot: u64) -> Result<Cap, SysError> {
+        let cap = self.slots[index(slot)?];
+        if cap.kind == CapKind::Empty {
+            return Err(SysError::EmptySlot);
+        }
+        Ok(cap)
+    }
+
+    /// The capability in `slot`, checked for kind and rights.
+    pub fn lookup(&self, slot: u64, kind: CapKind, rights: Rights) -> Result<Cap, SysError> {
+        let cap = self.get(slot)?;
+        if cap.kind != kind {
+            return Err(SysError::WrongKind);
+        }
+        if !cap.rights.contains(rights) {
+            return Err(SysError::MissingRights);
+        }
+        Ok(cap)
+    }
+
+    /// Checks that `slot` exists and is empty (the decode half of an insert).
+    pub fn check_empty(&self, slot: u64) -> Result<(), SysError> {
+        if self.slots[index(slot)?].kind != CapKind::Empty {
+            return Err(SysError::SlotOccupied);
+        }
+        Ok(())
+    }
+
+    /// Puts `cap` into an empty slot.
+    pub fn insert(&mut self, slot: u64, cap: Cap) -> Result<(), SysError> {
+        self.check_empty(slot)?;
+        self.slots[slot as usize] = cap;
+        Ok(())
+    }
+
+    pub fn delete(&mut self, slot: u64) -> Result<Cap, SysError> {
+        let cap = self.get(slot)?;
+        self.slots[slot as usize] = Cap::EMPTY;
+        Ok(cap)
+    }
+
+    pub fn clear(&mut self) {
+        self.slots = [Cap::EMPTY; CAP_SLOTS];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Cap {
+        Cap::new(
+            CapKind::Endpoint,
+            3,
+            7,
+            Rights::SEND | Rights::RECEIVE | Rights::GRANT,
+        )
+    }
+
+    #[test]
+    fn lookups_report_specific_errors() {
+        let mut t = CapTable::new();
+        assert_eq!(t.get(5), Err(SysError::EmptySlot));
+        assert_eq!(t.get(CAP_SLOTS as u64), Err(SysError::InvalidSlot));
+        assert_eq!(t.get(u64::MAX), Err(SysError::InvalidSlot));
+        t.insert(5, endpoint()).unwrap();
+        assert_eq!(
+            t.lookup(5, CapKind::Task, Rights::empty()),
+            Err(SysError::WrongKind)
+        );
+        assert_eq!(
+            t.lookup(5, CapKind::Endpoint, Rights::CONTROL),
+            Err(SysError::MissingRights)
+        );
+        assert_eq!(t.lookup(5, CapKind::Endpoint, Rights::SEND), Ok(endpoint()));
+        assert_eq!(t.insert(5, endpoint()), Err(SysError::SlotOccupied));
+        assert_eq!(t.delete(5), Ok(endpoint()));
+        assert_eq!(t.get(5), Err(SysError::EmptySlot));
+        assert_eq!(t.delete(5), Err(SysError::EmptySlot));
+    }
+
+    #[test]
+    fn copies_only_lose_rights_and_badges_are_fixed() {
+        let weak = endpoint().diminished(Rights::SEND | Rights::MAP);
+        assert_eq!(weak.rights, Rights::SEND);
+        let badged = endpoint().minted(Rights::SEND, 42).unwrap();
+        assert_eq!((badged.badge, badged.rights), (42, Rights::SEND));
+        assert_eq!(
+            badged.minted(Rights::SEND, 9),
+            Err(SysError::InvalidArgument)
+        );
+        assert_eq!(
+            endpoint().minted(Rights::SEND, 0),
+            Err(SysError::InvalidArgument)
+        );
+        let task = Cap::new(CapKind::Task, 1, 1, Rights::CONTROL);
+        assert_eq!(task.minted(Rights::all(), 1), Err(SysError::WrongKind));
+    }
+}

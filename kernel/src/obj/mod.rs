@@ -1,0 +1,6 @@
+//! Kernel objects, one module each, and the capability tables that name them.
+pub mod cap;
+pub mod endpoint;
+pub mod space;
+pub mod table;
+pub mod task;

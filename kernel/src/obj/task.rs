@@ -1,0 +1,83 @@
+//! Tasks: a thread of execution with an address space, a capability table and IPC state.
+use super::cap::{Cap, CapTable};
+use crate::arch::trap::SavedRegs;
+use abi::msg::REG_WORDS;
+use abi::MsgTag;
+
+pub const MAX_TASKS: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Runnable (queued, or the current task).
+    Ready,
+    /// Created or stopped; `TaskStart` makes it ready.
+    Stopped,
+    /// Waiting in an endpoint's queue to deliver `pending`.
+    Sending { endpoint: u16 },
+    /// Waiting in an endpoint's queue for a message.
+    Receiving { endpoint: u16 },
+    /// Its call (or fault) was delivered to `server`, which has not replied yet.
+    AwaitingReply { server: u16, fault: bool },
+    /// Called `Exit` and told its supervisor; waits to be destroyed.
+    Exited,
+}
+
+/// What a waiting sender will deliver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendKind {
+    Send,
+    Call,
+    /// A fault the kernel reports for the task; the reply resumes it.
+    Fault,
+    /// The task's exit notice; nobody replies.
+    Exit,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Pending {
+    pub kind: SendKind,
+    pub badge: u64,
+    pub tag: MsgTag,
+    pub words: [u64; REG_WORDS],
+}
+
+pub struct Task {
+    /// Saved user registers; TSS.RSP0 points at the end of this while the task runs.
+    pub regs: SavedRegs,
+    pub space: u16,
+    /// The space's top-level table frame (cached for switching).
+    pub root: u64,
+    pub caps: CapTable,
+    pub state: State,
+    /// Where faults and the exit notice go; `None` means the kernel kills and reports.
+    pub fault_endpoint: Option<Cap>,
+    pub pending: Pending,
+}
+
+impl Task {
+    pub fn new(space: u16, root: u64, regs: SavedRegs) -> Task {
+        Task {
+            regs,
+            space,
+            root,
+            caps: CapTable::new(),
+            state: State::Stopped,
+            fault_endpoint: None,
+            pending: Pending {
+                kind: SendKind::Send,
+                badge: 0,
+                tag: MsgTag(0),
+                words: [0; REG_WORDS],
+            },
+        }
+    }
+}
+
+/// The id user space sees for a task: generation and index, so a recycled slot is a different id.
+pub fn task_id(index: u16, gen: u32) -> u64 {
+    (gen as u64) << 16 | index as u64
+}
+
+pub fn split_task_id(id: u64) -> (u16, u32) {
+    (id as u16, (id >> 16) as u32)
+}

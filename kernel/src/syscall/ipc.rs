@@ -1,0 +1,108 @@
+//! Send, receive, call, reply; creating and destroying endpoints.
+use super::{Args, Done, SysResult};
+use crate::obj::cap::Cap;
+use crate::obj::endpoint::Endpoint;
+use crate::obj::task::{split_task_id, Pending, SendKind, State};
+use crate::sched::Kernel;
+use abi::{CapKind, MsgTag, Rights, SysError};
+
+/// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
+fn message(a: &Args, kind: SendKind, badge: u64) -> Result<Pending, SysError> {
+    let tag = MsgTag(a.0[1]);
+    if !tag.is_valid() {
+        return Err(SysError::InvalidArgument);
+    }
+    Ok(Pending {
+        kind,
+        badge,
+        tag,
+        words: [a.0[2], a.0[3], a.0[4], a.0[5]],
+    })
+}
+
+/// Decodes the endpoint capability for sending (`GRANT` too if capabilities travel).
+fn send_cap(k: &mut Kernel, t: u16, slot: u64, tag: MsgTag) -> Result<Cap, SysError> {
+    let rights = if tag.caps() > 0 {
+        Rights::SEND | Rights::GRANT
+    } else {
+        Rights::SEND
+    };
+    k.lookup(t, slot, CapKind::Endpoint, rights)
+}
+
+/// Long messages need the sender's IPC buffer.
+fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
+    if !tag.is_short() && k.ipc_buffer(t).is_none() {
+        return Err(SysError::NoIpcBuffer);
+    }
+    Ok(())
+}
+
+pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
+    let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send }, 0)?;
+    let cap = send_cap(k, t, a.0[0], msg.tag)?;
+    check_buffer(k, t, msg.tag)?;
+    msg.badge = cap.badge;
+    k.send(t, cap.index, msg);
+    Ok(Done::Blocked)
+}
+
+pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    k.receive(t, cap.index);
+    Ok(Done::Blocked)
+}
+
+/// Decodes a reply target (`r12`): a task awaiting a reply from `t`.
+fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
+    let (index, gen) = split_task_id(k.regs(t).r12);
+    match k.tasks.get(index, gen).map(|task| task.state) {
+        Ok(State::AwaitingReply { server, .. }) if server == t => Ok(index),
+        _ => Err(SysError::NoReplyTarget),
+    }
+}
+
+pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let msg = message(a, SendKind::Send, 0)?;
+    check_buffer(k, t, msg.tag)?;
+    let target = reply_target(k, t)?;
+    k.reply(t, target, &msg);
+    Ok(Done::Return)
+}
+
+/// Reply (unless `r12` is `u64::MAX`) and receive, in one crossing.
+pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let msg = message(a, SendKind::Send, 0)?;
+    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    let target = if k.regs(t).r12 == u64::MAX {
+        None
+    } else {
+        check_buffer(k, t, msg.tag)?;
+        Some(reply_target(k, t)?)
+    };
+    if let Some(target) = target {
+        k.reply(t, target, &msg);
+    }
+    k.receive(t, cap.index);
+    Ok(Done::Blocked)
+}
+
+pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
+    let dst = a.0[1];
+    k.task(t).caps.check_empty(dst)?;
+    let (index, gen) = k.endpoints.alloc(Endpoint::new())?;
+    let rights = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
+    // Cannot fail: the slot was checked empty and nothing ran since.
+    let _ = k
+        .task(t)
+        .caps
+        .insert(dst, Cap::new(CapKind::Endpoint, index, gen, rights));
+    Ok(Done::Return)
+}
+
+pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::CONTROL)?;
+    k.destroy_endpoint(cap.index);
+    Ok(Done::Return)
+}

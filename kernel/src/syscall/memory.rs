@@ -1,0 +1,170 @@
+//! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
+use super::{Args, Done, SysResult};
+use crate::mem::frames::{FrameError, FrameState};
+use crate::mem::paging::{self, MapError};
+use crate::mem::phys;
+use crate::obj::cap::Cap;
+use crate::obj::space::Space;
+use crate::sched::Kernel;
+use abi::layout::{is_user_page, CONSOLE};
+use abi::{CapKind, PageRights, Rights, SysError};
+
+impl From<MapError> for SysError {
+    fn from(e: MapError) -> SysError {
+        match e {
+            MapError::AlreadyMapped => SysError::AlreadyMapped,
+            MapError::NotMapped => SysError::NotMapped,
+            MapError::OutOfMemory => SysError::OutOfMemory,
+        }
+    }
+}
+
+fn page(vaddr: u64) -> Result<u64, SysError> {
+    if is_user_page(vaddr) {
+        Ok(vaddr)
+    } else {
+        Err(SysError::BadAddress)
+    }
+}
+
+fn page_rights(bits: u64) -> Result<PageRights, SysError> {
+    PageRights::from_bits(bits).ok_or(SysError::InvalidArgument)
+}
+
+/// The address space a capability names: its index and root table.
+fn space(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<(u16, u64), SysError> {
+    let cap = k.lookup(t, slot, CapKind::AddressSpace, rights)?;
+    let root = k.spaces.get(cap.index, cap.gen)?.root;
+    Ok((cap.index, root))
+}
+
+pub fn frame_alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
+    let frame = k
+        .frames
+        .alloc(FrameState::User { maps: 0 })
+        .map_err(|_| SysError::OutOfMemory)?;
+    phys::zero(frame);
+    k.regs(t).rdi = frame;
+    Ok(Done::Return)
+}
+
+pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
+    k.frames.free_user(a.0[1]).map_err(|e| match e {
+        FrameError::StillMapped => SysError::FrameInUse,
+        _ => SysError::BadFrame,
+    })?;
+    Ok(Done::Return)
+}
+
+pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
+    let dst = a.0[1];
+    k.task(t).caps.check_empty(dst)?;
+    if !k.spaces.has_room() {
+        return Err(SysError::OutOfMemory);
+    }
+    let root = k.new_space_root()?;
+    let (index, gen) = k.spaces.alloc(root)?;
+    let _ = k.task(t).caps.insert(
+        dst,
+        Cap::new(
+            CapKind::AddressSpace,
+            index,
+            gen,
+            Rights::MAP | Rights::READ | Rights::CONTROL,
+        ),
+    );
+    Ok(Done::Return)
+}
+
+impl Kernel {
+    /// A new address space with the kernel half and the console page (WeensyOS's 0xB8000).
+    pub fn new_space_root(&mut self) -> Result<Space, SysError> {
+        let root = paging::new_root(&mut self.frames, self.kernel_root)?;
+        let mut tables = 1;
+        let console = self.console_frame;
+        if let Err(e) = paging::map(
+            &mut self.frames,
+            root,
+            &mut tables,
+            CONSOLE,
+            console,
+            PageRights::WRITE,
+        ) {
+            paging::destroy(&mut self.frames, root);
+            return Err(e.into());
+        }
+        Ok(Space {
+            root,
+            tables,
+            tasks: 0,
+        })
+    }
+
+    fn flush_if_active(&self, root: u64, vaddr: u64) {
+        if self.active_root == root {
+            paging::flush(vaddr);
+        }
+    }
+}
+
+pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
+    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
+    let (frame, vaddr, rights) = (a.0[2], page(a.0[3])?, page_rights(a.0[4])?);
+    if !k.frames.is_user(frame) {
+        return Err(SysError::BadFrame);
+    }
+    let Some(space) = k.spaces.at_mut(index) else {
+        return Err(SysError::StaleCap);
+    };
+    let mut tables = space.tables;
+    let result = paging::map(&mut k.frames, root, &mut tables, vaddr, frame, rights);
+    // Tables made before a failure still belong to the space (and are freed with it).
+    if let Some(space) = k.spaces.at_mut(index) {
+        space.tables = tables;
+    }
+    result?;
+    Ok(Done::Return)
+}
+
+pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
+    let vaddr = page(a.0[1])?;
+    let frame = paging::unmap(&mut k.frames, root, vaddr)?;
+    k.flush_if_active(root, vaddr);
+    k.regs(t).rdi = frame;
+    Ok(Done::Return)
+}
+
+pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
+    let (vaddr, rights) = (page(a.0[1])?, page_rights(a.0[2])?);
+    paging::protect(&mut k.frames, root, vaddr, rights)?;
+    k.flush_if_active(root, vaddr);
+    Ok(Done::Return)
+}
+
+pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (_, root) = space(k, t, a.0[0], Rights::READ)?;
+    let vaddr = page(a.0[1])?;
+    let (frame, flags) = paging::lookup(&mut k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
+    let r = k.regs(t);
+    r.rdi = frame;
+    r.rsi = paging::rights_of(flags).bits();
+    Ok(Done::Return)
+}
+
+pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::CONTROL)?;
+    if k.spaces.get(cap.index, cap.gen)?.tasks > 0 {
+        return Err(SysError::InUse);
+    }
+    if let Some(space) = k.spaces.free(cap.index) {
+        let freed = paging::destroy(&mut k.frames, space.root);
+        debug_assert_eq!(freed, space.tables);
+    }
+    Ok(Done::Return)
+}

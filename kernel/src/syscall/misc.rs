@@ -1,0 +1,85 @@
+//! Console output, yield, identity, exit, and the system capability's operations.
+use super::{Args, Done, SysResult};
+use crate::mem::user;
+use crate::obj::task::{task_id, Pending, SendKind};
+use crate::sched::Kernel;
+use abi::msg::fault;
+use abi::qemu::ExitCode;
+use abi::{CapKind, MsgTag, Rights, SysError};
+
+/// Longest `DebugWrite`.
+const DEBUG_WRITE_MAX: usize = 4096;
+
+pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (ptr, len) = (a.0[0], a.0[1] as usize);
+    if len > DEBUG_WRITE_MAX {
+        return Err(SysError::InvalidArgument);
+    }
+    let mut buf = [0u8; DEBUG_WRITE_MAX];
+    let root = k.task(t).root;
+    user::read(&mut k.frames, root, ptr, &mut buf[..len])?;
+    let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
+    crate::kprint!("{text}");
+    Ok(Done::Return)
+}
+
+pub fn yield_now(k: &mut Kernel) -> SysResult {
+    k.preempt();
+    Ok(Done::Return)
+}
+
+pub fn task_self(k: &mut Kernel, t: u16) -> SysResult {
+    let id = task_id(t, k.tasks.gen(t));
+    let r = k.regs(t);
+    r.rdi = t as u64;
+    r.rsi = id;
+    Ok(Done::Return)
+}
+
+/// Ends the caller. With a fault endpoint the supervisor gets an `EXIT` message and destroys the
+/// task; without one the kernel reports and destroys it.
+pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let status = a.0[0];
+    match k.fault_endpoint(t) {
+        Some((endpoint, badge)) => {
+            let words = [t as u64, status, 0, 0];
+            k.send(
+                t,
+                endpoint,
+                Pending {
+                    kind: SendKind::Exit,
+                    badge,
+                    tag: MsgTag::new(fault::EXIT, 2, 0),
+                    words,
+                },
+            );
+        }
+        None => {
+            crate::kprintln!("kernel: task {t} exited with status {status}");
+            k.destroy_task(t);
+        }
+    }
+    Ok(Done::Blocked)
+}
+
+pub fn shutdown(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
+    let code = match ExitCode::from_raw(a.0[1] as u32) {
+        Some(c @ (ExitCode::Success | ExitCode::Failure)) if a.0[1] <= u32::MAX as u64 => c,
+        _ => return Err(SysError::InvalidArgument),
+    };
+    crate::kprintln!("kernel: shutdown requested by task {t}: {code:?}");
+    crate::arch::exit::qemu_exit(code)
+}
+
+pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
+    let (c, consistent) = k.frames.census();
+    let r = k.regs(t);
+    r.rdi = c.free;
+    r.rsi = c.kernel;
+    r.rdx = c.page_table;
+    r.r10 = c.user;
+    r.r8 = consistent as u64;
+    Ok(Done::Return)
+}

@@ -1,0 +1,103 @@
+//! The syscall dispatcher: safe Rust, reached from the one unsafe entry in `arch::entry`.
+//!
+//! Each syscall decodes first — every lookup and check, any of which may fail with a `SysError` —
+//! and only then invokes, which cannot fail. A failed syscall changes nothing but `rax`.
+mod caps;
+mod ipc;
+mod memory;
+mod misc;
+mod task;
+
+use crate::obj::cap::Cap;
+use crate::sched::Kernel;
+use abi::{CapKind, Rights, SysError, Sysnum};
+
+/// What a syscall did to its caller.
+pub enum Done {
+    /// Returns now with `rax = 0` (results already in the other registers).
+    Return,
+    /// The caller blocked, ended or was woken some other way: its registers are set when it resumes.
+    Blocked,
+}
+
+pub type SysResult = Result<Done, SysError>;
+
+/// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
+pub struct Args(pub [u64; 6]);
+
+/// Runs the syscall the current task made.
+pub fn dispatch(k: &mut Kernel, t: u16) {
+    let r = &k.task(t).regs;
+    let args = Args([r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]);
+    let result = match Sysnum::from_raw(r.rax) {
+        Some(num) => run(k, t, num, &args),
+        None => Err(SysError::UnknownSyscall),
+    };
+    match result {
+        Ok(Done::Return) => k.regs(t).rax = 0,
+        Ok(Done::Blocked) => {}
+        Err(e) => k.regs(t).rax = e.raw(),
+    }
+}
+
+fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
+    use Sysnum::*;
+    match num {
+        DebugWrite => misc::debug_write(k, t, a),
+        Yield => misc::yield_now(k),
+        TaskSelf => misc::task_self(k, t),
+        Exit => misc::exit(k, t, a),
+        Shutdown => misc::shutdown(k, t, a),
+        FrameCensus => misc::census(k, t, a),
+        Send | Call => ipc::send(k, t, a, num == Call),
+        Recv => ipc::recv(k, t, a),
+        Reply => ipc::reply(k, t, a),
+        ReplyRecv => ipc::reply_recv(k, t, a),
+        EndpointCreate => ipc::create(k, t, a),
+        EndpointDestroy => ipc::destroy(k, t, a),
+        CapCopy => caps::copy(k, t, a),
+        CapMint => caps::mint(k, t, a),
+        CapDelete => caps::delete(k, t, a),
+        CapInfo => caps::info(k, t, a),
+        FrameAlloc => memory::frame_alloc(k, t, a),
+        FrameFree => memory::frame_free(k, t, a),
+        AsCreate => memory::space_create(k, t, a),
+        AsMap => memory::map(k, t, a),
+        AsUnmap => memory::unmap(k, t, a),
+        AsProtect => memory::protect(k, t, a),
+        AsQuery => memory::query(k, t, a),
+        AsDestroy => memory::space_destroy(k, t, a),
+        TaskCreate => task::create(k, t, a),
+        TaskReadRegs => task::read_regs(k, t, a),
+        TaskWriteRegs => task::write_regs(k, t, a),
+        TaskStart => task::start(k, t, a),
+        TaskStop => task::stop(k, t, a),
+        TaskDestroy => task::destroy(k, t, a),
+        TaskSetFault => task::set_fault(k, t, a),
+        TaskGiveCap => task::give_cap(k, t, a),
+    }
+}
+
+/// Capability lookups that also check the object is still the one the capability named.
+impl Kernel {
+    pub fn lookup(
+        &mut self,
+        t: u16,
+        slot: u64,
+        kind: CapKind,
+        rights: Rights,
+    ) -> Result<Cap, SysError> {
+        let cap = self.task(t).caps.lookup(slot, kind, rights)?;
+        let live = match kind {
+            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
+            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
+            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
+            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
+        };
+        if live {
+            Ok(cap)
+        } else {
+            Err(SysError::StaleCap)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Creating, controlling and destroying tasks.
+use super::{Args, Done, SysResult};
+use crate::arch::trap::SavedRegs;
+use crate::mem::phys;
+use crate::obj::cap::Cap;
+use crate::obj::task::{task_id, State, Task};
+use crate::sched::Kernel;
+use abi::layout::USER_END;
+use abi::regs::UserRegs;
+use abi::{CapKind, Rights, SysError};
+
+/// RFLAGS bits user code may set (CF PF AF ZF SF TF DF OF); IF is always on, IOPL always 0.
+const USER_FLAGS: u64 = 0b1100_1101_0101;
+const IF: u64 = 1 << 9;
+
+fn task_index(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<u16, SysError> {
+    Ok(k.lookup(t, slot, CapKind::Task, rights)?.index)
+}
+
+pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::MAP)?;
+    let dst = a.0[1];
+    k.task(t).caps.check_empty(dst)?;
+    if !k.tasks.has_room() {
+        return Err(SysError::OutOfMemory);
+    }
+    let space = k.spaces.get_mut(cap.index, cap.gen)?;
+    space.tasks += 1;
+    let root = space.root;
+    let regs = crate::arch::entry::initial_user_regs();
+    let (index, gen) = k.tasks.alloc(Task::new(cap.index, root, regs))?;
+    let _ = k.task(t).caps.insert(
+        dst,
+        Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL),
+    );
+    k.regs(t).rdi = task_id(index, gen);
+    Ok(Done::Return)
+}
+
+pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::READ)?;
+    let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
+    let words = user_view(&k.task(target).regs).to_words();
+    for (i, w) in words.iter().enumerate() {
+        phys::write_u64(buffer, i, *w);
+    }
+    Ok(Done::Return)
+}
+
+pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    if k.task(target).state != State::Stopped {
+        return Err(SysError::BadTaskState);
+    }
+    let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
+    let mut words = [0u64; UserRegs::WORDS];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = phys::read_u64(buffer, i);
+    }
+    let u = UserRegs::from_words(&words);
+    if u.rip >= USER_END {
+        return Err(SysError::InvalidArgument);
+    }
+    let r = &mut k.task(target).regs;
+    (r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp) =
+        (u.rax, u.rbx, u.rcx, u.rdx, u.rsi, u.rdi, u.rbp);
+    (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) =
+        (u.r8, u.r9, u.r10, u.r11, u.r12, u.r13, u.r14, u.r15);
+    r.rip = u.rip;
+    r.rsp = u.rsp;
+    r.rflags = (u.rflags & USER_FLAGS) | IF;
+    // Resume through `iretq`, which restores every register (sysret would clobber rcx and r11).
+    r.vector = 0;
+    Ok(Done::Return)
+}
+
+fn user_view(r: &SavedRegs) -> UserRegs {
+    UserRegs {
+        rax: r.rax,
+        rbx: r.rbx,
+        rcx: r.rcx,
+        rdx: r.rdx,
+        rsi: r.rsi,
+        rdi: r.rdi,
+        rbp: r.rbp,
+        r8: r.r8,
+        r9: r.r9,
+        r10: r.r10,
+        r11: r.r11,
+        r12: r.r12,
+        r13: r.r13,
+        r14: r.r14,
+        r15: r.r15,
+        rip: r.rip,
+        rsp: r.rsp,
+        rflags: r.rflags,
+    }
+}
+
+pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    if k.task(target).state != State::Stopped {
+        return Err(SysError::BadTaskState);
+    }
+    k.make_ready(target, false);
+    Ok(Done::Return)
+}
+
+pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    if k.task(target).state == State::Exited {
+        return Err(SysError::BadTaskState);
+    }
+    k.stop(target);
+    Ok(if target == t {
+        Done::Blocked
+    } else {
+        Done::Return
+    })
+}
+
+pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    k.destroy_task(target);
+    Ok(if target == t {
+        Done::Blocked
+    } else {
+        Done::Return
+    })
+}
+
+pub fn set_fault(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let endpoint = k.lookup(t, a.0[1], CapKind::Endpoint, Rights::SEND)?;
+    k.task(target).fault_endpoint = Some(endpoint.diminished(Rights::SEND));
+    Ok(Done::Return)
+}
+
+pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let mask = Rights::from_bits(a.0[3]).ok_or(SysError::InvalidArgument)?;
+    let cap = k.task(t).caps.get(a.0[1])?;
+    k.task(target).caps.insert(a.0[2], cap.diminished(mask))?;
+    Ok(Done::Return)
+}

@@ -1,0 +1,181 @@
+//! The programs init runs: starting them with their capabilities, and taking everything back.
+use crate::loader::Loader;
+use crate::{SHARED, SUPERVISOR};
+use heapless::Vec;
+use userlib::abi::bootfs::BootFs;
+use userlib::abi::elf::Elf;
+use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
+
+/// Most programs at once (each takes four of init's capability slots).
+const MAX_CHILDREN: usize = 12;
+/// Stack pages mapped at start.
+const STACK_PAGES: u64 = 8;
+/// Faults here are resolved with fresh zeroed pages (a stand-in for the memory server).
+const DEMAND_ZERO: core::ops::Range<u64> = 0x0000_2000_0000_0000..0x0000_2000_4000_0000;
+
+pub fn is_demand_zero(addr: u64) -> bool {
+    DEMAND_ZERO.contains(&addr)
+}
+
+pub struct Child {
+    pub name: &'static str,
+    pub pid: u64,
+    /// Named on the command line (the run waits for it), rather than a companion.
+    pub named: bool,
+    pub failed: bool,
+    index: usize,
+    loader: Loader,
+}
+
+impl Child {
+    fn slot(&self, n: u32) -> CapSlot {
+        CapSlot(16 + 4 * self.index as u32 + n)
+    }
+    fn space(&self) -> CapSlot {
+        self.slot(0)
+    }
+    fn task(&self) -> CapSlot {
+        self.slot(1)
+    }
+    fn own(&self) -> CapSlot {
+        self.slot(2)
+    }
+    fn supervisor(&self) -> CapSlot {
+        self.slot(3)
+    }
+
+    pub fn map_zero_page(&mut self, addr: u64) -> Result<(), SysError> {
+        self.loader
+            .page(addr & !(PAGE_SIZE - 1), PageRights::WRITE)
+            .map(|_| ())
+    }
+}
+
+pub struct Children {
+    list: [Option<Child>; MAX_CHILDREN],
+}
+
+impl Children {
+    pub fn new() -> Children {
+        Children {
+            list: [const { None }; MAX_CHILDREN],
+        }
+    }
+
+    pub fn named_running(&self) -> usize {
+        self.list.iter().flatten().filter(|c| c.named).count()
+    }
+
+    /// The child a supervisor message's badge names (badge = index + 1).
+    pub fn by_badge(&mut self, badge: u64) -> Option<&mut Child> {
+        self.list
+            .get_mut((badge as usize).checked_sub(1)?)?
+            .as_mut()
+    }
+
+    /// Loads and starts `name`; on failure everything it got is given back.
+    pub fn spawn(
+        &mut self,
+        fs: &BootFs<'static>,
+        name: &'static str,
+        named: bool,
+    ) -> Result<(), SysError> {
+        let file = fs.find(name).ok_or(SysError::InvalidArgument)?;
+        let elf = Elf::parse(file.data).map_err(|_| SysError::InvalidArgument)?;
+        let index = self
+            .list
+            .iter()
+            .position(Option::is_none)
+            .ok_or(SysError::OutOfMemory)?;
+        let loader = Loader {
+            space: CapSlot(16 + 4 * index as u32),
+            frames: Vec::new(),
+        };
+        let mut child = Child {
+            name,
+            pid: 0,
+            named,
+            failed: false,
+            index,
+            loader,
+        };
+        sys::as_create(init_slots::POOL, child.space())?;
+        let result = start(&mut child, &elf);
+        self.list[index] = Some(child);
+        if result.is_err() {
+            self.reap(index as u64 + 1);
+        }
+        result
+    }
+
+    /// Destroys a child and gives back all it had.
+    pub fn reap(&mut self, badge: u64) {
+        let Some(mut child) = (badge as usize)
+            .checked_sub(1)
+            .and_then(|i| self.list.get_mut(i)?.take())
+        else {
+            return;
+        };
+        let _ = sys::task_destroy(child.task());
+        let _ = sys::cap_delete(child.task());
+        let _ = sys::endpoint_destroy(child.own());
+        let _ = sys::cap_delete(child.own());
+        let _ = sys::cap_delete(child.supervisor());
+        if let Err(e) = sys::as_destroy(child.space()) {
+            userlib::println!(
+                "init: cannot destroy the address space of {}: {e}",
+                child.name
+            );
+        }
+        let _ = sys::cap_delete(child.space());
+        child.loader.free_all();
+    }
+
+    pub fn reap_all(&mut self) {
+        for badge in 1..=MAX_CHILDREN as u64 {
+            self.reap(badge);
+        }
+    }
+}
+
+fn start(child: &mut Child, elf: &Elf) -> Result<(), SysError> {
+    elf.load(&mut child.loader)?;
+    child.loader.page(IPC_BUFFER, PageRights::WRITE)?;
+    for i in 1..=STACK_PAGES {
+        child
+            .loader
+            .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)?;
+    }
+    child.pid = sys::task_create(child.space(), child.task())? & 0xffff;
+    let regs = UserRegs {
+        rip: elf.entry(),
+        rsp: STACK_TOP,
+        rflags: 0x202,
+        ..UserRegs::default()
+    };
+    userlib::Task(child.task()).write_regs(&regs)?;
+    let badge = child.index as u64 + 1;
+    sys::cap_mint(
+        SUPERVISOR,
+        child.supervisor(),
+        Rights::SEND | Rights::GRANT,
+        badge,
+    )?;
+    sys::endpoint_create(init_slots::POOL, child.own())?;
+    sys::task_give_cap(
+        child.task(),
+        child.supervisor(),
+        slots::SUPERVISOR,
+        Rights::all(),
+    )?;
+    sys::task_give_cap(
+        child.task(),
+        SHARED,
+        slots::SHARED,
+        Rights::SEND | Rights::RECEIVE | Rights::GRANT,
+    )?;
+    sys::task_give_cap(child.task(), child.own(), slots::OWN, Rights::all())?;
+    sys::task_set_fault(child.task(), child.supervisor())?;
+    sys::task_start(child.task())
+}

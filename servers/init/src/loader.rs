@@ -1,0 +1,100 @@
+//! Loading a program into a fresh address space through capability calls: every frame comes from
+//! the pool, is filled through a temporary mapping in init's own space, and is recorded so that
+//! init can give it back when the program ends.
+use heapless::Vec;
+use userlib::abi::elf::LoadTarget;
+use userlib::layout::PAGE_SIZE;
+use userlib::{init_slots, sys, CapSlot, PageRights, SysError};
+
+/// Where init maps a child's frame to fill it.
+const SCRATCH: u64 = 0x0000_5000_0000_0000;
+/// Most frames one program may own (4 MiB).
+pub const MAX_FRAMES: usize = 1024;
+
+/// Makes init's own page tables for `SCRATCH` exist (they stay for init's life), so that the frame
+/// census before and after the programs compares like with like.
+pub fn prepare_scratch() -> Result<(), SysError> {
+    let frame = sys::frame_alloc(init_slots::POOL)?;
+    sys::as_map(
+        init_slots::SELF_SPACE,
+        init_slots::POOL,
+        frame,
+        SCRATCH,
+        PageRights::WRITE,
+    )?;
+    sys::as_unmap(init_slots::SELF_SPACE, SCRATCH)?;
+    sys::frame_free(init_slots::POOL, frame)
+}
+
+pub struct Loader {
+    pub space: CapSlot,
+    pub frames: Vec<u64, MAX_FRAMES>,
+}
+
+impl Loader {
+    /// Maps a fresh zeroed frame at `page` in the child, or widens the rights of what is there.
+    pub fn page(&mut self, page: u64, rights: PageRights) -> Result<u64, SysError> {
+        if let Ok((frame, old)) = sys::as_query(self.space, page) {
+            sys::as_protect(self.space, page, old | rights)?;
+            return Ok(frame);
+        }
+        self.frames.push(0).map_err(|_| SysError::OutOfMemory)?;
+        let frame = match sys::frame_alloc(init_slots::POOL) {
+            Ok(f) => f,
+            Err(e) => {
+                self.frames.pop();
+                return Err(e);
+            }
+        };
+        *self.frames.last_mut().expect("just pushed") = frame;
+        sys::as_map(self.space, init_slots::POOL, frame, page, rights)?;
+        Ok(frame)
+    }
+
+    /// Copies `bytes` into the child at `vaddr` (its pages exist already).
+    pub fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
+        let mut done = 0;
+        while done < bytes.len() {
+            let at = vaddr + done as u64;
+            let offset = (at % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
+            let (frame, _) = sys::as_query(self.space, at - offset as u64)?;
+            sys::as_map(
+                init_slots::SELF_SPACE,
+                init_slots::POOL,
+                frame,
+                SCRATCH,
+                PageRights::WRITE,
+            )?;
+            // SAFETY: SCRATCH now maps one writable page that nothing else in init uses.
+            let page =
+                unsafe { core::slice::from_raw_parts_mut(SCRATCH as *mut u8, PAGE_SIZE as usize) };
+            page[offset..offset + n].copy_from_slice(&bytes[done..done + n]);
+            sys::as_unmap(init_slots::SELF_SPACE, SCRATCH)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Gives every frame back to the pool (the address space must be destroyed first).
+    pub fn free_all(&mut self) {
+        while let Some(frame) = self.frames.pop() {
+            if let Err(e) = sys::frame_free(init_slots::POOL, frame) {
+                userlib::println!("init: could not free frame {frame:#x}: {e}");
+            }
+        }
+    }
+}
+
+impl LoadTarget for Loader {
+    type Error = SysError;
+    fn ensure_page(&mut self, page: u64, writable: bool, executable: bool) -> Result<(), SysError> {
+        let mut rights = PageRights::empty();
+        rights.set(PageRights::WRITE, writable);
+        rights.set(PageRights::EXECUTE, executable);
+        self.page(page, rights).map(|_| ())
+    }
+    fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
+        self.copy(vaddr, bytes)
+    }
+}

@@ -1,0 +1,42 @@
+//! Links every program non-PIE at its own fixed base (so gdb can load all their symbols at once
+//! and init's loader sees plain `ET_EXEC` files), with page-aligned segments.
+//!
+//! Every file in `src/bin/` needs a row in `BINS`; the build fails otherwise.
+
+/// Each program and its link base: 16 MiB apart from 0x0200_0000 (init is at 0x0040_0000).
+const BINS: &[(&str, u64)] = &[
+    ("hello", 0x0200_0000),
+    ("ping", 0x0300_0000),
+    ("pong", 0x0400_0000),
+    ("ipcbench", 0x0500_0000),
+    ("ipcecho", 0x0600_0000),
+    ("spin", 0x0700_0000),
+    ("captest", 0x0800_0000),
+    ("kread", 0x0900_0000),
+    ("kwrite", 0x0a00_0000),
+    ("kexec", 0x0b00_0000),
+    ("faulter", 0x0c00_0000),
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/bin");
+    for entry in std::fs::read_dir("src/bin").expect("src/bin") {
+        let path = entry.expect("src/bin entry").path();
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        assert!(
+            BINS.iter().any(|(bin, _)| *bin == name),
+            "servers/programs/build.rs: add `{name}` to BINS with its own link base"
+        );
+    }
+    for (i, (_, base)) in BINS.iter().enumerate() {
+        assert_eq!(*base, 0x0200_0000 + 0x0100_0000 * i as u64, "BINS bases");
+    }
+    if std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-none") {
+        println!("cargo:rustc-link-arg-bins=--no-pie");
+        println!("cargo:rustc-link-arg-bins=-zmax-page-size=4096");
+        for (name, base) in BINS {
+            println!("cargo:rustc-link-arg-bin={name}=--image-base={base:#x}");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Says hello on the kernel console and in the console page.
+#![no_std]
+#![no_main]
+
+use userlib::{cprintln, println, sys};
+
+userlib::entry!(main);
+
+fn main() -> i32 {
+    let pid = sys::task_self();
+    println!("hello from pid {pid}");
+    cprintln!("hello from pid {pid}");
+    0
+}

@@ -1,0 +1,78 @@
+//! Measures a null syscall and an IPC call+reply round trip (against `ipcecho`) in TSC cycles.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use userlib::ipc::message;
+use userlib::{cap, println, rdtsc_ordered, sys};
+
+userlib::entry!(main);
+
+const WARMUP: usize = 100;
+const SAMPLES: usize = 1000;
+
+/// The samples live in .bss rather than on the (small) stack.
+static TIMES: [AtomicU64; SAMPLES] = [const { AtomicU64::new(0) }; SAMPLES];
+
+/// Times `f` `WARMUP + SAMPLES` times; returns (min, median) of the last `SAMPLES`.
+fn measure(mut f: impl FnMut() -> bool) -> Option<(u64, u64)> {
+    for i in 0..WARMUP + SAMPLES {
+        let t0 = rdtsc_ordered();
+        let ok = f();
+        let t1 = rdtsc_ordered();
+        if !ok {
+            return None;
+        }
+        if i >= WARMUP {
+            TIMES[i - WARMUP].store(t1.wrapping_sub(t0), Relaxed);
+        }
+    }
+    // Insertion sort in place.
+    for (i, slot) in TIMES.iter().enumerate().skip(1) {
+        let x = slot.load(Relaxed);
+        let mut j = i;
+        while j > 0 && TIMES[j - 1].load(Relaxed) > x {
+            TIMES[j].store(TIMES[j - 1].load(Relaxed), Relaxed);
+            j -= 1;
+        }
+        TIMES[j].store(x, Relaxed);
+    }
+    Some((TIMES[0].load(Relaxed), TIMES[SAMPLES / 2].load(Relaxed)))
+}
+
+fn main() -> i32 {
+    let Some((min, med)) = measure(|| true) else {
+        return 1;
+    };
+    println!("ipcbench: rdtsc overhead {med} cycles (min {min})");
+
+    let Some((min, med)) = measure(|| {
+        core::hint::black_box(sys::task_self());
+        true
+    }) else {
+        return 1;
+    };
+    println!("ipcbench: null syscall median {med} cycles (min {min})");
+
+    let ep = cap::shared();
+    let mut i = 0u64;
+    let result = measure(|| {
+        i += 1;
+        match ep.call(&message(1, &[i])) {
+            Ok(r) if r.words[0] == i => true,
+            Ok(r) => {
+                println!("ipcbench: echo returned {} instead of {i}", r.words[0]);
+                false
+            }
+            Err(e) => {
+                println!("ipcbench: call failed: {e}");
+                false
+            }
+        }
+    });
+    let Some((min, med)) = result else {
+        return 1;
+    };
+    println!("ipcbench: ipc call+reply round trip median {med} cycles (min {min})");
+    0
+}

@@ -1,0 +1,207 @@
+//! Synchronous IPC: sending, calling, receiving and replying on [`Endpoint`]s.
+//!
+//! Short messages (at most [`REG_WORDS`] words, no capabilities) travel in registers only and need
+//! no IPC buffer. Longer messages and capability transfer use the IPC buffer at
+//! [`abi::layout::IPC_BUFFER`]; only the functions that need it touch it (`*_long`, the cap-slot
+//! helpers, the `ipc_word*` accessors), so programs without a mapped buffer can still use the rest.
+
+use crate::arch::{ipc_buffer_read, ipc_buffer_write};
+use crate::cap::Endpoint;
+use crate::{sys, Result};
+use abi::msg::{IpcBuffer, MAX_CAPS, MAX_WORDS, REG_WORDS};
+use abi::{CapSlot, Message, MsgTag, SysError};
+use core::mem::offset_of;
+
+/// A message as received: who sent it (the badge of the capability it came through, and the
+/// sender's task id, which [`reply`] needs) and the message itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub badge: u64,
+    pub sender: u64,
+    pub msg: Message,
+}
+
+impl Received {
+    pub fn label(&self) -> u32 {
+        self.msg.tag.label()
+    }
+    /// Word `i` of the message: from the registers for `i < REG_WORDS`, else from the IPC buffer.
+    pub fn word(&self, i: usize) -> u64 {
+        if i < REG_WORDS {
+            self.msg.words[i]
+        } else {
+            ipc_word(i)
+        }
+    }
+}
+
+/// A short message (at most [`REG_WORDS`] words, no capabilities) with `label`.
+///
+/// Panics if `words` is longer than [`REG_WORDS`]; use the `*_long` functions for longer ones.
+pub fn message(label: u32, words: &[u64]) -> Message {
+    assert!(
+        words.len() <= REG_WORDS,
+        "short message with too many words"
+    );
+    let mut w = [0; REG_WORDS];
+    w[..words.len()].copy_from_slice(words);
+    Message {
+        tag: MsgTag::new(label, words.len(), 0),
+        words: w,
+    }
+}
+
+/// Splits a long message: the tag, the register words, and the words for the IPC buffer.
+/// Fails with `InvalidArgument` beyond [`MAX_WORDS`] words or [`MAX_CAPS`] capabilities.
+pub fn split_long(label: u32, words: &[u64], caps: usize) -> Result<(MsgTag, [u64; REG_WORDS])> {
+    if words.len() > MAX_WORDS || caps > MAX_CAPS {
+        return Err(SysError::InvalidArgument);
+    }
+    let mut regs = [0; REG_WORDS];
+    let n = words.len().min(REG_WORDS);
+    regs[..n].copy_from_slice(&words[..n]);
+    Ok((MsgTag::new(label, words.len(), caps), regs))
+}
+
+const WORDS_AT: usize = offset_of!(IpcBuffer, words) / 8;
+const SEND_CAPS_AT: usize = offset_of!(IpcBuffer, send_caps) / 8;
+const RECV_SLOTS_AT: usize = offset_of!(IpcBuffer, recv_slots) / 8;
+
+/// Message word `i` in the IPC buffer (meaningful for `REG_WORDS <= i < tag.words()` of the last
+/// received message or reply; words `0..UserRegs::WORDS` after `TaskReadRegs`).
+pub fn ipc_word(i: usize) -> u64 {
+    assert!(i < MAX_WORDS, "message word {i} out of range");
+    ipc_buffer_read(WORDS_AT + i)
+}
+
+/// Sets message word `i` in the IPC buffer.
+pub fn set_ipc_word(i: usize, value: u64) {
+    assert!(i < MAX_WORDS, "message word {i} out of range");
+    ipc_buffer_write(WORDS_AT + i, value)
+}
+
+/// Names the capabilities the next message sends (at most [`MAX_CAPS`]; the tag's cap count must
+/// match). Panics if there are too many.
+pub fn set_send_caps(caps: &[CapSlot]) {
+    assert!(
+        caps.len() <= MAX_CAPS,
+        "too many capabilities in one message"
+    );
+    for (i, c) in caps.iter().enumerate() {
+        ipc_buffer_write(SEND_CAPS_AT + i, c.0 as u64);
+    }
+}
+
+/// Offers empty slots for capabilities in received messages (at most [`MAX_CAPS`]; the rest of
+/// the offers are cleared). Received capabilities land in them in order. Panics if too many.
+pub fn set_recv_slots(slots: &[CapSlot]) {
+    assert!(slots.len() <= MAX_CAPS, "too many receive slots");
+    for i in 0..MAX_CAPS {
+        let v = slots.get(i).map_or(u64::MAX, |s| s.0 as u64);
+        ipc_buffer_write(RECV_SLOTS_AT + i, v);
+    }
+}
+
+/// Offers no slots for received capabilities.
+pub fn clear_recv_slots() {
+    set_recv_slots(&[]);
+}
+
+fn stage_long(label: u32, words: &[u64], caps: &[CapSlot]) -> Result<(MsgTag, [u64; REG_WORDS])> {
+    let (tag, regs) = split_long(label, words, caps.len())?;
+    for (i, &w) in words.iter().enumerate().skip(REG_WORDS) {
+        set_ipc_word(i, w);
+    }
+    set_send_caps(caps);
+    Ok((tag, regs))
+}
+
+impl Endpoint {
+    /// Sends a message (blocks until it is received).
+    pub fn send(&self, msg: &Message) -> Result<()> {
+        sys::send(self.0, msg.tag, msg.words)
+    }
+
+    /// Sends `words` (up to [`MAX_WORDS`]) and the capabilities in `caps` (up to [`MAX_CAPS`]),
+    /// through the IPC buffer.
+    pub fn send_long(&self, label: u32, words: &[u64], caps: &[CapSlot]) -> Result<()> {
+        let (tag, regs) = stage_long(label, words, caps)?;
+        sys::send(self.0, tag, regs)
+    }
+
+    /// Sends a message and waits for the reply.
+    pub fn call(&self, msg: &Message) -> Result<Message> {
+        sys::call(self.0, msg.tag, msg.words)
+    }
+
+    /// Like [`Endpoint::call`] with a long message and capabilities; reply words beyond the
+    /// registers are in the IPC buffer ([`ipc_word`]).
+    pub fn call_long(&self, label: u32, words: &[u64], caps: &[CapSlot]) -> Result<Message> {
+        let (tag, regs) = stage_long(label, words, caps)?;
+        sys::call(self.0, tag, regs)
+    }
+
+    /// Waits for a message. Capabilities it carries land in the slots offered with
+    /// [`set_recv_slots`].
+    pub fn recv(&self) -> Result<Received> {
+        sys::recv(self.0)
+    }
+
+    /// Replies to `sender` (a [`Received::sender`]), then waits for the next message.
+    pub fn reply_recv(&self, sender: u64, reply: &Message) -> Result<Received> {
+        sys::reply_recv(sender, self.0, reply.tag, reply.words)
+    }
+}
+
+/// Replies to `sender` (a [`Received::sender`]) with a short message.
+pub fn reply(sender: u64, msg: &Message) -> Result<()> {
+    sys::reply(sender, msg.tag, msg.words)
+}
+
+/// Replies with a long message (words beyond the registers go through the IPC buffer).
+pub fn reply_long(sender: u64, label: u32, words: &[u64]) -> Result<()> {
+    let (tag, regs) = stage_long(label, words, &[])?;
+    sys::reply(sender, tag, regs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_messages() {
+        let m = message(7, &[1, 2]);
+        assert_eq!(m.tag, MsgTag::new(7, 2, 0));
+        assert_eq!(m.words, [1, 2, 0, 0]);
+        assert_eq!(message(0, &[]).tag.words(), 0);
+    }
+
+    #[test]
+    #[should_panic]
+    fn short_message_too_long() {
+        message(1, &[1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn long_messages_split() {
+        let words: std::vec::Vec<u64> = (10..20).collect();
+        let (tag, regs) = split_long(3, &words, 2).unwrap();
+        assert_eq!((tag.label(), tag.words(), tag.caps()), (3, 10, 2));
+        assert_eq!(regs, [10, 11, 12, 13]);
+        assert_eq!(split_long(1, &[5], 0).unwrap().1, [5, 0, 0, 0]);
+        let too_many = [0u64; MAX_WORDS + 1];
+        assert_eq!(split_long(1, &too_many, 0), Err(SysError::InvalidArgument));
+        assert_eq!(
+            split_long(1, &[], MAX_CAPS + 1),
+            Err(SysError::InvalidArgument)
+        );
+    }
+
+    #[test]
+    fn buffer_offsets() {
+        assert_eq!(WORDS_AT, 0);
+        assert_eq!(SEND_CAPS_AT, MAX_WORDS);
+        assert_eq!(RECV_SLOTS_AT, MAX_WORDS + MAX_CAPS);
+        assert_eq!(crate::arch::IPC_BUFFER_WORDS, MAX_WORDS + 2 * MAX_CAPS);
+    }
+}
