@@ -31,6 +31,36 @@ fn kernel_path(kind: KernelImage) -> &'static Path {
     })
 }
 
+/// The ELF without what loading does not need (debug info, section headers): the guest loads
+/// only `PT_LOAD` segments, and gdb reads the symbols from the files in `target/`. This keeps the
+/// boot archive, and so boot time, small. Anything unexpected is passed through untouched.
+fn loadable_part(mut elf: Vec<u8>) -> Vec<u8> {
+    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+    let u64_at =
+        |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 {
+        return elf;
+    }
+    let (ph_offset, ph_size, ph_count) = (u64_at(&elf, 32), u16_at(&elf, 54), u16_at(&elf, 56));
+    let mut end = ph_offset + ph_size * ph_count;
+    if end > elf.len() {
+        return elf;
+    }
+    for i in 0..ph_count {
+        let ph = ph_offset + i * ph_size;
+        if u16_at(&elf, ph) == 1 {
+            end = end.max(u64_at(&elf, ph + 8) + u64_at(&elf, ph + 32));
+        }
+    }
+    if end > elf.len() {
+        return elf;
+    }
+    elf.truncate(end);
+    elf[40..48].fill(0); // e_shoff
+    elf[60..64].fill(0); // e_shnum, e_shstrndx
+    elf
+}
+
 /// A boot image on disk; its directory is removed when this is dropped (unless kept for gdb).
 pub struct BootImage {
     pub disk: PathBuf,
@@ -73,7 +103,7 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
     let mut contents = Vec::new();
     for (name, path) in &programs {
         let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        contents.push((name.clone(), data));
+        contents.push((name.clone(), loadable_part(data)));
     }
     let files: Vec<(&str, &[u8])> = contents
         .iter()

@@ -12,6 +12,8 @@ fn boot_banner_lists_the_boot_archive() {
     expect_output(&out, "protection: NX=1 SMEP=1 SMAP=1");
     expect_output(&out, "boot archive: ");
     expect_output(&out, "  init ");
+    expect_output(&out, "  hello ");
+    expect_output(&out, "init: no programs to run");
 }
 
 #[test]

@@ -1,0 +1,102 @@
+//! The kernel core seen from user programs started by init: isolation, capabilities, IPC with
+//! capability transfer, preemption, faults forwarded to a handler, and exact frame accounting.
+use runner::Verdict;
+use system_tests::*;
+
+/// Init prints this when the frame counts after all programs ended equal those before.
+const NO_LEAK: &str = "init: frame census unchanged";
+
+#[test]
+fn hello_runs_and_every_frame_comes_back() {
+    let out = boot(&["hello"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "hello from pid 1");
+    expect_output(&out, "init: hello (pid 1) exited with status 0");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn touching_kernel_memory_kills_only_the_offender() {
+    let out = boot(&["kread", "kwrite", "kexec", "hello"]);
+    // The run fails because three programs were killed, but the kernel and `hello` carry on.
+    expect_verdict(&out, Verdict::GuestFailure);
+    expect_output(
+        &out,
+        "init: kread (pid 1) killed: page fault reading 0xffffffff80000000",
+    );
+    expect_output(
+        &out,
+        "init: kwrite (pid 2) killed: page fault writing 0xffffffff80000000",
+    );
+    expect_output(
+        &out,
+        "init: kexec (pid 3) killed: page fault executing 0xffffffff80000000",
+    );
+    expect_output(&out, "hello from pid 4");
+    expect_output(&out, "init: hello (pid 4) exited with status 0");
+    assert!(!out.transcript.contains("survived"), "{}", out.transcript);
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn invalid_capability_use_returns_specific_errors() {
+    let out = boot(&["captest"]);
+    expect_verdict(&out, Verdict::Success);
+    for check in [
+        "cap_info on an empty slot: ok",
+        "send without the send right: ok",
+        "frame_alloc on an endpoint: ok",
+        "send on a deleted slot: ok",
+        "debug_write from a kernel address: ok",
+        "all checks passed",
+    ] {
+        expect_output(&out, &format!("captest: {check}"));
+    }
+}
+
+#[test]
+fn ipc_carries_a_capability_between_address_spaces() {
+    let out = boot(&["ping", "pong"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "pong: got pong 2");
+    expect_output(&out, "ping: served 2");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn a_spinning_task_does_not_starve_another() {
+    let out = boot(&["spin", "hello"]);
+    expect_verdict(&out, Verdict::Success);
+    let hello = out.transcript.find("hello from pid").expect("hello ran");
+    let spin_done = out.transcript.find("spin: done").expect("spin finished");
+    assert!(
+        hello < spin_done,
+        "hello had to wait for spin: no preemption\n{}",
+        out.transcript
+    );
+}
+
+#[test]
+fn a_fault_handler_resolves_a_page_fault_and_resumes_the_task() {
+    let out = boot(&["faulter"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "faulter: resumed after page fault, read back 42");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn ipcbench_prints_its_figures() {
+    let out = run(runner::Options {
+        icount: true,
+        ..runner::Options::for_test(&["ipcbench"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "ipcbench: null syscall median ");
+    expect_output(&out, "ipcbench: ipc call+reply round trip median ");
+}
+
+#[test]
+fn unknown_programs_are_refused_before_boot() {
+    let err = runner::run(&runner::Options::for_test(&["no-such-program"], 5)).unwrap_err();
+    assert!(err.contains("available:") && err.contains("hello"), "{err}");
+}
