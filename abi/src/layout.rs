@@ -37,7 +37,7 @@ pub const fn is_user_range(addr: u64, len: u64) -> bool {
 
 /// Is `addr` a page-aligned user address?
 pub const fn is_user_page(addr: u64) -> bool {
-    addr % PAGE_SIZE == 0 && addr < USER_END
+    addr.is_multiple_of(PAGE_SIZE) && addr < USER_END
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
     for r in usable() {
-        for frame in r.start.next_multiple_of(PAGE_SIZE) / PAGE_SIZE..r.end / PAGE_SIZE {
+        for frame in r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE {
             if !storage.contains(&frame) {
                 k.frames.add_free(frame);
             }

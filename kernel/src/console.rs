@@ -86,9 +86,8 @@ fn console_grid() -> Grid<'static> {
     // SAFETY: `page` is the early static page or the console frame (both live forever); callers
     // hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other kernel reference
     // to the page exists while this one is used.
-    Grid {
-        cells: unsafe { &mut *page },
-    }
+    let cells = unsafe { &mut *page };
+    Grid { cells }
 }
 
 /// Moves the console into its own frame (`cells` is that frame, seen through the physical window).

@@ -31,6 +31,12 @@ pub struct Kernel {
 
 pub static KERNEL: Mutex<Kernel> = Mutex::new(Kernel::new());
 
+impl Default for Kernel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Kernel {
     pub const fn new() -> Kernel {
         Kernel {
