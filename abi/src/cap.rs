@@ -62,6 +62,16 @@ bitflags! {
     }
 }
 
+impl PageRights {
+    /// The rights an ELF segment with these flags needs.
+    pub fn for_segment(writable: bool, executable: bool) -> PageRights {
+        let mut rights = PageRights::empty();
+        rights.set(PageRights::WRITE, writable);
+        rights.set(PageRights::EXECUTE, executable);
+        rights
+    }
+}
+
 /// Capability slots every program finds filled when it starts (init sets them up).
 pub mod slots {
     use super::CapSlot;

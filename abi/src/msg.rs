@@ -72,6 +72,17 @@ pub mod fault {
     pub const EXCEPTION: u32 = 0xFFFF_0002;
     /// The task called `Exit`. Word 1: the status. The task does not wait for a reply.
     pub const EXIT: u32 = 0xFFFF_0003;
+
+    /// "reading", "writing" or "executing": the access a page-fault error code describes.
+    pub fn access(error_code: u64) -> &'static str {
+        if error_code & 0x10 != 0 {
+            "executing"
+        } else if error_code & 2 != 0 {
+            "writing"
+        } else {
+            "reading"
+        }
+    }
 }
 
 #[cfg(test)]

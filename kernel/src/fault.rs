@@ -44,7 +44,7 @@ impl Kernel {
                 if r.vector == PAGE_FAULT {
                     crate::kprintln!(
                         "kernel: task {t} killed: page fault {} {:#x} ({}) at rip={:#x}",
-                        access(r.error_code),
+                        fault::access(r.error_code),
                         cr2,
                         if r.error_code & 1 != 0 {
                             "protection violation"
@@ -65,16 +65,5 @@ impl Kernel {
                 self.destroy_task(t);
             }
         }
-    }
-}
-
-/// "reading", "writing" or "executing", from a page-fault error code.
-pub fn access(error: u64) -> &'static str {
-    if error & 0x10 != 0 {
-        "executing"
-    } else if error & 2 != 0 {
-        "writing"
-    } else {
-        "reading"
     }
 }

@@ -74,10 +74,8 @@ impl Loader<'_> {
 impl LoadTarget for Loader<'_> {
     type Error = SysError;
     fn ensure_page(&mut self, page: u64, writable: bool, executable: bool) -> Result<(), SysError> {
-        let mut rights = PageRights::empty();
-        rights.set(PageRights::WRITE, writable);
-        rights.set(PageRights::EXECUTE, executable);
-        self.page(page, rights).map(|_| ())
+        self.page(page, PageRights::for_segment(writable, executable))
+            .map(|_| ())
     }
     fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
         self.copy(vaddr, bytes)

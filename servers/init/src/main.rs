@@ -133,7 +133,7 @@ fn handle(child: &mut Child, msg: &Message, sender: u64) -> bool {
                 "init: {} (pid {}) killed: page fault {} {:#x} at rip={:#x}",
                 child.name,
                 child.pid,
-                access(w[2]),
+                fault::access(w[2]),
                 w[1],
                 w[3]
             );
@@ -151,15 +151,5 @@ fn handle(child: &mut Child, msg: &Message, sender: u64) -> bool {
             child.failed = false;
             true
         }
-    }
-}
-
-fn access(error: u64) -> &'static str {
-    if error & 0x10 != 0 {
-        "executing"
-    } else if error & 2 != 0 {
-        "writing"
-    } else {
-        "reading"
     }
 }
