@@ -51,6 +51,7 @@ numbered_enum! {
 impl SysError {
     /// Decodes `rax` after a syscall: 0 is success. (The kernel returns only codes listed here;
     /// anything else would be a kernel bug and reads as `InvalidArgument`.)
+    #[inline]
     pub const fn from_rax(rax: u64) -> Result<(), SysError> {
         if rax == 0 {
             return Ok(());

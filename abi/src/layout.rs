@@ -28,6 +28,7 @@ pub const STACK_TOP: u64 = 0x0000_7FFF_FFFE_F000;
 pub const IPC_BUFFER: u64 = 0x0000_7FFF_FFFF_0000;
 
 /// Is `[addr, addr + len)` inside user space (and not wrapping)?
+#[inline]
 pub const fn is_user_range(addr: u64, len: u64) -> bool {
     match addr.checked_add(len) {
         Some(end) => end <= USER_END,
@@ -36,6 +37,7 @@ pub const fn is_user_range(addr: u64, len: u64) -> bool {
 }
 
 /// Is `addr` a page-aligned user address?
+#[inline]
 pub const fn is_user_page(addr: u64) -> bool {
     addr.is_multiple_of(PAGE_SIZE) && addr < USER_END
 }

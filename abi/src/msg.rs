@@ -19,23 +19,29 @@ pub const MAX_CAPS: usize = 3;
 pub struct MsgTag(pub u64);
 
 impl MsgTag {
+    #[inline]
     pub const fn new(label: u32, words: usize, caps: usize) -> MsgTag {
         MsgTag(label as u64 | ((words as u64 & 0xff) << 32) | ((caps as u64 & 0xf) << 40))
     }
+    #[inline]
     pub const fn label(self) -> u32 {
         self.0 as u32
     }
+    #[inline]
     pub const fn words(self) -> usize {
         ((self.0 >> 32) & 0xff) as usize
     }
+    #[inline]
     pub const fn caps(self) -> usize {
         ((self.0 >> 40) & 0xf) as usize
     }
     /// Within the limits, with no unknown bits set.
+    #[inline]
     pub const fn is_valid(self) -> bool {
         self.words() <= MAX_WORDS && self.caps() <= MAX_CAPS && self.0 >> 44 == 0
     }
     /// Small enough for the register-only fast path.
+    #[inline]
     pub const fn is_short(self) -> bool {
         self.0 >> 32 <= REG_WORDS as u64
     }
@@ -74,6 +80,7 @@ pub mod fault {
     pub const EXIT: u32 = 0xFFFF_0003;
 
     /// "reading", "writing" or "executing": the access a page-fault error code describes.
+    #[inline]
     pub fn access(error_code: u64) -> &'static str {
         if error_code & 0x10 != 0 {
             "executing"

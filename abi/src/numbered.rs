@@ -20,6 +20,7 @@ macro_rules! numbered_enum {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
 
             /// The variant numbered `raw`, if there is one.
+            #[inline]
             pub const fn from_raw(raw: $repr) -> Option<Self> {
                 match raw {
                     $( $value => Some($name::$variant), )*
@@ -28,6 +29,7 @@ macro_rules! numbered_enum {
             }
 
             /// The number of this variant.
+            #[inline]
             pub const fn raw(self) -> $repr {
                 self as $repr
             }

@@ -73,7 +73,7 @@ impl Kernel {
     /// The sender's state once its message is delivered.
     fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
         let state = match kind {
-            SendKind::Send => State::Ready,
+            SendKind::Send | SendKind::Reply => State::Ready,
             SendKind::Call => State::AwaitingReply {
                 server: receiver,
                 fault: false,
@@ -120,16 +120,32 @@ impl Kernel {
                 _ => words = words.min(REG_WORDS),
             }
         }
-        let sender_id = task_id(from, self.tasks.gen(from));
+        self.deliver_registers(
+            to,
+            msg.badge,
+            MsgTag::new(msg.tag.label(), words, caps),
+            &msg.words,
+        );
+        if msg.kind != SendKind::Reply {
+            // Receivers learn who sent (`r12`); a caller's `r12` is preserved across its call.
+            self.regs(to).r12 = task_id(from, self.tasks.gen(from));
+        }
+    }
+
+    /// The register part of a delivery (all a short message is).
+    #[inline]
+    pub fn deliver_registers(
+        &mut self,
+        to: u16,
+        badge: u64,
+        tag: MsgTag,
+        words: &[u64; REG_WORDS],
+    ) {
         let r = self.regs(to);
         r.rax = 0;
-        r.rdi = msg.badge;
-        r.rsi = MsgTag::new(msg.tag.label(), words, caps).0;
-        r.rdx = msg.words[0];
-        r.r10 = msg.words[1];
-        r.r8 = msg.words[2];
-        r.r9 = msg.words[3];
-        r.r12 = sender_id;
+        r.rdi = badge;
+        r.rsi = tag.0;
+        [r.rdx, r.r10, r.r8, r.r9] = *words;
     }
 
     /// Copies up to `count` capabilities named in the sender's `send_caps` into the receiver's

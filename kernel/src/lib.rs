@@ -10,6 +10,7 @@
 pub mod arch;
 pub mod boot;
 pub mod console;
+pub mod fastpath;
 pub mod fault;
 pub mod first_server;
 pub mod framebuffer;

@@ -27,6 +27,8 @@ pub struct Kernel {
     pub console_frame: u64,
     /// The top-level table CR3 holds.
     pub active_root: u64,
+    /// The task whose save area TSS.RSP0 points at.
+    pub entered: Option<u16>,
 }
 
 pub static KERNEL: Mutex<Kernel> = Mutex::new(Kernel::new());
@@ -49,6 +51,7 @@ impl Kernel {
             kernel_root: 0,
             console_frame: 0,
             active_root: 0,
+            entered: None,
         }
     }
 
@@ -147,6 +150,10 @@ impl Kernel {
     /// and every capability to it becomes stale.
     pub fn destroy_task(&mut self, index: u16) {
         self.detach(index);
+        if self.entered == Some(index) {
+            // The slot may be reused by a task in another address space.
+            self.entered = None;
+        }
         let callers: heapless::Vec<(u16, bool), MAX_TASKS> = self
             .tasks
             .iter()

@@ -16,6 +16,7 @@ const BINS: &[(&str, u64)] = &[
     ("kwrite", 0x0a00_0000),
     ("kexec", 0x0b00_0000),
     ("faulter", 0x0c00_0000),
+    ("regcheck", 0x0d00_0000),
 ];
 
 fn main() {

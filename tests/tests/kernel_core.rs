@@ -100,3 +100,20 @@ fn unknown_programs_are_refused_before_boot() {
     let err = runner::run(&runner::Options::for_test(&["no-such-program"], 5)).unwrap_err();
     assert!(err.contains("available:") && err.contains("hello"), "{err}");
 }
+
+#[test]
+fn syscalls_preserve_callee_saved_registers() {
+    let out = boot(&["regcheck"]);
+    expect_verdict(&out, Verdict::Success);
+    for case in [
+        "task_self",
+        "yield",
+        "call (fast path)",
+        "call (general path)",
+    ] {
+        expect_output(
+            &out,
+            &format!("regcheck: {case}: callee-saved registers preserved"),
+        );
+    }
+}

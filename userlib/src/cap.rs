@@ -15,18 +15,22 @@ macro_rules! common_cap_ops {
     ($t:ident) => {
         impl $t {
             /// The slot this handle names.
+            #[inline]
             pub const fn slot(self) -> CapSlot {
                 self.0
             }
             /// What the slot holds (kind, rights, badge).
+            #[inline]
             pub fn info(self) -> Result<CapInfo> {
                 sys::cap_info(self.0)
             }
             /// Copies the capability to the empty slot `dst`, keeping only the rights in `mask`.
+            #[inline]
             pub fn copy_to(self, dst: CapSlot, mask: Rights) -> Result<$t> {
                 sys::cap_copy(self.0, dst, mask).map(|()| $t(dst))
             }
             /// Empties the slot.
+            #[inline]
             pub fn delete(self) -> Result<()> {
                 sys::cap_delete(self.0)
             }
@@ -60,26 +64,31 @@ pub struct System(pub CapSlot);
 common_cap_ops!(System);
 
 /// The endpoint to this program's supervisor (init).
+#[inline]
 pub const fn supervisor() -> Endpoint {
     Endpoint(slots::SUPERVISOR)
 }
 
 /// The endpoint shared by all programs of the run.
+#[inline]
 pub const fn shared() -> Endpoint {
     Endpoint(slots::SHARED)
 }
 
 /// This program's own endpoint.
+#[inline]
 pub const fn own() -> Endpoint {
     Endpoint(slots::OWN)
 }
 
 impl Endpoint {
     /// Copies this unbadged endpoint to `dst` with `badge`, keeping the rights in `mask`.
+    #[inline]
     pub fn mint(self, dst: CapSlot, mask: Rights, badge: u64) -> Result<Endpoint> {
         sys::cap_mint(self.0, dst, mask, badge).map(|()| Endpoint(dst))
     }
     /// Destroys the endpoint itself (every capability to it); waiting tasks wake with `PeerDied`.
+    #[inline]
     pub fn destroy(self) -> Result<()> {
         sys::endpoint_destroy(self.0)
     }
@@ -87,18 +96,22 @@ impl Endpoint {
 
 impl FramePool {
     /// A zeroed frame; returns its number.
+    #[inline]
     pub fn alloc(self) -> Result<u64> {
         sys::frame_alloc(self.0)
     }
     /// Returns an unmapped frame.
+    #[inline]
     pub fn free(self, frame: u64) -> Result<()> {
         sys::frame_free(self.0, frame)
     }
     /// A new endpoint in slot `dst`.
+    #[inline]
     pub fn create_endpoint(self, dst: CapSlot) -> Result<Endpoint> {
         sys::endpoint_create(self.0, dst).map(|()| Endpoint(dst))
     }
     /// A new, empty address space in slot `dst`.
+    #[inline]
     pub fn create_address_space(self, dst: CapSlot) -> Result<AddressSpace> {
         sys::as_create(self.0, dst).map(|()| AddressSpace(dst))
     }
@@ -106,26 +119,32 @@ impl FramePool {
 
 impl AddressSpace {
     /// Maps `frame` of `pool` at `vaddr`.
+    #[inline]
     pub fn map(self, pool: FramePool, frame: u64, vaddr: u64, rights: PageRights) -> Result<()> {
         sys::as_map(self.0, pool.0, frame, vaddr, rights)
     }
     /// Removes the mapping at `vaddr`; returns its frame.
+    #[inline]
     pub fn unmap(self, vaddr: u64) -> Result<u64> {
         sys::as_unmap(self.0, vaddr)
     }
     /// Changes the rights of the mapping at `vaddr`.
+    #[inline]
     pub fn protect(self, vaddr: u64, rights: PageRights) -> Result<()> {
         sys::as_protect(self.0, vaddr, rights)
     }
     /// The frame and rights mapped at `vaddr`.
+    #[inline]
     pub fn query(self, vaddr: u64) -> Result<(u64, PageRights)> {
         sys::as_query(self.0, vaddr)
     }
     /// Destroys the address space (no task may use it).
+    #[inline]
     pub fn destroy(self) -> Result<()> {
         sys::as_destroy(self.0)
     }
     /// A new stopped task in this address space, in slot `dst`; also returns its task id.
+    #[inline]
     pub fn create_task(self, dst: CapSlot) -> Result<(Task, u64)> {
         sys::task_create(self.0, dst).map(|id| (Task(dst), id))
     }
@@ -133,6 +152,7 @@ impl AddressSpace {
 
 impl Task {
     /// The task's registers (through the caller's IPC buffer, which must be mapped).
+    #[inline]
     pub fn read_regs(self) -> Result<UserRegs> {
         sys::task_read_regs(self.0)?;
         let mut w = [0; UserRegs::WORDS];
@@ -142,6 +162,7 @@ impl Task {
         Ok(UserRegs::from_words(&w))
     }
     /// Sets a stopped task's registers (through the caller's IPC buffer, which must be mapped).
+    #[inline]
     pub fn write_regs(self, regs: &UserRegs) -> Result<()> {
         for (i, x) in regs.to_words().into_iter().enumerate() {
             set_ipc_word(i, x);
@@ -149,22 +170,27 @@ impl Task {
         sys::task_write_regs(self.0)
     }
     /// Makes the task runnable.
+    #[inline]
     pub fn start(self) -> Result<()> {
         sys::task_start(self.0)
     }
     /// Stops the task.
+    #[inline]
     pub fn stop(self) -> Result<()> {
         sys::task_stop(self.0)
     }
     /// Destroys the task.
+    #[inline]
     pub fn destroy(self) -> Result<()> {
         sys::task_destroy(self.0)
     }
     /// Makes (a copy of) `ep` the task's fault endpoint.
+    #[inline]
     pub fn set_fault(self, ep: Endpoint) -> Result<()> {
         sys::task_set_fault(self.0, ep.0)
     }
     /// Copies the caller's capability in `src` into the task's slot `dst`, keeping `mask`'s rights.
+    #[inline]
     pub fn give_cap(self, src: CapSlot, dst: CapSlot, mask: Rights) -> Result<()> {
         sys::task_give_cap(self.0, src, dst, mask)
     }
@@ -172,10 +198,12 @@ impl Task {
 
 impl System {
     /// Ends the whole system; returns only if the kernel refused.
+    #[inline]
     pub fn shutdown(self, code: ExitCode) -> Result<()> {
         sys::shutdown(self.0, code)
     }
     /// Counts frames by state.
+    #[inline]
     pub fn census(self) -> Result<Census> {
         sys::frame_census(self.0)
     }

@@ -22,10 +22,12 @@ pub struct Received {
 }
 
 impl Received {
+    #[inline]
     pub fn label(&self) -> u32 {
         self.msg.tag.label()
     }
     /// Word `i` of the message: from the registers for `i < REG_WORDS`, else from the IPC buffer.
+    #[inline]
     pub fn word(&self, i: usize) -> u64 {
         if i < REG_WORDS {
             self.msg.words[i]
@@ -38,6 +40,7 @@ impl Received {
 /// A short message (at most [`REG_WORDS`] words, no capabilities) with `label`.
 ///
 /// Panics if `words` is longer than [`REG_WORDS`]; use the `*_long` functions for longer ones.
+#[inline]
 pub fn message(label: u32, words: &[u64]) -> Message {
     assert!(
         words.len() <= REG_WORDS,
@@ -53,6 +56,7 @@ pub fn message(label: u32, words: &[u64]) -> Message {
 
 /// Splits a long message: the tag, the register words, and the words for the IPC buffer.
 /// Fails with `InvalidArgument` beyond [`MAX_WORDS`] words or [`MAX_CAPS`] capabilities.
+#[inline]
 pub fn split_long(label: u32, words: &[u64], caps: usize) -> Result<(MsgTag, [u64; REG_WORDS])> {
     if words.len() > MAX_WORDS || caps > MAX_CAPS {
         return Err(SysError::InvalidArgument);
@@ -69,12 +73,14 @@ const RECV_SLOTS_AT: usize = offset_of!(IpcBuffer, recv_slots) / 8;
 
 /// Message word `i` in the IPC buffer (meaningful for `REG_WORDS <= i < tag.words()` of the last
 /// received message or reply; words `0..UserRegs::WORDS` after `TaskReadRegs`).
+#[inline]
 pub fn ipc_word(i: usize) -> u64 {
     assert!(i < MAX_WORDS, "message word {i} out of range");
     ipc_buffer_read(WORDS_AT + i)
 }
 
 /// Sets message word `i` in the IPC buffer.
+#[inline]
 pub fn set_ipc_word(i: usize, value: u64) {
     assert!(i < MAX_WORDS, "message word {i} out of range");
     ipc_buffer_write(WORDS_AT + i, value)
@@ -82,6 +88,7 @@ pub fn set_ipc_word(i: usize, value: u64) {
 
 /// Names the capabilities the next message sends (at most [`MAX_CAPS`]; the tag's cap count must
 /// match). Panics if there are too many.
+#[inline]
 pub fn set_send_caps(caps: &[CapSlot]) {
     assert!(
         caps.len() <= MAX_CAPS,
@@ -94,6 +101,7 @@ pub fn set_send_caps(caps: &[CapSlot]) {
 
 /// Offers empty slots for capabilities in received messages (at most [`MAX_CAPS`]; the rest of
 /// the offers are cleared). Received capabilities land in them in order. Panics if too many.
+#[inline]
 pub fn set_recv_slots(slots: &[CapSlot]) {
     assert!(slots.len() <= MAX_CAPS, "too many receive slots");
     for i in 0..MAX_CAPS {
@@ -103,6 +111,7 @@ pub fn set_recv_slots(slots: &[CapSlot]) {
 }
 
 /// Offers no slots for received capabilities.
+#[inline]
 pub fn clear_recv_slots() {
     set_recv_slots(&[]);
 }
@@ -118,24 +127,28 @@ fn stage_long(label: u32, words: &[u64], caps: &[CapSlot]) -> Result<(MsgTag, [u
 
 impl Endpoint {
     /// Sends a message (blocks until it is received).
+    #[inline]
     pub fn send(&self, msg: &Message) -> Result<()> {
         sys::send(self.0, msg.tag, msg.words)
     }
 
     /// Sends `words` (up to [`MAX_WORDS`]) and the capabilities in `caps` (up to [`MAX_CAPS`]),
     /// through the IPC buffer.
+    #[inline]
     pub fn send_long(&self, label: u32, words: &[u64], caps: &[CapSlot]) -> Result<()> {
         let (tag, regs) = stage_long(label, words, caps)?;
         sys::send(self.0, tag, regs)
     }
 
     /// Sends a message and waits for the reply.
+    #[inline]
     pub fn call(&self, msg: &Message) -> Result<Message> {
         sys::call(self.0, msg.tag, msg.words)
     }
 
     /// Like [`Endpoint::call`] with a long message and capabilities; reply words beyond the
     /// registers are in the IPC buffer ([`ipc_word`]).
+    #[inline]
     pub fn call_long(&self, label: u32, words: &[u64], caps: &[CapSlot]) -> Result<Message> {
         let (tag, regs) = stage_long(label, words, caps)?;
         sys::call(self.0, tag, regs)
@@ -143,22 +156,26 @@ impl Endpoint {
 
     /// Waits for a message. Capabilities it carries land in the slots offered with
     /// [`set_recv_slots`].
+    #[inline]
     pub fn recv(&self) -> Result<Received> {
         sys::recv(self.0)
     }
 
     /// Replies to `sender` (a [`Received::sender`]), then waits for the next message.
+    #[inline]
     pub fn reply_recv(&self, sender: u64, reply: &Message) -> Result<Received> {
         sys::reply_recv(sender, self.0, reply.tag, reply.words)
     }
 }
 
 /// Replies to `sender` (a [`Received::sender`]) with a short message.
+#[inline]
 pub fn reply(sender: u64, msg: &Message) -> Result<()> {
     sys::reply(sender, msg.tag, msg.words)
 }
 
 /// Replies with a long message (words beyond the registers go through the IPC buffer).
+#[inline]
 pub fn reply_long(sender: u64, label: u32, words: &[u64]) -> Result<()> {
     let (tag, regs) = stage_long(label, words, &[])?;
     sys::reply(sender, tag, regs)

@@ -17,18 +17,22 @@ pub const DEBUG_WRITE_MAX: usize = 4096;
 /// "No reply target" for [`reply_recv`]: just receive.
 pub const NO_REPLY: u64 = u64::MAX;
 
+#[inline]
 fn slot(s: CapSlot) -> u64 {
     s.0 as u64
 }
 
+#[inline]
 fn check(out: SysOut) -> Result<SysOut> {
     SysError::from_rax(out.rax).map(|()| out)
 }
 
+#[inline]
 fn call0(num: Sysnum, a: [u64; 6]) -> Result<SysOut> {
     check(syscall(num, a))
 }
 
+#[inline]
 fn received(out: SysOut) -> Received {
     Received {
         badge: out.r[0],
@@ -41,6 +45,7 @@ fn received(out: SysOut) -> Received {
 }
 
 /// Writes bytes to the kernel console (serial and screen), in chunks of [`DEBUG_WRITE_MAX`].
+#[inline]
 pub fn debug_write(bytes: &[u8]) -> Result<()> {
     for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
         debug_write_raw(chunk.as_ptr() as u64, chunk.len() as u64)?;
@@ -50,21 +55,25 @@ pub fn debug_write(bytes: &[u8]) -> Result<()> {
 
 /// `DebugWrite` with an arbitrary address and length (the kernel checks them; this is how tests
 /// provoke `BadAddress` and `NotMapped`). The kernel only reads the range.
+#[inline]
 pub fn debug_write_raw(ptr: u64, len: u64) -> Result<()> {
     call0(Sysnum::DebugWrite, [ptr, len, 0, 0, 0, 0]).map(drop)
 }
 
 /// Gives up the rest of the time slice.
+#[inline]
 pub fn yield_now() {
     let _ = syscall(Sysnum::Yield, [0; 6]);
 }
 
 /// The calling task's id (its "pid").
+#[inline]
 pub fn task_self() -> u64 {
     syscall(Sysnum::TaskSelf, [0; 6]).r[0]
 }
 
 /// Ends the calling task with `status` (sign-extended to 64 bits); its supervisor is told.
+#[inline]
 pub fn exit(status: i32) -> ! {
     let _ = syscall(Sysnum::Exit, [status as i64 as u64, 0, 0, 0, 0, 0]);
     // Exit does not return; should the kernel ever get that wrong, do not run on.
@@ -75,17 +84,20 @@ pub fn exit(status: i32) -> ! {
 
 /// Sends on endpoint `ep` (blocks until a receiver takes the message). Words from index
 /// [`abi::msg::REG_WORDS`] on and capabilities come from the IPC buffer (see [`crate::ipc`]).
+#[inline]
 pub fn send(ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<()> {
     let [w0, w1, w2, w3] = words;
     call0(Sysnum::Send, [slot(ep), tag.0, w0, w1, w2, w3]).map(drop)
 }
 
 /// Receives on endpoint `ep` (blocks until a message arrives).
+#[inline]
 pub fn recv(ep: CapSlot) -> Result<Received> {
     check(syscall_r12(Sysnum::Recv, [slot(ep), 0, 0, 0, 0, 0], 0)).map(received)
 }
 
 /// Sends on `ep`, then waits for the reply.
+#[inline]
 pub fn call(ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Message> {
     let [w0, w1, w2, w3] = words;
     let out = call0(Sysnum::Call, [slot(ep), tag.0, w0, w1, w2, w3])?;
@@ -96,6 +108,7 @@ pub fn call(ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Message> {
 }
 
 /// Replies to task `target`, which is blocked in `Call` to the caller.
+#[inline]
 pub fn reply(target: u64, tag: MsgTag, words: [u64; 4]) -> Result<()> {
     let [w0, w1, w2, w3] = words;
     check(syscall_r12(
@@ -107,6 +120,7 @@ pub fn reply(target: u64, tag: MsgTag, words: [u64; 4]) -> Result<()> {
 }
 
 /// Replies to `target` (or to nobody if it is [`NO_REPLY`]), then receives on `ep`.
+#[inline]
 pub fn reply_recv(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Received> {
     let [w0, w1, w2, w3] = words;
     let a = [slot(ep), tag.0, w0, w1, w2, w3];
@@ -114,6 +128,7 @@ pub fn reply_recv(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Res
 }
 
 /// Copies the capability in `src` to the empty slot `dst`, keeping the rights in `mask`.
+#[inline]
 pub fn cap_copy(src: CapSlot, dst: CapSlot, mask: Rights) -> Result<()> {
     call0(
         Sysnum::CapCopy,
@@ -123,6 +138,7 @@ pub fn cap_copy(src: CapSlot, dst: CapSlot, mask: Rights) -> Result<()> {
 }
 
 /// Copies the unbadged endpoint capability in `src` to `dst` with `badge` and the rights in `mask`.
+#[inline]
 pub fn cap_mint(src: CapSlot, dst: CapSlot, mask: Rights, badge: u64) -> Result<()> {
     call0(
         Sysnum::CapMint,
@@ -132,6 +148,7 @@ pub fn cap_mint(src: CapSlot, dst: CapSlot, mask: Rights, badge: u64) -> Result<
 }
 
 /// Empties a slot.
+#[inline]
 pub fn cap_delete(s: CapSlot) -> Result<()> {
     call0(Sysnum::CapDelete, [slot(s), 0, 0, 0, 0, 0]).map(drop)
 }
@@ -145,6 +162,7 @@ pub struct CapInfo {
 }
 
 /// Describes the capability in a slot.
+#[inline]
 pub fn cap_info(s: CapSlot) -> Result<CapInfo> {
     let out = call0(Sysnum::CapInfo, [slot(s), 0, 0, 0, 0, 0])?;
     Ok(CapInfo {
@@ -155,21 +173,25 @@ pub fn cap_info(s: CapSlot) -> Result<CapInfo> {
 }
 
 /// Takes a zeroed frame from a pool; returns its frame number.
+#[inline]
 pub fn frame_alloc(pool: CapSlot) -> Result<u64> {
     Ok(call0(Sysnum::FrameAlloc, [slot(pool), 0, 0, 0, 0, 0])?.r[0])
 }
 
 /// Returns an unmapped frame to its pool.
+#[inline]
 pub fn frame_free(pool: CapSlot, frame: u64) -> Result<()> {
     call0(Sysnum::FrameFree, [slot(pool), frame, 0, 0, 0, 0]).map(drop)
 }
 
 /// Creates an empty address space in slot `dst`.
+#[inline]
 pub fn as_create(pool: CapSlot, dst: CapSlot) -> Result<()> {
     call0(Sysnum::AsCreate, [slot(pool), slot(dst), 0, 0, 0, 0]).map(drop)
 }
 
 /// Maps pool frame `frame` at `vaddr` in an address space.
+#[inline]
 pub fn as_map(
     space: CapSlot,
     pool: CapSlot,
@@ -182,11 +204,13 @@ pub fn as_map(
 }
 
 /// Removes the mapping at `vaddr`; returns the frame that was mapped.
+#[inline]
 pub fn as_unmap(space: CapSlot, vaddr: u64) -> Result<u64> {
     Ok(call0(Sysnum::AsUnmap, [slot(space), vaddr, 0, 0, 0, 0])?.r[0])
 }
 
 /// Changes the rights of the mapping at `vaddr`.
+#[inline]
 pub fn as_protect(space: CapSlot, vaddr: u64, rights: PageRights) -> Result<()> {
     call0(
         Sysnum::AsProtect,
@@ -196,70 +220,83 @@ pub fn as_protect(space: CapSlot, vaddr: u64, rights: PageRights) -> Result<()> 
 }
 
 /// The frame and rights mapped at `vaddr`.
+#[inline]
 pub fn as_query(space: CapSlot, vaddr: u64) -> Result<(u64, PageRights)> {
     let out = call0(Sysnum::AsQuery, [slot(space), vaddr, 0, 0, 0, 0])?;
     Ok((out.r[0], PageRights::from_bits_retain(out.r[1])))
 }
 
 /// Destroys an address space no task uses.
+#[inline]
 pub fn as_destroy(space: CapSlot) -> Result<()> {
     call0(Sysnum::AsDestroy, [slot(space), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Creates a stopped task in an address space, in slot `dst`; returns its task id.
+#[inline]
 pub fn task_create(space: CapSlot, dst: CapSlot) -> Result<u64> {
     Ok(call0(Sysnum::TaskCreate, [slot(space), slot(dst), 0, 0, 0, 0])?.r[0])
 }
 
 /// Copies a task's registers into the caller's IPC buffer (words 0..[`abi::regs::UserRegs::WORDS`]).
 /// [`crate::Task::read_regs`] also reads them back out.
+#[inline]
 pub fn task_read_regs(task: CapSlot) -> Result<()> {
     call0(Sysnum::TaskReadRegs, [slot(task), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Sets a stopped task's registers from the caller's IPC buffer.
 /// [`crate::Task::write_regs`] puts them there first.
+#[inline]
 pub fn task_write_regs(task: CapSlot) -> Result<()> {
     call0(Sysnum::TaskWriteRegs, [slot(task), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Makes a stopped task runnable.
+#[inline]
 pub fn task_start(task: CapSlot) -> Result<()> {
     call0(Sysnum::TaskStart, [slot(task), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Stops a task.
+#[inline]
 pub fn task_stop(task: CapSlot) -> Result<()> {
     call0(Sysnum::TaskStop, [slot(task), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Destroys a task.
+#[inline]
 pub fn task_destroy(task: CapSlot) -> Result<()> {
     call0(Sysnum::TaskDestroy, [slot(task), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Installs a copy of endpoint `ep` as the task's fault endpoint.
+#[inline]
 pub fn task_set_fault(task: CapSlot, ep: CapSlot) -> Result<()> {
     call0(Sysnum::TaskSetFault, [slot(task), slot(ep), 0, 0, 0, 0]).map(drop)
 }
 
 /// Copies the capability in the caller's `src` into slot `dst` of the task, keeping `mask`'s rights.
+#[inline]
 pub fn task_give_cap(task: CapSlot, src: CapSlot, dst: CapSlot, mask: Rights) -> Result<()> {
     let a = [slot(task), slot(src), slot(dst), mask.bits(), 0, 0];
     call0(Sysnum::TaskGiveCap, a).map(drop)
 }
 
 /// Creates an endpoint in slot `dst`.
+#[inline]
 pub fn endpoint_create(pool: CapSlot, dst: CapSlot) -> Result<()> {
     call0(Sysnum::EndpointCreate, [slot(pool), slot(dst), 0, 0, 0, 0]).map(drop)
 }
 
 /// Destroys an endpoint; tasks waiting on it wake with [`SysError::PeerDied`].
+#[inline]
 pub fn endpoint_destroy(ep: CapSlot) -> Result<()> {
     call0(Sysnum::EndpointDestroy, [slot(ep), 0, 0, 0, 0, 0]).map(drop)
 }
 
 /// Ends the whole system with `code`. Returns only if the kernel refused.
+#[inline]
 pub fn shutdown(system: CapSlot, code: ExitCode) -> Result<()> {
     let a = [slot(system), code.raw() as u64, 0, 0, 0, 0];
     call0(Sysnum::Shutdown, a).map(drop)
@@ -276,6 +313,7 @@ pub struct Census {
 }
 
 /// Counts frames by state (and has the kernel check its accounting).
+#[inline]
 pub fn frame_census(system: CapSlot) -> Result<Census> {
     let out = call0(Sysnum::FrameCensus, [slot(system), 0, 0, 0, 0, 0])?;
     Ok(Census {

@@ -125,7 +125,9 @@ extern "C" fn syscall_from_user() -> ! {
     let next = {
         let mut k = KERNEL.lock();
         let t = k.current.expect("a syscall came from a running task");
-        crate::syscall::dispatch(&mut k, t);
+        if k.fastpath(t).is_none() {
+            crate::syscall::dispatch(&mut k, t);
+        }
         k.switch_to_next()
     };
     // SAFETY: `next` points at the saved registers of a live task, inside the static kernel state,

@@ -31,6 +31,8 @@ pub enum SendKind {
     Fault,
     /// The task's exit notice; nobody replies.
     Exit,
+    /// A reply to a caller (never queued).
+    Reply,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -63,7 +63,7 @@ fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
 }
 
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let msg = message(a, SendKind::Send, 0)?;
+    let msg = message(a, SendKind::Reply, 0)?;
     check_buffer(k, t, msg.tag)?;
     let target = reply_target(k, t)?;
     k.reply(t, target, &msg);
@@ -72,7 +72,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// Reply (unless `r12` is `u64::MAX`) and receive, in one crossing.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let msg = message(a, SendKind::Send, 0)?;
+    let msg = message(a, SendKind::Reply, 0)?;
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
     let target = if k.regs(t).r12 == u64::MAX {
         None
