@@ -1,7 +1,7 @@
 //! Boot: from the bootloader's hand-off to the first user server.
 use crate::mem::frames::{FrameState, FrameTable};
 use crate::mem::phys;
-use crate::sched::{Kernel, KERNEL};
+use crate::sched::Kernel;
 use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
 use abi::layout::PAGE_SIZE;
@@ -49,8 +49,15 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
         hook(bootfs.cmdline());
     }
 
-    let mut k = KERNEL.lock();
-    init_frames(&mut k, &boot_info.memory_regions);
+    arch::entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs));
+    arch::entry::init_syscall();
+    crate::irq::init();
+    arch::entry::enter_user_mode()
+}
+
+/// Sets up frames and the console page, and creates init.
+fn start_kernel(k: &mut Kernel, regions: &MemoryRegions, ramdisk: Option<&[u8]>, bootfs: &BootFs) {
+    init_frames(k, regions);
     let console = k
         .frames
         .alloc(FrameState::Kernel)
@@ -64,7 +71,7 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
         / PAGE_SIZE;
     k.active_root = k.kernel_root;
     let archive = ramdisk.unwrap_or_default();
-    if let Err(e) = first_server::start_init(&mut k, archive, &bootfs) {
+    if let Err(e) = first_server::start_init(k, archive, bootfs) {
         panic!("cannot start init: {e}");
     }
     let (c, _) = k.frames.census();
@@ -75,9 +82,6 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
         c.page_table,
         c.user
     );
-    arch::entry::init_syscall();
-    crate::irq::init();
-    Kernel::enter_user_mode(k)
 }
 
 /// Builds the frame table over the bootloader's memory map. Its own storage is carved from the

@@ -2,6 +2,7 @@
 //! most four words, no capabilities) whose partner already waits go register to register and
 //! switch straight to the partner — no run queue, no general dispatch. Every check comes first;
 //! anything unusual returns `None` and the general path handles the syscall from the start.
+use crate::ipc::write_message;
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{split_task_id, task_id, State};
 use crate::sched::Kernel;
@@ -9,7 +10,7 @@ use abi::{CapKind, MsgTag, Rights, Sysnum};
 
 impl Kernel {
     /// Tries the fast path for the syscall task `t` just made; returns the task to run next.
-    #[inline]
+    #[inline(always)]
     pub fn fastpath(&mut self, t: u16) -> Option<u16> {
         let r = &self.task(t).regs;
         let tag = MsgTag(r.rsi);
@@ -23,35 +24,41 @@ impl Kernel {
         }
     }
 
+    #[inline(always)]
     fn fast_call(&mut self, t: u16, tag: MsgTag) -> Option<u16> {
         let task = self.task(t);
-        let r = task.regs;
+        let r = &task.regs;
+        let (slot, words) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9]);
         let cap = task
             .caps
-            .lookup(r.rdi, CapKind::Endpoint, Rights::SEND)
+            .lookup(slot, CapKind::Endpoint, Rights::SEND)
             .ok()?;
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         // Decoded; from here on nothing can fail.
         let receiver = ep.take(Waiting::Receivers)?;
-        self.deliver_registers(receiver, cap.badge, tag, &[r.rdx, r.r10, r.r8, r.r9]);
-        self.regs(receiver).r12 = task_id(t, self.tasks.gen(t));
+        let sender_id = task_id(t, self.tasks.gen(t));
         self.task(t).state = State::AwaitingReply {
             server: receiver,
             fault: false,
         };
-        self.task(receiver).state = State::Ready;
+        let to = self.task(receiver);
+        write_message(&mut to.regs, cap.badge, tag, &words);
+        to.regs.r12 = sender_id;
+        to.state = State::Ready;
         self.current = Some(receiver);
         Some(receiver)
     }
 
+    #[inline(always)]
     fn fast_reply_recv(&mut self, t: u16, tag: MsgTag) -> Option<u16> {
         let task = self.task(t);
-        let r = task.regs;
+        let r = &task.regs;
+        let (slot, reply_to, words) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9]);
         let cap = task
             .caps
-            .lookup(r.rdi, CapKind::Endpoint, Rights::RECEIVE)
+            .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
             .ok()?;
-        let (target, gen) = split_task_id(r.r12);
+        let (target, gen) = split_task_id(reply_to);
         let awaiting = self.tasks.get(target, gen).ok()?.state;
         if awaiting
             != (State::AwaitingReply {
@@ -70,8 +77,9 @@ impl Kernel {
         self.task(t).state = State::Receiving {
             endpoint: cap.index,
         };
-        self.deliver_registers(target, 0, tag, &[r.rdx, r.r10, r.r8, r.r9]);
-        self.task(target).state = State::Ready;
+        let to = self.task(target);
+        write_message(&mut to.regs, 0, tag, &words);
+        to.state = State::Ready;
         self.current = Some(target);
         Some(target)
     }

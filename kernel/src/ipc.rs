@@ -5,6 +5,7 @@
 //! sender queues on the endpoint with its message in `Task::pending`. Short messages (the fast path)
 //! move register to register; longer ones also copy IPC-buffer words, and capabilities in
 //! `send_caps` are copied into the receiver's offered `recv_slots`.
+use crate::arch::trap::SavedRegs;
 use crate::mem::{paging, phys};
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{task_id, Pending, SendKind, State};
@@ -13,6 +14,15 @@ use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
 use abi::MsgTag;
 use x86_64::structures::paging::PageTableFlags as F;
+
+/// The register part of a delivery (all a short message is): what the receiving syscall returns.
+#[inline(always)]
+pub fn write_message(r: &mut SavedRegs, badge: u64, tag: MsgTag, words: &[u64; REG_WORDS]) {
+    r.rax = 0;
+    r.rdi = badge;
+    r.rsi = tag.0;
+    [r.rdx, r.r10, r.r8, r.r9] = *words;
+}
 
 /// Word indices of `IpcBuffer` fields.
 const SEND_CAPS: usize = MAX_WORDS;
@@ -120,32 +130,14 @@ impl Kernel {
                 _ => words = words.min(REG_WORDS),
             }
         }
-        self.deliver_registers(
-            to,
-            msg.badge,
-            MsgTag::new(msg.tag.label(), words, caps),
-            &msg.words,
-        );
+        let sender_id = task_id(from, self.tasks.gen(from));
+        let tag = MsgTag::new(msg.tag.label(), words, caps);
+        let r = self.regs(to);
+        write_message(r, msg.badge, tag, &msg.words);
         if msg.kind != SendKind::Reply {
             // Receivers learn who sent (`r12`); a caller's `r12` is preserved across its call.
-            self.regs(to).r12 = task_id(from, self.tasks.gen(from));
+            r.r12 = sender_id;
         }
-    }
-
-    /// The register part of a delivery (all a short message is).
-    #[inline]
-    pub fn deliver_registers(
-        &mut self,
-        to: u16,
-        badge: u64,
-        tag: MsgTag,
-        words: &[u64; REG_WORDS],
-    ) {
-        let r = self.regs(to);
-        r.rax = 0;
-        r.rdi = badge;
-        r.rsi = tag.0;
-        [r.rdx, r.r10, r.r8, r.r9] = *words;
     }
 
     /// Copies up to `count` capabilities named in the sender's `send_caps` into the receiver's

@@ -1,7 +1,6 @@
 //! The kernel's state, the run queue and task lifecycle (start, stop, destroy).
 //!
-//! One `Kernel` behind one lock: the kernel runs on one core with interrupts off, so the lock is
-//! only ever taken once per entry; it exists so that no `static mut` aliasing is needed.
+//! There is one `Kernel`; the entry code hands it to each entry from user mode (`arch::entry`).
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
@@ -10,7 +9,6 @@ use crate::obj::table::ObjTable;
 use crate::obj::task::{SendKind, State, Task, MAX_TASKS};
 use abi::SysError;
 use heapless::Deque;
-use spin::Mutex;
 
 pub struct Kernel {
     pub frames: FrameTable,
@@ -30,8 +28,6 @@ pub struct Kernel {
     /// The task whose save area TSS.RSP0 points at.
     pub entered: Option<u16>,
 }
-
-pub static KERNEL: Mutex<Kernel> = Mutex::new(Kernel::new());
 
 impl Default for Kernel {
     fn default() -> Self {

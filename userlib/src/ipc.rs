@@ -166,6 +166,23 @@ impl Endpoint {
     pub fn reply_recv(&self, sender: u64, reply: &Message) -> Result<Received> {
         sys::reply_recv(sender, self.0, reply.tag, reply.words)
     }
+
+    /// The server loop: receives a request, lets `handler` compute the reply, and replies and
+    /// receives the next request in one crossing (`ReplyRecv`, the IPC fast path). Returns only
+    /// if the endpoint fails (for example when it is destroyed).
+    pub fn serve(&self, mut handler: impl FnMut(&Received) -> Message) -> SysError {
+        let mut request = match self.recv() {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
+        loop {
+            let reply = handler(&request);
+            request = match self.reply_recv(request.sender, &reply) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+        }
+    }
 }
 
 /// Replies to `sender` (a [`Received::sender`]) with a short message.

@@ -55,7 +55,9 @@ pub fn cr2() -> u64 {
 pub fn switch_address_space(root: u64) {
     use x86_64::registers::control::{Cr3, Cr3Flags};
     use x86_64::structures::paging::PhysFrame;
-    let frame = PhysFrame::containing_address(x86_64::PhysAddr::new(root * abi::layout::PAGE_SIZE));
+    let frame = PhysFrame::containing_address(x86_64::PhysAddr::new_truncate(
+        root * abi::layout::PAGE_SIZE,
+    ));
     // SAFETY: every address space's top level shares the kernel half of the boot tables, so the
     // kernel's code, data and stacks stay mapped across the switch.
     unsafe { Cr3::write(frame, Cr3Flags::empty()) };

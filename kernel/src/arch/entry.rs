@@ -6,12 +6,38 @@
 //! leave through `return_to_user`, which restores that task's registers with `sysretq` when it
 //! entered by `syscall` (cheap) or `iretq` otherwise.
 use super::gdt;
-use super::trap::{SavedRegs, SYSCALL_MARK};
-use crate::sched::{Kernel, KERNEL};
+use super::trap::{pop_gprs, push_gprs, SavedRegs, SYSCALL_MARK};
+use crate::sched::Kernel;
 use core::arch::global_asm;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, Ordering};
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
+
+/// The kernel state, handed to one entry at a time by [`with_kernel`].
+struct KernelCell(UnsafeCell<Kernel>);
+// SAFETY: there is one core, and `with_kernel` never hands out two references at once.
+unsafe impl Sync for KernelCell {}
+static KERNEL: KernelCell = KernelCell(UnsafeCell::new(Kernel::new()));
+static IN_KERNEL: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` with the kernel state. The kernel runs on one core with interrupts off and never
+/// re-enters itself (traps taken in kernel mode never come here), so no lock is needed; a
+/// re-entry would be a kernel bug and panics (checked in debug builds only: this is the IPC path).
+#[inline(always)]
+pub fn with_kernel<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
+    debug_assert!(
+        !IN_KERNEL.swap(true, Ordering::Relaxed),
+        "kernel re-entered"
+    );
+    // SAFETY: single core, no re-entry (above): this is the only reference while `f` runs.
+    let result = f(unsafe { &mut *KERNEL.0.get() });
+    if cfg!(debug_assertions) {
+        IN_KERNEL.store(false, Ordering::Relaxed);
+    }
+    result
+}
 
 /// End of the current task's `SavedRegs`: where `syscall_entry` starts pushing.
 #[no_mangle]
@@ -26,7 +52,8 @@ extern "C" {
 }
 
 global_asm!(
-    r#"
+    concat!(
+        r#"
 .global syscall_entry
 syscall_entry:
     mov [rip + USER_RSP_SCRATCH], rsp
@@ -38,53 +65,33 @@ syscall_entry:
     push rcx
     push 0
     push {mark}
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    sub rsp, 16
+"#,
+        push_gprs!(),
+        r#"
     mov rsp, [rip + KERNEL_STACK_TOP]
     call syscall_from_user
-    ud2
+    mov rdi, rax
 
 .global return_to_user
 return_to_user:
     mov rsp, rdi
     cmp qword ptr [rsp + 15*8], {mark}
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+"#,
+        pop_gprs!(),
+        r#"
     jne 1f
-    mov rcx, [rsp + 16]
-    mov r11, [rsp + 32]
-    mov rsp, [rsp + 40]
+    mov rcx, [rsp + 32]
+    mov r11, [rsp + 48]
+    mov rsp, [rsp + 56]
     sysretq
 1:
+    pop r11
+    pop rcx
     add rsp, 16
     iretq
-"#,
+"#
+    ),
     user_ss = const 0x1b,
     user_cs = const 0x23,
     mark = const SYSCALL_MARK,
@@ -120,19 +127,10 @@ pub fn initial_user_regs() -> SavedRegs {
     }
 }
 
+/// Runs the syscall; the entry code then returns to the task whose registers this points at.
 #[no_mangle]
-extern "C" fn syscall_from_user() -> ! {
-    let next = {
-        let mut k = KERNEL.lock();
-        let t = k.current.expect("a syscall came from a running task");
-        if k.fastpath(t).is_none() {
-            crate::syscall::dispatch(&mut k, t);
-        }
-        k.switch_to_next()
-    };
-    // SAFETY: `next` points at the saved registers of a live task, inside the static kernel state,
-    // whose address space is now active; nothing else touches them before the return completes.
-    unsafe { return_to_user(next) }
+extern "C" fn syscall_from_user() -> *const SavedRegs {
+    with_kernel(Kernel::handle_syscall)
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
@@ -146,8 +144,7 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
             super::trap::vector_name(frame.vector)
         );
     }
-    let next = {
-        let mut k = KERNEL.lock();
+    let next = with_kernel(|k| {
         let t = k.current.expect("a trap came from a running task");
         match frame.vector {
             v if v >= 32 => {
@@ -159,12 +156,25 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
             _ => k.user_exception(t, super::cpu::cr2()),
         }
         k.switch_to_next()
-    };
+    });
     // SAFETY: as in `syscall_from_user`.
     unsafe { return_to_user(next) }
 }
 
 impl Kernel {
+    /// The syscall the current task made: the IPC fast path if it applies, else the dispatcher.
+    #[inline(always)]
+    fn handle_syscall(&mut self) -> *const SavedRegs {
+        let t = self.current.expect("a syscall came from a running task");
+        match self.fastpath(t) {
+            Some(next) => self.enter(next),
+            None => {
+                crate::syscall::dispatch(self, t);
+                self.switch_to_next()
+            }
+        }
+    }
+
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the
     /// trap and syscall stack. With nothing runnable, nothing can ever run again (the only
     /// interrupt is the timer), so the kernel reports the tasks and ends the run.
@@ -172,8 +182,19 @@ impl Kernel {
         let Some(t) = self.pick() else {
             self.nothing_to_run()
         };
+        self.enter(t)
+    }
+
+    /// Makes `t` (already `current`) the task the next return to user mode resumes.
+    #[inline(always)]
+    pub fn enter(&mut self, t: u16) -> *const SavedRegs {
+        let entered = self.entered.replace(t);
         let task = self.task(t);
         let regs: *const SavedRegs = &task.regs;
+        if entered == Some(t) {
+            // Still the task whose save area and address space are installed.
+            return regs;
+        }
         let root = task.root;
         let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
         gdt::set_kernel_entry_stack(end);
@@ -195,12 +216,13 @@ impl Kernel {
         }
         super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
     }
-
-    /// Runs the first task; never returns.
-    pub fn enter_user_mode(mut k: spin::MutexGuard<'_, Kernel>) -> ! {
-        let next = k.switch_to_next();
-        drop(k);
-        // SAFETY: as in `syscall_from_user`.
-        unsafe { return_to_user(next) }
-    }
 }
+
+/// Runs the first task; never returns.
+pub fn enter_user_mode() -> ! {
+    let next = with_kernel(|k| k.switch_to_next());
+    // SAFETY: as in `syscall_from_user`.
+    unsafe { return_to_user(next) }
+}
+
+impl Kernel {}

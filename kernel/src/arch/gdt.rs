@@ -81,8 +81,11 @@ pub fn init() {
 
 /// Where the CPU pushes the interrupt frame when user code traps: the end of the current task's
 /// saved-register area (see `arch::trap`).
+#[inline(always)]
 pub fn set_kernel_entry_stack(top: u64) {
     // SAFETY: single core, interrupts are off in the kernel; the CPU reads RSP0 only on a trap from
     // user mode, which cannot happen while we write it.
-    unsafe { (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = VirtAddr::new(top) };
+    unsafe {
+        (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = VirtAddr::new_truncate(top)
+    };
 }

@@ -20,7 +20,6 @@ pub struct SavedRegs {
     pub r14: u64,
     pub r13: u64,
     pub r12: u64,
-    pub r11: u64,
     pub r10: u64,
     pub r9: u64,
     pub r8: u64,
@@ -28,9 +27,12 @@ pub struct SavedRegs {
     pub rdi: u64,
     pub rsi: u64,
     pub rdx: u64,
-    pub rcx: u64,
     pub rbx: u64,
     pub rax: u64,
+    /// `rcx` and `r11` sit next to each other: `syscall` has already put rip and rflags in them, so
+    /// the syscall path skips them in one instruction (see `arch::entry`).
+    pub r11: u64,
+    pub rcx: u64,
     /// Trap vector, or [`SYSCALL_MARK`].
     pub vector: u64,
     pub error_code: u64,
@@ -80,8 +82,25 @@ pub fn init_kernel_stack() {
     }
 }
 
+/// Saves the general registers other than `rcx` and `r11` in `SavedRegs` order (the one list
+/// shared by the trap stubs, the syscall entry and the return path).
+macro_rules! push_gprs {
+    () => {
+        "push rax\npush rbx\npush rdx\npush rsi\npush rdi\npush rbp\npush r8\npush r9\npush r10\npush r12\npush r13\npush r14\npush r15\n"
+    };
+}
+pub(crate) use push_gprs;
+
+/// Restores what `push_gprs!` saved.
+macro_rules! pop_gprs {
+    () => {
+        "pop r15\npop r14\npop r13\npop r12\npop r10\npop r9\npop r8\npop rbp\npop rdi\npop rsi\npop rdx\npop rbx\npop rax\n"
+    };
+}
+pub(crate) use pop_gprs;
+
 // Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
-global_asm!(
+global_asm!(concat!(
     r#"
 .macro TRAP_STUB n, has_error
     .p2align 4
@@ -110,21 +129,11 @@ trap_stub_table:
 .text
 
 trap_common:
-    push rax
-    push rbx
     push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
     push r11
-    push r12
-    push r13
-    push r14
-    push r15
+"#,
+    push_gprs!(),
+    r#"
     cld
     mov rdi, rsp
     test qword ptr [rsp + 18*8], 3
@@ -134,25 +143,15 @@ trap_common:
     ud2
 1:
     call trap_from_kernel
-    pop r15
-    pop r14
-    pop r13
-    pop r12
+"#,
+    pop_gprs!(),
+    r#"
     pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
     pop rcx
-    pop rbx
-    pop rax
     add rsp, 16
     iretq
 "#
-);
+));
 
 /// Vector names for reports.
 pub fn vector_name(vector: u64) -> &'static str {

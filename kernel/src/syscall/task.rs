@@ -1,6 +1,6 @@
 //! Creating, controlling and destroying tasks.
 use super::{Args, Done, SysResult};
-use crate::arch::trap::SavedRegs;
+use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::task::{task_id, State, Task};
@@ -75,10 +75,16 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 fn user_view(r: &SavedRegs) -> UserRegs {
+    // After `syscall`, rcx and r11 hold rip and rflags (the entry code does not store them again).
+    let (rcx, r11) = if r.vector == SYSCALL_MARK {
+        (r.rip, r.rflags)
+    } else {
+        (r.rcx, r.r11)
+    };
     UserRegs {
         rax: r.rax,
         rbx: r.rbx,
-        rcx: r.rcx,
+        rcx,
         rdx: r.rdx,
         rsi: r.rsi,
         rdi: r.rdi,
@@ -86,7 +92,7 @@ fn user_view(r: &SavedRegs) -> UserRegs {
         r8: r.r8,
         r9: r.r9,
         r10: r.r10,
-        r11: r.r11,
+        r11,
         r12: r.r12,
         r13: r.r13,
         r14: r.r14,

@@ -1,4 +1,5 @@
-//! Echo server for `ipcbench`: replies to every message on the shared endpoint with the same message.
+//! Echo server for `ipcbench` and `regcheck`: replies to every message on the shared endpoint with
+//! the same message.
 #![no_std]
 #![no_main]
 
@@ -7,21 +8,7 @@ use userlib::{cap, println};
 userlib::entry!(main);
 
 fn main() -> i32 {
-    let ep = cap::shared();
-    let mut req = match ep.recv() {
-        Ok(r) => r,
-        Err(e) => {
-            println!("ipcecho: receive failed: {e}");
-            return 1;
-        }
-    };
-    loop {
-        req = match ep.reply_recv(req.sender, &req.msg) {
-            Ok(r) => r,
-            Err(e) => {
-                println!("ipcecho: reply_recv failed: {e}");
-                return 1;
-            }
-        };
-    }
+    let error = cap::shared().serve(|request| request.msg);
+    println!("ipcecho: serving stopped: {error}");
+    1
 }
