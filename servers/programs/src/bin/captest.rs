@@ -4,7 +4,7 @@
 
 use core::fmt::Debug;
 use userlib::ipc::message;
-use userlib::{println, slots, sys, CapKind, CapSlot, Endpoint, Rights, SysError};
+use userlib::{println, slots, sys, CapKind, CapSlot, Endpoint, MsgTag, Rights, SysError};
 
 userlib::entry!(main);
 
@@ -109,6 +109,22 @@ fn main() -> i32 {
         "cap_mint from a badged endpoint",
         sys::cap_mint(MINTED, REMINTED, Rights::all(), 8),
         SysError::InvalidArgument,
+    );
+
+    // Destroying the endpoint makes every capability to it stale (the minted copy included).
+    c.works(
+        "endpoint_destroy of its own endpoint",
+        sys::endpoint_destroy(slots::OWN),
+    );
+    c.fails(
+        "send through a capability to a destroyed endpoint",
+        sys::send(MINTED, MsgTag::new(0, 0, 0), [0; 4]),
+        SysError::StaleCap,
+    );
+    c.fails(
+        "cap_info on a capability to a destroyed endpoint",
+        sys::cap_info(slots::OWN),
+        SysError::StaleCap,
     );
 
     if c.failed == 0 {
