@@ -6,28 +6,19 @@ use crate::ipc::write_message;
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{split_task_id, task_id, State};
 use crate::sched::Kernel;
-use abi::{CapKind, MsgTag, Rights, Sysnum};
+use abi::{CapKind, MsgTag, Rights};
 
 impl Kernel {
-    /// Tries the fast path for the syscall task `t` just made; returns the task to run next.
+    /// A `Call` by `t` with a short message to a waiting receiver; returns the receiver, or `None`
+    /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fastpath(&mut self, t: u16) -> Option<u16> {
-        let r = &self.task(t).regs;
+    pub fn fast_call(&mut self, t: u16) -> Option<u16> {
+        let task = self.task(t);
+        let r = &task.regs;
         let tag = MsgTag(r.rsi);
         if !tag.is_short() {
             return None;
         }
-        match Sysnum::from_raw(r.rax)? {
-            Sysnum::Call => self.fast_call(t, tag),
-            Sysnum::ReplyRecv => self.fast_reply_recv(t, tag),
-            _ => None,
-        }
-    }
-
-    #[inline(always)]
-    fn fast_call(&mut self, t: u16, tag: MsgTag) -> Option<u16> {
-        let task = self.task(t);
-        let r = &task.regs;
         let (slot, words) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9]);
         let cap = task
             .caps
@@ -49,10 +40,16 @@ impl Kernel {
         Some(receiver)
     }
 
+    /// A `ReplyRecv` by `t` with a short reply to a caller, when no sender is queued (so `t` will
+    /// wait); returns the caller, or `None` (nothing changed) for the general path.
     #[inline(always)]
-    fn fast_reply_recv(&mut self, t: u16, tag: MsgTag) -> Option<u16> {
+    pub fn fast_reply_recv(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let r = &task.regs;
+        let tag = MsgTag(r.rsi);
+        if !tag.is_short() {
+            return None;
+        }
         let (slot, reply_to, words) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9]);
         let cap = task
             .caps

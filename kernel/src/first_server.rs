@@ -3,7 +3,6 @@
 use crate::mem::frames::FrameState;
 use crate::mem::{paging, phys};
 use crate::obj::cap::Cap;
-use crate::obj::task::Task;
 use crate::sched::Kernel;
 use abi::bootfs::BootFs;
 use abi::elf::{Elf, LoadTarget};
@@ -87,7 +86,6 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
     let file = fs.find("init").ok_or("the boot archive has no `init`")?;
     let elf = Elf::parse(file.data).map_err(|_| "`init` is not a valid ELF executable")?;
     let space = k.new_space_root().map_err(|_| "out of memory")?;
-    let root = space.root;
     let (space_index, space_gen) = k.spaces.alloc(space).map_err(|_| "no address space")?;
     let mut loader = Loader {
         k,
@@ -115,13 +113,7 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
     regs.rsp = STACK_TOP;
     regs.rdi = BOOTFS;
     regs.rsi = archive.len() as u64;
-    let (index, gen) = k
-        .tasks
-        .alloc(Task::new(space_index, root, regs))
-        .map_err(|_| "no task slot")?;
-    if let Some(s) = k.spaces.at_mut(space_index) {
-        s.tasks += 1;
-    }
+    let (index, gen) = k.new_task(space_index, regs).map_err(|_| "no task slot")?;
     let caps = &mut k.task(index).caps;
     let all = Rights::all();
     let _ = caps.insert(

@@ -6,7 +6,7 @@ use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
-use crate::obj::task::{SendKind, State, Task, MAX_TASKS};
+use crate::obj::task::{task_id, SendKind, State, Task, MAX_TASKS};
 use abi::SysError;
 use heapless::Deque;
 
@@ -60,6 +60,17 @@ impl Kernel {
 
     pub fn regs(&mut self, index: u16) -> &mut SavedRegs {
         &mut self.task(index).regs
+    }
+
+    /// Creates a stopped task in a live address space; returns its index and generation.
+    pub fn new_task(&mut self, space: u16, regs: SavedRegs) -> Result<(u16, u32), SysError> {
+        let root = self.spaces.at(space).ok_or(SysError::StaleCap)?.root;
+        let (index, gen) = self.tasks.alloc(Task::new(space, root, regs))?;
+        self.task(index).id = task_id(index, gen);
+        if let Some(s) = self.spaces.at_mut(space) {
+            s.tasks += 1;
+        }
+        Ok((index, gen))
     }
 
     /// Makes a task runnable; `first` puts it at the head of the queue (it was just woken by IPC

@@ -5,7 +5,7 @@
 //! the caller's own address space (only init holds one); unmapping or remapping memory that Rust
 //! code is using is the caller's responsibility.
 
-use crate::arch::{syscall, syscall_r12, SysOut};
+use crate::arch::{syscall, syscall_no_args, syscall_r12, SysOut};
 use crate::ipc::Received;
 use crate::Result;
 use abi::qemu::ExitCode;
@@ -63,13 +63,13 @@ pub fn debug_write_raw(ptr: u64, len: u64) -> Result<()> {
 /// Gives up the rest of the time slice.
 #[inline]
 pub fn yield_now() {
-    let _ = syscall(Sysnum::Yield, [0; 6]);
+    let _ = syscall_no_args(Sysnum::Yield);
 }
 
 /// The calling task's id (its "pid").
 #[inline]
 pub fn task_self() -> u64 {
-    syscall(Sysnum::TaskSelf, [0; 6]).r[0]
+    syscall_no_args(Sysnum::TaskSelf).r[0]
 }
 
 /// Ends the calling task with `status` (sign-extended to 64 bits); its supervisor is told.

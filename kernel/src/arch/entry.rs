@@ -8,6 +8,8 @@
 use super::gdt;
 use super::trap::{pop_gprs, push_gprs, SavedRegs, SYSCALL_MARK};
 use crate::sched::Kernel;
+use crate::syscall;
+use abi::Sysnum;
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -70,7 +72,18 @@ syscall_entry:
         push_gprs!(),
         r#"
     mov rsp, [rip + KERNEL_STACK_TOP]
+    cmp rax, {call}
+    je 2f
+    cmp rax, {reply_recv}
+    je 3f
     call syscall_from_user
+    jmp 4f
+2:
+    call call_from_user
+    jmp 4f
+3:
+    call reply_recv_from_user
+4:
     mov rdi, rax
 
 .global return_to_user
@@ -95,6 +108,8 @@ return_to_user:
     user_ss = const 0x1b,
     user_cs = const 0x23,
     mark = const SYSCALL_MARK,
+    call = const Sysnum::Call as u64,
+    reply_recv = const Sysnum::ReplyRecv as u64,
 );
 
 /// Programs the `syscall` MSRs.
@@ -128,9 +143,34 @@ pub fn initial_user_regs() -> SavedRegs {
 }
 
 /// Runs the syscall; the entry code then returns to the task whose registers this points at.
+/// (`Call` and `ReplyRecv` come in through their own entries, chosen by the entry code, as in seL4.)
 #[no_mangle]
 extern "C" fn syscall_from_user() -> *const SavedRegs {
     with_kernel(Kernel::handle_syscall)
+}
+
+/// `Call`: the IPC fast path, or the general path.
+#[no_mangle]
+extern "C" fn call_from_user() -> *const SavedRegs {
+    with_kernel(|k| {
+        let t = k.current.expect("a syscall came from a running task");
+        match k.fast_call(t) {
+            Some(next) => k.enter(next),
+            None => k.general_syscall(t),
+        }
+    })
+}
+
+/// `ReplyRecv`: the IPC fast path, or the general path.
+#[no_mangle]
+extern "C" fn reply_recv_from_user() -> *const SavedRegs {
+    with_kernel(|k| {
+        let t = k.current.expect("a syscall came from a running task");
+        match k.fast_reply_recv(t) {
+            Some(next) => k.enter(next),
+            None => k.general_syscall(t),
+        }
+    })
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
@@ -166,13 +206,27 @@ impl Kernel {
     #[inline(always)]
     fn handle_syscall(&mut self) -> *const SavedRegs {
         let t = self.current.expect("a syscall came from a running task");
-        match self.fastpath(t) {
-            Some(next) => self.enter(next),
-            None => {
-                crate::syscall::dispatch(self, t);
-                self.switch_to_next()
+        let task = self.task(t);
+        match Sysnum::from_raw(task.regs.rax) {
+            Some(num) if syscall::local::is_local(num) => {
+                // The caller stays current and entered: return straight to it.
+                let args = syscall::Args::of(&task.regs);
+                task.regs.rax = match syscall::local::run(task, num, &args) {
+                    Ok(()) => 0,
+                    Err(e) => e.raw(),
+                };
+                &task.regs
             }
+            _ => self.general_syscall(t),
         }
+    }
+
+    /// The general path: the dispatcher, then the scheduler. (Out of line, so that the short paths
+    /// above and in `fastpath.rs` stay short.)
+    #[inline(never)]
+    fn general_syscall(&mut self, t: u16) -> *const SavedRegs {
+        syscall::dispatch(self, t);
+        self.switch_to_next()
     }
 
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the

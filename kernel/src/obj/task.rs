@@ -46,6 +46,8 @@ pub struct Pending {
 pub struct Task {
     /// Saved user registers; TSS.RSP0 points at the end of this while the task runs.
     pub regs: SavedRegs,
+    /// The id user space sees (`task_id` of its index and generation).
+    pub id: u64,
     pub space: u16,
     /// The space's top-level table frame (cached for switching).
     pub root: u64,
@@ -60,6 +62,7 @@ impl Task {
     pub fn new(space: u16, root: u64, regs: SavedRegs) -> Task {
         Task {
             regs,
+            id: 0,
             space,
             root,
             caps: CapTable::new(),

@@ -1,5 +1,6 @@
 //! Copy, mint, delete and describe capabilities in the caller's own table.
 use super::{Args, Done, SysResult};
+use crate::obj::cap::CapTable;
 use crate::sched::Kernel;
 use abi::{Rights, SysError};
 
@@ -7,25 +8,20 @@ fn rights(mask: u64) -> Result<Rights, SysError> {
     Rights::from_bits(mask).ok_or(SysError::InvalidArgument)
 }
 
-pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+pub fn copy(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
     let (src, dst, mask) = (a.0[0], a.0[1], rights(a.0[2])?);
-    let caps = &mut k.task(t).caps;
     let cap = caps.get(src)?;
-    caps.insert(dst, cap.diminished(mask))?;
-    Ok(Done::Return)
+    caps.insert(dst, cap.diminished(mask))
 }
 
-pub fn mint(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+pub fn mint(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
     let (src, dst, mask, badge) = (a.0[0], a.0[1], rights(a.0[2])?, a.0[3]);
-    let caps = &mut k.task(t).caps;
     let minted = caps.get(src)?.minted(mask, badge)?;
-    caps.insert(dst, minted)?;
-    Ok(Done::Return)
+    caps.insert(dst, minted)
 }
 
-pub fn delete(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.task(t).caps.delete(a.0[0])?;
-    Ok(Done::Return)
+pub fn delete(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
+    caps.delete(a.0[0]).map(|_| ())
 }
 
 pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

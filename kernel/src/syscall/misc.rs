@@ -1,7 +1,7 @@
 //! Console output, yield, identity, exit, and the system capability's operations.
 use super::{Args, Done, SysResult};
 use crate::mem::user;
-use crate::obj::task::{task_id, Pending, SendKind};
+use crate::obj::task::{Pending, SendKind};
 use crate::sched::Kernel;
 use abi::msg::fault;
 use abi::qemu::ExitCode;
@@ -25,14 +25,6 @@ pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn yield_now(k: &mut Kernel) -> SysResult {
     k.preempt();
-    Ok(Done::Return)
-}
-
-pub fn task_self(k: &mut Kernel, t: u16) -> SysResult {
-    let id = task_id(t, k.tasks.gen(t));
-    let r = k.regs(t);
-    r.rdi = t as u64;
-    r.rsi = id;
     Ok(Done::Return)
 }
 

@@ -4,6 +4,7 @@
 //! and only then invokes, which cannot fail. A failed syscall changes nothing but `rax`.
 mod caps;
 mod ipc;
+pub mod local;
 mod memory;
 mod misc;
 mod task;
@@ -25,10 +26,17 @@ pub type SysResult = Result<Done, SysError>;
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
 pub struct Args(pub [u64; 6]);
 
+impl Args {
+    #[inline(always)]
+    pub fn of(r: &crate::arch::trap::SavedRegs) -> Args {
+        Args([r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9])
+    }
+}
+
 /// Runs the syscall the current task made.
 pub fn dispatch(k: &mut Kernel, t: u16) {
     let r = &k.task(t).regs;
-    let args = Args([r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]);
+    let args = Args::of(r);
     let result = match Sysnum::from_raw(r.rax) {
         Some(num) => run(k, t, num, &args),
         None => Err(SysError::UnknownSyscall),
@@ -45,7 +53,6 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
     match num {
         DebugWrite => misc::debug_write(k, t, a),
         Yield => misc::yield_now(k),
-        TaskSelf => misc::task_self(k, t),
         Exit => misc::exit(k, t, a),
         Shutdown => misc::shutdown(k, t, a),
         FrameCensus => misc::census(k, t, a),
@@ -55,9 +62,9 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         ReplyRecv => ipc::reply_recv(k, t, a),
         EndpointCreate => ipc::create(k, t, a),
         EndpointDestroy => ipc::destroy(k, t, a),
-        CapCopy => caps::copy(k, t, a),
-        CapMint => caps::mint(k, t, a),
-        CapDelete => caps::delete(k, t, a),
+        TaskSelf | CapCopy | CapMint | CapDelete => {
+            local::run(k.task(t), num, a).map(|()| Done::Return)
+        }
         CapInfo => caps::info(k, t, a),
         FrameAlloc => memory::frame_alloc(k, t, a),
         FrameFree => memory::frame_free(k, t, a),

@@ -3,7 +3,7 @@ use super::{Args, Done, SysResult};
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
-use crate::obj::task::{task_id, State, Task};
+use crate::obj::task::{task_id, State};
 use crate::sched::Kernel;
 use abi::layout::USER_END;
 use abi::regs::UserRegs;
@@ -24,11 +24,8 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if !k.tasks.has_room() {
         return Err(SysError::OutOfMemory);
     }
-    let space = k.spaces.get_mut(cap.index, cap.gen)?;
-    space.tasks += 1;
-    let root = space.root;
-    let regs = crate::arch::entry::initial_user_regs();
-    let (index, gen) = k.tasks.alloc(Task::new(cap.index, root, regs))?;
+    k.spaces.get(cap.index, cap.gen)?;
+    let (index, gen) = k.new_task(cap.index, crate::arch::entry::initial_user_regs())?;
     let _ = k.task(t).caps.insert(
         dst,
         Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL),
