@@ -65,7 +65,7 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     ]);
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
-        cmd.args(["-bios", "/usr/share/OVMF/OVMF_CODE.fd"]);
+        cmd.args(["-bios", OVMF]);
     }
     if opts.kvm {
         cmd.args(["-enable-kvm", "-cpu", "host"]);
@@ -102,8 +102,16 @@ fn write_gdbinit(image: &BootImage) -> std::io::Result<std::path::PathBuf> {
     Ok(path)
 }
 
+/// The UEFI firmware (Debian package `ovmf`).
+const OVMF: &str = "/usr/share/OVMF/OVMF_CODE.fd";
+
 /// Builds the image and runs it to the end (or the timeout).
 pub fn run(opts: &Options) -> Result<Outcome, String> {
+    if opts.uefi && !std::path::Path::new(OVMF).exists() {
+        return Err(format!(
+            "--uefi needs the UEFI firmware {OVMF} (run `make setup`)"
+        ));
+    }
     let mut image = build_image(opts)?;
     if opts.gdb {
         image.keep = true;

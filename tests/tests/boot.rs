@@ -70,3 +70,13 @@ fn runner_rejects_unknown_programs() {
     let err = runner::run(&Options::for_test(&["no-such-program"], 5)).unwrap_err();
     assert!(err.contains("unknown program 'no-such-program'"), "{err}");
 }
+
+#[test]
+fn uefi_boot_runs_a_program_too() {
+    let out = run(Options {
+        uefi: true,
+        ..Options::for_test(&["hello"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "hello from pid 1");
+}
