@@ -23,7 +23,6 @@ pub struct Child {
     pub pid: u64,
     /// Named on the command line (the run waits for it), rather than a companion.
     pub named: bool,
-    pub failed: bool,
     index: usize,
     loader: Loader,
 }
@@ -96,7 +95,6 @@ impl Children {
             name,
             pid: 0,
             named,
-            failed: false,
             index,
             loader,
         };

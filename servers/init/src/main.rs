@@ -70,8 +70,8 @@ fn main() -> i32 {
         let Some(child) = children.by_badge(msg.badge) else {
             continue;
         };
-        if !handle(child, &msg.msg, msg.sender) {
-            failed |= child.named && child.failed;
+        if let Verdict::Ended { ok } = handle(child, &msg.msg, msg.sender) {
+            failed |= child.named && !ok;
             children.reap(msg.badge);
         }
     }
@@ -100,56 +100,54 @@ fn main() -> i32 {
     1
 }
 
-/// Handles a message about `child`; returns whether the child lives on.
-fn handle(child: &mut Child, msg: &Message, sender: u64) -> bool {
+/// What a supervisor message means for the child.
+enum Verdict {
+    /// It goes on (a resolved fault, or a message init ignores).
+    Lives,
+    /// It ended: cleanly (exit status 0) or not.
+    Ended { ok: bool },
+}
+
+/// Handles a message about `child`.
+fn handle(child: &mut Child, msg: &Message, sender: u64) -> Verdict {
     let w = msg.words;
-    // Anything but a clean exit that ends the child is a failure.
-    child.failed = true;
+    let (name, pid) = (child.name, child.pid);
     match msg.tag.label() {
         fault::EXIT => {
             let status = w[1] as i64;
-            println!(
-                "init: {} (pid {}) exited with status {status}",
-                child.name, child.pid
-            );
-            child.failed = status != 0;
-            false
+            println!("init: {name} (pid {pid}) exited with status {status}");
+            Verdict::Ended { ok: status == 0 }
         }
-        fault::PAGE_FAULT if children::is_demand_zero(w[1]) => match child.map_zero_page(w[1]) {
-            Ok(()) => {
-                child.failed = false;
-                sys::reply(sender, userlib::MsgTag::new(0, 0, 0), [0; 4]).is_ok()
+        fault::PAGE_FAULT if children::is_demand_zero(w[1]) => {
+            match child.map_zero_page(w[1]) {
+                Ok(()) if sys::reply(sender, userlib::MsgTag::new(0, 0, 0), [0; 4]).is_ok() => {
+                    Verdict::Lives
+                }
+                Ok(()) => Verdict::Ended { ok: false },
+                Err(e) => {
+                    println!("init: {name} (pid {pid}) killed: no memory for its page fault at {:#x}: {e}", w[1]);
+                    Verdict::Ended { ok: false }
+                }
             }
-            Err(e) => {
-                println!(
-                    "init: {} (pid {}) killed: no memory for its page fault at {:#x}: {e}",
-                    child.name, child.pid, w[1]
-                );
-                false
-            }
-        },
+        }
         fault::PAGE_FAULT => {
+            let access = fault::access(w[2]);
             println!(
-                "init: {} (pid {}) killed: page fault {} {:#x} at rip={:#x}",
-                child.name,
-                child.pid,
-                fault::access(w[2]),
-                w[1],
-                w[3]
+                "init: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x}",
+                w[1], w[3]
             );
-            false
+            Verdict::Ended { ok: false }
         }
         fault::EXCEPTION => {
             println!(
-                "init: {} (pid {}) killed: exception vector {} error={:#x} at rip={:#x}",
-                child.name, child.pid, w[1], w[2], w[3]
+                "init: {name} (pid {pid}) killed: exception vector {} error={:#x} at rip={:#x}",
+                w[1], w[2], w[3]
             );
-            false
+            Verdict::Ended { ok: false }
         }
         other => {
-            println!("init: unexpected message {other:#x} from {}", child.name);
-            child.failed = false;
-            true
+            println!("init: unexpected message {other:#x} from {name}");
+            Verdict::Lives
         }
     }
 }
