@@ -160,16 +160,19 @@ core::arch::global_asm!(
 /// Number of `u64` words in the IPC buffer.
 pub const IPC_BUFFER_WORDS: usize = core::mem::size_of::<IpcBuffer>() / 8;
 
+/// Element `index` of the `count`-element array of `T` the layout reserves at `base` (the IPC
+/// buffer or the console page). Panics if `index` is outside it.
+fn reserved_slot<T>(base: u64, count: usize, index: usize) -> *mut T {
+    assert!(index < count, "index {index} outside the reserved page");
+    (base as *mut T).wrapping_add(index)
+}
+
 /// Reads word `index` of the IPC buffer (counting `u64`s from the start of [`IpcBuffer`]).
 ///
-/// The buffer must be mapped (init maps it for programs that need it); otherwise the access
-/// faults and the task's supervisor hears of it. Panics if `index` is outside the buffer.
+/// The buffer must be mapped (init maps it for every program); otherwise the access faults and the
+/// task's supervisor hears of it. Panics if `index` is outside the buffer.
 pub fn ipc_buffer_read(index: usize) -> u64 {
-    assert!(
-        index < IPC_BUFFER_WORDS,
-        "IPC buffer index {index} out of range"
-    );
-    let p = (IPC_BUFFER as *const u64).wrapping_add(index);
+    let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
     // SAFETY: `p` is an aligned address inside the IPC buffer page, which the layout reserves for
     // this purpose: no Rust object lives there, so no reference is aliased. The kernel writes it only
     // during syscalls, hence volatile. If the page is not mapped the access faults (a fault message
@@ -179,11 +182,7 @@ pub fn ipc_buffer_read(index: usize) -> u64 {
 
 /// Writes word `index` of the IPC buffer. Panics if `index` is outside the buffer.
 pub fn ipc_buffer_write(index: usize, value: u64) {
-    assert!(
-        index < IPC_BUFFER_WORDS,
-        "IPC buffer index {index} out of range"
-    );
-    let p = (IPC_BUFFER as *mut u64).wrapping_add(index);
+    let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
     // SAFETY: as in `ipc_buffer_read`; the page is user-writable when mapped.
     unsafe { p.write_volatile(value) }
 }
@@ -193,24 +192,16 @@ pub const CONSOLE_PAGE_CELLS: usize = abi::layout::PAGE_SIZE as usize / 2;
 
 /// Reads `u16` number `index` of the console page. Panics if `index` is outside the page.
 pub fn console_read(index: usize) -> u16 {
-    assert!(
-        index < CONSOLE_PAGE_CELLS,
-        "console index {index} out of range"
-    );
-    let p = (CONSOLE as *const u16).wrapping_add(index);
-    // SAFETY: `p` is an aligned address inside the console page, which the layout reserves and init
-    // maps into every program. No Rust object lives there; the kernel writes it concurrently (hence
-    // volatile, and no references are ever formed).
+    let p = reserved_slot::<u16>(CONSOLE, CONSOLE_PAGE_CELLS, index);
+    // SAFETY: `p` is an aligned address inside the console page, which the layout reserves and the
+    // kernel maps into every address space. No Rust object lives there; the kernel writes it too
+    // (hence volatile, and no references are ever formed).
     unsafe { p.read_volatile() }
 }
 
 /// Writes `u16` number `index` of the console page. Panics if `index` is outside the page.
 pub fn console_write(index: usize, value: u16) {
-    assert!(
-        index < CONSOLE_PAGE_CELLS,
-        "console index {index} out of range"
-    );
-    let p = (CONSOLE as *mut u16).wrapping_add(index);
+    let p = reserved_slot::<u16>(CONSOLE, CONSOLE_PAGE_CELLS, index);
     // SAFETY: as in `console_read`; the page is mapped user-writable.
     unsafe { p.write_volatile(value) }
 }
