@@ -22,11 +22,16 @@ pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     config
 };
 
-/// Test-only behaviour a kernel binary may plug in; it sees the boot command line.
-pub type BootHook = fn(cmdline: &str);
+/// Test-only behaviour a kernel binary may plug in.
+pub struct BootHooks {
+    /// Runs after the banner, with the boot command line.
+    pub after_banner: fn(cmdline: &str),
+    /// Runs just before init is created, with the kernel state and the boot archive.
+    pub before_init: fn(k: &mut Kernel, fs: &BootFs),
+}
 
 /// The kernel's main function, shared by the `kernel` and `test_kernel` binaries.
-pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
+pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
     arch::serial::init();
     arch::trap::init_kernel_stack();
     let features = arch::init();
@@ -45,18 +50,26 @@ pub fn start(boot_info: &'static mut BootInfo, hook: Option<BootHook>) -> ! {
         Some(Err(e)) => panic!("boot archive is damaged: {e:?}"),
         None => panic!("no boot archive (ramdisk) was given"),
     };
-    if let Some(hook) = hook {
-        hook(bootfs.cmdline());
+    if let Some(hooks) = &hooks {
+        (hooks.after_banner)(bootfs.cmdline());
     }
 
-    arch::entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs));
+    arch::entry::with_kernel(|k| {
+        start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs, hooks)
+    });
     arch::entry::init_syscall();
     crate::irq::init();
     arch::entry::enter_user_mode()
 }
 
 /// Sets up frames and the console page, and creates init.
-fn start_kernel(k: &mut Kernel, regions: &MemoryRegions, ramdisk: Option<&[u8]>, bootfs: &BootFs) {
+fn start_kernel(
+    k: &mut Kernel,
+    regions: &MemoryRegions,
+    ramdisk: Option<&[u8]>,
+    bootfs: &BootFs,
+    hooks: Option<BootHooks>,
+) {
     init_frames(k, regions);
     let console = k
         .frames
@@ -70,6 +83,9 @@ fn start_kernel(k: &mut Kernel, regions: &MemoryRegions, ramdisk: Option<&[u8]>,
         .as_u64()
         / PAGE_SIZE;
     k.active_root = k.kernel_root;
+    if let Some(hooks) = hooks {
+        (hooks.before_init)(k, bootfs);
+    }
     let archive = ramdisk.unwrap_or_default();
     if let Err(e) = first_server::start_init(k, archive, bootfs) {
         panic!("cannot start init: {e}");

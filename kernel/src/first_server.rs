@@ -81,10 +81,26 @@ impl LoadTarget for Loader<'_> {
     }
 }
 
-/// Creates init from the boot archive and makes it ready to run.
-pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'static str> {
-    let file = fs.find("init").ok_or("the boot archive has no `init`")?;
-    let elf = Elf::parse(file.data).map_err(|_| "`init` is not a valid ELF executable")?;
+/// A program loaded by the kernel: its task and address space.
+struct Loaded {
+    task: u16,
+    task_gen: u32,
+    space: u16,
+    space_gen: u32,
+}
+
+/// Loads `name` from the boot archive into a new address space with an IPC buffer and a stack,
+/// and creates its (stopped) task entering at the ELF entry point with `rdi`, `rsi` = `args`.
+/// `extra` maps more of the image before the task is created (init's boot archive).
+fn load(
+    k: &mut Kernel,
+    fs: &BootFs,
+    name: &str,
+    args: [u64; 2],
+    extra: impl FnOnce(&mut Loader) -> Result<(), SysError>,
+) -> Result<Loaded, &'static str> {
+    let file = fs.find(name).ok_or("no such program in the boot archive")?;
+    let elf = Elf::parse(file.data).map_err(|_| "not a valid ELF executable")?;
     let space = k.new_space_root().map_err(|_| "out of memory")?;
     let (space_index, space_gen) = k.spaces.alloc(space).map_err(|_| "no address space")?;
     let mut loader = Loader {
@@ -92,13 +108,8 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
         space: space_index,
     };
     elf.load(&mut loader)
-        .map_err(|_| "`init` does not fit in user space")?;
-    for offset in (0..archive.len() as u64).step_by(PAGE_SIZE as usize) {
-        loader
-            .page(BOOTFS + offset, PageRights::empty())
-            .map_err(|_| "out of memory")?;
-    }
-    loader.copy(BOOTFS, archive).map_err(|_| "out of memory")?;
+        .map_err(|_| "does not fit in user space")?;
+    extra(&mut loader).map_err(|_| "out of memory")?;
     loader
         .page(IPC_BUFFER, PageRights::WRITE)
         .map_err(|_| "out of memory")?;
@@ -107,31 +118,50 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
             .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)
             .map_err(|_| "out of memory")?;
     }
-
     let mut regs = crate::arch::entry::initial_user_regs();
     regs.rip = elf.entry();
     regs.rsp = STACK_TOP;
-    regs.rdi = BOOTFS;
-    regs.rsi = archive.len() as u64;
-    let (index, gen) = k.new_task(space_index, regs).map_err(|_| "no task slot")?;
-    let caps = &mut k.task(index).caps;
+    [regs.rdi, regs.rsi] = args;
+    let (task, task_gen) = k.new_task(space_index, regs).map_err(|_| "no task slot")?;
+    Ok(Loaded {
+        task,
+        task_gen,
+        space: space_index,
+        space_gen,
+    })
+}
+
+/// Creates init from the boot archive and makes it ready to run.
+pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'static str> {
+    let map_archive = |loader: &mut Loader| {
+        for offset in (0..archive.len() as u64).step_by(PAGE_SIZE as usize) {
+            loader.page(BOOTFS + offset, PageRights::empty())?;
+        }
+        loader.copy(BOOTFS, archive)
+    };
+    let init = load(k, fs, "init", [BOOTFS, archive.len() as u64], map_archive)?;
+    let caps = &mut k.task(init.task).caps;
     let all = Rights::all();
     let _ = caps.insert(
         init_slots::POOL.0 as u64,
         Cap::new(CapKind::FramePool, 0, 0, all),
     );
-    let _ = caps.insert(
-        init_slots::SELF_SPACE.0 as u64,
-        Cap::new(CapKind::AddressSpace, space_index, space_gen, all),
-    );
-    let _ = caps.insert(
-        init_slots::SELF_TASK.0 as u64,
-        Cap::new(CapKind::Task, index, gen, all),
-    );
+    let space = Cap::new(CapKind::AddressSpace, init.space, init.space_gen, all);
+    let _ = caps.insert(init_slots::SELF_SPACE.0 as u64, space);
+    let task = Cap::new(CapKind::Task, init.task, init.task_gen, all);
+    let _ = caps.insert(init_slots::SELF_TASK.0 as u64, task);
     let _ = caps.insert(
         init_slots::SYSTEM.0 as u64,
         Cap::new(CapKind::System, 0, 0, all),
     );
-    k.make_ready(index, false);
+    k.make_ready(init.task, false);
+    Ok(())
+}
+
+/// Starts `name` from the boot archive with no capabilities and no fault endpoint, so that a fault
+/// is handled by the kernel itself (kill and report). Only the test kernel does this.
+pub fn start_orphan(k: &mut Kernel, fs: &BootFs, name: &str) -> Result<(), &'static str> {
+    let orphan = load(k, fs, name, [0, 0], |_| Ok(()))?;
+    k.make_ready(orphan.task, false);
     Ok(())
 }

@@ -80,3 +80,17 @@ fn uefi_boot_runs_a_program_too() {
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "hello from pid 1");
 }
+
+#[test]
+fn a_fault_without_a_handler_is_killed_and_reported_by_the_kernel() {
+    // The test kernel starts `kread` itself, before init and with no fault endpoint.
+    let out = boot_test_kernel(&["test:orphan=kread"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "kread: reading kernel memory at 0xffffffff80000000");
+    expect_output(
+        &out,
+        "kernel: task 0 killed: page fault reading 0xffffffff80000000 (protection violation) at rip=0x9",
+    );
+    // ... and the system carries on: init runs and ends the run.
+    expect_output(&out, "init: no programs to run");
+}

@@ -6,7 +6,25 @@
 bootloader_api::entry_point!(main, config = &kernel::boot::BOOTLOADER_CONFIG);
 
 fn main(boot_info: &'static mut bootloader_api::BootInfo) -> ! {
-    kernel::boot::start(boot_info, Some(deliberate_failures))
+    let hooks = kernel::boot::BootHooks {
+        after_banner: deliberate_failures,
+        before_init: orphans,
+    };
+    kernel::boot::start(boot_info, Some(hooks))
+}
+
+/// `test:orphan=NAME` starts program NAME before init, with no fault endpoint: its faults are
+/// the kernel's to report.
+fn orphans(k: &mut kernel::sched::Kernel, fs: &abi::bootfs::BootFs) {
+    let cmdline = fs.cmdline();
+    for name in cmdline
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("test:orphan="))
+    {
+        if let Err(e) = kernel::first_server::start_orphan(k, fs, name) {
+            panic!("cannot start orphan {name}: {e}");
+        }
+    }
 }
 
 fn deliberate_failures(cmdline: &str) {
