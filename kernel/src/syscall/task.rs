@@ -55,7 +55,8 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         *w = phys::read_u64(buffer, i);
     }
     let u = UserRegs::from_words(&words);
-    if u.rip >= USER_END {
+    // Both must be user addresses: a non-canonical one would fault `iretq` in kernel mode.
+    if u.rip >= USER_END || u.rsp >= USER_END {
         return Err(SysError::InvalidArgument);
     }
     let r = &mut k.task(target).regs;
