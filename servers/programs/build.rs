@@ -17,6 +17,8 @@ const BINS: &[(&str, u64)] = &[
     ("kexec", 0x0b00_0000),
     ("faulter", 0x0c00_0000),
     ("regcheck", 0x0d00_0000),
+    ("counter", 0x0e00_0000),
+    ("count", 0x0f00_0000),
 ];
 
 fn main() {

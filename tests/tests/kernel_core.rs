@@ -119,3 +119,13 @@ fn syscalls_preserve_callee_saved_registers() {
         );
     }
 }
+
+#[test]
+fn the_tutorial_server_answers_its_client() {
+    // docs/writing-a-server.md: `count` calls the `counter` server init starts alongside it.
+    let out = boot(&["count"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "count: added 3, total 6");
+    expect_output(&out, "count: total is 6, as expected");
+    expect_output(&out, NO_LEAK);
+}

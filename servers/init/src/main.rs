@@ -24,7 +24,11 @@ const SUPERVISOR: CapSlot = CapSlot(8);
 const SHARED: CapSlot = CapSlot(9);
 
 /// Programs that need a partner started with them.
-const COMPANIONS: &[(&str, &str)] = &[("ipcbench", "ipcecho"), ("regcheck", "ipcecho")];
+const COMPANIONS: &[(&str, &str)] = &[
+    ("ipcbench", "ipcecho"),
+    ("regcheck", "ipcecho"),
+    ("count", "counter"),
+];
 
 fn boot_archive() -> BootFs<'static> {
     let (addr, len) = userlib::rt::start_args();
