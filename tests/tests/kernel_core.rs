@@ -126,6 +126,7 @@ fn the_tutorial_server_answers_its_client() {
     let out = boot(&["count"]);
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "count: added 3, total 6");
+    expect_output(&out, "count: an unknown request is refused");
     expect_output(&out, "count: total is 6, as expected");
     expect_output(&out, NO_LEAK);
 }

@@ -21,6 +21,23 @@ fn main() -> i32 {
             }
         }
     }
+    // A request the server does not know gets the UNKNOWN label back.
+    match counter.call(&message(99, &[])) {
+        Ok(reply) if reply.tag.label() == protocol::UNKNOWN => {
+            println!("count: an unknown request is refused")
+        }
+        Ok(reply) => {
+            println!(
+                "count: unknown request answered with label {}",
+                reply.tag.label()
+            );
+            return 1;
+        }
+        Err(e) => {
+            println!("count: call failed: {e}");
+            return 1;
+        }
+    }
     match counter.call(&message(protocol::GET, &[])) {
         Ok(reply) if reply.words[0] == 6 => {
             println!("count: total is 6, as expected");
