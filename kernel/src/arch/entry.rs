@@ -152,25 +152,13 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| {
-        let t = k.current.expect("a syscall came from a running task");
-        match k.fast_call(t) {
-            Some(next) => k.enter(next),
-            None => k.general_syscall(t),
-        }
-    })
+    with_kernel(|k| k.fast_or_general(Kernel::fast_call))
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn reply_recv_from_user() -> *const SavedRegs {
-    with_kernel(|k| {
-        let t = k.current.expect("a syscall came from a running task");
-        match k.fast_reply_recv(t) {
-            Some(next) => k.enter(next),
-            None => k.general_syscall(t),
-        }
-    })
+    with_kernel(|k| k.fast_or_general(Kernel::fast_reply_recv))
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
@@ -218,6 +206,19 @@ impl Kernel {
                 &task.regs
             }
             _ => self.general_syscall(t),
+        }
+    }
+
+    /// Tries `fast` (one of the fast paths) for the current task's syscall, else the general path.
+    #[inline(always)]
+    fn fast_or_general(
+        &mut self,
+        fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+    ) -> *const SavedRegs {
+        let t = self.current.expect("a syscall came from a running task");
+        match fast(self, t) {
+            Some(next) => self.enter(next),
+            None => self.general_syscall(t),
         }
     }
 

@@ -15,15 +15,18 @@ pub const MAX_FRAMES: usize = 1024;
 /// census before and after the programs compares like with like.
 pub fn prepare_scratch() -> Result<(), SysError> {
     let frame = sys::frame_alloc(init_slots::POOL)?;
-    sys::as_map(
-        init_slots::SELF_SPACE,
-        init_slots::POOL,
-        frame,
-        SCRATCH,
-        PageRights::WRITE,
-    )?;
-    sys::as_unmap(init_slots::SELF_SPACE, SCRATCH)?;
+    with_scratch(frame, |_| ())?;
     sys::frame_free(init_slots::POOL, frame)
+}
+
+/// Maps `frame` at `SCRATCH` in init's own space while `f` works on its bytes.
+fn with_scratch(frame: u64, f: impl FnOnce(&mut [u8])) -> Result<(), SysError> {
+    let own = init_slots::SELF_SPACE;
+    sys::as_map(own, init_slots::POOL, frame, SCRATCH, PageRights::WRITE)?;
+    // SAFETY: SCRATCH now maps one writable page that nothing else in init uses, until the unmap
+    // below; the slice does not outlive `f`.
+    f(unsafe { core::slice::from_raw_parts_mut(SCRATCH as *mut u8, PAGE_SIZE as usize) });
+    sys::as_unmap(own, SCRATCH).map(|_| ())
 }
 
 pub struct Loader {
@@ -59,18 +62,9 @@ impl Loader {
             let offset = (at % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
             let (frame, _) = sys::as_query(self.space, at - offset as u64)?;
-            sys::as_map(
-                init_slots::SELF_SPACE,
-                init_slots::POOL,
-                frame,
-                SCRATCH,
-                PageRights::WRITE,
-            )?;
-            // SAFETY: SCRATCH now maps one writable page that nothing else in init uses.
-            let page =
-                unsafe { core::slice::from_raw_parts_mut(SCRATCH as *mut u8, PAGE_SIZE as usize) };
-            page[offset..offset + n].copy_from_slice(&bytes[done..done + n]);
-            sys::as_unmap(init_slots::SELF_SPACE, SCRATCH)?;
+            with_scratch(frame, |page| {
+                page[offset..offset + n].copy_from_slice(&bytes[done..done + n])
+            })?;
             done += n;
         }
         Ok(())
