@@ -4,7 +4,7 @@ use runner::Verdict;
 use system_tests::*;
 
 /// Init prints this when the frame counts after all programs ended equal those before.
-const NO_LEAK: &str = "init: frame census unchanged";
+const NO_LEAK: &str = "init: frame census unchanged and audited";
 
 #[test]
 fn hello_runs_and_every_frame_comes_back() {

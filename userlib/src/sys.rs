@@ -310,6 +310,8 @@ pub struct Census {
     pub page_table: u64,
     /// Frames mapped into user space or allocated from a pool.
     pub user: u64,
+    /// The kernel's audit of its accounting against the page tables passed.
+    pub consistent: bool,
 }
 
 /// Counts frames by state (and has the kernel check its accounting).
@@ -321,5 +323,6 @@ pub fn frame_census(system: CapSlot) -> Result<Census> {
         kernel: out.r[1],
         page_table: out.r[2],
         user: out.r[3],
+        consistent: out.r[4] == 1,
     })
 }

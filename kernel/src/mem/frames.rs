@@ -144,6 +144,19 @@ impl FrameTable {
         }
     }
 
+    /// Over all user frames: the sum of their map counts, and the sum of frame number times map
+    /// count (a checksum the audit compares with the page tables).
+    pub fn map_totals(&self) -> (u64, u64) {
+        let mut totals = (0u64, 0u64);
+        for (frame, state) in self.states.iter().enumerate() {
+            if let FrameState::User { maps } = state {
+                totals.0 += *maps as u64;
+                totals.1 = totals.1.wrapping_add(frame as u64 * *maps as u64);
+            }
+        }
+        totals
+    }
+
     /// Counts frames by state and checks the free list agrees with the states.
     pub fn census(&self) -> (Census, bool) {
         let mut c = Census::default();
@@ -211,7 +224,9 @@ mod tests {
         assert_eq!(t.free_user(u), Err(FrameError::StillMapped));
         assert_eq!(t.free_user(k), Err(FrameError::NotUser));
         assert_eq!(t.free_user(99), Err(FrameError::NotUser));
+        assert_eq!(t.map_totals(), (1, u));
         t.adjust_maps(u, -1);
+        assert_eq!(t.map_totals(), (0, 0));
         assert_eq!(t.free_user(u), Ok(()));
         assert_eq!(
             t.free_user(u),

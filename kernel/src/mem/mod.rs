@@ -1,4 +1,5 @@
 //! Physical memory and page tables.
+pub mod audit;
 pub mod frames;
 pub mod paging;
 pub mod phys;

@@ -139,29 +139,43 @@ pub fn protect(
     Ok(())
 }
 
+/// What `for_each_entry` visits.
+pub enum Entry {
+    /// A page-table frame (visited after everything below it).
+    Table(u64),
+    /// A frame mapped by a leaf entry.
+    Leaf(u64),
+}
+
+/// Visits every page-table frame of the lower half (the root last) and every mapped frame.
+pub fn for_each_entry(root: u64, visit: &mut impl FnMut(Entry)) {
+    fn walk(table_frame: u64, level: u8, visit: &mut impl FnMut(Entry)) {
+        let table = phys::table(table_frame);
+        let end = if level == 4 { 256 } else { 512 };
+        for entry in table.iter().take(end).filter(|e| !e.is_unused()) {
+            let frame = frame_of(entry.addr());
+            if level == 1 {
+                visit(Entry::Leaf(frame));
+            } else {
+                walk(frame, level - 1, visit);
+            }
+        }
+        visit(Entry::Table(table_frame));
+    }
+    walk(root, 4, visit);
+}
+
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
 /// everything mapped. Returns the number of table frames freed.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
-    fn walk(frames: &mut FrameTable, table_frame: u64, level: u8, freed: &mut u32) {
-        let table = phys::table(table_frame);
-        let end = if level == 4 { 256 } else { 512 };
-        for i in 0..end {
-            let entry = &table[i];
-            if entry.is_unused() {
-                continue;
-            }
-            let frame = frame_of(entry.addr());
-            if level == 1 {
-                frames.adjust_maps(frame, -1);
-            } else {
-                walk(frames, frame, level - 1, freed);
-            }
-        }
-        frames.release(table_frame);
-        *freed += 1;
-    }
     let mut freed = 0;
-    walk(frames, root, 4, &mut freed);
+    for_each_entry(root, &mut |entry| match entry {
+        Entry::Leaf(frame) => frames.adjust_maps(frame, -1),
+        Entry::Table(frame) => {
+            frames.release(frame);
+            freed += 1;
+        }
+    });
     freed
 }
 

@@ -66,7 +66,8 @@ pub fn shutdown(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
-    let (c, consistent) = k.frames.census();
+    let (c, _) = k.frames.census();
+    let consistent = k.audit_frames();
     let r = k.regs(t);
     r.rdi = c.free;
     r.rsi = c.kernel;

@@ -82,9 +82,13 @@ fn main() -> i32 {
     children.reap_all();
 
     let after = sys::frame_census(init_slots::SYSTEM).expect("census");
+    if !(before.consistent && after.consistent) {
+        println!("init: FRAME ACCOUNTING INCONSISTENT (the kernel's audit failed)");
+        failed = true;
+    }
     if after == before {
         println!(
-            "init: frame census unchanged: {} free, {} page tables, {} user",
+            "init: frame census unchanged and audited: {} free, {} page tables, {} user",
             after.free, after.page_table, after.user
         );
     } else {
