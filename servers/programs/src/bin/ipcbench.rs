@@ -44,7 +44,8 @@ fn main() -> i32 {
     let Some((min, med)) = measure(|| true) else {
         return 1;
     };
-    println!("ipcbench: rdtsc overhead {med} cycles (min {min})");
+    println!("ipcbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
+    println!("ipcbench: rdtsc overhead {med} ticks (min {min})");
 
     let Some((min, med)) = measure(|| {
         core::hint::black_box(sys::task_self());
@@ -52,7 +53,7 @@ fn main() -> i32 {
     }) else {
         return 1;
     };
-    println!("ipcbench: null syscall median {med} cycles (min {min})");
+    println!("ipcbench: null syscall median {med} ticks (min {min})");
 
     let ep = cap::shared();
     let mut i = 0u64;
@@ -73,6 +74,6 @@ fn main() -> i32 {
     let Some((min, med)) = result else {
         return 1;
     };
-    println!("ipcbench: ipc call+reply round trip median {med} cycles (min {min})");
+    println!("ipcbench: ipc call+reply round trip median {med} ticks (min {min})");
     0
 }
