@@ -7,12 +7,14 @@
 #   make bench            the benchmarks, in guest instructions (-icount shift=0)
 #   make check            fmt + clippy
 #   make setup            install QEMU and the pinned Rust toolchain if missing
-# Options: PROGRAMS="a b" picks programs for run/run-console; TIMEOUT=secs; ARGS="..." extra runner flags.
+# Options: PROGRAMS="a b" picks programs for run/run-console/run-gdb (default below); TIMEOUT=secs;
+# ARGS="..." extra runner flags.
 
 CARGO ?= cargo
 RUNNER = $(CARGO) run --quiet --
 TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
-PROGRAMS ?=
+# The default set: a greeting, IPC with a capability transfer, and the tutorial server.
+PROGRAMS ?= hello ping pong count
 
 .PHONY: setup run run-console run-gdb test test-host test-system check bench
 
