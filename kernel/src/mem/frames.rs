@@ -235,3 +235,15 @@ mod tests {
         );
     }
 }
+
+/// A frame table over `frames` frames, all free (host tests).
+#[cfg(test)]
+pub fn test_table(frames: usize) -> FrameTable {
+    let states = Box::leak(vec![FrameState::Unusable; frames].into_boxed_slice());
+    let free = Box::leak(vec![0u32; frames].into_boxed_slice());
+    let mut table = FrameTable::new(states, free);
+    for frame in (0..frames as u64).rev() {
+        table.add_free(frame);
+    }
+    table
+}

@@ -183,3 +183,112 @@ pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
 pub fn flush(vaddr: u64) {
     x86_64::instructions::tlb::flush(VirtAddr::new(vaddr));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::frames::test_table;
+
+    /// Physical memory, a frame table over it, and an empty "kernel" top-level table.
+    fn setup(frames: usize) -> (std::sync::MutexGuard<'static, ()>, FrameTable, u64) {
+        let guard = phys::test_memory::take(frames);
+        let mut table = test_table(frames);
+        let kernel_root = table.alloc(FrameState::Kernel).unwrap();
+        (guard, table, kernel_root)
+    }
+
+    #[test]
+    fn mappings_count_their_frames_and_tables() {
+        let (_memory, mut frames, kernel_root) = setup(32);
+        let root = new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x40_0000,
+            page,
+            PageRights::WRITE,
+        )
+        .unwrap();
+        assert_eq!(tables, 4, "root plus three new levels");
+        assert_eq!(frames.state(page), Some(FrameState::User { maps: 1 }));
+        let (found, flags) = lookup(&mut frames, root, 0x40_0000).unwrap();
+        assert_eq!(found, page);
+        assert!(flags.contains(F::USER_ACCESSIBLE | F::WRITABLE | F::NO_EXECUTE));
+        assert_eq!(
+            map(
+                &mut frames,
+                root,
+                &mut tables,
+                0x40_0000,
+                page,
+                PageRights::empty()
+            ),
+            Err(MapError::AlreadyMapped)
+        );
+        // A neighbour shares the tables; the same frame may be mapped twice.
+        map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x40_1000,
+            page,
+            PageRights::empty(),
+        )
+        .unwrap();
+        assert_eq!(
+            (tables, frames.state(page)),
+            (4, Some(FrameState::User { maps: 2 }))
+        );
+
+        protect(&mut frames, root, 0x40_1000, PageRights::EXECUTE).unwrap();
+        let (_, flags) = lookup(&mut frames, root, 0x40_1000).unwrap();
+        assert_eq!(rights_of(flags), PageRights::EXECUTE);
+        assert_eq!(
+            protect(&mut frames, root, 0x50_0000, PageRights::empty()),
+            Err(MapError::NotMapped)
+        );
+
+        assert_eq!(unmap(&mut frames, root, 0x40_0000), Ok(page));
+        assert_eq!(
+            unmap(&mut frames, root, 0x40_0000),
+            Err(MapError::NotMapped)
+        );
+        assert!(lookup(&mut frames, root, 0x40_0000).is_none());
+        assert_eq!(
+            destroy(&mut frames, root),
+            tables,
+            "every table frame comes back"
+        );
+        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
+        let (census, consistent) = frames.census();
+        assert!(consistent);
+        assert_eq!((census.page_table, census.user), (0, 1));
+    }
+
+    #[test]
+    fn running_out_of_memory_keeps_made_tables_counted() {
+        // Kernel root, the new root and the user frame leave one frame: one of three levels.
+        let (_memory, mut frames, kernel_root) = setup(4);
+        let root = new_root(&mut frames, kernel_root).unwrap();
+        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        let mut tables = 1;
+        let result = map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x40_0000,
+            page,
+            PageRights::WRITE,
+        );
+        assert_eq!(result, Err(MapError::OutOfMemory));
+        assert_eq!(
+            tables, 2,
+            "the table made before memory ran out belongs to the space"
+        );
+        assert_eq!(destroy(&mut frames, root), 2);
+        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
+    }
+}

@@ -3,10 +3,34 @@
 //! addresses, so SMAP stays on and a bad user pointer can never fault the kernel).
 use crate::boot::PHYSICAL_MEMORY_OFFSET;
 use abi::layout::PAGE_SIZE;
+use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::structures::paging::PageTable;
 
+/// Where the window starts: the bootloader's mapping, or a plain buffer in host tests.
+static WINDOW: AtomicU64 = AtomicU64::new(PHYSICAL_MEMORY_OFFSET);
+
 fn frame_ptr(frame: u64) -> *mut u8 {
-    (PHYSICAL_MEMORY_OFFSET + frame * PAGE_SIZE) as *mut u8
+    (WINDOW.load(Ordering::Relaxed) + frame * PAGE_SIZE) as *mut u8
+}
+
+/// Host tests: "physical memory" in a buffer, so page tables and user-memory checks run under
+/// `cargo test`.
+#[cfg(test)]
+pub mod test_memory {
+    use std::sync::{Mutex, MutexGuard};
+
+    #[repr(C, align(4096))]
+    struct Page([u8; 4096]);
+
+    /// Gives the calling test `frames` zeroed frames (numbered from 0) as physical memory. The
+    /// guard keeps the other tests that use it waiting until this one is done.
+    pub fn take(frames: usize) -> MutexGuard<'static, ()> {
+        static LOCK: Mutex<()> = Mutex::new(());
+        let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let memory: &'static mut [Page] = Box::leak((0..frames).map(|_| Page([0; 4096])).collect());
+        super::WINDOW.store(memory.as_mut_ptr() as u64, super::Ordering::Relaxed);
+        guard
+    }
 }
 
 /// The page table in `frame`.
@@ -67,16 +91,4 @@ pub fn cells(frame: u64) -> &'static mut [u16; 2048] {
 pub unsafe fn claim<T>(phys: u64, count: usize) -> &'static mut [T] {
     // SAFETY: guaranteed by the caller.
     unsafe { core::slice::from_raw_parts_mut((PHYSICAL_MEMORY_OFFSET + phys) as *mut T, count) }
-}
-
-/// The physical frame of a kernel virtual address, by walking the active page tables.
-pub fn kernel_frame_of(vaddr: u64) -> Option<u64> {
-    use x86_64::structures::paging::{OffsetPageTable, Translate};
-    let (root, _) = x86_64::registers::control::Cr3::read();
-    let l4 = table(root.start_address().as_u64() / PAGE_SIZE);
-    // SAFETY: the whole of physical memory is mapped at the offset, as OffsetPageTable requires.
-    let mapper = unsafe { OffsetPageTable::new(l4, x86_64::VirtAddr::new(PHYSICAL_MEMORY_OFFSET)) };
-    mapper
-        .translate_addr(x86_64::VirtAddr::new(vaddr))
-        .map(|p| p.as_u64() / PAGE_SIZE)
 }

@@ -46,3 +46,66 @@ pub fn read(frames: &mut FrameTable, root: u64, addr: u64, out: &mut [u8]) -> Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::frames::{test_table, FrameState};
+    use abi::PageRights;
+
+    #[test]
+    fn user_pointers_are_checked_before_use() {
+        let _memory = phys::test_memory::take(16);
+        let mut frames = test_table(16);
+        let kernel_root = frames.alloc(FrameState::Kernel).unwrap();
+        let root = paging::new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        let (a, b) = (
+            frames.alloc(FrameState::User { maps: 0 }).unwrap(),
+            frames.alloc(FrameState::User { maps: 0 }).unwrap(),
+        );
+        phys::write(a, 4094, b"he");
+        phys::write(b, 0, b"llo");
+        paging::map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x1000,
+            a,
+            PageRights::empty(),
+        )
+        .unwrap();
+        paging::map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x2000,
+            b,
+            PageRights::empty(),
+        )
+        .unwrap();
+
+        let mut out = [0u8; 5];
+        read(&mut frames, root, 0x1ffe, &mut out).unwrap();
+        assert_eq!(&out, b"hello", "a read may cross pages");
+        assert_eq!(
+            read(&mut frames, root, 0x2ffe, &mut out),
+            Err(SysError::NotMapped),
+            "runs off the end"
+        );
+        assert_eq!(
+            read(&mut frames, root, 0xffff_8000_0000_0000, &mut out),
+            Err(SysError::BadAddress)
+        );
+        assert_eq!(
+            read(&mut frames, root, u64::MAX - 2, &mut out),
+            Err(SysError::BadAddress)
+        );
+        assert_eq!(
+            user_frame(&mut frames, root, 0x1000, true),
+            Err(SysError::NotMapped),
+            "read-only"
+        );
+        assert_eq!(user_frame(&mut frames, root, 0x1000, false), Ok(a));
+    }
+}
