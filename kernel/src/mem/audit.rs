@@ -37,3 +37,44 @@ impl Kernel {
         ok && tables == census.page_table && self.frames.map_totals() == (mappings, checksum)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::frames::test_table;
+    use crate::mem::phys;
+    use abi::PageRights;
+
+    #[test]
+    fn the_audit_passes_exact_accounting_and_catches_a_wrong_count() {
+        let _memory = phys::test_memory::take(64);
+        let mut k = Box::new(Kernel::new());
+        k.frames = test_table(64);
+        k.kernel_root = k.frames.alloc(FrameState::Kernel).unwrap();
+        k.console_frame = k.frames.alloc(FrameState::Kernel).unwrap();
+        let space = k.new_space_root().unwrap();
+        let (root, mut tables) = (space.root, space.tables);
+        let index = k.spaces.alloc(space).unwrap().0;
+        let page = k.frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        paging::map(
+            &mut k.frames,
+            root,
+            &mut tables,
+            0x40_0000,
+            page,
+            PageRights::WRITE,
+        )
+        .unwrap();
+        k.spaces.at_mut(index).unwrap().tables = tables;
+        assert!(k.audit_frames(), "exact accounting passes");
+
+        k.frames.adjust_maps(page, 1);
+        assert!(
+            !k.audit_frames(),
+            "a map count that disagrees with the page tables is caught"
+        );
+        k.frames.adjust_maps(page, -1);
+        k.spaces.at_mut(index).unwrap().tables += 1;
+        assert!(!k.audit_frames(), "a wrong table count is caught");
+    }
+}
