@@ -52,5 +52,7 @@ check:
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib -p init -p programs -- -D warnings
 
+# Each benchmark boots alone, so nothing else runs while it measures.
 bench: setup
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) ipcbench
+	$(RUNNER) --headless --icount --timeout 120 $(ARGS) faultbench

@@ -19,6 +19,7 @@ const BINS: &[(&str, u64)] = &[
     ("regcheck", 0x0d00_0000),
     ("counter", 0x0e00_0000),
     ("count", 0x0f00_0000),
+    ("faultbench", 0x1000_0000),
 ];
 
 fn main() {

@@ -130,3 +130,14 @@ fn the_tutorial_server_answers_its_client() {
     expect_output(&out, "count: total is 6, as expected");
     expect_output(&out, NO_LEAK);
 }
+
+#[test]
+fn faultbench_prints_its_figure() {
+    let out = run(runner::Options {
+        icount: true,
+        ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "faultbench: page fault resolved by init, median ");
+    expect_output(&out, NO_LEAK);
+}
