@@ -40,7 +40,8 @@ impl Kernel {
         Some(receiver)
     }
 
-    /// A `ReplyRecv` by `t` with a short reply to a caller, when no sender is queued (so `t` will
+    /// A `ReplyRecv` by `t` with a short reply to a caller (or to a faulted task, which resumes),
+    /// when no sender is queued (so `t` will
     /// wait); returns the caller, or `None` (nothing changed) for the general path.
     #[inline(always)]
     pub fn fast_reply_recv(&mut self, t: u16) -> Option<u16> {
@@ -56,13 +57,10 @@ impl Kernel {
             .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
             .ok()?;
         let (target, gen) = split_task_id(reply_to);
-        let awaiting = self.tasks.get(target, gen).ok()?.state;
-        if awaiting
-            != (State::AwaitingReply {
-                server: t,
-                fault: false,
-            })
-        {
+        let State::AwaitingReply { server, fault } = self.tasks.get(target, gen).ok()?.state else {
+            return None;
+        };
+        if server != t {
             return None;
         }
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
@@ -75,7 +73,10 @@ impl Kernel {
             endpoint: cap.index,
         };
         let to = self.task(target);
-        write_message(&mut to.regs, 0, tag, &words);
+        // A fault reply resumes the task where it faulted, its registers untouched.
+        if !fault {
+            write_message(&mut to.regs, 0, tag, &words);
+        }
         to.state = State::Ready;
         self.current = Some(target);
         Some(target)

@@ -67,17 +67,33 @@ fn main() -> i32 {
     if children.named_running() == 0 {
         println!("init: no programs to run");
     }
+    // A resolved fault is answered together with waiting for the next message (`ReplyRecv`).
+    let mut reply_to = None;
     while children.named_running() > 0 {
-        let Ok(msg) = sys::recv(SUPERVISOR) else {
+        let next = match reply_to.take() {
+            Some(sender) => {
+                sys::reply_recv(sender, SUPERVISOR, userlib::MsgTag::new(0, 0, 0), [0; 4])
+            }
+            None => sys::recv(SUPERVISOR),
+        };
+        let Ok(msg) = next else {
             break;
         };
         let Some(child) = children.by_badge(msg.badge) else {
             continue;
         };
-        if let Verdict::Ended { ok } = handle(child, &msg.msg, msg.sender) {
-            failed |= child.named && !ok;
-            children.reap(msg.badge);
+        match handle(child, &msg.msg) {
+            Verdict::Resume => reply_to = Some(msg.sender),
+            Verdict::Lives => {}
+            Verdict::Ended { ok } => {
+                failed |= child.named && !ok;
+                children.reap(msg.badge);
+            }
         }
+    }
+    if let Some(sender) = reply_to {
+        // Only companions are left; let the one that faulted go on until the end of the run.
+        let _ = sys::reply(sender, userlib::MsgTag::new(0, 0, 0), [0; 4]);
     }
     children.reap_all();
 
@@ -110,14 +126,16 @@ fn main() -> i32 {
 
 /// What a supervisor message means for the child.
 enum Verdict {
-    /// It goes on (a resolved fault, or a message init ignores).
+    /// Its fault is resolved: reply to resume it.
+    Resume,
+    /// It goes on (a message init ignores).
     Lives,
     /// It ended: cleanly (exit status 0) or not.
     Ended { ok: bool },
 }
 
 /// Handles a message about `child`.
-fn handle(child: &mut Child, msg: &Message, sender: u64) -> Verdict {
+fn handle(child: &mut Child, msg: &Message) -> Verdict {
     let w = msg.words;
     let (name, pid) = (child.name, child.pid);
     match msg.tag.label() {
@@ -128,10 +146,7 @@ fn handle(child: &mut Child, msg: &Message, sender: u64) -> Verdict {
         }
         fault::PAGE_FAULT if children::is_demand_zero(w[1]) => {
             match child.map_zero_page(w[1]) {
-                Ok(()) if sys::reply(sender, userlib::MsgTag::new(0, 0, 0), [0; 4]).is_ok() => {
-                    Verdict::Lives
-                }
-                Ok(()) => Verdict::Ended { ok: false },
+                Ok(()) => Verdict::Resume,
                 Err(e) => {
                     println!("init: {name} (pid {pid}) killed: no memory for its page fault at {:#x}: {e}", w[1]);
                     Verdict::Ended { ok: false }
