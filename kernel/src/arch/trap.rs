@@ -44,12 +44,6 @@ pub struct SavedRegs {
     pub ss: u64,
 }
 
-impl SavedRegs {
-    pub fn from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
-
 // The interrupt frame must end on a 16-byte boundary (the CPU aligns RSP0 before pushing).
 const _: () = assert!(core::mem::size_of::<SavedRegs>() % 16 == 0);
 

@@ -62,14 +62,6 @@ impl FrameTable {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.states.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.states.is_empty()
-    }
-
     pub fn state(&self, frame: u64) -> Option<FrameState> {
         self.states.get(frame as usize).copied()
     }
