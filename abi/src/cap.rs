@@ -81,6 +81,12 @@ pub mod slots {
     pub const SHARED: CapSlot = CapSlot(1);
     /// An endpoint (send, receive, grant) of the program's own, for serving requests.
     pub const OWN: CapSlot = CapSlot(2);
+    /// Only for the servers init trusts with memory (see init's `POOL_HOLDERS`): the frame pool.
+    pub const POOL: CapSlot = CapSlot(3);
+    /// Only for those servers: their own address space (all rights).
+    pub const SELF_SPACE: CapSlot = CapSlot(4);
+    /// Only for those servers: their own task (all rights).
+    pub const SELF_TASK: CapSlot = CapSlot(5);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
 }

@@ -8,6 +8,7 @@
 //! 0x0000_1000_0000_0000  boot archive (init only), read-only
 //! 0x0000_7FFF_FFFE_F000  top of the stack (grows down)
 //! 0x0000_7FFF_FFFF_0000  IPC buffer (one page)
+//! 0x0000_7FFF_FFFF_F000  USER_TOP: the last page is never mapped (see below)
 //! 0x0000_8000_0000_0000  end of user space; the kernel lives in the upper half
 //! ```
 
@@ -15,6 +16,10 @@
 pub const PAGE_SIZE: u64 = 4096;
 /// First address above user space (the canonical lower half ends here).
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// End of what can be mapped: the top page of the lower half is never mapped (as Linux's TASK_SIZE
+/// and seL4's USER_TOP), so no instruction can end at the non-canonical `USER_END`, and `sysretq`
+/// never returns to a non-canonical address (CVE-2012-0217).
+pub const USER_TOP: u64 = USER_END - PAGE_SIZE;
 /// Where the console page is mapped in every address space, as in WeensyOS.
 pub const CONSOLE: u64 = 0xB8000;
 /// Console geometry: 80 columns by 25 rows of `u16` cells (CGA text layout).
@@ -36,10 +41,10 @@ pub const fn is_user_range(addr: u64, len: u64) -> bool {
     }
 }
 
-/// Is `addr` a page-aligned user address?
+/// Is `addr` a page-aligned address where user pages may be mapped (below [`USER_TOP`])?
 #[inline]
 pub const fn is_user_page(addr: u64) -> bool {
-    addr.is_multiple_of(PAGE_SIZE) && addr < USER_END
+    addr.is_multiple_of(PAGE_SIZE) && addr < USER_TOP
 }
 
 #[cfg(test)]
@@ -53,5 +58,7 @@ mod tests {
         assert!(!is_user_range(u64::MAX, 2));
         assert!(is_user_page(IPC_BUFFER) && is_user_page(CONSOLE));
         assert!(!is_user_page(USER_END) && !is_user_page(0x1001));
+        assert!(is_user_page(USER_TOP - PAGE_SIZE));
+        assert!(!is_user_page(USER_TOP), "the top page is never mappable");
     }
 }

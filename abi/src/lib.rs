@@ -14,6 +14,7 @@ mod numbered;
 
 pub mod bootfs;
 pub mod cap;
+pub mod cmdline;
 pub mod elf;
 pub mod error;
 pub mod layout;

@@ -3,7 +3,7 @@
 //! A message is a tag plus up to [`MAX_WORDS`] 64-bit words. The first [`REG_WORDS`] words travel in
 //! registers (`rdx, r10, r8, r9`); the rest are read from the sender's IPC buffer and written to the
 //! receiver's, at the same index. Up to [`MAX_CAPS`] capabilities can travel too: the sender names its
-//! slots in `IpcBuffer::send_caps`, the receiver offers empty slots in `IpcBuffer::recv_slots`.
+//! slots in `IpcBuffer::send_caps`, the receiver offers empty slots in `IpcBuffer::recv_mask`.
 
 /// Words carried in registers (the fast path).
 pub const REG_WORDS: usize = 4;
@@ -12,13 +12,26 @@ pub const MAX_WORDS: usize = 64;
 /// Most capabilities one message carries.
 pub const MAX_CAPS: usize = 3;
 
-/// The message tag (`rsi`): a label chosen by the protocol, the word count and the capability count.
+/// The message tag (`rsi`): a label chosen by the protocol, the word count and the capability count,
+/// plus flags only the kernel sets on delivery.
 ///
-/// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps.
+/// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps, bits 44..47 delivery flags
+/// ([`MsgTag::CALL`], [`MsgTag::KERNEL`], [`MsgTag::CAPS_LOST`]). A tag a task sends must have no
+/// flag set (`is_valid`), so no task can forge them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct MsgTag(pub u64);
 
 impl MsgTag {
+    /// Delivery flag: the sender waits for a reply (it used `Call`, or it is a faulted task).
+    pub const CALL: u64 = 1 << 44;
+    /// Delivery flag: the kernel sent this message (a fault, exception or exit notice); no task can
+    /// send a message with this flag.
+    pub const KERNEL: u64 = 1 << 45;
+    /// Delivery flag: some capabilities the sender attached did not arrive (no slot offered, the
+    /// offered slot was occupied, or the sender's capability was gone); `caps()` counts those that did.
+    pub const CAPS_LOST: u64 = 1 << 46;
+    const FLAGS: u64 = Self::CALL | Self::KERNEL | Self::CAPS_LOST;
+
     #[inline]
     pub const fn new(label: u32, words: usize, caps: usize) -> MsgTag {
         MsgTag(label as u64 | ((words as u64 & 0xff) << 32) | ((caps as u64 & 0xf) << 40))
@@ -35,15 +48,35 @@ impl MsgTag {
     pub const fn caps(self) -> usize {
         ((self.0 >> 40) & 0xf) as usize
     }
-    /// Within the limits, with no unknown bits set.
+    /// Within the limits, with no flag or unknown bit set: what a task may send.
     #[inline]
     pub const fn is_valid(self) -> bool {
         self.words() <= MAX_WORDS && self.caps() <= MAX_CAPS && self.0 >> 44 == 0
     }
-    /// Small enough for the register-only fast path.
+    /// Small enough for the register-only fast path (no capabilities, no flags).
     #[inline]
     pub const fn is_short(self) -> bool {
         self.0 >> 32 <= REG_WORDS as u64
+    }
+    /// This tag with delivery flags added (kernel use).
+    #[inline]
+    pub const fn with(self, flags: u64) -> MsgTag {
+        MsgTag(self.0 | (flags & Self::FLAGS))
+    }
+    /// The sender waits for a reply.
+    #[inline]
+    pub const fn awaits_reply(self) -> bool {
+        self.0 & Self::CALL != 0
+    }
+    /// The kernel sent this (fault, exception, exit): trustworthy, unlike the label alone.
+    #[inline]
+    pub const fn from_kernel(self) -> bool {
+        self.0 & Self::KERNEL != 0
+    }
+    /// Some attached capabilities did not arrive.
+    #[inline]
+    pub const fn caps_lost(self) -> bool {
+        self.0 & Self::CAPS_LOST != 0
     }
 }
 
@@ -62,11 +95,16 @@ pub struct IpcBuffer {
     pub words: [u64; MAX_WORDS],
     /// Slots of the capabilities to send (the first `tag.caps()` are used).
     pub send_caps: [u64; MAX_CAPS],
-    /// Empty slots offered for received capabilities; `u64::MAX` offers none.
-    pub recv_slots: [u64; MAX_CAPS],
+    /// Slots offered for received capabilities, one bit per slot (bit `i` offers slot `i`). The
+    /// `n`-th capability of a message goes to the `n`-th lowest offered slot, if that slot is empty;
+    /// otherwise it is dropped and the tag says [`MsgTag::CAPS_LOST`]. Zero (a fresh buffer) offers
+    /// nothing.
+    pub recv_mask: u64,
 }
 
-/// Labels the kernel uses for messages it sends on a task's behalf to its fault endpoint.
+/// Labels the kernel uses for messages it sends on a task's behalf to its fault endpoint. They
+/// arrive with [`MsgTag::KERNEL`] set; a task may send the same labels, but never that flag, so a
+/// handler must check [`MsgTag::from_kernel`] before trusting one.
 ///
 /// Words: 0 = task id, 1 = faulting address (page faults) or exit status, 2 = error code / access,
 /// 3 = instruction pointer. The handler replies to resume the task (after fixing the cause), or
@@ -78,6 +116,45 @@ pub mod fault {
     pub const EXCEPTION: u32 = 0xFFFF_0002;
     /// The task called `Exit`. Word 1: the status. The task does not wait for a reply.
     pub const EXIT: u32 = 0xFFFF_0003;
+
+    /// The name of a CPU exception vector ("interrupt" from 32 on).
+    pub fn vector_name(vector: u64) -> &'static str {
+        const NAMES: [&str; 32] = [
+            "#DE divide error",
+            "#DB debug",
+            "NMI",
+            "#BP breakpoint",
+            "#OF overflow",
+            "#BR bound range",
+            "#UD invalid opcode",
+            "#NM device not available",
+            "#DF double fault",
+            "coprocessor segment overrun",
+            "#TS invalid TSS",
+            "#NP segment not present",
+            "#SS stack fault",
+            "#GP general protection",
+            "#PF page fault",
+            "reserved",
+            "#MF x87 floating point",
+            "#AC alignment check",
+            "#MC machine check",
+            "#XM SIMD floating point",
+            "#VE virtualization",
+            "#CP control protection",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "reserved",
+            "#HV hypervisor injection",
+            "#VC VMM communication",
+            "#SX security",
+            "reserved",
+        ];
+        NAMES.get(vector as usize).copied().unwrap_or("interrupt")
+    }
 
     /// "reading", "writing" or "executing": the access a page-fault error code describes.
     #[inline]
@@ -104,6 +181,21 @@ mod tests {
         assert!(!t.is_short());
         assert!(MsgTag::new(1, 4, 0).is_short());
         assert!(!MsgTag::new(1, 0, 1).is_short());
+    }
+
+    #[test]
+    fn delivery_flags_cannot_be_sent() {
+        let t = MsgTag::new(fault::PAGE_FAULT, 4, 0);
+        assert!(!t.from_kernel() && !t.awaits_reply() && !t.caps_lost());
+        let delivered = t.with(MsgTag::KERNEL | MsgTag::CALL);
+        assert!(delivered.from_kernel() && delivered.awaits_reply());
+        assert_eq!(
+            (delivered.label(), delivered.words()),
+            (fault::PAGE_FAULT, 4)
+        );
+        assert!(!delivered.is_valid(), "a task cannot send a flagged tag");
+        assert!(!t.with(MsgTag::CAPS_LOST).is_valid());
+        assert!(!MsgTag(t.0 | 1 << 47).is_valid());
     }
 
     #[test]

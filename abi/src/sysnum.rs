@@ -74,5 +74,7 @@ numbered_enum! {
         FrameCensus = 31,
         /// Destroy an endpoint; tasks waiting on it wake with `PeerDied`.
         EndpointDestroy = 32,
+        /// Give a task a name (16 bytes) for diagnostics and debuggers.
+        TaskSetName = 33,
     }
 }

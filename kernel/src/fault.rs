@@ -41,9 +41,10 @@ impl Kernel {
                 );
             }
             None => {
+                let name = self.task(t).name();
                 if r.vector == PAGE_FAULT {
                     crate::kprintln!(
-                        "kernel: task {t} killed: page fault {} {:#x} ({}) at rip={:#x}",
+                        "kernel: task {t} ({name}) killed: page fault {} {:#x} ({}) at rip={:#x}",
                         fault::access(r.error_code),
                         cr2,
                         if r.error_code & 1 != 0 {
@@ -55,7 +56,7 @@ impl Kernel {
                     );
                 } else {
                     crate::kprintln!(
-                        "kernel: task {t} killed: {} (vector {}) error={:#x} at rip={:#x}",
+                        "kernel: task {t} ({name}) killed: {} (vector {}) error={:#x} at rip={:#x}",
                         vector_name(r.vector),
                         r.vector,
                         r.error_code,

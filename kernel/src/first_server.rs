@@ -84,9 +84,9 @@ impl LoadTarget for Loader<'_> {
 /// A program loaded by the kernel: its task and address space.
 struct Loaded {
     task: u16,
-    task_gen: u32,
+    task_gen: u64,
     space: u16,
-    space_gen: u32,
+    space_gen: u64,
 }
 
 /// Loads `name` from the boot archive into a new address space with an IPC buffer and a stack,
@@ -123,6 +123,9 @@ fn load(
     regs.rsp = STACK_TOP;
     [regs.rdi, regs.rsi] = args;
     let (task, task_gen) = k.new_task(space_index, regs).map_err(|_| "no task slot")?;
+    let named = &mut k.task(task).name;
+    let len = name.len().min(named.len());
+    named[..len].copy_from_slice(&name.as_bytes()[..len]);
     Ok(Loaded {
         task,
         task_gen,
@@ -140,20 +143,23 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
         loader.copy(BOOTFS, archive)
     };
     let init = load(k, fs, "init", [BOOTFS, archive.len() as u64], map_archive)?;
-    let caps = &mut k.task(init.task).caps;
     let all = Rights::all();
-    let _ = caps.insert(
-        init_slots::POOL.0 as u64,
-        Cap::new(CapKind::FramePool, 0, 0, all),
-    );
-    let space = Cap::new(CapKind::AddressSpace, init.space, init.space_gen, all);
-    let _ = caps.insert(init_slots::SELF_SPACE.0 as u64, space);
-    let task = Cap::new(CapKind::Task, init.task, init.task_gen, all);
-    let _ = caps.insert(init_slots::SELF_TASK.0 as u64, task);
-    let _ = caps.insert(
-        init_slots::SYSTEM.0 as u64,
-        Cap::new(CapKind::System, 0, 0, all),
-    );
+    let caps = [
+        (init_slots::POOL, Cap::new(CapKind::FramePool, 0, 0, all)),
+        (
+            init_slots::SELF_SPACE,
+            Cap::new(CapKind::AddressSpace, init.space, init.space_gen, all),
+        ),
+        (
+            init_slots::SELF_TASK,
+            Cap::new(CapKind::Task, init.task, init.task_gen, all),
+        ),
+        (init_slots::SYSTEM, Cap::new(CapKind::System, 0, 0, all)),
+    ];
+    for (slot, cap) in caps {
+        k.insert_cap(init.task, slot.0 as u64, cap)
+            .map_err(|_| "init's capability table")?;
+    }
     k.make_ready(init.task, false);
     Ok(())
 }

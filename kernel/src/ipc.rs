@@ -4,7 +4,9 @@
 //! for the reply and the receiver runs next (no trip to the back of the run queue). Otherwise the
 //! sender queues on the endpoint with its message in `Task::pending`. Short messages (the fast path)
 //! move register to register; longer ones also copy IPC-buffer words, and capabilities in
-//! `send_caps` are copied into the receiver's offered `recv_slots`.
+//! `send_caps` are copied into the slots the receiver offers in `recv_mask`. The delivered tag
+//! carries flags no sender can set: the sender awaits a reply (`CALL`), the kernel sent it
+//! (`KERNEL`), capabilities were lost (`CAPS_LOST`).
 use crate::arch::trap::SavedRegs;
 use crate::mem::{paging, phys};
 use crate::obj::endpoint::Waiting;
@@ -12,7 +14,7 @@ use crate::obj::task::{task_id, Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
-use abi::MsgTag;
+use abi::{MsgTag, Rights};
 use x86_64::structures::paging::PageTableFlags as F;
 
 /// The register part of a delivery (all a short message is): what the receiving syscall returns.
@@ -26,7 +28,22 @@ pub fn write_message(r: &mut SavedRegs, badge: u64, tag: MsgTag, words: &[u64; R
 
 /// Word indices of `IpcBuffer` fields.
 const SEND_CAPS: usize = MAX_WORDS;
-const RECV_SLOTS: usize = MAX_WORDS + MAX_CAPS;
+const RECV_MASK: usize = MAX_WORDS + MAX_CAPS;
+
+/// The delivery flags a message of this kind arrives with.
+fn delivery_flags(kind: SendKind) -> u64 {
+    match kind {
+        SendKind::Call => MsgTag::CALL,
+        SendKind::Fault => MsgTag::CALL | MsgTag::KERNEL,
+        SendKind::Exit => MsgTag::KERNEL,
+        SendKind::Send | SendKind::Reply => 0,
+    }
+}
+
+/// May replies to a call received through a capability with these rights carry capabilities?
+pub fn reply_grant(rights: Rights) -> bool {
+    rights.contains(Rights::GRANT)
+}
 
 impl Kernel {
     /// The frame of a task's IPC buffer, if it is mapped user-writable.
@@ -45,8 +62,12 @@ impl Kernel {
         };
         match ep.take(Waiting::Receivers) {
             Some(receiver) => {
-                self.deliver(from, receiver, &msg);
-                self.after_delivery(from, receiver, msg.kind);
+                let grant = matches!(
+                    self.task(receiver).state,
+                    State::Receiving { grant: true, .. }
+                );
+                self.deliver(from, receiver, &msg, true);
+                self.after_delivery(from, receiver, msg.kind, grant);
                 self.make_ready(receiver, true);
             }
             None => {
@@ -58,16 +79,17 @@ impl Kernel {
         }
     }
 
-    /// `to` receives on `endpoint`: takes a queued sender's message now, or waits.
-    pub fn receive(&mut self, to: u16, endpoint: u16) {
+    /// `to` receives on `endpoint` (through a capability whose rights say whether replies may
+    /// `grant`): takes a queued sender's message now, or waits.
+    pub fn receive(&mut self, to: u16, endpoint: u16, grant: bool) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
         match ep.take(Waiting::Senders) {
             Some(sender) => {
                 let msg = self.task(sender).pending;
-                self.deliver(sender, to, &msg);
-                self.after_delivery(sender, to, msg.kind);
+                self.deliver(sender, to, &msg, true);
+                self.after_delivery(sender, to, msg.kind, grant);
                 if msg.kind == SendKind::Send {
                     self.regs(sender).rax = 0;
                     self.make_ready(sender, false);
@@ -75,22 +97,24 @@ impl Kernel {
             }
             None => {
                 ep.enqueue(Waiting::Receivers, to);
-                self.task(to).state = State::Receiving { endpoint };
+                self.task(to).state = State::Receiving { endpoint, grant };
             }
         }
     }
 
     /// The sender's state once its message is delivered.
-    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
+    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind, grant: bool) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
             SendKind::Call => State::AwaitingReply {
                 server: receiver,
                 fault: false,
+                grant,
             },
             SendKind::Fault => State::AwaitingReply {
                 server: receiver,
                 fault: true,
+                grant: false,
             },
             SendKind::Exit => State::Exited,
         };
@@ -104,19 +128,20 @@ impl Kernel {
     /// Replies to `target`, which must await a reply from `server`. A fault reply resumes the task
     /// where it faulted with its registers untouched.
     pub fn reply(&mut self, server: u16, target: u16, msg: &Pending) {
-        let State::AwaitingReply { fault, .. } = self.task(target).state else {
+        let State::AwaitingReply { fault, grant, .. } = self.task(target).state else {
             return;
         };
         if !fault {
-            self.deliver(server, target, msg);
+            self.deliver(server, target, msg, grant);
         }
         self.make_ready(target, true);
     }
 
-    /// Moves a message into the receiver's registers (and IPC buffer, and capability table).
-    fn deliver(&mut self, from: u16, to: u16, msg: &Pending) {
+    /// Moves a message into the receiver's registers (and IPC buffer, and capability table, if
+    /// `grant` allows capabilities).
+    fn deliver(&mut self, from: u16, to: u16, msg: &Pending, grant: bool) {
         let mut words = msg.tag.words();
-        let mut caps = 0;
+        let (mut caps, mut lost) = (0, msg.tag.caps() > 0);
         if !msg.tag.is_short() {
             let (src, dst) = (self.ipc_buffer(from), self.ipc_buffer(to));
             match (src, dst) {
@@ -124,14 +149,20 @@ impl Kernel {
                     for i in REG_WORDS..words {
                         phys::write_u64(dst, i, phys::read_u64(src, i));
                     }
-                    caps = self.transfer_caps(from, to, src, dst, msg.tag.caps());
+                    if grant {
+                        (caps, lost) = self.transfer_caps(from, to, src, dst, msg.tag.caps());
+                    }
                 }
                 // Without both buffers only the register words arrive; the tag says so.
                 _ => words = words.min(REG_WORDS),
             }
         }
         let sender_id = task_id(from, self.tasks.gen(from));
-        let tag = MsgTag::new(msg.tag.label(), words, caps);
+        let mut flags = delivery_flags(msg.kind);
+        if lost {
+            flags |= MsgTag::CAPS_LOST;
+        }
+        let tag = MsgTag::new(msg.tag.label(), words, caps).with(flags);
         let r = self.regs(to);
         write_message(r, msg.badge, tag, &msg.words);
         if msg.kind != SendKind::Reply {
@@ -140,19 +171,28 @@ impl Kernel {
         }
     }
 
-    /// Copies up to `count` capabilities named in the sender's `send_caps` into the receiver's
-    /// offered empty `recv_slots`; returns how many arrived.
-    fn transfer_caps(&mut self, from: u16, to: u16, src: u64, dst: u64, count: usize) -> usize {
-        let mut delivered = 0;
+    /// Copies up to `count` capabilities named in the sender's `send_caps` into the slots the
+    /// receiver offers in `recv_mask` (the `n`-th capability into the `n`-th lowest offered slot,
+    /// if it is empty); returns how many arrived and whether any were lost.
+    fn transfer_caps(
+        &mut self,
+        from: u16,
+        to: u16,
+        src: u64,
+        dst: u64,
+        count: usize,
+    ) -> (usize, bool) {
+        let mut offered = phys::read_u64(dst, RECV_MASK);
+        let (mut delivered, mut lost) = (0, false);
         for i in 0..count.min(MAX_CAPS) {
-            let Ok(cap) = self.task(from).caps.get(phys::read_u64(src, SEND_CAPS + i)) else {
-                continue;
-            };
-            let slot = phys::read_u64(dst, RECV_SLOTS + delivered);
-            if self.task(to).caps.insert(slot, cap).is_ok() {
-                delivered += 1;
+            let slot = offered.trailing_zeros() as u64; // 64 (no slot) once the offers run out
+            offered &= offered.wrapping_sub(1);
+            let cap = self.task(from).caps.get(phys::read_u64(src, SEND_CAPS + i));
+            match cap {
+                Ok(cap) if self.insert_cap(to, slot, cap).is_ok() => delivered += 1,
+                _ => lost = true,
             }
         }
-        delivered
+        (delivered, lost)
     }
 }

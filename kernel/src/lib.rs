@@ -18,6 +18,7 @@ pub mod ipc;
 pub mod irq;
 pub mod mem;
 pub mod obj;
+pub mod reclaim;
 pub mod sched;
 pub mod syscall;
 

@@ -63,7 +63,7 @@ impl Kernel {
     }
 
     /// Creates a stopped task in a live address space; returns its index and generation.
-    pub fn new_task(&mut self, space: u16, regs: SavedRegs) -> Result<(u16, u32), SysError> {
+    pub fn new_task(&mut self, space: u16, regs: SavedRegs) -> Result<(u16, u64), SysError> {
         let root = self.spaces.at(space).ok_or(SysError::StaleCap)?.root;
         let (index, gen) = self.tasks.alloc(Task::new(space, root, regs))?;
         self.task(index).id = task_id(index, gen);
@@ -114,7 +114,7 @@ impl Kernel {
     }
 
     /// Takes a task out of whatever it waits in; returns its old state.
-    fn detach(&mut self, index: u16) -> State {
+    pub(crate) fn detach(&mut self, index: u16) -> State {
         let state = self.task(index).state;
         match state {
             State::Ready => {
@@ -127,7 +127,7 @@ impl Kernel {
                     }
                 }
             }
-            State::Sending { endpoint } | State::Receiving { endpoint } => {
+            State::Sending { endpoint } | State::Receiving { endpoint, .. } => {
                 if let Some(ep) = self.endpoints.at_mut(endpoint) {
                     ep.remove(index);
                 }
@@ -140,65 +140,80 @@ impl Kernel {
         state
     }
 
-    /// Stops a task; a syscall it was blocked in returns `Interrupted`.
+    /// Stops a task; an IPC syscall it was blocked in returns `Interrupted`. A task stopped while
+    /// its fault waited for the handler keeps its registers untouched (`rax` is a live user
+    /// register then): restarted, it runs the faulting instruction again.
     pub fn stop(&mut self, index: u16) {
         let old = self.detach(index);
         let t = self.task(index);
-        if let State::Sending { .. }
-        | State::Receiving { .. }
-        | State::AwaitingReply { fault: false, .. } = old
-        {
+        let in_ipc_syscall = match old {
+            State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
+            State::Receiving { .. } => true,
+            State::AwaitingReply { fault, .. } => !fault,
+            _ => false,
+        };
+        if in_ipc_syscall {
             t.regs.rax = SysError::Interrupted.raw();
         }
         t.state = State::Stopped;
     }
 
-    /// Destroys a task: it leaves every queue, its callers wake with `PeerDied`, its capabilities go,
-    /// and every capability to it becomes stale.
-    pub fn destroy_task(&mut self, index: u16) {
-        self.detach(index);
-        if self.entered == Some(index) {
-            // The slot may be reused by a task in another address space.
-            self.entered = None;
-        }
-        let callers: heapless::Vec<(u16, bool), MAX_TASKS> = self
-            .tasks
-            .iter()
-            .filter_map(|(i, t)| match t.state {
-                State::AwaitingReply { server, fault } if server == index => Some((i, fault)),
-                _ => None,
-            })
-            .collect();
-        for (caller, fault) in callers {
-            if !fault {
-                self.regs(caller).rax = SysError::PeerDied.raw();
-            }
-            self.make_ready(caller, false);
-        }
-        if let Some(task) = self.tasks.free(index) {
-            if let Some(space) = self.spaces.at_mut(task.space) {
-                space.tasks -= 1;
+    /// Prints every task: its name, its state and, for a blocked one, whom it waits for.
+    pub fn report_tasks(&self) {
+        for (i, t) in self.tasks.iter() {
+            let name = t.name();
+            match t.state {
+                State::Sending { endpoint } => crate::kprintln!(
+                    "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
+                    self.receivers_hint(endpoint)
+                ),
+                State::Receiving { endpoint, .. } => crate::kprintln!(
+                    "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
+                ),
+                State::AwaitingReply { server, fault, .. } => crate::kprintln!(
+                    "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
+                     which is {}",
+                    if fault { "fault" } else { "call" },
+                    self.tasks.at(server).map_or("?", |s| s.name()),
+                    self.tasks.at(server).map_or("gone", |s| describe(s.state)),
+                ),
+                other => crate::kprintln!("  task {i} ({name}): {}", describe(other)),
             }
         }
     }
 
-    /// Destroys an endpoint; tasks waiting on it wake with `PeerDied`.
-    pub fn destroy_endpoint(&mut self, index: u16) {
-        if let Some(mut ep) = self.endpoints.free(index) {
-            while let Some(t) = ep.queue.pop_front() {
-                let task = self.task(t);
-                match (task.state, task.pending.kind) {
-                    // It wanted to end anyway.
-                    (State::Sending { .. }, SendKind::Exit) => {
-                        self.destroy_task(t);
-                        continue;
-                    }
-                    // Resumes at the faulting instruction, faults again, and is killed then.
-                    (State::Sending { .. }, SendKind::Fault) => {}
-                    _ => task.regs.rax = SysError::PeerDied.raw(),
-                }
-                self.make_ready(t, false);
+    /// Which tasks could receive on `endpoint` (they hold a capability with RECEIVE).
+    fn receivers_hint(&self, endpoint: u16) -> heapless::String<96> {
+        use core::fmt::Write;
+        let mut out = heapless::String::new();
+        for (i, t) in self.tasks.iter() {
+            let receives = t.caps.iter().any(|c| {
+                c.kind == abi::CapKind::Endpoint
+                    && c.index == endpoint
+                    && self.endpoints.get(c.index, c.gen).is_ok()
+                    && c.rights.contains(abi::Rights::RECEIVE)
+            });
+            if receives {
+                let sep = if out.is_empty() {
+                    "; it could be task "
+                } else {
+                    ", "
+                };
+                let _ = write!(out, "{sep}{i} ({}), {}", t.name(), describe(t.state));
             }
         }
+        out
+    }
+}
+
+/// A task state in words.
+fn describe(state: State) -> &'static str {
+    match state {
+        State::Ready => "ready",
+        State::Stopped => "stopped",
+        State::Sending { .. } => "sending",
+        State::Receiving { .. } => "receiving",
+        State::AwaitingReply { .. } => "awaiting a reply",
+        State::Exited => "exited, waiting for its supervisor to reap it",
     }
 }

@@ -90,14 +90,20 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
 pub fn build_image(opts: &Options) -> Result<BootImage, String> {
     let programs = available_programs();
     for wanted in &opts.programs {
-        // The test kernel takes `test:...` words from the same command line.
-        let test_word = opts.kernel == KernelImage::Test && wanted.starts_with("test:");
-        if !test_word && !programs.iter().any(|(name, _)| name == wanted) {
-            let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
-            return Err(format!(
-                "unknown program '{wanted}'; available: {}",
-                names.join(", ")
-            ));
+        use abi::cmdline::{parse_word, Word};
+        match parse_word(wanted) {
+            Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
+            Ok(Word::Then) => {}
+            // The test kernel takes `test:...` words from the same command line.
+            Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
+            Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
+            _ => {
+                let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(format!(
+                    "unknown program '{wanted}'; available: {}",
+                    names.join(", ")
+                ));
+            }
         }
     }
     let mut contents = Vec::new();

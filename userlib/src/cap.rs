@@ -189,6 +189,11 @@ impl Task {
     pub fn set_fault(self, ep: Endpoint) -> Result<()> {
         sys::task_set_fault(self.0, ep.0)
     }
+    /// Names the task for diagnostics and debuggers (see [`sys::task_set_name`]).
+    #[inline]
+    pub fn set_name(self, name: &str) -> Result<()> {
+        sys::task_set_name(self.0, name)
+    }
     /// Copies the caller's capability in `src` into the task's slot `dst`, keeping `mask`'s rights.
     #[inline]
     pub fn give_cap(self, src: CapSlot, dst: CapSlot, mask: Rights) -> Result<()> {

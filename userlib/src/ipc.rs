@@ -26,6 +26,18 @@ impl Received {
     pub fn label(&self) -> u32 {
         self.msg.tag.label()
     }
+    /// Did the sender use `Call` (or fault), so that it waits for a reply? A server must not
+    /// assume a reply reaches anyone otherwise (it is dropped).
+    #[inline]
+    pub fn awaits_reply(&self) -> bool {
+        self.msg.tag.awaits_reply()
+    }
+    /// Was this sent by the kernel (a fault, exception or exit notice)? Only then can its label be
+    /// trusted to mean one: any task can send the same label, but not this mark.
+    #[inline]
+    pub fn from_kernel(&self) -> bool {
+        self.msg.tag.from_kernel()
+    }
     /// Word `i` of the message: from the registers for `i < REG_WORDS`, else from the IPC buffer.
     #[inline]
     pub fn word(&self, i: usize) -> u64 {
@@ -69,7 +81,7 @@ pub fn split_long(label: u32, words: &[u64], caps: usize) -> Result<(MsgTag, [u6
 
 const WORDS_AT: usize = offset_of!(IpcBuffer, words) / 8;
 const SEND_CAPS_AT: usize = offset_of!(IpcBuffer, send_caps) / 8;
-const RECV_SLOTS_AT: usize = offset_of!(IpcBuffer, recv_slots) / 8;
+const RECV_MASK_AT: usize = offset_of!(IpcBuffer, recv_mask) / 8;
 
 /// Message word `i` in the IPC buffer (meaningful for `REG_WORDS <= i < tag.words()` of the last
 /// received message or reply; words `0..UserRegs::WORDS` after `TaskReadRegs`).
@@ -99,15 +111,18 @@ pub fn set_send_caps(caps: &[CapSlot]) {
     }
 }
 
-/// Offers empty slots for capabilities in received messages (at most [`MAX_CAPS`]; the rest of
-/// the offers are cleared). Received capabilities land in them in order. Panics if too many.
+/// Offers slots for capabilities in received messages (replacing earlier offers). The `n`-th
+/// capability of a message lands in the `n`-th lowest offered slot if it is empty; one that cannot
+/// land is dropped and the message's tag says so ([`MsgTag::caps_lost`]). Nothing is offered until
+/// this is called. Panics on a slot outside the table.
 #[inline]
 pub fn set_recv_slots(slots: &[CapSlot]) {
-    assert!(slots.len() <= MAX_CAPS, "too many receive slots");
-    for i in 0..MAX_CAPS {
-        let v = slots.get(i).map_or(u64::MAX, |s| s.0 as u64);
-        ipc_buffer_write(RECV_SLOTS_AT + i, v);
+    let mut mask = 0u64;
+    for s in slots {
+        assert!(s.index() < abi::cap::CAP_SLOTS, "receive slot out of range");
+        mask |= 1 << s.0;
     }
+    ipc_buffer_write(RECV_MASK_AT, mask);
 }
 
 /// Offers no slots for received capabilities.
@@ -168,19 +183,28 @@ impl Endpoint {
     }
 
     /// The server loop: receives a request, lets `handler` compute the reply, and replies and
-    /// receives the next request in one crossing (`ReplyRecv`, the IPC fast path). Returns only
-    /// if the endpoint fails (for example when it is destroyed).
+    /// receives the next request in one crossing (`ReplyRecv`, the IPC fast path). A request sent
+    /// without `Call` gets no reply; a reply the kernel refuses (an invalid message from `handler`)
+    /// is dropped and reported on the console. Returns only if receiving fails (for example when the
+    /// endpoint is destroyed).
     pub fn serve(&self, mut handler: impl FnMut(&Received) -> Message) -> SysError {
-        let mut request = match self.recv() {
-            Ok(r) => r,
-            Err(e) => return e,
-        };
+        let mut next = self.recv();
         loop {
-            let reply = handler(&request);
-            request = match self.reply_recv(request.sender, &reply) {
+            let request = match next {
                 Ok(r) => r,
                 Err(e) => return e,
             };
+            let reply = handler(&request);
+            let to = if request.awaits_reply() {
+                request.sender
+            } else {
+                sys::NO_REPLY
+            };
+            next = self.reply_recv(to, &reply);
+            if let Err(e) = next {
+                crate::println!("serve: reply to {to:#x} refused: {e}");
+                next = self.recv();
+            }
         }
     }
 }
@@ -235,7 +259,7 @@ mod tests {
     fn buffer_offsets() {
         assert_eq!(WORDS_AT, 0);
         assert_eq!(SEND_CAPS_AT, MAX_WORDS);
-        assert_eq!(RECV_SLOTS_AT, MAX_WORDS + MAX_CAPS);
-        assert_eq!(crate::arch::IPC_BUFFER_WORDS, MAX_WORDS + 2 * MAX_CAPS);
+        assert_eq!(RECV_MASK_AT, MAX_WORDS + MAX_CAPS);
+        assert_eq!(crate::arch::IPC_BUFFER_WORDS, MAX_WORDS + MAX_CAPS + 1);
     }
 }

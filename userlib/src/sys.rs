@@ -283,6 +283,20 @@ pub fn task_give_cap(task: CapSlot, src: CapSlot, dst: CapSlot, mask: Rights) ->
     call0(Sysnum::TaskGiveCap, a).map(drop)
 }
 
+/// Names a task (at most 16 bytes of UTF-8; longer names are cut at a character boundary): the
+/// kernel's diagnostics and the debugger show it.
+#[inline]
+pub fn task_set_name(task: CapSlot, name: &str) -> Result<()> {
+    let mut len = name.len().min(16);
+    while !name.is_char_boundary(len) {
+        len -= 1;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+    let [lo, hi] = [0, 8].map(|i| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8])));
+    call0(Sysnum::TaskSetName, [slot(task), lo, hi, 0, 0, 0]).map(drop)
+}
+
 /// Creates an endpoint in slot `dst`.
 #[inline]
 pub fn endpoint_create(pool: CapSlot, dst: CapSlot) -> Result<()> {
@@ -310,7 +324,12 @@ pub struct Census {
     pub page_table: u64,
     /// Frames mapped into user space or allocated from a pool.
     pub user: u64,
-    /// The kernel's audit of its accounting against the page tables passed.
+    /// Live kernel objects: tasks, address spaces, endpoints.
+    pub tasks: u64,
+    pub spaces: u64,
+    pub endpoints: u64,
+    /// The kernel's audit passed: frame accounting against the page tables, and every object's
+    /// reference count against the capabilities that name it.
     pub consistent: bool,
 }
 
@@ -323,6 +342,9 @@ pub fn frame_census(system: CapSlot) -> Result<Census> {
         kernel: out.r[1],
         page_table: out.r[2],
         user: out.r[3],
+        tasks: out.r[5] & 0xffff,
+        spaces: (out.r[5] >> 16) & 0xffff,
+        endpoints: (out.r[5] >> 32) & 0xffff,
         consistent: out.r[4] == 1,
     })
 }

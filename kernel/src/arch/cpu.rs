@@ -62,3 +62,33 @@ pub fn switch_address_space(root: u64) {
     // kernel's code, data and stacks stay mapped across the switch.
     unsafe { Cr3::write(frame, Cr3Flags::empty()) };
 }
+
+/// The data segment selectors DS, ES, FS and GS, as user code left them.
+#[inline(always)]
+pub fn data_segments() -> [u16; 4] {
+    let (ds, es, fs, gs): (u32, u32, u32, u32);
+    // SAFETY: reading segment registers has no side effects.
+    unsafe {
+        core::arch::asm!(
+            "mov {0:e}, ds", "mov {1:e}, es", "mov {2:e}, fs", "mov {3:e}, gs",
+            out(reg) ds, out(reg) es, out(reg) fs, out(reg) gs,
+            options(nomem, nostack, preserves_flags),
+        );
+    }
+    [ds as u16, es as u16, fs as u16, gs as u16]
+}
+
+/// Loads DS, ES, FS and GS with selectors read by [`data_segments`] (or zero).
+#[inline(always)]
+pub fn load_data_segments(s: [u16; 4]) {
+    // SAFETY: each selector is zero or was read from these registers while a task ran; user code
+    // could only load null selectors or the user segments (DPL 3), which ring 0 can load as well.
+    // In 64-bit mode the kernel never uses these segments, and it does not use the FS/GS bases.
+    unsafe {
+        core::arch::asm!(
+            "mov ds, {0:e}", "mov es, {1:e}", "mov fs, {2:e}", "mov gs, {3:e}",
+            in(reg) s[0] as u32, in(reg) s[1] as u32, in(reg) s[2] as u32, in(reg) s[3] as u32,
+            options(nomem, nostack, preserves_flags),
+        );
+    }
+}

@@ -117,7 +117,9 @@ pub fn init_syscall() {
     let s = gdt::selectors();
     debug_assert_eq!((s.user_data.0, s.user_code.0), (0x1b, 0x23));
     // SAFETY: the entry point is `syscall_entry` above; the selectors come from our GDT in the order
-    // `sysret` requires; masking IF/TF/DF/AC gives the kernel a clean, interrupt-free entry.
+    // `sysret` requires; masking IF, TF, DF, AC, NT and IOPL (as Linux does) gives the kernel a clean,
+    // interrupt-free entry: a user's NT would make the kernel's next `iretq` a task return (#GP in
+    // ring 0), its AC would switch SMAP off.
     unsafe {
         LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
         Star::write(s.user_code, s.user_data, s.kernel_code, s.kernel_data)
@@ -126,7 +128,10 @@ pub fn init_syscall() {
             RFlags::INTERRUPT_FLAG
                 | RFlags::TRAP_FLAG
                 | RFlags::DIRECTION_FLAG
-                | RFlags::ALIGNMENT_CHECK,
+                | RFlags::ALIGNMENT_CHECK
+                | RFlags::NESTED_TASK
+                | RFlags::IOPL_HIGH
+                | RFlags::IOPL_LOW,
         );
         Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
@@ -195,18 +200,12 @@ impl Kernel {
     fn handle_syscall(&mut self) -> *const SavedRegs {
         let t = self.current.expect("a syscall came from a running task");
         let task = self.task(t);
-        match Sysnum::from_raw(task.regs.rax) {
-            Some(num) if syscall::local::is_local(num) => {
-                // The caller stays current and entered: return straight to it.
-                let args = syscall::Args::of(&task.regs);
-                task.regs.rax = match syscall::local::run(task, num, &args) {
-                    Ok(()) => 0,
-                    Err(e) => e.raw(),
-                };
-                &task.regs
-            }
-            _ => self.general_syscall(t),
+        if task.regs.rax == Sysnum::TaskSelf as u64 {
+            // The caller stays current and entered: return straight to it.
+            syscall::local::task_self(task);
+            return &task.regs;
         }
+        self.general_syscall(t)
     }
 
     /// Tries `fast` (one of the fast paths) for the current task's syscall, else the general path.
@@ -244,12 +243,25 @@ impl Kernel {
     #[inline(always)]
     pub fn enter(&mut self, t: u16) -> *const SavedRegs {
         let entered = self.entered.replace(t);
-        let task = self.task(t);
-        let regs: *const SavedRegs = &task.regs;
         if entered == Some(t) {
-            // Still the task whose save area and address space are installed.
-            return regs;
+            // Still the task whose save area, address space and segments are installed.
+            return &self.task(t).regs;
         }
+        // Data segment selectors are user state the CPU keeps across kernel entries: each task
+        // keeps its own (nothing one task loads is seen by another).
+        let live = super::cpu::data_segments();
+        if let Some(old) = entered.and_then(|i| self.tasks.at_mut(i)) {
+            old.segments = live;
+        }
+        let task = self.task(t);
+        if task.segments != live {
+            super::cpu::load_data_segments(task.segments);
+        }
+        debug_assert!(
+            task.regs.vector != SYSCALL_MARK || task.regs.rip < abi::layout::USER_TOP,
+            "sysretq to a rip outside user space"
+        );
+        let regs: *const SavedRegs = &task.regs;
         let root = task.root;
         let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
         gdt::set_kernel_entry_stack(end);
@@ -262,13 +274,13 @@ impl Kernel {
         regs
     }
 
+    /// Nothing can ever run again: only the timer interrupts, and it wakes nobody. Rather than
+    /// idle forever, the kernel says who waits for what and ends the run as a failure.
     fn nothing_to_run(&mut self) -> ! {
         crate::kprintln!(
-            "kernel: no task can run (deadlock, or init ended without shutting down); task states:"
+            "kernel: no task can run (a deadlock, or init ended without shutting down); tasks:"
         );
-        for (i, t) in self.tasks.iter() {
-            crate::kprintln!("  task {i}: {:?}", t.state);
-        }
+        self.report_tasks();
         super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
     }
 }

@@ -94,7 +94,8 @@ macro_rules! pop_gprs {
 pub(crate) use pop_gprs;
 
 // Vectors for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30.
-global_asm!(concat!(
+global_asm!(
+    concat!(
     r#"
 .macro TRAP_STUB n, has_error
     .p2align 4
@@ -129,6 +130,9 @@ trap_common:
     push_gprs!(),
     r#"
     cld
+    pushfq
+    and qword ptr [rsp], {no_ac}
+    popfq
     mov rdi, rsp
     test qword ptr [rsp + 18*8], 3
     jz 1f
@@ -145,48 +149,17 @@ trap_common:
     add rsp, 16
     iretq
 "#
-));
+    ),
+    // Interrupt gates clear IF, TF and NT but not AC, which user code sets with `popf`: with AC
+    // set, SMAP would be off in the kernel. (`clac` would #UD on CPUs without SMAP.)
+    no_ac = const !(1u64 << 18) as i64,
+);
 
 /// Vector names for reports.
 pub fn vector_name(vector: u64) -> &'static str {
-    const NAMES: [&str; 32] = [
-        "#DE divide error",
-        "#DB debug",
-        "NMI",
-        "#BP breakpoint",
-        "#OF overflow",
-        "#BR bound range",
-        "#UD invalid opcode",
-        "#NM device not available",
-        "#DF double fault",
-        "coprocessor segment overrun",
-        "#TS invalid TSS",
-        "#NP segment not present",
-        "#SS stack fault",
-        "#GP general protection",
-        "#PF page fault",
-        "reserved",
-        "#MF x87 floating point",
-        "#AC alignment check",
-        "#MC machine check",
-        "#XM SIMD floating point",
-        "#VE virtualization",
-        "#CP control protection",
-        "reserved",
-        "reserved",
-        "reserved",
-        "reserved",
-        "reserved",
-        "reserved",
-        "#HV hypervisor injection",
-        "#VC VMM communication",
-        "#SX security",
-        "reserved",
-    ];
     match vector {
-        0..=31 => NAMES[vector as usize],
         SYSCALL_MARK => "syscall",
-        _ => "interrupt",
+        v => abi::msg::fault::vector_name(v),
     }
 }
 

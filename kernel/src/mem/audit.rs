@@ -1,8 +1,9 @@
 //! The frame audit behind `FrameCensus`: proves the accounting against the page tables themselves.
 //!
 //! - the free list holds exactly the free frames;
-//! - every page-table frame of every address space is in the page-table state, each space's count
-//!   of them is right, and together they are all the page-table frames there are;
+//! - every page-table frame of every address space is in the page-table state with the right count
+//!   of present entries, each space's count of tables is right, and together they are all the
+//!   page-table frames there are;
 //! - every mapping points at a user frame (or the console page), never at a free, kernel or
 //!   page-table frame, and the user frames' map counts add up to the mappings found (count and
 //!   frame-weighted checksum).
@@ -12,22 +13,24 @@ use crate::sched::Kernel;
 
 impl Kernel {
     /// Runs every check above; `true` if all hold.
-    pub fn audit_frames(&self) -> bool {
+    pub fn audit_frames(&mut self) -> bool {
         let (census, mut ok) = self.frames.census();
         let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
+        let console = self.console_frame;
         for (_, space) in self.spaces.iter() {
             let mut own_tables = 0u32;
-            paging::for_each_entry(space.root, &mut |entry| match entry {
-                Entry::Table(frame) => {
+            let frames = &mut self.frames;
+            paging::for_each_entry(frames, space.root, true, &mut |frames, entry| match entry {
+                Entry::Table { frame, present } => {
                     own_tables += 1;
-                    ok &= self.frames.state(frame) == Some(FrameState::PageTable);
+                    ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });
                 }
-                Entry::Leaf(frame) => match self.frames.state(frame) {
+                Entry::Leaf(frame) => match frames.state(frame) {
                     Some(FrameState::User { .. }) => {
                         mappings += 1;
                         checksum = checksum.wrapping_add(frame);
                     }
-                    Some(FrameState::Kernel) if frame == self.console_frame => {}
+                    Some(FrameState::Kernel) if frame == console => {}
                     _ => ok = false,
                 },
             });

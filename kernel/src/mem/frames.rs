@@ -9,8 +9,11 @@ pub enum FrameState {
     Free,
     /// Kernel data (frame tables, the console page).
     Kernel,
-    /// A page-table page of some address space.
-    PageTable,
+    /// A page-table page of some address space; `used` counts its present entries (in a top-level
+    /// table, those of the lower half), so empty tables can be freed and teardown can stop early.
+    PageTable {
+        used: u16,
+    },
     /// Allocated from the pool to user space; `maps` counts the mappings of it.
     User {
         maps: u32,
@@ -99,7 +102,7 @@ impl FrameTable {
     pub fn release(&mut self, frame: u64) {
         debug_assert!(matches!(
             self.states[frame as usize],
-            FrameState::PageTable | FrameState::Kernel
+            FrameState::PageTable { .. } | FrameState::Kernel
         ));
         self.push_free(frame);
     }
@@ -136,6 +139,28 @@ impl FrameTable {
         }
     }
 
+    /// Counts one more (`delta = 1`) or one fewer (`-1`) present entry in a page-table frame;
+    /// returns the new count.
+    pub fn adjust_used(&mut self, table: u64, delta: i16) -> u16 {
+        match self.states.get_mut(table as usize) {
+            Some(FrameState::PageTable { used }) => {
+                *used = used
+                    .checked_add_signed(delta)
+                    .expect("page-table entry count out of range");
+                *used
+            }
+            _ => panic!("frame {table} is not a page table"),
+        }
+    }
+
+    /// Present entries of a page-table frame, as counted.
+    pub fn used(&self, table: u64) -> u16 {
+        match self.state(table) {
+            Some(FrameState::PageTable { used }) => used,
+            _ => 0,
+        }
+    }
+
     /// Over all user frames: the sum of their map counts, and the sum of frame number times map
     /// count (a checksum the audit compares with the page tables).
     pub fn map_totals(&self) -> (u64, u64) {
@@ -157,7 +182,7 @@ impl FrameTable {
                 FrameState::Unusable => c.unusable += 1,
                 FrameState::Free => c.free += 1,
                 FrameState::Kernel => c.kernel += 1,
-                FrameState::PageTable => c.page_table += 1,
+                FrameState::PageTable { .. } => c.page_table += 1,
                 FrameState::User { .. } => c.user += 1,
             }
         }
@@ -190,7 +215,7 @@ mod tests {
         assert!(ok);
         assert_eq!((c.free, c.unusable), (4, 4));
         let a = t.alloc(FrameState::User { maps: 0 }).unwrap();
-        let b = t.alloc(FrameState::PageTable).unwrap();
+        let b = t.alloc(FrameState::PageTable { used: 0 }).unwrap();
         let _ = t.alloc(FrameState::Kernel).unwrap();
         let _ = t.alloc(FrameState::User { maps: 0 }).unwrap();
         assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));

@@ -46,10 +46,7 @@ fn frame_of(addr: PhysAddr) -> u64 {
 
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
 pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapError> {
-    let root = frames
-        .alloc(FrameState::PageTable)
-        .map_err(|_| MapError::OutOfMemory)?;
-    phys::zero(root);
+    let root = new_table(frames)?;
     let (new, kernel) = (phys::table(root), phys::table(kernel_root));
     for i in 256..512 {
         new[i] = kernel[i].clone();
@@ -57,35 +54,48 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapErr
     Ok(root)
 }
 
-/// The leaf entry for `vaddr`, creating intermediate tables when `create` (counting them in `tables`).
-fn leaf(
+fn new_table(frames: &mut FrameTable) -> Result<u64, MapError> {
+    let frame = frames
+        .alloc(FrameState::PageTable { used: 0 })
+        .map_err(|_| MapError::OutOfMemory)?;
+    phys::zero(frame);
+    Ok(frame)
+}
+
+/// The table frames from the root down to the last-level table for `vaddr`, creating missing
+/// tables when `create` is given (counting them in it).
+fn walk(
     frames: &mut FrameTable,
     root: u64,
     vaddr: u64,
-    create: Option<&mut u32>,
-) -> Result<&'static mut x86_64::structures::paging::page_table::PageTableEntry, MapError> {
+    mut create: Option<&mut u32>,
+) -> Result<[u64; 4], MapError> {
     let idx = indices(vaddr);
-    let mut table = phys::table(root);
-    let mut created = create;
-    for &i in &idx[..3] {
-        let entry = &mut table[i];
+    let mut path = [root; 4];
+    for level in 0..3 {
+        let entry = &mut phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            let Some(count) = created.as_deref_mut() else {
+            let Some(count) = create.as_deref_mut() else {
                 return Err(MapError::NotMapped);
             };
-            let frame = frames
-                .alloc(FrameState::PageTable)
-                .map_err(|_| MapError::OutOfMemory)?;
-            phys::zero(frame);
+            let frame = new_table(frames)?;
             *count += 1;
             entry.set_addr(
                 PhysAddr::new(frame * PAGE_SIZE),
                 F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
             );
+            frames.adjust_used(path[level], 1);
         }
-        table = phys::table(frame_of(entry.addr()));
+        path[level + 1] = frame_of(entry.addr());
     }
-    Ok(&mut table[idx[3]])
+    Ok(path)
+}
+
+type PageTableEntry = x86_64::structures::paging::page_table::PageTableEntry;
+
+/// The leaf entry for `vaddr` in the last-level table `table`.
+fn leaf_entry(table: u64, vaddr: u64) -> &'static mut PageTableEntry {
+    &mut phys::table(table)[indices(vaddr)[3]]
 }
 
 /// Maps `frame` at `vaddr` (a page-aligned user address). New page-table frames are added to `tables`.
@@ -97,30 +107,51 @@ pub fn map(
     frame: u64,
     rights: PageRights,
 ) -> Result<(), MapError> {
-    let entry = leaf(frames, root, vaddr, Some(tables))?;
+    let path = walk(frames, root, vaddr, Some(tables))?;
+    let entry = leaf_entry(path[3], vaddr);
     if !entry.is_unused() {
         return Err(MapError::AlreadyMapped);
     }
     entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
+    frames.adjust_used(path[3], 1);
     frames.adjust_maps(frame, 1);
     Ok(())
 }
 
 /// What is mapped at `vaddr`: frame and flags.
 pub fn lookup(frames: &mut FrameTable, root: u64, vaddr: u64) -> Option<(u64, F)> {
-    let entry = leaf(frames, root, vaddr, None).ok()?;
+    let path = walk(frames, root, vaddr, None).ok()?;
+    let entry = leaf_entry(path[3], vaddr);
     (!entry.is_unused()).then(|| (frame_of(entry.addr()), entry.flags()))
 }
 
-/// Removes the mapping at `vaddr`; returns the frame. The caller flushes the TLB if needed.
-pub fn unmap(frames: &mut FrameTable, root: u64, vaddr: u64) -> Result<u64, MapError> {
-    let entry = leaf(frames, root, vaddr, None)?;
+/// Removes the mapping at `vaddr`; returns the frame. Tables left empty are freed (and taken off
+/// `tables`); the root stays. The caller flushes the TLB if needed (`invlpg` also drops the
+/// paging-structure caches, so freed tables are not used again).
+pub fn unmap(
+    frames: &mut FrameTable,
+    root: u64,
+    tables: &mut u32,
+    vaddr: u64,
+) -> Result<u64, MapError> {
+    let path = walk(frames, root, vaddr, None)?;
+    let entry = leaf_entry(path[3], vaddr);
     if entry.is_unused() {
         return Err(MapError::NotMapped);
     }
     let frame = frame_of(entry.addr());
     entry.set_unused();
     frames.adjust_maps(frame, -1);
+    let idx = indices(vaddr);
+    for level in (1..4).rev() {
+        if frames.adjust_used(path[level], -1) > 0 {
+            return Ok(frame);
+        }
+        frames.release(path[level]);
+        *tables -= 1;
+        phys::table(path[level - 1])[idx[level - 1]].set_unused();
+    }
+    frames.adjust_used(path[0], -1);
     Ok(frame)
 }
 
@@ -131,7 +162,8 @@ pub fn protect(
     vaddr: u64,
     rights: PageRights,
 ) -> Result<(), MapError> {
-    let entry = leaf(frames, root, vaddr, None)?;
+    let path = walk(frames, root, vaddr, None)?;
+    let entry = leaf_entry(path[3], vaddr);
     if entry.is_unused() {
         return Err(MapError::NotMapped);
     }
@@ -141,37 +173,61 @@ pub fn protect(
 
 /// What `for_each_entry` visits.
 pub enum Entry {
-    /// A page-table frame (visited after everything below it).
-    Table(u64),
+    /// A page-table frame and the present entries found in it (visited after everything below it).
+    Table { frame: u64, present: u16 },
     /// A frame mapped by a leaf entry.
     Leaf(u64),
 }
 
-/// Visits every page-table frame of the lower half (the root last) and every mapped frame.
-pub fn for_each_entry(root: u64, visit: &mut impl FnMut(Entry)) {
-    fn walk(table_frame: u64, level: u8, visit: &mut impl FnMut(Entry)) {
+/// Visits every page-table frame of the lower half (the root last) and every mapped frame. Unless
+/// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
+/// is mapped rather than the size of the tables (an empty space: a few entries per level). The
+/// visitor gets the frame table too, so it may change the states of what it is shown.
+pub fn for_each_entry(
+    frames: &mut FrameTable,
+    root: u64,
+    exhaustive: bool,
+    visit: &mut impl FnMut(&mut FrameTable, Entry),
+) {
+    fn walk(
+        frames: &mut FrameTable,
+        table_frame: u64,
+        level: u8,
+        exhaustive: bool,
+        visit: &mut impl FnMut(&mut FrameTable, Entry),
+    ) {
         let table = phys::table(table_frame);
         let end = if level == 4 { 256 } else { 512 };
-        for entry in table.iter().take(end).filter(|e| !e.is_unused()) {
+        let expected = frames.used(table_frame);
+        let mut present = 0u16;
+        for entry in table.iter().take(end) {
+            if !exhaustive && present == expected {
+                break;
+            }
+            if entry.is_unused() {
+                continue;
+            }
+            present += 1;
             let frame = frame_of(entry.addr());
             if level == 1 {
-                visit(Entry::Leaf(frame));
+                visit(frames, Entry::Leaf(frame));
             } else {
-                walk(frame, level - 1, visit);
+                walk(frames, frame, level - 1, exhaustive, visit);
             }
         }
-        visit(Entry::Table(table_frame));
+        let frame = table_frame;
+        visit(frames, Entry::Table { frame, present });
     }
-    walk(root, 4, visit);
+    walk(frames, root, 4, exhaustive, visit);
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
 /// everything mapped. Returns the number of table frames freed.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
-    for_each_entry(root, &mut |entry| match entry {
+    for_each_entry(frames, root, false, &mut |frames, entry| match entry {
         Entry::Leaf(frame) => frames.adjust_maps(frame, -1),
-        Entry::Table(frame) => {
+        Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;
         }
@@ -251,12 +307,13 @@ mod tests {
             Err(MapError::NotMapped)
         );
 
-        assert_eq!(unmap(&mut frames, root, 0x40_0000), Ok(page));
+        assert_eq!(unmap(&mut frames, root, &mut tables, 0x40_0000), Ok(page));
         assert_eq!(
-            unmap(&mut frames, root, 0x40_0000),
+            unmap(&mut frames, root, &mut tables, 0x40_0000),
             Err(MapError::NotMapped)
         );
         assert!(lookup(&mut frames, root, 0x40_0000).is_none());
+        assert_eq!(tables, 4, "the tables still hold the neighbour");
         assert_eq!(
             destroy(&mut frames, root),
             tables,
@@ -266,6 +323,82 @@ mod tests {
         let (census, consistent) = frames.census();
         assert!(consistent);
         assert_eq!((census.page_table, census.user), (0, 1));
+    }
+
+    #[test]
+    fn unmapping_the_last_page_under_a_table_frees_it() {
+        let (_memory, mut frames, kernel_root) = setup(32);
+        let root = new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        // Two pages 512 GiB apart: separate tables at every level below the root.
+        for vaddr in [0x1000, 0x80_0000_0000] {
+            map(
+                &mut frames,
+                root,
+                &mut tables,
+                vaddr,
+                page,
+                PageRights::WRITE,
+            )
+            .unwrap();
+        }
+        assert_eq!(tables, 7);
+        assert_eq!(frames.used(root), 2);
+        assert_eq!(
+            unmap(&mut frames, root, &mut tables, 0x80_0000_0000),
+            Ok(page)
+        );
+        assert_eq!(tables, 4, "the three emptied tables are freed at once");
+        assert_eq!(frames.used(root), 1);
+        assert_eq!(frames.census().0.page_table, 4);
+        assert_eq!(unmap(&mut frames, root, &mut tables, 0x1000), Ok(page));
+        assert_eq!((tables, frames.used(root)), (1, 0));
+        map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x1000,
+            page,
+            PageRights::empty(),
+        )
+        .unwrap();
+        assert_eq!(tables, 4, "and made again when needed");
+        assert_eq!(destroy(&mut frames, root), 4);
+        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
+        assert_eq!(frames.census().0.page_table, 0);
+    }
+
+    #[test]
+    fn teardown_visits_only_what_is_mapped() {
+        let (_memory, mut frames, kernel_root) = setup(32);
+        let root = new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        map(
+            &mut frames,
+            root,
+            &mut tables,
+            0x1000,
+            page,
+            PageRights::WRITE,
+        )
+        .unwrap();
+        let mut visits = 0;
+        for_each_entry(&mut frames, root, false, &mut |_, _| visits += 1);
+        assert_eq!(visits, 5, "four tables and one leaf");
+        // A leaf entry the count does not know of is not visited, unless exhaustively: the
+        // audit's walk is exhaustive, so it catches a wrong count.
+        let table = walk(&mut frames, root, 0x1000, None).unwrap()[3];
+        phys::table(table)[5].set_addr(PhysAddr::new(page * PAGE_SIZE), F::PRESENT);
+        let (mut leaves, mut exhaustive_leaves) = (0, 0);
+        for_each_entry(&mut frames, root, false, &mut |_, e| {
+            leaves += matches!(e, Entry::Leaf(_)) as u32
+        });
+        for_each_entry(&mut frames, root, true, &mut |_, e| {
+            exhaustive_leaves += matches!(e, Entry::Leaf(_)) as u32
+        });
+        assert_eq!((leaves, exhaustive_leaves), (1, 2));
     }
 
     #[test]

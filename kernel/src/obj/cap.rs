@@ -9,7 +9,7 @@ use abi::{CapKind, Rights, SysError};
 pub struct Cap {
     pub kind: CapKind,
     pub index: u16,
-    pub gen: u32,
+    pub gen: u64,
     pub rights: Rights,
     pub badge: u64,
 }
@@ -23,7 +23,7 @@ impl Cap {
         badge: 0,
     };
 
-    pub const fn new(kind: CapKind, index: u16, gen: u32, rights: Rights) -> Cap {
+    pub const fn new(kind: CapKind, index: u16, gen: u64, rights: Rights) -> Cap {
         Cap {
             kind,
             index,
@@ -123,8 +123,12 @@ impl CapTable {
         Ok(cap)
     }
 
-    pub fn clear(&mut self) {
-        self.slots = [Cap::EMPTY; CAP_SLOTS];
+    /// The capabilities held (empty slots skipped).
+    pub fn iter(&self) -> impl Iterator<Item = Cap> + '_ {
+        self.slots
+            .iter()
+            .copied()
+            .filter(|c| c.kind != CapKind::Empty)
     }
 }
 

@@ -14,10 +14,16 @@ pub enum State {
     Stopped,
     /// Waiting in an endpoint's queue to deliver `pending`.
     Sending { endpoint: u16 },
-    /// Waiting in an endpoint's queue for a message.
-    Receiving { endpoint: u16 },
-    /// Its call (or fault) was delivered to `server`, which has not replied yet.
-    AwaitingReply { server: u16, fault: bool },
+    /// Waiting in an endpoint's queue for a message; `grant`: it received through a capability
+    /// with `GRANT`, so its replies may carry capabilities (seL4's CanGrantReply).
+    Receiving { endpoint: u16, grant: bool },
+    /// Its call (or fault) was delivered to `server`, which has not replied yet; `grant`: the reply
+    /// may carry capabilities.
+    AwaitingReply {
+        server: u16,
+        fault: bool,
+        grant: bool,
+    },
     /// Called `Exit` and told its supervisor; waits to be destroyed.
     Exited,
 }
@@ -56,7 +62,14 @@ pub struct Task {
     /// Where faults and the exit notice go; `None` means the kernel kills and reports.
     pub fault_endpoint: Option<Cap>,
     pub pending: Pending,
+    /// The name its creator gave it (`TaskSetName`), for diagnostics and debuggers.
+    pub name: [u8; NAME_LEN],
+    /// The user's DS, ES, FS and GS selectors while another task runs (see `arch::entry`).
+    pub segments: [u16; 4],
 }
+
+/// Longest task name, in bytes.
+pub const NAME_LEN: usize = 16;
 
 impl Task {
     pub fn new(space: u16, root: u64, regs: SavedRegs) -> Task {
@@ -74,15 +87,26 @@ impl Task {
                 tag: MsgTag(0),
                 words: [0; REG_WORDS],
             },
+            name: [0; NAME_LEN],
+            segments: [0; 4],
+        }
+    }
+
+    /// The name as text ("?" if it has none or it is not UTF-8).
+    pub fn name(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+        match core::str::from_utf8(&self.name[..len]) {
+            Ok(s) if !s.is_empty() => s,
+            _ => "?",
         }
     }
 }
 
 /// The id user space sees for a task: generation and index, so a recycled slot is a different id.
-pub fn task_id(index: u16, gen: u32) -> u64 {
-    (gen as u64) << 16 | index as u64
+pub fn task_id(index: u16, gen: u64) -> u64 {
+    gen << 16 | index as u64
 }
 
-pub fn split_task_id(id: u64) -> (u16, u32) {
-    (id as u16, (id >> 16) as u32)
+pub fn split_task_id(id: u64) -> (u16, u64) {
+    (id as u16, id >> 16)
 }

@@ -1,6 +1,5 @@
 //! Copy, mint, delete and describe capabilities in the caller's own table.
 use super::{Args, Done, SysResult};
-use crate::obj::cap::CapTable;
 use crate::sched::Kernel;
 use abi::{Rights, SysError};
 
@@ -8,20 +7,29 @@ fn rights(mask: u64) -> Result<Rights, SysError> {
     Rights::from_bits(mask).ok_or(SysError::InvalidArgument)
 }
 
-pub fn copy(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
+pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (src, dst, mask) = (a.0[0], a.0[1], rights(a.0[2])?);
-    let cap = caps.get(src)?;
-    caps.insert(dst, cap.diminished(mask))
+    let cap = k.task(t).caps.get(src)?;
+    k.insert_cap(t, dst, cap.diminished(mask))?;
+    Ok(Done::Return)
 }
 
-pub fn mint(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
+pub fn mint(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (src, dst, mask, badge) = (a.0[0], a.0[1], rights(a.0[2])?, a.0[3]);
-    let minted = caps.get(src)?.minted(mask, badge)?;
-    caps.insert(dst, minted)
+    let minted = k.task(t).caps.get(src)?.minted(mask, badge)?;
+    k.insert_cap(t, dst, minted)?;
+    Ok(Done::Return)
 }
 
-pub fn delete(caps: &mut CapTable, a: &Args) -> Result<(), SysError> {
-    caps.delete(a.0[0]).map(|_| ())
+/// Empties a slot. If it held the last capability to an object, the object is reclaimed — which
+/// may be the caller itself (its last task capability), which then never returns.
+pub fn delete(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.delete_cap(t, a.0[0])?;
+    Ok(if k.tasks.at(t).is_some() {
+        Done::Return
+    } else {
+        Done::Blocked
+    })
 }
 
 pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

@@ -1,5 +1,6 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
 use super::{Args, Done, SysResult};
+use crate::ipc::reply_grant;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind, State};
@@ -49,7 +50,7 @@ pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
 
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    k.receive(t, cap.index);
+    k.receive(t, cap.index, reply_grant(cap.rights));
     Ok(Done::Blocked)
 }
 
@@ -70,20 +71,20 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     Ok(Done::Return)
 }
 
-/// Reply (unless `r12` is `u64::MAX`) and receive, in one crossing.
+/// Reply (unless `r12` is `u64::MAX`) and receive, in one crossing. As in seL4, a reply nobody
+/// awaits (the caller died, was stopped, or only sent) is dropped and the receive still happens:
+/// a client cannot stop a server by making its reply undeliverable. Only the server's own errors
+/// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability) fail the call.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply, 0)?;
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    let target = if k.regs(t).r12 == u64::MAX {
-        None
-    } else {
+    if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;
-        Some(reply_target(k, t)?)
-    };
-    if let Some(target) = target {
-        k.reply(t, target, &msg);
+        if let Ok(target) = reply_target(k, t) {
+            k.reply(t, target, &msg);
+        }
     }
-    k.receive(t, cap.index);
+    k.receive(t, cap.index, reply_grant(cap.rights));
     Ok(Done::Blocked)
 }
 
@@ -94,10 +95,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, gen) = k.endpoints.alloc(Endpoint::new())?;
     let rights = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
     // Cannot fail: the slot was checked empty and nothing ran since.
-    let _ = k
-        .task(t)
-        .caps
-        .insert(dst, Cap::new(CapKind::Endpoint, index, gen, rights));
+    let _ = k.insert_cap(t, dst, Cap::new(CapKind::Endpoint, index, gen, rights));
     Ok(Done::Return)
 }
 

@@ -67,15 +67,9 @@ pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     let root = k.new_space_root()?;
     let (index, gen) = k.spaces.alloc(root)?;
-    let _ = k.task(t).caps.insert(
-        dst,
-        Cap::new(
-            CapKind::AddressSpace,
-            index,
-            gen,
-            Rights::MAP | Rights::READ | Rights::CONTROL,
-        ),
-    );
+    let rights = Rights::MAP | Rights::READ | Rights::CONTROL;
+    // Cannot fail: the slot was checked empty and nothing ran since.
+    let _ = k.insert_cap(t, dst, Cap::new(CapKind::AddressSpace, index, gen, rights));
     Ok(Done::Return)
 }
 
@@ -131,9 +125,12 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
+    let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
     let vaddr = page(a.0[1])?;
-    let frame = paging::unmap(&mut k.frames, root, vaddr)?;
+    let Some(space) = k.spaces.at_mut(index) else {
+        return Err(SysError::StaleCap);
+    };
+    let frame = paging::unmap(&mut k.frames, root, &mut space.tables, vaddr)?;
     k.flush_if_active(root, vaddr);
     k.regs(t).rdi = frame;
     Ok(Done::Return)
@@ -162,9 +159,6 @@ pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if k.spaces.get(cap.index, cap.gen)?.tasks > 0 {
         return Err(SysError::InUse);
     }
-    if let Some(space) = k.spaces.free(cap.index) {
-        let freed = paging::destroy(&mut k.frames, space.root);
-        debug_assert_eq!(freed, space.tables);
-    }
+    k.destroy_space(cap.index);
     Ok(Done::Return)
 }

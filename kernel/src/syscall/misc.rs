@@ -47,7 +47,8 @@ pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
             );
         }
         None => {
-            crate::kprintln!("kernel: task {t} exited with status {status}");
+            let name = k.task(t).name();
+            crate::kprintln!("kernel: task {t} ({name}) exited with status {status}");
             k.destroy_task(t);
         }
     }
@@ -67,12 +68,14 @@ pub fn shutdown(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
     let (c, _) = k.frames.census();
-    let consistent = k.audit_frames();
+    let consistent = k.audit_frames() && k.audit_objects();
+    let objects = k.tasks.live() | k.spaces.live() << 16 | k.endpoints.live() << 32;
     let r = k.regs(t);
     r.rdi = c.free;
     r.rsi = c.kernel;
     r.rdx = c.page_table;
     r.r10 = c.user;
     r.r8 = consistent as u64;
+    r.r9 = objects;
     Ok(Done::Return)
 }

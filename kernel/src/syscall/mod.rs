@@ -41,10 +41,14 @@ pub fn dispatch(k: &mut Kernel, t: u16) {
         Some(num) => run(k, t, num, &args),
         None => Err(SysError::UnknownSyscall),
     };
+    // The caller may be gone: a syscall can release the last capability to it.
+    let Some(task) = k.tasks.at_mut(t) else {
+        return;
+    };
     match result {
-        Ok(Done::Return) => k.regs(t).rax = 0,
+        Ok(Done::Return) => task.regs.rax = 0,
         Ok(Done::Blocked) => {}
-        Err(e) => k.regs(t).rax = e.raw(),
+        Err(e) => task.regs.rax = e.raw(),
     }
 }
 
@@ -62,9 +66,13 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         ReplyRecv => ipc::reply_recv(k, t, a),
         EndpointCreate => ipc::create(k, t, a),
         EndpointDestroy => ipc::destroy(k, t, a),
-        TaskSelf | CapCopy | CapMint | CapDelete => {
-            local::run(k.task(t), num, a).map(|()| Done::Return)
+        TaskSelf => {
+            local::task_self(k.task(t));
+            Ok(Done::Return)
         }
+        CapCopy => caps::copy(k, t, a),
+        CapMint => caps::mint(k, t, a),
+        CapDelete => caps::delete(k, t, a),
         CapInfo => caps::info(k, t, a),
         FrameAlloc => memory::frame_alloc(k, t, a),
         FrameFree => memory::frame_free(k, t, a),
@@ -82,6 +90,7 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         TaskDestroy => task::destroy(k, t, a),
         TaskSetFault => task::set_fault(k, t, a),
         TaskGiveCap => task::give_cap(k, t, a),
+        TaskSetName => task::set_name(k, t, a),
     }
 }
 

@@ -3,9 +3,9 @@ use super::{Args, Done, SysResult};
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
-use crate::obj::task::{task_id, State};
+use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
-use abi::layout::USER_END;
+use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
 use abi::{CapKind, Rights, SysError};
 
@@ -26,10 +26,9 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     k.spaces.get(cap.index, cap.gen)?;
     let (index, gen) = k.new_task(cap.index, crate::arch::entry::initial_user_regs())?;
-    let _ = k.task(t).caps.insert(
-        dst,
-        Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL),
-    );
+    let task_cap = Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL);
+    // Cannot fail: the slot was checked empty and nothing ran since.
+    let _ = k.insert_cap(t, dst, task_cap);
     k.regs(t).rdi = task_id(index, gen);
     Ok(Done::Return)
 }
@@ -55,8 +54,9 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         *w = phys::read_u64(buffer, i);
     }
     let u = UserRegs::from_words(&words);
-    // Both must be user addresses: a non-canonical one would fault `iretq` in kernel mode.
-    if u.rip >= USER_END || u.rsp >= USER_END {
+    // Both must be canonical user addresses: a non-canonical one would fault `iretq` in kernel
+    // mode. Code can never run from the unmappable top page, so rip stays below `USER_TOP`.
+    if u.rip >= USER_TOP || u.rsp >= USER_END {
         return Err(SysError::InvalidArgument);
     }
     let r = &mut k.task(target).regs;
@@ -112,31 +112,36 @@ pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    if k.task(target).state == State::Exited {
+    let task = k.task(target);
+    let exiting =
+        matches!(task.state, State::Sending { .. }) && task.pending.kind == SendKind::Exit;
+    if task.state == State::Exited || exiting {
         return Err(SysError::BadTaskState);
     }
+    if target == t {
+        // Restarted, the task sees its `TaskStop` succeed.
+        task.regs.rax = 0;
+        k.stop(t);
+        return Ok(Done::Blocked);
+    }
     k.stop(target);
-    Ok(if target == t {
-        Done::Blocked
-    } else {
-        Done::Return
-    })
+    Ok(Done::Return)
 }
 
+/// Destroys another task. A task cannot destroy itself: it exits, so that its supervisor hears.
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    if target == t {
+        return Err(SysError::BadTaskState);
+    }
     k.destroy_task(target);
-    Ok(if target == t {
-        Done::Blocked
-    } else {
-        Done::Return
-    })
+    Ok(Done::Return)
 }
 
 pub fn set_fault(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
     let endpoint = k.lookup(t, a.0[1], CapKind::Endpoint, Rights::SEND)?;
-    k.task(target).fault_endpoint = Some(endpoint.diminished(Rights::SEND));
+    k.set_fault_endpoint(target, Some(endpoint.diminished(Rights::SEND)));
     Ok(Done::Return)
 }
 
@@ -144,6 +149,20 @@ pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
     let mask = Rights::from_bits(a.0[3]).ok_or(SysError::InvalidArgument)?;
     let cap = k.task(t).caps.get(a.0[1])?;
-    k.task(target).caps.insert(a.0[2], cap.diminished(mask))?;
+    k.insert_cap(target, a.0[2], cap.diminished(mask))?;
+    Ok(Done::Return)
+}
+
+/// Names a task (16 bytes of UTF-8 in two registers, NUL-padded): diagnostics and debuggers show it.
+pub fn set_name(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let mut name = [0u8; NAME_LEN];
+    name[..8].copy_from_slice(&a.0[1].to_le_bytes());
+    name[8..].copy_from_slice(&a.0[2].to_le_bytes());
+    let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+    if core::str::from_utf8(&name[..len]).is_err() || name[len..].iter().any(|&b| b != 0) {
+        return Err(SysError::InvalidArgument);
+    }
+    k.task(target).name = name;
     Ok(Done::Return)
 }

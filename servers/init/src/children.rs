@@ -3,12 +3,17 @@ use crate::loader::Loader;
 use crate::{SHARED, SUPERVISOR};
 use heapless::Vec;
 use userlib::abi::bootfs::BootFs;
+use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
 use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
 
 /// Most programs at once (each takes four of init's capability slots).
 const MAX_CHILDREN: usize = 12;
+/// Programs init trusts with memory: they get the frame pool and their own address-space and task
+/// capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). `rogue` plays a compromised server in
+/// the adversarial suite; `fuzz` uses them in its privileged mode.
+const POOL_HOLDERS: &[&str] = &["rogue", "fuzz"];
 /// Stack pages mapped at start.
 const STACK_PAGES: u64 = 8;
 /// Faults here are resolved with fresh zeroed pages (a stand-in for the memory server).
@@ -23,6 +28,8 @@ pub struct Child {
     pub pid: u64,
     /// Named on the command line (the run waits for it), rather than a companion.
     pub named: bool,
+    /// Marked `!`: it should be killed, and ending any other way is a failure.
+    pub expect_kill: bool,
     index: usize,
     loader: Loader,
 }
@@ -73,13 +80,14 @@ impl Children {
             .as_mut()
     }
 
-    /// Loads and starts `name`; on failure everything it got is given back.
+    /// Loads and starts `program`; on failure everything it got is given back.
     pub fn spawn(
         &mut self,
         fs: &BootFs<'static>,
-        name: &'static str,
+        program: Program<'static>,
         named: bool,
     ) -> Result<(), SysError> {
+        let name = program.name;
         let file = fs.find(name).ok_or(SysError::InvalidArgument)?;
         let elf = Elf::parse(file.data).map_err(|_| SysError::InvalidArgument)?;
         let index = self
@@ -95,11 +103,12 @@ impl Children {
             name,
             pid: 0,
             named,
+            expect_kill: program.expect_kill,
             index,
             loader,
         };
         sys::as_create(init_slots::POOL, child.space())?;
-        let result = start(&mut child, &elf);
+        let result = start(&mut child, &elf, program.arg);
         self.list[index] = Some(child);
         if result.is_err() {
             self.reap(index as u64 + 1);
@@ -137,7 +146,7 @@ impl Children {
     }
 }
 
-fn start(child: &mut Child, elf: &Elf) -> Result<(), SysError> {
+fn start(child: &mut Child, elf: &Elf, arg: u64) -> Result<(), SysError> {
     elf.load(&mut child.loader)?;
     child.loader.page(IPC_BUFFER, PageRights::WRITE)?;
     for i in 1..=STACK_PAGES {
@@ -146,10 +155,12 @@ fn start(child: &mut Child, elf: &Elf) -> Result<(), SysError> {
             .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)?;
     }
     child.pid = sys::task_create(child.space(), child.task())? & 0xffff;
+    sys::task_set_name(child.task(), child.name)?;
     let regs = UserRegs {
         rip: elf.entry(),
         rsp: STACK_TOP,
         rflags: 0x202,
+        rdi: arg,
         ..UserRegs::default()
     };
     userlib::Task(child.task()).write_regs(&regs)?;
@@ -174,6 +185,12 @@ fn start(child: &mut Child, elf: &Elf) -> Result<(), SysError> {
         Rights::SEND | Rights::RECEIVE | Rights::GRANT,
     )?;
     sys::task_give_cap(child.task(), child.own(), slots::OWN, Rights::all())?;
+    if POOL_HOLDERS.contains(&child.name) {
+        let task = child.task();
+        sys::task_give_cap(task, init_slots::POOL, slots::POOL, Rights::all())?;
+        sys::task_give_cap(task, child.space(), slots::SELF_SPACE, Rights::all())?;
+        sys::task_give_cap(task, child.task(), slots::SELF_TASK, Rights::all())?;
+    }
     sys::task_set_fault(child.task(), child.supervisor())?;
     sys::task_start(child.task())
 }

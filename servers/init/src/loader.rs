@@ -11,12 +11,19 @@ const SCRATCH: u64 = 0x0000_5000_0000_0000;
 /// Most frames one program may own (4 MiB).
 pub const MAX_FRAMES: usize = 1024;
 
-/// Makes init's own page tables for `SCRATCH` exist (they stay for init's life), so that the frame
-/// census before and after the programs compares like with like.
+/// Makes init's own page tables for `SCRATCH` exist for init's whole life: a page mapped next to
+/// it keeps them (the kernel frees a table when its last mapping goes). So loading does not build
+/// and free tables for every page, and censuses before and after programs compare like with like.
 pub fn prepare_scratch() -> Result<(), SysError> {
-    let frame = sys::frame_alloc(init_slots::POOL)?;
-    with_scratch(frame, |_| ())?;
-    sys::frame_free(init_slots::POOL, frame)
+    let anchor = sys::frame_alloc(init_slots::POOL)?;
+    let own = init_slots::SELF_SPACE;
+    sys::as_map(
+        own,
+        init_slots::POOL,
+        anchor,
+        SCRATCH + PAGE_SIZE,
+        PageRights::empty(),
+    )
 }
 
 /// Maps `frame` at `SCRATCH` in init's own space while `f` works on its bytes.

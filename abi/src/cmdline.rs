@@ -1,0 +1,130 @@
+//! The boot command line: what init runs. The runner checks it before boot; init follows it.
+//!
+//! ```text
+//! hello ping pong            programs started together; the run waits for all of them
+//! attack:17                  a program with an argument (a number, in rdi at its start)
+//! kread!                     a program expected to be killed: that is its success
+//! a b then c d               batches: c and d start once a and b are done and init has checked
+//!                            that every frame and kernel object came back
+//! test:panic                 a word for the test kernel (ignored by init)
+//! ```
+
+/// The word that separates batches.
+pub const THEN: &str = "then";
+
+/// One word of the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word<'a> {
+    Program(Program<'a>),
+    /// The end of a batch.
+    Then,
+    /// A word for the test kernel (`test:...`).
+    Test(&'a str),
+}
+
+/// A program to start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Program<'a> {
+    pub name: &'a str,
+    /// Passed in `rdi` at start (0 if none was given).
+    pub arg: u64,
+    /// The run counts it a success only if the program is killed (not if it exits).
+    pub expect_kill: bool,
+}
+
+/// Why a word is not understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordError {
+    /// The part after `:` is not a decimal number.
+    BadArgument,
+    EmptyName,
+}
+
+/// Parses one word.
+pub fn parse_word(word: &str) -> Result<Word<'_>, WordError> {
+    if word == THEN {
+        return Ok(Word::Then);
+    }
+    if word.starts_with("test:") {
+        return Ok(Word::Test(word));
+    }
+    let (word, expect_kill) = match word.strip_suffix('!') {
+        Some(w) => (w, true),
+        None => (word, false),
+    };
+    let (name, arg) = match word.split_once(':') {
+        Some((name, arg)) => (name, arg.parse().map_err(|_| WordError::BadArgument)?),
+        None => (word, 0),
+    };
+    if name.is_empty() {
+        return Err(WordError::EmptyName);
+    }
+    Ok(Word::Program(Program {
+        name,
+        arg,
+        expect_kill,
+    }))
+}
+
+/// The programs in a stretch of the command line (words that do not parse are skipped: the runner
+/// refuses them before boot).
+fn programs(text: &str) -> impl Iterator<Item = Program<'_>> {
+    text.split_whitespace().filter_map(|w| match parse_word(w) {
+        Ok(Word::Program(p)) => Some(p),
+        _ => None,
+    })
+}
+
+/// The programs of the command line, batch by batch.
+pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>>> {
+    let mut rest = Some(cmdline);
+    core::iter::from_fn(move || {
+        let text = rest.take()?;
+        let then = text
+            .split_whitespace()
+            .find(|w| *w == THEN)
+            .map(|w| w.as_ptr() as usize - text.as_ptr() as usize);
+        let end = match then {
+            Some(at) => {
+                rest = Some(&text[at + THEN.len()..]);
+                at
+            }
+            None => text.len(),
+        };
+        Some(programs(&text[..end]))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn words() {
+        let p = |name, arg, expect_kill| {
+            Ok(Word::Program(Program {
+                name,
+                arg,
+                expect_kill,
+            }))
+        };
+        assert_eq!(parse_word("hello"), p("hello", 0, false));
+        assert_eq!(parse_word("attack:17"), p("attack", 17, false));
+        assert_eq!(parse_word("kread!"), p("kread", 0, true));
+        assert_eq!(parse_word("attack:3!"), p("attack", 3, true));
+        assert_eq!(parse_word("then"), Ok(Word::Then));
+        assert_eq!(parse_word("test:panic"), Ok(Word::Test("test:panic")));
+        assert_eq!(parse_word("attack:x"), Err(WordError::BadArgument));
+        assert_eq!(parse_word(":3"), Err(WordError::EmptyName));
+        assert_eq!(parse_word("!"), Err(WordError::EmptyName));
+    }
+
+    #[test]
+    fn batches_split_on_then() {
+        let b: Vec<Vec<&str>> = batches("a b:1 then c! thence test:x then")
+            .map(|batch| batch.map(|p| p.name).collect())
+            .collect();
+        assert_eq!(b, [vec!["a", "b"], vec!["c", "thence"], vec![]]);
+    }
+}

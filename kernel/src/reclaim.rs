@@ -1,0 +1,214 @@
+//! Capability lifetimes: every capability put into a table (or installed as a fault endpoint) is
+//! counted on its object, and an object whose last capability goes away is reclaimed — a task is
+//! destroyed, an endpoint wakes its waiters with `PeerDied`, an address space with no tasks gives
+//! back its page tables. Explicit destroys (`TaskDestroy`, `EndpointDestroy`, `AsDestroy`) stay:
+//! they make the remaining capabilities stale.
+//!
+//! Destroying one object can release the last capability to others (a task's table holds
+//! capabilities), so teardown runs from a work list rather than recursion: each object enters it
+//! at most once, so the work is bounded by the size of the object tables.
+use crate::obj::cap::Cap;
+use crate::obj::endpoint::MAX_ENDPOINTS;
+use crate::obj::space::MAX_SPACES;
+use crate::obj::task::{SendKind, State, MAX_TASKS};
+use crate::sched::Kernel;
+use abi::{CapKind, SysError};
+use heapless::Vec;
+
+#[derive(Clone, Copy, Debug)]
+enum Doomed {
+    Task(u16),
+    Endpoint(u16),
+    Space(u16),
+}
+
+type Work = Vec<Doomed, { MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + 1 }>;
+
+impl Kernel {
+    /// Puts `cap` into an empty `slot` of `task`'s table, counting it on its object.
+    pub fn insert_cap(&mut self, task: u16, slot: u64, cap: Cap) -> Result<(), SysError> {
+        self.task(task).caps.insert(slot, cap)?;
+        self.count(cap);
+        Ok(())
+    }
+
+    /// Empties `slot` of `task`'s table; reclaims the object if that was its last capability.
+    pub fn delete_cap(&mut self, task: u16, slot: u64) -> Result<(), SysError> {
+        let cap = self.task(task).caps.delete(slot)?;
+        self.release(cap);
+        Ok(())
+    }
+
+    /// Installs (or with `None` removes) a task's fault endpoint, which counts as a capability.
+    pub fn set_fault_endpoint(&mut self, task: u16, cap: Option<Cap>) {
+        if let Some(cap) = cap {
+            self.count(cap);
+        }
+        if let Some(old) = core::mem::replace(&mut self.task(task).fault_endpoint, cap) {
+            self.release(old);
+        }
+    }
+
+    /// Counts one capability fewer on `cap`'s object, reclaiming it if that was the last.
+    pub fn release(&mut self, cap: Cap) {
+        let mut work = Work::new();
+        self.uncount(cap, &mut work);
+        self.run(work);
+    }
+
+    /// Destroys a task: it leaves every queue, its callers wake with `PeerDied`, its capabilities
+    /// go (possibly reclaiming what they named), and every capability to it becomes stale.
+    pub fn destroy_task(&mut self, index: u16) {
+        self.run(Vec::from_slice(&[Doomed::Task(index)]).unwrap_or_default());
+    }
+
+    /// Destroys an endpoint; tasks waiting on it wake with `PeerDied`.
+    pub fn destroy_endpoint(&mut self, index: u16) {
+        self.run(Vec::from_slice(&[Doomed::Endpoint(index)]).unwrap_or_default());
+    }
+
+    /// Destroys an address space that no task uses, giving back its page tables.
+    pub fn destroy_space(&mut self, index: u16) {
+        self.run(Vec::from_slice(&[Doomed::Space(index)]).unwrap_or_default());
+    }
+
+    fn count(&mut self, cap: Cap) {
+        match cap.kind {
+            CapKind::Task => self.tasks.add_ref(cap.index, cap.gen),
+            CapKind::Endpoint => self.endpoints.add_ref(cap.index, cap.gen),
+            CapKind::AddressSpace => self.spaces.add_ref(cap.index, cap.gen),
+            CapKind::FramePool | CapKind::System | CapKind::Empty => {}
+        }
+    }
+
+    fn uncount(&mut self, cap: Cap, work: &mut Work) {
+        let (i, g) = (cap.index, cap.gen);
+        let doomed = match cap.kind {
+            CapKind::Task => self.tasks.drop_ref(i, g).then_some(Doomed::Task(i)),
+            CapKind::Endpoint => self.endpoints.drop_ref(i, g).then_some(Doomed::Endpoint(i)),
+            CapKind::AddressSpace => (self.spaces.drop_ref(i, g)
+                && self.spaces.at(i).is_some_and(|s| s.tasks == 0))
+            .then_some(Doomed::Space(i)),
+            CapKind::FramePool | CapKind::System | CapKind::Empty => None,
+        };
+        if let Some(d) = doomed {
+            // Cannot overflow: each object enters the list at most once (see the module docs).
+            let _ = work.push(d);
+        }
+    }
+
+    fn run(&mut self, mut work: Work) {
+        while let Some(doomed) = work.pop() {
+            match doomed {
+                Doomed::Task(i) => self.finish_task(i, &mut work),
+                Doomed::Endpoint(i) => self.finish_endpoint(i, &mut work),
+                Doomed::Space(i) => self.finish_space(i),
+            }
+        }
+    }
+
+    fn finish_task(&mut self, index: u16, work: &mut Work) {
+        if self.tasks.at(index).is_none() {
+            return;
+        }
+        self.detach(index);
+        if self.entered == Some(index) {
+            // The slot may be reused by a task in another address space.
+            self.entered = None;
+        }
+        let callers: Vec<(u16, bool), MAX_TASKS> = self
+            .tasks
+            .iter()
+            .filter_map(|(i, t)| match t.state {
+                State::AwaitingReply { server, fault, .. } if server == index => Some((i, fault)),
+                _ => None,
+            })
+            .collect();
+        for (caller, fault) in callers {
+            if !fault {
+                self.regs(caller).rax = SysError::PeerDied.raw();
+            }
+            self.make_ready(caller, false);
+        }
+        // Freed first, so its capabilities to itself count for nothing.
+        let Some(task) = self.tasks.free(index) else {
+            return;
+        };
+        for cap in task.caps.iter().chain(task.fault_endpoint) {
+            self.uncount(cap, work);
+        }
+        if let Some(space) = self.spaces.at_mut(task.space) {
+            space.tasks -= 1;
+            if space.tasks == 0 && self.spaces.refs(task.space) == 0 {
+                let _ = work.push(Doomed::Space(task.space));
+            }
+        }
+    }
+
+    fn finish_endpoint(&mut self, index: u16, work: &mut Work) {
+        let Some(mut ep) = self.endpoints.free(index) else {
+            return;
+        };
+        while let Some(t) = ep.queue.pop_front() {
+            let task = self.task(t);
+            match (task.state, task.pending.kind) {
+                // It wanted to end anyway.
+                (State::Sending { .. }, SendKind::Exit) => {
+                    task.state = State::Exited;
+                    let _ = work.push(Doomed::Task(t));
+                    continue;
+                }
+                // Resumes at the faulting instruction, faults again, and is killed then.
+                (State::Sending { .. }, SendKind::Fault) => {}
+                _ => task.regs.rax = SysError::PeerDied.raw(),
+            }
+            self.make_ready(t, false);
+        }
+    }
+
+    fn finish_space(&mut self, index: u16) {
+        if self.spaces.at(index).is_some_and(|s| s.tasks > 0) {
+            return;
+        }
+        if let Some(space) = self.spaces.free(index) {
+            let freed = crate::mem::paging::destroy(&mut self.frames, space.root);
+            debug_assert_eq!(freed, space.tables);
+        }
+    }
+
+    /// Checks every live object's reference count against the capabilities that name it.
+    pub fn audit_objects(&self) -> bool {
+        let mut counts = [[0u32; MAX_ENDPOINTS]; 3];
+        let mut tasks_in = [0u32; MAX_SPACES];
+        for (_, task) in self.tasks.iter() {
+            match tasks_in.get_mut(task.space as usize) {
+                Some(n) if self.spaces.at(task.space).is_some() => *n += 1,
+                _ => return false,
+            }
+            for cap in task.caps.iter().chain(task.fault_endpoint) {
+                let (table, live) = match cap.kind {
+                    CapKind::Task => (0, self.tasks.get(cap.index, cap.gen).is_ok()),
+                    CapKind::Endpoint => (1, self.endpoints.get(cap.index, cap.gen).is_ok()),
+                    CapKind::AddressSpace => (2, self.spaces.get(cap.index, cap.gen).is_ok()),
+                    _ => continue,
+                };
+                if live {
+                    counts[table][cap.index as usize] += 1;
+                }
+            }
+        }
+        // A space with neither tasks nor capabilities could never be used or reclaimed: a leak.
+        let space_ok = |i: u16, tasks: u32| {
+            let (refs, i) = (self.spaces.refs(i), i as usize);
+            refs == counts[2][i] && tasks == tasks_in[i] && (tasks > 0 || refs > 0)
+        };
+        self.tasks
+            .iter()
+            .all(|(i, _)| self.tasks.refs(i) == counts[0][i as usize])
+            && self
+                .endpoints
+                .iter()
+                .all(|(i, _)| self.endpoints.refs(i) == counts[1][i as usize])
+            && self.spaces.iter().all(|(i, s)| space_ok(i, s.tasks))
+    }
+}
