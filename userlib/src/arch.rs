@@ -84,6 +84,13 @@ pub fn syscall_no_args(num: Sysnum) -> SysOut {
 /// the sender of `Recv`/`ReplyRecv`).
 #[inline(always)]
 pub fn syscall_r12(num: Sysnum, a: [u64; 6], r12_in: u64) -> SysOut {
+    syscall_raw(num.raw(), a, r12_in)
+}
+
+/// Any value in `rax`, even one that is no syscall number (the adversarial tests and the fuzzer
+/// use it): arguments `a`, `r12` in and out. Safe for the same reasons as [`syscall`].
+#[inline(always)]
+pub fn syscall_raw(num: u64, a: [u64; 6], r12_in: u64) -> SysOut {
     let rax: u64;
     let (mut r0, mut r1, mut r2, mut r3, mut r4, mut r5) = (a[0], a[1], a[2], a[3], a[4], a[5]);
     let mut r12 = r12_in;
@@ -91,7 +98,7 @@ pub fn syscall_r12(num: Sysnum, a: [u64; 6], r12_in: u64) -> SysOut {
     unsafe {
         asm!(
             "syscall",
-            inlateout("rax") num.raw() => rax,
+            inlateout("rax") num => rax,
             inout("rdi") r0,
             inout("rsi") r1,
             inout("rdx") r2,
