@@ -63,6 +63,16 @@ impl MsgTag {
     pub const fn with(self, flags: u64) -> MsgTag {
         MsgTag(self.0 | (flags & Self::FLAGS))
     }
+    /// Only the delivery flags.
+    #[inline]
+    pub const fn flags(self) -> u64 {
+        self.0 & Self::FLAGS
+    }
+    /// This tag without delivery flags: what the sender sent (and what may be sent on).
+    #[inline]
+    pub const fn without_flags(self) -> MsgTag {
+        MsgTag(self.0 & !Self::FLAGS)
+    }
     /// The sender waits for a reply.
     #[inline]
     pub const fn awaits_reply(self) -> bool {
@@ -194,6 +204,8 @@ mod tests {
             (fault::PAGE_FAULT, 4)
         );
         assert!(!delivered.is_valid(), "a task cannot send a flagged tag");
+        assert_eq!(delivered.without_flags(), t);
+        assert_eq!(delivered.flags(), MsgTag::KERNEL | MsgTag::CALL);
         assert!(!t.with(MsgTag::CAPS_LOST).is_valid());
         assert!(!MsgTag(t.0 | 1 << 47).is_valid());
     }

@@ -2,7 +2,7 @@
 //! most four words, no capabilities) whose partner already waits go register to register and
 //! switch straight to the partner — no run queue, no general dispatch. Every check comes first;
 //! anything unusual returns `None` and the general path handles the syscall from the start.
-use crate::ipc::{reply_grant, write_message};
+use crate::ipc::write_message;
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{split_task_id, task_id, State};
 use crate::sched::Kernel;
@@ -28,14 +28,9 @@ impl Kernel {
         // Decoded; from here on nothing can fail.
         let receiver = ep.take(Waiting::Receivers)?;
         let sender_id = task_id(t, self.tasks.gen(t));
-        let grant = matches!(
-            self.task(receiver).state,
-            State::Receiving { grant: true, .. }
-        );
         self.task(t).state = State::AwaitingReply {
             server: receiver,
             fault: false,
-            grant,
         };
         let to = self.task(receiver);
         write_message(&mut to.regs, cap.badge, tag.with(MsgTag::CALL), &words);
@@ -77,7 +72,6 @@ impl Kernel {
         ep.enqueue(Waiting::Receivers, t);
         self.task(t).state = State::Receiving {
             endpoint: cap.index,
-            grant: reply_grant(cap.rights),
         };
         let to = self.task(target);
         // A fault reply resumes the task where it faulted, its registers untouched.

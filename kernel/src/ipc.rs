@@ -14,7 +14,7 @@ use crate::obj::task::{task_id, Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
-use abi::{MsgTag, Rights};
+use abi::MsgTag;
 use x86_64::structures::paging::PageTableFlags as F;
 
 /// The register part of a delivery (all a short message is): what the receiving syscall returns.
@@ -40,11 +40,6 @@ fn delivery_flags(kind: SendKind) -> u64 {
     }
 }
 
-/// May replies to a call received through a capability with these rights carry capabilities?
-pub fn reply_grant(rights: Rights) -> bool {
-    rights.contains(Rights::GRANT)
-}
-
 impl Kernel {
     /// The frame of a task's IPC buffer, if it is mapped user-writable.
     pub fn ipc_buffer(&mut self, task: u16) -> Option<u64> {
@@ -62,12 +57,8 @@ impl Kernel {
         };
         match ep.take(Waiting::Receivers) {
             Some(receiver) => {
-                let grant = matches!(
-                    self.task(receiver).state,
-                    State::Receiving { grant: true, .. }
-                );
                 self.deliver(from, receiver, &msg, true);
-                self.after_delivery(from, receiver, msg.kind, grant);
+                self.after_delivery(from, receiver, msg.kind);
                 self.make_ready(receiver, true);
             }
             None => {
@@ -79,9 +70,8 @@ impl Kernel {
         }
     }
 
-    /// `to` receives on `endpoint` (through a capability whose rights say whether replies may
-    /// `grant`): takes a queued sender's message now, or waits.
-    pub fn receive(&mut self, to: u16, endpoint: u16, grant: bool) {
+    /// `to` receives on `endpoint`: takes a queued sender's message now, or waits.
+    pub fn receive(&mut self, to: u16, endpoint: u16) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
@@ -89,7 +79,7 @@ impl Kernel {
             Some(sender) => {
                 let msg = self.task(sender).pending;
                 self.deliver(sender, to, &msg, true);
-                self.after_delivery(sender, to, msg.kind, grant);
+                self.after_delivery(sender, to, msg.kind);
                 if msg.kind == SendKind::Send {
                     self.regs(sender).rax = 0;
                     self.make_ready(sender, false);
@@ -97,24 +87,22 @@ impl Kernel {
             }
             None => {
                 ep.enqueue(Waiting::Receivers, to);
-                self.task(to).state = State::Receiving { endpoint, grant };
+                self.task(to).state = State::Receiving { endpoint };
             }
         }
     }
 
     /// The sender's state once its message is delivered.
-    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind, grant: bool) {
+    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
             SendKind::Call => State::AwaitingReply {
                 server: receiver,
                 fault: false,
-                grant,
             },
             SendKind::Fault => State::AwaitingReply {
                 server: receiver,
                 fault: true,
-                grant: false,
             },
             SendKind::Exit => State::Exited,
         };
@@ -125,10 +113,11 @@ impl Kernel {
         }
     }
 
-    /// Replies to `target`, which must await a reply from `server`. A fault reply resumes the task
-    /// where it faulted with its registers untouched.
-    pub fn reply(&mut self, server: u16, target: u16, msg: &Pending) {
-        let State::AwaitingReply { fault, grant, .. } = self.task(target).state else {
+    /// Replies to `target`, which must await a reply from `server`; capabilities travel only if
+    /// `grant` (the server replies through an endpoint capability with GRANT, seL4's
+    /// CanGrantReply). A fault reply resumes the task where it faulted, its registers untouched.
+    pub fn reply(&mut self, server: u16, target: u16, msg: &Pending, grant: bool) {
+        let State::AwaitingReply { fault, .. } = self.task(target).state else {
             return;
         };
         if !fault {

@@ -22,5 +22,8 @@ pub mod reclaim;
 pub mod sched;
 pub mod syscall;
 
+#[cfg(test)]
+mod tests;
+
 #[cfg(all(not(test), target_os = "none"))]
 mod panic;

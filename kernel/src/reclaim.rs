@@ -11,7 +11,7 @@ use crate::obj::cap::Cap;
 use crate::obj::endpoint::MAX_ENDPOINTS;
 use crate::obj::space::MAX_SPACES;
 use crate::obj::task::{SendKind, State, MAX_TASKS};
-use crate::sched::Kernel;
+use crate::sched::{Kernel, NO_TASK};
 use abi::{CapKind, SysError};
 use heapless::Vec;
 
@@ -112,9 +112,9 @@ impl Kernel {
             return;
         }
         self.detach(index);
-        if self.entered == Some(index) {
+        if self.entered == index {
             // The slot may be reused by a task in another address space.
-            self.entered = None;
+            self.entered = NO_TASK;
         }
         let callers: Vec<(u16, bool), MAX_TASKS> = self
             .tasks

@@ -10,6 +10,9 @@ use crate::obj::task::{task_id, SendKind, State, Task, MAX_TASKS};
 use abi::SysError;
 use heapless::Deque;
 
+/// No task (for `Kernel::entered`).
+pub const NO_TASK: u16 = u16::MAX;
+
 pub struct Kernel {
     pub frames: FrameTable,
     pub tasks: ObjTable<Task, MAX_TASKS>,
@@ -25,8 +28,11 @@ pub struct Kernel {
     pub console_frame: u64,
     /// The top-level table CR3 holds.
     pub active_root: u64,
-    /// The task whose save area TSS.RSP0 points at.
-    pub entered: Option<u16>,
+    /// The task whose save area TSS.RSP0 points at, or `NO_TASK` (a plain index: this is
+    /// compared on every switch).
+    pub entered: u16,
+    /// The data segment selectors the kernel last loaded (see `Kernel::enter`).
+    pub segments: u64,
 }
 
 impl Default for Kernel {
@@ -47,7 +53,8 @@ impl Kernel {
             kernel_root: 0,
             console_frame: 0,
             active_root: 0,
-            entered: None,
+            entered: NO_TASK,
+            segments: 0,
         }
     }
 
@@ -158,26 +165,27 @@ impl Kernel {
         t.state = State::Stopped;
     }
 
-    /// Prints every task: its name, its state and, for a blocked one, whom it waits for.
-    pub fn report_tasks(&self) {
+    /// Describes every task, a line each: its name, its state and, for a blocked one, whom it
+    /// waits for.
+    pub fn report_tasks(&self, mut line: impl FnMut(core::fmt::Arguments)) {
         for (i, t) in self.tasks.iter() {
             let name = t.name();
             match t.state {
-                State::Sending { endpoint } => crate::kprintln!(
+                State::Sending { endpoint } => line(format_args!(
                     "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
                     self.receivers_hint(endpoint)
-                ),
-                State::Receiving { endpoint, .. } => crate::kprintln!(
+                )),
+                State::Receiving { endpoint, .. } => line(format_args!(
                     "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
-                ),
-                State::AwaitingReply { server, fault, .. } => crate::kprintln!(
+                )),
+                State::AwaitingReply { server, fault, .. } => line(format_args!(
                     "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
                      which is {}",
                     if fault { "fault" } else { "call" },
                     self.tasks.at(server).map_or("?", |s| s.name()),
                     self.tasks.at(server).map_or("gone", |s| describe(s.state)),
-                ),
-                other => crate::kprintln!("  task {i} ({name}): {}", describe(other)),
+                )),
+                other => line(format_args!("  task {i} ({name}): {}", describe(other))),
             }
         }
     }

@@ -89,7 +89,7 @@ fn a_fault_without_a_handler_is_killed_and_reported_by_the_kernel() {
     expect_output(&out, "kread: reading kernel memory at 0xffffffff80000000");
     expect_output(
         &out,
-        "kernel: task 0 killed: page fault reading 0xffffffff80000000 (protection violation) at rip=0x9",
+        "kernel: task 0 (kread) killed: page fault reading 0xffffffff80000000 (protection violation) at rip=0x9",
     );
     // ... and the system carries on: init runs and ends the run.
     expect_output(&out, "init: no programs to run");

@@ -18,7 +18,11 @@ use core::mem::offset_of;
 pub struct Received {
     pub badge: u64,
     pub sender: u64,
+    /// The message as sent (its tag without the kernel's delivery flags, so it can be sent on).
     pub msg: Message,
+    /// The delivery flags only the kernel sets ([`MsgTag::CALL`], [`MsgTag::KERNEL`],
+    /// [`MsgTag::CAPS_LOST`]); read them with the methods below.
+    pub flags: u64,
 }
 
 impl Received {
@@ -30,13 +34,18 @@ impl Received {
     /// assume a reply reaches anyone otherwise (it is dropped).
     #[inline]
     pub fn awaits_reply(&self) -> bool {
-        self.msg.tag.awaits_reply()
+        MsgTag(self.flags).awaits_reply()
     }
     /// Was this sent by the kernel (a fault, exception or exit notice)? Only then can its label be
     /// trusted to mean one: any task can send the same label, but not this mark.
     #[inline]
     pub fn from_kernel(&self) -> bool {
-        self.msg.tag.from_kernel()
+        MsgTag(self.flags).from_kernel()
+    }
+    /// Did some attached capabilities not arrive (no slot offered, or the slot was occupied)?
+    #[inline]
+    pub fn caps_lost(&self) -> bool {
+        MsgTag(self.flags).caps_lost()
     }
     /// Word `i` of the message: from the registers for `i < REG_WORDS`, else from the IPC buffer.
     #[inline]
@@ -183,9 +192,10 @@ impl Endpoint {
     }
 
     /// The server loop: receives a request, lets `handler` compute the reply, and replies and
-    /// receives the next request in one crossing (`ReplyRecv`, the IPC fast path). A request sent
-    /// without `Call` gets no reply; a reply the kernel refuses (an invalid message from `handler`)
-    /// is dropped and reported on the console. Returns only if receiving fails (for example when the
+    /// receives the next request in one crossing (`ReplyRecv`, the IPC fast path). The kernel drops
+    /// a reply nobody awaits (the request was a `Send`, or its caller died), so no client can stop
+    /// the loop; a reply the kernel refuses (an invalid message from `handler`) is reported on the
+    /// console and the loop goes on. Returns only if receiving fails (for example when the
     /// endpoint is destroyed).
     pub fn serve(&self, mut handler: impl FnMut(&Received) -> Message) -> SysError {
         let mut next = self.recv();
@@ -195,14 +205,9 @@ impl Endpoint {
                 Err(e) => return e,
             };
             let reply = handler(&request);
-            let to = if request.awaits_reply() {
-                request.sender
-            } else {
-                sys::NO_REPLY
-            };
-            next = self.reply_recv(to, &reply);
+            next = self.reply_recv(request.sender, &reply);
             if let Err(e) = next {
-                crate::println!("serve: reply to {to:#x} refused: {e}");
+                crate::println!("serve: reply to {:#x} refused: {e}", request.sender);
                 next = self.recv();
             }
         }

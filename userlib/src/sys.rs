@@ -34,11 +34,13 @@ fn call0(num: Sysnum, a: [u64; 6]) -> Result<SysOut> {
 
 #[inline]
 fn received(out: SysOut) -> Received {
+    let tag = MsgTag(out.r[1]);
     Received {
         badge: out.r[0],
         sender: out.r12,
+        flags: tag.flags(),
         msg: Message {
-            tag: MsgTag(out.r[1]),
+            tag: tag.without_flags(),
             words: [out.r[2], out.r[3], out.r[4], out.r[5]],
         },
     }

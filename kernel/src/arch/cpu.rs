@@ -52,43 +52,52 @@ pub fn cr2() -> u64 {
 }
 
 /// Loads the top-level page table `root` (a frame number) into CR3.
+#[inline(always)]
 pub fn switch_address_space(root: u64) {
-    use x86_64::registers::control::{Cr3, Cr3Flags};
-    use x86_64::structures::paging::PhysFrame;
-    let frame = PhysFrame::containing_address(x86_64::PhysAddr::new_truncate(
-        root * abi::layout::PAGE_SIZE,
-    ));
     // SAFETY: every address space's top level shares the kernel half of the boot tables, so the
-    // kernel's code, data and stacks stay mapped across the switch.
-    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+    // kernel's code, data and stacks stay mapped across the switch. (Raw `mov`: the frame number
+    // is known to be in range, so the crate's masking is not needed on the IPC path.)
+    unsafe {
+        core::arch::asm!("mov cr3, {}", in(reg) root << 12, options(nostack, preserves_flags));
+    }
 }
 
-/// The data segment selectors DS, ES, FS and GS, as user code left them.
+/// The data segment selectors DS, ES, FS and GS as user code left them, packed into one word
+/// (DS in the lowest 16 bits, GS in the highest).
 #[inline(always)]
-pub fn data_segments() -> [u16; 4] {
-    let (ds, es, fs, gs): (u32, u32, u32, u32);
-    // SAFETY: reading segment registers has no side effects.
+pub fn data_segments() -> u64 {
+    let mut packed = core::mem::MaybeUninit::<[u16; 4]>::uninit();
+    // SAFETY: reading segment registers has no side effects; each store writes one `u16` of
+    // `packed` (memory stores of segment registers are exactly 16 bits, unlike register moves).
     unsafe {
         core::arch::asm!(
-            "mov {0:e}, ds", "mov {1:e}, es", "mov {2:e}, fs", "mov {3:e}, gs",
-            out(reg) ds, out(reg) es, out(reg) fs, out(reg) gs,
-            options(nomem, nostack, preserves_flags),
+            "mov word ptr [{p}], ds", "mov word ptr [{p} + 2], es",
+            "mov word ptr [{p} + 4], fs", "mov word ptr [{p} + 6], gs",
+            p = in(reg) packed.as_mut_ptr(),
+            options(nostack, preserves_flags),
         );
     }
-    [ds as u16, es as u16, fs as u16, gs as u16]
+    // SAFETY: the four stores above wrote all of it.
+    let packed = unsafe { packed.assume_init() };
+    packed
+        .iter()
+        .rev()
+        .fold(0, |word, &s| word << 16 | s as u64)
 }
 
-/// Loads DS, ES, FS and GS with selectors read by [`data_segments`] (or zero).
-#[inline(always)]
-pub fn load_data_segments(s: [u16; 4]) {
+/// Loads DS, ES, FS and GS with selectors packed by [`data_segments`] (or zero).
+#[inline(never)]
+pub fn load_data_segments(packed: u64) {
+    let words = packed.to_le_bytes();
     // SAFETY: each selector is zero or was read from these registers while a task ran; user code
     // could only load null selectors or the user segments (DPL 3), which ring 0 can load as well.
     // In 64-bit mode the kernel never uses these segments, and it does not use the FS/GS bases.
     unsafe {
         core::arch::asm!(
-            "mov ds, {0:e}", "mov es, {1:e}", "mov fs, {2:e}", "mov gs, {3:e}",
-            in(reg) s[0] as u32, in(reg) s[1] as u32, in(reg) s[2] as u32, in(reg) s[3] as u32,
-            options(nomem, nostack, preserves_flags),
+            "mov ds, word ptr [{p}]", "mov es, word ptr [{p} + 2]",
+            "mov fs, word ptr [{p} + 4]", "mov gs, word ptr [{p} + 6]",
+            p = in(reg) words.as_ptr(),
+            options(nostack, preserves_flags, readonly),
         );
     }
 }

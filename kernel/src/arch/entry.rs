@@ -242,21 +242,29 @@ impl Kernel {
     /// Makes `t` (already `current`) the task the next return to user mode resumes.
     #[inline(always)]
     pub fn enter(&mut self, t: u16) -> *const SavedRegs {
-        let entered = self.entered.replace(t);
-        if entered == Some(t) {
+        let entered = core::mem::replace(&mut self.entered, t);
+        if entered == t {
             // Still the task whose save area, address space and segments are installed.
             return &self.task(t).regs;
         }
         // Data segment selectors are user state the CPU keeps across kernel entries: each task
-        // keeps its own (nothing one task loads is seen by another).
+        // keeps its own, so nothing one task loads is seen by another. `self.segments` is what the
+        // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
         let live = super::cpu::data_segments();
-        if let Some(old) = entered.and_then(|i| self.tasks.at_mut(i)) {
-            old.segments = live;
+        if live != self.segments {
+            if let Some(old) = self.tasks.at_mut(entered) {
+                old.segments = live;
+            }
+            self.segments = live;
         }
+        let loaded = self.segments;
         let task = self.task(t);
-        if task.segments != live {
-            super::cpu::load_data_segments(task.segments);
+        let wanted = task.segments;
+        if wanted != loaded {
+            super::cpu::load_data_segments(wanted);
         }
+        self.segments = wanted;
+        let task = self.task(t);
         debug_assert!(
             task.regs.vector != SYSCALL_MARK || task.regs.rip < abi::layout::USER_TOP,
             "sysretq to a rip outside user space"
@@ -280,7 +288,7 @@ impl Kernel {
         crate::kprintln!(
             "kernel: no task can run (a deadlock, or init ended without shutting down); tasks:"
         );
-        self.report_tasks();
+        self.report_tasks(|line| crate::kprintln!("{line}"));
         super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
     }
 }

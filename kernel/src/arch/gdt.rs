@@ -84,8 +84,7 @@ pub fn init() {
 #[inline(always)]
 pub fn set_kernel_entry_stack(top: u64) {
     // SAFETY: single core, interrupts are off in the kernel; the CPU reads RSP0 only on a trap from
-    // user mode, which cannot happen while we write it.
-    unsafe {
-        (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = VirtAddr::new_truncate(top)
-    };
+    // user mode, which cannot happen while we write it. `top` is the end of a task's save area, a
+    // canonical kernel address (so `new_unsafe` skips a sign extension on the IPC path).
+    unsafe { (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = VirtAddr::new_unsafe(top) };
 }

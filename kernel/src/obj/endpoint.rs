@@ -1,6 +1,5 @@
 //! Synchronous IPC endpoints: a queue of tasks waiting to send or to receive (never both).
 use super::task::MAX_TASKS;
-use heapless::Deque;
 
 pub const MAX_ENDPOINTS: usize = 128;
 
@@ -13,18 +12,69 @@ pub enum Waiting {
 
 pub struct Endpoint {
     pub waiting: Waiting,
-    pub queue: Deque<u16, MAX_TASKS>,
+    pub queue: TaskQueue,
+}
+
+/// A FIFO of task indices: a ring over a power-of-two array, so that a push or a pop is a few
+/// instructions on the IPC path. Every task waits on at most one endpoint, so it cannot overflow.
+pub struct TaskQueue {
+    tasks: [u16; MAX_TASKS],
+    head: u8,
+    len: u8,
+}
+
+const _: () = assert!(MAX_TASKS.is_power_of_two() && MAX_TASKS <= 128);
+const MASK: usize = MAX_TASKS - 1;
+
+impl TaskQueue {
+    pub const fn new() -> TaskQueue {
+        TaskQueue {
+            tasks: [0; MAX_TASKS],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    pub fn pop_front(&mut self) -> Option<u16> {
+        if self.len == 0 {
+            return None;
+        }
+        let t = self.tasks[self.head as usize & MASK];
+        self.head = (self.head + 1) & MASK as u8;
+        self.len -= 1;
+        Some(t)
+    }
+
+    #[inline(always)]
+    pub fn push_back(&mut self, task: u16) {
+        if (self.len as usize) < MAX_TASKS {
+            self.tasks[(self.head as usize + self.len as usize) & MASK] = task;
+            self.len += 1;
+        }
+    }
+}
+
+impl Default for TaskQueue {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Endpoint {
     pub const fn new() -> Endpoint {
         Endpoint {
             waiting: Waiting::Nobody,
-            queue: Deque::new(),
+            queue: TaskQueue::new(),
         }
     }
 
     /// Takes the first waiter if it is of the wanted kind.
+    #[inline(always)]
     pub fn take(&mut self, kind: Waiting) -> Option<u16> {
         if self.waiting != kind {
             return None;
@@ -37,19 +87,18 @@ impl Endpoint {
     }
 
     /// Queues a waiter (the caller checked no waiter of the other kind is queued).
+    #[inline(always)]
     pub fn enqueue(&mut self, kind: Waiting, task: u16) {
         self.waiting = kind;
-        // Every task waits on at most one endpoint, so the queue cannot overflow.
-        let _ = self.queue.push_back(task);
+        self.queue.push_back(task);
     }
 
     /// Removes a task from the queue (it was stopped or destroyed while waiting).
     pub fn remove(&mut self, task: u16) {
-        let n = self.queue.len();
-        for _ in 0..n {
+        for _ in 0..self.queue.len {
             if let Some(t) = self.queue.pop_front() {
                 if t != task {
-                    let _ = self.queue.push_back(t);
+                    self.queue.push_back(t);
                 }
             }
         }
@@ -81,5 +130,22 @@ mod tests {
         assert_eq!(e.take(Waiting::Senders), Some(1));
         assert_eq!(e.take(Waiting::Senders), Some(3));
         assert_eq!(e.waiting, Waiting::Nobody);
+    }
+
+    #[test]
+    fn the_ring_wraps_and_holds_every_task() {
+        let mut q = TaskQueue::new();
+        for round in 0..3u16 {
+            for t in 0..MAX_TASKS as u16 {
+                q.push_back(t + round);
+            }
+            q.push_back(999); // full: ignored
+            for t in 0..MAX_TASKS as u16 {
+                assert_eq!(q.pop_front(), Some(t + round));
+            }
+            assert_eq!(q.pop_front(), None);
+            q.push_back(1);
+            assert_eq!(q.pop_front(), Some(1), "head moved on: the ring wraps");
+        }
     }
 }

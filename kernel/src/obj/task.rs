@@ -14,16 +14,10 @@ pub enum State {
     Stopped,
     /// Waiting in an endpoint's queue to deliver `pending`.
     Sending { endpoint: u16 },
-    /// Waiting in an endpoint's queue for a message; `grant`: it received through a capability
-    /// with `GRANT`, so its replies may carry capabilities (seL4's CanGrantReply).
-    Receiving { endpoint: u16, grant: bool },
-    /// Its call (or fault) was delivered to `server`, which has not replied yet; `grant`: the reply
-    /// may carry capabilities.
-    AwaitingReply {
-        server: u16,
-        fault: bool,
-        grant: bool,
-    },
+    /// Waiting in an endpoint's queue for a message.
+    Receiving { endpoint: u16 },
+    /// Its call (or fault) was delivered to `server`, which has not replied yet.
+    AwaitingReply { server: u16, fault: bool },
     /// Called `Exit` and told its supervisor; waits to be destroyed.
     Exited,
 }
@@ -64,8 +58,9 @@ pub struct Task {
     pub pending: Pending,
     /// The name its creator gave it (`TaskSetName`), for diagnostics and debuggers.
     pub name: [u8; NAME_LEN],
-    /// The user's DS, ES, FS and GS selectors while another task runs (see `arch::entry`).
-    pub segments: [u16; 4],
+    /// The user's DS, ES, FS and GS selectors, packed (see `arch::cpu::data_segments`): loaded
+    /// when the task is entered, saved when it leaves having changed them.
+    pub segments: u64,
 }
 
 /// Longest task name, in bytes.
@@ -88,7 +83,7 @@ impl Task {
                 words: [0; REG_WORDS],
             },
             name: [0; NAME_LEN],
-            segments: [0; 4],
+            segments: 0,
         }
     }
 

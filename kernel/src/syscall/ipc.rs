@@ -1,6 +1,5 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
 use super::{Args, Done, SysResult};
-use crate::ipc::reply_grant;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind, State};
@@ -50,7 +49,7 @@ pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
 
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    k.receive(t, cap.index, reply_grant(cap.rights));
+    k.receive(t, cap.index);
     Ok(Done::Blocked)
 }
 
@@ -67,7 +66,8 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply, 0)?;
     check_buffer(k, t, msg.tag)?;
     let target = reply_target(k, t)?;
-    k.reply(t, target, &msg);
+    // No endpoint capability, so no authority to grant: attached capabilities are dropped.
+    k.reply(t, target, &msg, false);
     Ok(Done::Return)
 }
 
@@ -81,10 +81,10 @@ pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;
         if let Ok(target) = reply_target(k, t) {
-            k.reply(t, target, &msg);
+            k.reply(t, target, &msg, cap.rights.contains(Rights::GRANT));
         }
     }
-    k.receive(t, cap.index, reply_grant(cap.rights));
+    k.receive(t, cap.index);
     Ok(Done::Blocked)
 }
 

@@ -1,0 +1,215 @@
+//! Whole syscalls on the host: a `Sim` builds a kernel over a buffer of "physical memory", with
+//! tasks, spaces and endpoints, and runs syscalls the way the entry code does (the fast path for
+//! `Call`/`ReplyRecv` when it applies, else the dispatcher, then the scheduler's pick). A security
+//! check is tested here in milliseconds, without booting QEMU.
+mod caps;
+mod ipc;
+mod memory;
+mod objects;
+mod tasks;
+
+use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
+use crate::mem::frames::{test_table, FrameState};
+use crate::mem::{paging, phys};
+use crate::obj::cap::Cap;
+use crate::obj::endpoint::Endpoint;
+use crate::obj::task::State;
+use crate::sched::Kernel;
+use abi::layout::IPC_BUFFER;
+use abi::{CapKind, PageRights, Rights, SysError, Sysnum};
+use std::sync::MutexGuard;
+
+/// Slots `Sim::new` fills in every task it makes.
+pub const POOL: u64 = 1;
+pub const SPACE: u64 = 2;
+pub const SELF: u64 = 3;
+pub const SYSTEM: u64 = 4;
+/// The first slot tests use freely.
+pub const FREE: u64 = 8;
+
+pub struct Sim {
+    pub k: Box<Kernel>,
+    /// Whether `Call`/`ReplyRecv` may take the fast path (tests run both ways).
+    pub fast: bool,
+    _memory: MutexGuard<'static, ()>,
+}
+
+/// What a syscall left in the caller's registers.
+#[derive(Clone, Copy, Debug)]
+pub struct Out {
+    pub rax: u64,
+    pub regs: SavedRegs,
+}
+
+impl Out {
+    pub fn result(&self) -> Result<(), SysError> {
+        SysError::from_rax(self.rax)
+    }
+}
+
+impl Sim {
+    pub fn new() -> Sim {
+        let memory = phys::test_memory::take(512);
+        let mut k = Box::new(Kernel::new());
+        k.frames = test_table(512);
+        k.kernel_root = k.frames.alloc(FrameState::Kernel).unwrap();
+        k.console_frame = k.frames.alloc(FrameState::Kernel).unwrap();
+        Sim {
+            k,
+            fast: true,
+            _memory: memory,
+        }
+    }
+
+    /// A ready task in a new address space with an IPC buffer, holding the pool, its own space
+    /// and task (all rights) and the system capability in the `POOL`.. `SYSTEM` slots.
+    pub fn task(&mut self) -> u16 {
+        let k = &mut self.k;
+        let space = k.new_space_root().unwrap();
+        let (space, space_gen) = k.spaces.alloc(space).unwrap();
+        let mut regs = crate::arch::entry::initial_user_regs();
+        regs.vector = SYSCALL_MARK;
+        regs.rip = 0x40_0000;
+        let (t, gen) = k.new_task(space, regs).unwrap();
+        let all = Rights::all();
+        for (slot, cap) in [
+            (POOL, Cap::new(CapKind::FramePool, 0, 0, all)),
+            (
+                SPACE,
+                Cap::new(CapKind::AddressSpace, space, space_gen, all),
+            ),
+            (SELF, Cap::new(CapKind::Task, t, gen, all)),
+            (SYSTEM, Cap::new(CapKind::System, 0, 0, all)),
+        ] {
+            k.insert_cap(t, slot, cap).unwrap();
+        }
+        k.make_ready(t, false);
+        let buffer = self.ok(t, Sysnum::FrameAlloc, [POOL, 0, 0, 0, 0, 0]).rdi;
+        let w = PageRights::WRITE.bits();
+        self.ok(t, Sysnum::AsMap, [SPACE, POOL, buffer, IPC_BUFFER, w, 0]);
+        t
+    }
+
+    /// An endpoint with all rights in `slot` of `t`.
+    pub fn endpoint(&mut self, t: u16, slot: u64) -> (u16, u64) {
+        let (index, gen) = self.k.endpoints.alloc(Endpoint::new()).unwrap();
+        let cap = Cap::new(CapKind::Endpoint, index, gen, Rights::all());
+        self.k.insert_cap(t, slot, cap).unwrap();
+        (index, gen)
+    }
+
+    /// Copies `t`'s capability in `src` into `to`'s slot `dst` with `rights` (setup, not a syscall).
+    pub fn share(&mut self, t: u16, src: u64, to: u16, dst: u64, rights: Rights) {
+        let cap = self.k.task(t).caps.get(src).unwrap().diminished(rights);
+        self.k.insert_cap(to, dst, cap).unwrap();
+    }
+
+    /// Task `t` makes syscall `num` (with `r12` = `reply_to`), as the entry code would run it.
+    /// Panics if `t` cannot run (a test bug). Returns the caller's registers afterwards (`rax` is
+    /// meaningful only if it did not block).
+    pub fn syscall_r12(&mut self, t: u16, num: u64, args: [u64; 6], reply_to: u64) -> Out {
+        let k = &mut self.k;
+        assert_eq!(
+            k.task(t).state,
+            State::Ready,
+            "task {t} cannot make a syscall"
+        );
+        if let Some(c) = k.current.filter(|&c| c != t) {
+            let _ = k.ready.push_back(c);
+        }
+        for _ in 0..k.ready.len() {
+            match k.ready.pop_front() {
+                Some(r) if r != t => {
+                    let _ = k.ready.push_back(r);
+                }
+                _ => {}
+            }
+        }
+        k.current = Some(t);
+        let r = &mut k.task(t).regs;
+        r.rax = num;
+        [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9] = args;
+        r.r12 = reply_to;
+        r.vector = SYSCALL_MARK;
+        let fast = match Sysnum::from_raw(num) {
+            Some(Sysnum::Call) if self.fast => k.fast_call(t).is_some(),
+            Some(Sysnum::ReplyRecv) if self.fast => k.fast_reply_recv(t).is_some(),
+            Some(Sysnum::TaskSelf) => {
+                crate::syscall::local::task_self(k.task(t));
+                true
+            }
+            _ => false,
+        };
+        if !fast {
+            crate::syscall::dispatch(k, t);
+        }
+        k.pick();
+        let regs = k.tasks.at(t).map(|task| task.regs).unwrap_or_default();
+        Out {
+            rax: regs.rax,
+            regs,
+        }
+    }
+
+    pub fn syscall(&mut self, t: u16, num: Sysnum, args: [u64; 6]) -> Out {
+        self.syscall_r12(t, num.raw(), args, 0)
+    }
+
+    /// A syscall that must succeed; returns the caller's registers.
+    #[track_caller]
+    pub fn ok(&mut self, t: u16, num: Sysnum, args: [u64; 6]) -> SavedRegs {
+        let out = self.syscall(t, num, args);
+        assert_eq!(out.result(), Ok(()), "{num:?} {args:x?}");
+        out.regs
+    }
+
+    /// A syscall that must fail with `error`.
+    #[track_caller]
+    pub fn fails(&mut self, t: u16, num: Sysnum, args: [u64; 6], error: SysError) {
+        let out = self.syscall(t, num, args);
+        assert_eq!(out.result(), Err(error), "{num:?} {args:x?}");
+    }
+
+    pub fn state(&self, t: u16) -> State {
+        self.k
+            .tasks
+            .at(t)
+            .map(|task| task.state)
+            .expect("a live task")
+    }
+
+    pub fn regs(&mut self, t: u16) -> SavedRegs {
+        self.k.task(t).regs
+    }
+
+    /// The frame of `t`'s IPC buffer.
+    fn buffer(&mut self, t: u16) -> u64 {
+        self.k.ipc_buffer(t).expect("an IPC buffer")
+    }
+
+    pub fn ipc_write(&mut self, t: u16, word: usize, value: u64) {
+        let frame = self.buffer(t);
+        phys::write_u64(frame, word, value);
+    }
+
+    pub fn ipc_read(&mut self, t: u16, word: usize) -> u64 {
+        let frame = self.buffer(t);
+        phys::read_u64(frame, word)
+    }
+
+    /// Task id as user space sees it.
+    pub fn id(&self, t: u16) -> u64 {
+        self.k.tasks.at(t).unwrap().id
+    }
+
+    /// The frame mapped at `vaddr` in `t`'s space.
+    pub fn frame_at(&mut self, t: u16, vaddr: u64) -> Option<u64> {
+        let root = self.k.task(t).root;
+        paging::lookup(&mut self.k.frames, root, vaddr).map(|(f, _)| f)
+    }
+
+    /// Both audits (frames against page tables, object references against capabilities).
+    pub fn audit(&mut self) -> bool {
+        self.k.audit_frames() && self.k.audit_objects()
+    }
+}
