@@ -179,6 +179,11 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
     }
     let next = with_kernel(|k| {
         let t = k.current.expect("a trap came from a running task");
+        // A trap on its own stack (#DB) left the user's registers there, not in the save area.
+        let saved = &mut k.task(t).regs;
+        if !core::ptr::eq(frame, saved) {
+            *saved = *frame;
+        }
         match frame.vector {
             v if v >= 32 => {
                 if crate::irq::handle(v as u8) {

@@ -14,13 +14,16 @@ use x86_64::VirtAddr;
 pub const DOUBLE_FAULT_IST: u16 = 0;
 pub const NMI_IST: u16 = 1;
 pub const MACHINE_CHECK_IST: u16 = 2;
+/// #DB too: a single-step trap of a user's `syscall` could arrive at the kernel's entry point,
+/// before it has left the user's stack (the reason Linux gives #DB its own stack).
+pub const DEBUG_IST: u16 = 3;
 
 const IST_STACK_SIZE: usize = 16 * 1024;
 
 #[repr(C, align(16))]
 struct Stack([u8; IST_STACK_SIZE]);
 
-static mut IST_STACKS: [Stack; 3] = [const { Stack([0; IST_STACK_SIZE]) }; 3];
+static mut IST_STACKS: [Stack; 4] = [const { Stack([0; IST_STACK_SIZE]) }; 4];
 static mut TSS: TaskStateSegment = TaskStateSegment::new();
 
 pub struct Selectors {
@@ -41,7 +44,7 @@ pub fn init() {
     // SAFETY: runs once, before interrupts are enabled and before anything else reads the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
-        for (slot, stack) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST]
+        for (slot, stack) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST, DEBUG_IST]
             .into_iter()
             .enumerate()
         {

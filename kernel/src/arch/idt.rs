@@ -1,5 +1,5 @@
 //! The interrupt descriptor table: every vector points at an entry stub in `arch::trap`.
-use super::gdt::{DOUBLE_FAULT_IST, MACHINE_CHECK_IST, NMI_IST};
+use super::gdt::{DEBUG_IST, DOUBLE_FAULT_IST, MACHINE_CHECK_IST, NMI_IST};
 use super::trap::{stub_address, STUB_COUNT};
 use spin::Once;
 use x86_64::structures::idt::InterruptDescriptorTable;
@@ -15,7 +15,9 @@ pub fn init() {
         // and each IST index refers to a stack set up by `gdt::init`.
         unsafe {
             idt.divide_error.set_handler_addr(stub(0));
-            idt.debug.set_handler_addr(stub(1));
+            idt.debug
+                .set_handler_addr(stub(1))
+                .set_stack_index(DEBUG_IST);
             idt.non_maskable_interrupt
                 .set_handler_addr(stub(2))
                 .set_stack_index(NMI_IST);
