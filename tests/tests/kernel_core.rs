@@ -147,7 +147,7 @@ fn batches_run_in_turn_and_each_is_checked_for_leaks() {
     // `then` separates batches; `!` marks a program that must be killed (see abi::cmdline).
     let out = boot(&["kread!", "hello", "then", "ping", "pong"]);
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "init: kread (pid 2) killed: page fault reading 0xffffffff80000000");
+    expect_output(&out, "init: kread (pid 1) killed: page fault reading 0xffffffff80000000");
     expect_output(&out, "init: frame census unchanged and audited (batch 1)");
     expect_output(&out, "init: frame census unchanged and audited (batch 2)");
     let first = out.transcript.find("(batch 1)").unwrap();
