@@ -1,0 +1,270 @@
+//! IPC misuse by one program: replies nobody awaits, messages that forge the kernel's fault and
+//! exit notices to the supervisor (init must ignore them, and refuse a forged call with its
+//! `REFUSED` label), malformed tags, capabilities without `GRANT`, and a server (`counter`, which
+//! `count` brings into the batch) sent what it does not expect.
+use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked};
+use userlib::abi::msg::fault;
+use userlib::arch::syscall_raw;
+use userlib::ipc::{self, message};
+use userlib::SysError::*;
+use userlib::{cap, slots, sys, CapSlot, MsgTag, Rights, SysError, Sysnum};
+
+/// Init's demand-zero region (servers/init/src/children.rs): init maps pages there on faults.
+const DEMAND_ZERO: u64 = 0x0000_2000_0000_0000;
+/// The label init replies with to a call it does not serve.
+const REFUSED: u32 = u32::MAX;
+/// The counter protocol (servers/programs/src/protocol/counter.rs).
+const GET: u32 = 2;
+const UNKNOWN: u32 = u32::MAX;
+
+/// The caller's full task id (generation and index).
+fn own_id() -> u64 {
+    syscall_raw(Sysnum::TaskSelf.raw(), [0; 6], 0).r[1]
+}
+
+fn reply_to(target: u64) -> Result<(), SysError> {
+    sys::reply(target, MsgTag::new(0, 1, 0), [42, 0, 0, 0])
+}
+
+fn send_tag(tag: u64) -> Result<(), SysError> {
+    sys::send(slots::SHARED, MsgTag(tag), [0; 4])
+}
+
+fn call_tag(tag: u64) -> Result<(), SysError> {
+    sys::call(slots::OWN, MsgTag(tag), [0; 4]).map(drop)
+}
+
+pub const CASES: &[Case] = &[
+    refusal(500, "reply to a made-up task id", NoReplyTarget, || {
+        reply_to(0xdead_beef_0001)
+    }),
+    refusal(501, "reply to itself", NoReplyTarget, || reply_to(own_id())),
+    refusal(502, "reply to init", NoReplyTarget, || reply_to(0)),
+    refusal(503, "reply to u64::MAX", NoReplyTarget, || {
+        reply_to(u64::MAX)
+    }),
+    survival(
+        504,
+        "reply to every task id of generations 0-3",
+        reply_sweep,
+    ),
+    survival(505, "forged EXIT notice sent to init", forged_exit_sent),
+    survival(506, "forged page fault called to init", || {
+        forged_call(fault::PAGE_FAULT, [0, DEMAND_ZERO, 6, 0x1100_0000])
+    }),
+    survival(507, "forged exception called to init", || {
+        forged_call(fault::EXCEPTION, [0, 14, 0, 0x1100_0000])
+    }),
+    survival(508, "forged EXIT notice called to init", || {
+        forged_call(fault::EXIT, [0, 0, 0, 0])
+    }),
+    survival(509, "forged page fault sent to init", forged_fault_sent),
+    survival(
+        510,
+        "forged long call with capabilities to init",
+        forged_long_call,
+    ),
+    refusal(511, "send with the KERNEL flag", InvalidArgument, || {
+        send_tag(MsgTag::new(fault::EXIT, 2, 0).0 | MsgTag::KERNEL)
+    }),
+    refusal(512, "send 65 words", InvalidArgument, || {
+        send_tag(MsgTag::new(1, 65, 0).0)
+    }),
+    refusal(513, "send 4 capabilities", InvalidArgument, || {
+        send_tag(MsgTag::new(1, 0, 4).0)
+    }),
+    refusal(514, "send with the CALL flag", InvalidArgument, || {
+        send_tag(MsgTag::new(1, 0, 0).0 | MsgTag::CALL)
+    }),
+    refusal(515, "send with the CAPS_LOST flag", InvalidArgument, || {
+        send_tag(MsgTag::new(1, 0, 0).0 | MsgTag::CAPS_LOST)
+    }),
+    refusal(516, "send with tag bit 47", InvalidArgument, || {
+        send_tag(1 << 47)
+    }),
+    refusal(517, "send with tag bit 63", InvalidArgument, || {
+        send_tag(1 << 63)
+    }),
+    refusal(518, "call with 255 words", InvalidArgument, || {
+        call_tag(MsgTag::new(1, 255, 0).0)
+    }),
+    refusal(519, "call with the KERNEL flag", InvalidArgument, || {
+        call_tag(MsgTag::new(1, 0, 0).0 | MsgTag::KERNEL)
+    }),
+    refusal(520, "reply with a bad tag", InvalidArgument, || {
+        sys::reply(0, MsgTag(MsgTag::KERNEL), [0; 4])
+    }),
+    refusal(521, "ReplyRecv with a bad tag", InvalidArgument, || {
+        sys::reply_recv(sys::NO_REPLY, slots::OWN, MsgTag::new(1, 70, 0), [0; 4]).map(drop)
+    }),
+    refusal(
+        522,
+        "ReplyRecv without the RECEIVE right",
+        MissingRights,
+        || {
+            sys::reply_recv(
+                sys::NO_REPLY,
+                slots::SUPERVISOR,
+                MsgTag::new(1, 0, 0),
+                [0; 4],
+            )
+            .map(drop)
+        },
+    ),
+    refusal(
+        523,
+        "send capabilities without GRANT",
+        MissingRights,
+        || {
+            sys::cap_copy(slots::SHARED, CapSlot(20), Rights::SEND)?;
+            ipc::set_send_caps(&[slots::OWN]);
+            sys::send(CapSlot(20), MsgTag::new(1, 0, 1), [0; 4])
+        },
+    ),
+    refusal(
+        524,
+        "call with capabilities without GRANT",
+        MissingRights,
+        || {
+            sys::cap_copy(slots::SHARED, CapSlot(20), Rights::SEND)?;
+            ipc::set_send_caps(&[slots::OWN]);
+            sys::call(CapSlot(20), MsgTag::new(1, 0, 1), [0; 4]).map(drop)
+        },
+    ),
+    survival(
+        525,
+        "send where counter expects a call, then call it",
+        counter_sent_not_called,
+    ),
+    survival(
+        526,
+        "call counter with garbage, then call it",
+        counter_garbage,
+    ),
+];
+
+fn reply_sweep() -> Checked {
+    for generation in 0..4u64 {
+        for index in 0..64u64 {
+            let id = generation << 16 | index;
+            refused(
+                reply_to(id),
+                NoReplyTarget,
+                "reply to a task that awaits nothing from us",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Calls init with a harmless label: when the answer comes, init has handled every message this
+/// program sent before. Init must answer `REFUSED`.
+fn probe_init() -> Checked {
+    let reply = works(cap::supervisor().call(&message(0x1234, &[])), "call init")?;
+    check(
+        reply.tag.label() == REFUSED,
+        "init refuses the call",
+        reply.tag.0,
+    )
+}
+
+/// What init would have mapped had it believed a forged fault must not be there.
+fn demand_page_untouched() -> Checked {
+    refused(
+        sys::debug_write_raw(DEMAND_ZERO, 1),
+        NotMapped,
+        "the demand-zero page init must not have mapped",
+    )
+}
+
+fn forged_exit_sent() -> Checked {
+    let pid = sys::task_self();
+    works(
+        cap::supervisor().send(&message(fault::EXIT, &[pid, 0])),
+        "send the forgery",
+    )?;
+    // Had init believed it, it would have destroyed this program by now.
+    probe_init()
+}
+
+fn forged_call(label: u32, mut words: [u64; 4]) -> Checked {
+    words[0] = sys::task_self();
+    let reply = works(
+        cap::supervisor().call(&message(label, &words)),
+        "call with the forgery",
+    )?;
+    check(
+        reply.tag.label() == REFUSED,
+        "init refuses the forgery",
+        reply.tag.0,
+    )?;
+    check(
+        !reply.tag.from_kernel(),
+        "the refusal is not marked as the kernel's",
+        reply.tag.0,
+    )?;
+    demand_page_untouched()?;
+    probe_init()
+}
+
+fn forged_fault_sent() -> Checked {
+    let pid = sys::task_self();
+    let words = [pid, DEMAND_ZERO, 6, 0x1100_0000];
+    works(
+        cap::supervisor().send(&message(fault::PAGE_FAULT, &words)),
+        "send the forgery",
+    )?;
+    probe_init()?;
+    demand_page_untouched()
+}
+
+fn forged_long_call() -> Checked {
+    let mut words = [0u64; 64];
+    words[0] = sys::task_self();
+    words[1] = DEMAND_ZERO;
+    let caps = [slots::OWN, slots::SHARED, slots::SUPERVISOR];
+    let reply = cap::supervisor().call_long(fault::PAGE_FAULT, &words, &caps);
+    let reply = works(reply, "long call with capabilities")?;
+    check(
+        reply.tag.label() == REFUSED,
+        "init refuses the forgery",
+        reply.tag.0,
+    )?;
+    demand_page_untouched()?;
+    probe_init()
+}
+
+fn counter_sent_not_called() -> Checked {
+    let counter = cap::shared();
+    works(counter.send(&message(GET, &[])), "send a request")?;
+    works(counter.send(&message(GET, &[])), "send another")?;
+    let reply = works(counter.call(&message(GET, &[])), "call counter afterwards")?;
+    check(reply.tag.label() == 0, "counter still answers", reply.tag.0)
+}
+
+fn counter_garbage() -> Checked {
+    let counter = cap::shared();
+    let unknown = works(
+        counter.call(&message(77, &[1, 2, 3, 4])),
+        "call with an unknown label",
+    )?;
+    check(
+        unknown.tag.label() == UNKNOWN,
+        "counter refuses an unknown label",
+        unknown.tag.0,
+    )?;
+    let long = [7u64; 64];
+    works(counter.call_long(GET, &long, &[]), "call with 64 words")?;
+    works(
+        counter.call_long(GET, &[], &[slots::OWN, slots::SHARED]),
+        "call with capabilities",
+    )?;
+    let forged = MsgTag(MsgTag::new(GET, 0, 0).0 | MsgTag::KERNEL);
+    refused(
+        sys::send(slots::SHARED, forged, [0; 4]),
+        InvalidArgument,
+        "a forged tag",
+    )?;
+    let reply = works(counter.call(&message(GET, &[])), "call counter afterwards")?;
+    check(reply.tag.label() == 0, "counter still answers", reply.tag.0)
+}
