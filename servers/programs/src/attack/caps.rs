@@ -1,6 +1,7 @@
 //! Capability misuse: empty, out-of-range, wrong-kind, rightless, deleted and stale capabilities,
 //! derivations that try to gain rights, unknown syscall numbers, and a full capability table. Each
 //! must be refused with its exact error, and the program's own capabilities must stay as they were.
+use crate::hostile::asm::spin_with_fixed_flags;
 use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked};
 use userlib::abi::cap::CAP_SLOTS;
 use userlib::arch::syscall_raw;
@@ -178,6 +179,11 @@ pub const CASES: &[Case] = &[
         "fill the capability table, then empty it",
         fill_the_table,
     ),
+    survival(
+        441,
+        "the last slot still names its object after interrupts",
+        last_slot,
+    ),
 ];
 
 /// The capability in `slot` must be an endpoint with exactly `rights` and `badge`.
@@ -264,4 +270,24 @@ fn fill_the_table() -> Checked {
         Rights::SEND | Rights::RECEIVE | Rights::GRANT,
         0,
     )
+}
+
+/// The regression test for trap entry writing below the task's save area: the word it overwrote
+/// with RFLAGS (on every interrupt from user mode) was the object index of the capability in the
+/// task's last slot, so that capability came to name another object.
+fn last_slot() -> Checked {
+    let last = CapSlot(CAP_SLOTS as u32 - 1);
+    works(
+        sys::cap_copy(slots::SUPERVISOR, last, Rights::all()),
+        "copy into the last slot",
+    )?;
+    let interruptions = spin_with_fixed_flags(3);
+    check(interruptions == 3, "timer interruptions", interruptions)?;
+    // Still init's endpoint: a call through it reaches init, which refuses it.
+    let reply = works(
+        sys::call(last, MsgTag::new(0x441, 0, 0), [0; 4]),
+        "call through it",
+    )?;
+    check(reply.tag.label() == u32::MAX, "init's refusal", reply.tag.0)?;
+    works(sys::cap_delete(last), "delete it")
 }

@@ -373,6 +373,28 @@ pub fn spin_through_interrupts(n: u64) -> u64 {
     seen
 }
 
+/// Like [`spin_through_interrupts`], but what gets interrupted is a loop that keeps the arithmetic
+/// flags fixed (ZF and PF set by `xor`; `loop` changes no flag), so that the kernel sees the same
+/// RFLAGS at (almost) every timer interrupt. Returns how many interruptions it saw.
+pub fn spin_with_fixed_flags(n: u64) -> u64 {
+    let mut seen = 0;
+    for _ in 0..MAX_SPINS / 100 {
+        let before = rdtsc();
+        // SAFETY: a counted loop in registers only; the flags it leaves are declared clobbered.
+        unsafe {
+            asm!("xor eax, eax", "2:", "loop 2b", inout("rcx") 200u64 => _, out("eax") _,
+                 options(nomem, nostack))
+        };
+        if rdtsc().wrapping_sub(before) > INTERRUPTED_GAP {
+            seen += 1;
+            if seen == n {
+                break;
+            }
+        }
+    }
+    seen
+}
+
 /// The loop of [`spin_through_interrupts`] for three interruptions, in registers only (for code
 /// running on a stack pointer that cannot be used); clobbers rax, rdx, r8-r11.
 macro_rules! spin_asm {
