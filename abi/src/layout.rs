@@ -47,6 +47,14 @@ pub const fn is_user_page(addr: u64) -> bool {
     addr.is_multiple_of(PAGE_SIZE) && addr < USER_TOP
 }
 
+/// Can `sysretq` be returning to `rip`? A syscall returns to the instruction after it, and the
+/// highest such address is `USER_TOP` itself: a `syscall` in the last two bytes below the
+/// never-mapped top page. That is canonical; `USER_END` (CVE-2012-0217) can never be reached.
+#[inline]
+pub const fn is_syscall_return(rip: u64) -> bool {
+    rip <= USER_TOP
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +68,13 @@ mod tests {
         assert!(!is_user_page(USER_END) && !is_user_page(0x1001));
         assert!(is_user_page(USER_TOP - PAGE_SIZE));
         assert!(!is_user_page(USER_TOP), "the top page is never mappable");
+    }
+
+    #[test]
+    fn a_syscall_below_the_top_page_returns_to_user_top_at_most() {
+        let last_syscall = USER_TOP - 2; // `syscall` is two bytes
+        assert!(is_syscall_return(last_syscall + 2));
+        assert!(!is_syscall_return(USER_END), "non-canonical");
+        assert!(!is_syscall_return(USER_TOP + 1));
     }
 }

@@ -270,8 +270,9 @@ impl Kernel {
         }
         self.segments = wanted;
         let task = self.task(t);
+        // sysretq must return to a canonical rip (at most `USER_TOP`, see `is_syscall_return`).
         debug_assert!(
-            task.regs.vector != SYSCALL_MARK || task.regs.rip < abi::layout::USER_TOP,
+            task.regs.vector != SYSCALL_MARK || abi::layout::is_syscall_return(task.regs.rip),
             "sysretq to a rip outside user space"
         );
         let regs: *const SavedRegs = &task.regs;
