@@ -128,6 +128,19 @@ fn supervise(children: &mut Children) -> bool {
             }
             continue;
         }
+        if msg.msg.words[0] != child.pid {
+            // The notice is the kernel's, but about another task: a program trusted with its own
+            // task and space can make its supervisor endpoint the fault endpoint of a task it
+            // created. Its owner deals with that task; init neither ends the child nor answers.
+            println!(
+                "init: ignored kernel message {:#x} from {} (pid {}): about task {}",
+                msg.label(),
+                child.name,
+                child.pid,
+                msg.msg.words[0]
+            );
+            continue;
+        }
         match handle(child, &msg.msg) {
             Verdict::Resume => reply = Some((msg.sender, 0)),
             Verdict::Ended { killed, status } => {
