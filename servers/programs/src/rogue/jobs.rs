@@ -156,7 +156,8 @@ pub extern "C" fn receive_on_slot_0() -> ! {
     park()
 }
 
-/// Exits with status 77.
+/// Sets [`DONE`] and exits with status 77.
 pub extern "C" fn exit_77() -> ! {
+    DONE.store(1, SeqCst);
     sys::exit(77)
 }

@@ -101,6 +101,11 @@ pub const CASES: &[Case] = &[
         caller_destroyed,
     ),
     survival(216, "stop a task blocked in Recv", stopped_in_recv),
+    survival(
+        217,
+        "a helper's exit reported to init with the rogue's badge",
+        exit_to_init,
+    ),
 ];
 
 /// The regression test for a task that stops itself: restarted, its `TaskStop` once returned the
@@ -709,5 +714,37 @@ fn stopped_in_recv() -> Checked {
     })();
     helper.end();
     end_endpoint(ep);
+    result
+}
+
+/// A pool holder can make the supervisor endpoint init gave it (badged as itself) the fault
+/// endpoint of a task of its own: the kernel's exit notice then reaches init with the rogue's
+/// badge, but is about another task. Init must not take it for the rogue's own exit.
+fn exit_to_init() -> Checked {
+    jobs::reset();
+    let helper = Helper::new(HELPER, 0, exit_77)?;
+    let result = (|| {
+        let supervisor = userlib::cap::supervisor();
+        works(
+            helper.task.set_fault(supervisor),
+            "make init its supervisor",
+        )?;
+        helper.start()?;
+        wait_for("the helper to exit", || DONE.load(SeqCst) == 1)?;
+        for _ in 0..20 {
+            sys::yield_now();
+        }
+        // Init handles messages in order: when it answers this, it has seen the exit notice.
+        let reply = works(
+            supervisor.call(&userlib::ipc::message(0x217, &[])),
+            "call init",
+        )?;
+        check(
+            reply.tag.label() == u32::MAX,
+            "init refuses the call",
+            reply.tag.0,
+        )
+    })();
+    helper.end();
     result
 }
