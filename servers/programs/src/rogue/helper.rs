@@ -2,7 +2,7 @@
 //! `extern "C" fn() -> !`) on a stack of its own and shares the rogue's statics. A helper with no
 //! fault endpoint that exits or faults is reported and destroyed by the kernel itself; one whose
 //! fault endpoint is the rogue's reports to the rogue, which receives the kernel's message.
-use crate::hostile::case::{check, works, Failure};
+use crate::hostile::case::{check, works, Checked, Failure};
 use userlib::{slots, sys, AddressSpace, CapSlot, Endpoint, Task, UserRegs};
 
 const STACK_BYTES: usize = 16 * 1024;
@@ -113,4 +113,18 @@ pub fn endpoint(slot: CapSlot) -> Result<Endpoint, Failure> {
 pub fn end_endpoint(ep: Endpoint) {
     let _ = ep.destroy();
     let _ = ep.delete();
+}
+/// The kernel's report must be of this kind, about `helper`, with this vector or address.
+pub fn fault_is(fault: &Fault, helper: &Helper, label: u32, detail: u64) -> Checked {
+    check(
+        fault.label == label,
+        "the kind of fault",
+        fault.label as u64,
+    )?;
+    check(fault.pid == helper.pid(), "the faulting task", fault.pid)?;
+    check(
+        fault.detail == detail,
+        "the vector or address",
+        fault.detail,
+    )
 }
