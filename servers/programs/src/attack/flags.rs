@@ -29,6 +29,11 @@ pub const CASES: &[Case] = &[
         "DF set through syscalls and yields",
         direction_flag_yields,
     ),
+    kill(
+        211,
+        "TF set directly before a syscall",
+        asm::single_step_into_syscall,
+    ),
     kill(207, "rsp in kernel text, a syscall, then a push", || {
         asm::syscall_and_push_on(0xFFFF_FFFF_8000_1000, RSP_NOTE)
     }),

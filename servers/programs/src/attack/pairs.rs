@@ -171,7 +171,7 @@ fn zero_offer_receiver() -> Checked {
         msg.msg.tag.0,
     )?;
     check(
-        msg.msg.tag.caps_lost(),
+        msg.caps_lost(),
         "the tag says they were lost",
         msg.msg.tag.0,
     )?;
@@ -197,7 +197,7 @@ fn rights_receiver() -> Checked {
         msg.msg.tag.0,
     )?;
     check(
-        msg.msg.tag.caps_lost(),
+        msg.caps_lost(),
         "the one from an empty slot was lost",
         msg.msg.tag.0,
     )?;

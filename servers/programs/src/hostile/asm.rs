@@ -318,6 +318,25 @@ pub fn clear_rflags(bits: u64) {
     unsafe { asm!("pushfq", "and qword ptr [rsp], {}", "popfq", in(reg) !bits, options(nomem)) };
 }
 
+/// Sets TF and makes a syscall (`TaskSelf`) at once: the single-step trap of the `syscall`
+/// instruction is due at the kernel's entry point (SFMASK clears TF only for what follows), and
+/// after `sysretq` the next user instruction traps again.
+pub fn single_step_into_syscall() {
+    // SAFETY: changes RFLAGS through one word of the program's own stack, then a syscall that
+    // writes only registers (declared); the single-step trap after it kills the task.
+    unsafe {
+        asm!(
+            "pushfq",
+            "or qword ptr [rsp], 0x100",
+            "popfq",
+            "syscall",
+            "nop",
+            inlateout("rax") 2u64 => _, // TaskSelf
+            out("rdi") _, out("rsi") _, out("rcx") _, out("r11") _,
+        )
+    };
+}
+
 /// A syscall made with the direction flag set (compiled code must never run with DF set, so it is
 /// set and cleared around the instruction); also returns RFLAGS as the syscall left them.
 pub fn syscall_with_df(num: u64, a: [u64; 6], r12_in: u64) -> (SysOut, u64) {
