@@ -9,7 +9,7 @@ use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
 use abi::{CapKind, Rights, SysError};
 
-/// RFLAGS bits user code may set (CF PF AF ZF SF TF DF OF); IF is always on, IOPL always 0.
+/// RFLAGS bits a task may be given (CF PF AF ZF SF DF OF); IF is forced on, everything else off.
 const USER_FLAGS: u64 = 0b1100_1101_0101;
 const IF: u64 = 1 << 9;
 
