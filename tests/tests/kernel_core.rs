@@ -147,18 +147,28 @@ fn batches_run_in_turn_and_each_is_checked_for_leaks() {
     // `then` separates batches; `!` marks a program that must be killed (see abi::cmdline).
     let out = boot(&["kread!", "hello", "then", "ping", "pong"]);
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "init: kread (pid 1) killed: page fault reading 0xffffffff80000000");
+    expect_output(
+        &out,
+        "init: kread (pid 1) killed: page fault reading 0xffffffff80000000",
+    );
     expect_output(&out, "init: frame census unchanged and audited (batch 1)");
     expect_output(&out, "init: frame census unchanged and audited (batch 2)");
     let first = out.transcript.find("(batch 1)").unwrap();
     let ping = out.transcript.find("ping: served").unwrap();
-    assert!(first < ping, "batch 2 started before batch 1 was done\n{}", out.transcript);
+    assert!(
+        first < ping,
+        "batch 2 started before batch 1 was done\n{}",
+        out.transcript
+    );
 }
 
 #[test]
 fn a_program_that_should_have_been_killed_fails_the_run() {
     let out = boot(&["hello!"]);
     expect_verdict(&out, Verdict::GuestFailure);
-    expect_output(&out, "init: hello (pid 1) was expected to be killed, but exited");
+    expect_output(
+        &out,
+        "init: hello (pid 1) was expected to be killed, but exited",
+    );
     expect_output(&out, "init: all programs done: failure");
 }
