@@ -130,13 +130,13 @@ trap_common:
     push_gprs!(),
     r#"
     cld
-    pushfq
-    and qword ptr [rsp], {no_ac}
-    popfq
     mov rdi, rsp
     test qword ptr [rsp + 18*8], 3
     jz 1f
     mov rsp, [rip + KERNEL_STACK_TOP]
+    pushfq
+    and qword ptr [rsp], {no_ac}
+    popfq
     call trap_from_user
     ud2
 1:
@@ -151,7 +151,10 @@ trap_common:
 "#
     ),
     // Interrupt gates clear IF, TF and NT but not AC, which user code sets with `popf`: with AC
-    // set, SMAP would be off in the kernel. (`clac` would #UD on CPUs without SMAP.)
+    // set, SMAP would be off in the kernel. (`clac` would #UD on CPUs without SMAP.) It is cleared
+    // on the kernel stack: from user mode, rsp first points at the start of the task's save area,
+    // and a push there would overwrite the task's state just below it (its last capability slot).
+    // Kernel code never sets AC, so a trap from kernel mode has it clear already.
     no_ac = const !(1u64 << 18) as i64,
 );
 
