@@ -20,6 +20,7 @@ const BINS: &[(&str, u64)] = &[
     ("counter", 0x0e00_0000),
     ("count", 0x0f00_0000),
     ("faultbench", 0x1000_0000),
+    ("fuzz", 0x1100_0000),
 ];
 
 fn main() {
