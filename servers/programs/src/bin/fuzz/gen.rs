@@ -19,7 +19,8 @@ pub struct RawCall {
     pub r12: u64,
 }
 
-/// How often each bucket is drawn (syscall numbers 0..=33, then invalid numbers), per 10,000.
+/// How often each bucket is drawn (syscall numbers 0..=33, then invalid numbers), per 10,000
+/// (checked below).
 /// `Exit` ends the worker (the kernel prints a line), so it is rare; `TaskStart` usually starts
 /// the victim, which faults at once, so it is rare too.
 const WEIGHTS: [u64; BUCKETS] = [
@@ -27,24 +28,24 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    500, // Send
-    400, // Recv
-    500, // Call
-    400, // Reply
-    500, // ReplyRecv
+    600, // Send
+    500, // Recv
+    600, // Call
+    450, // Reply
+    550, // ReplyRecv
     500, // CapCopy
     400, // CapMint
     400, // CapDelete
     400, // CapInfo
     350, // FrameAlloc
-    300, // FrameFree
-    150, // AsCreate
-    550, // AsMap
+    350, // FrameFree
+    200, // AsCreate
+    700, // AsMap
     400, // AsUnmap
     300, // AsProtect
     300, // AsQuery
     100, // AsDestroy
-    150, // TaskCreate
+    200, // TaskCreate
     200, // TaskReadRegs
     200, // TaskWriteRegs
     30,  // TaskStart
@@ -69,13 +70,17 @@ const TOTAL: u64 = {
     }
     sum
 };
+const _: () = assert!(TOTAL == 10_000);
 
 /// Numbers no syscall has: just past the last, far past, and ones whose low 32 bits are a real
 /// syscall (the fast-path numbers too), should the kernel ever compare only `eax`.
-const INVALID_NUMBERS: [u64; 16] = [
+const INVALID_NUMBERS: [u64; 19] = [
     34,
     35,
     36,
+    37,
+    38,
+    39,
     40,
     64,
     255,

@@ -11,7 +11,9 @@
 //! Design:
 //! - The program is a driver; the calls are made by two worker tasks it creates in its own
 //!   address space, on stacks in its image, with capability tables it fills. They share the
-//!   generator state, the counters and the frame record through statics (`shared`).
+//!   generator state, the counters and the frame record through statics (`shared`). They never
+//!   hold a capability to that address space, so nothing they map or unmap can touch the driver,
+//!   their stacks or the record; their mappings go into the scratch space and spaces they create.
 //! - The workers take turns (`worker`): only the holder of the turn draws and records, and the
 //!   driver moves the turn only when the holder is stuck in the kernel (blocked in IPC, stopped,
 //!   exited) — so results do not depend on timing, although messages, replies and capabilities
