@@ -5,6 +5,8 @@
 #   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
 #   make test             host unit tests + QEMU system tests
 #   make bench            the benchmarks, in guest instructions (-icount shift=0)
+#   make fuzz-long        a long syscall-fuzzer run: SEED=n (below 2^32; default: the time)
+#                         and CALLS=millions (default 10); the fuzzer prints how to replay it
 #   make check            fmt + clippy
 #   make setup            install QEMU and the pinned Rust toolchain if missing
 # Options: PROGRAMS="a b" picks programs for run/run-console/run-gdb (default below); TIMEOUT=secs;
@@ -16,7 +18,7 @@ TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
 # The default set: a greeting, IPC with a capability transfer, and the tutorial server.
 PROGRAMS ?= hello ping pong count
 
-.PHONY: setup run run-console run-gdb test test-host test-system check bench mutants
+.PHONY: setup run run-console run-gdb test test-host test-system check bench mutants fuzz-long
 
 setup:
 	@scripts/setup
@@ -62,3 +64,9 @@ bench: setup
 mutants: setup
 	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
 	$(CARGO) mutants -p kernel $(ARGS)
+
+# The fuzzer's argument is CALLS (millions) << 32 | SEED; the same argument replays the same run.
+SEED ?= $(shell echo $$(( $$(date +%s) & 0xFFFFFFFF )))
+CALLS ?= 10
+fuzz-long: setup
+	$(RUNNER) --headless --timeout $(or $(TIMEOUT),7200) $(ARGS) fuzz:$$(( ($(CALLS) << 32) | $(SEED) )) hello

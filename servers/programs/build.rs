@@ -22,6 +22,7 @@ const BINS: &[(&str, u64)] = &[
     ("faultbench", 0x1000_0000),
     ("attack", 0x1100_0000),
     ("rogue", 0x1200_0000),
+    ("fuzz", 0x1300_0000),
 ];
 
 fn main() {

@@ -83,6 +83,7 @@ fn a_fault_handler_resolves_a_page_fault_and_resumes_the_task() {
     let out = boot(&["faulter"]);
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "faulter: resumed after page fault, read back 42");
+    expect_output(&out, "faulter: the capability in the last slot is intact");
     expect_output(&out, NO_LEAK);
 }
 
