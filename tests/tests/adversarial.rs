@@ -596,3 +596,34 @@ fn rogue_pool_holder_cannot_break_the_kernel_or_its_accounting() {
     }
     run_suite(&batches);
 }
+
+/// init's census check is what the whole suite leans on: a leak must fail the run. `rogue` 190
+/// leaks a frame of the pool and 191 a task kept alive by a capability to itself (reference
+/// counting cannot see cycles; see docs/security.md).
+#[test]
+fn init_reports_what_a_pool_holder_leaks() {
+    for (case, leaked) in [(190, "user"), (191, "tasks")] {
+        let out = run(Options::for_test(
+            &[&format!("rogue:{case}"), "hello"],
+            TIMEOUT_SECS,
+        ));
+        expect_verdict(&out, Verdict::GuestFailure);
+        expect_output(&out, "init: hello (pid 2) exited with status 0");
+        expect_output(&out, "init: all programs done: failure");
+        let line = out
+            .transcript
+            .lines()
+            .find(|l| l.starts_with("init: LEAK: before"));
+        let line = line.unwrap_or_else(|| panic!("no LEAK line\n{}", out.transcript));
+        let (before, after) = line.split_once("after").expect("before and after");
+        let count = |census: &str| -> u64 {
+            let at = census.find(&format!("{leaked}: ")).expect("the count") + leaked.len() + 2;
+            let digits: String = census[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().expect("a number")
+        };
+        assert_eq!(count(after), count(before) + 1, "one more {leaked}: {line}");
+    }
+}

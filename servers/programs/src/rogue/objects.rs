@@ -130,6 +130,27 @@ pub const CASES: &[Case] = &[
         "objects whose last capability is deleted are reclaimed",
         reclaimed,
     ),
+    // Leaks on purpose, so that the test sees init notice and fail the run (a pool holder can
+    // leak; see docs/security.md). Not part of the suite's batches.
+    survival(190, "leak a frame (init must report it)", || {
+        works(POOL.alloc(), "allocate a frame")?;
+        Ok(())
+    }),
+    survival(
+        191,
+        "leak a task that holds itself (init must report it)",
+        || {
+            let task = Task(OTHER);
+            works(sys::as_create(slots::POOL, SCRATCH), "create a space")?;
+            works(sys::task_create(SCRATCH, OTHER), "create a task")?;
+            works(
+                task.give_cap(OTHER, CapSlot(9), Rights::all()),
+                "give it itself",
+            )?;
+            works(sys::cap_delete(OTHER), "drop the task")?;
+            works(sys::cap_delete(SCRATCH), "drop the space")
+        },
+    ),
 ];
 
 /// Creates objects with `create` until it fails, keeping each in a holder task's table; then
