@@ -108,4 +108,37 @@ mod tests {
         );
         assert_eq!(user_frame(&mut frames, root, 0x1000, false), Ok(a));
     }
+
+    #[test]
+    fn a_read_that_fails_copies_nothing() {
+        let _memory = phys::test_memory::take(16);
+        let mut frames = test_table(16);
+        let kernel_root = frames.alloc(FrameState::Kernel).unwrap();
+        let root = paging::new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        // Two mapped pages full of 0xAA, then nothing at 0x3000.
+        for vaddr in [0x1000, 0x2000] {
+            let f = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+            phys::write(f, 0, &[0xAA; 4096]);
+            let rights = PageRights::empty();
+            paging::map(&mut frames, root, &mut tables, vaddr, f, rights).unwrap();
+        }
+        for (addr, len) in [(0x2ff0, 32), (0x1ff0, 4200), (0x1000, 8193)] {
+            let mut out = vec![0u8; len];
+            assert_eq!(
+                read(&mut frames, root, addr, &mut out),
+                Err(SysError::NotMapped),
+                "{addr:#x} {len}"
+            );
+            assert!(out.iter().all(|&b| b == 0), "{addr:#x} {len}: copied");
+        }
+        let mut out = vec![0u8; 8192];
+        read(&mut frames, root, 0x1000, &mut out).unwrap();
+        assert!(out.iter().all(|&b| b == 0xAA));
+        assert_eq!(
+            read(&mut frames, root, 0x5000, &mut []),
+            Ok(()),
+            "nothing to read: nothing to check"
+        );
+    }
 }

@@ -271,3 +271,36 @@ fn the_census_counts_objects_and_audits() {
         SysError::WrongKind,
     );
 }
+
+#[test]
+fn the_audit_catches_a_wrong_count_of_entries_in_a_table() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    assert!(sim.k.audit_frames());
+    let root = sim.k.task(t).root;
+    sim.k.frames.adjust_used(root, 1);
+    assert!(!sim.k.audit_frames());
+    sim.k.frames.adjust_used(root, -1);
+    assert!(sim.k.audit_frames());
+}
+
+#[test]
+fn the_audit_catches_a_mapping_of_a_kernel_frame_other_than_the_console() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    let (root, index) = (sim.k.task(t).root, sim.k.task(t).space);
+    let kernel_root = sim.k.kernel_root;
+    let k = &mut *sim.k;
+    let space = k.spaces.at_mut(index).unwrap();
+    let rights = PageRights::empty();
+    paging::map(
+        &mut k.frames,
+        root,
+        &mut space.tables,
+        0x40_0000,
+        kernel_root,
+        rights,
+    )
+    .unwrap();
+    assert!(!sim.k.audit_frames());
+}
