@@ -259,3 +259,61 @@ fn the_audit_rejects_a_task_whose_space_is_gone() {
     sim.k.spaces.free(space);
     assert!(!sim.k.audit_objects());
 }
+
+#[test]
+fn a_teardown_through_queued_exit_notices_reclaims_everything() {
+    // Tasks whose exit notices wait on an endpoint are finished when it goes; a task can enter
+    // the teardown a second time when its last capability goes too. Here 63 exiting tasks wait on
+    // `F`; the last holds the only capability to the one before it, and so on down a chain, and
+    // they hold the only capabilities to every endpoint and space there is room for.
+    let mut sim = Sim::new();
+    let d = sim.task();
+    let before = (live(&sim), sim.k.frames.census().0);
+    sim.endpoint(d, FREE);
+    let f = sim
+        .k
+        .task(d)
+        .caps
+        .get(FREE)
+        .unwrap()
+        .diminished(Rights::SEND);
+    let space = sim.k.task(d).space;
+    let regs = sim.k.task(d).regs;
+    let mut exiting = vec![];
+    while sim.k.tasks.has_room() {
+        let (t, _) = sim.k.new_task(space, regs).unwrap();
+        sim.k.set_fault_endpoint(t, Some(f));
+        sim.k.make_ready(t, false);
+        sim.syscall(t, Sysnum::Exit, [0; 6]);
+        assert!(matches!(sim.state(t), State::Sending { .. }));
+        exiting.push(t);
+    }
+    let cap_to = |sim: &Sim, t: u16| Cap::new(CapKind::Task, t, sim.k.tasks.gen(t), Rights::all());
+    // The chain: the last four exiting tasks, each holding the next in its last slot.
+    let n = exiting.len();
+    let chain: Vec<u16> = exiting[n - 4..].iter().rev().copied().collect();
+    for pair in chain.windows(2) {
+        let cap = cap_to(&sim, pair[1]);
+        sim.k.insert_cap(pair[0], 63, cap).unwrap();
+    }
+    // The rest go into the chain's other slots: the other exiting tasks, then spaces, then
+    // endpoints (the objects a full work list would leak).
+    let mut leaves: Vec<Cap> = exiting[..n - 4].iter().map(|&t| cap_to(&sim, t)).collect();
+    while sim.k.spaces.has_room() {
+        let root = sim.k.new_space_root().unwrap();
+        let (i, g) = sim.k.spaces.alloc(root).unwrap();
+        leaves.push(Cap::new(CapKind::AddressSpace, i, g, Rights::all()));
+    }
+    while sim.k.endpoints.has_room() {
+        let (i, g) = sim.k.endpoints.alloc(Endpoint::new()).unwrap();
+        leaves.push(Cap::new(CapKind::Endpoint, i, g, Rights::all()));
+    }
+    let slots = chain.iter().flat_map(|&t| (0..63).map(move |s| (t, s)));
+    for ((t, slot), cap) in slots.zip(leaves) {
+        sim.k.insert_cap(t, slot, cap).unwrap();
+    }
+    assert!(sim.audit());
+    sim.ok(d, Sysnum::EndpointDestroy, [FREE, 0, 0, 0, 0, 0]);
+    assert_eq!((live(&sim), sim.k.frames.census().0), before);
+    assert!(sim.audit());
+}
