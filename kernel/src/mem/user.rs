@@ -28,21 +28,17 @@ pub fn read(frames: &mut FrameTable, root: u64, addr: u64, out: &mut [u8]) -> Re
     if !is_user_range(addr, out.len() as u64) {
         return Err(SysError::BadAddress);
     }
+    let end = addr + out.len() as u64;
+    let pages = addr / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
     // Check every page first, so a failure copies nothing.
-    let mut done = 0;
-    while done < out.len() {
-        let a = addr + done as u64;
-        user_frame(frames, root, a, false)?;
-        done += (PAGE_SIZE - a % PAGE_SIZE) as usize;
+    for page in pages.clone() {
+        user_frame(frames, root, page * PAGE_SIZE, false)?;
     }
-    let mut done = 0;
-    while done < out.len() {
-        let a = addr + done as u64;
-        let offset = (a % PAGE_SIZE) as usize;
-        let n = (PAGE_SIZE as usize - offset).min(out.len() - done);
-        let frame = user_frame(frames, root, a, false)?;
-        phys::read(frame, offset, &mut out[done..done + n]);
-        done += n;
+    for page in pages {
+        let (from, to) = (addr.max(page * PAGE_SIZE), end.min((page + 1) * PAGE_SIZE));
+        let frame = user_frame(frames, root, from, false)?;
+        let part = &mut out[(from - addr) as usize..(to - addr) as usize];
+        phys::read(frame, (from % PAGE_SIZE) as usize, part);
     }
     Ok(())
 }
