@@ -1,6 +1,9 @@
 //! Teardown: what happens to the tasks waiting on an object that goes, how deep a teardown can
 //! reach, and what the object audit accepts and rejects.
 use super::*;
+use crate::obj::endpoint::MAX_ENDPOINTS;
+use crate::obj::space::MAX_SPACES;
+use crate::obj::task::MAX_TASKS;
 use crate::sched::NO_TASK;
 
 fn live(sim: &Sim) -> (u64, u64, u64) {
@@ -183,7 +186,7 @@ fn the_deepest_teardown_reclaims_everything() {
         let (t, slot) = holders.next().expect("a free slot in the chain");
         sim.k.insert_cap(t, slot, cap).unwrap();
     };
-    for _ in 0..crate::obj::endpoint::MAX_ENDPOINTS {
+    for _ in 0..MAX_ENDPOINTS {
         let (i, g) = sim.k.endpoints.alloc(Endpoint::new()).unwrap();
         give(&mut sim, Cap::new(CapKind::Endpoint, i, g, Rights::all()));
     }
@@ -280,7 +283,8 @@ fn a_teardown_through_queued_exit_notices_reclaims_everything() {
     let space = sim.k.task(d).space;
     let regs = sim.k.task(d).regs;
     let mut exiting = vec![];
-    while sim.k.tasks.has_room() {
+    // (Loops over the tables' sizes, not `has_room`: a broken table must fail, not hang.)
+    for _ in sim.k.tasks.live()..MAX_TASKS as u64 {
         let (t, _) = sim.k.new_task(space, regs).unwrap();
         sim.k.set_fault_endpoint(t, Some(f));
         sim.k.make_ready(t, false);
@@ -299,12 +303,12 @@ fn a_teardown_through_queued_exit_notices_reclaims_everything() {
     // The rest go into the chain's other slots: the other exiting tasks, then spaces, then
     // endpoints (the objects a full work list would leak).
     let mut leaves: Vec<Cap> = exiting[..n - 4].iter().map(|&t| cap_to(&sim, t)).collect();
-    while sim.k.spaces.has_room() {
+    for _ in sim.k.spaces.live()..MAX_SPACES as u64 {
         let root = sim.k.new_space_root().unwrap();
         let (i, g) = sim.k.spaces.alloc(root).unwrap();
         leaves.push(Cap::new(CapKind::AddressSpace, i, g, Rights::all()));
     }
-    while sim.k.endpoints.has_room() {
+    for _ in sim.k.endpoints.live()..MAX_ENDPOINTS as u64 {
         let (i, g) = sim.k.endpoints.alloc(Endpoint::new()).unwrap();
         leaves.push(Cap::new(CapKind::Endpoint, i, g, Rights::all()));
     }
