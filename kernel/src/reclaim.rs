@@ -151,7 +151,8 @@ impl Kernel {
         let Some(mut ep) = self.endpoints.free(index) else {
             return;
         };
-        while let Some(t) = ep.queue.pop_front() {
+        // Bounded: the queue holds each task at most once.
+        for t in core::iter::from_fn(|| ep.queue.pop_front()).take(MAX_TASKS) {
             let task = self.task(t);
             match (task.state, task.pending.kind) {
                 // It wanted to end anyway.
