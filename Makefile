@@ -60,7 +60,7 @@ bench: setup
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) faultbench
 
 # Mutation testing of the kernel's checks against the host tests (cargo-mutants, installed if
-# missing; ~30 minutes on 2 cores; results in mutants.out/). Not part of `make test`.
+# missing; ~15 minutes on 2 cores; results in mutants.out/). Not part of `make test`.
 mutants: setup
 	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
 	$(CARGO) mutants -p kernel $(ARGS)

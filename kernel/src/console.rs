@@ -113,6 +113,19 @@ pub fn attach_screen(screen: Screen) {
     }
 }
 
+#[cfg(test)]
+std::thread_local! {
+    static PRINTED: core::cell::RefCell<std::string::String> = const {
+        core::cell::RefCell::new(std::string::String::new())
+    };
+}
+
+/// Host tests: what this thread's kernel code printed since the last call.
+#[cfg(test)]
+pub fn printed() -> std::string::String {
+    PRINTED.with(|p| core::mem::take(&mut *p.borrow_mut()))
+}
+
 struct SerialAndGrid;
 
 impl Write for SerialAndGrid {
@@ -124,10 +137,12 @@ impl Write for SerialAndGrid {
 }
 
 pub fn print(args: fmt::Arguments) {
-    // Host tests have no serial port or console page: their output is the test's.
+    // Host tests have no serial port or console page: their output is the test's, and the
+    // test can read it back (`printed`).
     #[cfg(test)]
     if true {
         std::print!("{args}");
+        PRINTED.with(|p| p.borrow_mut().push_str(&args.to_string()));
         return;
     }
     let mut out = OUTPUT.lock();

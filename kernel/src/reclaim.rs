@@ -5,8 +5,10 @@
 //! they make the remaining capabilities stale.
 //!
 //! Destroying one object can release the last capability to others (a task's table holds
-//! capabilities), so teardown runs from a work list rather than recursion: each object enters it
-//! at most once, so the work is bounded by the size of the object tables.
+//! capabilities), so teardown runs from a work list rather than recursion. An object enters it when
+//! its last capability goes, which happens once; a task also when the endpoint its exit notice
+//! waits on goes, which happens once too. So the work is bounded by the size of the object tables,
+//! tasks counted twice.
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::MAX_ENDPOINTS;
 use crate::obj::space::MAX_SPACES;
@@ -22,7 +24,7 @@ enum Doomed {
     Space(u16),
 }
 
-type Work = Vec<Doomed, { MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + 1 }>;
+type Work = Vec<Doomed, { 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES }>;
 
 impl Kernel {
     /// Puts `cap` into an empty `slot` of `task`'s table, counting it on its object.
@@ -92,7 +94,7 @@ impl Kernel {
             CapKind::FramePool | CapKind::System | CapKind::Empty => None,
         };
         if let Some(d) = doomed {
-            // Cannot overflow: each object enters the list at most once (see the module docs).
+            // Cannot overflow: see the module docs.
             let _ = work.push(d);
         }
     }
@@ -149,7 +151,8 @@ impl Kernel {
         let Some(mut ep) = self.endpoints.free(index) else {
             return;
         };
-        while let Some(t) = ep.queue.pop_front() {
+        // Bounded: the queue holds each task at most once.
+        for t in core::iter::from_fn(|| ep.queue.pop_front()).take(MAX_TASKS) {
             let task = self.task(t);
             match (task.state, task.pending.kind) {
                 // It wanted to end anyway.

@@ -251,6 +251,42 @@ mod tests {
             "double free is refused"
         );
     }
+
+    #[test]
+    fn only_unusable_frames_inside_the_table_are_added_or_claimed() {
+        let mut t = table(4);
+        t.add_free(4); // past the end (the boot memory map may name more RAM): ignored
+        t.add_free(u64::MAX);
+        t.add_free(1);
+        t.claim_for_kernel(2);
+        t.claim_for_kernel(1); // free already: stays free
+        t.claim_for_kernel(9);
+        assert_eq!(t.state(1), Some(FrameState::Free));
+        assert_eq!(t.state(2), Some(FrameState::Kernel));
+        let (c, ok) = t.census();
+        assert!(ok);
+        assert_eq!((c.free, c.kernel, c.unusable), (1, 1, 2));
+        assert_eq!(t.alloc(FrameState::Kernel), Ok(1));
+        assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
+    }
+
+    #[test]
+    fn the_census_catches_a_free_list_that_disagrees_with_the_states() {
+        let mut t = table(4);
+        for f in 0..4 {
+            t.add_free(f);
+        }
+        let a = t.alloc(FrameState::Kernel).unwrap();
+        assert!(t.census().1);
+        // The right number of free frames, but the list names an allocated one.
+        let listed = t.free[0] as usize;
+        t.states[listed] = FrameState::Kernel;
+        t.states[a as usize] = FrameState::Free;
+        assert!(!t.census().1);
+        // Only free frames listed, but one free frame more than the list holds.
+        t.states[listed] = FrameState::Free;
+        assert!(!t.census().1);
+    }
 }
 
 /// A frame table over `frames` frames, all free (host tests).

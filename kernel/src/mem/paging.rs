@@ -237,7 +237,25 @@ pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
 
 /// Invalidates one page of the current address space's TLB.
 pub fn flush(vaddr: u64) {
+    #[cfg(not(test))]
     x86_64::instructions::tlb::flush(VirtAddr::new(vaddr));
+    #[cfg(test)]
+    tlb::FLUSHED.with(|f| f.borrow_mut().push(vaddr));
+}
+
+/// Host tests: `invlpg` cannot run in user mode, so `flush` records the page instead.
+#[cfg(test)]
+pub mod tlb {
+    use std::cell::RefCell;
+
+    std::thread_local! {
+        pub(super) static FLUSHED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The pages flushed by this thread since the last call.
+    pub fn take_flushed() -> Vec<u64> {
+        FLUSHED.with(|f| core::mem::take(&mut *f.borrow_mut()))
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +269,54 @@ mod tests {
         let mut table = test_table(frames);
         let kernel_root = table.alloc(FrameState::Kernel).unwrap();
         (guard, table, kernel_root)
+    }
+
+    /// What the MMU allows a user-mode access to `vaddr`: the frame, and whether it may write and
+    /// execute. It walks the four levels as the hardware does: every entry must be present and
+    /// user-accessible; writes need every level writable, execution no level no-execute.
+    fn mmu(root: u64, vaddr: u64) -> Option<(u64, bool, bool)> {
+        let (mut table, mut write, mut execute) = (root, true, true);
+        for (level, index) in indices(vaddr).into_iter().enumerate() {
+            let entry = &phys::table(table)[index];
+            let flags = entry.flags();
+            if !flags.contains(F::PRESENT | F::USER_ACCESSIBLE) {
+                return None;
+            }
+            write &= flags.contains(F::WRITABLE);
+            execute &= !flags.contains(F::NO_EXECUTE);
+            table = frame_of(entry.addr());
+            if level == 3 {
+                return Some((table, write, execute));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_mmu_grants_user_code_exactly_the_rights_mapped() {
+        let (_memory, mut frames, kernel_root) = setup(32);
+        let root = new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+        let cases = [
+            (0x40_0000, PageRights::empty(), (false, false)),
+            (0x40_1000, PageRights::WRITE, (true, false)),
+            (0x40_2000, PageRights::EXECUTE, (false, true)),
+            (
+                0x80_0000_0000,
+                PageRights::WRITE | PageRights::EXECUTE,
+                (true, true),
+            ),
+        ];
+        for (vaddr, rights, (write, execute)) in cases {
+            map(&mut frames, root, &mut tables, vaddr, page, rights).unwrap();
+            assert_eq!(mmu(root, vaddr), Some((page, write, execute)), "{vaddr:#x}");
+        }
+        assert_eq!(mmu(root, 0x40_3000), None);
+        protect(&mut frames, root, 0x40_0000, PageRights::WRITE).unwrap();
+        assert_eq!(mmu(root, 0x40_0000), Some((page, true, false)));
+        unmap(&mut frames, root, &mut tables, 0x40_0000).unwrap();
+        assert_eq!(mmu(root, 0x40_0000), None);
     }
 
     #[test]

@@ -28,21 +28,17 @@ pub fn read(frames: &mut FrameTable, root: u64, addr: u64, out: &mut [u8]) -> Re
     if !is_user_range(addr, out.len() as u64) {
         return Err(SysError::BadAddress);
     }
+    let end = addr + out.len() as u64;
+    let pages = addr / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
     // Check every page first, so a failure copies nothing.
-    let mut done = 0;
-    while done < out.len() {
-        let a = addr + done as u64;
-        user_frame(frames, root, a, false)?;
-        done += (PAGE_SIZE - a % PAGE_SIZE) as usize;
+    for page in pages.clone() {
+        user_frame(frames, root, page * PAGE_SIZE, false)?;
     }
-    let mut done = 0;
-    while done < out.len() {
-        let a = addr + done as u64;
-        let offset = (a % PAGE_SIZE) as usize;
-        let n = (PAGE_SIZE as usize - offset).min(out.len() - done);
-        let frame = user_frame(frames, root, a, false)?;
-        phys::read(frame, offset, &mut out[done..done + n]);
-        done += n;
+    for page in pages {
+        let (from, to) = (addr.max(page * PAGE_SIZE), end.min((page + 1) * PAGE_SIZE));
+        let frame = user_frame(frames, root, from, false)?;
+        let part = &mut out[(from - addr) as usize..(to - addr) as usize];
+        phys::read(frame, (from % PAGE_SIZE) as usize, part);
     }
     Ok(())
 }
@@ -107,5 +103,38 @@ mod tests {
             "read-only"
         );
         assert_eq!(user_frame(&mut frames, root, 0x1000, false), Ok(a));
+    }
+
+    #[test]
+    fn a_read_that_fails_copies_nothing() {
+        let _memory = phys::test_memory::take(16);
+        let mut frames = test_table(16);
+        let kernel_root = frames.alloc(FrameState::Kernel).unwrap();
+        let root = paging::new_root(&mut frames, kernel_root).unwrap();
+        let mut tables = 1;
+        // Two mapped pages full of 0xAA, then nothing at 0x3000.
+        for vaddr in [0x1000, 0x2000] {
+            let f = frames.alloc(FrameState::User { maps: 0 }).unwrap();
+            phys::write(f, 0, &[0xAA; 4096]);
+            let rights = PageRights::empty();
+            paging::map(&mut frames, root, &mut tables, vaddr, f, rights).unwrap();
+        }
+        for (addr, len) in [(0x2ff0, 32), (0x1ff0, 4200), (0x1000, 8193)] {
+            let mut out = vec![0u8; len];
+            assert_eq!(
+                read(&mut frames, root, addr, &mut out),
+                Err(SysError::NotMapped),
+                "{addr:#x} {len}"
+            );
+            assert!(out.iter().all(|&b| b == 0), "{addr:#x} {len}: copied");
+        }
+        let mut out = vec![0u8; 8192];
+        read(&mut frames, root, 0x1000, &mut out).unwrap();
+        assert!(out.iter().all(|&b| b == 0xAA));
+        assert_eq!(
+            read(&mut frames, root, 0x5000, &mut []),
+            Ok(()),
+            "nothing to read: nothing to check"
+        );
     }
 }

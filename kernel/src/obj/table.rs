@@ -210,6 +210,7 @@ mod tests {
         );
         assert!(t.drop_ref(i, g), "the last reference");
         assert!(!t.drop_ref(i, g), "never below zero");
+        assert_eq!(t.refs(i), 0);
         t.free(i);
         let (i2, g2) = t.alloc(8).unwrap();
         assert_eq!(t.refs(i2), 0);

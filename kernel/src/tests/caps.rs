@@ -143,3 +143,44 @@ fn misuse_gets_precise_errors() {
         sim.fails(t, num, args, SysError::MissingRights);
     }
 }
+
+#[test]
+fn new_objects_come_with_the_rights_their_maker_needs() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    sim.ok(t, Sysnum::EndpointCreate, [POOL, FREE, 0, 0, 0, 0]);
+    sim.ok(t, Sysnum::AsCreate, [POOL, FREE + 1, 0, 0, 0, 0]);
+    sim.ok(t, Sysnum::TaskCreate, [FREE + 1, FREE + 2, 0, 0, 0, 0]);
+    let endpoint = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
+    let space = Rights::MAP | Rights::READ | Rights::CONTROL;
+    let task = Rights::READ | Rights::CONTROL;
+    for (slot, kind, rights) in [
+        (FREE, CapKind::Endpoint, endpoint),
+        (FREE + 1, CapKind::AddressSpace, space),
+        (FREE + 2, CapKind::Task, task),
+    ] {
+        let r = sim.ok(t, Sysnum::CapInfo, [slot, 0, 0, 0, 0, 0]);
+        assert_eq!((r.rdi, r.rsi), (kind.raw(), rights.bits()), "{kind:?}");
+    }
+}
+
+#[test]
+fn shutdown_ends_the_run_with_the_code_asked_for_and_nothing_else() {
+    use abi::qemu::ExitCode;
+    let mut sim = Sim::new();
+    let t = sim.task();
+    let success = ExitCode::Success as u64;
+    for code in [1 << 32 | success, u64::MAX, ExitCode::KernelPanic as u64] {
+        sim.fails(
+            t,
+            Sysnum::Shutdown,
+            [SYSTEM, code, 0, 0, 0, 0],
+            SysError::InvalidArgument,
+        );
+    }
+    let shutdown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sim.syscall(t, Sysnum::Shutdown, [SYSTEM, success, 0, 0, 0, 0])
+    }));
+    let message = *shutdown.unwrap_err().downcast::<String>().unwrap();
+    assert_eq!(message, "qemu_exit(Success)");
+}

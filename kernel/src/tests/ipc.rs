@@ -1,6 +1,7 @@
 //! IPC: who may reply to whom, what a receiver learns, and what can never be forged or planted.
 use super::*;
-use abi::msg::{fault, MAX_WORDS};
+use abi::layout::IPC_BUFFER;
+use abi::msg::{fault, MAX_WORDS, REG_WORDS};
 use abi::MsgTag;
 
 const EP: u64 = FREE;
@@ -50,8 +51,12 @@ fn a_call_delivers_the_badge_the_sender_id_and_the_call_mark() {
             "badge and sender"
         );
         let got = MsgTag(r.rsi);
-        assert!(got.awaits_reply() && !got.from_kernel());
-        assert_eq!((got.label(), got.words(), r.rdx, r.r10), (7, 2, 11, 22));
+        assert_eq!(
+            got,
+            MsgTag::new(7, 2, 0).with(MsgTag::CALL),
+            "no other mark"
+        );
+        assert_eq!((r.rdx, r.r10), (11, 22));
     });
 }
 
@@ -61,7 +66,7 @@ fn a_send_is_not_marked_as_a_call() {
         let (s, c) = pair(sim, Rights::SEND);
         recv(sim, s);
         sim.syscall(c, Sysnum::Send, [EP, tag(1, 0, 0), 0, 0, 0, 0]);
-        assert!(!MsgTag(sim.regs(s).rsi).awaits_reply());
+        assert_eq!(sim.regs(s).rsi, tag(1, 0, 0), "no mark at all");
         assert_eq!(sim.state(c), State::Ready);
     });
 }
@@ -371,5 +376,92 @@ fn a_server_survives_its_caller_dying() {
         sim.syscall_r12(s, Sysnum::ReplyRecv.raw(), [EP, 0, 0, 0, 0, 0], caller);
         assert!(matches!(sim.state(s), State::Receiving { .. }));
         let _ = NO_REPLY;
+    });
+}
+
+#[test]
+fn reply_recv_with_a_caller_already_queued_takes_its_message_at_once() {
+    both(|sim| {
+        let (s, c1) = pair(sim, Rights::SEND);
+        let c2 = sim.task();
+        sim.share(s, EP, c2, EP, Rights::SEND);
+        recv(sim, s);
+        sim.syscall(c1, Sysnum::Call, [EP, tag(1, 0, 0), 0, 0, 0, 0]);
+        sim.syscall(c2, Sysnum::Call, [EP, tag(2, 1, 0), 22, 0, 0, 0]);
+        assert!(matches!(sim.state(c2), State::Sending { .. }), "queued");
+        let reply = [EP, tag(3, 1, 0), 33, 0, 0, 0];
+        let out = sim.syscall_r12(s, Sysnum::ReplyRecv.raw(), reply, sim.id(c1));
+        assert_eq!((sim.state(c1), sim.regs(c1).rdx), (State::Ready, 33));
+        assert_eq!((sim.state(s), out.next), (State::Ready, Some(s)));
+        assert_eq!((MsgTag(out.regs.rsi).label(), out.regs.rdx), (2, 22));
+        assert_eq!(out.regs.r12, sim.id(c2));
+        assert!(matches!(sim.state(c2), State::AwaitingReply { server, .. } if server == s));
+    });
+}
+
+#[test]
+fn a_long_message_needs_the_senders_ipc_buffer() {
+    both(|sim| {
+        let (s, c) = pair(sim, Rights::SEND);
+        recv(sim, s);
+        sim.ok(c, Sysnum::AsUnmap, [SPACE, IPC_BUFFER, 0, 0, 0, 0]);
+        for num in [Sysnum::Send, Sysnum::Call] {
+            let long = [EP, tag(1, REG_WORDS + 1, 0), 0, 0, 0, 0];
+            sim.fails(c, num, long, SysError::NoIpcBuffer);
+        }
+        sim.fails(
+            c,
+            Sysnum::TaskReadRegs,
+            [SELF, 0, 0, 0, 0, 0],
+            SysError::NoIpcBuffer,
+        );
+        // Short messages need none.
+        sim.syscall(c, Sysnum::Call, [EP, tag(1, REG_WORDS, 0), 1, 2, 3, 4]);
+        assert_eq!(sim.regs(s).r9, 4);
+        let long = [0, tag(2, REG_WORDS + 1, 0), 0, 0, 0, 0];
+        sim.ok(s, Sysnum::AsUnmap, [SPACE, IPC_BUFFER, 0, 0, 0, 0]);
+        let out = sim.syscall_r12(s, Sysnum::Reply.raw(), long, sim.id(c));
+        assert_eq!(out.result(), Err(SysError::NoIpcBuffer));
+    });
+}
+
+#[test]
+fn a_read_only_ipc_buffer_is_no_buffer() {
+    // The kernel writes received words and read registers there; it must never write where the
+    // task itself could not.
+    let mut sim = Sim::new();
+    let (s, c) = pair(&mut sim, Rights::SEND);
+    recv(&mut sim, s);
+    sim.ok(c, Sysnum::AsProtect, [SPACE, IPC_BUFFER, 0, 0, 0, 0]);
+    sim.fails(
+        c,
+        Sysnum::TaskReadRegs,
+        [SELF, 0, 0, 0, 0, 0],
+        SysError::NoIpcBuffer,
+    );
+    let long = [EP, tag(1, REG_WORDS + 1, 0), 0, 0, 0, 0];
+    sim.fails(c, Sysnum::Send, long, SysError::NoIpcBuffer);
+    let w = PageRights::WRITE.bits();
+    sim.ok(c, Sysnum::AsProtect, [SPACE, IPC_BUFFER, w, 0, 0, 0]);
+    sim.ok(c, Sysnum::TaskReadRegs, [SELF, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn a_long_message_without_the_receivers_ipc_buffer_arrives_with_only_the_register_words() {
+    both(|sim| {
+        let (s, c) = pair(sim, Rights::SEND | Rights::GRANT);
+        sim.ok(s, Sysnum::AsUnmap, [SPACE, IPC_BUFFER, 0, 0, 0, 0]);
+        recv(sim, s);
+        sim.ipc_write(c, SEND_CAPS, SELF);
+        sim.ipc_write(c, REG_WORDS, 99);
+        sim.syscall(c, Sysnum::Call, [EP, tag(5, REG_WORDS + 1, 1), 1, 2, 3, 4]);
+        let r = sim.regs(s);
+        let got = MsgTag(r.rsi);
+        assert_eq!(
+            got,
+            MsgTag::new(5, REG_WORDS, 0).with(MsgTag::CALL | MsgTag::CAPS_LOST),
+            "the tag says what arrived"
+        );
+        assert_eq!([r.rdx, r.r10, r.r8, r.r9], [1, 2, 3, 4]);
     });
 }

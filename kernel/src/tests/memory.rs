@@ -271,3 +271,74 @@ fn the_census_counts_objects_and_audits() {
         SysError::WrongKind,
     );
 }
+
+#[test]
+fn the_audit_catches_a_wrong_count_of_entries_in_a_table() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    assert!(sim.k.audit_frames());
+    let root = sim.k.task(t).root;
+    sim.k.frames.adjust_used(root, 1);
+    assert!(!sim.k.audit_frames());
+    sim.k.frames.adjust_used(root, -1);
+    assert!(sim.k.audit_frames());
+}
+
+#[test]
+fn the_audit_catches_a_mapping_of_a_kernel_frame_other_than_the_console() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    let (root, index) = (sim.k.task(t).root, sim.k.task(t).space);
+    let kernel_root = sim.k.kernel_root;
+    let k = &mut *sim.k;
+    let space = k.spaces.at_mut(index).unwrap();
+    let rights = PageRights::empty();
+    paging::map(
+        &mut k.frames,
+        root,
+        &mut space.tables,
+        0x40_0000,
+        kernel_root,
+        rights,
+    )
+    .unwrap();
+    assert!(!sim.k.audit_frames());
+}
+
+#[test]
+fn changing_a_mapping_of_the_running_space_flushes_it_from_the_tlb() {
+    let mut sim = Sim::new();
+    let (t, other) = (sim.task(), sim.task());
+    let f = alloc(&mut sim, t);
+    sim.share(other, SPACE, t, FREE, Rights::all());
+    sim.k.active_root = sim.k.task(t).root;
+    paging::tlb::take_flushed();
+    sim.ok(t, Sysnum::AsMap, [SPACE, POOL, f, 0x40_0000, W, 0]);
+    assert_eq!(paging::tlb::take_flushed(), [], "a new mapping needs none");
+    sim.ok(t, Sysnum::AsProtect, [SPACE, 0x40_0000, 0, 0, 0, 0]);
+    assert_eq!(paging::tlb::take_flushed(), [0x40_0000]);
+    sim.ok(t, Sysnum::AsUnmap, [SPACE, 0x40_0000, 0, 0, 0, 0]);
+    assert_eq!(paging::tlb::take_flushed(), [0x40_0000]);
+    // Another space's entries are not in the TLB.
+    sim.ok(t, Sysnum::AsMap, [FREE, POOL, f, 0x40_0000, W, 0]);
+    sim.ok(t, Sysnum::AsProtect, [FREE, 0x40_0000, 0, 0, 0, 0]);
+    sim.ok(t, Sysnum::AsUnmap, [FREE, 0x40_0000, 0, 0, 0, 0]);
+    assert_eq!(paging::tlb::take_flushed(), []);
+}
+
+#[test]
+fn debug_write_takes_up_to_a_page() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    let f = alloc(&mut sim, t);
+    sim.ok(t, Sysnum::AsMap, [SPACE, POOL, f, 0x40_0000, 0, 0]);
+    sim.ok(t, Sysnum::DebugWrite, [0x40_0000, 4096, 0, 0, 0, 0]);
+    sim.fails(
+        t,
+        Sysnum::DebugWrite,
+        [0x40_0000, 4097, 0, 0, 0, 0],
+        SysError::InvalidArgument,
+    );
+    // Nothing to write, nothing to check.
+    sim.ok(t, Sysnum::DebugWrite, [0x50_0000, 0, 0, 0, 0, 0]);
+}

@@ -6,6 +6,8 @@ mod caps;
 mod ipc;
 mod memory;
 mod objects;
+mod reclaim;
+mod sched;
 mod tasks;
 
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
@@ -34,11 +36,13 @@ pub struct Sim {
     _memory: MutexGuard<'static, ()>,
 }
 
-/// What a syscall left in the caller's registers.
+/// What a syscall left in the caller's registers, and who runs next.
 #[derive(Clone, Copy, Debug)]
 pub struct Out {
     pub rax: u64,
     pub regs: SavedRegs,
+    /// The scheduler's pick after the syscall (the task the entry code would enter).
+    pub next: Option<u16>,
 }
 
 impl Out {
@@ -143,11 +147,13 @@ impl Sim {
         if !fast {
             crate::syscall::dispatch(k, t);
         }
-        k.pick();
+        let next = k.pick();
+        assert_eq!(next, k.current, "the pick is the current task");
         let regs = k.tasks.at(t).map(|task| task.regs).unwrap_or_default();
         Out {
             rax: regs.rax,
             regs,
+            next,
         }
     }
 
@@ -182,9 +188,9 @@ impl Sim {
         self.k.task(t).regs
     }
 
-    /// The frame of `t`'s IPC buffer.
+    /// The frame of `t`'s IPC buffer (found in its page tables, not by asking the kernel).
     fn buffer(&mut self, t: u16) -> u64 {
-        self.k.ipc_buffer(t).expect("an IPC buffer")
+        self.frame_at(t, IPC_BUFFER).expect("an IPC buffer")
     }
 
     pub fn ipc_write(&mut self, t: u16, word: usize, value: u64) {
@@ -200,6 +206,11 @@ impl Sim {
     /// Task id as user space sees it.
     pub fn id(&self, t: u16) -> u64 {
         self.k.tasks.at(t).unwrap().id
+    }
+
+    /// The ready queue, front first (the current task is not in it).
+    pub fn queue(&self) -> Vec<u16> {
+        self.k.ready.iter().copied().collect()
     }
 
     /// The frame mapped at `vaddr` in `t`'s space.

@@ -216,3 +216,70 @@ fn the_audit_catches_a_wrong_reference_count() {
     sim.k.endpoints.add_ref(index, gen);
     assert!(!sim.k.audit_objects());
 }
+
+#[test]
+fn a_stale_endpoint_capability_reaches_nobody_on_either_path() {
+    for fast in [true, false] {
+        let mut sim = Sim::new();
+        sim.fast = fast;
+        let (t, s) = (sim.task(), sim.task());
+        sim.ok(t, Sysnum::EndpointCreate, [POOL, FREE, 0, 0, 0, 0]);
+        sim.ok(
+            t,
+            Sysnum::CapCopy,
+            [FREE, FREE + 1, Rights::all().bits(), 0, 0, 0],
+        );
+        sim.ok(t, Sysnum::EndpointDestroy, [FREE, 0, 0, 0, 0, 0]);
+        // A new endpoint in the same entry, with a receiver waiting on it.
+        sim.endpoint(s, FREE);
+        sim.share(s, FREE, t, FREE + 2, Rights::all());
+        assert_eq!(
+            sim.k.task(t).caps.get(FREE + 1).unwrap().index,
+            sim.k.task(t).caps.get(FREE + 2).unwrap().index
+        );
+        sim.syscall(s, Sysnum::Recv, [FREE, 0, 0, 0, 0, 0]);
+        sim.fails(
+            t,
+            Sysnum::Call,
+            [FREE + 1, 0, 1, 0, 0, 0],
+            SysError::StaleCap,
+        );
+        assert!(
+            matches!(sim.state(s), State::Receiving { .. }),
+            "fast: {fast}"
+        );
+        // Nor can a server receive through one.
+        sim.syscall(t, Sysnum::Call, [FREE + 2, 0, 2, 0, 0, 0]);
+        let caller = sim.id(t);
+        let out = sim.syscall_r12(s, Sysnum::ReplyRecv.raw(), [FREE, 0, 0, 0, 0, 0], caller);
+        assert_eq!(out.next, Some(t));
+        sim.share(t, FREE + 1, s, FREE + 1, Rights::all());
+        sim.syscall(t, Sysnum::Call, [FREE + 2, 0, 3, 0, 0, 0]);
+        let stale = [FREE + 1, 0, 0, 0, 0, 0];
+        let out = sim.syscall_r12(s, Sysnum::ReplyRecv.raw(), stale, sim.id(t));
+        assert_eq!(out.result(), Err(SysError::StaleCap), "fast: {fast}");
+        assert!(matches!(sim.state(t), State::AwaitingReply { .. }));
+        assert!(sim.audit());
+    }
+}
+
+#[test]
+fn a_caller_at_the_last_generation_of_its_entry_gets_its_reply() {
+    // Its id carries the whole 48-bit generation, so the server can name it.
+    let mut sim = Sim::new();
+    let s = sim.task();
+    sim.endpoint(s, FREE);
+    let next = sim.k.tasks.iter().count() as u16;
+    sim.k.tasks.set_gen(next, MAX_GEN - 1);
+    let c = sim.task();
+    assert_eq!((c, sim.k.tasks.gen(c)), (next, MAX_GEN - 1));
+    assert_eq!(crate::obj::task::split_task_id(sim.id(c)), (c, MAX_GEN - 1));
+    sim.share(s, FREE, c, FREE, Rights::SEND);
+    sim.syscall(s, Sysnum::Recv, [FREE, 0, 0, 0, 0, 0]);
+    sim.syscall(c, Sysnum::Call, [FREE, 0, 0, 0, 0, 0]);
+    let caller = sim.regs(s).r12;
+    assert_eq!(caller, sim.id(c));
+    let out = sim.syscall_r12(s, Sysnum::Reply.raw(), [0, 0, 5, 0, 0, 0], caller);
+    assert_eq!(out.result(), Ok(()));
+    assert_eq!((sim.state(c), sim.regs(c).rdx), (State::Ready, 5));
+}

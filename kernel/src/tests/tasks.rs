@@ -252,3 +252,27 @@ fn the_deadlock_report_names_every_task_and_what_it_waits_for() {
         "  task 1 (?): awaiting the reply to its call from task 0 (server), which is receiving"
     );
 }
+
+#[test]
+fn a_task_killed_for_a_fault_is_reported_with_what_it_did() {
+    let mut sim = Sim::new();
+    let (a, b) = (sim.task(), sim.task());
+    crate::console::printed();
+    let r = &mut sim.k.task(a).regs;
+    (r.vector, r.error_code, r.rip) = (14, 6, 0x40_1234);
+    sim.k.user_exception(a, 0xdead_b000);
+    assert_eq!(
+        crate::console::printed(),
+        "kernel: task 0 (?) killed: page fault writing 0xdeadb000 (not mapped) at rip=0x401234\n"
+    );
+    let r = &mut sim.k.task(b).regs;
+    (r.vector, r.error_code, r.rip) = (13, 0x18, 0x40_5678);
+    sim.k.user_exception(b, 0);
+    let report = crate::console::printed();
+    assert!(
+        report.starts_with("kernel: task 1 (?) killed: ")
+            && report.ends_with(" (vector 13) error=0x18 at rip=0x405678\n"),
+        "{report}"
+    );
+    assert!(sim.k.tasks.at(a).is_none() && sim.k.tasks.at(b).is_none());
+}
