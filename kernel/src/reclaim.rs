@@ -200,7 +200,13 @@ impl Kernel {
                 }
             }
         }
-        // A space with neither tasks nor capabilities could never be used or reclaimed: a leak.
+        // An endpoint nobody holds, or a space with neither tasks nor capabilities, could never be
+        // used or reclaimed: a leak. (A task without capabilities still runs: the test kernel's
+        // orphans.)
+        let endpoint_ok = |i: u16| {
+            let refs = self.endpoints.refs(i);
+            refs == counts[1][i as usize] && refs > 0
+        };
         let space_ok = |i: u16, tasks: u32| {
             let (refs, i) = (self.spaces.refs(i), i as usize);
             refs == counts[2][i] && tasks == tasks_in[i] && (tasks > 0 || refs > 0)
@@ -208,10 +214,7 @@ impl Kernel {
         self.tasks
             .iter()
             .all(|(i, _)| self.tasks.refs(i) == counts[0][i as usize])
-            && self
-                .endpoints
-                .iter()
-                .all(|(i, _)| self.endpoints.refs(i) == counts[1][i as usize])
+            && self.endpoints.iter().all(|(i, _)| endpoint_ok(i))
             && self.spaces.iter().all(|(i, s)| space_ok(i, s.tasks))
     }
 }

@@ -283,3 +283,21 @@ fn a_caller_at_the_last_generation_of_its_entry_gets_its_reply() {
     assert_eq!(out.result(), Ok(()));
     assert_eq!((sim.state(c), sim.regs(c).rdx), (State::Ready, 5));
 }
+
+#[test]
+fn the_audit_catches_an_endpoint_nobody_holds() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    sim.endpoint(t, FREE);
+    assert!(sim.audit());
+    let cap = sim.k.task(t).caps.delete(FREE).unwrap();
+    sim.k
+        .endpoints
+        .drop_ref(cap.index, cap.gen)
+        .then_some(())
+        .unwrap();
+    assert!(
+        !sim.k.audit_objects(),
+        "a live endpoint without capabilities is a leak"
+    );
+}
