@@ -126,8 +126,10 @@ pub fn printed() -> std::string::String {
     PRINTED.with(|p| core::mem::take(&mut *p.borrow_mut()))
 }
 
+#[cfg(not(test))]
 struct SerialAndGrid;
 
+#[cfg(not(test))]
 impl Write for SerialAndGrid {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         serial::write_str(s);
@@ -136,15 +138,16 @@ impl Write for SerialAndGrid {
     }
 }
 
+/// Host tests have no serial port or console page: their output is the test's, and the test can
+/// read it back (`printed`).
+#[cfg(test)]
 pub fn print(args: fmt::Arguments) {
-    // Host tests have no serial port or console page: their output is the test's, and the
-    // test can read it back (`printed`).
-    #[cfg(test)]
-    if true {
-        std::print!("{args}");
-        PRINTED.with(|p| p.borrow_mut().push_str(&args.to_string()));
-        return;
-    }
+    std::print!("{args}");
+    PRINTED.with(|p| p.borrow_mut().push_str(&args.to_string()));
+}
+
+#[cfg(not(test))]
+pub fn print(args: fmt::Arguments) {
     let mut out = OUTPUT.lock();
     let _ = SerialAndGrid.write_fmt(args);
     if let Some(s) = out.screen.as_mut() {
