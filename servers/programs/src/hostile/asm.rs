@@ -465,8 +465,12 @@ pub fn syscall_and_push_on(sp: u64, note: &'static str) {
 }
 
 // `int 0` to `int 255`, each followed by `ud2` should it return: an immediate cannot be computed.
+// The label is global: the asm and its users may land in different codegen units (object files),
+// and a local label would then be undefined at link time.
 core::arch::global_asm!(
     ".pushsection .text.hostile_int_table, \"ax\", @progbits",
+    ".globl hostile_int_table",
+    ".hidden hostile_int_table",
     ".p2align 4",
     "hostile_int_table:",
     ".set vector, 0",
