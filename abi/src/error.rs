@@ -45,6 +45,8 @@ numbered_enum! {
         PeerDied = 20,
         /// The task was stopped while it waited in a syscall.
         Interrupted = 21,
+        /// A receive with a timeout: the time passed with no message.
+        TimedOut = 22,
     }
 }
 

@@ -18,12 +18,17 @@ pub mod cmdline;
 pub mod elf;
 pub mod error;
 pub mod layout;
+pub mod memsrv;
 pub mod msg;
 pub mod qemu;
 pub mod regs;
+pub mod space;
 pub mod sysnum;
 
 pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
 pub use error::SysError;
 pub use msg::{Message, MsgTag};
 pub use sysnum::Sysnum;
+
+/// Timer ticks per second (WeensyOS's `HZ`): the unit of receive timeouts.
+pub const HZ: u64 = 100;

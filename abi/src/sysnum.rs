@@ -76,5 +76,12 @@ numbered_enum! {
         EndpointDestroy = 32,
         /// Give a task a name (16 bytes) for diagnostics and debuggers.
         TaskSetName = 33,
+        /// Take a zeroed frame from a pool and map it in one call (demand-zero faults, `page_alloc`).
+        AsAlloc = 34,
+        /// Share (or copy) the mappings of a range of one address space into another, with rights
+        /// masks for both sides; bounded work per call, resumable (fork).
+        AsShare = 35,
+        /// Replace a mapping with a private copy of its frame (copy-on-write break).
+        AsCopy = 36,
     }
 }

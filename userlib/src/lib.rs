@@ -7,6 +7,8 @@
 //!   through the IPC buffer.
 //! - [`console`]: `print!`/`println!` (kernel console via `DebugWrite`) and `cprint!`/`cprintln!`
 //!   (straight into the shared console page).
+//! - [`process`]: WeensyOS's process and memory calls (`page_alloc`, `sbrk`, `fork`, `wait`,
+//!   `getpid`, ...), served by the memory server.
 //! - [`rt`]: the entry point (`userlib::entry!(main)`) and the panic handler.
 //!
 //! All `unsafe` code lives in [`arch`] (the `syscall` instruction, `rdtsc`, and volatile access to the
@@ -18,6 +20,7 @@ pub mod arch;
 pub mod cap;
 pub mod console;
 pub mod ipc;
+pub mod process;
 pub mod rt;
 pub mod sys;
 

@@ -9,6 +9,7 @@ use crate::arch::{syscall, syscall_no_args, syscall_r12, SysOut};
 use crate::ipc::Received;
 use crate::Result;
 use abi::qemu::ExitCode;
+use abi::space::{ShareMode, UnmapFlags};
 use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
 
 /// Most bytes one `DebugWrite` takes.
@@ -95,7 +96,14 @@ pub fn send(ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<()> {
 /// Receives on endpoint `ep` (blocks until a message arrives).
 #[inline]
 pub fn recv(ep: CapSlot) -> Result<Received> {
-    check(syscall_r12(Sysnum::Recv, [slot(ep), 0, 0, 0, 0, 0], 0)).map(received)
+    recv_timeout(ep, 0)
+}
+
+/// Receives on endpoint `ep`, waiting at most `ticks` timer ticks ([`abi::HZ`] a second;
+/// 0 waits forever): [`SysError::TimedOut`] when they pass with no message.
+#[inline]
+pub fn recv_timeout(ep: CapSlot, ticks: u64) -> Result<Received> {
+    check(syscall_r12(Sysnum::Recv, [slot(ep), ticks, 0, 0, 0, 0], 0)).map(received)
 }
 
 /// Sends on `ep`, then waits for the reply.
@@ -208,7 +216,66 @@ pub fn as_map(
 /// Removes the mapping at `vaddr`; returns the frame that was mapped.
 #[inline]
 pub fn as_unmap(space: CapSlot, vaddr: u64) -> Result<u64> {
-    Ok(call0(Sysnum::AsUnmap, [slot(space), vaddr, 0, 0, 0, 0])?.r[0])
+    as_unmap_flags(space, vaddr, UnmapFlags::empty())
+}
+
+/// Removes the mapping at `vaddr` and, if it was the frame's last, returns the frame to its pool.
+#[inline]
+pub fn as_release(space: CapSlot, vaddr: u64) -> Result<u64> {
+    as_unmap_flags(space, vaddr, UnmapFlags::RELEASE)
+}
+
+#[inline]
+fn as_unmap_flags(space: CapSlot, vaddr: u64, flags: UnmapFlags) -> Result<u64> {
+    Ok(call0(Sysnum::AsUnmap, [slot(space), vaddr, flags.bits(), 0, 0, 0])?.r[0])
+}
+
+/// Takes a zeroed frame from `pool` and maps it at `vaddr`; returns the frame.
+#[inline]
+pub fn as_alloc(space: CapSlot, pool: CapSlot, vaddr: u64, rights: PageRights) -> Result<u64> {
+    let a = [slot(space), slot(pool), vaddr, rights.bits(), 0, 0];
+    Ok(call0(Sysnum::AsAlloc, a)?.r[0])
+}
+
+/// Shares (or copies, see [`ShareMode`]) the mappings of `src` in `[start, end)` into `dst` at
+/// the same addresses. The kernel does a bounded amount of work per call and returns the address
+/// to continue from; it is `end` when the range is done. Copies come from `pool`.
+#[inline]
+pub fn as_share(
+    src: CapSlot,
+    dst: CapSlot,
+    start: u64,
+    end: u64,
+    mode: ShareMode,
+    pool: CapSlot,
+) -> Result<u64> {
+    let a = [slot(src), slot(dst), start, end, mode.to_word(), slot(pool)];
+    Ok(call0(Sysnum::AsShare, a)?.r[0])
+}
+
+/// [`as_share`] until the whole range is done.
+pub fn as_share_all(
+    src: CapSlot,
+    dst: CapSlot,
+    start: u64,
+    end: u64,
+    mode: ShareMode,
+    pool: CapSlot,
+) -> Result<()> {
+    let mut at = start;
+    while at < end {
+        at = as_share(src, dst, at, end, mode, pool)?;
+    }
+    Ok(())
+}
+
+/// Replaces the mapping at `vaddr` with a copy of its frame (a fresh frame from `pool`) mapped
+/// with `rights`; the old frame loses one mapping (and goes back to its pool if that was the
+/// last). Returns the new frame.
+#[inline]
+pub fn as_copy(space: CapSlot, pool: CapSlot, vaddr: u64, rights: PageRights) -> Result<u64> {
+    let a = [slot(space), slot(pool), vaddr, rights.bits(), 0, 0];
+    Ok(call0(Sysnum::AsCopy, a)?.r[0])
 }
 
 /// Changes the rights of the mapping at `vaddr`.
@@ -224,8 +291,28 @@ pub fn as_protect(space: CapSlot, vaddr: u64, rights: PageRights) -> Result<()> 
 /// The frame and rights mapped at `vaddr`.
 #[inline]
 pub fn as_query(space: CapSlot, vaddr: u64) -> Result<(u64, PageRights)> {
+    as_mapping(space, vaddr).map(|m| (m.frame, m.rights))
+}
+
+/// What is mapped at an address ([`as_mapping`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub frame: u64,
+    pub rights: PageRights,
+    /// How many mappings the frame has, in all address spaces (copy-on-write: 1 means the last
+    /// sharer, which can simply regain `WRITE`).
+    pub maps: u64,
+}
+
+/// The frame, rights and map count of what is mapped at `vaddr`.
+#[inline]
+pub fn as_mapping(space: CapSlot, vaddr: u64) -> Result<Mapping> {
     let out = call0(Sysnum::AsQuery, [slot(space), vaddr, 0, 0, 0, 0])?;
-    Ok((out.r[0], PageRights::from_bits_retain(out.r[1])))
+    Ok(Mapping {
+        frame: out.r[0],
+        rights: PageRights::from_bits_retain(out.r[1]),
+        maps: out.r[2],
+    })
 }
 
 /// Destroys an address space no task uses.

@@ -1,0 +1,123 @@
+//! The memory server's protocol: what processes ask of it (WeensyOS's `page_alloc`, `fork`, `wait`,
+//! `getpid`, ...), each request a label and at most four words, so every call takes the register
+//! fast path. Replies: label 0 and result words on success, or label = a [`MemError`] code.
+//! Processes reach the server through their `slots::SUPERVISOR` endpoint, badged with their pid.
+//! The server's side is `servers/memsrv`; the calls are `userlib::process`. See
+//! `docs/memory-server.md`.
+
+numbered_enum! {
+    /// A request's label.
+    pub enum Request: u32 {
+        /// w0 = a page-aligned address: map a fresh zeroed page there. Reply: nothing.
+        PageAlloc = 1,
+        /// w0 = increment in bytes (signed): move the program break. Reply: w0 = the old break.
+        /// Pages between the heap's start and the break appear, zeroed, when first touched.
+        Sbrk = 2,
+        /// w0 = a [`ForkMode`]. Reply: w0 = the child's pid in the parent, 0 in the child.
+        Fork = 3,
+        /// w0 = a pid, or 0 for any child; w1 = [`WAIT_NOHANG`] or 0. Reply: w0 = the pid,
+        /// w1 = the exit status, w2 = [`ExitHow`]. Blocks until a child has ended (unless NOHANG:
+        /// then [`MemError::WouldBlock`]).
+        Wait = 4,
+        /// Reply: w0 = the caller's pid.
+        GetPid = 5,
+        /// w0, w1 = a program name ([`pack_name`]), w2 = its start argument. Starts the program
+        /// from the boot archive as a child of the caller. Reply: w0 = its pid.
+        Spawn = 6,
+        /// w0 = the pid of one of the caller's children: end it (its status reads as killed).
+        Kill = 7,
+        /// Run the consistency checks (every mapping of every process against the server's
+        /// records and the kernel's counts). Reply: w0 = the number of violations (each printed).
+        Check = 8,
+        /// w0 = an address in the caller's space. Reply: w0 = the frame mapped there, w1 = its
+        /// rights (`PageRights` bits), w2 = its map count. For tests and the viewer.
+        FrameOf = 9,
+    }
+}
+
+numbered_enum! {
+    /// Why the memory server refused a request (the reply's label).
+    pub enum MemError: u32 {
+        /// An address that is not page-aligned, not in user space, or already in use.
+        BadAddress = 1,
+        /// No memory left (the system's, or the caller's quota).
+        OutOfMemory = 2,
+        /// No such child (or, for `Wait`, no children at all).
+        NoChild = 3,
+        /// No program of that name in the boot archive (or it is not a valid executable).
+        NoSuchProgram = 4,
+        /// The process table is full.
+        TooManyProcesses = 5,
+        /// An unknown label, a bad argument, or a message not shaped as the protocol says.
+        BadRequest = 6,
+        /// `Wait` with [`WAIT_NOHANG`]: children exist, but none has ended.
+        WouldBlock = 7,
+    }
+}
+
+impl core::fmt::Display for MemError {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self, f)
+    }
+}
+
+numbered_enum! {
+    /// How `Fork` treats the parent's writable pages.
+    pub enum ForkMode: u64 {
+        /// Shared read-only in both; copied on the first write (the default).
+        CopyOnWrite = 0,
+        /// Copied at once (WeensyOS step 5); read-only pages are shared (step 7).
+        Eager = 1,
+    }
+}
+
+numbered_enum! {
+    /// How a child ended (`Wait`'s w2).
+    pub enum ExitHow: u64 {
+        /// It called `exit`; w1 is its status.
+        Exited = 0,
+        /// It was killed (a fault it could not survive, or `Kill`); w1 is -1.
+        Killed = 1,
+    }
+}
+
+/// `Wait`'s w1: return [`MemError::WouldBlock`] instead of blocking.
+pub const WAIT_NOHANG: u64 = 1;
+
+/// Most bytes of a program name in `Spawn`.
+pub const NAME_MAX: usize = 16;
+
+/// Packs a name of at most [`NAME_MAX`] bytes into two words (little-endian, zero-padded).
+pub fn pack_name(name: &str) -> Option<[u64; 2]> {
+    let bytes = name.as_bytes();
+    if bytes.len() > NAME_MAX {
+        return None;
+    }
+    let mut buf = [0u8; NAME_MAX];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    let word = |i: usize| u64::from_le_bytes(buf[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    Some([word(0), word(1)])
+}
+
+/// The bytes of a packed name, without the padding.
+pub fn unpack_name(words: [u64; 2]) -> ([u8; NAME_MAX], usize) {
+    let mut buf = [0u8; NAME_MAX];
+    buf[..8].copy_from_slice(&words[0].to_le_bytes());
+    buf[8..].copy_from_slice(&words[1].to_le_bytes());
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(NAME_MAX);
+    (buf, len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_long_ones_are_refused() {
+        for name in ["", "fork", "exactly16bytes!!"] {
+            let (buf, len) = unpack_name(pack_name(name).unwrap());
+            assert_eq!(&buf[..len], name.as_bytes());
+        }
+        assert_eq!(pack_name("seventeen bytes!!"), None);
+    }
+}

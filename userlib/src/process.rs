@@ -1,0 +1,102 @@
+//! Processes and their memory, WeensyOS style: `page_alloc`, `sbrk`, `fork`, `exit`, `wait`,
+//! `getpid`, `yield`. Each is a call to the memory server (`abi::memsrv`) through the program's
+//! `slots::SUPERVISOR` endpoint, except `exit` and `yield_now`, which are syscalls.
+use crate::sys;
+use abi::memsrv::{self, ExitHow, ForkMode, MemError, Request, WAIT_NOHANG};
+use abi::{slots, Message, MsgTag};
+
+pub use crate::sys::{exit, yield_now};
+
+/// What the memory server answers: result words, or why it refused.
+pub type Result<T> = core::result::Result<T, MemError>;
+
+/// One request to the memory server; the reply's words on success.
+fn request(req: Request, words: [u64; 4]) -> Result<[u64; 4]> {
+    let reply: Message = sys::call(slots::SUPERVISOR, MsgTag::new(req as u32, 4, 0), words)
+        .map_err(|_| MemError::BadRequest)?;
+    match reply.tag.label() {
+        0 => Ok(reply.words),
+        code => Err(MemError::from_raw(code).unwrap_or(MemError::BadRequest)),
+    }
+}
+
+/// Maps a fresh zeroed page at `addr` (page-aligned). Fails with `BadAddress` if `addr` is not a
+/// page-aligned user address or is already mapped, `OutOfMemory` if no frame is left for the
+/// caller.
+pub fn page_alloc(addr: u64) -> Result<()> {
+    request(Request::PageAlloc, [addr, 0, 0, 0]).map(drop)
+}
+
+/// Moves the program break by `increment` bytes; returns the old break. The heap starts above the
+/// program's last segment; its pages appear, zeroed, when first touched.
+pub fn sbrk(increment: i64) -> Result<u64> {
+    Ok(request(Request::Sbrk, [increment as u64, 0, 0, 0])?[0])
+}
+
+/// Forks with copy-on-write: returns 0 in the child, the child's pid in the parent.
+pub fn fork() -> Result<u64> {
+    fork_with(ForkMode::CopyOnWrite)
+}
+
+/// Forks with the given treatment of writable pages.
+pub fn fork_with(mode: ForkMode) -> Result<u64> {
+    Ok(request(Request::Fork, [mode as u64, 0, 0, 0])?[0])
+}
+
+/// How a child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub pid: u64,
+    pub how: ExitHow,
+    /// The exit status (-1 when killed).
+    pub code: i64,
+}
+
+fn status(words: [u64; 4]) -> Status {
+    Status {
+        pid: words[0],
+        code: words[1] as i64,
+        how: ExitHow::from_raw(words[2]).unwrap_or(ExitHow::Killed),
+    }
+}
+
+/// Waits for any child to end.
+pub fn wait() -> Result<Status> {
+    waitpid(0)
+}
+
+/// Waits for child `pid` to end (0: any child).
+pub fn waitpid(pid: u64) -> Result<Status> {
+    request(Request::Wait, [pid, 0, 0, 0]).map(status)
+}
+
+/// A child that has ended, if any (`WouldBlock` if children run but none has ended).
+pub fn try_wait(pid: u64) -> Result<Status> {
+    request(Request::Wait, [pid, WAIT_NOHANG, 0, 0]).map(status)
+}
+
+/// The caller's process id (the memory server's numbering, not the kernel's task id).
+pub fn getpid() -> u64 {
+    request(Request::GetPid, [0; 4]).map_or(0, |w| w[0])
+}
+
+/// Starts program `name` from the boot archive as a child; returns its pid.
+pub fn spawn(name: &str, arg: u64) -> Result<u64> {
+    let [a, b] = memsrv::pack_name(name).ok_or(MemError::NoSuchProgram)?;
+    Ok(request(Request::Spawn, [a, b, arg, 0])?[0])
+}
+
+/// Ends child `pid`.
+pub fn kill(pid: u64) -> Result<()> {
+    request(Request::Kill, [pid, 0, 0, 0]).map(drop)
+}
+
+/// Runs the memory server's consistency checks; returns how many rules were broken.
+pub fn check() -> Result<u64> {
+    Ok(request(Request::Check, [0; 4])?[0])
+}
+
+/// What is mapped at `addr` in the caller's space: (frame, rights bits, map count).
+pub fn frame_of(addr: u64) -> Result<(u64, u64, u64)> {
+    request(Request::FrameOf, [addr, 0, 0, 0]).map(|w| (w[0], w[1], w[2]))
+}
