@@ -33,7 +33,8 @@ impl Window {
         sys::as_map(self.own_space, self.pool, frame, at, PageRights::WRITE)?;
         // SAFETY: `at` now maps one writable page that nothing else in this program uses, until
         // the unmap below; the slice does not outlive `f`.
-        let result = f(unsafe { core::slice::from_raw_parts_mut(at as *mut u8, PAGE_SIZE as usize) });
+        let result =
+            f(unsafe { core::slice::from_raw_parts_mut(at as *mut u8, PAGE_SIZE as usize) });
         sys::as_unmap(self.own_space, at)?;
         Ok(result)
     }

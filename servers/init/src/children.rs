@@ -5,8 +5,8 @@ use crate::{SHARED, SUPERVISOR, WINDOW};
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
-use userlib::load::Loader;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::load::Loader;
 use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
 
 /// Most servers at once (each takes four of init's capability slots).

@@ -22,7 +22,9 @@ use userlib::abi::msg::fault;
 use userlib::abi::space::ShareMode;
 use userlib::layout::{BOOTFS, PAGE_SIZE};
 use userlib::load::Window;
-use userlib::{init_slots, println, process, slots, sys, CapSlot, ExitCode, Message, MsgTag, Rights};
+use userlib::{
+    init_slots, println, process, slots, sys, CapSlot, ExitCode, Message, MsgTag, Rights,
+};
 
 userlib::entry!(main);
 
@@ -52,7 +54,10 @@ fn boot_archive() -> (BootFs<'static>, u64) {
     // SAFETY: the kernel maps the boot archive read-only at `addr` for `len` bytes (rdi, rsi at
     // start), for init's whole life, and nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
-    (BootFs::parse(bytes).expect("the kernel checked the boot archive"), len)
+    (
+        BootFs::parse(bytes).expect("the kernel checked the boot archive"),
+        len,
+    )
 }
 
 fn main() -> i32 {
@@ -134,7 +139,14 @@ fn start_memory_server(
     let share_archive = |child: &Child| {
         let end = BOOTFS + archive_len.next_multiple_of(PAGE_SIZE);
         let (own, pool) = (init_slots::SELF_SPACE, init_slots::POOL);
-        sys::as_share_all(own, child.space(), BOOTFS, end, ShareMode::COPY_ON_WRITE, pool)
+        sys::as_share_all(
+            own,
+            child.space(),
+            BOOTFS,
+            end,
+            ShareMode::COPY_ON_WRITE,
+            pool,
+        )
     };
     let memsrv = children.spawn(fs, program, free, share_archive)?;
     let badge = userlib::abi::memsrv::INIT_PID;

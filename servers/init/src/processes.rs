@@ -4,8 +4,8 @@
 use heapless::Vec;
 use userlib::abi::cmdline::Program;
 use userlib::abi::memsrv::{ExitHow, MemError};
-use userlib::process::{self, Status};
 use userlib::println;
+use userlib::process::{self, Status};
 
 /// Most processes init starts in one batch.
 const MAX: usize = 16;
@@ -56,12 +56,22 @@ impl Processes {
         if killed {
             println!("init: {} (pid {}) was killed", e.name, e.pid);
         } else {
-            println!("init: {} (pid {}) exited with status {}", e.name, e.pid, status.code);
+            println!(
+                "init: {} (pid {}) exited with status {}",
+                e.name, e.pid, status.code
+            );
         }
         if e.expect_kill && !killed {
-            println!("init: {} (pid {}) was expected to be killed, but exited", e.name, e.pid);
+            println!(
+                "init: {} (pid {}) was expected to be killed, but exited",
+                e.name, e.pid
+            );
         }
-        let ok = if e.expect_kill { killed } else { !killed && status.code == 0 };
+        let ok = if e.expect_kill {
+            killed
+        } else {
+            !killed && status.code == 0
+        };
         e.named && !ok
     }
 

@@ -16,7 +16,8 @@ struct Tally<'a> {
 }
 
 /// The tally's storage: too big for the stack, and one check runs at a time.
-static SEEN: spin::Mutex<heapless::Vec<(u64, u64), MAX_TALLY>> = spin::Mutex::new(heapless::Vec::new());
+static SEEN: spin::Mutex<heapless::Vec<(u64, u64), MAX_TALLY>> =
+    spin::Mutex::new(heapless::Vec::new());
 
 impl Server {
     /// Runs the checks; returns the number of rules broken.
@@ -68,7 +69,11 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             None
         };
         if let Some(rule) = rule {
-            println!("PAGE TABLE ERROR: {} (pid {}) {page:#x}: {rule}", p.name(), p.pid);
+            println!(
+                "PAGE TABLE ERROR: {} (pid {}) {page:#x}: {rule}",
+                p.name(),
+                p.pid
+            );
             errors += 1;
         }
         if tally.seen.push((m.frame, m.maps)).is_err() {

@@ -53,10 +53,13 @@ impl Server {
         if m.maps <= 1 {
             return sys::as_protect(space, page, rights).map_err(|_| "cannot protect");
         }
-        self.charge(pid, 1).map_err(|_| "out of memory (copy-on-write)")?;
-        sys::as_copy(space, POOL, page, rights).map(drop).map_err(|_| {
-            self.uncharge(pid, 1);
-            "out of memory (copy-on-write)"
-        })
+        self.charge(pid, 1)
+            .map_err(|_| "out of memory (copy-on-write)")?;
+        sys::as_copy(space, POOL, page, rights)
+            .map(drop)
+            .map_err(|_| {
+                self.uncharge(pid, 1);
+                "out of memory (copy-on-write)"
+            })
     }
 }

@@ -31,7 +31,7 @@ impl Server {
                 Err(why) => {
                     let (name, access) = (self.name_of(pid), fault::access(w[2]));
                     println!(
-                        "memsrv: {name} (pid {pid}) killed: {why}: page fault {access} {:#x} at rip={:#x}",
+                        "memsrv: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x} ({why})",
                         w[1], w[3]
                     );
                     self.end(pid, ExitHow::Killed, -1);
@@ -49,7 +49,9 @@ impl Server {
                         w[3]
                     );
                 } else {
-                    println!("memsrv: {name} (pid {pid}) killed: unknown kernel message {label:#x}");
+                    println!(
+                        "memsrv: {name} (pid {pid}) killed: unknown kernel message {label:#x}"
+                    );
                 }
                 self.end(pid, ExitHow::Killed, -1);
                 Outcome::Nothing
@@ -81,7 +83,9 @@ impl Server {
         self.uncharge(pid, charged);
         self.procs.end(pid, how, code);
         for child in self.procs.pids() {
-            let Some(c) = self.procs.get_mut(child) else { continue };
+            let Some(c) = self.procs.get_mut(child) else {
+                continue;
+            };
             if c.parent != pid {
                 continue;
             }
@@ -152,7 +156,11 @@ impl Server {
 
     fn kill_tree(&mut self, pid: u64) {
         for child in self.procs.pids() {
-            if self.procs.get(child).is_some_and(|c| c.parent == pid && c.slots().is_some()) {
+            if self
+                .procs
+                .get(child)
+                .is_some_and(|c| c.parent == pid && c.slots().is_some())
+            {
                 self.kill_tree(child);
             }
         }

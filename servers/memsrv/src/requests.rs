@@ -4,7 +4,7 @@ use crate::{Outcome, Server, POOL};
 use userlib::abi::memsrv::{unpack_name, ForkMode, MemError, Request, WAIT_NOHANG};
 use userlib::ipc::Received;
 use userlib::layout::{is_user_page, PAGE_SIZE, STACK_TOP};
-use userlib::{sys, PageRights, SysError};
+use userlib::{println, sys, PageRights, SysError};
 
 impl Server {
     /// A request from the process the badge names.
@@ -35,7 +35,16 @@ impl Server {
             Some(Request::Kill) => self.kill(pid, w[0]).map(|()| [0; 4]),
             Some(Request::Check) => Ok([self.check(), 0, 0, 0]),
             Some(Request::FrameOf) => self.frame_of(pid, w[0]),
-            Some(Request::Wait) | None => Err(MemError::BadRequest),
+            Some(Request::Wait) | None => {
+                // Look-alikes of the kernel's notices end here too: only the kernel's mark
+                // (checked before this) makes a message a notice.
+                let name = self.name_of(pid);
+                let label = msg.label();
+                println!(
+                    "memsrv: ignored message {label:#x} from {name} (pid {pid}): not a request"
+                );
+                Err(MemError::BadRequest)
+            }
         };
         match result {
             Ok(words) => Outcome::Reply(words),
@@ -70,7 +79,10 @@ impl Server {
     /// Moves the break; pages below it appear when touched, pages above it are given back.
     fn sbrk(&mut self, pid: u64, increment: i64) -> Result<u64, MemError> {
         let space = self.space_of(pid)?;
-        let (quota, p) = (self.quota, self.procs.get_mut(pid).ok_or(MemError::NoChild)?);
+        let (quota, p) = (
+            self.quota,
+            self.procs.get_mut(pid).ok_or(MemError::NoChild)?,
+        );
         let r = &mut p.regions;
         let old = r.brk;
         let new = old
@@ -94,7 +106,8 @@ impl Server {
 
     fn frame_of(&mut self, pid: u64, addr: u64) -> Result<[u64; 4], MemError> {
         let space = self.space_of(pid)?;
-        let m = sys::as_mapping(space, addr & !(PAGE_SIZE - 1)).map_err(|_| MemError::BadAddress)?;
+        let m =
+            sys::as_mapping(space, addr & !(PAGE_SIZE - 1)).map_err(|_| MemError::BadAddress)?;
         Ok([m.frame, m.rights.bits(), m.maps, 0])
     }
 

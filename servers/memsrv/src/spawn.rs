@@ -24,7 +24,10 @@ impl Server {
                 end,
                 writable: s.writable,
             };
-            regions.segments.push(segment).map_err(|_| MemError::NoSuchProgram)?;
+            regions
+                .segments
+                .push(segment)
+                .map_err(|_| MemError::NoSuchProgram)?;
             regions.heap_start = regions.heap_start.max(end);
         }
         regions.brk = regions.heap_start;
