@@ -54,9 +54,8 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.arg("-drive")
         .arg(format!("format=raw,file={}", image.disk.display()));
+    cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
     cmd.args([
-        "-m",
-        "128M",
         "-serial",
         "stdio",
         "-no-reboot",
