@@ -72,6 +72,8 @@ fn main() -> i32 {
     }
     let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
 
+    // `--run-for SECS`: each batch runs that long at most (in timer ticks).
+    let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
     let mut failed = false;
     let mut ran = 0;
     let batches = cmdline::batches(fs.cmdline()).count();
@@ -102,7 +104,7 @@ fn main() -> i32 {
             }
         }
         ran += children.named_running() + procs.named_running();
-        failed |= supervise(&mut children, &mut procs, None);
+        failed |= supervise(&mut children, &mut procs, run_for);
         procs.stop_all();
         children.reap_all();
         failed |= !checks_hold(&before, (batches > 1).then_some(n + 1));
@@ -153,15 +155,21 @@ fn start_memory_server(
     sys::cap_mint(memsrv.own(), slots::SUPERVISOR, Rights::SEND, badge)
 }
 
-/// Waits until every named program of the batch has ended (or the deadline, in ticks, has
-/// passed); returns whether any ended other than as expected.
-fn supervise(children: &mut Children, procs: &mut Processes, deadline: Option<u64>) -> bool {
+/// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
+/// passed (the programs still running are then stopped by the caller, as expected); returns
+/// whether any ended other than as expected.
+fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64>) -> bool {
     let mut failed = false;
+    let mut remaining = run_for;
     // A refused call is answered together with waiting for the next message.
     let mut reply: Option<(u64, u32)> = None;
     while children.named_running() + procs.named_running() > 0 {
         failed |= procs.collect();
-        if procs.named_running() > 0 && children.named_running() == 0 && deadline.is_none() {
+        if remaining == Some(0) {
+            println!("init: time is up: stopping the programs still running");
+            break;
+        }
+        if procs.named_running() > 0 && children.named_running() == 0 && remaining.is_none() {
             // Only processes to wait for: block in `wait` (no polling, so benchmarks run alone).
             match process::wait() {
                 Ok(status) => failed |= procs.ended(status),
@@ -172,16 +180,17 @@ fn supervise(children: &mut Children, procs: &mut Processes, deadline: Option<u6
             }
             continue;
         }
-        let next = match reply.take() {
-            Some((to, label)) => {
-                let _ = sys::reply(to, MsgTag::new(label, 0, 0), [0; 4]);
-                sys::recv_timeout(SUPERVISOR, POLL_TICKS)
-            }
-            None => sys::recv_timeout(SUPERVISOR, POLL_TICKS),
-        };
-        let msg = match next {
+        if let Some((to, label)) = reply.take() {
+            let _ = sys::reply(to, MsgTag::new(label, 0, 0), [0; 4]);
+        }
+        // (Time spent handling messages is not counted: the deadline is approximate.)
+        let ticks = remaining.map_or(POLL_TICKS, |r| r.min(POLL_TICKS));
+        let msg = match sys::recv_timeout(SUPERVISOR, ticks) {
             Ok(msg) => msg,
-            Err(userlib::SysError::TimedOut) => continue,
+            Err(userlib::SysError::TimedOut) => {
+                remaining = remaining.map(|r| r - ticks);
+                continue;
+            }
             Err(e) => {
                 println!("init: cannot receive on the supervisor endpoint: {e}");
                 return true;
