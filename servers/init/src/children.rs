@@ -1,7 +1,6 @@
 //! The programs init runs: starting them with their capabilities, and taking everything back.
 use crate::loader::Loader;
 use crate::{SHARED, SUPERVISOR};
-use heapless::Vec;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
@@ -97,7 +96,6 @@ impl Children {
             .ok_or(SysError::OutOfMemory)?;
         let loader = Loader {
             space: CapSlot(16 + 4 * index as u32),
-            frames: Vec::new(),
         };
         let mut child = Child {
             name,
@@ -118,7 +116,7 @@ impl Children {
 
     /// Destroys a child and gives back all it had.
     pub fn reap(&mut self, badge: u64) {
-        let Some(mut child) = (badge as usize)
+        let Some(child) = (badge as usize)
             .checked_sub(1)
             .and_then(|i| self.list.get_mut(i)?.take())
         else {
@@ -135,8 +133,8 @@ impl Children {
                 child.name
             );
         }
+        // Its frames go with the space.
         let _ = sys::cap_delete(child.space());
-        child.loader.free_all();
     }
 
     pub fn reap_all(&mut self) {

@@ -1,15 +1,12 @@
 //! Loading a program into a fresh address space through capability calls: every frame comes from
-//! the pool, is filled through a temporary mapping in init's own space, and is recorded so that
-//! init can give it back when the program ends.
-use heapless::Vec;
+//! the pool and is filled through a temporary mapping in init's own space. Destroying the space
+//! gives the frames back (`AsDestroy` releases what only that space mapped).
 use userlib::abi::elf::LoadTarget;
 use userlib::layout::PAGE_SIZE;
 use userlib::{init_slots, sys, CapSlot, PageRights, SysError};
 
 /// Where init maps a child's frame to fill it.
 const SCRATCH: u64 = 0x0000_5000_0000_0000;
-/// Most frames one program may own (4 MiB).
-pub const MAX_FRAMES: usize = 1024;
 
 /// Makes init's own page tables for `SCRATCH` exist for init's whole life: a page mapped next to
 /// it keeps them (the kernel frees a table when its last mapping goes). So loading does not build
@@ -38,7 +35,6 @@ fn with_scratch(frame: u64, f: impl FnOnce(&mut [u8])) -> Result<(), SysError> {
 
 pub struct Loader {
     pub space: CapSlot,
-    pub frames: Vec<u64, MAX_FRAMES>,
 }
 
 impl Loader {
@@ -48,17 +44,7 @@ impl Loader {
             sys::as_protect(self.space, page, old | rights)?;
             return Ok(frame);
         }
-        self.frames.push(0).map_err(|_| SysError::OutOfMemory)?;
-        let frame = match sys::frame_alloc(init_slots::POOL) {
-            Ok(f) => f,
-            Err(e) => {
-                self.frames.pop();
-                return Err(e);
-            }
-        };
-        *self.frames.last_mut().expect("just pushed") = frame;
-        sys::as_map(self.space, init_slots::POOL, frame, page, rights)?;
-        Ok(frame)
+        sys::as_alloc(self.space, init_slots::POOL, page, rights)
     }
 
     /// Copies `bytes` into the child at `vaddr` (its pages exist already).
@@ -75,15 +61,6 @@ impl Loader {
             done += n;
         }
         Ok(())
-    }
-
-    /// Gives every frame back to the pool (the address space must be destroyed first).
-    pub fn free_all(&mut self) {
-        while let Some(frame) = self.frames.pop() {
-            if let Err(e) = sys::frame_free(init_slots::POOL, frame) {
-                userlib::println!("init: could not free frame {frame:#x}: {e}");
-            }
-        }
     }
 }
 
