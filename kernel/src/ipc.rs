@@ -70,8 +70,9 @@ impl Kernel {
         }
     }
 
-    /// `to` receives on `endpoint`: takes a queued sender's message now, or waits.
-    pub fn receive(&mut self, to: u16, endpoint: u16) {
+    /// `to` receives on `endpoint`: takes a queued sender's message now, or waits (until tick
+    /// `deadline`, if not 0).
+    pub fn receive(&mut self, to: u16, endpoint: u16, deadline: u64) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
@@ -87,7 +88,13 @@ impl Kernel {
             }
             None => {
                 ep.enqueue(Waiting::Receivers, to);
-                self.task(to).state = State::Receiving { endpoint };
+                self.task(to).state = match deadline {
+                    0 => State::Receiving { endpoint },
+                    _ => State::ReceivingUntil { endpoint, deadline },
+                };
+                if deadline != 0 {
+                    self.next_wake = self.next_wake.min(deadline);
+                }
             }
         }
     }

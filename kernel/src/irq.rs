@@ -1,9 +1,9 @@
-//! Hardware interrupts: the legacy 8259 PICs remapped to vectors 32-47 and the PIT at 100 Hz
-//! (WeensyOS's `HZ`). The PIT is simple, exists on every PC QEMU emulates, and needs no calibration.
+//! Hardware interrupts: the legacy 8259 PICs remapped to vectors 32-47 and the PIT at `abi::HZ`
+//! (100, WeensyOS's `HZ`). The PIT is simple, exists on every PC QEMU emulates, and needs no
+//! calibration.
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::instructions::port::Port;
 
-pub const HZ: u32 = 100;
 pub const TIMER_VECTOR: u8 = 32;
 const PIT_FREQUENCY: u32 = 1_193_182;
 
@@ -27,7 +27,7 @@ pub fn init() {
     outb(0xA1, 0x01);
     outb(0x21, 0xFE); // only IRQ0
     outb(0xA1, 0xFF);
-    let divisor = PIT_FREQUENCY / HZ;
+    let divisor = PIT_FREQUENCY / abi::HZ as u32;
     outb(0x43, 0x34);
     outb(0x40, divisor as u8);
     outb(0x40, (divisor >> 8) as u8);

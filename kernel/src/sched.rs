@@ -33,6 +33,10 @@ pub struct Kernel {
     pub entered: u16,
     /// The data segment selectors the kernel last loaded (see `Kernel::enter`).
     pub segments: u64,
+    /// Timer ticks since boot, as of the last tick the kernel handled.
+    pub now: u64,
+    /// No receive times out before this tick (`u64::MAX`: none waits with a timeout).
+    pub next_wake: u64,
 }
 
 impl Default for Kernel {
@@ -55,6 +59,8 @@ impl Kernel {
             active_root: 0,
             entered: NO_TASK,
             segments: 0,
+            now: 0,
+            next_wake: u64::MAX,
         }
     }
 
@@ -120,6 +126,36 @@ impl Kernel {
         None
     }
 
+    /// A timer tick: the time is now `now`. Receivers whose timeout has passed wake with
+    /// `TimedOut`; a scan of the task table, only when the earliest deadline has come.
+    pub fn tick(&mut self, now: u64) {
+        self.now = now;
+        if now < self.next_wake {
+            return;
+        }
+        self.next_wake = u64::MAX;
+        for t in 0..MAX_TASKS as u16 {
+            let Some(State::ReceivingUntil { deadline, .. }) = self.tasks.at(t).map(|t| t.state)
+            else {
+                continue;
+            };
+            if deadline > now {
+                self.next_wake = self.next_wake.min(deadline);
+                continue;
+            }
+            self.detach(t);
+            self.regs(t).rax = SysError::TimedOut.raw();
+            self.make_ready(t, false);
+        }
+    }
+
+    /// Is any task waiting with a timeout (so a tick will wake it)?
+    pub fn sleeping(&self) -> bool {
+        self.tasks
+            .iter()
+            .any(|(_, t)| matches!(t.state, State::ReceivingUntil { .. }))
+    }
+
     /// Takes a task out of whatever it waits in; returns its old state.
     pub(crate) fn detach(&mut self, index: u16) -> State {
         let state = self.task(index).state;
@@ -134,7 +170,9 @@ impl Kernel {
                     }
                 }
             }
-            State::Sending { endpoint } | State::Receiving { endpoint, .. } => {
+            State::Sending { endpoint }
+            | State::Receiving { endpoint }
+            | State::ReceivingUntil { endpoint, .. } => {
                 if let Some(ep) = self.endpoints.at_mut(endpoint) {
                     ep.remove(index);
                 }
@@ -155,7 +193,7 @@ impl Kernel {
         let t = self.task(index);
         let in_ipc_syscall = match old {
             State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
-            State::Receiving { .. } => true,
+            State::Receiving { .. } | State::ReceivingUntil { .. } => true,
             State::AwaitingReply { fault, .. } => !fault,
             _ => false,
         };
@@ -175,9 +213,11 @@ impl Kernel {
                     "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
                     self.receivers_hint(endpoint)
                 )),
-                State::Receiving { endpoint, .. } => line(format_args!(
-                    "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
-                )),
+                State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
+                    line(format_args!(
+                        "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
+                    ))
+                }
                 State::AwaitingReply { server, fault, .. } => line(format_args!(
                     "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
                      which is {}",
@@ -220,7 +260,7 @@ fn describe(state: State) -> &'static str {
         State::Ready => "ready",
         State::Stopped => "stopped",
         State::Sending { .. } => "sending",
-        State::Receiving { .. } => "receiving",
+        State::Receiving { .. } | State::ReceivingUntil { .. } => "receiving",
         State::AwaitingReply { .. } => "awaiting a reply",
         State::Exited => "exited, waiting for its supervisor to reap it",
     }

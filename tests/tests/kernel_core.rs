@@ -48,6 +48,7 @@ fn invalid_capability_use_returns_specific_errors() {
         "frame_alloc on an endpoint: ok",
         "send on a deleted slot: ok",
         "debug_write from a kernel address: ok",
+        "receive with a 3-tick timeout on its own endpoint: ok",
         "send through a capability to a destroyed endpoint: ok",
         "cap_info on a capability to a destroyed endpoint: ok",
         "all checks passed",

@@ -187,7 +187,9 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
         match frame.vector {
             v if v >= 32 => {
                 if crate::irq::handle(v as u8) {
-                    crate::console::tick(crate::irq::ticks());
+                    let now = crate::irq::ticks();
+                    crate::console::tick(now);
+                    k.tick(now);
                     k.preempt();
                 }
             }
@@ -235,21 +237,48 @@ impl Kernel {
     }
 
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the
-    /// trap and syscall stack. With nothing runnable, nothing can ever run again (the only
-    /// interrupt is the timer), so the kernel reports the tasks and ends the run.
+    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task.
     pub fn switch_to_next(&mut self) -> *const SavedRegs {
-        let Some(t) = self.pick() else {
-            self.nothing_to_run()
+        let t = match self.pick() {
+            Some(t) => t,
+            None => self.idle(),
         };
         self.enter(t)
+    }
+
+    /// Waits with interrupts on until a timer tick makes a task ready; returns it. Idles in the
+    /// kernel's own page tables: the last task's may have been freed. If no task waits with a
+    /// timeout, nothing can ever run again (the timer is the only interrupt), so the kernel reports
+    /// the tasks and ends the run.
+    fn idle(&mut self) -> u16 {
+        if self.active_root != self.kernel_root {
+            self.active_root = self.kernel_root;
+            super::cpu::switch_address_space(self.kernel_root);
+        }
+        loop {
+            if !self.sleeping() {
+                self.nothing_to_run()
+            }
+            x86_64::instructions::interrupts::enable_and_hlt();
+            x86_64::instructions::interrupts::disable();
+            let now = crate::irq::ticks();
+            if now != self.now {
+                crate::console::tick(now);
+                self.tick(now);
+            }
+            if let Some(t) = self.pick() {
+                return t;
+            }
+        }
     }
 
     /// Makes `t` (already `current`) the task the next return to user mode resumes.
     #[inline(always)]
     pub fn enter(&mut self, t: u16) -> *const SavedRegs {
         let entered = core::mem::replace(&mut self.entered, t);
-        if entered == t {
-            // Still the task whose save area, address space and segments are installed.
+        if entered == t && self.active_root == self.task(t).root {
+            // Still the task whose save area, address space and segments are installed (the
+            // kernel may have idled in its own page tables since).
             return &self.task(t).regs;
         }
         // Data segment selectors are user state the CPU keeps across kernel entries: each task

@@ -130,6 +130,23 @@ impl FrameTable {
         matches!(self.state(frame), Some(FrameState::User { .. }))
     }
 
+    /// The map count of a user frame (0 for any other frame).
+    pub fn maps(&self, frame: u64) -> u32 {
+        match self.state(frame) {
+            Some(FrameState::User { maps }) => maps,
+            _ => 0,
+        }
+    }
+
+    /// Counts one mapping fewer of `frame`; with `release`, a user frame left with none goes back
+    /// to the free list.
+    pub fn drop_map(&mut self, frame: u64, release: bool) {
+        self.adjust_maps(frame, -1);
+        if release {
+            let _ = self.free_user(frame);
+        }
+    }
+
     /// Counts one more (`delta = 1`) or one fewer (`-1`) mapping of a user frame.
     pub fn adjust_maps(&mut self, frame: u64, delta: i32) {
         if let Some(FrameState::User { maps }) = self.states.get_mut(frame as usize) {

@@ -98,6 +98,48 @@ fn leaf_entry(table: u64, vaddr: u64) -> &'static mut PageTableEntry {
     &mut phys::table(table)[indices(vaddr)[3]]
 }
 
+/// The empty leaf entry for `vaddr` and its table, making missing tables (counted in `tables`).
+fn vacant(
+    frames: &mut FrameTable,
+    root: u64,
+    tables: &mut u32,
+    vaddr: u64,
+) -> Result<(u64, &'static mut PageTableEntry), MapError> {
+    let table = walk(frames, root, vaddr, Some(tables))?[3];
+    let entry = leaf_entry(table, vaddr);
+    if !entry.is_unused() {
+        return Err(MapError::AlreadyMapped);
+    }
+    Ok((table, entry))
+}
+
+/// Puts `frame` into a vacant entry of `table`, counting the entry and the mapping.
+fn fill(
+    frames: &mut FrameTable,
+    table: u64,
+    entry: &mut PageTableEntry,
+    frame: u64,
+    rights: PageRights,
+) {
+    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
+    frames.adjust_used(table, 1);
+    frames.adjust_maps(frame, 1);
+}
+
+/// The present leaf entry for `vaddr`, with the tables above it (root first).
+fn present(
+    frames: &mut FrameTable,
+    root: u64,
+    vaddr: u64,
+) -> Result<([u64; 4], &'static mut PageTableEntry), MapError> {
+    let path = walk(frames, root, vaddr, None)?;
+    let entry = leaf_entry(path[3], vaddr);
+    if entry.is_unused() {
+        return Err(MapError::NotMapped);
+    }
+    Ok((path, entry))
+}
+
 /// Maps `frame` at `vaddr` (a page-aligned user address). New page-table frames are added to `tables`.
 pub fn map(
     frames: &mut FrameTable,
@@ -107,22 +149,33 @@ pub fn map(
     frame: u64,
     rights: PageRights,
 ) -> Result<(), MapError> {
-    let path = walk(frames, root, vaddr, Some(tables))?;
-    let entry = leaf_entry(path[3], vaddr);
-    if !entry.is_unused() {
-        return Err(MapError::AlreadyMapped);
-    }
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
-    frames.adjust_used(path[3], 1);
-    frames.adjust_maps(frame, 1);
+    let (table, entry) = vacant(frames, root, tables, vaddr)?;
+    fill(frames, table, entry, frame, rights);
     Ok(())
+}
+
+/// Maps a fresh zeroed user frame at `vaddr`; returns it. The frame is taken only once the
+/// tables exist and the entry is free, so a failure takes none (tables made stay in `tables`).
+pub fn alloc(
+    frames: &mut FrameTable,
+    root: u64,
+    tables: &mut u32,
+    vaddr: u64,
+    rights: PageRights,
+) -> Result<u64, MapError> {
+    let (table, entry) = vacant(frames, root, tables, vaddr)?;
+    let frame = frames
+        .alloc(FrameState::User { maps: 0 })
+        .map_err(|_| MapError::OutOfMemory)?;
+    phys::zero(frame);
+    fill(frames, table, entry, frame, rights);
+    Ok(frame)
 }
 
 /// What is mapped at `vaddr`: frame and flags.
 pub fn lookup(frames: &mut FrameTable, root: u64, vaddr: u64) -> Option<(u64, F)> {
-    let path = walk(frames, root, vaddr, None).ok()?;
-    let entry = leaf_entry(path[3], vaddr);
-    (!entry.is_unused()).then(|| (frame_of(entry.addr()), entry.flags()))
+    let (_, entry) = present(frames, root, vaddr).ok()?;
+    Some((frame_of(entry.addr()), entry.flags()))
 }
 
 /// Removes the mapping at `vaddr`; returns the frame. Tables left empty are freed (and taken off
@@ -134,11 +187,7 @@ pub fn unmap(
     tables: &mut u32,
     vaddr: u64,
 ) -> Result<u64, MapError> {
-    let path = walk(frames, root, vaddr, None)?;
-    let entry = leaf_entry(path[3], vaddr);
-    if entry.is_unused() {
-        return Err(MapError::NotMapped);
-    }
+    let (path, entry) = present(frames, root, vaddr)?;
     let frame = frame_of(entry.addr());
     entry.set_unused();
     frames.adjust_maps(frame, -1);
@@ -162,12 +211,9 @@ pub fn protect(
     vaddr: u64,
     rights: PageRights,
 ) -> Result<(), MapError> {
-    let path = walk(frames, root, vaddr, None)?;
-    let entry = leaf_entry(path[3], vaddr);
-    if entry.is_unused() {
-        return Err(MapError::NotMapped);
-    }
-    entry.set_flags(leaf_flags(rights));
+    present(frames, root, vaddr)?
+        .1
+        .set_flags(leaf_flags(rights));
     Ok(())
 }
 
@@ -222,11 +268,12 @@ pub fn for_each_entry(
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
-/// everything mapped. Returns the number of table frames freed.
+/// everything mapped: a user frame left with no mapping goes back to the free list. Returns the
+/// number of table frames freed.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
     for_each_entry(frames, root, false, &mut |frames, entry| match entry {
-        Entry::Leaf(frame) => frames.adjust_maps(frame, -1),
+        Entry::Leaf(frame) => frames.drop_map(frame, true),
         Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;
@@ -385,10 +432,14 @@ mod tests {
             tables,
             "every table frame comes back"
         );
-        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
+        assert_eq!(
+            frames.state(page),
+            Some(FrameState::Free),
+            "and the frame, its last mapping gone"
+        );
         let (census, consistent) = frames.census();
         assert!(consistent);
-        assert_eq!((census.page_table, census.user), (0, 1));
+        assert_eq!((census.page_table, census.user), (0, 0));
     }
 
     #[test]
@@ -431,7 +482,7 @@ mod tests {
         .unwrap();
         assert_eq!(tables, 4, "and made again when needed");
         assert_eq!(destroy(&mut frames, root), 4);
-        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
+        assert_eq!(frames.state(page), Some(FrameState::Free));
         assert_eq!(frames.census().0.page_table, 0);
     }
 

@@ -16,6 +16,10 @@ pub enum State {
     Sending { endpoint: u16 },
     /// Waiting in an endpoint's queue for a message.
     Receiving { endpoint: u16 },
+    /// The same, until tick `deadline`, when it wakes with `TimedOut`. (The deadline lives in the
+    /// state, so whatever ends the wait ends the timeout too; a separate state, so the IPC fast
+    /// path stores no deadline.)
+    ReceivingUntil { endpoint: u16, deadline: u64 },
     /// Its call (or fault) was delivered to `server`, which has not replied yet.
     AwaitingReply { server: u16, fault: bool },
     /// Called `Exit` and told its supervisor; waits to be destroyed.

@@ -47,9 +47,14 @@ pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
     Ok(Done::Blocked)
 }
 
+/// Receives; `rsi` is a timeout in timer ticks (0: none).
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    k.receive(t, cap.index);
+    let deadline = match a.0[1] {
+        0 => 0,
+        ticks => k.now.saturating_add(ticks),
+    };
+    k.receive(t, cap.index, deadline);
     Ok(Done::Blocked)
 }
 
@@ -84,7 +89,7 @@ pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
             k.reply(t, target, &msg, cap.rights.contains(Rights::GRANT));
         }
     }
-    k.receive(t, cap.index);
+    k.receive(t, cap.index, 0);
     Ok(Done::Blocked)
 }
 

@@ -1,12 +1,13 @@
 //! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
 use super::{Args, Done, SysResult};
-use crate::mem::frames::{FrameError, FrameState};
+use crate::mem::frames::{FrameError, FrameState, FrameTable};
 use crate::mem::paging::{self, MapError};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
 use crate::sched::Kernel;
 use abi::layout::{is_user_page, CONSOLE};
+use abi::space::UnmapFlags;
 use abi::{CapKind, PageRights, Rights, SysError};
 
 impl From<MapError> for SysError {
@@ -104,33 +105,53 @@ impl Kernel {
     }
 }
 
+/// Runs `f` on the frame table, a space's root and its count of tables (tables made before a
+/// failure still belong to the space, and are freed with it).
+fn with_space<R>(
+    k: &mut Kernel,
+    index: u16,
+    f: impl FnOnce(&mut FrameTable, u64, &mut u32) -> R,
+) -> Result<R, SysError> {
+    let space = k.spaces.at_mut(index).ok_or(SysError::StaleCap)?;
+    Ok(f(&mut k.frames, space.root, &mut space.tables))
+}
+
 pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
+    let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
     k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
     let (frame, vaddr, rights) = (a.0[2], page(a.0[3])?, page_rights(a.0[4])?);
     if !k.frames.is_user(frame) {
         return Err(SysError::BadFrame);
     }
-    let Some(space) = k.spaces.at_mut(index) else {
-        return Err(SysError::StaleCap);
-    };
-    let mut tables = space.tables;
-    let result = paging::map(&mut k.frames, root, &mut tables, vaddr, frame, rights);
-    // Tables made before a failure still belong to the space (and are freed with it).
-    if let Some(space) = k.spaces.at_mut(index) {
-        space.tables = tables;
-    }
-    result?;
+    with_space(k, index, |frames, root, tables| {
+        paging::map(frames, root, tables, vaddr, frame, rights)
+    })??;
+    Ok(Done::Return)
+}
+
+/// A fresh zeroed frame from the pool, mapped: `AsMap` without a separate `FrameAlloc`.
+pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
+    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
+    let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
+    let frame = with_space(k, index, |frames, root, tables| {
+        paging::alloc(frames, root, tables, vaddr, rights)
+    })??;
+    k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
 
 pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
     let vaddr = page(a.0[1])?;
-    let Some(space) = k.spaces.at_mut(index) else {
-        return Err(SysError::StaleCap);
-    };
-    let frame = paging::unmap(&mut k.frames, root, &mut space.tables, vaddr)?;
+    let flags = UnmapFlags::from_bits(a.0[2]).ok_or(SysError::InvalidArgument)?;
+    let frame = with_space(k, index, |frames, root, tables| {
+        paging::unmap(frames, root, tables, vaddr)
+    })??;
+    if flags.contains(UnmapFlags::RELEASE) {
+        // Back to the free list if that was its last mapping.
+        let _ = k.frames.free_user(frame);
+    }
     k.flush_if_active(root, vaddr);
     k.regs(t).rdi = frame;
     Ok(Done::Return)
@@ -148,9 +169,9 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a.0[0], Rights::READ)?;
     let vaddr = page(a.0[1])?;
     let (frame, flags) = paging::lookup(&mut k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
+    let maps = k.frames.maps(frame) as u64;
     let r = k.regs(t);
-    r.rdi = frame;
-    r.rsi = paging::rights_of(flags).bits();
+    (r.rdi, r.rsi, r.rdx) = (frame, paging::rights_of(flags).bits(), maps);
     Ok(Done::Return)
 }
 

@@ -91,8 +91,8 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         TaskSetFault => task::set_fault(k, t, a),
         TaskGiveCap => task::give_cap(k, t, a),
         TaskSetName => task::set_name(k, t, a),
-        // Specified in abi; the kernel side lands with the memory-server work.
-        AsAlloc | AsShare | AsCopy => Err(SysError::UnknownSyscall),
+        AsAlloc => memory::alloc(k, t, a),
+        AsShare | AsCopy => Err(SysError::UnknownSyscall),
     }
 }
 

@@ -7,8 +7,10 @@ mod ipc;
 mod memory;
 mod objects;
 mod reclaim;
+mod release;
 mod sched;
 mod tasks;
+mod timeout;
 
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::frames::{test_table, FrameState};

@@ -151,7 +151,12 @@ pub const CASES: &[Case] = &[
     refusal(433, "delete slot 64", InvalidSlot, || {
         sys::cap_delete(OUT_OF_RANGE)
     }),
-    refusal(434, "syscall 34 (none)", UnknownSyscall, || raw(34, [0; 6])),
+    refusal(
+        434,
+        "the first number past the last syscall",
+        UnknownSyscall,
+        || raw(Sysnum::ALL.len() as u64, [0; 6]),
+    ),
     refusal(435, "syscall u64::MAX", UnknownSyscall, || {
         raw(u64::MAX, [0; 6])
     }),

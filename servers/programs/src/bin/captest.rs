@@ -111,6 +111,14 @@ fn main() -> i32 {
         SysError::InvalidArgument,
     );
 
+    // Nobody else can send on its own endpoint now: a receive with a timeout ends TimedOut (and
+    // the kernel idles meanwhile if nothing else runs).
+    c.fails(
+        "receive with a 3-tick timeout on its own endpoint",
+        sys::recv_timeout(slots::OWN, 3),
+        SysError::TimedOut,
+    );
+
     // Destroying the endpoint makes every capability to it stale (the minted copy included).
     c.works(
         "endpoint_destroy of its own endpoint",

@@ -513,9 +513,10 @@ pub fn syscall_on_own_code_page(num: u64, a0: u64, a2: u64) {
     };
 }
 
-/// Makes syscall `num` with `rdi` = `a0` and `rsi` = the page just below the stack pointer (an
-/// `AsUnmap` of the rogue's own stack), then pushes onto that page. Never returns.
-pub fn syscall_on_own_stack_page(num: u64, a0: u64) {
+/// Makes syscall `num` with `rdi` = `a0`, `rsi` = the page just below the stack pointer (an
+/// `AsUnmap` of the rogue's own stack) and `rdx` = `a2`, then pushes onto that page. Never
+/// returns.
+pub fn syscall_on_own_stack_page(num: u64, a0: u64, a2: u64) {
     // SAFETY: the push after the syscall must fault (its page is gone) and the task is killed;
     // `ud2` ends it otherwise. No compiled code runs after the syscall.
     unsafe {
@@ -525,7 +526,7 @@ pub fn syscall_on_own_stack_page(num: u64, a0: u64) {
             "syscall",
             "push rax",
             "ud2",
-            in("rax") num, in("rdi") a0,
+            in("rax") num, in("rdi") a0, in("rdx") a2,
             options(noreturn),
         )
     };

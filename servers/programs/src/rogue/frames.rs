@@ -4,6 +4,7 @@
 //! the IPC buffer and the console page; and the rogue's own code and stack pulled from under it.
 use crate::hostile::asm::{self, load, store};
 use crate::hostile::case::{check, kill, refusal, refused, survival, works, Case, Checked};
+use userlib::abi::space::UnmapFlags;
 use userlib::arch::syscall_raw;
 use userlib::layout::{CONSOLE, IPC_BUFFER, PAGE_SIZE, USER_END, USER_TOP};
 use userlib::SysError::*;
@@ -122,11 +123,16 @@ pub const CASES: &[Case] = &[
     kill(50, "take EXECUTE from its own code", || {
         asm::syscall_on_own_code_page(Sysnum::AsProtect.raw(), slots::SELF_SPACE.0 as u64, 0)
     }),
+    // 51 and 52 unmap with RELEASE: init no longer records the frames it loads a program into
+    // (destroying the space releases them), so a frame a program unmaps without RELEASE is its
+    // own to free, and here it never could.
     kill(51, "unmap its own code", || {
-        asm::syscall_on_own_code_page(Sysnum::AsUnmap.raw(), slots::SELF_SPACE.0 as u64, 0)
+        let (space, release) = (slots::SELF_SPACE.0 as u64, UnmapFlags::RELEASE.bits());
+        asm::syscall_on_own_code_page(Sysnum::AsUnmap.raw(), space, release)
     }),
     kill(52, "unmap its own stack", || {
-        asm::syscall_on_own_stack_page(Sysnum::AsUnmap.raw(), slots::SELF_SPACE.0 as u64)
+        let (space, release) = (slots::SELF_SPACE.0 as u64, UnmapFlags::RELEASE.bits());
+        asm::syscall_on_own_stack_page(Sysnum::AsUnmap.raw(), space, release)
     }),
 ];
 

@@ -3,7 +3,8 @@
 //! one holding it is stuck, and at the end destroys everything and frees every frame the workers
 //! allocated, so that init's census after the run is exact.
 use crate::shared::{
-    set_turn, CREATED, EPOCH_DONE, EPOCH_END, FRAMES, NO_FRAME, ROLES, SEEN, WORKER, WORKERS,
+    set_turn, CREATED, EPOCH_DONE, EPOCH_END, FRAMES, NO_FRAME, RELEASED, ROLES, SEEN, WORKER,
+    WORKERS,
 };
 use crate::stats::{STATS, UNFINISHED};
 use crate::values::wslot;
@@ -49,6 +50,7 @@ impl Driver {
         EPOCH_END.store(end, Relaxed);
         EPOCH_DONE.store(false, Release);
         CREATED.iter().for_each(|c| c.store(0, Relaxed));
+        RELEASED.store(false, Relaxed);
         let result = self.setup();
         if result.is_ok() {
             set_turn(Some(0));
@@ -173,6 +175,8 @@ impl Driver {
         let task = WORKER_SLOTS[w];
         let _ = sys::task_destroy(task);
         let _ = sys::cap_delete(task);
+        // Spaces only it held go, and with them frames only they mapped.
+        RELEASED.store(true, Relaxed);
         let outstanding = WORKER[w].outstanding.swap(0, AcqRel);
         if let Some(bucket) = (outstanding as usize).checked_sub(1) {
             STATS.count_result(bucket, UNFINISHED);
@@ -207,9 +211,14 @@ impl Driver {
         [PAIR, BADGED, DEAD].into_iter().for_each(|s| {
             let _ = sys::cap_delete(s);
         });
+        // Every space is gone (`remove` set `RELEASED`): a frame is unmapped, or the kernel
+        // released it with its last mapping (BadFrame); should a released frame be another
+        // program's by now, it is mapped there (FrameInUse) and stays. init's census after the
+        // run catches any frame really lost.
         while let Some(frame) = FRAMES.pop() {
-            if let Err(e) = sys::frame_free(slots::POOL, frame) {
-                STATS.anomaly(format_args!("frame {frame:#x} cannot be freed: {e}"));
+            match sys::frame_free(slots::POOL, frame) {
+                Ok(()) | Err(SysError::BadFrame | SysError::FrameInUse) => {}
+                Err(e) => STATS.anomaly(format_args!("frame {frame:#x} cannot be freed: {e}")),
             }
         }
     }

@@ -19,12 +19,12 @@ pub struct RawCall {
     pub r12: u64,
 }
 
-/// How often each bucket is drawn (syscall numbers 0..=33, then invalid numbers), per 10,000
+/// How often each bucket is drawn (syscall numbers in order, then invalid numbers), per 10,000
 /// (checked below).
 /// `Exit` ends the worker (the kernel prints a line), so it is rare; `TaskStart` usually starts
 /// the victim, which faults at once, so it is rare too.
 const WEIGHTS: [u64; BUCKETS] = [
-    250, // DebugWrite
+    200, // DebugWrite
     150, // Yield
     200, // TaskSelf
     1,   // Exit
@@ -40,7 +40,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     350, // FrameAlloc
     350, // FrameFree
     200, // AsCreate
-    700, // AsMap
+    500, // AsMap
     400, // AsUnmap
     300, // AsProtect
     300, // AsQuery
@@ -58,6 +58,9 @@ const WEIGHTS: [u64; BUCKETS] = [
     100, // FrameCensus
     60,  // EndpointDestroy
     200, // TaskSetName
+    250, // AsAlloc
+    0,   // AsShare
+    0,   // AsCopy
     349, // invalid numbers
 ];
 
@@ -72,16 +75,19 @@ const TOTAL: u64 = {
 };
 const _: () = assert!(TOTAL == 10_000);
 
+/// The first number no syscall has (they are numbered densely from 0).
+const PAST: u64 = Sysnum::ALL.len() as u64;
+
 /// Numbers no syscall has: just past the last, far past, and ones whose low 32 bits are a real
 /// syscall (the fast-path numbers too), should the kernel ever compare only `eax`.
 const INVALID_NUMBERS: [u64; 19] = [
-    34,
-    35,
-    36,
-    37,
-    38,
-    39,
-    40,
+    PAST,
+    PAST + 1,
+    PAST + 2,
+    PAST + 3,
+    PAST + 4,
+    PAST + 5,
+    PAST + 6,
     64,
     255,
     0x8000_0000,
@@ -193,14 +199,7 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[3] = values::badge(rng);
         }
         CapDelete | CapInfo | FrameCensus => a[0] = slot(rng),
-        FrameAlloc => {
-            // Room for every worker's next frame: each records it before its next call.
-            a[0] = if FRAMES.len() + WORKERS < FRAME_CAP {
-                slot_of(rng, &[wslot::POOL])
-            } else {
-                values::bad_slot(rng)
-            }
-        }
+        FrameAlloc => a[0] = frame_pool(rng),
         FrameFree => a[..2].copy_from_slice(&[slot_of(rng, &[wslot::POOL]), values::frame(rng)]),
         AsCreate => {
             a[0] = slot_of(rng, &[wslot::POOL]);
@@ -213,7 +212,30 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[3] = page(rng);
             a[4] = page_rights(rng);
         }
-        AsUnmap | AsQuery => a[..2].copy_from_slice(&[slot_of(rng, &[wslot::SPACE]), page(rng)]),
+        AsQuery => a[..2].copy_from_slice(&[slot_of(rng, &[wslot::SPACE]), page(rng)]),
+        AsUnmap => {
+            // It may leave a frame no worker has (a copy): it is recorded, so it needs room too.
+            a[0] = if room_for_frames() {
+                slot_of(rng, &[wslot::SPACE])
+            } else {
+                values::bad_slot(rng)
+            };
+            a[1] = page(rng);
+            a[2] = values::unmap_flags(rng);
+        }
+        AsAlloc | AsCopy => {
+            a[0] = slot_of(rng, &[wslot::SPACE]);
+            a[1] = frame_pool(rng);
+            a[2] = page(rng);
+            a[3] = page_rights(rng);
+        }
+        AsShare => {
+            a[0] = slot_of(rng, &[wslot::SPACE]);
+            a[1] = slot(rng);
+            (a[2], a[3]) = values::range(rng);
+            a[4] = values::share_mode(rng);
+            a[5] = slot_of(rng, &[wslot::POOL]);
+        }
         AsProtect => {
             a[0] = slot_of(rng, &[wslot::SPACE]);
             a[1] = page(rng);
@@ -269,6 +291,22 @@ pub fn next(rng: &mut Rng) -> RawCall {
     }
 }
 
+/// Is there room in the frame record for one more frame per worker (each records a frame it is
+/// given before its next call)?
+fn room_for_frames() -> bool {
+    FRAMES.len() + WORKERS < FRAME_CAP
+}
+
+/// The pool for a call that hands a worker a new frame, or a slot that holds none once the
+/// frame record is nearly full.
+fn frame_pool(rng: &mut Rng) -> u64 {
+    if room_for_frames() {
+        values::slot_of(rng, &[wslot::POOL])
+    } else {
+        values::bad_slot(rng)
+    }
+}
+
 /// Eight bytes of a task name: text, text with a NUL inside, invalid UTF-8, or anything.
 fn name_word(rng: &mut Rng) -> u64 {
     match rng.below(5) {
@@ -301,6 +339,11 @@ pub fn prepare(call: &mut RawCall, rng: &mut Rng) {
                 _ => 0xFF00,
             };
             ipc_buffer_write(RECV_MASK_AT, mask);
+            if sysnum == Recv && call.a[1] != 0 {
+                // A timeout that could expire would race with the other worker's messages, and
+                // a replay would differ: one far in the future (or none).
+                call.a[1] |= 1 << 40;
+            }
         }
         TaskWriteRegs => {
             let mut regs = UserRegs::from_words(&core::array::from_fn(|_| values::word(rng)));

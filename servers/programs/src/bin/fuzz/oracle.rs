@@ -5,8 +5,9 @@
 use crate::gen::RawCall;
 use crate::stats::{INVALID, STATS, UNKNOWN_CODE};
 use userlib::abi::cap::CAP_SLOTS;
+use userlib::abi::space::{ShareMode, UnmapFlags};
 use userlib::arch::SysOut;
-use userlib::layout::{is_user_page, PAGE_SIZE};
+use userlib::layout::{is_user_page, PAGE_SIZE, USER_TOP};
 use userlib::{MsgTag, PageRights, Rights, SysError, Sysnum};
 
 /// Reports any anomaly in `call`'s answer `out` (whose result bucket is `code`).
@@ -48,6 +49,14 @@ fn first_slot_only(call: &RawCall) -> bool {
     )
 }
 
+/// An `AsShare` range the kernel must refuse: unaligned, empty, or past the mappable pages.
+fn bad_range(start: u64, end: u64) -> bool {
+    !start.is_multiple_of(PAGE_SIZE)
+        || !end.is_multiple_of(PAGE_SIZE)
+        || start >= end
+        || end > USER_TOP
+}
+
 /// Why `call` must have failed, if its arguments alone say so.
 fn refused(call: &RawCall) -> Option<&'static str> {
     let a = &call.a;
@@ -69,7 +78,15 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         CapMint if a[3] == 0 => "badge 0",
         AsCreate | TaskCreate | EndpointCreate if slot(a[1]) => "a destination past the table",
         AsMap if slot(a[1]) || page(a[3]) || page_rights(a[4]) => "a bad pool, page or rights",
-        AsUnmap | AsQuery if page(a[1]) => "a page that cannot be mapped",
+        AsQuery if page(a[1]) => "a page that cannot be mapped",
+        AsUnmap if page(a[1]) || UnmapFlags::from_bits(a[2]).is_none() => "a bad page or flags",
+        AsAlloc | AsCopy if slot(a[1]) || page(a[2]) || page_rights(a[3]) => {
+            "a bad pool, page or rights"
+        }
+        AsShare if slot(a[1]) || a[0] == a[1] || bad_range(a[2], a[3]) => {
+            "a bad destination or range"
+        }
+        AsShare if ShareMode::from_word(a[4]).is_none() => "an unknown share mode bit",
         AsProtect if page(a[1]) || page_rights(a[2]) => "a bad page or rights",
         TaskSetFault if slot(a[1]) => "a fault endpoint past the table",
         TaskGiveCap if slot(a[1]) || slot(a[2]) || rights(a[3]) => "a bad slot or rights mask",

@@ -70,8 +70,14 @@ pub fn budget_left(kind: usize) -> bool {
     CREATED[kind].load(Relaxed) < BUDGET[kind]
 }
 
-/// The frames the workers allocated and have not freed: the driver frees them at the end of each
-/// epoch. A worker adds a frame before its next call, so none is lost if it dies.
+/// Set when a call that can give frames back to the free list succeeded this epoch (an unmap
+/// with `RELEASE`, a copy-on-write break, a space destroyed or reclaimed with its last
+/// capability, a task gone): a recorded frame may be free again, or even another's.
+pub static RELEASED: AtomicBool = AtomicBool::new(false);
+
+/// The frames the workers were given and have not freed: the driver frees them at the end of each
+/// epoch. A worker adds a frame before its next call, so none is lost if it dies. Frames the
+/// kernel released (see `RELEASED`) stay recorded: the record may hold more than the workers own.
 pub struct FrameRecord {
     frames: [AtomicU64; FRAME_CAP],
     len: AtomicUsize,

@@ -6,14 +6,15 @@ use core::sync::atomic::AtomicU64;
 use core::sync::atomic::Ordering::Relaxed;
 use userlib::{println, SysError, Sysnum};
 
-/// Calls are counted by syscall number (0..=33), numbers no syscall has go to `INVALID`.
-pub const INVALID: usize = 34;
-pub const BUCKETS: usize = 35;
-/// Results: 0 success, 1..=21 the `SysError` codes, then a code the kernel does not define and a
+/// Calls are counted by syscall number (numbered densely from 0), numbers no syscall has go to
+/// `INVALID`, the first number past the last syscall.
+pub const INVALID: usize = Sysnum::ALL.len();
+pub const BUCKETS: usize = INVALID + 1;
+/// Results: 0 success, then the `SysError` codes, then a code the kernel does not define and a
 /// call that never came back (the worker exited or was killed, or the epoch ended first).
-pub const UNKNOWN_CODE: usize = 22;
-pub const UNFINISHED: usize = 23;
-pub const RESULTS: usize = 24;
+pub const UNKNOWN_CODE: usize = SysError::ALL.len() + 1;
+pub const UNFINISHED: usize = UNKNOWN_CODE + 1;
+pub const RESULTS: usize = UNFINISHED + 1;
 
 /// The counters of the mode being run.
 pub struct Stats {
@@ -45,7 +46,7 @@ fn bump(counter: &AtomicU64) {
 
 /// The result bucket of an `rax` value.
 pub fn result_code(rax: u64) -> usize {
-    if rax <= SysError::Interrupted.raw() {
+    if rax < UNKNOWN_CODE as u64 {
         rax as usize
     } else {
         UNKNOWN_CODE

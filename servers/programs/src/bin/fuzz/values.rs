@@ -4,6 +4,7 @@
 //! for nobody, rights with unknown bits, message tags with flags and oversize counts.
 use crate::rng::Rng;
 use crate::shared::{FRAMES, SEEN};
+use userlib::abi::space::{ShareMode, UnmapFlags};
 use userlib::layout::{CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP, USER_END, USER_TOP};
 use userlib::MsgTag;
 
@@ -285,5 +286,40 @@ pub fn task_id(rng: &mut Rng) -> u64 {
         7 => u64::MAX,
         8 => rng.below(64),
         _ => any(rng),
+    }
+}
+
+/// `AsUnmap`'s flags: none, `RELEASE`, or unknown bits.
+pub fn unmap_flags(rng: &mut Rng) -> u64 {
+    match rng.below(10) {
+        0..=4 => 0,
+        5..=8 => UnmapFlags::RELEASE.bits(),
+        _ => rng.pick(&[2, 1 << 63, u64::MAX]),
+    }
+}
+
+/// An `AsShare` range: a few pages, a page table, a whole half, or edges and nonsense.
+pub fn range(rng: &mut Rng) -> (u64, u64) {
+    let start = match rng.below(10) {
+        0..=6 => PLAYGROUND,
+        _ => page(rng),
+    };
+    let end = match rng.below(10) {
+        0..=3 => start.wrapping_add(rng.pick(&[1, 4, 512, 513]) * PAGE_SIZE),
+        4..=5 => USER_TOP,
+        6 => start,
+        7 => start.wrapping_sub(PAGE_SIZE),
+        _ => page(rng),
+    };
+    (start, end)
+}
+
+/// An `AsShare` mode: copy-on-write, eager, other masks, unknown bits.
+pub fn share_mode(rng: &mut Rng) -> u64 {
+    match rng.below(10) {
+        0..=3 => ShareMode::COPY_ON_WRITE.to_word(),
+        4..=6 => ShareMode::EAGER.to_word(),
+        7..=8 => rng.below(1 << 17),
+        _ => rng.next(),
     }
 }

@@ -8,7 +8,7 @@ use crate::oracle;
 use crate::rng::Rng;
 use crate::shared::{
     has_turn, role_of, WorkerState, CALLS, CREATED, ENDPOINTS, EPOCH_DONE, EPOCH_END, FRAMES,
-    NO_FRAME, RNG, SEEN, SPACES, TASKS, WORKER, WORKERS,
+    NO_FRAME, RELEASED, RNG, SEEN, SPACES, TASKS, WORKER, WORKERS,
 };
 use crate::stats::{result_code, STATS};
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -54,7 +54,7 @@ extern "C" fn entry(me: u64) -> ! {
         STATS.count_call(call.bucket);
         state.outstanding.store(call.bucket as u64 + 1, Release);
         let out = syscall_raw(call.num, call.a, call.r12);
-        if call.num == Sysnum::FrameAlloc.raw() && out.rax == 0 {
+        if gives_frame(call.num) && out.rax == 0 {
             // Noted before anything else, so the frame is freed even if this worker dies now.
             state.new_frame.store(out.r[0], Release);
         }
@@ -79,6 +79,25 @@ fn park() -> ! {
     loop {
         sys::yield_now();
     }
+}
+
+/// Calls that return a frame the workers may now have to free: a new one, or one an unmap left
+/// with no mapping.
+fn gives_frame(num: u64) -> bool {
+    use Sysnum::*;
+    matches!(
+        Sysnum::from_raw(num),
+        Some(FrameAlloc | AsAlloc | AsCopy | AsUnmap)
+    )
+}
+
+/// Calls whose success may return frames to the free list (see `RELEASED`).
+fn may_release(num: u64) -> bool {
+    use Sysnum::*;
+    matches!(
+        Sysnum::from_raw(num),
+        Some(AsUnmap | AsCopy | AsDestroy | CapDelete | TaskDestroy | EndpointDestroy)
+    )
 }
 
 fn may_wake_others(num: u64) -> bool {
@@ -129,10 +148,16 @@ fn succeeded(state: &WorkerState, call: &gen::RawCall, out: &SysOut) {
     };
     let r = &out.r;
     use Sysnum::*;
+    if may_release(call.num) {
+        RELEASED.store(true, Relaxed);
+    }
     match sysnum {
-        FrameAlloc => {
+        FrameAlloc | AsAlloc | AsCopy => {
             if FRAMES.position(r[0]).is_some() {
-                STATS.anomaly(format_args!("frame {:#x} handed out twice", r[0]));
+                // Unless the kernel released it since it was recorded.
+                if !RELEASED.load(Relaxed) {
+                    STATS.anomaly(format_args!("frame {:#x} handed out twice", r[0]));
+                }
             } else if !FRAMES.push(r[0]) {
                 STATS.anomaly(format_args!("frame record full"));
             }
@@ -147,7 +172,15 @@ fn succeeded(state: &WorkerState, call: &gen::RawCall, out: &SysOut) {
             "AsMap of frame {:#x} succeeded, but no worker had that frame",
             call.a[2]
         )),
-        AsUnmap => STATS.mix(canonical_frame(r[0])),
+        AsUnmap => {
+            STATS.mix(canonical_frame(r[0]));
+            // Perhaps a copy no worker had, now with no mapping: the driver frees it.
+            if FRAMES.position(r[0]).is_none() && !FRAMES.push(r[0]) {
+                STATS.anomaly(format_args!("frame record full"));
+            }
+            state.new_frame.store(NO_FRAME, Release);
+        }
+        AsShare => STATS.mix(r[0]),
         AsQuery => {
             STATS.mix(canonical_frame(r[0]));
             STATS.mix(r[1]);
