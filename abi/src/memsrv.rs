@@ -81,6 +81,10 @@ numbered_enum! {
     }
 }
 
+/// Init's pid: init spawns the programs of the command line, so it is their parent. (The server
+/// numbers the processes it starts from 2.)
+pub const INIT_PID: u64 = 1;
+
 /// `Wait`'s w1: return [`MemError::WouldBlock`] instead of blocking.
 pub const WAIT_NOHANG: u64 = 1;
 

@@ -10,10 +10,16 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 
 /// The user programs cargo built for us (artifact dependencies), by name.
 pub fn available_programs() -> Vec<(String, PathBuf)> {
-    let mut programs = vec![(
-        "init".to_string(),
-        PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
-    )];
+    let mut programs = vec![
+        (
+            "init".to_string(),
+            PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
+        ),
+        (
+            "memsrv".to_string(),
+            PathBuf::from(env!("CARGO_BIN_FILE_MEMSRV_memsrv")),
+        ),
+    ];
     // Every binary of the `programs` crate, as listed by build.rs.
     programs.extend(
         PROGRAMS
