@@ -91,10 +91,12 @@ fn programs(text: &str) -> impl Iterator<Item = Program<'_>> {
 
 /// The seconds of a `run-for:SECS` word, if the command line has one (the first counts).
 pub fn run_for(cmdline: &str) -> Option<u64> {
-    cmdline.split_whitespace().find_map(|w| match parse_word(w) {
-        Ok(Word::RunFor(secs)) => Some(secs),
-        _ => None,
-    })
+    cmdline
+        .split_whitespace()
+        .find_map(|w| match parse_word(w) {
+            Ok(Word::RunFor(secs)) => Some(secs),
+            _ => None,
+        })
 }
 
 /// The programs of the command line, batch by batch (option words are not programs).
@@ -155,7 +157,10 @@ mod tests {
         let b: Vec<Vec<(&str, u64)>> = batches("run-for:20 allocator:1 allocator:2 then fork")
             .map(|batch| batch.map(|p| (p.name, p.arg)).collect())
             .collect();
-        assert_eq!(b, [vec![("allocator", 1), ("allocator", 2)], vec![("fork", 0)]]);
+        assert_eq!(
+            b,
+            [vec![("allocator", 1), ("allocator", 2)], vec![("fork", 0)]]
+        );
     }
 
     #[test]

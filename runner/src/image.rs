@@ -123,8 +123,8 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
-    let archive = abi::bootfs::build(&files, &opts.cmdline())
-        .map_err(|e| format!("boot archive: {e:?}"))?;
+    let archive =
+        abi::bootfs::build(&files, &opts.cmdline()).map_err(|e| format!("boot archive: {e:?}"))?;
 
     let dir = fresh_dir().map_err(|e| format!("temporary directory: {e}"))?;
     let kernel = kernel_path(opts.kernel).to_path_buf();

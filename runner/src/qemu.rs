@@ -55,13 +55,7 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     cmd.arg("-drive")
         .arg(format!("format=raw,file={}", image.disk.display()));
     cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
-    cmd.args([
-        "-serial",
-        "stdio",
-        "-no-reboot",
-        "-monitor",
-        "none",
-    ]);
+    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor", "none"]);
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", OVMF]);
