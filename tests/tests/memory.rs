@@ -11,6 +11,10 @@ const NO_LEAK: &str = "init: frame census unchanged and audited";
 fn run_for(programs: &[&str], secs: u64) -> Outcome {
     run(Options {
         run_for: Some(secs),
+        // Small memory (as WeensyOS's) fills in a few seconds even when the tests run in
+        // parallel and each QEMU gets a fraction of a core: the deadline is in guest time, which
+        // without icount follows the wall clock.
+        memory_mib: 32,
         ..Options::for_test(programs, secs + TIMEOUT_SECS)
     })
 }
