@@ -3,4 +3,5 @@ pub mod audit;
 pub mod frames;
 pub mod paging;
 pub mod phys;
+pub mod range;
 pub mod user;

@@ -15,6 +15,8 @@ pub enum MapError {
     AlreadyMapped,
     NotMapped,
     OutOfMemory,
+    /// Not a user frame (the console page).
+    NotUser,
 }
 
 fn indices(vaddr: u64) -> [PageTableIndex; 4] {
@@ -40,7 +42,7 @@ pub fn rights_of(flags: F) -> PageRights {
     r
 }
 
-fn frame_of(addr: PhysAddr) -> u64 {
+pub(super) fn frame_of(addr: PhysAddr) -> u64 {
     addr.as_u64() / PAGE_SIZE
 }
 
@@ -64,7 +66,7 @@ fn new_table(frames: &mut FrameTable) -> Result<u64, MapError> {
 
 /// The table frames from the root down to the last-level table for `vaddr`, creating missing
 /// tables when `create` is given (counting them in it).
-fn walk(
+pub(super) fn walk(
     frames: &mut FrameTable,
     root: u64,
     vaddr: u64,
@@ -91,7 +93,7 @@ fn walk(
     Ok(path)
 }
 
-type PageTableEntry = x86_64::structures::paging::page_table::PageTableEntry;
+pub(super) type PageTableEntry = x86_64::structures::paging::page_table::PageTableEntry;
 
 /// The leaf entry for `vaddr` in the last-level table `table`.
 fn leaf_entry(table: u64, vaddr: u64) -> &'static mut PageTableEntry {
@@ -121,9 +123,14 @@ fn fill(
     frame: u64,
     rights: PageRights,
 ) {
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
+    set(entry, frame, rights);
     frames.adjust_used(table, 1);
     frames.adjust_maps(frame, 1);
+}
+
+/// Points a leaf entry at `frame` with `rights`.
+pub(super) fn set(entry: &mut PageTableEntry, frame: u64, rights: PageRights) {
+    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
 }
 
 /// The present leaf entry for `vaddr`, with the tables above it (root first).
@@ -170,6 +177,29 @@ pub fn alloc(
     phys::zero(frame);
     fill(frames, table, entry, frame, rights);
     Ok(frame)
+}
+
+/// Replaces the user frame mapped at `vaddr` with a copy in a fresh frame (any free one: it is
+/// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
+/// was its last. Returns the new frame. The caller flushes the TLB if needed.
+pub fn copy(
+    frames: &mut FrameTable,
+    root: u64,
+    vaddr: u64,
+    rights: PageRights,
+) -> Result<u64, MapError> {
+    let (_, entry) = present(frames, root, vaddr)?;
+    let old = frame_of(entry.addr());
+    if !frames.is_user(old) {
+        return Err(MapError::NotUser);
+    }
+    let new = frames
+        .alloc(FrameState::User { maps: 1 })
+        .map_err(|_| MapError::OutOfMemory)?;
+    phys::copy(new, old);
+    set(entry, new, rights);
+    frames.drop_map(old, true);
+    Ok(new)
 }
 
 /// What is mapped at `vaddr`: frame and flags.

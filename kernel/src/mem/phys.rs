@@ -48,6 +48,13 @@ pub fn zero(frame: u64) {
     unsafe { core::ptr::write_bytes(frame_ptr(frame), 0, PAGE_SIZE as usize) }
 }
 
+/// Copies the whole of frame `src` into frame `dst`.
+pub fn copy(dst: u64, src: u64) {
+    // SAFETY: two distinct RAM frames mapped in the window (the caller just allocated `dst`, so it
+    // is not `src`); nothing else references their contents.
+    unsafe { core::ptr::copy_nonoverlapping(frame_ptr(src), frame_ptr(dst), PAGE_SIZE as usize) }
+}
+
 /// Copies `src` into `frame` at `offset` (the range must stay inside the frame).
 pub fn write(frame: u64, offset: usize, src: &[u8]) {
     assert!(offset + src.len() <= PAGE_SIZE as usize);

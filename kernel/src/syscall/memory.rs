@@ -3,11 +3,12 @@ use super::{Args, Done, SysResult};
 use crate::mem::frames::{FrameError, FrameState, FrameTable};
 use crate::mem::paging::{self, MapError};
 use crate::mem::phys;
+use crate::mem::range;
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
 use crate::sched::Kernel;
-use abi::layout::{is_user_page, CONSOLE};
-use abi::space::UnmapFlags;
+use abi::layout::{is_user_page, CONSOLE, USER_TOP};
+use abi::space::{ShareMode, UnmapFlags};
 use abi::{CapKind, PageRights, Rights, SysError};
 
 impl From<MapError> for SysError {
@@ -16,6 +17,7 @@ impl From<MapError> for SysError {
             MapError::AlreadyMapped => SysError::AlreadyMapped,
             MapError::NotMapped => SysError::NotMapped,
             MapError::OutOfMemory => SysError::OutOfMemory,
+            MapError::NotUser => SysError::BadFrame,
         }
     }
 }
@@ -152,6 +154,45 @@ pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         // Back to the free list if that was its last mapping.
         let _ = k.frames.free_user(frame);
     }
+    k.flush_if_active(root, vaddr);
+    k.regs(t).rdi = frame;
+    Ok(Done::Return)
+}
+
+/// Shares (or copies) the mappings of a range of one space into another; bounded work per call.
+pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (src, src_root) = space(k, t, a.0[0], Rights::MAP)?;
+    let (dst, dst_root) = space(k, t, a.0[1], Rights::MAP)?;
+    let (start, end) = (a.0[2], a.0[3]);
+    if !is_user_page(start) || !(is_user_page(end) || end == USER_TOP) || start >= end {
+        return Err(SysError::BadAddress);
+    }
+    let mode = ShareMode::from_word(a.0[4]).ok_or(SysError::InvalidArgument)?;
+    if src == dst {
+        return Err(SysError::InvalidArgument);
+    }
+    if mode.copy_writable {
+        k.lookup(t, a.0[5], CapKind::FramePool, Rights::MAP)?;
+    }
+    let share = range::Share {
+        src: src_root,
+        dst: dst_root,
+        mode,
+        src_active: k.active_root == src_root,
+    };
+    let next = with_space(k, dst, |frames, _, tables| {
+        range::share(frames, tables, &share, start, end)
+    })??;
+    k.regs(t).rdi = next;
+    Ok(Done::Return)
+}
+
+/// Replaces a mapping with a private copy of its frame (the copy-on-write break).
+pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
+    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
+    let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
+    let frame = paging::copy(&mut k.frames, root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     k.regs(t).rdi = frame;
     Ok(Done::Return)

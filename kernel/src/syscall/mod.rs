@@ -92,7 +92,8 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         TaskGiveCap => task::give_cap(k, t, a),
         TaskSetName => task::set_name(k, t, a),
         AsAlloc => memory::alloc(k, t, a),
-        AsShare | AsCopy => Err(SysError::UnknownSyscall),
+        AsShare => memory::share(k, t, a),
+        AsCopy => memory::copy(k, t, a),
     }
 }
 

@@ -9,6 +9,7 @@ mod objects;
 mod reclaim;
 mod release;
 mod sched;
+mod share;
 mod tasks;
 mod timeout;
 

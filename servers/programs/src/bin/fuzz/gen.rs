@@ -28,12 +28,12 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    600, // Send
+    550, // Send
     500, // Recv
-    600, // Call
+    550, // Call
     450, // Reply
-    550, // ReplyRecv
-    500, // CapCopy
+    500, // ReplyRecv
+    450, // CapCopy
     400, // CapMint
     400, // CapDelete
     400, // CapInfo
@@ -59,9 +59,9 @@ const WEIGHTS: [u64; BUCKETS] = [
     60,  // EndpointDestroy
     200, // TaskSetName
     250, // AsAlloc
-    0,   // AsShare
-    0,   // AsCopy
-    349, // invalid numbers
+    150, // AsShare
+    150, // AsCopy
+    249, // invalid numbers
 ];
 
 const TOTAL: u64 = {
@@ -231,7 +231,8 @@ pub fn next(rng: &mut Rng) -> RawCall {
         }
         AsShare => {
             a[0] = slot_of(rng, &[wslot::SPACE]);
-            a[1] = slot(rng);
+            // Where the spaces the workers create usually are (and the scratch space).
+            a[1] = values::dst_slot(rng);
             (a[2], a[3]) = values::range(rng);
             a[4] = values::share_mode(rng);
             a[5] = slot_of(rng, &[wslot::POOL]);
