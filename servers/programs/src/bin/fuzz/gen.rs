@@ -276,9 +276,6 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[1] = name_word(rng);
             a[2] = name_word(rng);
         }
-        // Not implemented on this branch yet (the kernel branch gives them real arguments):
-        // junk arguments must be refused like any others.
-        AsAlloc | AsShare | AsCopy => {}
     }
     // Now and then one argument is anything at all.
     if rng.one_in(16) {
