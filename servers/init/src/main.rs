@@ -18,6 +18,7 @@ use heapless::String;
 use processes::Processes;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
+use userlib::abi::memsrv::INIT_PID;
 use userlib::abi::msg::fault;
 use userlib::abi::space::ShareMode;
 use userlib::layout::{BOOTFS, PAGE_SIZE};
@@ -151,8 +152,13 @@ fn start_memory_server(
         )
     };
     let memsrv = children.spawn(fs, program, free, share_archive)?;
-    let badge = userlib::abi::memsrv::INIT_PID;
-    sys::cap_mint(memsrv.own(), slots::SUPERVISOR, Rights::SEND, badge)
+    let badge = INIT_PID;
+    sys::cap_mint(memsrv.own(), slots::SUPERVISOR, Rights::SEND, badge)?;
+    // Its first answer means it has set itself up: the census taken next sees it settled.
+    match process::getpid() {
+        INIT_PID => Ok(()),
+        _ => Err(userlib::SysError::PeerDied),
+    }
 }
 
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have

@@ -91,7 +91,7 @@ pub struct Process {
     pub parent: u64,
     pub name: [u8; NAME_MAX],
     pub name_len: usize,
-    /// The kernel's id of its task: kernel notices name it.
+    /// The kernel's index of its task: kernel notices name it.
     pub task_id: u64,
     pub state: State,
     pub regions: Regions,
