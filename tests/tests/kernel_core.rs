@@ -141,7 +141,10 @@ fn faultbench_prints_its_figure() {
         ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "faultbench: demand-zero page fault resolved by the memory server, median ");
+    expect_output(
+        &out,
+        "faultbench: demand-zero page fault resolved by the memory server, median ",
+    );
     expect_output(&out, NO_LEAK);
 }
 
