@@ -85,11 +85,11 @@ impl Processes {
         failed
     }
 
-    /// Kills every process still running and reaps it.
+    /// Kills every child still running — those init started, and orphans it adopted — and
+    /// reaps them all.
     pub fn stop_all(&mut self) {
-        while let Some(e) = self.list.pop() {
-            let _ = process::kill(e.pid);
-            let _ = process::waitpid(e.pid);
-        }
+        let _ = process::kill(0);
+        while process::try_wait(0).is_ok() {}
+        self.list.clear();
     }
 }

@@ -23,7 +23,7 @@ impl Server {
             if !p.regions.is_demand_zero(page) {
                 return Err("nothing mapped there");
             }
-            self.charge(pid, 1).map_err(|_| "out of memory")?;
+            self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
             return sys::as_alloc(space, POOL, page, PageRights::WRITE)
                 .map(drop)
                 .map_err(|_| {

@@ -9,14 +9,19 @@ use userlib::abi::space::ShareMode;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, USER_TOP};
 use userlib::{sys, MsgTag, PageRights, SysError, Task};
 
+/// What a copy-on-write child is charged at fork: so fork fails when memory is out.
+const FORK_FRAMES: u64 = 8;
+
 impl Server {
     /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid.
     pub fn fork(&mut self, parent: u64, mode: ForkMode) -> Result<u64, MemError> {
         let p = self.procs.get(parent).ok_or(MemError::BadRequest)?;
         let from = p.slots().ok_or(MemError::BadRequest)?;
         let (name, len, regions, charged) = (p.name, p.name_len, p.regions.clone(), p.charged);
-        // An eager fork copies the writable pages: charge the child as much as the parent has.
-        let copies = if mode == ForkMode::Eager { charged } else { 0 };
+        // A child needs frames to run at all (its IPC buffer, page tables, the first
+        // copy-on-write copies of its stack); an eager fork copies the writable pages too: charge
+        // the child as much as the parent has.
+        let copies = FORK_FRAMES + if mode == ForkMode::Eager { charged } else { 0 };
         let child = self
             .procs
             .add(parent, &name[..len], regions)

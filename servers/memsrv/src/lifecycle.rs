@@ -4,7 +4,7 @@
 //! included — and leaves a zombie record until the parent waits; orphans are forgotten.
 use crate::procs::State;
 use crate::{Outcome, Server};
-use userlib::abi::memsrv::{ExitHow, MemError};
+use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID};
 use userlib::abi::msg::fault;
 use userlib::ipc::Received;
 use userlib::{println, sys, MsgTag, SysError};
@@ -82,6 +82,8 @@ impl Server {
         let _ = sys::cap_delete(slots.space());
         self.uncharge(pid, charged);
         self.procs.end(pid, how, code);
+        // Orphans: zombies are dropped (nobody can wait for them now); live ones are adopted by
+        // init, as in Unix, so that someone ends them when the run ends.
         for child in self.procs.pids() {
             let Some(c) = self.procs.get_mut(child) else {
                 continue;
@@ -89,7 +91,7 @@ impl Server {
             if c.parent != pid {
                 continue;
             }
-            c.parent = 0;
+            c.parent = INIT_PID;
             if c.slots().is_none() {
                 self.procs.remove(child);
             }
@@ -144,13 +146,21 @@ impl Server {
         }
     }
 
-    /// `kill`: ends a live child of the caller and all its descendants.
+    /// `kill`: ends a live child of the caller (every live child if `pid` is 0) and all their
+    /// descendants.
     pub fn kill(&mut self, caller: u64, pid: u64) -> Result<(), MemError> {
-        let target = self.procs.get(pid).filter(|p| p.parent == caller);
-        if target.and_then(|p| p.slots()).is_none() {
+        let targets: heapless::Vec<u64, 32> = self
+            .procs
+            .children(caller)
+            .filter(|p| (pid == 0 || p.pid == pid) && p.slots().is_some())
+            .map(|p| p.pid)
+            .collect();
+        if targets.is_empty() {
             return Err(MemError::NoChild);
         }
-        self.kill_tree(pid);
+        for target in targets {
+            self.kill_tree(target);
+        }
         Ok(())
     }
 

@@ -61,10 +61,25 @@ pub struct Server {
 }
 
 impl Server {
-    /// Charges `frames` to `pid` if its quota and the pool allow.
+    /// Charges `frames` to `pid` for something it asked for (`page_alloc`, `sbrk`, `fork`), if
+    /// its quota and the pool (less the reserve) allow.
     fn charge(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
-        let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
+        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
         if p.charged + frames > self.quota || self.charged + frames > self.limit {
+            return Err(MemError::OutOfMemory);
+        }
+        self.charge_fault(pid, frames)
+    }
+
+    /// Charges `frames` to `pid` for a fault (its stack, a page it touched below the break, a
+    /// copy-on-write copy). The quota does not apply, and a fault may use a quarter of the
+    /// reserve: a process that was refused memory must still be able to call a function (its
+    /// stack may be shared copy-on-write with a child that took the rest). What faults take is
+    /// bounded anyway: the stack's size, the break (which `sbrk` checks against the quota) and
+    /// the pages the process already has.
+    fn charge_fault(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
+        let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
+        if self.charged + frames > self.limit + RESERVE / 4 {
             return Err(MemError::OutOfMemory);
         }
         p.charged += frames;
