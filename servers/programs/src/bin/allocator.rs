@@ -1,8 +1,8 @@
 //! allocator (WeensyOS's p-allocator..p-allocator4): grows its heap page by page with
 //! `page_alloc`, writing its pid into each page, until it meets its stack or memory runs out (the
-//! system's or its quota), then yields forever. `allocator:N` allocates on N turns in 100
-//! (`allocator:1`..`allocator:4` run at four speeds); with no argument the rate is the pid, as in
-//! WeensyOS. `make run-allocator` runs the four.
+//! system's or its quota), then yields forever. `allocator:N` allocates on N turns in
+//! `ALLOC_SLOWDOWN` (20), so `allocator:1`..`allocator:4` run at four speeds; with no argument the
+//! rate is the pid, as in WeensyOS. `make run-allocator` runs the four.
 #![no_std]
 #![no_main]
 
