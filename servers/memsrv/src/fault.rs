@@ -20,31 +20,30 @@ impl Server {
             return Err("not a user address");
         }
         if code & PRESENT == 0 {
-            if !p.regions.is_demand_zero(page) {
+            // Heap pages were committed by `sbrk`; a stack page is committed when first touched.
+            let stack = p.regions.is_stack(page);
+            if !(stack || p.regions.is_heap(page)) {
                 return Err("nothing mapped there");
             }
-            self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
+            if stack {
+                self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
+            }
             return sys::as_alloc(space, POOL, page, PageRights::WRITE)
                 .map(drop)
                 .map_err(|_| {
-                    self.uncharge(pid, 1);
+                    self.uncharge(pid, stack as u64);
                     "out of memory"
                 });
         }
         if code & FETCH != 0 || code & WRITE == 0 || p.regions.is_read_only(page) {
             return Err("access not allowed");
         }
-        self.copy_on_write(pid, space, page)
+        self.copy_on_write(space, page)
     }
 
     /// Gives back the write right to a page shared copy-on-write: a private copy if others still
     /// share the frame, else the frame itself.
-    fn copy_on_write(
-        &mut self,
-        pid: u64,
-        space: userlib::CapSlot,
-        page: u64,
-    ) -> Result<(), &'static str> {
+    fn copy_on_write(&mut self, space: userlib::CapSlot, page: u64) -> Result<(), &'static str> {
         let m = sys::as_mapping(space, page).map_err(|_| "not mapped")?;
         let rights = m.rights | PageRights::WRITE;
         if m.rights.contains(PageRights::WRITE) {
@@ -53,13 +52,10 @@ impl Server {
         if m.maps <= 1 {
             return sys::as_protect(space, page, rights).map_err(|_| "cannot protect");
         }
-        self.charge(pid, 1)
-            .map_err(|_| "out of memory (copy-on-write)")?;
+        // The copy was committed when the page became shared (the fork charged the child as
+        // much as the parent had).
         sys::as_copy(space, POOL, page, rights)
             .map(drop)
-            .map_err(|_| {
-                self.uncharge(pid, 1);
-                "out of memory (copy-on-write)"
-            })
+            .map_err(|_| "out of memory (copy-on-write)")
     }
 }

@@ -9,7 +9,7 @@ use userlib::abi::space::ShareMode;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, USER_TOP};
 use userlib::{sys, MsgTag, PageRights, SysError, Task};
 
-/// What a copy-on-write child is charged at fork: so fork fails when memory is out.
+/// Committed to a child beyond its parent's pages: its IPC buffer and page tables.
 const FORK_FRAMES: u64 = 8;
 
 impl Server {
@@ -18,10 +18,9 @@ impl Server {
         let p = self.procs.get(parent).ok_or(MemError::BadRequest)?;
         let from = p.slots().ok_or(MemError::BadRequest)?;
         let (name, len, regions, charged) = (p.name, p.name_len, p.regions.clone(), p.charged);
-        // A child needs frames to run at all (its IPC buffer, page tables, the first
-        // copy-on-write copies of its stack); an eager fork copies the writable pages too: charge
-        // the child as much as the parent has.
-        let copies = FORK_FRAMES + if mode == ForkMode::Eager { charged } else { 0 };
+        // The child's pages are committed as the parent's are (each may be copied: at once if
+        // eager, on a write if copy-on-write), plus what it needs to run at all.
+        let copies = FORK_FRAMES + charged;
         let child = self
             .procs
             .add(parent, &name[..len], regions)

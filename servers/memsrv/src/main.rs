@@ -64,8 +64,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Charges `frames` to `pid` for something it asked for (`page_alloc`, `sbrk`, `fork`), if
-    /// its quota and the pool (less the reserve) allow.
+    /// Commits `frames` to `pid` for something it asked for (`page_alloc`, `sbrk`, `fork`), if
+    /// its quota and the pool (less the reserve) allow. Commitment is strict accounting, as
+    /// Linux's `overcommit_memory=2`: a process is charged for every page it may have privately
+    /// and writably mapped (a page shared copy-on-write is committed to every sharer), so a write
+    /// never finds memory missing and fork fails up front when it could not be honoured.
     fn charge(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
         let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
         if p.charged + frames > self.quota || self.charged + frames > self.limit {
@@ -74,12 +77,9 @@ impl Server {
         self.charge_fault(pid, frames)
     }
 
-    /// Charges `frames` to `pid` for a fault (its stack, a page it touched below the break, a
-    /// copy-on-write copy). The quota does not apply, and a fault may use a quarter of the
-    /// reserve: a process that was refused memory must still be able to call a function (its
-    /// stack may be shared copy-on-write with a child that took the rest). What faults take is
-    /// bounded anyway: the stack's size, the break (which `sbrk` checks against the quota) and
-    /// the pages the process already has.
+    /// Commits `frames` to `pid` for a stack page it touched. The quota does not apply, and it
+    /// may use a quarter of the reserve: a process that was refused memory must still be able to
+    /// call a function. The stack's size bounds it.
     fn charge_fault(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
         let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
         if self.charged + frames > self.limit + self.reserve / 4 {

@@ -39,10 +39,14 @@ impl Regions {
         self.segments.iter().find(hit).is_some_and(|s| !s.writable)
     }
 
-    /// Pages that appear, zeroed, when first touched: the heap and the stack.
-    pub fn is_demand_zero(&self, page: u64) -> bool {
+    /// The heap below the break: zeroed pages appear there when first touched.
+    pub fn is_heap(&self, page: u64) -> bool {
         (self.heap_start..self.brk.next_multiple_of(PAGE_SIZE)).contains(&page)
-            || (STACK_TOP - STACK_MAX..STACK_TOP).contains(&page)
+    }
+
+    /// The stack's region: zeroed pages appear there when first touched.
+    pub fn is_stack(&self, page: u64) -> bool {
+        (STACK_TOP - STACK_MAX..STACK_TOP).contains(&page)
     }
 
     pub fn note_allocated(&mut self, page: u64) {
@@ -95,7 +99,8 @@ pub struct Process {
     pub task_id: u64,
     pub state: State,
     pub regions: Regions,
-    /// Frames taken from the pool on its behalf (its quota counts these).
+    /// Pages committed to it: ones it may have privately and writably mapped (its quota counts
+    /// these). See `Server::charge`.
     pub charged: u64,
     /// Blocked in `Wait`: the task to reply to and the pid it waits for (0: any).
     pub waiting: Option<(u64, u64)>,

@@ -76,31 +76,30 @@ impl Server {
         }
     }
 
-    /// Moves the break; pages below it appear when touched, pages above it are given back.
+    /// Moves the break, committing (or giving back) the pages between the old and the new one:
+    /// pages below it appear when touched, pages above it are given back.
     fn sbrk(&mut self, pid: u64, increment: i64) -> Result<u64, MemError> {
         let space = self.space_of(pid)?;
-        let (quota, p) = (
-            self.quota,
-            self.procs.get_mut(pid).ok_or(MemError::NoChild)?,
-        );
-        let r = &mut p.regions;
-        let old = r.brk;
+        let r = &self.procs.get(pid).ok_or(MemError::NoChild)?.regions;
+        let (start, old) = (r.heap_start, r.brk);
         let new = old
             .checked_add_signed(increment)
-            .filter(|&b| b >= r.heap_start && b <= STACK_TOP - crate::procs::STACK_MAX)
+            .filter(|&b| b >= start && b <= STACK_TOP - crate::procs::STACK_MAX)
             .ok_or(MemError::BadAddress)?;
-        let pages = |b: u64| (b.next_multiple_of(PAGE_SIZE) - r.heap_start) / PAGE_SIZE;
-        if pages(new) > quota {
-            return Err(MemError::OutOfMemory);
+        let pages = |b: u64| (b.next_multiple_of(PAGE_SIZE) - start) / PAGE_SIZE;
+        let (before, after) = (pages(old), pages(new));
+        if after > before {
+            self.charge(pid, after - before)?;
         }
-        let mut page = new.next_multiple_of(PAGE_SIZE);
-        let mut released = 0;
-        while page < old.next_multiple_of(PAGE_SIZE) {
-            released += sys::as_release(space, page).is_ok() as u64;
-            page += PAGE_SIZE;
+        for page in
+            (start + after * PAGE_SIZE..start + before * PAGE_SIZE).step_by(PAGE_SIZE as usize)
+        {
+            let _ = sys::as_release(space, page); // (a page never touched is not mapped)
         }
-        r.brk = new;
-        self.uncharge(pid, released);
+        self.uncharge(pid, before.saturating_sub(after));
+        if let Some(p) = self.procs.get_mut(pid) {
+            p.regions.brk = new;
+        }
         Ok(old)
     }
 
