@@ -7,11 +7,13 @@ use system_tests::*;
 /// Init prints this when the frame counts after all programs ended equal those before.
 const NO_LEAK: &str = "init: frame census unchanged and audited";
 
-/// Boots with `programs` for `secs` seconds of guest time (`--run-for`).
+/// Boots with `programs` for `secs` seconds of guest time (`--run-for`). Guest time is counted in
+/// timer interrupts, and a TCG guest that shares the host's cores with other QEMUs (cargo runs
+/// tests in parallel) gets fewer of them per wall-clock second: measured up to about 4x slower.
 fn run_for(programs: &[&str], secs: u64) -> Outcome {
     run(Options {
         run_for: Some(secs),
-        ..Options::for_test(programs, secs + TIMEOUT_SECS)
+        ..Options::for_test(programs, 6 * secs + TIMEOUT_SECS)
     })
 }
 
