@@ -112,10 +112,7 @@ fn fork_fails_cleanly_when_memory_is_out_and_nothing_leaks() {
     let out = forktest(7);
     expect_output(&out, "page_alloc: OutOfMemory");
     expect_output(&out, "fork and eager fork: OutOfMemory");
-    expect_output(
-        &out,
-        "forktest:7: once the hog exited, fork works again: ok",
-    );
+    expect_output(&out, "forktest:7: once they exited, fork works again: ok");
 }
 
 #[test]
