@@ -29,6 +29,7 @@ const BINS: &[(&str, u64)] = &[
     ("forkexit", 0x1700_0000),
     ("alloctest", 0x1800_0000),
     ("forktest", 0x1900_0000),
+    ("forkbench", 0x1a00_0000),
 ];
 
 /// The distance between link bases: room for a program's image and the start of its heap.

@@ -13,6 +13,9 @@ const NO_LEAK: &str = "init: frame census unchanged and audited";
 fn run_for(programs: &[&str], secs: u64) -> Outcome {
     run(Options {
         run_for: Some(secs),
+        // Small memory (as WeensyOS's) fills in a few seconds even when the tests run in
+        // parallel and each QEMU gets a fraction of a core.
+        memory_mib: 32,
         ..Options::for_test(programs, 6 * secs + TIMEOUT_SECS)
     })
 }

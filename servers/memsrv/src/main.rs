@@ -37,8 +37,10 @@ const OWN_SPACE: CapSlot = slots::SELF_SPACE;
 const TEMP: CapSlot = CapSlot(8);
 /// Where the server maps a frame of a program it is loading.
 const SCRATCH: u64 = 0x0000_5000_0000_0000;
-/// Frames kept back for the server's own needs (page tables of new spaces, endpoints).
-const RESERVE: u64 = 512;
+/// Frames kept back from what processes may be charged with: for what is not charged (page
+/// tables, programs' loaded images, kernel objects) and the server's own needs. A sixteenth of
+/// the pool, at least this many.
+const MIN_RESERVE: u64 = 512;
 
 /// What a request or notice leads to.
 pub enum Outcome {
@@ -57,6 +59,7 @@ pub struct Server {
     quota: u64,
     /// Frames all processes together may be charged with (the pool minus the reserve).
     limit: u64,
+    reserve: u64,
     charged: u64,
 }
 
@@ -79,7 +82,7 @@ impl Server {
     /// the pages the process already has.
     fn charge_fault(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
         let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
-        if self.charged + frames > self.limit + RESERVE / 4 {
+        if self.charged + frames > self.limit + self.reserve / 4 {
             return Err(MemError::OutOfMemory);
         }
         p.charged += frames;
@@ -112,13 +115,15 @@ fn main() -> i32 {
         scratch: SCRATCH,
     };
     let window = window.prepare().expect("memory for the scratch window");
-    let limit = pool_frames.saturating_sub(RESERVE);
+    let reserve = (pool_frames / 16).max(MIN_RESERVE);
+    let limit = pool_frames.saturating_sub(reserve);
     let mut server = Server {
         procs: Table::new(),
         fs: boot_archive(archive_len),
         window,
         quota: limit / 2,
         limit,
+        reserve,
         charged: 0,
     };
     // A reply due is sent together with waiting for the next message.

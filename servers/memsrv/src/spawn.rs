@@ -81,7 +81,7 @@ impl Server {
         let task = userlib::Task(slots.task());
         task.set_name(name)?;
         task.write_regs(regs)?;
-        sys::cap_mint(SERVICE, TEMP, Rights::SEND, pid)?;
+        sys::cap_mint(SERVICE, TEMP, Rights::SEND | Rights::GRANT, pid)?;
         let given = give_caps(slots, TEMP);
         let _ = sys::cap_delete(TEMP);
         given?;
@@ -110,7 +110,14 @@ impl Server {
 
 fn give_caps(slots: Slots, badged: CapSlot) -> Result<(), SysError> {
     let task = slots.task();
-    sys::task_give_cap(task, badged, slots::SUPERVISOR, Rights::SEND)?;
+    // GRANT too, as to any endpoint: the server offers no slots, so a capability sent to it is
+    // dropped (and the sender's tag says so).
+    sys::task_give_cap(
+        task,
+        badged,
+        slots::SUPERVISOR,
+        Rights::SEND | Rights::GRANT,
+    )?;
     sys::task_set_fault(task, badged)?;
     let shared = Rights::SEND | Rights::RECEIVE | Rights::GRANT;
     sys::task_give_cap(task, slots::SHARED, slots::SHARED, shared)?;
