@@ -1,6 +1,6 @@
 //! Cases 7 and 9: running out of memory, and quotas.
 use crate::checks::{allocate_until_refused, exited_with, fork_child, Checks, SCRATCH};
-use userlib::abi::memsrv::{ForkMode, MemError};
+use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
 use userlib::println;
 use userlib::process::{self, getpid};
@@ -9,59 +9,81 @@ use userlib::process::{self, getpid};
 pub const HELPER: u64 = 100;
 /// How many pages the helper allocates.
 const HELPER_PAGES: u64 = 256;
-/// Case 7's hog: allocates until refused, then forks both ways; both forks must fail cleanly with
-/// OutOfMemory (a fork it could not afford would leave it or its child unable to write to its own
-/// stack), and it must carry on afterwards. The status names the first check that failed.
-fn hog() -> i32 {
-    let (next, why) = allocate_until_refused(SCRATCH);
+/// Most processes in case 7's chain: with a quota of about half the memory, two or three
+/// processes exhaust it.
+const MAX_CHAIN: u32 = 8;
+
+/// One link of case 7's chain: allocate until refused (from where the parent stopped), then fork
+/// a child that does the same. A fork may succeed while only this process's quota is used up (the
+/// child has a quota of its own), but once memory as a whole is out, fork and eager fork must fail
+/// cleanly with OutOfMemory — and the process must carry on. The status is 0 when that happened,
+/// else a number naming what went wrong.
+fn chain(level: u32, from: u64) -> i32 {
+    let (next, why) = allocate_until_refused(from);
     let pid = getpid();
     println!(
-        "forktest:7: pid {pid} holds {} pages; page_alloc: {why}",
-        (next - SCRATCH) / PAGE_SIZE
+        "forktest:7: pid {pid} (link {level}) holds {} more pages; page_alloc: {why}",
+        (next - from) / PAGE_SIZE
     );
     if why != MemError::OutOfMemory {
         return 30;
     }
-    for mode in [ForkMode::CopyOnWrite, ForkMode::Eager] {
-        match process::fork_with(mode) {
-            Err(MemError::OutOfMemory) => {}
-            Ok(0) => process::exit(31),
+    if level >= MAX_CHAIN {
+        println!("forktest:7: {MAX_CHAIN} processes and fork still works: no memory limit?");
+        return 31;
+    }
+    match fork_child(ForkMode::CopyOnWrite, || chain(level + 1, next)) {
+        Ok(child) => match process::waitpid(child) {
+            Ok(s) if s.how == ExitHow::Exited => s.code as i32,
+            other => {
+                println!("forktest:7: pid {pid}: link {} ended: {other:?}", level + 1);
+                32
+            }
+        },
+        Err(MemError::OutOfMemory) => match process::fork_with(ForkMode::Eager) {
+            Err(MemError::OutOfMemory) => {
+                println!("forktest:7: pid {pid}: fork and eager fork: OutOfMemory");
+                // Still whole: its stack takes writes and memory is still out.
+                let stack = core::hint::black_box([pid; 512]);
+                let whole = stack.iter().all(|&x| x == getpid())
+                    && process::page_alloc(next) == Err(MemError::OutOfMemory);
+                if whole {
+                    0
+                } else {
+                    33
+                }
+            }
+            Ok(0) => process::exit(34),
             Ok(child) => {
-                let end = process::waitpid(child);
-                println!("forktest:7: pid {pid}: a {mode:?} fork worked after memory ran out; the child: {end:?}");
-                return 32;
+                let _ = process::waitpid(child);
+                println!("forktest:7: pid {pid}: an eager fork worked where fork did not");
+                34
             }
             Err(e) => {
-                println!("forktest:7: pid {pid}: {mode:?} fork: {e} (expected OutOfMemory)");
-                return 33;
+                println!("forktest:7: pid {pid}: eager fork: {e} (expected OutOfMemory)");
+                35
             }
+        },
+        Err(e) => {
+            println!("forktest:7: pid {pid}: fork: {e} (expected OutOfMemory)");
+            36
         }
-    }
-    println!("forktest:7: pid {pid}: fork and eager fork: OutOfMemory");
-    // Still whole: its stack takes writes, the server answers, and memory is still out.
-    let stack = core::hint::black_box([pid; 512]);
-    let whole = stack.iter().all(|&x| x == getpid())
-        && process::page_alloc(next) == Err(MemError::OutOfMemory);
-    if whole {
-        0
-    } else {
-        34
     }
 }
 
 pub fn fork_out_of_memory(c: &mut Checks) {
-    // The hog is a child, so that its memory comes back before the parent forks again.
-    match fork_child(ForkMode::CopyOnWrite, hog) {
+    // The chain runs in a child, so that all of it has ended before the parent forks again.
+    match fork_child(ForkMode::CopyOnWrite, || chain(0, SCRATCH)) {
         Ok(pid) => c.check(
             exited_with(pid, 0),
-            "after memory ran out, fork and eager fork failed cleanly with OutOfMemory",
+            "processes filled memory until fork and eager fork failed with OutOfMemory",
         ),
         Err(e) => c.check(false, &alloc::format!("the first fork: {e}")),
     }
     let again = fork_child(ForkMode::CopyOnWrite, || 0);
     c.check(
         again.is_ok_and(|pid| exited_with(pid, 0)),
-        "once the hog exited, fork works again",
+        "once they exited, fork works again",
     );
     // That every frame came back is init's census check at the end.
 }

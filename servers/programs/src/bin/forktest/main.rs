@@ -10,7 +10,7 @@
 //! | 4 | copy-on-write copies only on write, and only for the writer |
 //! | 5 | an eager fork copies writable pages at once and shares read-only ones |
 //! | 6 | wait returns each child's status (waitpid, wait, try_wait, NoChild, killed) |
-//! | 7 | allocate until memory runs out, then fork: fork and eager fork fail cleanly with OutOfMemory |
+//! | 7 | processes allocate until memory runs out, then fork and eager fork fail with OutOfMemory |
 //! | 8 | an invalid access kills only the offender; its parent sees it killed |
 //! | 9 | a runaway allocator stops at its quota; another process can still allocate |
 //! | 10 | a forged fault or exit message gets nothing |
