@@ -246,11 +246,13 @@ impl Kernel {
         self.enter(t)
     }
 
-    /// Waits with interrupts on until a timer tick makes a task ready; returns it. Idles in the
-    /// kernel's own page tables: the last task's may have been freed. If no task waits with a
-    /// timeout, nothing can ever run again (the timer is the only interrupt), so the kernel reports
-    /// the tasks and ends the run.
+    /// Waits until a timer tick makes a task ready; returns it. Meanwhile it zeroes dirty free
+    /// frames one at a time, letting interrupts in between, then halts with interrupts on. It
+    /// idles in the kernel's own page tables: the last task's may have been freed (and be zeroed
+    /// now). If no task waits with a timeout, nothing can ever run again (the timer is the only
+    /// interrupt), so the kernel reports the tasks and ends the run.
     fn idle(&mut self) -> u16 {
+        use x86_64::instructions::interrupts;
         if self.active_root != self.kernel_root {
             self.active_root = self.kernel_root;
             super::cpu::switch_address_space(self.kernel_root);
@@ -259,13 +261,19 @@ impl Kernel {
             if !self.sleeping() {
                 self.nothing_to_run()
             }
-            x86_64::instructions::interrupts::enable_and_hlt();
-            x86_64::instructions::interrupts::disable();
-            let now = crate::irq::ticks();
-            if now != self.now {
-                crate::console::tick(now);
-                self.tick(now);
+            while crate::irq::ticks() == self.now && self.frames.zero_one() {
+                // SAFETY: `sti; nop; cli` lets a pending interrupt in after the `nop` (`sti`
+                // delays it by one instruction); a kernel-mode interrupt touches no kernel state
+                // but the tick count (`trap_from_kernel`).
+                unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) };
             }
+            if crate::irq::ticks() == self.now {
+                interrupts::enable_and_hlt();
+                interrupts::disable();
+            }
+            let now = crate::irq::ticks();
+            crate::console::tick(now);
+            self.tick(now);
             if let Some(t) = self.pick() {
                 return t;
             }

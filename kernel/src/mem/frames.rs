@@ -1,5 +1,11 @@
-//! Physical frames: who owns every 4 KiB frame, and the free list. Exact accounting: every frame is
+//! Physical frames: who owns every 4 KiB frame, and the free lists. Exact accounting: every frame is
 //! in exactly one state, and `census` proves the counts add up. Plain logic, host-tested.
+//!
+//! Free frames are kept in two stacks in one array: zeroed ones from the bottom, dirty ones (freed
+//! since, or never cleared) from the top. Freeing makes a frame dirty; the idle loop zeroes dirty
+//! frames (`zero_one`); frames that must start zeroed come from the zeroed stack first, so the
+//! zeroing is off their path; frames about to be overwritten take a dirty one first.
+use super::phys;
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +38,11 @@ pub struct Census {
 
 pub struct FrameTable {
     states: &'static mut [FrameState],
-    /// Stack of free frame numbers; `free_len` of them are valid.
+    /// Free frame numbers (room for every frame): `zeroed` zeroed ones at the start, `dirty`
+    /// others at the end.
     free: &'static mut [u32],
-    free_len: usize,
+    zeroed: usize,
+    dirty: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +59,8 @@ impl FrameTable {
         FrameTable {
             states: &mut [],
             free: &mut [],
-            free_len: 0,
+            zeroed: 0,
+            dirty: 0,
         }
     }
 
@@ -61,7 +70,8 @@ impl FrameTable {
         FrameTable {
             states,
             free,
-            free_len: 0,
+            zeroed: 0,
+            dirty: 0,
         }
     }
 
@@ -73,9 +83,7 @@ impl FrameTable {
     pub fn add_free(&mut self, frame: u64) {
         let f = frame as usize;
         if f < self.states.len() && self.states[f] == FrameState::Unusable {
-            self.states[f] = FrameState::Free;
-            self.free[self.free_len] = frame as u32;
-            self.free_len += 1;
+            self.push_free(frame);
         }
     }
 
@@ -86,16 +94,53 @@ impl FrameTable {
         }
     }
 
-    /// Takes a free frame for `state` (the caller zeroes it).
+    /// Takes a free frame for `state`, a dirty one first: its contents are whatever was there
+    /// (for a frame about to be overwritten).
     #[must_use = "a frame that is not used is leaked"]
     pub fn alloc(&mut self, state: FrameState) -> Result<u64, FrameError> {
-        if self.free_len == 0 {
-            return Err(FrameError::OutOfFrames);
-        }
-        self.free_len -= 1;
-        let frame = self.free[self.free_len] as u64;
+        let Some(frame) = self.pop_dirty() else {
+            return self.alloc_zeroed(state);
+        };
         self.states[frame as usize] = state;
         Ok(frame)
+    }
+
+    /// Takes a zeroed frame for `state`: one zeroed ahead of time, else a dirty one zeroed now.
+    #[must_use = "a frame that is not used is leaked"]
+    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, FrameError> {
+        if self.zeroed == 0 && !self.zero_one() {
+            return Err(FrameError::OutOfFrames);
+        }
+        self.zeroed -= 1;
+        let frame = self.free[self.zeroed] as u64;
+        self.states[frame as usize] = state;
+        Ok(frame)
+    }
+
+    fn pop_dirty(&mut self) -> Option<u64> {
+        if self.dirty == 0 {
+            return None;
+        }
+        let frame = self.free[self.free.len() - self.dirty] as u64;
+        self.dirty -= 1;
+        Some(frame)
+    }
+
+    /// How many free frames are zeroed and how many dirty (host tests).
+    #[cfg(test)]
+    pub fn free_lists(&self) -> (usize, usize) {
+        (self.zeroed, self.dirty)
+    }
+
+    /// Zeroes one dirty frame and moves it to the zeroed ones; `false` if none is dirty.
+    pub fn zero_one(&mut self) -> bool {
+        let Some(frame) = self.pop_dirty() else {
+            return false;
+        };
+        phys::zero(frame);
+        self.free[self.zeroed] = frame as u32;
+        self.zeroed += 1;
+        true
     }
 
     /// Returns a page-table or kernel frame (the caller knows it owns it).
@@ -107,10 +152,12 @@ impl FrameTable {
         self.push_free(frame);
     }
 
+    /// Puts a frame on the dirty stack.
     fn push_free(&mut self, frame: u64) {
         self.states[frame as usize] = FrameState::Free;
-        self.free[self.free_len] = frame as u32;
-        self.free_len += 1;
+        self.dirty += 1;
+        let at = self.free.len() - self.dirty;
+        self.free[at] = frame as u32;
     }
 
     /// Returns an unmapped user frame to the free list.
@@ -130,11 +177,11 @@ impl FrameTable {
         matches!(self.state(frame), Some(FrameState::User { .. }))
     }
 
-    /// The map count of a user frame (0 for any other frame).
-    pub fn maps(&self, frame: u64) -> u32 {
-        match self.state(frame) {
-            Some(FrameState::User { maps }) => maps,
-            _ => 0,
+    /// The map count of a user frame, to change (`None` for any other frame).
+    pub fn maps_mut(&mut self, frame: u64) -> Option<&mut u32> {
+        match self.states.get_mut(frame as usize) {
+            Some(FrameState::User { maps }) => Some(maps),
+            _ => None,
         }
     }
 
@@ -203,10 +250,13 @@ impl FrameTable {
                 FrameState::User { .. } => c.user += 1,
             }
         }
-        let list_ok = c.free == self.free_len as u64
-            && self.free[..self.free_len]
-                .iter()
-                .all(|&f| self.states[f as usize] == FrameState::Free);
+        let listed = self.free[..self.zeroed]
+            .iter()
+            .chain(&self.free[self.free.len() - self.dirty..]);
+        let list_ok = c.free == (self.zeroed + self.dirty) as u64
+            && listed
+                .copied()
+                .all(|f| self.states[f as usize] == FrameState::Free);
         (c, list_ok)
     }
 }
@@ -296,7 +346,7 @@ mod tests {
         let a = t.alloc(FrameState::Kernel).unwrap();
         assert!(t.census().1);
         // The right number of free frames, but the list names an allocated one.
-        let listed = t.free[0] as usize;
+        let listed = t.free[3] as usize;
         t.states[listed] = FrameState::Kernel;
         t.states[a as usize] = FrameState::Free;
         assert!(!t.census().1);

@@ -3,7 +3,7 @@
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
 //! the leaves, intermediate entries allow everything.
-use super::frames::{FrameState, FrameTable};
+use super::frames::{FrameError, FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::PageRights;
@@ -47,7 +47,7 @@ pub(super) fn frame_of(addr: PhysAddr) -> u64 {
 }
 
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
-pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapError> {
+pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
     let root = new_table(frames)?;
     let (new, kernel) = (phys::table(root), phys::table(kernel_root));
     for i in 256..512 {
@@ -56,194 +56,154 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapErr
     Ok(root)
 }
 
-fn new_table(frames: &mut FrameTable) -> Result<u64, MapError> {
-    let frame = frames
-        .alloc(FrameState::PageTable { used: 0 })
-        .map_err(|_| MapError::OutOfMemory)?;
-    phys::zero(frame);
-    Ok(frame)
+fn new_table(frames: &mut FrameTable) -> R<u64> {
+    Ok(frames.alloc_zeroed(FrameState::PageTable { used: 0 })?)
 }
 
-/// The table frames from the root down to the last-level table for `vaddr`, creating missing
-/// tables when `create` is given (counting them in it).
-pub(super) fn walk(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    mut create: Option<&mut u32>,
-) -> Result<[u64; 4], MapError> {
-    let idx = indices(vaddr);
-    let mut path = [root; 4];
+type R<T> = Result<T, MapError>;
+type Pte = x86_64::structures::paging::page_table::PageTableEntry;
+
+impl From<FrameError> for MapError {
+    fn from(_: FrameError) -> MapError {
+        MapError::OutOfMemory
+    }
+}
+
+/// The tables from the root down to the last-level table for `va`, if they all exist.
+fn path(root: u64, va: u64) -> R<[u64; 4]> {
+    let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
-        let entry = &mut phys::table(path[level])[idx[level]];
+        let entry = &phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            let Some(count) = create.as_deref_mut() else {
-                return Err(MapError::NotMapped);
-            };
-            let frame = new_table(frames)?;
-            *count += 1;
-            entry.set_addr(
-                PhysAddr::new(frame * PAGE_SIZE),
-                F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
-            );
-            frames.adjust_used(path[level], 1);
+            return Err(MapError::NotMapped);
         }
         path[level + 1] = frame_of(entry.addr());
     }
     Ok(path)
 }
 
-pub(super) type PageTableEntry = x86_64::structures::paging::page_table::PageTableEntry;
-
-/// The leaf entry for `vaddr` in the last-level table `table`.
-fn leaf_entry(table: u64, vaddr: u64) -> &'static mut PageTableEntry {
-    &mut phys::table(table)[indices(vaddr)[3]]
-}
-
-/// The empty leaf entry for `vaddr` and its table, making missing tables (counted in `tables`).
-fn vacant(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-) -> Result<(u64, &'static mut PageTableEntry), MapError> {
-    let table = walk(frames, root, vaddr, Some(tables))?[3];
-    let entry = leaf_entry(table, vaddr);
-    if !entry.is_unused() {
-        return Err(MapError::AlreadyMapped);
-    }
-    Ok((table, entry))
-}
-
-/// Puts `frame` into a vacant entry of `table`, counting the entry and the mapping.
-fn fill(
-    frames: &mut FrameTable,
-    table: u64,
-    entry: &mut PageTableEntry,
-    frame: u64,
-    rights: PageRights,
-) {
-    set(entry, frame, rights);
-    frames.adjust_used(table, 1);
-    frames.adjust_maps(frame, 1);
-}
-
-/// Points a leaf entry at `frame` with `rights`.
-pub(super) fn set(entry: &mut PageTableEntry, frame: u64, rights: PageRights) {
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
-}
-
-/// The present leaf entry for `vaddr`, with the tables above it (root first).
-fn present(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-) -> Result<([u64; 4], &'static mut PageTableEntry), MapError> {
-    let path = walk(frames, root, vaddr, None)?;
-    let entry = leaf_entry(path[3], vaddr);
+/// The present leaf entry for `va`, with the tables above it (root first).
+fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
+    let path = path(root, va)?;
+    let entry = &mut phys::table(path[3])[indices(va)[3]];
     if entry.is_unused() {
         return Err(MapError::NotMapped);
     }
     Ok((path, entry))
 }
 
-/// Maps `frame` at `vaddr` (a page-aligned user address). New page-table frames are added to `tables`.
-pub fn map(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-    frame: u64,
-    rights: PageRights,
-) -> Result<(), MapError> {
-    let (table, entry) = vacant(frames, root, tables, vaddr)?;
-    fill(frames, table, entry, frame, rights);
-    Ok(())
+/// Points a leaf entry at `frame` with `rights`.
+fn set(entry: &mut Pte, frame: u64, rights: PageRights) {
+    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
 }
 
-/// Maps a fresh zeroed user frame at `vaddr`; returns it. The frame is taken only once the
-/// tables exist and the entry is free, so a failure takes none (tables made stay in `tables`).
-pub fn alloc(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<u64, MapError> {
-    let (table, entry) = vacant(frames, root, tables, vaddr)?;
-    let frame = frames
-        .alloc(FrameState::User { maps: 0 })
-        .map_err(|_| MapError::OutOfMemory)?;
-    phys::zero(frame);
-    fill(frames, table, entry, frame, rights);
-    Ok(frame)
+/// One address space's page tables at work: the frame table, the top-level table, and the space's
+/// count of its table frames. Tables made are counted in it, tables freed taken off; tables made
+/// before a failure stay counted (they are the space's, and go with it).
+pub struct Tables<'a> {
+    pub frames: &'a mut FrameTable,
+    pub root: u64,
+    pub count: &'a mut u32,
 }
 
-/// Replaces the user frame mapped at `vaddr` with a copy in a fresh frame (any free one: it is
+impl Tables<'_> {
+    /// The last-level table for `va`, making missing tables.
+    pub fn leaf_table(&mut self, va: u64) -> R<u64> {
+        let (idx, mut table) = (indices(va), self.root);
+        for &index in &idx[..3] {
+            let entry = &mut phys::table(table)[index];
+            if entry.is_unused() {
+                let frame = new_table(self.frames)?;
+                *self.count += 1;
+                let flags = F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE;
+                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), flags);
+                self.frames.adjust_used(table, 1);
+            }
+            table = frame_of(entry.addr());
+        }
+        Ok(table)
+    }
+
+    /// Puts `frame` at `va` (a page-aligned user address), whose entry must be free; `frame`
+    /// gives it (called once the tables exist and the entry is known free, so a failure there
+    /// takes nothing). Returns the frame.
+    fn put(
+        &mut self,
+        va: u64,
+        rights: PageRights,
+        frame: impl FnOnce(&mut FrameTable) -> R<u64>,
+    ) -> R<u64> {
+        let table = self.leaf_table(va)?;
+        let entry = &mut phys::table(table)[indices(va)[3]];
+        if !entry.is_unused() {
+            return Err(MapError::AlreadyMapped);
+        }
+        let frame = frame(self.frames)?;
+        set(entry, frame, rights);
+        self.frames.adjust_used(table, 1);
+        self.frames.adjust_maps(frame, 1);
+        Ok(frame)
+    }
+
+    /// Maps `frame` at `va`.
+    pub fn map(&mut self, va: u64, frame: u64, rights: PageRights) -> R<()> {
+        self.put(va, rights, |_| Ok(frame)).map(drop)
+    }
+
+    /// Maps a fresh zeroed user frame at `va`; returns it.
+    pub fn alloc(&mut self, va: u64, rights: PageRights) -> R<u64> {
+        self.put(va, rights, |frames| {
+            Ok(frames.alloc_zeroed(FrameState::User { maps: 0 })?)
+        })
+    }
+
+    /// Removes the mapping at `va`; returns the frame. Tables left empty are freed; the root
+    /// stays. The caller flushes the TLB if needed (`invlpg` also drops the paging-structure
+    /// caches, so freed tables are not used again).
+    pub fn unmap(&mut self, va: u64) -> R<u64> {
+        let (path, entry) = present(self.root, va)?;
+        let frame = frame_of(entry.addr());
+        entry.set_unused();
+        self.frames.adjust_maps(frame, -1);
+        let idx = indices(va);
+        for level in (1..4).rev() {
+            if self.frames.adjust_used(path[level], -1) > 0 {
+                return Ok(frame);
+            }
+            self.frames.release(path[level]);
+            *self.count -= 1;
+            phys::table(path[level - 1])[idx[level - 1]].set_unused();
+        }
+        self.frames.adjust_used(path[0], -1);
+        Ok(frame)
+    }
+}
+
+/// Replaces the user frame mapped at `va` with a copy in a fresh frame (any free one: it is
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
-pub fn copy(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<u64, MapError> {
-    let (_, entry) = present(frames, root, vaddr)?;
+pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
+    let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
     if !frames.is_user(old) {
         return Err(MapError::NotUser);
     }
-    let new = frames
-        .alloc(FrameState::User { maps: 1 })
-        .map_err(|_| MapError::OutOfMemory)?;
+    let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
     set(entry, new, rights);
     frames.drop_map(old, true);
     Ok(new)
 }
 
-/// What is mapped at `vaddr`: frame and flags.
-pub fn lookup(frames: &mut FrameTable, root: u64, vaddr: u64) -> Option<(u64, F)> {
-    let (_, entry) = present(frames, root, vaddr).ok()?;
+/// What is mapped at `va`: frame and flags.
+pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
+    let (_, entry) = present(root, va).ok()?;
     Some((frame_of(entry.addr()), entry.flags()))
 }
 
-/// Removes the mapping at `vaddr`; returns the frame. Tables left empty are freed (and taken off
-/// `tables`); the root stays. The caller flushes the TLB if needed (`invlpg` also drops the
-/// paging-structure caches, so freed tables are not used again).
-pub fn unmap(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-) -> Result<u64, MapError> {
-    let (path, entry) = present(frames, root, vaddr)?;
-    let frame = frame_of(entry.addr());
-    entry.set_unused();
-    frames.adjust_maps(frame, -1);
-    let idx = indices(vaddr);
-    for level in (1..4).rev() {
-        if frames.adjust_used(path[level], -1) > 0 {
-            return Ok(frame);
-        }
-        frames.release(path[level]);
-        *tables -= 1;
-        phys::table(path[level - 1])[idx[level - 1]].set_unused();
-    }
-    frames.adjust_used(path[0], -1);
-    Ok(frame)
-}
-
-/// Changes the rights of the mapping at `vaddr`.
-pub fn protect(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<(), MapError> {
-    present(frames, root, vaddr)?
-        .1
-        .set_flags(leaf_flags(rights));
+/// Changes the rights of the mapping at `va`.
+pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
+    present(root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
 }
 
@@ -339,6 +299,7 @@ pub mod tlb {
 mod tests {
     use super::*;
     use crate::mem::frames::test_table;
+    use crate::tests::{map_at as map, unmap_at as unmap};
 
     /// Physical memory, a frame table over it, and an empty "kernel" top-level table.
     fn setup(frames: usize) -> (std::sync::MutexGuard<'static, ()>, FrameTable, u64) {
@@ -390,7 +351,7 @@ mod tests {
             assert_eq!(mmu(root, vaddr), Some((page, write, execute)), "{vaddr:#x}");
         }
         assert_eq!(mmu(root, 0x40_3000), None);
-        protect(&mut frames, root, 0x40_0000, PageRights::WRITE).unwrap();
+        protect(root, 0x40_0000, PageRights::WRITE).unwrap();
         assert_eq!(mmu(root, 0x40_0000), Some((page, true, false)));
         unmap(&mut frames, root, &mut tables, 0x40_0000).unwrap();
         assert_eq!(mmu(root, 0x40_0000), None);
@@ -413,7 +374,7 @@ mod tests {
         .unwrap();
         assert_eq!(tables, 4, "root plus three new levels");
         assert_eq!(frames.state(page), Some(FrameState::User { maps: 1 }));
-        let (found, flags) = lookup(&mut frames, root, 0x40_0000).unwrap();
+        let (found, flags) = lookup(root, 0x40_0000).unwrap();
         assert_eq!(found, page);
         assert!(flags.contains(F::USER_ACCESSIBLE | F::WRITABLE | F::NO_EXECUTE));
         assert_eq!(
@@ -442,11 +403,11 @@ mod tests {
             (4, Some(FrameState::User { maps: 2 }))
         );
 
-        protect(&mut frames, root, 0x40_1000, PageRights::EXECUTE).unwrap();
-        let (_, flags) = lookup(&mut frames, root, 0x40_1000).unwrap();
+        protect(root, 0x40_1000, PageRights::EXECUTE).unwrap();
+        let (_, flags) = lookup(root, 0x40_1000).unwrap();
         assert_eq!(rights_of(flags), PageRights::EXECUTE);
         assert_eq!(
-            protect(&mut frames, root, 0x50_0000, PageRights::empty()),
+            protect(root, 0x50_0000, PageRights::empty()),
             Err(MapError::NotMapped)
         );
 
@@ -455,7 +416,7 @@ mod tests {
             unmap(&mut frames, root, &mut tables, 0x40_0000),
             Err(MapError::NotMapped)
         );
-        assert!(lookup(&mut frames, root, 0x40_0000).is_none());
+        assert!(lookup(root, 0x40_0000).is_none());
         assert_eq!(tables, 4, "the tables still hold the neighbour");
         assert_eq!(
             destroy(&mut frames, root),
@@ -536,7 +497,7 @@ mod tests {
         assert_eq!(visits, 5, "four tables and one leaf");
         // A leaf entry the count does not know of is not visited, unless exhaustively: the
         // audit's walk is exhaustive, so it catches a wrong count.
-        let table = walk(&mut frames, root, 0x1000, None).unwrap()[3];
+        let table = path(root, 0x1000).unwrap()[3];
         phys::table(table)[5].set_addr(PhysAddr::new(page * PAGE_SIZE), F::PRESENT);
         let (mut leaves, mut exhaustive_leaves) = (0, 0);
         for_each_entry(&mut frames, root, false, &mut |_, e| {

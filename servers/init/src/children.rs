@@ -11,8 +11,9 @@ use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, Use
 const MAX_CHILDREN: usize = 12;
 /// Programs init trusts with memory: they get the frame pool and their own address-space and task
 /// capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). `rogue` plays a compromised server in
-/// the adversarial suite; `fuzz` uses them in its privileged mode.
-const POOL_HOLDERS: &[&str] = &["rogue", "fuzz"];
+/// the adversarial suite; `fuzz` uses them in its privileged mode; `membench` builds address
+/// spaces to measure the memory calls.
+const POOL_HOLDERS: &[&str] = &["rogue", "fuzz", "membench"];
 /// Stack pages mapped at start.
 const STACK_PAGES: u64 = 8;
 /// Faults here are resolved with fresh zeroed pages (a stand-in for the memory server).
