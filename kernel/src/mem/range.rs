@@ -3,7 +3,7 @@
 //! `MAX_COPIES` copies, so interrupts are never off for long; absent upper-level entries are
 //! skipped whole, so an empty range costs a few entries per level. The per-page path works on raw
 //! entries: it is the point of the call.
-use super::frames::FrameState;
+use super::frames::{FrameState, FrameTable};
 use super::paging::{self, frame_of, MapError, Tables};
 use super::phys;
 use abi::layout::PAGE_SIZE;
@@ -80,45 +80,74 @@ pub fn share(
         return Ok(stop);
     };
     let target_table = dst.leaf_table(va)?;
-    let (targets, frames) = (phys::entries(target_table), &mut *dst.frames);
-    let ((dst_and, dst_or), (src_and, src_or)) = (masks(mode.dst_keep), masks(mode.src_keep));
-    let (mut added, mut copies) = (0, 0);
-    let result = 'walk: {
-        for i in first..end {
-            let e = src[i];
-            let frame = (e & ADDRESS) / PAGE_SIZE;
-            let Some(maps) = (e & PRESENT != 0).then(|| frames.maps_mut(frame)).flatten() else {
-                continue;
-            };
-            if targets[i] != 0 {
-                break 'walk Err(MapError::AlreadyMapped);
-            }
-            let (leaf, va) = (e & LEAF, base + i as u64 * PAGE_SIZE);
-            if mode.copy_writable && e & WRITABLE != 0 {
-                if copies == MAX_COPIES {
-                    break 'walk Ok(va);
-                }
-                let Ok(copy) = frames.alloc(FrameState::User { maps: 1 }) else {
-                    break 'walk Err(MapError::OutOfMemory);
-                };
-                phys::copy(copy, frame);
-                targets[i] = leaf & !ADDRESS | (copy * PAGE_SIZE);
-                copies += 1;
-            } else {
-                *maps += 1;
-                targets[i] = leaf & dst_and | dst_or;
-                let kept = leaf & src_and | src_or;
-                if kept != leaf {
-                    src[i] = kept;
-                    if src_active {
-                        paging::flush(va);
-                    }
-                }
-            }
-            added += 1;
-        }
-        Ok(stop)
+    let walk = Walk {
+        first,
+        end,
+        base,
+        stop,
+        mode,
+        src_active,
     };
+    let (targets, frames) = (phys::entries(target_table), &mut *dst.frames);
+    let (result, added) = fill(frames, src, targets, &walk);
     frames.adjust_used(target_table, added);
     result
+}
+
+/// One `share` call's walk of a source table: entries `first..end`, mapping from `base` on.
+struct Walk {
+    first: usize,
+    end: usize,
+    base: u64,
+    stop: u64,
+    mode: ShareMode,
+    src_active: bool,
+}
+
+/// The per-page loop of `share`, on raw entries (a function of its own, so the compiler knows
+/// the tables and the frame table do not alias and keeps its values in registers). Returns
+/// where to go on, and how many destination entries it filled.
+#[inline(never)]
+fn fill(
+    frames: &mut FrameTable,
+    src: &mut [u64; 512],
+    targets: &mut [u64; 512],
+    w: &Walk,
+) -> (Result<u64, MapError>, i16) {
+    let ((dst_and, dst_or), (src_and, src_or)) = (masks(w.mode.dst_keep), masks(w.mode.src_keep));
+    let (mut added, mut copies) = (0, 0);
+    for i in w.first.min(512)..w.end.min(512) {
+        let e = src[i];
+        let frame = (e & ADDRESS) / PAGE_SIZE;
+        let Some(maps) = (e & PRESENT != 0).then(|| frames.maps_mut(frame)).flatten() else {
+            continue;
+        };
+        if targets[i] != 0 {
+            return (Err(MapError::AlreadyMapped), added);
+        }
+        let (leaf, va) = (e & LEAF, w.base + i as u64 * PAGE_SIZE);
+        if w.mode.copy_writable && e & WRITABLE != 0 {
+            if copies == MAX_COPIES {
+                return (Ok(va), added);
+            }
+            let Ok(copy) = frames.alloc(FrameState::User { maps: 1 }) else {
+                return (Err(MapError::OutOfMemory), added);
+            };
+            phys::copy(copy, frame);
+            targets[i] = leaf & !ADDRESS | (copy * PAGE_SIZE);
+            copies += 1;
+        } else {
+            *maps += 1;
+            targets[i] = leaf & dst_and | dst_or;
+            let kept = leaf & src_and | src_or;
+            if kept != leaf {
+                src[i] = kept;
+                if w.src_active {
+                    paging::flush(va);
+                }
+            }
+        }
+        added += 1;
+    }
+    (Ok(w.stop), added)
 }
