@@ -70,6 +70,7 @@ check:
 bench: setup
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) ipcbench
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) faultbench
+	$(RUNNER) --headless --icount --timeout 300 $(ARGS) membench
 
 # Mutation testing of the kernel's checks against the host tests (cargo-mutants, installed if
 # missing; ~15 minutes on 2 cores; results in mutants.out/). Not part of `make test`.

@@ -73,7 +73,7 @@ fn start_kernel(
     init_frames(k, regions);
     let console = k
         .frames
-        .alloc(FrameState::Kernel)
+        .alloc_zeroed(FrameState::Kernel)
         .expect("memory for the console page");
     console::move_to_frame(phys::cells(console));
     k.console_frame = console;
@@ -91,12 +91,9 @@ fn start_kernel(
         panic!("cannot start init: {e}");
     }
     let (c, _) = k.frames.census();
+    let (free, kernel, tables, user) = (c.free, c.kernel, c.page_table, c.user);
     kprintln!(
-        "frames: {} free, {} kernel, {} page tables, {} user; starting init",
-        c.free,
-        c.kernel,
-        c.page_table,
-        c.user
+        "frames: {free} free, {kernel} kernel, {tables} page tables, {user} user; starting init"
     );
 }
 
@@ -145,40 +142,22 @@ fn ramdisk(boot_info: &BootInfo) -> Option<&'static [u8]> {
 }
 
 fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, ramdisk: Option<&[u8]>) {
-    let usable: u64 = regions
-        .iter()
-        .filter(|r| r.kind == MemoryRegionKind::Usable)
-        .map(|r| r.end - r.start)
-        .sum();
-    let top = regions
-        .iter()
-        .filter(|r| r.kind == MemoryRegionKind::Usable)
-        .map(|r| r.end)
-        .max()
-        .unwrap_or(0);
-    kprintln!(
-        "mikros {} — a capability microkernel",
-        env!("CARGO_PKG_VERSION")
-    );
-    kprintln!(
-        "memory: {} MiB usable, top of usable memory {:#x} ({} regions)",
-        usable >> 20,
-        top,
-        regions.len()
-    );
-    kprintln!(
-        "protection: NX={} SMEP={} SMAP={}",
-        features.nx as u8,
-        features.smep as u8,
-        features.smap as u8
-    );
+    let usable = || {
+        regions
+            .iter()
+            .filter(|r| r.kind == MemoryRegionKind::Usable)
+    };
+    let mib = usable().map(|r| r.end - r.start).sum::<u64>() >> 20;
+    let (top, n) = (usable().map(|r| r.end).max().unwrap_or(0), regions.len());
+    let version = env!("CARGO_PKG_VERSION");
+    kprintln!("mikros {version} — a capability microkernel");
+    kprintln!("memory: {mib} MiB usable, top of usable memory {top:#x} ({n} regions)");
+    let (nx, smep, smap) = (features.nx as u8, features.smep as u8, features.smap as u8);
+    kprintln!("protection: NX={nx} SMEP={smep} SMAP={smap}");
     match ramdisk.map(BootFs::parse) {
         Some(Ok(fs)) => {
-            kprintln!(
-                "boot archive: {} programs, command line \"{}\"",
-                fs.len(),
-                fs.cmdline()
-            );
+            let (n, cmdline) = (fs.len(), fs.cmdline());
+            kprintln!("boot archive: {n} programs, command line \"{cmdline}\"");
             for file in fs.files() {
                 kprintln!("  {:<16} {:>8} bytes", file.name, file.data.len());
             }

@@ -29,15 +29,11 @@ impl Kernel {
         match self.fault_endpoint(t) {
             Some((endpoint, badge)) => {
                 let words = [t as u64, detail, r.error_code, r.rip];
+                let tag = MsgTag::new(label, 4, 0);
                 self.send(
                     t,
                     endpoint,
-                    Pending {
-                        kind: SendKind::Fault,
-                        badge,
-                        tag: MsgTag::new(label, 4, 0),
-                        words,
-                    },
+                    Pending::new(SendKind::Fault, badge, tag, words),
                 );
             }
             None => {

@@ -1,6 +1,5 @@
 //! Starting the first server, init: the only ELF the kernel ever loads. Init gets the frame pool,
 //! its own address space and task, the system capability, and the boot archive mapped read-only.
-use crate::mem::frames::FrameState;
 use crate::mem::{paging, phys};
 use crate::obj::cap::Cap;
 use crate::sched::Kernel;
@@ -28,30 +27,18 @@ impl Loader<'_> {
         if !is_user_page(page) {
             return Err(SysError::BadAddress);
         }
-        let root = self.root();
-        if let Some((frame, flags)) = paging::lookup(&mut self.k.frames, root, page) {
-            paging::protect(
-                &mut self.k.frames,
-                root,
-                page,
-                paging::rights_of(flags) | rights,
-            )?;
+        let space = self.k.spaces.at_mut(self.space).ok_or(SysError::StaleCap)?;
+        let (frames, root, count) = (&mut self.k.frames, space.root, &mut space.tables);
+        if let Some((frame, flags)) = paging::lookup(root, page) {
+            paging::protect(root, page, paging::rights_of(flags) | rights)?;
             return Ok(frame);
         }
-        let frame = self
-            .k
-            .frames
-            .alloc(FrameState::User { maps: 0 })
-            .map_err(|_| SysError::OutOfMemory)?;
-        phys::zero(frame);
-        let space = self.k.spaces.at_mut(self.space).ok_or(SysError::StaleCap)?;
-        let mut tables = space.tables;
-        let result = paging::map(&mut self.k.frames, root, &mut tables, page, frame, rights);
-        if let Some(space) = self.k.spaces.at_mut(self.space) {
-            space.tables = tables;
+        Ok(paging::Tables {
+            frames,
+            root,
+            count,
         }
-        result?;
-        Ok(frame)
+        .alloc(page, rights)?)
     }
 
     fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
@@ -61,8 +48,8 @@ impl Loader<'_> {
             let offset = (a % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
             let root = self.root();
-            let (frame, _) = paging::lookup(&mut self.k.frames, root, a & !(PAGE_SIZE - 1))
-                .ok_or(SysError::NotMapped)?;
+            let (frame, _) =
+                paging::lookup(root, a & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
             phys::write(frame, offset, &bytes[done..done + n]);
             done += n;
         }

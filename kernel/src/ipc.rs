@@ -44,7 +44,7 @@ impl Kernel {
     /// The frame of a task's IPC buffer, if it is mapped user-writable.
     pub fn ipc_buffer(&mut self, task: u16) -> Option<u64> {
         let root = self.task(task).root;
-        let (frame, flags) = paging::lookup(&mut self.frames, root, IPC_BUFFER)?;
+        let (frame, flags) = paging::lookup(root, IPC_BUFFER)?;
         flags
             .contains(F::USER_ACCESSIBLE | F::WRITABLE)
             .then_some(frame)
@@ -103,14 +103,10 @@ impl Kernel {
     fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
-            SendKind::Call => State::AwaitingReply {
-                server: receiver,
-                fault: false,
-            },
-            SendKind::Fault => State::AwaitingReply {
-                server: receiver,
-                fault: true,
-            },
+            SendKind::Call | SendKind::Fault => {
+                let (server, fault) = (receiver, kind == SendKind::Fault);
+                State::AwaitingReply { server, fault }
+            }
             SendKind::Exit => State::Exited,
         };
         let t = self.task(sender);

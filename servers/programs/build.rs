@@ -24,6 +24,7 @@ const BINS: &[(&str, u64)] = &[
     ("attack", 0x1100_0000),
     ("rogue", 0x1200_0000),
     ("fuzz", 0x1300_0000),
+    ("membench", 0x1400_0000),
     ("allocator", 0x1500_0000),
     ("fork", 0x1600_0000),
     ("forkexit", 0x1700_0000),

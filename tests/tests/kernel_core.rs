@@ -149,6 +149,24 @@ fn faultbench_prints_its_figure() {
 }
 
 #[test]
+fn membench_prints_its_figures() {
+    let out = run(runner::Options {
+        icount: true,
+        ..runner::Options::for_test(&["membench"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    for line in [
+        "membench: FrameAlloc, a frame zeroed ahead: median ",
+        "membench: recv with a 1-tick timeout expiring: back in user space ",
+        "membench: AsShare copy-on-write, 512 pages in one call: ",
+        "membench: AsDestroy with 4096 pages mapped: ",
+    ] {
+        expect_output(&out, line);
+    }
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
 fn batches_run_in_turn_and_each_is_checked_for_leaks() {
     // `then` separates batches; `!` marks a program that must be killed (see abi::cmdline).
     let out = boot(&["kread!", "hello", "then", "ping", "pong"]);

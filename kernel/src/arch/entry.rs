@@ -246,32 +246,6 @@ impl Kernel {
         self.enter(t)
     }
 
-    /// Waits with interrupts on until a timer tick makes a task ready; returns it. Idles in the
-    /// kernel's own page tables: the last task's may have been freed. If no task waits with a
-    /// timeout, nothing can ever run again (the timer is the only interrupt), so the kernel reports
-    /// the tasks and ends the run.
-    fn idle(&mut self) -> u16 {
-        if self.active_root != self.kernel_root {
-            self.active_root = self.kernel_root;
-            super::cpu::switch_address_space(self.kernel_root);
-        }
-        loop {
-            if !self.sleeping() {
-                self.nothing_to_run()
-            }
-            x86_64::instructions::interrupts::enable_and_hlt();
-            x86_64::instructions::interrupts::disable();
-            let now = crate::irq::ticks();
-            if now != self.now {
-                crate::console::tick(now);
-                self.tick(now);
-            }
-            if let Some(t) = self.pick() {
-                return t;
-            }
-        }
-    }
-
     /// Makes `t` (already `current`) the task the next return to user mode resumes.
     #[inline(always)]
     pub fn enter(&mut self, t: u16) -> *const SavedRegs {
@@ -316,16 +290,6 @@ impl Kernel {
         }
         regs
     }
-
-    /// Nothing can ever run again: only the timer interrupts, and it wakes nobody. Rather than
-    /// idle forever, the kernel says who waits for what and ends the run as a failure.
-    fn nothing_to_run(&mut self) -> ! {
-        crate::kprintln!(
-            "kernel: no task can run (a deadlock, or init ended without shutting down); tasks:"
-        );
-        self.report_tasks(|line| crate::kprintln!("{line}"));
-        super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
-    }
 }
 
 /// Runs the first task; never returns.
@@ -334,5 +298,3 @@ pub fn enter_user_mode() -> ! {
     // SAFETY: as in `syscall_from_user`.
     unsafe { return_to_user(next) }
 }
-
-impl Kernel {}

@@ -59,7 +59,7 @@ mod tests {
         let (root, mut tables) = (space.root, space.tables);
         let index = k.spaces.alloc(space).unwrap().0;
         let page = k.frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        paging::map(
+        crate::tests::map_at(
             &mut k.frames,
             root,
             &mut tables,

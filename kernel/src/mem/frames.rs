@@ -1,5 +1,11 @@
-//! Physical frames: who owns every 4 KiB frame, and the free list. Exact accounting: every frame is
+//! Physical frames: who owns every 4 KiB frame, and the free lists. Exact accounting: every frame is
 //! in exactly one state, and `census` proves the counts add up. Plain logic, host-tested.
+//!
+//! Free frames are kept in two stacks in one array: zeroed ones from the bottom, dirty ones (freed
+//! since, or never cleared) from the top. Freeing makes a frame dirty; the idle loop zeroes dirty
+//! frames (`zero_one`); frames that must start zeroed come from the zeroed stack first, so the
+//! zeroing is off their path; frames about to be overwritten take a dirty one first.
+use super::phys;
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +38,11 @@ pub struct Census {
 
 pub struct FrameTable {
     states: &'static mut [FrameState],
-    /// Stack of free frame numbers; `free_len` of them are valid.
+    /// Free frame numbers (room for every frame): `zeroed` zeroed ones at the start, `dirty`
+    /// others at the end.
     free: &'static mut [u32],
-    free_len: usize,
+    zeroed: usize,
+    dirty: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +59,8 @@ impl FrameTable {
         FrameTable {
             states: &mut [],
             free: &mut [],
-            free_len: 0,
+            zeroed: 0,
+            dirty: 0,
         }
     }
 
@@ -61,7 +70,8 @@ impl FrameTable {
         FrameTable {
             states,
             free,
-            free_len: 0,
+            zeroed: 0,
+            dirty: 0,
         }
     }
 
@@ -73,9 +83,7 @@ impl FrameTable {
     pub fn add_free(&mut self, frame: u64) {
         let f = frame as usize;
         if f < self.states.len() && self.states[f] == FrameState::Unusable {
-            self.states[f] = FrameState::Free;
-            self.free[self.free_len] = frame as u32;
-            self.free_len += 1;
+            self.push_free(frame);
         }
     }
 
@@ -86,16 +94,53 @@ impl FrameTable {
         }
     }
 
-    /// Takes a free frame for `state` (the caller zeroes it).
+    /// Takes a free frame for `state`, a dirty one first: its contents are whatever was there
+    /// (for a frame about to be overwritten).
     #[must_use = "a frame that is not used is leaked"]
     pub fn alloc(&mut self, state: FrameState) -> Result<u64, FrameError> {
-        if self.free_len == 0 {
-            return Err(FrameError::OutOfFrames);
-        }
-        self.free_len -= 1;
-        let frame = self.free[self.free_len] as u64;
+        let Some(frame) = self.pop_dirty() else {
+            return self.alloc_zeroed(state);
+        };
         self.states[frame as usize] = state;
         Ok(frame)
+    }
+
+    /// Takes a zeroed frame for `state`: one zeroed ahead of time, else a dirty one zeroed now.
+    #[must_use = "a frame that is not used is leaked"]
+    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, FrameError> {
+        if self.zeroed == 0 && !self.zero_one() {
+            return Err(FrameError::OutOfFrames);
+        }
+        self.zeroed -= 1;
+        let frame = self.free[self.zeroed] as u64;
+        self.states[frame as usize] = state;
+        Ok(frame)
+    }
+
+    fn pop_dirty(&mut self) -> Option<u64> {
+        if self.dirty == 0 {
+            return None;
+        }
+        let frame = self.free[self.free.len() - self.dirty] as u64;
+        self.dirty -= 1;
+        Some(frame)
+    }
+
+    /// How many free frames are zeroed and how many dirty (host tests).
+    #[cfg(test)]
+    pub fn free_lists(&self) -> (usize, usize) {
+        (self.zeroed, self.dirty)
+    }
+
+    /// Zeroes one dirty frame and moves it to the zeroed ones; `false` if none is dirty.
+    pub fn zero_one(&mut self) -> bool {
+        let Some(frame) = self.pop_dirty() else {
+            return false;
+        };
+        phys::zero(frame);
+        self.free[self.zeroed] = frame as u32;
+        self.zeroed += 1;
+        true
     }
 
     /// Returns a page-table or kernel frame (the caller knows it owns it).
@@ -107,10 +152,12 @@ impl FrameTable {
         self.push_free(frame);
     }
 
+    /// Puts a frame on the dirty stack.
     fn push_free(&mut self, frame: u64) {
         self.states[frame as usize] = FrameState::Free;
-        self.free[self.free_len] = frame as u32;
-        self.free_len += 1;
+        self.dirty += 1;
+        let at = self.free.len() - self.dirty;
+        self.free[at] = frame as u32;
     }
 
     /// Returns an unmapped user frame to the free list.
@@ -130,11 +177,11 @@ impl FrameTable {
         matches!(self.state(frame), Some(FrameState::User { .. }))
     }
 
-    /// The map count of a user frame (0 for any other frame).
-    pub fn maps(&self, frame: u64) -> u32 {
-        match self.state(frame) {
-            Some(FrameState::User { maps }) => maps,
-            _ => 0,
+    /// The map count of a user frame, to change (`None` for any other frame).
+    pub fn maps_mut(&mut self, frame: u64) -> Option<&mut u32> {
+        match self.states.get_mut(frame as usize) {
+            Some(FrameState::User { maps }) => Some(maps),
+            _ => None,
         }
     }
 
@@ -203,108 +250,19 @@ impl FrameTable {
                 FrameState::User { .. } => c.user += 1,
             }
         }
-        let list_ok = c.free == self.free_len as u64
-            && self.free[..self.free_len]
-                .iter()
-                .all(|&f| self.states[f as usize] == FrameState::Free);
+        let listed = self.free[..self.zeroed]
+            .iter()
+            .chain(&self.free[self.free.len() - self.dirty..]);
+        let list_ok = c.free == (self.zeroed + self.dirty) as u64
+            && listed
+                .copied()
+                .all(|f| self.states[f as usize] == FrameState::Free);
         (c, list_ok)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table(n: usize) -> FrameTable {
-        let states = Box::leak(vec![FrameState::Free; n].into_boxed_slice());
-        let free = Box::leak(vec![0u32; n].into_boxed_slice());
-        FrameTable::new(states, free)
-    }
-
-    #[test]
-    fn allocates_until_empty_and_accounts_exactly() {
-        let mut t = table(8);
-        for f in 2..6 {
-            t.add_free(f);
-        }
-        t.add_free(3); // twice: ignored
-        let (c, ok) = t.census();
-        assert!(ok);
-        assert_eq!((c.free, c.unusable), (4, 4));
-        let a = t.alloc(FrameState::User { maps: 0 }).unwrap();
-        let b = t.alloc(FrameState::PageTable { used: 0 }).unwrap();
-        let _ = t.alloc(FrameState::Kernel).unwrap();
-        let _ = t.alloc(FrameState::User { maps: 0 }).unwrap();
-        assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
-        let (c, ok) = t.census();
-        assert!(ok);
-        assert_eq!((c.free, c.kernel, c.page_table, c.user), (0, 1, 1, 2));
-        t.release(b);
-        t.free_user(a).unwrap();
-        let (c, ok) = t.census();
-        assert!(ok);
-        assert_eq!((c.free, c.user), (2, 1));
-    }
-
-    #[test]
-    fn mapped_and_foreign_frames_cannot_be_freed() {
-        let mut t = table(4);
-        for f in 0..4 {
-            t.add_free(f);
-        }
-        let u = t.alloc(FrameState::User { maps: 0 }).unwrap();
-        let k = t.alloc(FrameState::Kernel).unwrap();
-        t.adjust_maps(u, 1);
-        assert_eq!(t.free_user(u), Err(FrameError::StillMapped));
-        assert_eq!(t.free_user(k), Err(FrameError::NotUser));
-        assert_eq!(t.free_user(99), Err(FrameError::NotUser));
-        assert_eq!(t.map_totals(), (1, u));
-        t.adjust_maps(u, -1);
-        assert_eq!(t.map_totals(), (0, 0));
-        assert_eq!(t.free_user(u), Ok(()));
-        assert_eq!(
-            t.free_user(u),
-            Err(FrameError::NotUser),
-            "double free is refused"
-        );
-    }
-
-    #[test]
-    fn only_unusable_frames_inside_the_table_are_added_or_claimed() {
-        let mut t = table(4);
-        t.add_free(4); // past the end (the boot memory map may name more RAM): ignored
-        t.add_free(u64::MAX);
-        t.add_free(1);
-        t.claim_for_kernel(2);
-        t.claim_for_kernel(1); // free already: stays free
-        t.claim_for_kernel(9);
-        assert_eq!(t.state(1), Some(FrameState::Free));
-        assert_eq!(t.state(2), Some(FrameState::Kernel));
-        let (c, ok) = t.census();
-        assert!(ok);
-        assert_eq!((c.free, c.kernel, c.unusable), (1, 1, 2));
-        assert_eq!(t.alloc(FrameState::Kernel), Ok(1));
-        assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
-    }
-
-    #[test]
-    fn the_census_catches_a_free_list_that_disagrees_with_the_states() {
-        let mut t = table(4);
-        for f in 0..4 {
-            t.add_free(f);
-        }
-        let a = t.alloc(FrameState::Kernel).unwrap();
-        assert!(t.census().1);
-        // The right number of free frames, but the list names an allocated one.
-        let listed = t.free[0] as usize;
-        t.states[listed] = FrameState::Kernel;
-        t.states[a as usize] = FrameState::Free;
-        assert!(!t.census().1);
-        // Only free frames listed, but one free frame more than the list holds.
-        t.states[listed] = FrameState::Free;
-        assert!(!t.census().1);
-    }
-}
+mod tests;
 
 /// A frame table over `frames` frames, all free (host tests).
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
 //! the leaves, intermediate entries allow everything.
-use super::frames::{FrameState, FrameTable};
+use super::frames::{FrameError, FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::PageRights;
@@ -47,7 +47,7 @@ pub(super) fn frame_of(addr: PhysAddr) -> u64 {
 }
 
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
-pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapError> {
+pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
     let root = new_table(frames)?;
     let (new, kernel) = (phys::table(root), phys::table(kernel_root));
     for i in 256..512 {
@@ -56,194 +56,154 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> Result<u64, MapErr
     Ok(root)
 }
 
-fn new_table(frames: &mut FrameTable) -> Result<u64, MapError> {
-    let frame = frames
-        .alloc(FrameState::PageTable { used: 0 })
-        .map_err(|_| MapError::OutOfMemory)?;
-    phys::zero(frame);
-    Ok(frame)
+fn new_table(frames: &mut FrameTable) -> R<u64> {
+    Ok(frames.alloc_zeroed(FrameState::PageTable { used: 0 })?)
 }
 
-/// The table frames from the root down to the last-level table for `vaddr`, creating missing
-/// tables when `create` is given (counting them in it).
-pub(super) fn walk(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    mut create: Option<&mut u32>,
-) -> Result<[u64; 4], MapError> {
-    let idx = indices(vaddr);
-    let mut path = [root; 4];
+type R<T> = Result<T, MapError>;
+type Pte = x86_64::structures::paging::page_table::PageTableEntry;
+
+impl From<FrameError> for MapError {
+    fn from(_: FrameError) -> MapError {
+        MapError::OutOfMemory
+    }
+}
+
+/// The tables from the root down to the last-level table for `va`, if they all exist.
+fn path(root: u64, va: u64) -> R<[u64; 4]> {
+    let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
-        let entry = &mut phys::table(path[level])[idx[level]];
+        let entry = &phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            let Some(count) = create.as_deref_mut() else {
-                return Err(MapError::NotMapped);
-            };
-            let frame = new_table(frames)?;
-            *count += 1;
-            entry.set_addr(
-                PhysAddr::new(frame * PAGE_SIZE),
-                F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
-            );
-            frames.adjust_used(path[level], 1);
+            return Err(MapError::NotMapped);
         }
         path[level + 1] = frame_of(entry.addr());
     }
     Ok(path)
 }
 
-pub(super) type PageTableEntry = x86_64::structures::paging::page_table::PageTableEntry;
-
-/// The leaf entry for `vaddr` in the last-level table `table`.
-fn leaf_entry(table: u64, vaddr: u64) -> &'static mut PageTableEntry {
-    &mut phys::table(table)[indices(vaddr)[3]]
-}
-
-/// The empty leaf entry for `vaddr` and its table, making missing tables (counted in `tables`).
-fn vacant(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-) -> Result<(u64, &'static mut PageTableEntry), MapError> {
-    let table = walk(frames, root, vaddr, Some(tables))?[3];
-    let entry = leaf_entry(table, vaddr);
-    if !entry.is_unused() {
-        return Err(MapError::AlreadyMapped);
-    }
-    Ok((table, entry))
-}
-
-/// Puts `frame` into a vacant entry of `table`, counting the entry and the mapping.
-fn fill(
-    frames: &mut FrameTable,
-    table: u64,
-    entry: &mut PageTableEntry,
-    frame: u64,
-    rights: PageRights,
-) {
-    set(entry, frame, rights);
-    frames.adjust_used(table, 1);
-    frames.adjust_maps(frame, 1);
-}
-
-/// Points a leaf entry at `frame` with `rights`.
-pub(super) fn set(entry: &mut PageTableEntry, frame: u64, rights: PageRights) {
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
-}
-
-/// The present leaf entry for `vaddr`, with the tables above it (root first).
-fn present(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-) -> Result<([u64; 4], &'static mut PageTableEntry), MapError> {
-    let path = walk(frames, root, vaddr, None)?;
-    let entry = leaf_entry(path[3], vaddr);
+/// The present leaf entry for `va`, with the tables above it (root first).
+fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
+    let path = path(root, va)?;
+    let entry = &mut phys::table(path[3])[indices(va)[3]];
     if entry.is_unused() {
         return Err(MapError::NotMapped);
     }
     Ok((path, entry))
 }
 
-/// Maps `frame` at `vaddr` (a page-aligned user address). New page-table frames are added to `tables`.
-pub fn map(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-    frame: u64,
-    rights: PageRights,
-) -> Result<(), MapError> {
-    let (table, entry) = vacant(frames, root, tables, vaddr)?;
-    fill(frames, table, entry, frame, rights);
-    Ok(())
+/// Points a leaf entry at `frame` with `rights`.
+fn set(entry: &mut Pte, frame: u64, rights: PageRights) {
+    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
 }
 
-/// Maps a fresh zeroed user frame at `vaddr`; returns it. The frame is taken only once the
-/// tables exist and the entry is free, so a failure takes none (tables made stay in `tables`).
-pub fn alloc(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<u64, MapError> {
-    let (table, entry) = vacant(frames, root, tables, vaddr)?;
-    let frame = frames
-        .alloc(FrameState::User { maps: 0 })
-        .map_err(|_| MapError::OutOfMemory)?;
-    phys::zero(frame);
-    fill(frames, table, entry, frame, rights);
-    Ok(frame)
+/// One address space's page tables at work: the frame table, the top-level table, and the space's
+/// count of its table frames. Tables made are counted in it, tables freed taken off; tables made
+/// before a failure stay counted (they are the space's, and go with it).
+pub struct Tables<'a> {
+    pub frames: &'a mut FrameTable,
+    pub root: u64,
+    pub count: &'a mut u32,
 }
 
-/// Replaces the user frame mapped at `vaddr` with a copy in a fresh frame (any free one: it is
+impl Tables<'_> {
+    /// The last-level table for `va`, making missing tables.
+    pub fn leaf_table(&mut self, va: u64) -> R<u64> {
+        let (idx, mut table) = (indices(va), self.root);
+        for &index in &idx[..3] {
+            let entry = &mut phys::table(table)[index];
+            if entry.is_unused() {
+                let frame = new_table(self.frames)?;
+                *self.count += 1;
+                let flags = F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE;
+                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), flags);
+                self.frames.adjust_used(table, 1);
+            }
+            table = frame_of(entry.addr());
+        }
+        Ok(table)
+    }
+
+    /// Puts `frame` at `va` (a page-aligned user address), whose entry must be free; `frame`
+    /// gives it (called once the tables exist and the entry is known free, so a failure there
+    /// takes nothing). Returns the frame.
+    fn put(
+        &mut self,
+        va: u64,
+        rights: PageRights,
+        frame: impl FnOnce(&mut FrameTable) -> R<u64>,
+    ) -> R<u64> {
+        let table = self.leaf_table(va)?;
+        let entry = &mut phys::table(table)[indices(va)[3]];
+        if !entry.is_unused() {
+            return Err(MapError::AlreadyMapped);
+        }
+        let frame = frame(self.frames)?;
+        set(entry, frame, rights);
+        self.frames.adjust_used(table, 1);
+        self.frames.adjust_maps(frame, 1);
+        Ok(frame)
+    }
+
+    /// Maps `frame` at `va`.
+    pub fn map(&mut self, va: u64, frame: u64, rights: PageRights) -> R<()> {
+        self.put(va, rights, |_| Ok(frame)).map(drop)
+    }
+
+    /// Maps a fresh zeroed user frame at `va`; returns it.
+    pub fn alloc(&mut self, va: u64, rights: PageRights) -> R<u64> {
+        self.put(va, rights, |frames| {
+            Ok(frames.alloc_zeroed(FrameState::User { maps: 0 })?)
+        })
+    }
+
+    /// Removes the mapping at `va`; returns the frame. Tables left empty are freed; the root
+    /// stays. The caller flushes the TLB if needed (`invlpg` also drops the paging-structure
+    /// caches, so freed tables are not used again).
+    pub fn unmap(&mut self, va: u64) -> R<u64> {
+        let (path, entry) = present(self.root, va)?;
+        let frame = frame_of(entry.addr());
+        entry.set_unused();
+        self.frames.adjust_maps(frame, -1);
+        let idx = indices(va);
+        for level in (1..4).rev() {
+            if self.frames.adjust_used(path[level], -1) > 0 {
+                return Ok(frame);
+            }
+            self.frames.release(path[level]);
+            *self.count -= 1;
+            phys::table(path[level - 1])[idx[level - 1]].set_unused();
+        }
+        self.frames.adjust_used(path[0], -1);
+        Ok(frame)
+    }
+}
+
+/// Replaces the user frame mapped at `va` with a copy in a fresh frame (any free one: it is
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
-pub fn copy(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<u64, MapError> {
-    let (_, entry) = present(frames, root, vaddr)?;
+pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
+    let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
     if !frames.is_user(old) {
         return Err(MapError::NotUser);
     }
-    let new = frames
-        .alloc(FrameState::User { maps: 1 })
-        .map_err(|_| MapError::OutOfMemory)?;
+    let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
     set(entry, new, rights);
     frames.drop_map(old, true);
     Ok(new)
 }
 
-/// What is mapped at `vaddr`: frame and flags.
-pub fn lookup(frames: &mut FrameTable, root: u64, vaddr: u64) -> Option<(u64, F)> {
-    let (_, entry) = present(frames, root, vaddr).ok()?;
+/// What is mapped at `va`: frame and flags.
+pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
+    let (_, entry) = present(root, va).ok()?;
     Some((frame_of(entry.addr()), entry.flags()))
 }
 
-/// Removes the mapping at `vaddr`; returns the frame. Tables left empty are freed (and taken off
-/// `tables`); the root stays. The caller flushes the TLB if needed (`invlpg` also drops the
-/// paging-structure caches, so freed tables are not used again).
-pub fn unmap(
-    frames: &mut FrameTable,
-    root: u64,
-    tables: &mut u32,
-    vaddr: u64,
-) -> Result<u64, MapError> {
-    let (path, entry) = present(frames, root, vaddr)?;
-    let frame = frame_of(entry.addr());
-    entry.set_unused();
-    frames.adjust_maps(frame, -1);
-    let idx = indices(vaddr);
-    for level in (1..4).rev() {
-        if frames.adjust_used(path[level], -1) > 0 {
-            return Ok(frame);
-        }
-        frames.release(path[level]);
-        *tables -= 1;
-        phys::table(path[level - 1])[idx[level - 1]].set_unused();
-    }
-    frames.adjust_used(path[0], -1);
-    Ok(frame)
-}
-
-/// Changes the rights of the mapping at `vaddr`.
-pub fn protect(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    rights: PageRights,
-) -> Result<(), MapError> {
-    present(frames, root, vaddr)?
-        .1
-        .set_flags(leaf_flags(rights));
+/// Changes the rights of the mapping at `va`.
+pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
+    present(root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
 }
 
@@ -336,239 +296,4 @@ pub mod tlb {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mem::frames::test_table;
-
-    /// Physical memory, a frame table over it, and an empty "kernel" top-level table.
-    fn setup(frames: usize) -> (std::sync::MutexGuard<'static, ()>, FrameTable, u64) {
-        let guard = phys::test_memory::take(frames);
-        let mut table = test_table(frames);
-        let kernel_root = table.alloc(FrameState::Kernel).unwrap();
-        (guard, table, kernel_root)
-    }
-
-    /// What the MMU allows a user-mode access to `vaddr`: the frame, and whether it may write and
-    /// execute. It walks the four levels as the hardware does: every entry must be present and
-    /// user-accessible; writes need every level writable, execution no level no-execute.
-    fn mmu(root: u64, vaddr: u64) -> Option<(u64, bool, bool)> {
-        let (mut table, mut write, mut execute) = (root, true, true);
-        for (level, index) in indices(vaddr).into_iter().enumerate() {
-            let entry = &phys::table(table)[index];
-            let flags = entry.flags();
-            if !flags.contains(F::PRESENT | F::USER_ACCESSIBLE) {
-                return None;
-            }
-            write &= flags.contains(F::WRITABLE);
-            execute &= !flags.contains(F::NO_EXECUTE);
-            table = frame_of(entry.addr());
-            if level == 3 {
-                return Some((table, write, execute));
-            }
-        }
-        None
-    }
-
-    #[test]
-    fn the_mmu_grants_user_code_exactly_the_rights_mapped() {
-        let (_memory, mut frames, kernel_root) = setup(32);
-        let root = new_root(&mut frames, kernel_root).unwrap();
-        let mut tables = 1;
-        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        let cases = [
-            (0x40_0000, PageRights::empty(), (false, false)),
-            (0x40_1000, PageRights::WRITE, (true, false)),
-            (0x40_2000, PageRights::EXECUTE, (false, true)),
-            (
-                0x80_0000_0000,
-                PageRights::WRITE | PageRights::EXECUTE,
-                (true, true),
-            ),
-        ];
-        for (vaddr, rights, (write, execute)) in cases {
-            map(&mut frames, root, &mut tables, vaddr, page, rights).unwrap();
-            assert_eq!(mmu(root, vaddr), Some((page, write, execute)), "{vaddr:#x}");
-        }
-        assert_eq!(mmu(root, 0x40_3000), None);
-        protect(&mut frames, root, 0x40_0000, PageRights::WRITE).unwrap();
-        assert_eq!(mmu(root, 0x40_0000), Some((page, true, false)));
-        unmap(&mut frames, root, &mut tables, 0x40_0000).unwrap();
-        assert_eq!(mmu(root, 0x40_0000), None);
-    }
-
-    #[test]
-    fn mappings_count_their_frames_and_tables() {
-        let (_memory, mut frames, kernel_root) = setup(32);
-        let root = new_root(&mut frames, kernel_root).unwrap();
-        let mut tables = 1;
-        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        map(
-            &mut frames,
-            root,
-            &mut tables,
-            0x40_0000,
-            page,
-            PageRights::WRITE,
-        )
-        .unwrap();
-        assert_eq!(tables, 4, "root plus three new levels");
-        assert_eq!(frames.state(page), Some(FrameState::User { maps: 1 }));
-        let (found, flags) = lookup(&mut frames, root, 0x40_0000).unwrap();
-        assert_eq!(found, page);
-        assert!(flags.contains(F::USER_ACCESSIBLE | F::WRITABLE | F::NO_EXECUTE));
-        assert_eq!(
-            map(
-                &mut frames,
-                root,
-                &mut tables,
-                0x40_0000,
-                page,
-                PageRights::empty()
-            ),
-            Err(MapError::AlreadyMapped)
-        );
-        // A neighbour shares the tables; the same frame may be mapped twice.
-        map(
-            &mut frames,
-            root,
-            &mut tables,
-            0x40_1000,
-            page,
-            PageRights::empty(),
-        )
-        .unwrap();
-        assert_eq!(
-            (tables, frames.state(page)),
-            (4, Some(FrameState::User { maps: 2 }))
-        );
-
-        protect(&mut frames, root, 0x40_1000, PageRights::EXECUTE).unwrap();
-        let (_, flags) = lookup(&mut frames, root, 0x40_1000).unwrap();
-        assert_eq!(rights_of(flags), PageRights::EXECUTE);
-        assert_eq!(
-            protect(&mut frames, root, 0x50_0000, PageRights::empty()),
-            Err(MapError::NotMapped)
-        );
-
-        assert_eq!(unmap(&mut frames, root, &mut tables, 0x40_0000), Ok(page));
-        assert_eq!(
-            unmap(&mut frames, root, &mut tables, 0x40_0000),
-            Err(MapError::NotMapped)
-        );
-        assert!(lookup(&mut frames, root, 0x40_0000).is_none());
-        assert_eq!(tables, 4, "the tables still hold the neighbour");
-        assert_eq!(
-            destroy(&mut frames, root),
-            tables,
-            "every table frame comes back"
-        );
-        assert_eq!(
-            frames.state(page),
-            Some(FrameState::Free),
-            "and the frame, its last mapping gone"
-        );
-        let (census, consistent) = frames.census();
-        assert!(consistent);
-        assert_eq!((census.page_table, census.user), (0, 0));
-    }
-
-    #[test]
-    fn unmapping_the_last_page_under_a_table_frees_it() {
-        let (_memory, mut frames, kernel_root) = setup(32);
-        let root = new_root(&mut frames, kernel_root).unwrap();
-        let mut tables = 1;
-        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        // Two pages 512 GiB apart: separate tables at every level below the root.
-        for vaddr in [0x1000, 0x80_0000_0000] {
-            map(
-                &mut frames,
-                root,
-                &mut tables,
-                vaddr,
-                page,
-                PageRights::WRITE,
-            )
-            .unwrap();
-        }
-        assert_eq!(tables, 7);
-        assert_eq!(frames.used(root), 2);
-        assert_eq!(
-            unmap(&mut frames, root, &mut tables, 0x80_0000_0000),
-            Ok(page)
-        );
-        assert_eq!(tables, 4, "the three emptied tables are freed at once");
-        assert_eq!(frames.used(root), 1);
-        assert_eq!(frames.census().0.page_table, 4);
-        assert_eq!(unmap(&mut frames, root, &mut tables, 0x1000), Ok(page));
-        assert_eq!((tables, frames.used(root)), (1, 0));
-        map(
-            &mut frames,
-            root,
-            &mut tables,
-            0x1000,
-            page,
-            PageRights::empty(),
-        )
-        .unwrap();
-        assert_eq!(tables, 4, "and made again when needed");
-        assert_eq!(destroy(&mut frames, root), 4);
-        assert_eq!(frames.state(page), Some(FrameState::Free));
-        assert_eq!(frames.census().0.page_table, 0);
-    }
-
-    #[test]
-    fn teardown_visits_only_what_is_mapped() {
-        let (_memory, mut frames, kernel_root) = setup(32);
-        let root = new_root(&mut frames, kernel_root).unwrap();
-        let mut tables = 1;
-        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        map(
-            &mut frames,
-            root,
-            &mut tables,
-            0x1000,
-            page,
-            PageRights::WRITE,
-        )
-        .unwrap();
-        let mut visits = 0;
-        for_each_entry(&mut frames, root, false, &mut |_, _| visits += 1);
-        assert_eq!(visits, 5, "four tables and one leaf");
-        // A leaf entry the count does not know of is not visited, unless exhaustively: the
-        // audit's walk is exhaustive, so it catches a wrong count.
-        let table = walk(&mut frames, root, 0x1000, None).unwrap()[3];
-        phys::table(table)[5].set_addr(PhysAddr::new(page * PAGE_SIZE), F::PRESENT);
-        let (mut leaves, mut exhaustive_leaves) = (0, 0);
-        for_each_entry(&mut frames, root, false, &mut |_, e| {
-            leaves += matches!(e, Entry::Leaf(_)) as u32
-        });
-        for_each_entry(&mut frames, root, true, &mut |_, e| {
-            exhaustive_leaves += matches!(e, Entry::Leaf(_)) as u32
-        });
-        assert_eq!((leaves, exhaustive_leaves), (1, 2));
-    }
-
-    #[test]
-    fn running_out_of_memory_keeps_made_tables_counted() {
-        // Kernel root, the new root and the user frame leave one frame: one of three levels.
-        let (_memory, mut frames, kernel_root) = setup(4);
-        let root = new_root(&mut frames, kernel_root).unwrap();
-        let page = frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        let mut tables = 1;
-        let result = map(
-            &mut frames,
-            root,
-            &mut tables,
-            0x40_0000,
-            page,
-            PageRights::WRITE,
-        );
-        assert_eq!(result, Err(MapError::OutOfMemory));
-        assert_eq!(
-            tables, 2,
-            "the table made before memory ran out belongs to the space"
-        );
-        assert_eq!(destroy(&mut frames, root), 2);
-        assert_eq!(frames.state(page), Some(FrameState::User { maps: 0 }));
-    }
-}
+mod tests;

@@ -43,6 +43,12 @@ pub fn table(frame: u64) -> &'static mut PageTable {
     unsafe { &mut *(frame_ptr(frame) as *mut PageTable) }
 }
 
+/// The page table in `frame` as raw entries (the same contract as `table`).
+pub fn entries(frame: u64) -> &'static mut [u64; 512] {
+    // SAFETY: as in `table`: a 4 KiB-aligned RAM frame in the window, no other reference alive.
+    unsafe { &mut *(frame_ptr(frame) as *mut [u64; 512]) }
+}
+
 pub fn zero(frame: u64) {
     // SAFETY: the frame is RAM mapped in the window; nothing else references its contents.
     unsafe { core::ptr::write_bytes(frame_ptr(frame), 0, PAGE_SIZE as usize) }

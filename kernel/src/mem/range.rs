@@ -1,9 +1,10 @@
 //! `AsShare`: the mappings of a range of one address space shared (or copied) into another at the
 //! same addresses, resumably: one call does at most one last-level table (2 MiB) and
 //! `MAX_COPIES` copies, so interrupts are never off for long; absent upper-level entries are
-//! skipped whole, so an empty range costs a few entries per level.
+//! skipped whole, so an empty range costs a few entries per level. The per-page path works on raw
+//! entries: it is the point of the call.
 use super::frames::{FrameState, FrameTable};
-use super::paging::{self, frame_of, leaf_flags, rights_of, MapError};
+use super::paging::{self, frame_of, MapError, Tables};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::space::ShareMode;
@@ -11,15 +12,15 @@ use abi::PageRights;
 
 /// Most frames one call copies.
 pub const MAX_COPIES: u32 = 16;
-
-/// What one `AsShare` call works on: the two spaces' top-level tables, the mode, and whether the
-/// source is the active space (its TLB entries then need flushing when its rights shrink).
-pub struct Share {
-    pub src: u64,
-    pub dst: u64,
-    pub mode: ShareMode,
-    pub src_active: bool,
-}
+/// What a last-level table maps.
+const SPAN: u64 = 512 * PAGE_SIZE;
+/// Raw leaf-entry bits.
+const PRESENT: u64 = 1;
+const WRITABLE: u64 = 1 << 1;
+const NO_EXECUTE: u64 = 1 << 63;
+const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+/// What a shared or copied entry keeps of the source's (not its accessed and dirty bits).
+const LEAF: u64 = ADDRESS | PRESENT | WRITABLE | 1 << 2 | NO_EXECUTE;
 
 /// The last-level table of `root` for `va`, or the size of the empty region there (what the
 /// absent entry would map: 512 GiB, 1 GiB or 2 MiB).
@@ -35,15 +36,24 @@ fn leaf_table(root: u64, va: u64) -> Result<u64, u64> {
     Ok(table)
 }
 
-/// Shares the user pages of `[start, end)` (page-aligned, `start < end`) from `s.src` into
-/// `s.dst`, up to the end of the first last-level table found; returns the address to continue
-/// from (`end` when done). Pages of other frames (the console page) are skipped. On an error the
-/// pages before the failing one stay shared and every count stays exact; tables made in the
-/// destination are counted in `dst_tables`.
+/// What `rights & keep` does to a leaf entry: the bits to keep (all but perhaps WRITABLE) and
+/// the bits to set (perhaps NO_EXECUTE).
+fn masks(keep: PageRights) -> (u64, u64) {
+    let w = keep.contains(PageRights::WRITE) as u64 * WRITABLE;
+    let nx = !keep.contains(PageRights::EXECUTE) as u64 * NO_EXECUTE;
+    (!WRITABLE | w, nx)
+}
+
+/// Shares the user pages of `[start, end)` (page-aligned, `start < end`) of the space whose
+/// top-level table is `src` into `dst`, up to the end of the first last-level table that has
+/// any; returns the address to continue from (`end` when done). Pages of other frames (the console
+/// page) are skipped. `src_active`: the source is the running space (TLB entries to flush). On an
+/// error the pages before the failing one stay shared and every count stays exact.
 pub fn share(
-    frames: &mut FrameTable,
-    dst_tables: &mut u32,
-    s: &Share,
+    dst: &mut Tables,
+    src: u64,
+    mode: ShareMode,
+    src_active: bool,
     start: u64,
     end: u64,
 ) -> Result<u64, MapError> {
@@ -52,74 +62,92 @@ pub fn share(
         if va >= end {
             return Ok(end);
         }
-        match leaf_table(s.src, va) {
+        match leaf_table(src, va) {
             Ok(table) => break table,
             Err(span) => va = (va | (span - 1)) + 1,
         }
     };
-    let stop = ((va | (512 * PAGE_SIZE - 1)) + 1).min(end);
-    let (mut dst, mut added) = (None, 0);
-    let result = share_table(frames, dst_tables, s, table, va, stop, &mut dst, &mut added);
-    if let Some(dst) = dst {
-        frames.adjust_used(dst, added);
-    }
+    let (src, base, stop) = (
+        phys::entries(table),
+        va & !(SPAN - 1),
+        ((va | (SPAN - 1)) + 1).min(end),
+    );
+    let user = |e: u64| e & PRESENT != 0 && dst.frames.is_user((e & ADDRESS) / PAGE_SIZE);
+    // Indices below 512 (so no bounds checks): the last one is that of `stop`'s page before.
+    let index = |va: u64| (va / PAGE_SIZE) as usize % 512;
+    let (first, end) = (index(va), index(stop - PAGE_SIZE) + 1);
+    let Some(first) = (first..end).find(|&i| user(src[i])) else {
+        return Ok(stop);
+    };
+    let target_table = dst.leaf_table(va)?;
+    let walk = Walk {
+        first,
+        end,
+        base,
+        stop,
+        mode,
+        src_active,
+    };
+    let (targets, frames) = (phys::entries(target_table), &mut *dst.frames);
+    let (result, added) = fill(frames, src, targets, &walk);
+    frames.adjust_used(target_table, added);
     result
 }
 
-/// The work of `share` in one source table `table`, from `va` to `stop`. The destination table
-/// is made on the first page to share (`dst`); `added` counts the entries filled in it.
-#[allow(clippy::too_many_arguments)]
-fn share_table(
-    frames: &mut FrameTable,
-    dst_tables: &mut u32,
-    s: &Share,
-    table: u64,
-    mut va: u64,
+/// One `share` call's walk of a source table: entries `first..end`, mapping from `base` on.
+struct Walk {
+    first: usize,
+    end: usize,
+    base: u64,
     stop: u64,
-    dst: &mut Option<u64>,
-    added: &mut i16,
-) -> Result<u64, MapError> {
-    let (src_entries, mut copies) = (phys::table(table), 0);
-    while va < stop {
-        let index = (va / PAGE_SIZE) as usize % 512;
-        let entry = &mut src_entries[index];
-        let frame = frame_of(entry.addr());
-        if entry.is_unused() || !frames.is_user(frame) {
-            va += PAGE_SIZE;
+    mode: ShareMode,
+    src_active: bool,
+}
+
+/// The per-page loop of `share`, on raw entries (a function of its own, so the compiler knows
+/// the tables and the frame table do not alias and keeps its values in registers). Returns
+/// where to go on, and how many destination entries it filled.
+#[inline(never)]
+fn fill(
+    frames: &mut FrameTable,
+    src: &mut [u64; 512],
+    targets: &mut [u64; 512],
+    w: &Walk,
+) -> (Result<u64, MapError>, i16) {
+    let ((dst_and, dst_or), (src_and, src_or)) = (masks(w.mode.dst_keep), masks(w.mode.src_keep));
+    let (mut added, mut copies) = (0, 0);
+    for i in w.first.min(512)..w.end.min(512) {
+        let e = src[i];
+        let frame = (e & ADDRESS) / PAGE_SIZE;
+        let Some(maps) = (e & PRESENT != 0).then(|| frames.maps_mut(frame)).flatten() else {
             continue;
-        }
-        let dst_table = match *dst {
-            Some(t) => t,
-            None => *dst.insert(paging::walk(frames, s.dst, va, Some(dst_tables))?[3]),
         };
-        let target = &mut phys::table(dst_table)[index];
-        if !target.is_unused() {
-            return Err(MapError::AlreadyMapped);
+        if targets[i] != 0 {
+            return (Err(MapError::AlreadyMapped), added);
         }
-        let rights = rights_of(entry.flags());
-        if s.mode.copy_writable && rights.contains(PageRights::WRITE) {
+        let (leaf, va) = (e & LEAF, w.base + i as u64 * PAGE_SIZE);
+        if w.mode.copy_writable && e & WRITABLE != 0 {
             if copies == MAX_COPIES {
-                return Ok(va);
+                return (Ok(va), added);
             }
-            let copy = frames
-                .alloc(FrameState::User { maps: 1 })
-                .map_err(|_| MapError::OutOfMemory)?;
+            let Ok(copy) = frames.alloc(FrameState::User { maps: 1 }) else {
+                return (Err(MapError::OutOfMemory), added);
+            };
             phys::copy(copy, frame);
-            paging::set(target, copy, rights);
+            targets[i] = leaf & !ADDRESS | (copy * PAGE_SIZE);
             copies += 1;
         } else {
-            paging::set(target, frame, rights & s.mode.dst_keep);
-            frames.adjust_maps(frame, 1);
-            let kept = rights & s.mode.src_keep;
-            if kept != rights {
-                entry.set_flags(leaf_flags(kept));
-                if s.src_active {
+            *maps += 1;
+            targets[i] = leaf & dst_and | dst_or;
+            let kept = leaf & src_and | src_or;
+            if kept != leaf {
+                src[i] = kept;
+                if w.src_active {
                     paging::flush(va);
                 }
             }
         }
-        *added += 1;
-        va += PAGE_SIZE;
+        added += 1;
     }
-    Ok(va)
+    (Ok(w.stop), added)
 }

@@ -2,21 +2,15 @@
 //! against the task's own page tables (user half, no overflow, mapped, user-accessible, writable if
 //! the kernel writes) and then accessed through the physical-memory window, never through the user
 //! address itself.
-use super::frames::FrameTable;
 use super::{paging, phys};
 use abi::layout::{is_user_range, PAGE_SIZE};
 use abi::SysError;
 use x86_64::structures::paging::PageTableFlags as F;
 
 /// The frame behind a user page, if the user may access it as asked.
-pub fn user_frame(
-    frames: &mut FrameTable,
-    root: u64,
-    vaddr: u64,
-    write: bool,
-) -> Result<u64, SysError> {
+pub fn user_frame(root: u64, vaddr: u64, write: bool) -> Result<u64, SysError> {
     let (frame, flags) =
-        paging::lookup(frames, root, vaddr & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
+        paging::lookup(root, vaddr & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
     if !flags.contains(F::USER_ACCESSIBLE) || (write && !flags.contains(F::WRITABLE)) {
         return Err(SysError::NotMapped);
     }
@@ -24,7 +18,7 @@ pub fn user_frame(
 }
 
 /// Copies `[addr, addr + out.len())` of a user address space into `out`.
-pub fn read(frames: &mut FrameTable, root: u64, addr: u64, out: &mut [u8]) -> Result<(), SysError> {
+pub fn read(root: u64, addr: u64, out: &mut [u8]) -> Result<(), SysError> {
     if !is_user_range(addr, out.len() as u64) {
         return Err(SysError::BadAddress);
     }
@@ -32,11 +26,11 @@ pub fn read(frames: &mut FrameTable, root: u64, addr: u64, out: &mut [u8]) -> Re
     let pages = addr / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
     // Check every page first, so a failure copies nothing.
     for page in pages.clone() {
-        user_frame(frames, root, page * PAGE_SIZE, false)?;
+        user_frame(root, page * PAGE_SIZE, false)?;
     }
     for page in pages {
         let (from, to) = (addr.max(page * PAGE_SIZE), end.min((page + 1) * PAGE_SIZE));
-        let frame = user_frame(frames, root, from, false)?;
+        let frame = user_frame(root, from, false)?;
         let part = &mut out[(from - addr) as usize..(to - addr) as usize];
         phys::read(frame, (from % PAGE_SIZE) as usize, part);
     }
@@ -62,7 +56,7 @@ mod tests {
         );
         phys::write(a, 4094, b"he");
         phys::write(b, 0, b"llo");
-        paging::map(
+        crate::tests::map_at(
             &mut frames,
             root,
             &mut tables,
@@ -71,7 +65,7 @@ mod tests {
             PageRights::empty(),
         )
         .unwrap();
-        paging::map(
+        crate::tests::map_at(
             &mut frames,
             root,
             &mut tables,
@@ -82,27 +76,27 @@ mod tests {
         .unwrap();
 
         let mut out = [0u8; 5];
-        read(&mut frames, root, 0x1ffe, &mut out).unwrap();
+        read(root, 0x1ffe, &mut out).unwrap();
         assert_eq!(&out, b"hello", "a read may cross pages");
         assert_eq!(
-            read(&mut frames, root, 0x2ffe, &mut out),
+            read(root, 0x2ffe, &mut out),
             Err(SysError::NotMapped),
             "runs off the end"
         );
         assert_eq!(
-            read(&mut frames, root, 0xffff_8000_0000_0000, &mut out),
+            read(root, 0xffff_8000_0000_0000, &mut out),
             Err(SysError::BadAddress)
         );
         assert_eq!(
-            read(&mut frames, root, u64::MAX - 2, &mut out),
+            read(root, u64::MAX - 2, &mut out),
             Err(SysError::BadAddress)
         );
         assert_eq!(
-            user_frame(&mut frames, root, 0x1000, true),
+            user_frame(root, 0x1000, true),
             Err(SysError::NotMapped),
             "read-only"
         );
-        assert_eq!(user_frame(&mut frames, root, 0x1000, false), Ok(a));
+        assert_eq!(user_frame(root, 0x1000, false), Ok(a));
     }
 
     #[test]
@@ -117,22 +111,22 @@ mod tests {
             let f = frames.alloc(FrameState::User { maps: 0 }).unwrap();
             phys::write(f, 0, &[0xAA; 4096]);
             let rights = PageRights::empty();
-            paging::map(&mut frames, root, &mut tables, vaddr, f, rights).unwrap();
+            crate::tests::map_at(&mut frames, root, &mut tables, vaddr, f, rights).unwrap();
         }
         for (addr, len) in [(0x2ff0, 32), (0x1ff0, 4200), (0x1000, 8193)] {
             let mut out = vec![0u8; len];
             assert_eq!(
-                read(&mut frames, root, addr, &mut out),
+                read(root, addr, &mut out),
                 Err(SysError::NotMapped),
                 "{addr:#x} {len}"
             );
             assert!(out.iter().all(|&b| b == 0), "{addr:#x} {len}: copied");
         }
         let mut out = vec![0u8; 8192];
-        read(&mut frames, root, 0x1000, &mut out).unwrap();
+        read(root, 0x1000, &mut out).unwrap();
         assert!(out.iter().all(|&b| b == 0xAA));
         assert_eq!(
-            read(&mut frames, root, 0x5000, &mut []),
+            read(root, 0x5000, &mut []),
             Ok(()),
             "nothing to read: nothing to check"
         );

@@ -15,13 +15,7 @@ pub struct Cap {
 }
 
 impl Cap {
-    pub const EMPTY: Cap = Cap {
-        kind: CapKind::Empty,
-        index: 0,
-        gen: 0,
-        rights: Rights::empty(),
-        badge: 0,
-    };
+    pub const EMPTY: Cap = Cap::new(CapKind::Empty, 0, 0, Rights::empty());
 
     pub const fn new(kind: CapKind, index: u16, gen: u64, rights: Rights) -> Cap {
         Cap {

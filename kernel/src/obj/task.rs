@@ -47,6 +47,17 @@ pub struct Pending {
     pub words: [u64; REG_WORDS],
 }
 
+impl Pending {
+    pub fn new(kind: SendKind, badge: u64, tag: MsgTag, words: [u64; REG_WORDS]) -> Pending {
+        Pending {
+            kind,
+            badge,
+            tag,
+            words,
+        }
+    }
+}
+
 pub struct Task {
     /// Saved user registers; TSS.RSP0 points at the end of this while the task runs.
     pub regs: SavedRegs,
@@ -80,12 +91,7 @@ impl Task {
             caps: CapTable::new(),
             state: State::Stopped,
             fault_endpoint: None,
-            pending: Pending {
-                kind: SendKind::Send,
-                badge: 0,
-                tag: MsgTag(0),
-                words: [0; REG_WORDS],
-            },
+            pending: Pending::new(SendKind::Send, 0, MsgTag(0), [0; REG_WORDS]),
             name: [0; NAME_LEN],
             segments: 0,
         }

@@ -12,12 +12,12 @@ fn message(a: &Args, kind: SendKind, badge: u64) -> Result<Pending, SysError> {
     if !tag.is_valid() {
         return Err(SysError::InvalidArgument);
     }
-    Ok(Pending {
+    Ok(Pending::new(
         kind,
         badge,
         tag,
-        words: [a.0[2], a.0[3], a.0[4], a.0[5]],
-    })
+        [a.0[2], a.0[3], a.0[4], a.0[5]],
+    ))
 }
 
 /// Decodes the endpoint capability for sending (`GRANT` too if capabilities travel).

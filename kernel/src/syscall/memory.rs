@@ -1,8 +1,7 @@
 //! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
 use super::{Args, Done, SysResult};
-use crate::mem::frames::{FrameError, FrameState, FrameTable};
-use crate::mem::paging::{self, MapError};
-use crate::mem::phys;
+use crate::mem::frames::{FrameError, FrameState};
+use crate::mem::paging::{self, MapError, Tables};
 use crate::mem::range;
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
@@ -23,11 +22,9 @@ impl From<MapError> for SysError {
 }
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
-    if is_user_page(vaddr) {
-        Ok(vaddr)
-    } else {
-        Err(SysError::BadAddress)
-    }
+    is_user_page(vaddr)
+        .then_some(vaddr)
+        .ok_or(SysError::BadAddress)
 }
 
 fn page_rights(bits: u64) -> Result<PageRights, SysError> {
@@ -45,9 +42,8 @@ pub fn frame_alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
     let frame = k
         .frames
-        .alloc(FrameState::User { maps: 0 })
+        .alloc_zeroed(FrameState::User { maps: 0 })
         .map_err(|_| SysError::OutOfMemory)?;
-    phys::zero(frame);
     k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
@@ -79,17 +75,13 @@ pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 impl Kernel {
     /// A new address space with the kernel half and the console page (WeensyOS's 0xB8000).
     pub fn new_space_root(&mut self) -> Result<Space, SysError> {
-        let root = paging::new_root(&mut self.frames, self.kernel_root)?;
-        let mut tables = 1;
-        let console = self.console_frame;
-        if let Err(e) = paging::map(
-            &mut self.frames,
+        let (root, mut tables) = (paging::new_root(&mut self.frames, self.kernel_root)?, 1);
+        let mut space = Tables {
+            frames: &mut self.frames,
             root,
-            &mut tables,
-            CONSOLE,
-            console,
-            PageRights::WRITE,
-        ) {
+            count: &mut tables,
+        };
+        if let Err(e) = space.map(CONSOLE, self.console_frame, PageRights::WRITE) {
             paging::destroy(&mut self.frames, root);
             return Err(e.into());
         }
@@ -105,17 +97,17 @@ impl Kernel {
             paging::flush(vaddr);
         }
     }
-}
 
-/// Runs `f` on the frame table, a space's root and its count of tables (tables made before a
-/// failure still belong to the space, and are freed with it).
-fn with_space<R>(
-    k: &mut Kernel,
-    index: u16,
-    f: impl FnOnce(&mut FrameTable, u64, &mut u32) -> R,
-) -> Result<R, SysError> {
-    let space = k.spaces.at_mut(index).ok_or(SysError::StaleCap)?;
-    Ok(f(&mut k.frames, space.root, &mut space.tables))
+    /// The page tables of live space `index`.
+    fn tables(&mut self, index: u16) -> Result<Tables<'_>, SysError> {
+        let space = self.spaces.at_mut(index).ok_or(SysError::StaleCap)?;
+        let (frames, root, count) = (&mut self.frames, space.root, &mut space.tables);
+        Ok(Tables {
+            frames,
+            root,
+            count,
+        })
+    }
 }
 
 pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -125,9 +117,7 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if !k.frames.is_user(frame) {
         return Err(SysError::BadFrame);
     }
-    with_space(k, index, |frames, root, tables| {
-        paging::map(frames, root, tables, vaddr, frame, rights)
-    })??;
+    k.tables(index)?.map(vaddr, frame, rights)?;
     Ok(Done::Return)
 }
 
@@ -136,9 +126,7 @@ pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
     k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
     let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
-    let frame = with_space(k, index, |frames, root, tables| {
-        paging::alloc(frames, root, tables, vaddr, rights)
-    })??;
+    let frame = k.tables(index)?.alloc(vaddr, rights)?;
     k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
@@ -147,9 +135,7 @@ pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
     let vaddr = page(a.0[1])?;
     let flags = UnmapFlags::from_bits(a.0[2]).ok_or(SysError::InvalidArgument)?;
-    let frame = with_space(k, index, |frames, root, tables| {
-        paging::unmap(frames, root, tables, vaddr)
-    })??;
+    let frame = k.tables(index)?.unmap(vaddr)?;
     if flags.contains(UnmapFlags::RELEASE) {
         // Back to the free list if that was its last mapping.
         let _ = k.frames.free_user(frame);
@@ -162,7 +148,7 @@ pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Shares (or copies) the mappings of a range of one space into another; bounded work per call.
 pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (src, src_root) = space(k, t, a.0[0], Rights::MAP)?;
-    let (dst, dst_root) = space(k, t, a.0[1], Rights::MAP)?;
+    let (dst, _) = space(k, t, a.0[1], Rights::MAP)?;
     let (start, end) = (a.0[2], a.0[3]);
     if !is_user_page(start) || !(is_user_page(end) || end == USER_TOP) || start >= end {
         return Err(SysError::BadAddress);
@@ -174,15 +160,8 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if mode.copy_writable {
         k.lookup(t, a.0[5], CapKind::FramePool, Rights::MAP)?;
     }
-    let share = range::Share {
-        src: src_root,
-        dst: dst_root,
-        mode,
-        src_active: k.active_root == src_root,
-    };
-    let next = with_space(k, dst, |frames, _, tables| {
-        range::share(frames, tables, &share, start, end)
-    })??;
+    let src_active = k.active_root == src_root;
+    let next = range::share(&mut k.tables(dst)?, src_root, mode, src_active, start, end)?;
     k.regs(t).rdi = next;
     Ok(Done::Return)
 }
@@ -201,7 +180,7 @@ pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
     let (vaddr, rights) = (page(a.0[1])?, page_rights(a.0[2])?);
-    paging::protect(&mut k.frames, root, vaddr, rights)?;
+    paging::protect(root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)
 }
@@ -209,8 +188,8 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a.0[0], Rights::READ)?;
     let vaddr = page(a.0[1])?;
-    let (frame, flags) = paging::lookup(&mut k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
-    let maps = k.frames.maps(frame) as u64;
+    let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
+    let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx) = (frame, paging::rights_of(flags).bits(), maps);
     Ok(Done::Return)

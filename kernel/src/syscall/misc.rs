@@ -17,7 +17,7 @@ pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     let mut buf = [0u8; DEBUG_WRITE_MAX];
     let root = k.task(t).root;
-    user::read(&mut k.frames, root, ptr, &mut buf[..len])?;
+    user::read(root, ptr, &mut buf[..len])?;
     let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
     crate::kprint!("{text}");
     Ok(Done::Return)
@@ -34,17 +34,8 @@ pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let status = a.0[0];
     match k.fault_endpoint(t) {
         Some((endpoint, badge)) => {
-            let words = [t as u64, status, 0, 0];
-            k.send(
-                t,
-                endpoint,
-                Pending {
-                    kind: SendKind::Exit,
-                    badge,
-                    tag: MsgTag::new(fault::EXIT, 2, 0),
-                    words,
-                },
-            );
+            let (tag, words) = (MsgTag::new(fault::EXIT, 2, 0), [t as u64, status, 0, 0]);
+            k.send(t, endpoint, Pending::new(SendKind::Exit, badge, tag, words));
         }
         None => {
             let name = k.task(t).name();

@@ -36,7 +36,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
-    let words = user_view(&k.task(target).regs).to_words();
+    let words = user_view(&k.task(target).regs);
     for (i, w) in words.iter().enumerate() {
         phys::write_u64(buffer, i, *w);
     }
@@ -72,33 +72,18 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     Ok(Done::Return)
 }
 
-fn user_view(r: &SavedRegs) -> UserRegs {
+/// A task's registers as user space sees them, in `UserRegs` word order.
+fn user_view(r: &SavedRegs) -> [u64; UserRegs::WORDS] {
     // After `syscall`, rcx and r11 hold rip and rflags (the entry code does not store them again).
     let (rcx, r11) = if r.vector == SYSCALL_MARK {
         (r.rip, r.rflags)
     } else {
         (r.rcx, r.r11)
     };
-    UserRegs {
-        rax: r.rax,
-        rbx: r.rbx,
-        rcx,
-        rdx: r.rdx,
-        rsi: r.rsi,
-        rdi: r.rdi,
-        rbp: r.rbp,
-        r8: r.r8,
-        r9: r.r9,
-        r10: r.r10,
-        r11,
-        r12: r.r12,
-        r13: r.r13,
-        r14: r.r14,
-        r15: r.r15,
-        rip: r.rip,
-        rsp: r.rsp,
-        rflags: r.rflags,
-    }
+    [
+        r.rax, r.rbx, rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r11, r.r12, r.r13, r.r14,
+        r.r15, r.rip, r.rsp, r.rflags,
+    ]
 }
 
 pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

@@ -293,7 +293,7 @@ fn the_audit_catches_a_mapping_of_a_kernel_frame_other_than_the_console() {
     let k = &mut *sim.k;
     let space = k.spaces.at_mut(index).unwrap();
     let rights = PageRights::empty();
-    paging::map(
+    map_at(
         &mut k.frames,
         root,
         &mut space.tables,

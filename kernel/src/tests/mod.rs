@@ -12,6 +12,7 @@ mod sched;
 mod share;
 mod tasks;
 mod timeout;
+mod zeroing;
 
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::frames::{test_table, FrameState};
@@ -23,6 +24,37 @@ use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::{CapKind, PageRights, Rights, SysError, Sysnum};
 use std::sync::MutexGuard;
+
+/// `Tables::map` and `Tables::unmap` as free functions, for tests that build spaces by hand.
+pub fn map_at(
+    frames: &mut crate::mem::frames::FrameTable,
+    root: u64,
+    tables: &mut u32,
+    va: u64,
+    frame: u64,
+    rights: PageRights,
+) -> Result<(), paging::MapError> {
+    paging::Tables {
+        frames,
+        root,
+        count: tables,
+    }
+    .map(va, frame, rights)
+}
+
+pub fn unmap_at(
+    frames: &mut crate::mem::frames::FrameTable,
+    root: u64,
+    tables: &mut u32,
+    va: u64,
+) -> Result<u64, paging::MapError> {
+    paging::Tables {
+        frames,
+        root,
+        count: tables,
+    }
+    .unmap(va)
+}
 
 /// Slots `Sim::new` fills in every task it makes.
 pub const POOL: u64 = 1;
@@ -219,7 +251,7 @@ impl Sim {
     /// The frame mapped at `vaddr` in `t`'s space.
     pub fn frame_at(&mut self, t: u16, vaddr: u64) -> Option<u64> {
         let root = self.k.task(t).root;
-        paging::lookup(&mut self.k.frames, root, vaddr).map(|(f, _)| f)
+        paging::lookup(root, vaddr).map(|(f, _)| f)
     }
 
     /// Both audits (frames against page tables, object references against capabilities).

@@ -136,8 +136,12 @@ pub const CASES: &[Case] = &[
     }),
 ];
 
-/// Page-table frames come from the same free list as user frames, last freed first: free three
-/// frames, map at an address that needs three new tables, and those frames are the tables.
+/// Page-table frames come from the same free frames as user frames: zeroed ones first (the kernel
+/// zeroes frames while idle), then the last freed. Free three frames, map at an address that
+/// needs three new tables, and those frames are the tables (unless frames were zeroed ahead:
+/// then they are still free). Either way neither can be freed or mapped. (This case used to check
+/// that the tables, emptied, are allocated again first; with frames zeroed ahead the order of
+/// reuse is the kernel's business, and init's census checks they came back.)
 fn page_table_frames() -> Checked {
     let leaf = works(POOL.alloc(), "alloc")?;
     let tables: [u64; 3] = [
@@ -158,19 +162,7 @@ fn page_table_frames() -> Checked {
         "the frame mapped comes back",
         leaf,
     )?;
-    // The emptied tables went back to the free list: allocated again, they are those frames.
-    let again = [
-        works(POOL.alloc(), "alloc")?,
-        works(POOL.alloc(), "alloc")?,
-        works(POOL.alloc(), "alloc")?,
-    ];
-    for (&t, &a) in tables.iter().zip(&again) {
-        check(t == a, "the tables were the frames freed", a)?;
-    }
-    for f in again.into_iter().chain([leaf]) {
-        works(POOL.free(f), "free")?;
-    }
-    Ok(())
+    works(POOL.free(leaf), "free")
 }
 
 fn unmappable() -> Checked {

@@ -1,0 +1,49 @@
+//! Idling: with no task ready, the kernel zeroes free frames and waits for the timer to wake a
+//! receiver whose timeout has passed; with no such receiver, nothing can ever run again.
+use crate::sched::Kernel;
+
+impl Kernel {
+    /// Waits until a timer tick makes a task ready; returns it. Meanwhile it zeroes dirty free
+    /// frames one at a time, letting interrupts in between, then halts with interrupts on. It
+    /// idles in the kernel's own page tables: the last task's may have been freed (and be zeroed
+    /// now). If no task waits with a timeout, nothing can ever run again (the timer is the only
+    /// interrupt), so the kernel reports the tasks and ends the run.
+    pub(super) fn idle(&mut self) -> u16 {
+        use x86_64::instructions::interrupts;
+        if self.active_root != self.kernel_root {
+            self.active_root = self.kernel_root;
+            super::cpu::switch_address_space(self.kernel_root);
+        }
+        loop {
+            if !self.sleeping() {
+                self.nothing_to_run()
+            }
+            while crate::irq::ticks() == self.now && self.frames.zero_one() {
+                // SAFETY: `sti; nop; cli` lets a pending interrupt in after the `nop` (`sti`
+                // delays it by one instruction); a kernel-mode interrupt touches no kernel state
+                // but the tick count (`trap_from_kernel`).
+                unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) };
+            }
+            if crate::irq::ticks() == self.now {
+                interrupts::enable_and_hlt();
+                interrupts::disable();
+            }
+            let now = crate::irq::ticks();
+            crate::console::tick(now);
+            self.tick(now);
+            if let Some(t) = self.pick() {
+                return t;
+            }
+        }
+    }
+
+    /// Nothing can ever run again: only the timer interrupts, and it wakes nobody. Rather than
+    /// idle forever, the kernel says who waits for what and ends the run as a failure.
+    fn nothing_to_run(&mut self) -> ! {
+        crate::kprintln!(
+            "kernel: no task can run (a deadlock, or init ended without shutting down); tasks:"
+        );
+        self.report_tasks(|line| crate::kprintln!("{line}"));
+        super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
+    }
+}
