@@ -6,7 +6,7 @@ use crate::procs::Slots;
 use crate::{Server, POOL};
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::abi::space::ShareMode;
-use userlib::layout::{IPC_BUFFER, PAGE_SIZE, USER_TOP};
+use userlib::layout::IPC_BUFFER;
 use userlib::{sys, MsgTag, PageRights, SysError, Task};
 
 /// Committed to a child beyond its parent's pages: its IPC buffer and page tables.
@@ -46,8 +46,12 @@ impl Server {
             ForkMode::Eager => ShareMode::EAGER,
         };
         let (src, dst) = (from.space(), to.space());
-        sys::as_share_all(src, dst, 0, IPC_BUFFER, share, POOL)?;
-        sys::as_share_all(src, dst, IPC_BUFFER + PAGE_SIZE, USER_TOP, share, POOL)?;
+        // Only where the parent may have pages: the kernel skips empty tables quickly, but the
+        // server knows where to look.
+        let ranges = self.procs.get(pid).map(|p| p.regions.ranges());
+        for (start, end) in ranges.unwrap_or_default() {
+            sys::as_share_all(src, dst, start, end, share, POOL)?;
+        }
         sys::as_alloc(dst, POOL, IPC_BUFFER, PageRights::WRITE)?;
         // The parent is blocked in its `Fork` call: the child starts from the same registers, as
         // if that call had returned a reply with label 0 and word 0 = 0.

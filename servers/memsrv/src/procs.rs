@@ -49,6 +49,32 @@ impl Regions {
         (STACK_TOP - STACK_MAX..STACK_TOP).contains(&page)
     }
 
+    /// Every range where the process may have pages (segments, heap, `page_alloc`ed pages,
+    /// stack), sorted and merged: what fork shares and the checks walk. (The IPC buffer, above
+    /// the stack, is not in it.)
+    pub fn ranges(&self) -> Vec<(u64, u64), 12> {
+        let mut all: Vec<(u64, u64), 12> = Vec::new();
+        let heap = (self.heap_start, self.brk.next_multiple_of(PAGE_SIZE));
+        let stack = (STACK_TOP - STACK_MAX, STACK_TOP);
+        let segments = self.segments.iter().map(|s| (s.start, s.end));
+        for range in segments.chain([heap, self.allocated, stack]) {
+            if range.0 < range.1 {
+                let _ = all.push(range); // (at most 8 segments and 3 more)
+            }
+        }
+        all.sort_unstable();
+        let mut merged: Vec<(u64, u64), 12> = Vec::new();
+        for (start, end) in all {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => {
+                    let _ = merged.push((start, end));
+                }
+            }
+        }
+        merged
+    }
+
     pub fn note_allocated(&mut self, page: u64) {
         let (lo, hi) = self.allocated;
         self.allocated = if lo == hi {

@@ -54,10 +54,10 @@ fn fork_cost(mode: ForkMode, child: impl Fn()) -> Option<u64> {
 }
 
 fn main() -> i32 {
-    // The heap from a page boundary: sbrk the rest of the first page away.
+    // The heap from a page boundary.
     let Ok(brk) = process::sbrk(0) else { return 1 };
     let start = brk.next_multiple_of(PAGE);
-    let (mut current, mut touched) = (brk, 0);
+    let mut current = brk;
     println!("forkbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
     let modes = [
         ("copy-on-write", ForkMode::CopyOnWrite),
@@ -70,20 +70,22 @@ fn main() -> i32 {
             return 1;
         }
         current = start + bytes;
-        touch(start + touched, bytes - touched, 0);
-        touched = bytes;
+        // Before each fork the parent writes its whole heap, as a process that uses it does:
+        // every page private and writable again (a fork before left them copy-on-write).
         for (name, mode) in modes {
+            touch(start, bytes, 0);
             let Some(t) = fork_cost(mode, || {}) else {
                 return 1;
             };
             println!("forkbench: fork+exit+wait, {name}, {mib} MiB: {t}");
         }
-    }
-    for mib in [1, 16, 64] {
-        let Some(t) = fork_cost(ForkMode::CopyOnWrite, || touch(start, mib * MIB, 1)) else {
-            return 1;
-        };
-        println!("forkbench: fork, child writes every page, exit, wait, {mib} MiB: {t}");
+        if mib > 0 {
+            touch(start, bytes, 0);
+            let Some(t) = fork_cost(ForkMode::CopyOnWrite, || touch(start, bytes, 1)) else {
+                return 1;
+            };
+            println!("forkbench: fork, child writes every page, exit, wait, {mib} MiB: {t}");
+        }
     }
     0
 }
