@@ -71,6 +71,7 @@ bench: setup
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) ipcbench
 	$(RUNNER) --headless --icount --timeout 120 $(ARGS) faultbench
 	$(RUNNER) --headless --icount --timeout 300 $(ARGS) membench
+	$(RUNNER) --headless --icount --timeout 600 --memory 512 $(ARGS) forkbench
 
 # Mutation testing of the kernel's checks against the host tests (cargo-mutants, installed if
 # missing; ~15 minutes on 2 cores; results in mutants.out/). Not part of `make test`.
