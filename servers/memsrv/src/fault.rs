@@ -3,7 +3,7 @@
 //! more). Anything else is an invalid access, and the process is killed with the reason.
 use crate::{Server, POOL};
 use userlib::layout::{is_user_page, PAGE_SIZE};
-use userlib::{sys, PageRights};
+use userlib::{sys, CapSlot, PageRights};
 
 /// x86 page-fault error-code bits.
 const PRESENT: u64 = 1 << 0;
@@ -11,10 +11,16 @@ const WRITE: u64 = 1 << 1;
 const FETCH: u64 = 1 << 4;
 
 impl Server {
-    /// Resolves the fault or says why it cannot be resolved.
-    pub fn page_fault(&mut self, pid: u64, addr: u64, code: u64) -> Result<(), &'static str> {
+    /// Resolves a fault of `pid` (whose address space is `space`) or says why it cannot be
+    /// resolved. (The hot path: one record lookup, one kernel call for a demand-zero page.)
+    pub fn page_fault(
+        &mut self,
+        pid: u64,
+        space: CapSlot,
+        addr: u64,
+        code: u64,
+    ) -> Result<(), &'static str> {
         let page = addr & !(PAGE_SIZE - 1);
-        let space = self.space_of(pid).map_err(|_| "no address space")?;
         let p = self.procs.get(pid).ok_or("no record")?;
         if !is_user_page(page) {
             return Err("not a user address");
@@ -43,7 +49,7 @@ impl Server {
 
     /// Gives back the write right to a page shared copy-on-write: a private copy if others still
     /// share the frame, else the frame itself.
-    fn copy_on_write(&mut self, space: userlib::CapSlot, page: u64) -> Result<(), &'static str> {
+    fn copy_on_write(&mut self, space: CapSlot, page: u64) -> Result<(), &'static str> {
         let m = sys::as_mapping(space, page).map_err(|_| "not mapped")?;
         let rights = m.rights | PageRights::WRITE;
         if m.rights.contains(PageRights::WRITE) {

@@ -16,17 +16,17 @@ impl Server {
         let Some(p) = self.procs.get(msg.badge) else {
             return Outcome::Nothing;
         };
-        if w[0] != p.task_id || p.slots().is_none() {
+        let Some(slots) = p.slots().filter(|_| w[0] == p.task_id) else {
             // The kernel's, but about a task this process does not own: nothing to do.
             return Outcome::Nothing;
-        }
+        };
         let pid = p.pid;
         match msg.label() {
             fault::EXIT => {
                 self.end(pid, ExitHow::Exited, w[1] as i64);
                 Outcome::Nothing
             }
-            fault::PAGE_FAULT => match self.page_fault(pid, w[1], w[2]) {
+            fault::PAGE_FAULT => match self.page_fault(pid, slots.space(), w[1], w[2]) {
                 Ok(()) => Outcome::Reply([0; 4]),
                 Err(why) => {
                     let (name, access) = (self.name_of(pid), fault::access(w[2]));
