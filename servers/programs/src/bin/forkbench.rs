@@ -1,14 +1,16 @@
 //! Measures processes through the memory server, in TSC ticks (guest instructions under
 //! --icount): fork+exit+wait with 0, 1, 16 and 64 MiB of touched heap, copy-on-write and eager,
-//! and fork where the child writes every heap page (1, 16, 64 MiB). Each figure is the smallest of
-//! a few runs (runs differ only in where timer interrupts fall). Needs ~300 MiB (`make bench`
-//! boots with more memory).
+//! and fork where the child writes every heap page (1, 16, 64 MiB); then per page: `page_alloc`,
+//! a copy-on-write fault while a child shares the page, and one after it has gone (the last
+//! sharer only regains the write right). Fork figures are the smallest of a few runs (runs differ
+//! only in where timer interrupts fall), per-page ones medians. Needs ~300 MiB (`make bench` boots
+//! with more memory).
 #![no_std]
 #![no_main]
 
 use userlib::abi::memsrv::ForkMode;
 use userlib::process::{self, exit, fork_with, waitpid};
-use userlib::{println, rdtsc_ordered};
+use userlib::{println, rdtsc_ordered, slots, sys};
 
 userlib::entry!(main);
 
@@ -53,6 +55,64 @@ fn fork_cost(mode: ForkMode, child: impl Fn()) -> Option<u64> {
     Some(best)
 }
 
+/// Pages per per-page figure.
+const SAMPLES: usize = 256;
+
+/// The median cost of `op` over `SAMPLES` pages from `start` (`op` gets each page's address).
+fn per_page(start: u64, op: impl Fn(u64)) -> u64 {
+    let mut times = [0u64; SAMPLES];
+    for (i, t) in times.iter_mut().enumerate() {
+        let page = start + i as u64 * PAGE;
+        let t0 = rdtsc_ordered();
+        op(page);
+        *t = rdtsc_ordered().wrapping_sub(t0);
+    }
+    times.sort_unstable();
+    times[SAMPLES / 2]
+}
+
+/// `page_alloc` at `free` (nothing mapped there), and copy-on-write faults, per page, in
+/// `[start, start + SAMPLES pages)` (heap, private and writable).
+fn per_page_figures(start: u64, free: u64) -> Option<()> {
+    let top = start + SAMPLES as u64 * PAGE;
+    let refused = core::sync::atomic::AtomicBool::new(false);
+    let allocated = per_page(free, |page| {
+        if process::page_alloc(page).is_err() {
+            refused.store(true, core::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    if refused.into_inner() {
+        println!("forkbench: page_alloc refused");
+        return None;
+    }
+    println!("forkbench: page_alloc, per page: {allocated}");
+    touch(start, top - start, 0);
+    // A child that shares every page and waits (on an endpoint only it holds) until killed.
+    let child = match fork_with(ForkMode::CopyOnWrite) {
+        Ok(0) => {
+            let _ = sys::recv(slots::OWN);
+            exit(0)
+        }
+        Ok(pid) => pid,
+        Err(e) => {
+            println!("forkbench: fork failed: {e}");
+            return None;
+        }
+    };
+    let shared = per_page(start, |page| touch(page, PAGE, 2));
+    println!("forkbench: copy-on-write fault, page shared with a child (a copy): {shared}");
+    process::kill(child).ok()?;
+    process::waitpid(child).ok()?;
+    let child = fork_with(ForkMode::CopyOnWrite).ok()?;
+    if child == 0 {
+        exit(0)
+    }
+    process::waitpid(child).ok()?;
+    let alone = per_page(start, |page| touch(page, PAGE, 3));
+    println!("forkbench: copy-on-write fault, the last sharer (no copy): {alone}");
+    Some(())
+}
+
 fn main() -> i32 {
     // The heap from a page boundary.
     let Ok(brk) = process::sbrk(0) else { return 1 };
@@ -87,5 +147,8 @@ fn main() -> i32 {
             println!("forkbench: fork, child writes every page, exit, wait, {mib} MiB: {t}");
         }
     }
-    0
+    match per_page_figures(start, current.next_multiple_of(MIB) + MIB) {
+        Some(()) => 0,
+        None => 1,
+    }
 }
