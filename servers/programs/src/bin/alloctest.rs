@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use userlib::println;
 use userlib::process;
-use weensy::rand::Rng;
+use weensy::rng::Rng;
 
 userlib::sbrk_heap!();
 userlib::entry!(main);

@@ -21,7 +21,7 @@ use userlib::println;
 use userlib::process::{self, getpid, yield_now};
 use weensy::alloc_loop::heap_start;
 use weensy::pages;
-use weensy::rand::Rng;
+use weensy::rng::Rng;
 
 /// Most children a process has at once.
 const MAX_CHILDREN: usize = 2;

@@ -247,11 +247,9 @@ fn fresh_frames_are_zero() -> Checked {
     let dirty = (0..WORDS_PER_PAGE).find(|i| load(SCRATCH + i * 8) != 0);
     works(SPACE.unmap(SCRATCH), "unmap")?;
     works(POOL.free(again), "free")?;
-    check(
-        again == frame,
-        "the frame written is the one allocated again",
-        again,
-    )?;
+    // The frame that comes back is the one just written only if no frame zeroed ahead is left
+    // (the kernel hands those out first, and zeroes freed frames while idle): either way it must
+    // read as zero. (The kernel's host tests check that a freed frame is zeroed before reuse.)
     check(dirty.is_none(), "every word zero", dirty.unwrap_or(0))
 }
 

@@ -2,7 +2,7 @@
 //! the pid into each page, at a set rate, until the heap meets the stack or allocation fails; say
 //! why on one line; then yield forever.
 use super::pages;
-use super::rand::Rng;
+use super::rng::Rng;
 use userlib::abi::memsrv::MemError;
 use userlib::layout::{PAGE_SIZE, STACK_TOP};
 use userlib::println;

@@ -4,4 +4,5 @@
 
 pub mod alloc_loop;
 pub mod pages;
-pub mod rand;
+#[path = "../rng.rs"]
+pub mod rng;

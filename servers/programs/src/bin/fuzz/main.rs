@@ -35,6 +35,7 @@
 mod driver;
 mod gen;
 mod oracle;
+#[path = "../../rng.rs"]
 mod rng;
 mod shared;
 mod stats;

@@ -1,5 +1,5 @@
-//! SplitMix64: a small, fast generator whose whole state is one word, so the workers can hand it
-//! on to each other through a single atomic.
+//! SplitMix64: a small, fast generator whose whole state is one word (the fuzzer's workers hand it
+//! on to each other through a single atomic; WeensyOS's programs seed it with their pid).
 
 #[derive(Clone, Copy, Debug)]
 pub struct Rng(u64);
