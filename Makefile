@@ -3,6 +3,9 @@
 #   make run-console      boot headless, console in this terminal
 #   make run-gdb          boot stopped and attach gdb with every binary's symbols
 #   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
+#   make run-allocator    WeensyOS's four allocators (allocator:1 .. allocator:4); also run-fork,
+#                         run-forkexit. They run forever, as in WeensyOS, unless RUN_FOR=secs
+#                         (then init stops them after that much guest time and checks for leaks)
 #   make test             host unit tests + QEMU system tests
 #   make bench            the benchmarks, in guest instructions (-icount shift=0)
 #   make fuzz-long        a long syscall-fuzzer run: SEED=n (below 2^32; default: the time)
@@ -10,15 +13,17 @@
 #   make check            fmt + clippy
 #   make setup            install QEMU and the pinned Rust toolchain if missing
 # Options: PROGRAMS="a b" picks programs for run/run-console/run-gdb (default below); TIMEOUT=secs;
-# ARGS="..." extra runner flags.
+# ARGS="..." extra runner flags; RUN_FOR=secs for the WeensyOS programs; MEMORY=MiB guest memory.
 
 CARGO ?= cargo
 RUNNER = $(CARGO) run --quiet --
 TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
+RUN_FOR_ARG = $(if $(RUN_FOR),--run-for $(RUN_FOR)) $(if $(MEMORY),--memory $(MEMORY))
 # The default set: a greeting, IPC with a capability transfer, and the tutorial server.
 PROGRAMS ?= hello ping pong count
 
-.PHONY: setup run run-console run-gdb test test-host test-system check bench mutants fuzz-long
+.PHONY: setup run run-console run-gdb run-allocator run-fork run-forkexit test test-host \
+	test-system check bench mutants fuzz-long
 
 setup:
 	@scripts/setup
@@ -35,8 +40,15 @@ run-gdb: setup
 	@( $(RUNNER) --headless --gdb $(ARGS) $(PROGRAMS) & echo $$! > target/run-gdb.pid ); \
 	  sleep 2; gdb -q -x target/gdbinit; kill $$(cat target/run-gdb.pid) 2>/dev/null; true
 
+# The WeensyOS programs (before the generic rule, which would start one `allocator`).
+run-allocator: setup
+	$(RUNNER) --headless $(TIMEOUT_ARG) $(RUN_FOR_ARG) $(ARGS) allocator:1 allocator:2 allocator:3 allocator:4
+
+run-fork run-forkexit: run-%: setup
+	$(RUNNER) --headless $(TIMEOUT_ARG) $(RUN_FOR_ARG) $(ARGS) $*
+
 run-%: setup
-	$(RUNNER) --headless $(TIMEOUT_ARG) $(ARGS) $*
+	$(RUNNER) --headless $(TIMEOUT_ARG) $(RUN_FOR_ARG) $(ARGS) $*
 
 test: setup test-host test-system
 

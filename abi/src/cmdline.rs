@@ -7,10 +7,15 @@
 //! a b then c d               batches: c and d start once a and b are done and init has checked
 //!                            that every frame and kernel object came back
 //! test:panic                 a word for the test kernel (ignored by init)
+//! run-for:20                 an option word: run the programs for 20 s of guest time, then stop
+//!                            them and check (the runner's `--run-for`; it puts the word first)
 //! ```
 
 /// The word that separates batches.
 pub const THEN: &str = "then";
+
+/// The prefix of the run-time option word: `run-for:SECS`.
+pub const RUN_FOR: &str = "run-for:";
 
 /// One word of the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +25,9 @@ pub enum Word<'a> {
     Then,
     /// A word for the test kernel (`test:...`).
     Test(&'a str),
+    /// `run-for:SECS`: run the programs for SECS seconds of guest time (programs that run
+    /// forever, like WeensyOS's), then stop them and run the checks.
+    RunFor(u64),
 }
 
 /// A program to start.
@@ -48,6 +56,12 @@ pub fn parse_word(word: &str) -> Result<Word<'_>, WordError> {
     if word.starts_with("test:") {
         return Ok(Word::Test(word));
     }
+    if let Some(secs) = word.strip_prefix(RUN_FOR) {
+        return secs
+            .parse()
+            .map(Word::RunFor)
+            .map_err(|_| WordError::BadArgument);
+    }
     let (word, expect_kill) = match word.strip_suffix('!') {
         Some(w) => (w, true),
         None => (word, false),
@@ -75,7 +89,17 @@ fn programs(text: &str) -> impl Iterator<Item = Program<'_>> {
     })
 }
 
-/// The programs of the command line, batch by batch.
+/// The seconds of a `run-for:SECS` word, if the command line has one (the first counts).
+pub fn run_for(cmdline: &str) -> Option<u64> {
+    cmdline
+        .split_whitespace()
+        .find_map(|w| match parse_word(w) {
+            Ok(Word::RunFor(secs)) => Some(secs),
+            _ => None,
+        })
+}
+
+/// The programs of the command line, batch by batch (option words are not programs).
 pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>>> {
     let mut rest = Some(cmdline);
     core::iter::from_fn(move || {
@@ -118,6 +142,25 @@ mod tests {
         assert_eq!(parse_word("attack:x"), Err(WordError::BadArgument));
         assert_eq!(parse_word(":3"), Err(WordError::EmptyName));
         assert_eq!(parse_word("!"), Err(WordError::EmptyName));
+        assert_eq!(parse_word("run-for:20"), Ok(Word::RunFor(20)));
+        assert_eq!(parse_word("run-for:"), Err(WordError::BadArgument));
+        assert_eq!(parse_word("run-for:-1"), Err(WordError::BadArgument));
+        assert_eq!(parse_word("run-for:soon"), Err(WordError::BadArgument));
+    }
+
+    #[test]
+    fn run_for_is_an_option_not_a_program() {
+        assert_eq!(run_for("run-for:20 fork"), Some(20));
+        assert_eq!(run_for("fork run-for:5 then run-for:7"), Some(5));
+        assert_eq!(run_for("fork allocator:4"), None);
+        assert_eq!(run_for("run-for:x fork"), None);
+        let b: Vec<Vec<(&str, u64)>> = batches("run-for:20 allocator:1 allocator:2 then fork")
+            .map(|batch| batch.map(|p| (p.name, p.arg)).collect())
+            .collect();
+        assert_eq!(
+            b,
+            [vec![("allocator", 1), ("allocator", 2)], vec![("fork", 0)]]
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ numbered_enum! {
         /// w0, w1 = a program name ([`pack_name`]), w2 = its start argument. Starts the program
         /// from the boot archive as a child of the caller. Reply: w0 = its pid.
         Spawn = 6,
-        /// w0 = the pid of one of the caller's children: end it (its status reads as killed).
+        /// w0 = the pid of one of the caller's children, or 0 for all of them: end it and its
+        /// descendants (its status reads as killed). A process whose parent ends is adopted by
+        /// init.
         Kill = 7,
         /// Run the consistency checks (every mapping of every process against the server's
         /// records and the kernel's counts). Reply: w0 = the number of violations (each printed).
@@ -80,6 +82,10 @@ numbered_enum! {
         Killed = 1,
     }
 }
+
+/// Init's pid: init spawns the programs of the command line, so it is their parent. (The server
+/// numbers the processes it starts from 2.)
+pub const INIT_PID: u64 = 1;
 
 /// `Wait`'s w1: return [`MemError::WouldBlock`] instead of blocking.
 pub const WAIT_NOHANG: u64 = 1;

@@ -10,10 +10,16 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 
 /// The user programs cargo built for us (artifact dependencies), by name.
 pub fn available_programs() -> Vec<(String, PathBuf)> {
-    let mut programs = vec![(
-        "init".to_string(),
-        PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
-    )];
+    let mut programs = vec![
+        (
+            "init".to_string(),
+            PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
+        ),
+        (
+            "memsrv".to_string(),
+            PathBuf::from(env!("CARGO_BIN_FILE_MEMSRV_memsrv")),
+        ),
+    ];
     // Every binary of the `programs` crate, as listed by build.rs.
     programs.extend(
         PROGRAMS
@@ -94,6 +100,8 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
         match parse_word(wanted) {
             Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
             Ok(Word::Then) => {}
+            // `--run-for` is the way to say it, but the word itself means the same.
+            Ok(Word::RunFor(_)) => {}
             // The test kernel takes `test:...` words from the same command line.
             Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
             Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
@@ -115,8 +123,8 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
-    let archive = abi::bootfs::build(&files, &opts.programs.join(" "))
-        .map_err(|e| format!("boot archive: {e:?}"))?;
+    let archive =
+        abi::bootfs::build(&files, &opts.cmdline()).map_err(|e| format!("boot archive: {e:?}"))?;
 
     let dir = fresh_dir().map_err(|e| format!("temporary directory: {e}"))?;
     let kernel = kernel_path(opts.kernel).to_path_buf();

@@ -13,6 +13,9 @@ options:
   --kvm           use KVM (opt-in: it hangs on some hosts); the default is TCG emulation
   --icount        run under -icount shift=0: guest rdtsc counts instructions (benchmarks)
   --timeout SECS  give up after SECS seconds of wall-clock time (exit status 1)
+  --run-for SECS  run the programs for SECS seconds of guest time, then init stops them, checks
+                  memory and leaks, and ends the run (for programs that run forever)
+  --memory MIB    guest memory in MiB (default 128)
   --uefi          boot with UEFI firmware (OVMF) instead of BIOS
   --test-kernel   boot the kernel with test-only behaviours (used by the tests)
   --list          list the user programs and exit
@@ -29,7 +32,10 @@ pub enum KernelImage {
     Test,
 }
 
-#[derive(Clone, Debug, Default)]
+/// Guest memory unless `--memory` says otherwise.
+pub const DEFAULT_MEMORY_MIB: u32 = 128;
+
+#[derive(Clone, Debug)]
 pub struct Options {
     pub headless: bool,
     pub gdb: bool,
@@ -37,6 +43,10 @@ pub struct Options {
     pub icount: bool,
     pub uefi: bool,
     pub timeout: Option<Duration>,
+    /// `--run-for`: seconds of guest time init runs the programs for (the `run-for:SECS` word).
+    pub run_for: Option<u64>,
+    /// `--memory`: guest memory in MiB.
+    pub memory_mib: u32,
     pub programs: Vec<String>,
     pub qemu_args: Vec<String>,
     pub kernel: KernelImage,
@@ -44,7 +54,36 @@ pub struct Options {
     pub quiet: bool,
 }
 
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            headless: false,
+            gdb: false,
+            kvm: false,
+            icount: false,
+            uefi: false,
+            timeout: None,
+            run_for: None,
+            memory_mib: DEFAULT_MEMORY_MIB,
+            programs: Vec::new(),
+            qemu_args: Vec::new(),
+            kernel: KernelImage::Normal,
+            quiet: false,
+        }
+    }
+}
+
 impl Options {
+    /// The boot command line init reads (`abi::cmdline`): the option words, then the programs.
+    pub fn cmdline(&self) -> String {
+        let mut words = Vec::new();
+        if let Some(secs) = self.run_for {
+            words.push(format!("{}{secs}", abi::cmdline::RUN_FOR));
+        }
+        words.extend(self.programs.iter().cloned());
+        words.join(" ")
+    }
+
     /// Options for a test: headless, quiet, with a timeout.
     pub fn for_test(programs: &[&str], timeout_secs: u64) -> Options {
         Options {
@@ -93,6 +132,28 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
                 }
                 opts.timeout = Some(Duration::from_secs_f64(secs));
             }
+            "--run-for" => {
+                let value = args.next().ok_or("--run-for needs a number of seconds")?;
+                let secs: u64 = value
+                    .parse()
+                    .map_err(|_| format!("--run-for: '{value}' is not a whole number"))?;
+                if secs == 0 {
+                    return Err("--run-for: the time must be positive".into());
+                }
+                opts.run_for = Some(secs);
+            }
+            "--memory" => {
+                let value = args.next().ok_or("--memory needs a size in MiB")?;
+                let mib: u32 = value
+                    .parse()
+                    .map_err(|_| format!("--memory: '{value}' is not a number of MiB"))?;
+                // Below 32 MiB the kernel and its boot image do not fit; QEMU's own limit is far
+                // above what a test wants.
+                if !(32..=65536).contains(&mib) {
+                    return Err(format!("--memory: {mib} MiB is outside 32..=65536"));
+                }
+                opts.memory_mib = mib;
+            }
             "--" => {
                 opts.qemu_args.extend(args.by_ref());
             }
@@ -132,11 +193,32 @@ mod tests {
     }
 
     #[test]
+    fn run_for_goes_first_on_the_boot_command_line() {
+        let Ok(ParsedArgs::Run(o)) = parse(&["fork", "--run-for", "20", "--memory", "256"]) else {
+            panic!("expected options")
+        };
+        assert_eq!(o.run_for, Some(20));
+        assert_eq!(o.memory_mib, 256);
+        assert_eq!(o.cmdline(), "run-for:20 fork");
+        assert_eq!(abi::cmdline::run_for(&o.cmdline()), Some(20));
+        let Ok(ParsedArgs::Run(plain)) = parse(&["hello", "then", "ping"]) else {
+            panic!("expected options")
+        };
+        assert_eq!(plain.cmdline(), "hello then ping");
+        assert_eq!(plain.memory_mib, DEFAULT_MEMORY_MIB);
+    }
+
+    #[test]
     fn rejects_bad_input() {
         assert!(parse(&["--timeout"]).is_err());
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "-3"]).is_err());
         assert!(parse(&["--frobnicate"]).is_err());
+        assert!(parse(&["--run-for"]).is_err());
+        assert!(parse(&["--run-for", "0"]).is_err());
+        assert!(parse(&["--run-for", "2.5"]).is_err());
+        assert!(parse(&["--memory", "16"]).is_err());
+        assert!(parse(&["--memory", "lots"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(ParsedArgs::Help)));
     }
 }

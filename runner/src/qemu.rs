@@ -54,15 +54,8 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.arg("-drive")
         .arg(format!("format=raw,file={}", image.disk.display()));
-    cmd.args([
-        "-m",
-        "128M",
-        "-serial",
-        "stdio",
-        "-no-reboot",
-        "-monitor",
-        "none",
-    ]);
+    cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
+    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor", "none"]);
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", OVMF]);

@@ -3,7 +3,8 @@
 //!
 //! Every file in `src/bin/` needs a row in `BINS`; the build fails otherwise.
 
-/// Each program and its link base: 16 MiB apart from 0x0200_0000 (init is at 0x0040_0000).
+/// Each program and its link base: 16 MiB apart from 0x0200_0000 (init is at 0x0040_0000), in
+/// ascending order. Gaps are allowed: 0x1400_0000 belongs to `membench` (the kernel branch).
 const BINS: &[(&str, u64)] = &[
     ("hello", 0x0200_0000),
     ("ping", 0x0300_0000),
@@ -24,7 +25,16 @@ const BINS: &[(&str, u64)] = &[
     ("rogue", 0x1200_0000),
     ("fuzz", 0x1300_0000),
     ("membench", 0x1400_0000),
+    ("allocator", 0x1500_0000),
+    ("fork", 0x1600_0000),
+    ("forkexit", 0x1700_0000),
+    ("alloctest", 0x1800_0000),
+    ("forktest", 0x1900_0000),
+    ("forkbench", 0x1a00_0000),
 ];
+
+/// The distance between link bases: room for a program's image and the start of its heap.
+const SPACING: u64 = 0x0100_0000;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -37,8 +47,13 @@ fn main() {
             "servers/programs/build.rs: add `{name}` to BINS with its own link base"
         );
     }
-    for (i, (_, base)) in BINS.iter().enumerate() {
-        assert_eq!(*base, 0x0200_0000 + 0x0100_0000 * i as u64, "BINS bases");
+    assert_eq!(BINS[0].1, 0x0200_0000, "BINS: the first base");
+    for pair in BINS.windows(2) {
+        let ((_, low), (high_name, high)) = (pair[0], pair[1]);
+        assert!(
+            high > low && (high - low) % SPACING == 0,
+            "BINS: `{high_name}` must be above the row before it, a multiple of {SPACING:#x} away"
+        );
     }
     if std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-none") {
         println!("cargo:rustc-link-arg-bins=--no-pie");

@@ -247,12 +247,12 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (441, ""),
     (504, ""),
     // Init must see through every forgery (and say so), and refuse the forged calls.
-    (505, "init: ignored message 0xffff0003 from attack"),
-    (506, "init: ignored message 0xffff0001 from attack"),
-    (507, "init: ignored message 0xffff0002 from attack"),
-    (508, "init: ignored message 0xffff0003 from attack"),
-    (509, "init: ignored message 0xffff0001 from attack"),
-    (510, "init: ignored message 0xffff0001 from attack"),
+    (505, "memsrv: ignored message 0xffff0003 from attack"),
+    (506, "memsrv: ignored message 0xffff0001 from attack"),
+    (507, "memsrv: ignored message 0xffff0002 from attack"),
+    (508, "memsrv: ignored message 0xffff0003 from attack"),
+    (509, "memsrv: ignored message 0xffff0001 from attack"),
+    (510, "memsrv: ignored message 0xffff0001 from attack"),
 ];
 
 /// Cases several `attack` instances play together in one batch (on the shared endpoint, which
@@ -491,7 +491,13 @@ fn check_case(out: &Outcome, segment: &str, case: &Case) {
                 .nth(1)
                 .and_then(|s| s.split(',').next())
                 .unwrap_or_else(|| panic!("{name}: no pid in {line:?}"));
-            let killed = format!("init: {} (pid {pid}) killed: ", case.program);
+            // Processes are the memory server's; the servers init runs itself are init's.
+            let supervisor = if case.program == "attack" {
+                "memsrv"
+            } else {
+                "init"
+            };
+            let killed = format!("{supervisor}: {} (pid {pid}) killed: ", case.program);
             let reason = segment
                 .lines()
                 .find_map(|l| l.split(&killed).nth(1))

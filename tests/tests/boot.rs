@@ -78,7 +78,7 @@ fn uefi_boot_runs_a_program_too() {
         ..Options::for_test(&["hello"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "hello from pid 1");
+    expect_output(&out, "hello from pid 2");
 }
 
 #[test]

@@ -10,8 +10,8 @@ const NO_LEAK: &str = "init: frame census unchanged and audited";
 fn hello_runs_and_every_frame_comes_back() {
     let out = boot(&["hello"]);
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "hello from pid 1");
-    expect_output(&out, "init: hello (pid 1) exited with status 0");
+    expect_output(&out, "hello from pid 2");
+    expect_output(&out, "init: hello (pid 2) exited with status 0");
     expect_output(&out, NO_LEAK);
 }
 
@@ -22,18 +22,19 @@ fn touching_kernel_memory_kills_only_the_offender() {
     expect_verdict(&out, Verdict::GuestFailure);
     expect_output(
         &out,
-        "init: kread (pid 1) killed: page fault reading 0xffffffff80000000",
+        "memsrv: kread (pid 2) killed: page fault reading 0xffffffff80000000",
     );
     expect_output(
         &out,
-        "init: kwrite (pid 2) killed: page fault writing 0xffffffff80000000",
+        "memsrv: kwrite (pid 3) killed: page fault writing 0xffffffff80000000",
     );
     expect_output(
         &out,
-        "init: kexec (pid 3) killed: page fault executing 0xffffffff80000000",
+        "memsrv: kexec (pid 4) killed: page fault executing 0xffffffff80000000",
     );
-    expect_output(&out, "hello from pid 4");
-    expect_output(&out, "init: hello (pid 4) exited with status 0");
+    expect_output(&out, "init: kread (pid 2) was killed");
+    expect_output(&out, "hello from pid 5");
+    expect_output(&out, "init: hello (pid 5) exited with status 0");
     assert!(!out.transcript.contains("survived"), "{}", out.transcript);
     expect_output(&out, NO_LEAK);
 }
@@ -140,7 +141,10 @@ fn faultbench_prints_its_figure() {
         ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "faultbench: page fault resolved by init, median ");
+    expect_output(
+        &out,
+        "faultbench: demand-zero page fault resolved by the memory server, median ",
+    );
     expect_output(&out, NO_LEAK);
 }
 
@@ -169,7 +173,7 @@ fn batches_run_in_turn_and_each_is_checked_for_leaks() {
     expect_verdict(&out, Verdict::Success);
     expect_output(
         &out,
-        "init: kread (pid 1) killed: page fault reading 0xffffffff80000000",
+        "memsrv: kread (pid 2) killed: page fault reading 0xffffffff80000000",
     );
     expect_output(&out, "init: frame census unchanged and audited (batch 1)");
     expect_output(&out, "init: frame census unchanged and audited (batch 2)");
@@ -188,7 +192,7 @@ fn a_program_that_should_have_been_killed_fails_the_run() {
     expect_verdict(&out, Verdict::GuestFailure);
     expect_output(
         &out,
-        "init: hello (pid 1) was expected to be killed, but exited",
+        "init: hello (pid 2) was expected to be killed, but exited",
     );
     expect_output(&out, "init: all programs done: failure");
 }

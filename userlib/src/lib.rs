@@ -9,17 +9,23 @@
 //!   (straight into the shared console page).
 //! - [`process`]: WeensyOS's process and memory calls (`page_alloc`, `sbrk`, `fork`, `wait`,
 //!   `getpid`, ...), served by the memory server.
+//! - [`heap`]: an opt-in global allocator (`sbrk_heap!()` or `arena_heap!(BYTES)`) so programs can
+//!   use `alloc`.
+//! - [`load`]: loading an ELF program into another address space (for servers that start programs).
 //! - [`rt`]: the entry point (`userlib::entry!(main)`) and the panic handler.
 //!
 //! All `unsafe` code lives in [`arch`] (the `syscall` instruction, `rdtsc`, and volatile access to the
-//! IPC buffer and console pages); the rest is safe Rust.
+//! IPC buffer and console pages), [`load`] (the scratch window a loader fills frames through) and
+//! [`heap`] (handing memory to the allocator); the rest is safe Rust.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod arch;
 pub mod cap;
 pub mod console;
+pub mod heap;
 pub mod ipc;
+pub mod load;
 pub mod process;
 pub mod rt;
 pub mod sys;

@@ -86,7 +86,7 @@ pub fn spawn(name: &str, arg: u64) -> Result<u64> {
     Ok(request(Request::Spawn, [a, b, arg, 0])?[0])
 }
 
-/// Ends child `pid`.
+/// Ends child `pid` and its descendants (`pid` 0: every child).
 pub fn kill(pid: u64) -> Result<()> {
     request(Request::Kill, [pid, 0, 0, 0]).map(drop)
 }

@@ -1,27 +1,23 @@
-//! The programs init runs: starting them with their capabilities, and taking everything back.
-use crate::loader::Loader;
-use crate::{SHARED, SUPERVISOR};
+//! The servers init starts itself — the memory server, and programs it trusts with memory (pool
+//! holders) — with their capabilities, and taking everything back. Every other program is a
+//! process of the memory server.
+use crate::{SHARED, SUPERVISOR, WINDOW};
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::load::Loader;
 use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
 
-/// Most programs at once (each takes four of init's capability slots).
+/// Most servers at once (each takes four of init's capability slots).
 const MAX_CHILDREN: usize = 12;
-/// Programs init trusts with memory: they get the frame pool and their own address-space and task
-/// capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). `rogue` plays a compromised server in
-/// the adversarial suite; `fuzz` uses them in its privileged mode; `membench` builds address
-/// spaces to measure the memory calls.
-const POOL_HOLDERS: &[&str] = &["rogue", "fuzz", "membench"];
-/// Stack pages mapped at start.
-const STACK_PAGES: u64 = 8;
-/// Faults here are resolved with fresh zeroed pages (a stand-in for the memory server).
-const DEMAND_ZERO: core::ops::Range<u64> = 0x0000_2000_0000_0000..0x0000_2000_4000_0000;
-
-pub fn is_demand_zero(addr: u64) -> bool {
-    DEMAND_ZERO.contains(&addr)
-}
+/// Programs init trusts with memory and starts itself: they get the frame pool and their own
+/// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
+/// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
+/// privileged mode; `membench` measures the memory calls.
+pub const POOL_HOLDERS: &[&str] = &[crate::MEMSRV, "rogue", "fuzz", "membench"];
+/// Stack pages mapped at start (these servers get no demand paging).
+const STACK_PAGES: u64 = 16;
 
 pub struct Child {
     pub name: &'static str,
@@ -30,6 +26,8 @@ pub struct Child {
     pub named: bool,
     /// Marked `!`: it should be killed, and ending any other way is a failure.
     pub expect_kill: bool,
+    /// Lives for the whole run (the memory server): not reaped with a batch.
+    pub permanent: bool,
     index: usize,
     loader: Loader,
 }
@@ -38,23 +36,18 @@ impl Child {
     fn slot(&self, n: u32) -> CapSlot {
         CapSlot(16 + 4 * self.index as u32 + n)
     }
-    fn space(&self) -> CapSlot {
+    pub fn space(&self) -> CapSlot {
         self.slot(0)
     }
     fn task(&self) -> CapSlot {
         self.slot(1)
     }
-    fn own(&self) -> CapSlot {
+    /// Its endpoint (`slots::OWN`); init keeps a copy.
+    pub fn own(&self) -> CapSlot {
         self.slot(2)
     }
     fn supervisor(&self) -> CapSlot {
         self.slot(3)
-    }
-
-    pub fn map_zero_page(&mut self, addr: u64) -> Result<(), SysError> {
-        self.loader
-            .page(addr & !(PAGE_SIZE - 1), PageRights::WRITE)
-            .map(|_| ())
     }
 }
 
@@ -80,13 +73,15 @@ impl Children {
             .as_mut()
     }
 
-    /// Loads and starts `program`; on failure everything it got is given back.
+    /// Loads `program` and starts it with `rdi` = its argument and `rsi` = `arg2`, after `prepare`
+    /// has worked on it (before it runs); on failure everything it got is given back.
     pub fn spawn(
         &mut self,
         fs: &BootFs<'static>,
         program: Program<'static>,
-        named: bool,
-    ) -> Result<(), SysError> {
+        arg2: u64,
+        prepare: impl FnOnce(&Child) -> Result<(), SysError>,
+    ) -> Result<&Child, SysError> {
         let name = program.name;
         let file = fs.find(name).ok_or(SysError::InvalidArgument)?;
         let elf = Elf::parse(file.data).map_err(|_| SysError::InvalidArgument)?;
@@ -97,22 +92,26 @@ impl Children {
             .ok_or(SysError::OutOfMemory)?;
         let loader = Loader {
             space: CapSlot(16 + 4 * index as u32),
+            window: WINDOW,
         };
+        let permanent = name == crate::MEMSRV;
         let mut child = Child {
             name,
             pid: 0,
-            named,
+            named: !permanent,
             expect_kill: program.expect_kill,
+            permanent,
             index,
             loader,
         };
         sys::as_create(init_slots::POOL, child.space())?;
-        let result = start(&mut child, &elf, program.arg);
+        let result = start(&mut child, &elf, [program.arg, arg2], prepare);
         self.list[index] = Some(child);
-        if result.is_err() {
+        if let Err(e) = result {
             self.reap(index as u64 + 1);
+            return Err(e);
         }
-        result
+        Ok(self.list[index].as_ref().expect("just inserted"))
     }
 
     /// Destroys a child and gives back all it had.
@@ -134,18 +133,25 @@ impl Children {
                 child.name
             );
         }
-        // Its frames go with the space.
         let _ = sys::cap_delete(child.space());
     }
 
+    /// Reaps every child but the permanent ones.
     pub fn reap_all(&mut self) {
         for badge in 1..=MAX_CHILDREN as u64 {
-            self.reap(badge);
+            if self.by_badge(badge).is_some_and(|c| !c.permanent) {
+                self.reap(badge);
+            }
         }
     }
 }
 
-fn start(child: &mut Child, elf: &Elf, arg: u64) -> Result<(), SysError> {
+fn start(
+    child: &mut Child,
+    elf: &Elf,
+    [arg, arg2]: [u64; 2],
+    prepare: impl FnOnce(&Child) -> Result<(), SysError>,
+) -> Result<(), SysError> {
     elf.load(&mut child.loader)?;
     child.loader.page(IPC_BUFFER, PageRights::WRITE)?;
     for i in 1..=STACK_PAGES {
@@ -160,6 +166,7 @@ fn start(child: &mut Child, elf: &Elf, arg: u64) -> Result<(), SysError> {
         rsp: STACK_TOP,
         rflags: 0x202,
         rdi: arg,
+        rsi: arg2,
         ..UserRegs::default()
     };
     userlib::Task(child.task()).write_regs(&regs)?;
@@ -191,5 +198,6 @@ fn start(child: &mut Child, elf: &Elf, arg: u64) -> Result<(), SysError> {
         sys::task_give_cap(task, child.task(), slots::SELF_TASK, Rights::all())?;
     }
     sys::task_set_fault(child.task(), child.supervisor())?;
+    prepare(child)?;
     sys::task_start(child.task())
 }

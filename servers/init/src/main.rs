@@ -1,60 +1,85 @@
-//! init: the first server. It starts the programs named on the runner's command line (batch by
-//! batch, see `abi::cmdline`), acts as their supervisor (their fault endpoint: it hears of exits and
-//! faults from the kernel, and trusts no look-alike message from a program), gives back every frame
-//! when a program ends, checks after each batch that every frame and kernel object came back, and
-//! ends the run once all are done: success if every program ended as expected (exit status 0, or
-//! killed when marked `!`) and nothing leaked, failure otherwise.
-//!
-//! Until the memory server exists, init also resolves page faults in one demonstration region
-//! (`DEMAND_ZERO`) with fresh zeroed pages, to show a fault handled in user space.
+//! init: the first server. It starts the memory server, then the programs named on the runner's
+//! command line (batch by batch, see `abi::cmdline`): most as processes of the memory server
+//! (init is their parent: it spawns them and waits for them), and the programs it trusts with
+//! memory (`children::POOL_HOLDERS`) itself, as their supervisor (their fault endpoint: it hears
+//! of their exits and faults from the kernel, and trusts no look-alike message). After each batch
+//! it checks that every frame and kernel object came back, and it ends the run once all are done:
+//! success if every program ended as expected (exit status 0, or killed when marked `!`), the
+//! memory server's consistency checks held and nothing leaked; failure otherwise.
 #![no_std]
 #![no_main]
 
 mod children;
-mod loader;
+mod processes;
 
 use children::{Child, Children};
 use core::fmt::Write;
 use heapless::String;
+use processes::Processes;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
+use userlib::abi::memsrv::INIT_PID;
 use userlib::abi::msg::fault;
-use userlib::{init_slots, println, sys, CapSlot, ExitCode, Message, MsgTag};
+use userlib::abi::space::ShareMode;
+use userlib::layout::{BOOTFS, PAGE_SIZE};
+use userlib::load::Window;
+use userlib::{
+    init_slots, println, process, slots, sys, CapSlot, ExitCode, Message, MsgTag, Rights,
+};
 
 userlib::entry!(main);
 
-/// Init's receive endpoint: exits and faults of all children arrive here, badged with the child.
+/// The memory server's program name.
+pub const MEMSRV: &str = "memsrv";
+/// Init's receive endpoint: exits and faults of the servers it starts arrive here, badged.
 const SUPERVISOR: CapSlot = CapSlot(8);
 /// The endpoint all programs share (`slots::SHARED`).
 const SHARED: CapSlot = CapSlot(9);
-
+/// Where init maps a frame of a program it is loading.
+pub const WINDOW: Window = Window {
+    own_space: init_slots::SELF_SPACE,
+    pool: init_slots::POOL,
+    scratch: 0x0000_5000_0000_0000,
+};
 /// Programs that need a partner started with them.
 const COMPANIONS: &[(&str, &str)] = &[
     ("ipcbench", "ipcecho"),
     ("regcheck", "ipcecho"),
     ("count", "counter"),
 ];
+/// How often init looks for ended processes while servers of its own run (timer ticks).
+const POLL_TICKS: u64 = 5;
 
-fn boot_archive() -> BootFs<'static> {
+fn boot_archive() -> (BootFs<'static>, u64) {
     let (addr, len) = userlib::rt::start_args();
     // SAFETY: the kernel maps the boot archive read-only at `addr` for `len` bytes (rdi, rsi at
     // start), for init's whole life, and nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
-    BootFs::parse(bytes).expect("the kernel checked the boot archive")
+    (
+        BootFs::parse(bytes).expect("the kernel checked the boot archive"),
+        len,
+    )
 }
 
 fn main() -> i32 {
-    let fs = boot_archive();
-    loader::prepare_scratch().expect("memory for init's scratch page");
+    let (fs, archive_len) = boot_archive();
+    WINDOW.prepare().expect("memory for init's scratch window");
     sys::endpoint_create(init_slots::POOL, SUPERVISOR).expect("endpoint");
     sys::endpoint_create(init_slots::POOL, SHARED).expect("endpoint");
+    let mut children = Children::new();
+    if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
+        println!("init: cannot start the memory server: {e}");
+        let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
+    }
     let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
 
+    // `--run-for SECS`: each batch runs that long at most (in timer ticks).
+    let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
     let mut failed = false;
     let mut ran = 0;
     let batches = cmdline::batches(fs.cmdline()).count();
     for (n, batch) in cmdline::batches(fs.cmdline()).enumerate() {
-        let mut children = Children::new();
+        let mut procs = Processes::new();
         for program in batch {
             let companion = COMPANIONS.iter().find(|(p, _)| *p == program.name);
             let companion = companion.map(|&(_, name)| Program {
@@ -67,16 +92,23 @@ fn main() -> i32 {
                 .into_iter()
                 .chain([(program, true)])
             {
-                if let Err(e) = children.spawn(&fs, p, named) {
-                    println!("init: cannot start {}: {e}", p.name);
+                let name = p.name;
+                if children::POOL_HOLDERS.contains(&name) {
+                    if let Err(e) = children.spawn(&fs, p, 0, |_| Ok(())) {
+                        println!("init: cannot start {name}: {e}");
+                        failed = true;
+                    }
+                } else if let Err(e) = procs.spawn(p, named) {
+                    println!("init: cannot start {name}: {e}");
                     failed = true;
                 }
             }
         }
-        ran += children.named_running();
-        failed |= supervise(&mut children);
+        ran += children.named_running() + procs.named_running();
+        failed |= supervise(&mut children, &mut procs, run_for);
+        procs.stop_all();
         children.reap_all();
-        failed |= !census_unchanged(&before, (batches > 1).then_some(n + 1));
+        failed |= !checks_hold(&before, (batches > 1).then_some(n + 1));
     }
     if ran == 0 {
         println!("init: no programs to run");
@@ -94,19 +126,77 @@ fn main() -> i32 {
     1
 }
 
-/// Receives exits and faults until every named child of the batch has ended; returns whether any
-/// ended other than as expected.
-fn supervise(children: &mut Children) -> bool {
+/// Starts the memory server with the pool, shares the boot archive with it, and makes init its
+/// client (`slots::SUPERVISOR` in init's table: an endpoint to it badged with init's pid).
+fn start_memory_server(
+    children: &mut Children,
+    fs: &BootFs<'static>,
+    archive_len: u64,
+) -> Result<(), userlib::SysError> {
+    let free = sys::frame_census(init_slots::SYSTEM)?.free;
+    let program = Program {
+        name: MEMSRV,
+        arg: archive_len,
+        expect_kill: false,
+    };
+    let share_archive = |child: &Child| {
+        let end = BOOTFS + archive_len.next_multiple_of(PAGE_SIZE);
+        let (own, pool) = (init_slots::SELF_SPACE, init_slots::POOL);
+        sys::as_share_all(
+            own,
+            child.space(),
+            BOOTFS,
+            end,
+            ShareMode::COPY_ON_WRITE,
+            pool,
+        )
+    };
+    let memsrv = children.spawn(fs, program, free, share_archive)?;
+    let badge = INIT_PID;
+    sys::cap_mint(memsrv.own(), slots::SUPERVISOR, Rights::SEND, badge)?;
+    // Its first answer means it has set itself up: the census taken next sees it settled.
+    match process::getpid() {
+        INIT_PID => Ok(()),
+        _ => Err(userlib::SysError::PeerDied),
+    }
+}
+
+/// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
+/// passed (the programs still running are then stopped by the caller, as expected); returns
+/// whether any ended other than as expected.
+fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64>) -> bool {
     let mut failed = false;
-    // A resolved fault (or a refused call) is answered together with waiting for the next message.
+    let mut remaining = run_for;
+    // A refused call is answered together with waiting for the next message.
     let mut reply: Option<(u64, u32)> = None;
-    while children.named_running() > 0 {
-        let next = match reply.take() {
-            Some((to, label)) => sys::reply_recv(to, SUPERVISOR, MsgTag::new(label, 0, 0), [0; 4]),
-            None => sys::recv(SUPERVISOR),
-        };
-        let msg = match next {
+    while children.named_running() + procs.named_running() > 0 {
+        failed |= procs.collect();
+        if remaining == Some(0) {
+            println!("init: time is up: stopping the programs still running");
+            break;
+        }
+        if procs.named_running() > 0 && children.named_running() == 0 && remaining.is_none() {
+            // Only processes to wait for: block in `wait` (no polling, so benchmarks run alone).
+            match process::wait() {
+                Ok(status) => failed |= procs.ended(status),
+                Err(e) => {
+                    println!("init: wait failed: {e}");
+                    return true;
+                }
+            }
+            continue;
+        }
+        if let Some((to, label)) = reply.take() {
+            let _ = sys::reply(to, MsgTag::new(label, 0, 0), [0; 4]);
+        }
+        // (Time spent handling messages is not counted: the deadline is approximate.)
+        let ticks = remaining.map_or(POLL_TICKS, |r| r.min(POLL_TICKS));
+        let msg = match sys::recv_timeout(SUPERVISOR, ticks) {
             Ok(msg) => msg,
+            Err(userlib::SysError::TimedOut) => {
+                remaining = remaining.map(|r| r - ticks);
+                continue;
+            }
             Err(e) => {
                 println!("init: cannot receive on the supervisor endpoint: {e}");
                 return true;
@@ -141,40 +231,51 @@ fn supervise(children: &mut Children) -> bool {
             );
             continue;
         }
-        match handle(child, &msg.msg) {
-            Verdict::Resume => reply = Some((msg.sender, 0)),
-            Verdict::Ended { killed, status } => {
-                let ok = if child.expect_kill {
-                    killed
-                } else {
-                    !killed && status == 0
-                };
-                if child.expect_kill && !killed {
-                    println!(
-                        "init: {} (pid {}) was expected to be killed, but exited",
-                        child.name, child.pid
-                    );
-                }
-                failed |= child.named && !ok;
-                children.reap(msg.badge);
-            }
+        let (killed, status) = ending(child, &msg.msg);
+        if child.permanent {
+            println!("init: the memory server ended: no process can go on");
+            return true;
         }
+        let ok = if child.expect_kill {
+            killed
+        } else {
+            !killed && status == 0
+        };
+        if child.expect_kill && !killed {
+            println!(
+                "init: {} (pid {}) was expected to be killed, but exited",
+                child.name, child.pid
+            );
+        }
+        failed |= child.named && !ok;
+        children.reap(msg.badge);
     }
     if let Some((to, label)) = reply {
-        // Only companions are left; let the one that faulted go on until the end of the batch.
         let _ = sys::reply(to, MsgTag::new(label, 0, 0), [0; 4]);
     }
     failed
 }
 
-/// Compares the census with the one taken before any program ran; prints the result.
-fn census_unchanged(before: &sys::Census, batch: Option<usize>) -> bool {
-    let after = sys::frame_census(init_slots::SYSTEM).expect("census");
+/// After a batch: the memory server's consistency checks, and the census compared with the one
+/// taken before any program ran. Prints the result.
+fn checks_hold(before: &sys::Census, batch: Option<usize>) -> bool {
     let which = batch.map_or(String::<16>::new(), |n| {
         let mut s = String::new();
         let _ = write!(s, " (batch {n})");
         s
     });
+    match process::check() {
+        Ok(0) => {}
+        Ok(n) => {
+            println!("init: the memory server's checks found {n} errors{which}");
+            return false;
+        }
+        Err(e) => {
+            println!("init: the memory server cannot check{which}: {e}");
+            return false;
+        }
+    }
+    let after = sys::frame_census(init_slots::SYSTEM).expect("census");
     if !(before.consistent && after.consistent) {
         println!("init: ACCOUNTING INCONSISTENT{which} (the kernel's audit failed)");
         return false;
@@ -194,61 +295,31 @@ fn census_unchanged(before: &sys::Census, batch: Option<usize>) -> bool {
 /// The label init replies with to a call it does not serve.
 const REFUSED: u32 = u32::MAX;
 
-/// What a kernel message means for the child.
-enum Verdict {
-    /// Its fault is resolved: reply to resume it.
-    Resume,
-    /// It ended: it exited with `status`, or it was `killed`.
-    Ended { killed: bool, status: i64 },
-}
-
-/// Handles a message from the kernel about `child`.
-fn handle(child: &mut Child, msg: &Message) -> Verdict {
+/// What a kernel message about a server init started says: every one ends it (init resolves no
+/// faults): (killed, exit status).
+fn ending(child: &Child, msg: &Message) -> (bool, i64) {
     let w = msg.words;
     let (name, pid) = (child.name, child.pid);
-    let killed = Verdict::Ended {
-        killed: true,
-        status: -1,
-    };
     match msg.tag.label() {
         fault::EXIT => {
             let status = w[1] as i64;
             println!("init: {name} (pid {pid}) exited with status {status}");
-            Verdict::Ended {
-                killed: false,
-                status,
-            }
+            return (false, status);
         }
-        fault::PAGE_FAULT if children::is_demand_zero(w[1]) => {
-            match child.map_zero_page(w[1]) {
-                Ok(()) => Verdict::Resume,
-                Err(e) => {
-                    println!("init: {name} (pid {pid}) killed: no memory for its page fault at {:#x}: {e}", w[1]);
-                    killed
-                }
-            }
-        }
-        fault::PAGE_FAULT => {
-            let access = fault::access(w[2]);
-            println!(
-                "init: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x}",
-                w[1], w[3]
-            );
-            killed
-        }
-        fault::EXCEPTION => {
-            println!(
-                "init: {name} (pid {pid}) killed: {} (vector {}) error={:#x} at rip={:#x}",
-                userlib::abi::msg::fault::vector_name(w[1]),
-                w[1],
-                w[2],
-                w[3]
-            );
-            killed
-        }
-        other => {
-            println!("init: {name} (pid {pid}) killed: unknown kernel message {other:#x}");
-            killed
-        }
+        fault::PAGE_FAULT => println!(
+            "init: {name} (pid {pid}) killed: page fault {} {:#x} at rip={:#x}",
+            fault::access(w[2]),
+            w[1],
+            w[3]
+        ),
+        fault::EXCEPTION => println!(
+            "init: {name} (pid {pid}) killed: {} (vector {}) error={:#x} at rip={:#x}",
+            fault::vector_name(w[1]),
+            w[1],
+            w[2],
+            w[3]
+        ),
+        other => println!("init: {name} (pid {pid}) killed: unknown kernel message {other:#x}"),
     }
+    (true, -1)
 }

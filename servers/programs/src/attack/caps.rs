@@ -288,11 +288,17 @@ fn last_slot() -> Checked {
     )?;
     let interruptions = spin_with_fixed_flags(3);
     check(interruptions == 3, "timer interruptions", interruptions)?;
-    // Still init's endpoint: a call through it reaches init, which refuses it.
+    // Still the memory server's endpoint: a call through it reaches the server, which refuses
+    // the unknown label.
     let reply = works(
         sys::call(last, MsgTag::new(0x441, 0, 0), [0; 4]),
         "call through it",
     )?;
-    check(reply.tag.label() == u32::MAX, "init's refusal", reply.tag.0)?;
+    let refused = userlib::abi::memsrv::MemError::BadRequest as u32;
+    check(
+        reply.tag.label() == refused,
+        "the server's refusal",
+        reply.tag.0,
+    )?;
     works(sys::cap_delete(last), "delete it")
 }

@@ -1,18 +1,33 @@
 //! IPC misuse by one program: replies nobody awaits, messages that forge the kernel's fault and
-//! exit notices to the supervisor (init must ignore them, and refuse a forged call with its
-//! `REFUSED` label), malformed tags, capabilities without `GRANT`, and a server (`counter`, which
+//! exit notices to the supervisor (the memory server must ignore them, and refuse a forged call
+//! with `MemError::BadRequest`), malformed tags, capabilities without `GRANT`, and a server (`counter`, which
 //! `count` brings into the batch) sent what it does not expect.
-use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked};
+use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked, Failure};
+use userlib::abi::memsrv::MemError;
 use userlib::abi::msg::fault;
 use userlib::arch::syscall_raw;
 use userlib::ipc::{self, message};
 use userlib::SysError::*;
-use userlib::{cap, slots, sys, CapSlot, MsgTag, Rights, SysError, Sysnum};
+use userlib::{cap, process, slots, sys, CapSlot, MsgTag, Rights, SysError, Sysnum};
 
-/// Init's demand-zero region (servers/init/src/children.rs): init maps pages there on faults.
-const DEMAND_ZERO: u64 = 0x0000_2000_0000_0000;
-/// The label init replies with to a call it does not serve.
-const REFUSED: u32 = u32::MAX;
+/// The label the memory server replies with to a call it does not serve.
+const REFUSED: u32 = MemError::BadRequest as u32;
+
+/// A heap page that would appear on a real fault (below the break) but is never touched: the
+/// memory server maps pages there on the kernel's fault notices, and must not on a forged one.
+/// The same page for every case (made on first use).
+fn demand_zero_page() -> Result<u64, Failure> {
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static PAGE: AtomicU64 = AtomicU64::new(0);
+    if PAGE.load(Relaxed) == 0 {
+        // Two pages more of heap hold a whole page whatever the break's alignment.
+        let old = process::sbrk(2 * 4096)
+            .map_err(|e| check(false, "sbrk for a heap page", e as u64).unwrap_err())?;
+        PAGE.store(old.next_multiple_of(4096), Relaxed);
+    }
+    Ok(PAGE.load(Relaxed))
+}
+
 /// The counter protocol (servers/programs/src/protocol/counter.rs).
 const GET: u32 = 2;
 const UNKNOWN: u32 = u32::MAX;
@@ -48,20 +63,30 @@ pub const CASES: &[Case] = &[
         "reply to every task id of generations 0-3",
         reply_sweep,
     ),
-    survival(505, "forged EXIT notice sent to init", forged_exit_sent),
-    survival(506, "forged page fault called to init", || {
-        forged_call(fault::PAGE_FAULT, [0, DEMAND_ZERO, 6, 0x1100_0000])
+    survival(
+        505,
+        "forged EXIT notice sent to the memory server",
+        forged_exit_sent,
+    ),
+    survival(506, "forged page fault called to the memory server", || {
+        forged_call(fault::PAGE_FAULT, [0, demand_zero_page()?, 6, 0x1100_0000])
     }),
-    survival(507, "forged exception called to init", || {
+    survival(507, "forged exception called to the memory server", || {
         forged_call(fault::EXCEPTION, [0, 14, 0, 0x1100_0000])
     }),
-    survival(508, "forged EXIT notice called to init", || {
-        forged_call(fault::EXIT, [0, 0, 0, 0])
-    }),
-    survival(509, "forged page fault sent to init", forged_fault_sent),
+    survival(
+        508,
+        "forged EXIT notice called to the memory server",
+        || forged_call(fault::EXIT, [0, 0, 0, 0]),
+    ),
+    survival(
+        509,
+        "forged page fault sent to the memory server",
+        forged_fault_sent,
+    ),
     survival(
         510,
-        "forged long call with capabilities to init",
+        "forged long call with capabilities to the memory server",
         forged_long_call,
     ),
     refusal(511, "send with the KERNEL flag", InvalidArgument, || {
@@ -157,23 +182,26 @@ fn reply_sweep() -> Checked {
     Ok(())
 }
 
-/// Calls init with a harmless label: when the answer comes, init has handled every message this
-/// program sent before. Init must answer `REFUSED`.
-fn probe_init() -> Checked {
-    let reply = works(cap::supervisor().call(&message(0x1234, &[])), "call init")?;
+/// Calls the memory server with a harmless label: when the answer comes, it has handled every
+/// message this program sent before. It must answer `REFUSED`.
+fn probe_supervisor() -> Checked {
+    let reply = works(
+        cap::supervisor().call(&message(0x1234, &[])),
+        "call the memory server",
+    )?;
     check(
         reply.tag.label() == REFUSED,
-        "init refuses the call",
+        "the memory server refuses the call",
         reply.tag.0,
     )
 }
 
-/// What init would have mapped had it believed a forged fault must not be there.
+/// What the memory server would have mapped had it believed a forged fault must not be there.
 fn demand_page_untouched() -> Checked {
     refused(
-        sys::debug_write_raw(DEMAND_ZERO, 1),
+        sys::debug_write_raw(demand_zero_page()?, 1),
         NotMapped,
-        "the demand-zero page init must not have mapped",
+        "the demand-zero page the memory server must not have mapped",
     )
 }
 
@@ -183,8 +211,8 @@ fn forged_exit_sent() -> Checked {
         cap::supervisor().send(&message(fault::EXIT, &[pid, 0])),
         "send the forgery",
     )?;
-    // Had init believed it, it would have destroyed this program by now.
-    probe_init()
+    // Had the memory server believed it, it would have destroyed this program by now.
+    probe_supervisor()
 }
 
 fn forged_call(label: u32, mut words: [u64; 4]) -> Checked {
@@ -195,7 +223,7 @@ fn forged_call(label: u32, mut words: [u64; 4]) -> Checked {
     )?;
     check(
         reply.tag.label() == REFUSED,
-        "init refuses the forgery",
+        "the memory server refuses the forgery",
         reply.tag.0,
     )?;
     check(
@@ -204,34 +232,34 @@ fn forged_call(label: u32, mut words: [u64; 4]) -> Checked {
         reply.tag.0,
     )?;
     demand_page_untouched()?;
-    probe_init()
+    probe_supervisor()
 }
 
 fn forged_fault_sent() -> Checked {
     let pid = sys::task_self();
-    let words = [pid, DEMAND_ZERO, 6, 0x1100_0000];
+    let words = [pid, demand_zero_page()?, 6, 0x1100_0000];
     works(
         cap::supervisor().send(&message(fault::PAGE_FAULT, &words)),
         "send the forgery",
     )?;
-    probe_init()?;
+    probe_supervisor()?;
     demand_page_untouched()
 }
 
 fn forged_long_call() -> Checked {
     let mut words = [0u64; 64];
     words[0] = sys::task_self();
-    words[1] = DEMAND_ZERO;
+    words[1] = demand_zero_page()?;
     let caps = [slots::OWN, slots::SHARED, slots::SUPERVISOR];
     let reply = cap::supervisor().call_long(fault::PAGE_FAULT, &words, &caps);
     let reply = works(reply, "long call with capabilities")?;
     check(
         reply.tag.label() == REFUSED,
-        "init refuses the forgery",
+        "the memory server refuses the forgery",
         reply.tag.0,
     )?;
     demand_page_untouched()?;
-    probe_init()
+    probe_supervisor()
 }
 
 fn counter_sent_not_called() -> Checked {

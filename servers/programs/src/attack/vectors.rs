@@ -3,7 +3,7 @@
 //! names IDT entry N (`N * 8 + 2`; older QEMU versions report `N * 16 + 2`), whatever the vector is
 //! for (an exception, NMI, a double fault, the timer, or nothing). The kernel kills the program
 //! either way; the system test checks init's reason.
-use userlib::{println, sys};
+use userlib::println;
 
 /// Case number of `int 0`.
 const FIRST: u64 = 1000;
@@ -15,7 +15,7 @@ pub fn vector_of(number: u64) -> Option<u8> {
 
 /// Runs `int vector`; returns only if the kernel let the program live.
 pub fn run(number: u64, vector: u8) -> i32 {
-    let pid = sys::task_self();
+    let pid = userlib::process::getpid();
     println!("attack {number} (int {vector:#x}): pid {pid}, expecting to be killed");
     crate::hostile::asm::execute(crate::hostile::asm::int_instruction(vector));
     println!("attack {number} (int {vector:#x}): FAILED: survived");

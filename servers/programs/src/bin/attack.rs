@@ -21,7 +21,7 @@ fn main() -> i32 {
         return attack::vectors::run(number, vector);
     }
     match hostile::case::find(attack::CASES, number) {
-        Some(case) => hostile::case::run("attack", case),
+        Some(case) => hostile::case::run("attack", case, userlib::process::getpid),
         None => {
             println!("attack: there is no case {number}");
             2

@@ -1,4 +1,5 @@
-//! Touches an unmapped page in the demand-paging region; init maps it on the page fault and resumes.
+//! Touches a heap page it has never touched; the memory server maps it on the page fault and
+//! resumes it.
 //! It keeps a capability in the last slot of its table meanwhile: a trap from user mode must leave
 //! the task's kernel state as it was (the fuzzer once found the trap entry writing below the save
 //! area, into that slot).
@@ -6,12 +7,9 @@
 #![no_main]
 
 use userlib::abi::cap::CAP_SLOTS;
-use userlib::{println, slots, sys, CapKind, CapSlot, Rights};
+use userlib::{println, process, slots, sys, CapKind, CapSlot, Rights};
 
 userlib::entry!(main);
-
-/// The demand-paging demo region (init maps pages there when they fault).
-const DEMAND: u64 = 0x0000_2000_0000_0000;
 
 /// The last slot of the capability table.
 const LAST: CapSlot = CapSlot(CAP_SLOTS as u32 - 1);
@@ -21,11 +19,16 @@ fn main() -> i32 {
         println!("faulter: cannot copy its endpoint into the last slot: {e}");
         return 1;
     }
-    println!("faulter: touching {DEMAND:#x}");
-    let p = DEMAND as *mut u64;
-    // SAFETY: the layout reserves this region for demand paging: no Rust object lives there, and
-    // init maps a zeroed, writable page on the fault and resumes us. Volatile, because the memory
-    // appears behind the compiler's back.
+    let Ok(old_break) = process::sbrk(2 * 4096) else {
+        println!("faulter: no heap");
+        return 1;
+    };
+    let demand = old_break.next_multiple_of(4096);
+    println!("faulter: touching {demand:#x}");
+    let p = demand as *mut u64;
+    // SAFETY: heap below the break that nothing has touched: no Rust object lives there, and the
+    // memory server maps a zeroed, writable page on the fault and resumes us. Volatile, because
+    // the memory appears behind the compiler's back.
     let value = unsafe {
         p.write_volatile(42);
         p.read_volatile()

@@ -2,12 +2,12 @@
 #![no_std]
 #![no_main]
 
-use userlib::{cprintln, println, sys};
+use userlib::{cprintln, println, process};
 
 userlib::entry!(main);
 
 fn main() -> i32 {
-    let pid = sys::task_self();
+    let pid = process::getpid();
     println!("hello from pid {pid}");
     cprintln!("hello from pid {pid}");
     0

@@ -20,7 +20,7 @@ userlib::entry!(main);
 fn main() -> i32 {
     let number = userlib::rt::start_args().0;
     match hostile::case::find(rogue::CASES, number) {
-        Some(case) => hostile::case::run("rogue", case),
+        Some(case) => hostile::case::run("rogue", case, userlib::sys::task_self),
         None => {
             println!("rogue: there is no case {number}");
             2

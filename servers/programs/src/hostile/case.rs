@@ -6,7 +6,7 @@
 //! happened and exits 0 only if it was the expected outcome, so init's verdict (with `!` for the
 //! cases that must be killed) is the suite's verdict.
 
-use userlib::{println, sys, SysError};
+use userlib::{println, SysError};
 
 /// A check inside a case that did not hold: what was expected, and the value seen instead.
 #[derive(Clone, Copy, Debug)]
@@ -94,8 +94,10 @@ pub fn find(tables: &[&'static [Case]], number: u64) -> Option<&'static Case> {
         .find(|c| c.number == number)
 }
 
-/// Runs `case` of `program`, prints how it ended; returns the exit status (0: as expected).
-pub fn run(program: &str, case: &Case) -> i32 {
+/// Runs `case` of `program`, prints how it ended; returns the exit status (0: as expected). `pid`
+/// is the number its supervisor will name it by if it is killed (the memory server's pid for a
+/// process, the kernel's task id for a server init runs).
+pub fn run(program: &str, case: &Case, pid: fn() -> u64) -> i32 {
     let (n, what) = (case.number, case.what);
     match case.kind {
         Kind::Refused(want, hostile) => match hostile() {
@@ -109,7 +111,7 @@ pub fn run(program: &str, case: &Case) -> i32 {
             }
         },
         Kind::Killed(hostile) => {
-            let pid = sys::task_self();
+            let pid = pid();
             println!("{program} {n} ({what}): pid {pid}, expecting to be killed");
             hostile();
             println!("{program} {n} ({what}): FAILED: survived");

@@ -1,0 +1,61 @@
+//! Page faults: a first touch of the heap or stack gets a zeroed page; a write to a page shared
+//! copy-on-write gets a private copy (or just its write right back, if no one else shares it any
+//! more). Anything else is an invalid access, and the process is killed with the reason.
+use crate::{Server, POOL};
+use userlib::layout::{is_user_page, PAGE_SIZE};
+use userlib::{sys, PageRights};
+
+/// x86 page-fault error-code bits.
+const PRESENT: u64 = 1 << 0;
+const WRITE: u64 = 1 << 1;
+const FETCH: u64 = 1 << 4;
+
+impl Server {
+    /// Resolves the fault or says why it cannot be resolved.
+    pub fn page_fault(&mut self, pid: u64, addr: u64, code: u64) -> Result<(), &'static str> {
+        let page = addr & !(PAGE_SIZE - 1);
+        let space = self.space_of(pid).map_err(|_| "no address space")?;
+        let p = self.procs.get(pid).ok_or("no record")?;
+        if !is_user_page(page) {
+            return Err("not a user address");
+        }
+        if code & PRESENT == 0 {
+            // Heap pages were committed by `sbrk`; a stack page is committed when first touched.
+            let stack = p.regions.is_stack(page);
+            if !(stack || p.regions.is_heap(page)) {
+                return Err("nothing mapped there");
+            }
+            if stack {
+                self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
+            }
+            return sys::as_alloc(space, POOL, page, PageRights::WRITE)
+                .map(drop)
+                .map_err(|_| {
+                    self.uncharge(pid, stack as u64);
+                    "out of memory"
+                });
+        }
+        if code & FETCH != 0 || code & WRITE == 0 || p.regions.is_read_only(page) {
+            return Err("access not allowed");
+        }
+        self.copy_on_write(space, page)
+    }
+
+    /// Gives back the write right to a page shared copy-on-write: a private copy if others still
+    /// share the frame, else the frame itself.
+    fn copy_on_write(&mut self, space: userlib::CapSlot, page: u64) -> Result<(), &'static str> {
+        let m = sys::as_mapping(space, page).map_err(|_| "not mapped")?;
+        let rights = m.rights | PageRights::WRITE;
+        if m.rights.contains(PageRights::WRITE) {
+            return Ok(()); // another fault resolved it first
+        }
+        if m.maps <= 1 {
+            return sys::as_protect(space, page, rights).map_err(|_| "cannot protect");
+        }
+        // The copy was committed when the page became shared (the fork charged the child as
+        // much as the parent had).
+        sys::as_copy(space, POOL, page, rights)
+            .map(drop)
+            .map_err(|_| "out of memory (copy-on-write)")
+    }
+}

@@ -1,0 +1,61 @@
+//! `fork`: a new address space sharing (copy-on-write) or copying (eager) the parent's pages by
+//! range (`AsShare`, one kernel call per 2 MiB of mapped range, not one per page), a fresh IPC
+//! buffer (the kernel writes to it, so it is never shared), and a task that resumes where the
+//! parent called `fork`, seeing a reply that says 0.
+use crate::procs::Slots;
+use crate::{Server, POOL};
+use userlib::abi::memsrv::{ForkMode, MemError};
+use userlib::abi::space::ShareMode;
+use userlib::layout::{IPC_BUFFER, PAGE_SIZE, USER_TOP};
+use userlib::{sys, MsgTag, PageRights, SysError, Task};
+
+/// Committed to a child beyond its parent's pages: its IPC buffer and page tables.
+const FORK_FRAMES: u64 = 8;
+
+impl Server {
+    /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid.
+    pub fn fork(&mut self, parent: u64, mode: ForkMode) -> Result<u64, MemError> {
+        let p = self.procs.get(parent).ok_or(MemError::BadRequest)?;
+        let from = p.slots().ok_or(MemError::BadRequest)?;
+        let (name, len, regions, charged) = (p.name, p.name_len, p.regions.clone(), p.charged);
+        // The child's pages are committed as the parent's are (each may be copied: at once if
+        // eager, on a write if copy-on-write), plus what it needs to run at all.
+        let copies = FORK_FRAMES + charged;
+        let child = self
+            .procs
+            .add(parent, &name[..len], regions)
+            .ok_or(MemError::TooManyProcesses)?;
+        let (pid, slots) = (child.pid, child.slots().expect("a new record is live"));
+        let result = match self.charge(pid, copies) {
+            Ok(()) => self.copy_process(pid, from, slots, mode),
+            Err(_) => Err(SysError::OutOfMemory),
+        };
+        self.settle(pid, result, MemError::OutOfMemory)
+    }
+
+    fn copy_process(
+        &mut self,
+        pid: u64,
+        from: Slots,
+        to: Slots,
+        mode: ForkMode,
+    ) -> Result<(), SysError> {
+        sys::as_create(POOL, to.space())?;
+        let share = match mode {
+            ForkMode::CopyOnWrite => ShareMode::COPY_ON_WRITE,
+            ForkMode::Eager => ShareMode::EAGER,
+        };
+        let (src, dst) = (from.space(), to.space());
+        sys::as_share_all(src, dst, 0, IPC_BUFFER, share, POOL)?;
+        sys::as_share_all(src, dst, IPC_BUFFER + PAGE_SIZE, USER_TOP, share, POOL)?;
+        sys::as_alloc(dst, POOL, IPC_BUFFER, PageRights::WRITE)?;
+        // The parent is blocked in its `Fork` call: the child starts from the same registers, as
+        // if that call had returned a reply with label 0 and word 0 = 0.
+        let mut regs = Task(from.task()).read_regs()?;
+        regs.rax = 0;
+        regs.rsi = MsgTag::new(0, 4, 0).0;
+        (regs.rdx, regs.r10, regs.r8, regs.r9) = (0, 0, 0, 0);
+        let name = self.name_of(pid);
+        self.start_task(pid, to, &name, &regs)
+    }
+}

@@ -1,0 +1,126 @@
+//! Starting a program from the boot archive as a new process, and what every process starts
+//! with: its capabilities (the server's endpoint badged with its pid, the shared endpoint, an
+//! endpoint of its own) and the server as its fault endpoint.
+use crate::procs::{Regions, Segment, Slots};
+use crate::{Server, POOL, SERVICE, TEMP};
+use userlib::abi::elf::Elf;
+use userlib::abi::memsrv::{ExitHow, MemError};
+use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::load::Loader;
+use userlib::{slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
+
+impl Server {
+    /// `Spawn`: loads `name` and starts it as a child of `parent`; returns its pid.
+    pub fn spawn(&mut self, parent: u64, name: &[u8], arg: u64) -> Result<u64, MemError> {
+        let name_str = core::str::from_utf8(name).map_err(|_| MemError::NoSuchProgram)?;
+        let file = self.fs.find(name_str).ok_or(MemError::NoSuchProgram)?;
+        let elf = Elf::parse(file.data).map_err(|_| MemError::NoSuchProgram)?;
+        let mut regions = Regions::default();
+        for s in elf.segments() {
+            let (start, end) = (s.vaddr & !(PAGE_SIZE - 1), s.vaddr + s.mem_size);
+            let end = end.next_multiple_of(PAGE_SIZE);
+            let segment = Segment {
+                start,
+                end,
+                writable: s.writable,
+            };
+            regions
+                .segments
+                .push(segment)
+                .map_err(|_| MemError::NoSuchProgram)?;
+            regions.heap_start = regions.heap_start.max(end);
+        }
+        regions.brk = regions.heap_start;
+        let p = self
+            .procs
+            .add(parent, name, regions)
+            .ok_or(MemError::TooManyProcesses)?;
+        let (pid, slots) = (p.pid, p.slots().expect("a new record is live"));
+        let result = self.load_and_start(pid, slots, &elf, name_str, arg);
+        self.settle(pid, result, MemError::NoSuchProgram)
+    }
+
+    fn load_and_start(
+        &mut self,
+        pid: u64,
+        slots: Slots,
+        elf: &Elf,
+        name: &str,
+        arg: u64,
+    ) -> Result<(), SysError> {
+        sys::as_create(POOL, slots.space())?;
+        let mut loader = Loader {
+            space: slots.space(),
+            window: self.window,
+        };
+        elf.load(&mut loader)?;
+        sys::as_alloc(slots.space(), POOL, IPC_BUFFER, PageRights::WRITE)?;
+        let regs = UserRegs {
+            rip: elf.entry(),
+            rsp: STACK_TOP,
+            rflags: 0x202,
+            rdi: arg,
+            ..UserRegs::default()
+        };
+        self.start_task(pid, slots, name, &regs)
+    }
+
+    /// Creates the task of a process whose address space is ready, gives it its capabilities and
+    /// starts it.
+    pub fn start_task(
+        &mut self,
+        pid: u64,
+        slots: Slots,
+        name: &str,
+        regs: &UserRegs,
+    ) -> Result<(), SysError> {
+        let task_id = sys::task_create(slots.space(), slots.task())?;
+        if let Some(p) = self.procs.get_mut(pid) {
+            p.task_id = task_id & 0xffff; // notices name the task by its index
+        }
+        let task = userlib::Task(slots.task());
+        task.set_name(name)?;
+        task.write_regs(regs)?;
+        sys::cap_mint(SERVICE, TEMP, Rights::SEND | Rights::GRANT, pid)?;
+        let given = give_caps(slots, TEMP);
+        let _ = sys::cap_delete(TEMP);
+        given?;
+        task.start()
+    }
+
+    /// After a spawn or fork: the pid, or (on failure) everything made is destroyed again and the
+    /// caller hears `OutOfMemory` or `otherwise`.
+    pub fn settle(
+        &mut self,
+        pid: u64,
+        result: Result<(), SysError>,
+        otherwise: MemError,
+    ) -> Result<u64, MemError> {
+        let Err(e) = result else { return Ok(pid) };
+        if let Some(p) = self.procs.get_mut(pid) {
+            p.parent = 0; // no zombie: nobody will wait for it
+        }
+        self.end(pid, ExitHow::Killed, -1);
+        Err(match e {
+            SysError::OutOfMemory => MemError::OutOfMemory,
+            _ => otherwise,
+        })
+    }
+}
+
+fn give_caps(slots: Slots, badged: CapSlot) -> Result<(), SysError> {
+    let task = slots.task();
+    // GRANT too, as to any endpoint: the server offers no slots, so a capability sent to it is
+    // dropped (and the sender's tag says so).
+    sys::task_give_cap(
+        task,
+        badged,
+        slots::SUPERVISOR,
+        Rights::SEND | Rights::GRANT,
+    )?;
+    sys::task_set_fault(task, badged)?;
+    let shared = Rights::SEND | Rights::RECEIVE | Rights::GRANT;
+    sys::task_give_cap(task, slots::SHARED, slots::SHARED, shared)?;
+    sys::endpoint_create(POOL, slots.own())?;
+    sys::task_give_cap(task, slots.own(), slots::OWN, Rights::all())
+}
