@@ -72,10 +72,12 @@ impl PageRights {
     }
 }
 
-/// Capability slots every program finds filled when it starts (init sets them up).
+/// Capability slots every program finds filled when it starts (the memory server sets them up for
+/// its processes; init for the servers it starts itself).
 pub mod slots {
     use super::CapSlot;
-    /// An endpoint (send + grant) to the program's supervisor, init.
+    /// An endpoint (send + grant) to the program's supervisor, badged with its pid: the memory
+    /// server (`abi::memsrv`) for a process; init for a server init starts.
     pub const SUPERVISOR: CapSlot = CapSlot(0);
     /// An endpoint (send, receive, grant) shared by all programs of the run: a rendezvous point.
     pub const SHARED: CapSlot = CapSlot(1);
