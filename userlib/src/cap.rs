@@ -63,7 +63,7 @@ common_cap_ops!(Task);
 pub struct System(pub CapSlot);
 common_cap_ops!(System);
 
-/// The endpoint to this program's supervisor (init).
+/// The endpoint to this program's supervisor (the memory server, for a process).
 #[inline]
 pub const fn supervisor() -> Endpoint {
     Endpoint(slots::SUPERVISOR)
