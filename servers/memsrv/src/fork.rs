@@ -9,8 +9,8 @@ use userlib::abi::space::ShareMode;
 use userlib::layout::IPC_BUFFER;
 use userlib::{sys, MsgTag, PageRights, SysError, Task};
 
-/// Committed to a child beyond its parent's pages: its IPC buffer and page tables.
-const FORK_FRAMES: u64 = 8;
+/// Committed to a new process beyond its pages: its IPC buffer and page tables.
+pub const FORK_FRAMES: u64 = 8;
 
 impl Server {
     /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid.

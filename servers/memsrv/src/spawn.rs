@@ -36,7 +36,17 @@ impl Server {
             .add(parent, name, regions)
             .ok_or(MemError::TooManyProcesses)?;
         let (pid, slots) = (p.pid, p.slots().expect("a new record is live"));
-        let result = self.load_and_start(pid, slots, &elf, name_str, arg);
+        // The image's pages (a fork commits them again for the child) and what it needs to run.
+        let image = p
+            .regions
+            .segments
+            .iter()
+            .map(|s| (s.end - s.start) / PAGE_SIZE)
+            .sum::<u64>();
+        let result = match self.charge(pid, image + crate::fork::FORK_FRAMES) {
+            Ok(()) => self.load_and_start(pid, slots, &elf, name_str, arg),
+            Err(_) => Err(SysError::OutOfMemory),
+        };
         self.settle(pid, result, MemError::NoSuchProgram)
     }
 
