@@ -30,6 +30,7 @@ numbered_enum! {
         Kill = 7,
         /// Run the consistency checks (every mapping of every process against the server's
         /// records and the kernel's counts). Reply: w0 = the number of violations (each printed).
+        /// Only init may ask (a check walks every process's pages); others get `BadRequest`.
         Check = 8,
         /// w0 = an address in the caller's space. Reply: w0 = the frame mapped there, w1 = its
         /// rights (`PageRights` bits), w2 = its map count. For tests and the viewer.

@@ -91,7 +91,8 @@ pub fn kill(pid: u64) -> Result<()> {
     request(Request::Kill, [pid, 0, 0, 0]).map(drop)
 }
 
-/// Runs the memory server's consistency checks; returns how many rules were broken.
+/// Runs the memory server's consistency checks; returns how many rules were broken. Only init
+/// may ask (`BadRequest` for anyone else).
 pub fn check() -> Result<u64> {
     Ok(request(Request::Check, [0; 4])?[0])
 }

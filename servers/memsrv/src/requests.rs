@@ -1,7 +1,7 @@
 //! Requests from processes (`abi::memsrv::Request`): decoded here, each checked before it acts.
 use crate::procs::State;
 use crate::{Outcome, Server, POOL};
-use userlib::abi::memsrv::{unpack_name, ForkMode, MemError, Request, WAIT_NOHANG};
+use userlib::abi::memsrv::{unpack_name, ForkMode, MemError, Request, INIT_PID, WAIT_NOHANG};
 use userlib::ipc::Received;
 use userlib::layout::{is_user_page, PAGE_SIZE, STACK_TOP};
 use userlib::{println, sys, PageRights, SysError};
@@ -33,7 +33,10 @@ impl Server {
                 self.spawn(pid, &name[..len], w[2]).map(|c| [c, 0, 0, 0])
             }
             Some(Request::Kill) => self.kill(pid, w[0]).map(|()| [0; 4]),
-            Some(Request::Check) => Ok([self.check(), 0, 0, 0]),
+            // Only init: a check walks every process's pages, so any process asking for it
+            // again and again would hold the server up for everyone.
+            Some(Request::Check) if pid == INIT_PID => Ok([self.check(), 0, 0, 0]),
+            Some(Request::Check) => Err(MemError::BadRequest),
             Some(Request::FrameOf) => self.frame_of(pid, w[0]),
             Some(Request::Wait) | None => {
                 // Look-alikes of the kernel's notices end here too: only the kernel's mark
