@@ -67,14 +67,11 @@ impl<T, const N: usize> ObjTable<T, N> {
     }
 
     pub fn get_mut(&mut self, index: u16, gen: u64) -> Result<&mut T, SysError> {
-        match self.entries.get_mut(index as usize) {
-            Some(Entry {
-                gen: g,
-                obj: Some(o),
-                ..
-            }) if *g == gen => Ok(o),
-            _ => Err(SysError::StaleCap),
-        }
+        let e = self
+            .entries
+            .get_mut(index as usize)
+            .filter(|e| e.gen == gen);
+        e.and_then(|e| e.obj.as_mut()).ok_or(SysError::StaleCap)
     }
 
     /// The live object at `index`, whatever its generation (for kernel-internal references).
@@ -92,10 +89,9 @@ impl<T, const N: usize> ObjTable<T, N> {
 
     /// Counts one more capability to the object (if it is still generation `gen`).
     pub fn add_ref(&mut self, index: u16, gen: u64) {
-        if let Some(e) = self.entries.get_mut(index as usize) {
-            if e.gen == gen && e.obj.is_some() {
-                e.refs += 1;
-            }
+        let e = self.entries.get_mut(index as usize);
+        if let Some(e) = e.filter(|e| e.gen == gen && e.obj.is_some()) {
+            e.refs += 1;
         }
     }
 
