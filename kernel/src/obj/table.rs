@@ -67,11 +67,14 @@ impl<T, const N: usize> ObjTable<T, N> {
     }
 
     pub fn get_mut(&mut self, index: u16, gen: u64) -> Result<&mut T, SysError> {
-        let e = self
-            .entries
-            .get_mut(index as usize)
-            .filter(|e| e.gen == gen);
-        e.and_then(|e| e.obj.as_mut()).ok_or(SysError::StaleCap)
+        match self.entries.get_mut(index as usize) {
+            Some(Entry {
+                gen: g,
+                obj: Some(o),
+                ..
+            }) if *g == gen => Ok(o),
+            _ => Err(SysError::StaleCap),
+        }
     }
 
     /// The live object at `index`, whatever its generation (for kernel-internal references).
