@@ -144,12 +144,6 @@ impl<T, const N: usize> ObjTable<T, N> {
     }
 }
 
-impl<T, const N: usize> Default for ObjTable<T, N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
