@@ -6,8 +6,9 @@ use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
 use abi::layout::PAGE_SIZE;
 use bootloader_api::config::{BootloaderConfig, Mapping};
-use bootloader_api::info::{MemoryRegionKind, MemoryRegions};
+use bootloader_api::info::{MemoryRegion, MemoryRegionKind, MemoryRegions};
 use bootloader_api::BootInfo;
+use x86_64::registers::control::Cr3;
 
 /// Where the bootloader maps all physical memory: the start of the upper half. Everything the
 /// kernel needs lives in the upper half, so user space owns the whole lower half.
@@ -77,11 +78,8 @@ fn start_kernel(
         .expect("memory for the console page");
     console::move_to_frame(phys::cells(console));
     k.console_frame = console;
-    k.kernel_root = x86_64::registers::control::Cr3::read()
-        .0
-        .start_address()
-        .as_u64()
-        / PAGE_SIZE;
+    let (boot_root, _) = Cr3::read();
+    k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
     if let Some(hooks) = hooks {
         (hooks.before_init)(k, bootfs);
@@ -100,17 +98,12 @@ fn start_kernel(
 /// Builds the frame table over the bootloader's memory map. Its own storage is carved from the
 /// first usable region big enough, and marked as kernel frames.
 fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
-    let usable = || {
-        regions
-            .iter()
-            .filter(|r| r.kind == MemoryRegionKind::Usable)
-    };
-    let frame_count = usable().map(|r| r.end).max().unwrap_or(0) / PAGE_SIZE;
+    let frame_count = usable(regions).map(|r| r.end).max().unwrap_or(0) / PAGE_SIZE;
     let state_bytes = frame_count * core::mem::size_of::<FrameState>() as u64;
     let bytes = (state_bytes + frame_count * 4).next_multiple_of(PAGE_SIZE);
-    let start = usable()
+    let start = usable(regions)
         .map(|r| r.start.next_multiple_of(PAGE_SIZE))
-        .find(|&s| usable().any(|r| r.start <= s && s + bytes <= r.end))
+        .find(|&s| usable(regions).any(|r| r.start <= s && s + bytes <= r.end))
         .expect("room for the frame table");
     // SAFETY: `[start, start + bytes)` is usable RAM nobody else uses (it is marked kernel below,
     // so the allocator never hands it out), page-aligned and so aligned for both element types.
@@ -122,7 +115,7 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     };
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
-    for r in usable() {
+    for r in usable(regions) {
         for frame in r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE {
             if !storage.contains(&frame) {
                 k.frames.add_free(frame);
@@ -134,6 +127,13 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     }
 }
 
+/// The regions of the memory map that are usable RAM.
+fn usable(regions: &MemoryRegions) -> impl Iterator<Item = &MemoryRegion> {
+    regions
+        .iter()
+        .filter(|r| r.kind == MemoryRegionKind::Usable)
+}
+
 fn ramdisk(boot_info: &BootInfo) -> Option<&'static [u8]> {
     let addr = boot_info.ramdisk_addr.into_option()?;
     // SAFETY: the bootloader mapped the ramdisk at this address for `ramdisk_len` bytes and nothing
@@ -142,13 +142,9 @@ fn ramdisk(boot_info: &BootInfo) -> Option<&'static [u8]> {
 }
 
 fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, ramdisk: Option<&[u8]>) {
-    let usable = || {
-        regions
-            .iter()
-            .filter(|r| r.kind == MemoryRegionKind::Usable)
-    };
-    let mib = usable().map(|r| r.end - r.start).sum::<u64>() >> 20;
-    let (top, n) = (usable().map(|r| r.end).max().unwrap_or(0), regions.len());
+    let mib = usable(regions).map(|r| r.end - r.start).sum::<u64>() >> 20;
+    let top = usable(regions).map(|r| r.end).max().unwrap_or(0);
+    let n = regions.len();
     let version = env!("CARGO_PKG_VERSION");
     kprintln!("mikros {version} — a capability microkernel");
     kprintln!("memory: {mib} MiB usable, top of usable memory {top:#x} ({n} regions)");

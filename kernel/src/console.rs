@@ -78,6 +78,15 @@ struct Output {
 
 static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
 
+impl Output {
+    /// Draws the console page on the screen, if there is one.
+    fn draw(&mut self) {
+        if let Some(s) = self.screen.as_mut() {
+            s.draw(console_grid().cells);
+        }
+    }
+}
+
 fn console_grid() -> Grid<'static> {
     let mut page = PAGE.load(Ordering::Relaxed);
     if page.is_null() {
@@ -108,9 +117,7 @@ pub fn tick(ticks: u64) {
 pub fn attach_screen(screen: Screen) {
     let mut out = OUTPUT.lock();
     out.screen = Some(screen);
-    if let Some(s) = out.screen.as_mut() {
-        s.draw(console_grid().cells);
-    }
+    out.draw();
 }
 
 #[cfg(test)]
@@ -150,17 +157,13 @@ pub fn print(args: fmt::Arguments) {
 pub fn print(args: fmt::Arguments) {
     let mut out = OUTPUT.lock();
     let _ = SerialAndGrid.write_fmt(args);
-    if let Some(s) = out.screen.as_mut() {
-        s.draw(console_grid().cells);
-    }
+    out.draw();
 }
 
 /// Redraws whatever user programs changed in the console page.
 pub fn refresh() {
     if let Some(mut out) = OUTPUT.try_lock() {
-        if let Some(s) = out.screen.as_mut() {
-            s.draw(console_grid().cells);
-        }
+        out.draw();
     }
 }
 
@@ -176,9 +179,7 @@ pub fn emergency_print(args: fmt::Arguments) {
     let _ = Serial.write_fmt(args);
     if let Some(mut out) = OUTPUT.try_lock() {
         let _ = console_grid().write_fmt(args);
-        if let Some(s) = out.screen.as_mut() {
-            s.draw(console_grid().cells);
-        }
+        out.draw();
     }
 }
 

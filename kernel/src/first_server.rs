@@ -27,18 +27,12 @@ impl Loader<'_> {
         if !is_user_page(page) {
             return Err(SysError::BadAddress);
         }
-        let space = self.k.spaces.at_mut(self.space).ok_or(SysError::StaleCap)?;
-        let (frames, root, count) = (&mut self.k.frames, space.root, &mut space.tables);
-        if let Some((frame, flags)) = paging::lookup(root, page) {
-            paging::protect(root, page, paging::rights_of(flags) | rights)?;
+        let mut tables = self.k.tables(self.space)?;
+        if let Some((frame, flags)) = paging::lookup(tables.root, page) {
+            paging::protect(tables.root, page, paging::rights_of(flags) | rights)?;
             return Ok(frame);
         }
-        Ok(paging::Tables {
-            frames,
-            root,
-            count,
-        }
-        .alloc(page, rights)?)
+        Ok(tables.alloc(page, rights)?)
     }
 
     fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
@@ -68,16 +62,9 @@ impl LoadTarget for Loader<'_> {
     }
 }
 
-/// A program loaded by the kernel: its task and address space.
-struct Loaded {
-    task: u16,
-    task_gen: u64,
-    space: u16,
-    space_gen: u64,
-}
-
 /// Loads `name` from the boot archive into a new address space with an IPC buffer and a stack,
 /// and creates its (stopped) task entering at the ELF entry point with `rdi`, `rsi` = `args`.
+/// Returns capabilities with all rights to its address space and its task.
 /// `extra` maps more of the image before the task is created (init's boot archive).
 fn load(
     k: &mut Kernel,
@@ -85,40 +72,35 @@ fn load(
     name: &str,
     args: [u64; 2],
     extra: impl FnOnce(&mut Loader) -> Result<(), SysError>,
-) -> Result<Loaded, &'static str> {
+) -> Result<(Cap, Cap), &'static str> {
     let file = fs.find(name).ok_or("no such program in the boot archive")?;
     let elf = Elf::parse(file.data).map_err(|_| "not a valid ELF executable")?;
-    let space = k.new_space_root().map_err(|_| "out of memory")?;
-    let (space_index, space_gen) = k.spaces.alloc(space).map_err(|_| "no address space")?;
-    let mut loader = Loader {
-        k,
-        space: space_index,
-    };
+    let root = k.new_space_root().map_err(no_memory)?;
+    let (space, space_gen) = k.spaces.alloc(root).map_err(|_| "no address space")?;
+    let mut loader = Loader { k, space };
     elf.load(&mut loader)
         .map_err(|_| "does not fit in user space")?;
-    extra(&mut loader).map_err(|_| "out of memory")?;
-    loader
-        .page(IPC_BUFFER, PageRights::WRITE)
-        .map_err(|_| "out of memory")?;
-    for i in 1..=STACK_PAGES {
-        loader
-            .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)
-            .map_err(|_| "out of memory")?;
+    extra(&mut loader).map_err(no_memory)?;
+    let stack = (1..=STACK_PAGES).map(|i| STACK_TOP - i * PAGE_SIZE);
+    for page in core::iter::once(IPC_BUFFER).chain(stack) {
+        loader.page(page, PageRights::WRITE).map_err(no_memory)?;
     }
     let mut regs = crate::arch::entry::initial_user_regs();
     regs.rip = elf.entry();
     regs.rsp = STACK_TOP;
     [regs.rdi, regs.rsi] = args;
-    let (task, task_gen) = k.new_task(space_index, regs).map_err(|_| "no task slot")?;
+    let (task, task_gen) = k.new_task(space, regs).map_err(|_| "no task slot")?;
     let named = &mut k.task(task).name;
     let len = name.len().min(named.len());
     named[..len].copy_from_slice(&name.as_bytes()[..len]);
-    Ok(Loaded {
-        task,
-        task_gen,
-        space: space_index,
-        space_gen,
-    })
+    let all = Rights::all();
+    let space_cap = Cap::new(CapKind::AddressSpace, space, space_gen, all);
+    Ok((space_cap, Cap::new(CapKind::Task, task, task_gen, all)))
+}
+
+/// How `load` reports a page it could not map or a space it could not make: out of memory.
+fn no_memory(_: SysError) -> &'static str {
+    "out of memory"
 }
 
 /// Creates init from the boot archive and makes it ready to run.
@@ -129,32 +111,26 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
         }
         loader.copy(BOOTFS, archive)
     };
-    let init = load(k, fs, "init", [BOOTFS, archive.len() as u64], map_archive)?;
+    let (space, task) = load(k, fs, "init", [BOOTFS, archive.len() as u64], map_archive)?;
     let all = Rights::all();
     let caps = [
         (init_slots::POOL, Cap::new(CapKind::FramePool, 0, 0, all)),
-        (
-            init_slots::SELF_SPACE,
-            Cap::new(CapKind::AddressSpace, init.space, init.space_gen, all),
-        ),
-        (
-            init_slots::SELF_TASK,
-            Cap::new(CapKind::Task, init.task, init.task_gen, all),
-        ),
+        (init_slots::SELF_SPACE, space),
+        (init_slots::SELF_TASK, task),
         (init_slots::SYSTEM, Cap::new(CapKind::System, 0, 0, all)),
     ];
     for (slot, cap) in caps {
-        k.insert_cap(init.task, slot.0 as u64, cap)
+        k.insert_cap(task.index, slot.0 as u64, cap)
             .map_err(|_| "init's capability table")?;
     }
-    k.make_ready(init.task, false);
+    k.make_ready(task.index, false);
     Ok(())
 }
 
 /// Starts `name` from the boot archive with no capabilities and no fault endpoint, so that a fault
 /// is handled by the kernel itself (kill and report). Only the test kernel does this.
 pub fn start_orphan(k: &mut Kernel, fs: &BootFs, name: &str) -> Result<(), &'static str> {
-    let orphan = load(k, fs, name, [0, 0], |_| Ok(()))?;
-    k.make_ready(orphan.task, false);
+    let (_, task) = load(k, fs, name, [0, 0], |_| Ok(()))?;
+    k.make_ready(task.index, false);
     Ok(())
 }

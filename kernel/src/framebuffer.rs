@@ -5,24 +5,10 @@ use abi::layout::CONSOLE_COLUMNS as COLS;
 use bootloader_api::info::{FrameBufferInfo, PixelFormat};
 use font8x8::legacy::BASIC_LEGACY;
 
-/// CGA palette as (r, g, b).
-const PALETTE: [(u8, u8, u8); 16] = [
-    (0, 0, 0),
-    (0, 0, 170),
-    (0, 170, 0),
-    (0, 170, 170),
-    (170, 0, 0),
-    (170, 0, 170),
-    (170, 85, 0),
-    (170, 170, 170),
-    (85, 85, 85),
-    (85, 85, 255),
-    (85, 255, 85),
-    (85, 255, 255),
-    (255, 85, 85),
-    (255, 85, 255),
-    (255, 255, 85),
-    (255, 255, 255),
+/// CGA palette as 0xRRGGBB.
+const PALETTE: [u32; 16] = [
+    0x000000, 0x0000aa, 0x00aa00, 0x00aaaa, 0xaa0000, 0xaa00aa, 0xaa5500, 0xaaaaaa, 0x555555,
+    0x5555ff, 0x55ff55, 0x55ffff, 0xff5555, 0xff55ff, 0xffff55, 0xffffff,
 ];
 
 pub struct Screen {
@@ -73,7 +59,7 @@ impl Screen {
         }
     }
 
-    fn put_pixel(&mut self, x: usize, y: usize, (r, g, b): (u8, u8, u8)) {
+    fn put_pixel(&mut self, x: usize, y: usize, rgb: u32) {
         if x >= self.info.width || y >= self.info.height {
             return;
         }
@@ -82,6 +68,7 @@ impl Screen {
         let Some(px) = self.buf.get_mut(at..at + bpp) else {
             return;
         };
+        let [_, r, g, b] = rgb.to_be_bytes();
         match self.info.pixel_format {
             PixelFormat::Rgb => px[..3].copy_from_slice(&[r, g, b]),
             PixelFormat::Bgr => px[..3].copy_from_slice(&[b, g, r]),

@@ -39,12 +39,6 @@ pub struct Kernel {
     pub next_wake: u64,
 }
 
-impl Default for Kernel {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Kernel {
     pub const fn new() -> Kernel {
         Kernel {

@@ -14,21 +14,12 @@ pub fn init() {
         // SAFETY: each address is an entry stub that saves state and handles vector `v` correctly,
         // and each IST index refers to a stack set up by `gdt::init`.
         unsafe {
-            idt.divide_error.set_handler_addr(stub(0));
-            idt.debug
-                .set_handler_addr(stub(1))
-                .set_stack_index(DEBUG_IST);
-            idt.non_maskable_interrupt
-                .set_handler_addr(stub(2))
-                .set_stack_index(NMI_IST);
+            idt[1].set_handler_addr(stub(1)).set_stack_index(DEBUG_IST);
+            idt[2].set_handler_addr(stub(2)).set_stack_index(NMI_IST);
             // DPL 3: a user `int3` is reported as a breakpoint rather than a protection fault.
             idt.breakpoint
                 .set_handler_addr(stub(3))
                 .set_privilege_level(x86_64::PrivilegeLevel::Ring3);
-            idt.overflow.set_handler_addr(stub(4));
-            idt.bound_range_exceeded.set_handler_addr(stub(5));
-            idt.invalid_opcode.set_handler_addr(stub(6));
-            idt.device_not_available.set_handler_addr(stub(7));
             idt.double_fault
                 .set_handler_addr(stub(8))
                 .set_stack_index(DOUBLE_FAULT_IST);
@@ -37,18 +28,16 @@ pub fn init() {
             idt.stack_segment_fault.set_handler_addr(stub(12));
             idt.general_protection_fault.set_handler_addr(stub(13));
             idt.page_fault.set_handler_addr(stub(14));
-            idt.x87_floating_point.set_handler_addr(stub(16));
             idt.alignment_check.set_handler_addr(stub(17));
             idt.machine_check
                 .set_handler_addr(stub(18))
                 .set_stack_index(MACHINE_CHECK_IST);
-            idt.simd_floating_point.set_handler_addr(stub(19));
-            idt.virtualization.set_handler_addr(stub(20));
             idt.cp_protection_exception.set_handler_addr(stub(21));
-            idt.hv_injection_exception.set_handler_addr(stub(28));
             idt.vmm_communication_exception.set_handler_addr(stub(29));
             idt.security_exception.set_handler_addr(stub(30));
-            for v in 32..STUB_COUNT {
+            // Vectors without an error code, which the crate's index reaches (the others by name).
+            let plain = [0, 4, 5, 6, 7, 16, 19, 20, 28].into_iter();
+            for v in plain.chain(32..STUB_COUNT) {
                 idt[v as u8].set_handler_addr(stub(v));
             }
         }

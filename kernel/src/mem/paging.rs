@@ -26,12 +26,8 @@ fn indices(vaddr: u64) -> [PageTableIndex; 4] {
 
 pub fn leaf_flags(rights: PageRights) -> F {
     let mut f = F::PRESENT | F::USER_ACCESSIBLE;
-    if rights.contains(PageRights::WRITE) {
-        f |= F::WRITABLE;
-    }
-    if !rights.contains(PageRights::EXECUTE) {
-        f |= F::NO_EXECUTE;
-    }
+    f.set(F::WRITABLE, rights.contains(PageRights::WRITE));
+    f.set(F::NO_EXECUTE, !rights.contains(PageRights::EXECUTE));
     f
 }
 

@@ -54,12 +54,6 @@ pub struct CapTable {
     slots: [Cap; CAP_SLOTS],
 }
 
-impl Default for CapTable {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 fn index(slot: u64) -> Result<usize, SysError> {
     if slot < CAP_SLOTS as u64 {
         Ok(slot as usize)

@@ -59,12 +59,6 @@ impl TaskQueue {
     }
 }
 
-impl Default for TaskQueue {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Endpoint {
     pub const fn new() -> Endpoint {
         Endpoint {
@@ -105,12 +99,6 @@ impl Endpoint {
         if self.queue.is_empty() {
             self.waiting = Waiting::Nobody;
         }
-    }
-}
-
-impl Default for Endpoint {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

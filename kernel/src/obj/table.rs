@@ -92,10 +92,9 @@ impl<T, const N: usize> ObjTable<T, N> {
 
     /// Counts one more capability to the object (if it is still generation `gen`).
     pub fn add_ref(&mut self, index: u16, gen: u64) {
-        if let Some(e) = self.entries.get_mut(index as usize) {
-            if e.gen == gen && e.obj.is_some() {
-                e.refs += 1;
-            }
+        let e = self.entries.get_mut(index as usize);
+        if let Some(e) = e.filter(|e| e.gen == gen && e.obj.is_some()) {
+            e.refs += 1;
         }
     }
 
@@ -142,12 +141,6 @@ impl<T, const N: usize> ObjTable<T, N> {
     #[cfg(test)]
     pub fn set_gen(&mut self, index: u16, gen: u64) {
         self.entries[index as usize].gen = gen;
-    }
-}
-
-impl<T, const N: usize> Default for ObjTable<T, N> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

@@ -37,8 +37,6 @@ pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     // A capability whose object is gone reports `StaleCap` rather than describing a ghost.
     k.lookup(t, a.0[0], cap.kind, Rights::empty())?;
     let r = k.regs(t);
-    r.rdi = cap.kind.raw();
-    r.rsi = cap.rights.bits();
-    r.rdx = cap.badge;
+    (r.rdi, r.rsi, r.rdx) = (cap.kind.raw(), cap.rights.bits(), cap.badge);
     Ok(Done::Return)
 }

@@ -99,7 +99,7 @@ impl Kernel {
     }
 
     /// The page tables of live space `index`.
-    fn tables(&mut self, index: u16) -> Result<Tables<'_>, SysError> {
+    pub(crate) fn tables(&mut self, index: u16) -> Result<Tables<'_>, SysError> {
         let space = self.spaces.at_mut(index).ok_or(SysError::StaleCap)?;
         let (frames, root, count) = (&mut self.frames, space.root, &mut space.tables);
         Ok(Tables {

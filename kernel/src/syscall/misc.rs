@@ -62,11 +62,7 @@ pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let consistent = k.audit_frames() && k.audit_objects();
     let objects = k.tasks.live() | k.spaces.live() << 16 | k.endpoints.live() << 32;
     let r = k.regs(t);
-    r.rdi = c.free;
-    r.rsi = c.kernel;
-    r.rdx = c.page_table;
-    r.r10 = c.user;
-    r.r8 = consistent as u64;
-    r.r9 = objects;
+    (r.rdi, r.rsi, r.rdx, r.r10) = (c.free, c.kernel, c.page_table, c.user);
+    (r.r8, r.r9) = (consistent as u64, objects);
     Ok(Done::Return)
 }
