@@ -1,9 +1,9 @@
 //! WeensyOS-style consistency checks, run on request (init runs them when a run ends): every page
 //! a process may have mapped is compared with the server's records and the kernel's map counts.
 //! A broken rule prints a `PAGE TABLE ERROR` line naming the process, the address and the rule.
-use crate::procs::{Process, Slots, STACK_MAX};
+use crate::procs::{Process, Slots};
 use crate::Server;
-use userlib::layout::{PAGE_SIZE, STACK_TOP};
+use userlib::layout::PAGE_SIZE;
 use userlib::{println, sys, PageRights};
 
 /// Most mappings one check can tally (beyond that it says it is incomplete).
@@ -56,7 +56,8 @@ impl Server {
 fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
     let r = &p.regions;
     let mut errors = 0;
-    let mut visit = |page: u64, read_only: bool| {
+    let mut visit = |page: u64| {
+        let read_only = r.is_read_only(page);
         let Ok(m) = sys::as_mapping(slots.space(), page) else {
             return;
         };
@@ -80,17 +81,11 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             tally.complete = false;
         }
     };
-    for s in &r.segments {
-        pages(s.start, s.end).for_each(|page| visit(page, !s.writable));
+    // The same merged ranges fork shares: each page once, even where `page_alloc`ed pages lie in
+    // the heap or the stack region.
+    for (start, end) in r.ranges() {
+        pages(start, end).for_each(&mut visit);
     }
-    let heap_end = r.brk.next_multiple_of(PAGE_SIZE);
-    pages(r.heap_start, heap_end).for_each(|page| visit(page, false));
-    let (lo, hi) = r.allocated;
-    // page_alloc'd pages outside the heap (inside it they were visited already).
-    pages(lo, hi)
-        .filter(|&page| !(r.heap_start..heap_end).contains(&page))
-        .for_each(|page| visit(page, false));
-    pages(STACK_TOP - STACK_MAX, STACK_TOP).for_each(|page| visit(page, false));
     errors
 }
 
