@@ -20,10 +20,13 @@ pub mod error;
 pub mod layout;
 pub mod memsrv;
 pub mod msg;
+pub mod names;
 pub mod qemu;
+pub mod registry;
 pub mod regs;
 pub mod space;
 pub mod sysnum;
+pub mod wire;
 
 pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
 pub use error::SysError;

@@ -6,6 +6,6 @@ mod image;
 mod options;
 mod qemu;
 
-pub use image::{available_programs, build_image, BootImage};
+pub use image::{available_programs, build_image, BootImage, REGISTRY};
 pub use options::{parse_args, KernelImage, Options, ParsedArgs, USAGE};
 pub use qemu::{run, Outcome, Verdict};

@@ -4,7 +4,7 @@
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use userlib::ipc::message;
-use userlib::{cap, println, rdtsc_ordered, sys};
+use userlib::{names, println, rdtsc_ordered, sys, CapSlot, HZ};
 
 userlib::entry!(main);
 
@@ -55,7 +55,13 @@ fn main() -> i32 {
     };
     println!("ipcbench: null syscall median {med} ticks (min {min})");
 
-    let ep = cap::shared();
+    let ep = match names::lookup("ipcecho", CapSlot(8), HZ as u32) {
+        Ok(ep) => ep,
+        Err(e) => {
+            println!("ipcbench: cannot find ipcecho: {e:?}");
+            return 1;
+        }
+    };
     let mut i = 0u64;
     let result = measure(|| {
         i += 1;
