@@ -89,23 +89,23 @@ impl postcard::ser_flavors::Flavor for WordWriter {
     #[inline]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
         let (at, shift) = (self.len / 8, (self.len % 8) * 8);
-        if self.len >= MAX_BYTES {
-            return Err(postcard::Error::SerializeBufferFull);
-        }
         if at < REG_WORDS {
             self.regs[at] |= (byte as u64) << shift;
-        } else {
+        } else if self.len < MAX_BYTES {
             self.pending |= (byte as u64) << shift;
             if shift == 56 {
                 ipc::set_ipc_word(at, core::mem::take(&mut self.pending));
             }
+        } else {
+            return Err(postcard::Error::SerializeBufferFull);
         }
         self.len += 1;
         Ok(())
     }
 
+    #[inline]
     fn finalize(self) -> postcard::Result<Self::Output> {
-        if self.len % 8 != 0 && self.len / 8 >= REG_WORDS {
+        if self.len % 8 != 0 && self.len > REG_BYTES {
             ipc::set_ipc_word(self.len / 8, self.pending);
         }
         Ok((self.len, self.regs))
@@ -113,6 +113,7 @@ impl postcard::ser_flavors::Flavor for WordWriter {
 }
 
 /// Encodes `value` into message words: (byte count, register words).
+#[inline]
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Option<(usize, [u64; REG_WORDS])> {
     let writer = WordWriter {
         regs: [0; REG_WORDS],
@@ -124,6 +125,7 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Option<(usize, [u64; REG_WORD
 
 /// Decodes `len` bytes of a message whose register words are `regs` (the rest from the IPC
 /// buffer); `None` unless they are exactly one `T`.
+#[inline]
 pub fn decode<T: DeserializeOwned>(len: usize, regs: &[u64; REG_WORDS]) -> Option<T> {
     let exact = |bytes: &[u8]| match postcard::take_from_bytes::<T>(bytes) {
         Ok((value, [])) => Some(value),
@@ -264,6 +266,7 @@ pub trait Server<P: Protocol> {
 }
 
 /// Checks and decodes a received message as a request of `P` with `received_caps` capabilities.
+#[inline]
 pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejection> {
     let label = msg.label();
     if wire::label_high(label) != P::ID || msg.from_kernel() {
@@ -281,6 +284,7 @@ pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejecti
 }
 
 /// The reply message for `result` carrying `caps` capabilities (named with `ipc::set_send_caps`).
+#[inline]
 pub fn reply_message<P: Protocol>(result: &Result<P::Reply, P::Error>, caps: usize) -> Message {
     let encoded = match result {
         Ok(reply) => encode(reply).map(|e| (ReplyKind::Ok, e)),
