@@ -5,6 +5,7 @@
 //! against this crate, so they cannot disagree. This crate contains no `unsafe`.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 #[cfg(any(test, feature = "alloc"))]
 extern crate alloc;

@@ -21,6 +21,7 @@
 //! [`heap`] (handing memory to the allocator); the rest is safe Rust.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 pub mod arch;
 pub mod cap;
