@@ -241,7 +241,9 @@ fn rights_receiver() -> Checked {
         msg.msg.tag.0,
     )?;
     endpoint_with(CapSlot(20), Rights::SEND)?;
-    endpoint_with(CapSlot(21), Rights::all())?;
+    // (The sender's own endpoint: every right an endpoint capability has.)
+    let own = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
+    endpoint_with(CapSlot(21), own)?;
     refused(
         sys::cap_info(CapSlot(22)),
         SysError::EmptySlot,
