@@ -212,8 +212,8 @@ pub fn decode<T: DeserializeOwned>(len: usize, regs: &[u64; REG_WORDS]) -> Optio
     };
     if len <= REG_BYTES {
         let mut bytes = [0u8; REG_BYTES];
-        for (chunk, w) in bytes.chunks_exact_mut(8).zip(regs) {
-            chunk.copy_from_slice(&w.to_le_bytes());
+        for (chunk, w) in bytes.as_chunks_mut::<8>().0.iter_mut().zip(regs) {
+            *chunk = w.to_le_bytes();
         }
         return exact(&bytes[..len]);
     }
@@ -221,16 +221,14 @@ pub fn decode<T: DeserializeOwned>(len: usize, regs: &[u64; REG_WORDS]) -> Optio
         return None;
     }
     let mut bytes = [0u8; MAX_BYTES];
-    for (i, chunk) in bytes[..len.next_multiple_of(8)]
-        .chunks_exact_mut(8)
-        .enumerate()
-    {
-        let w = if i < REG_WORDS {
+    let words = len.div_ceil(8);
+    for (i, chunk) in bytes.as_chunks_mut::<8>().0[..words].iter_mut().enumerate() {
+        *chunk = if i < REG_WORDS {
             regs[i]
         } else {
             ipc::ipc_word(i)
-        };
-        chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        .to_le_bytes();
     }
     exact(&bytes[..len])
 }
