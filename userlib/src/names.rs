@@ -144,3 +144,25 @@ pub fn connect<P: Protocol>(
 ) -> Result<Client<P>, Error> {
     lookup(name, into, wait_ticks).map(Client::new)
 }
+
+/// A server's whole `main`: registers the program's own endpoint as `name`, then serves protocol
+/// `P` on it with [`crate::rpc::serve`] (no capabilities accepted in requests). Returns the exit
+/// status: 1, after printing why, if registering fails or serving stops.
+///
+/// ```ignore
+/// fn main() -> i32 {
+///     names::register_and_serve::<Kv, _>("kv", &mut Store(BTreeMap::new()))
+/// }
+/// ```
+pub fn register_and_serve<P: Protocol, S: crate::rpc::Server<P>>(
+    name: &str,
+    server: &mut S,
+) -> i32 {
+    if let Err(e) = register(name, crate::cap::own()) {
+        crate::println!("{}: cannot register as {name:?}: {e:?}", P::NAME);
+        return 1;
+    }
+    let error = crate::rpc::serve(crate::cap::own(), &[], server);
+    crate::println!("{}: stopped serving: {error}", P::NAME);
+    1
+}
