@@ -24,7 +24,7 @@ impl Server<Echo> for Logger {
             Request::Ping(n) => Reply::Pong(n),
             Request::Echo(bytes) => Reply::Echoed(bytes),
             Request::Log(line) => {
-                println!("echo: client {:#x} logs: {line}", call.badge);
+                println!("echo: client {} logs: {line}", call.badge);
                 let lines = self.0.get(&call.badge).copied().unwrap_or(0) + 1;
                 let _ = self.0.insert(call.badge, lines);
                 Reply::Logged(lines)
