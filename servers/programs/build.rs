@@ -31,6 +31,7 @@ const BINS: &[(&str, u64)] = &[
     ("alloctest", 0x1800_0000),
     ("forktest", 0x1900_0000),
     ("forkbench", 0x1a00_0000),
+    ("kernbench", 0x1b00_0000),
 ];
 
 /// The distance between link bases: room for a program's image and the start of its heap.

@@ -1,14 +1,27 @@
 //! Echo server for `ipcbench` and `regcheck`: replies to every message on the shared endpoint with
-//! the same message.
+//! the same message (long words come back too: the kernel put them in our IPC buffer, where the
+//! reply takes them from). A message labelled `CAP_LABEL` carries a capability, which lands in
+//! `CAP_SLOT`; it is deleted before the reply, so the slot is free for the next one.
 #![no_std]
 #![no_main]
 
-use userlib::{cap, println};
+use userlib::ipc::{message, set_recv_slots};
+use userlib::{cap, println, sys, CapSlot};
 
 userlib::entry!(main);
 
+const CAP_LABEL: u32 = 0xcafe;
+const CAP_SLOT: CapSlot = CapSlot(20);
+
 fn main() -> i32 {
-    let error = cap::shared().serve(|request| request.msg);
+    set_recv_slots(&[CAP_SLOT]);
+    let error = cap::shared().serve(|request| {
+        if request.label() == CAP_LABEL {
+            let kept = request.msg.tag.caps() == 1 && sys::cap_delete(CAP_SLOT).is_ok();
+            return message(CAP_LABEL, &[if kept { request.msg.words[0] } else { 0 }]);
+        }
+        request.msg
+    });
     println!("ipcecho: serving stopped: {error}");
     1
 }
