@@ -62,6 +62,14 @@ fn median() -> u64 {
     times[SAMPLES / 2]
 }
 
+/// `r`, saying which step failed if it did.
+fn step<T>(r: R<T>, what: &str) -> R<T> {
+    if let Err(e) = &r {
+        println!("kernbench: {what}: {e}");
+    }
+    r
+}
+
 fn report(key: &str, what: &str, ticks: u64) {
     println!("bench: {key} {ticks}: {what}");
 }
@@ -110,8 +118,11 @@ fn fault_round_trip() -> R<u64> {
     Ok(median())
 }
 
-/// AsMap of one frame into our own space, then AsUnmap (the frame stays ours).
+/// AsMap of one frame into our own space, then AsUnmap (the frame stays ours). A neighbour page
+/// stays mapped, so the page tables stay (as seL4's figure assumes).
 fn map_unmap() -> R<u64> {
+    let neighbour = SCRATCH_PAGE + 4096;
+    sys::as_alloc(slots::SELF_SPACE, slots::POOL, neighbour, PageRights::WRITE)?;
     let frame = sys::frame_alloc(slots::POOL)?;
     for slot in &TIMES {
         let t0 = rdtsc_ordered();
@@ -126,6 +137,7 @@ fn map_unmap() -> R<u64> {
         slot.store(rdtsc_ordered().wrapping_sub(t0), Relaxed);
     }
     sys::frame_free(slots::POOL, frame)?;
+    sys::as_release(slots::SELF_SPACE, neighbour)?;
     Ok(median())
 }
 
@@ -166,13 +178,13 @@ fn fill() -> R<usize> {
             Err(e) => return Err(e),
         };
         task.give_cap(IDLE, HELPER_EP, Rights::RECEIVE)?;
+        task.start()?;
         if count > 0 {
             task.give_cap(NEWEST, HELPER_PREVIOUS, Rights::all())?;
             sys::cap_delete(NEWEST)?;
         }
         sys::cap_copy(SPARE, NEWEST, Rights::all())?;
         sys::cap_delete(SPARE)?;
-        task.start()?;
         // Let it run into its receive (it shares a stack: one at a time).
         sys::yield_now();
         count += 1;
@@ -188,12 +200,12 @@ fn scaling() -> R<()> {
     let echo = helper(ECHOER, 1, echoer)?;
     echo.give_cap(ECHO, HELPER_EP, Rights::RECEIVE)?;
     echo.start()?;
-    let alone = echo_round_trip()?;
-    let added = fill()?;
-    let full = echo_round_trip()?;
+    let alone = step(echo_round_trip(), "round trips, few tasks")?;
+    let added = step(fill(), "filling the task table")?;
+    let full = step(echo_round_trip(), "round trips, the table full")?;
     // Everything else alive: the table's size less what we added and the two of us.
     let before = TASK_TABLE - added;
-    sys::cap_delete(NEWEST)?;
+    step(sys::cap_delete(NEWEST), "deleting the idle helpers")?;
     let mut sixteen = 0;
     for _ in 0..16usize.saturating_sub(before) {
         let task = helper(SPARE, 2, idler)?;
@@ -204,7 +216,7 @@ fn scaling() -> R<()> {
         sys::cap_delete(SPARE)?;
         sixteen += 1;
     }
-    let at_sixteen = echo_round_trip()?;
+    let at_sixteen = step(echo_round_trip(), "round trips, 16 tasks")?;
     for i in 0..sixteen {
         sys::cap_delete(CapSlot(20 + i))?;
     }
