@@ -49,15 +49,11 @@ pub fn ipc_buffer_in(root: u64) -> Option<u64> {
         .then_some(frame)
 }
 
-/// For the fast path: `None` if a long message lacks an IPC buffer at either end (the general
-/// path decides what happens then), else the (source, destination) buffers to copy words
-/// between, if the message is long.
+/// For the fast path's long messages: the (source, destination) IPC buffers, or `None` if either
+/// end lacks one (the general path decides what happens then).
 #[inline(always)]
-pub fn long_copy(tag: MsgTag, from_root: u64, to_root: u64) -> Option<Option<(u64, u64)>> {
-    if tag.is_short() {
-        return Some(None);
-    }
-    Some(Some((ipc_buffer_in(from_root)?, ipc_buffer_in(to_root)?)))
+pub fn long_copy(from_root: u64, to_root: u64) -> Option<(u64, u64)> {
+    Some((ipc_buffer_in(from_root)?, ipc_buffer_in(to_root)?))
 }
 
 impl Kernel {

@@ -34,7 +34,10 @@ fn guest_opt_levels(profile: &str) -> BTreeMap<String, String> {
         if !package.starts_with("path+file") {
             continue;
         }
-        let level = unit["profile"]["opt_level"].as_str().unwrap_or("?").to_string();
+        let level = unit["profile"]["opt_level"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
         let entry = levels.entry(name.to_string()).or_insert(level.clone());
         if rank(&level) < rank(entry) {
             *entry = level;
@@ -57,7 +60,15 @@ fn rank(level: &str) -> u32 {
 #[test]
 fn release_and_bench_builds_are_at_least_as_optimised_as_dev() {
     let dev = guest_opt_levels("dev");
-    for expected in ["kernel", "userlib", "abi", "init", "memsrv", "ipcbench", "forkbench"] {
+    for expected in [
+        "kernel",
+        "userlib",
+        "abi",
+        "init",
+        "memsrv",
+        "ipcbench",
+        "forkbench",
+    ] {
         assert!(
             dev.contains_key(expected),
             "no {expected} unit in the graph: {dev:?}"

@@ -96,7 +96,14 @@ fn ipcbench_prints_its_figures() {
         ..runner::Options::for_test(&["ipcbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    for key in ["null_syscall", "yield", "ipc_rt", "ipc_rt_4w", "ipc_rt_64w", "ipc_rt_cap"] {
+    for key in [
+        "null_syscall",
+        "yield",
+        "ipc_rt",
+        "ipc_rt_4w",
+        "ipc_rt_64w",
+        "ipc_rt_cap",
+    ] {
         expect_output(&out, &format!("bench: {key} "));
     }
     expect_output(&out, NO_LEAK);
@@ -110,7 +117,13 @@ fn kernbench_prints_its_figures_and_gives_everything_back() {
         ..runner::Options::for_test(&["kernbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    for key in ["fault_rt", "map_unmap", "ipc_rt_tasks_few", "ipc_rt_tasks_16", "ipc_rt_tasks_64"] {
+    for key in [
+        "fault_rt",
+        "map_unmap",
+        "ipc_rt_tasks_few",
+        "ipc_rt_tasks_16",
+        "ipc_rt_tasks_64",
+    ] {
         expect_output(&out, &format!("bench: {key} "));
     }
     expect_output(&out, NO_LEAK);
@@ -157,10 +170,7 @@ fn faultbench_prints_its_figure() {
         ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(
-        &out,
-        "bench: demand_zero_fault ",
-    );
+    expect_output(&out, "bench: demand_zero_fault ");
     expect_output(&out, NO_LEAK);
 }
 

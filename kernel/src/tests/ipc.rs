@@ -275,7 +275,10 @@ fn the_fast_path_leaves_a_long_message_without_a_receiver_buffer_untouched() {
     let r = &mut sim.k.task(c).regs;
     [r.rdi, r.rsi] = [EP, tag(7, 16, 0)];
     assert_eq!(sim.k.fast_call(c), None, "the general path decides");
-    assert!(matches!(sim.state(s), State::Receiving { .. }), "still waiting");
+    assert!(
+        matches!(sim.state(s), State::Receiving { .. }),
+        "still waiting"
+    );
     assert_eq!(sim.state(c), State::Ready);
 }
 

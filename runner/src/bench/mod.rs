@@ -26,22 +26,22 @@ pub const BOOTS: &[Boot] = &[
     Boot {
         program: "ipcbench",
         memory_mib: 128,
-        timeout_secs: 120,
+        timeout_secs: 600,
     },
     Boot {
         program: "kernbench",
         memory_mib: 128,
-        timeout_secs: 120,
+        timeout_secs: 600,
     },
     Boot {
         program: "faultbench",
         memory_mib: 128,
-        timeout_secs: 120,
+        timeout_secs: 600,
     },
     Boot {
         program: "forkbench",
         memory_mib: 512,
-        timeout_secs: 900,
+        timeout_secs: 1800,
     },
 ];
 
@@ -150,9 +150,14 @@ pub fn missed_goals(figures: &BTreeMap<String, u64>) -> Vec<String> {
             Some(peers::Goal::AtMost(n)) if ours > n => {
                 missed.push(format!("{}: {} > {}", row.key, ours, n))
             }
-            Some(peers::Goal::SameAs(key)) if figures.get(key) != Some(&ours) => missed.push(
-                format!("{}: {} ≠ {} ({key})", row.key, ours, figures.get(key).unwrap_or(&0)),
-            ),
+            Some(peers::Goal::SameAs(key)) if figures.get(key) != Some(&ours) => {
+                missed.push(format!(
+                    "{}: {} ≠ {} ({key})",
+                    row.key,
+                    ours,
+                    figures.get(key).unwrap_or(&0)
+                ))
+            }
             _ => {}
         }
     }

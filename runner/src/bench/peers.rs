@@ -79,10 +79,14 @@ const FORK: &str = "processes: fork + exit + wait";
 const SCALING: &str = "scaling";
 
 pub const ROWS: &[Row] = &[
-    row("null_syscall", KERNEL, "null syscall (`TaskSelf`; Linux `getppid`)")
-        .sel4(100)
-        .linux(337)
-        .goal(80),
+    row(
+        "null_syscall",
+        KERNEL,
+        "null syscall (`TaskSelf`; Linux `getppid`)",
+    )
+    .sel4(100)
+    .linux(337)
+    .goal(80),
     row("yield", KERNEL, "yield, nothing else ready").linux(798),
     row(
         "fault_rt",
@@ -91,15 +95,23 @@ pub const ROWS: &[Row] = &[
     )
     .sel4(1_336)
     .goal(1_000),
-    row("map_unmap", KERNEL, "map + unmap one page (`AsMap`, `AsUnmap`)")
-        .note("seL4: map only; Linux: mmap + munmap")
-        .sel4(745)
-        .linux(18_703),
-    row("ipc_rt", IPC, "IPC call + reply round trip, 0 words, two address spaces")
-        .note("Linux: pipe ping-pong, 1 byte")
-        .sel4(443)
-        .linux(12_777)
-        .goal(350),
+    row(
+        "map_unmap",
+        KERNEL,
+        "map + unmap one page (`AsMap`, `AsUnmap`)",
+    )
+    .note("seL4: map only; Linux: mmap + munmap")
+    .sel4(745)
+    .linux(18_703),
+    row(
+        "ipc_rt",
+        IPC,
+        "IPC call + reply round trip, 0 words, two address spaces",
+    )
+    .note("Linux: pipe ping-pong, 1 byte")
+    .sel4(443)
+    .linux(12_777)
+    .goal(350),
     row("ipc_rt_1w", IPC, "— 1 word"),
     row("ipc_rt_2w", IPC, "— 2 words"),
     row("ipc_rt_3w", IPC, "— 3 words"),
@@ -138,7 +150,11 @@ pub const ROWS: &[Row] = &[
         MEMORY,
         "copy-on-write fault, the last sharer (no copy)",
     ),
-    row("page_alloc", MEMORY, "`page_alloc` of one page (a call to the server)"),
+    row(
+        "page_alloc",
+        MEMORY,
+        "`page_alloc` of one page (a call to the server)",
+    ),
     row("fork_cow_0m", FORK, "copy-on-write, 0 MiB heap").linux(151_896),
     row("fork_cow_1m", FORK, "copy-on-write, 1 MiB").linux(263_319),
     row("fork_cow_16m", FORK, "copy-on-write, 16 MiB").linux(1_760_715),
@@ -148,8 +164,18 @@ pub const ROWS: &[Row] = &[
     row("fork_eager_16m", FORK, "eager copy, 16 MiB"),
     row("fork_eager_64m", FORK, "eager copy, 64 MiB"),
     row("fork_write_1m", FORK, "the child writes every page, 1 MiB").linux(1_566_191),
-    row("fork_write_16m", FORK, "the child writes every page, 16 MiB").linux(24_610_849),
-    row("fork_write_64m", FORK, "the child writes every page, 64 MiB").linux(97_753_940),
+    row(
+        "fork_write_16m",
+        FORK,
+        "the child writes every page, 16 MiB",
+    )
+    .linux(24_610_849),
+    row(
+        "fork_write_64m",
+        FORK,
+        "the child writes every page, 64 MiB",
+    )
+    .linux(97_753_940),
     row(
         "ipc_rt_tasks_few",
         SCALING,
@@ -158,6 +184,10 @@ pub const ROWS: &[Row] = &[
     row("ipc_rt_tasks_16", SCALING, "— 16 tasks alive"),
     Row {
         goal: Some(Goal::SameAs("ipc_rt_tasks_few")),
-        ..row("ipc_rt_tasks_64", SCALING, "— 64 tasks alive (the task table full)")
+        ..row(
+            "ipc_rt_tasks_64",
+            SCALING,
+            "— 64 tasks alive (the task table full)",
+        )
     },
 ];

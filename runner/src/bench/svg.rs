@@ -211,7 +211,11 @@ mod tests {
         assert!(fork.starts_with("<svg") && fork.ends_with("</svg>\n"));
         assert_eq!(fork.matches("<polyline").count(), 3);
         let sel4 = sel4_chart(&record);
-        assert_eq!(sel4.matches("<rect x=").count(), 2 + 2, "two bars and the legend");
+        assert_eq!(
+            sel4.matches("<rect x=").count(),
+            2 + 2,
+            "two bars and the legend"
+        );
         assert!(sel4.contains(">443<") && sel4.contains(">ipc_rt<"));
         assert_eq!(axis_top(6_544_864.0), 10_000_000.0);
         assert_eq!(axis_top(1_336.0), 2_000.0);

@@ -85,13 +85,19 @@ fn measure(twice: bool) -> Result<bool, String> {
                 }
             }
         }
-        wall.push((boot.program, runs.iter().map(|(_, secs)| *secs).collect::<Vec<f64>>()));
+        wall.push((
+            boot.program,
+            runs.iter().map(|(_, secs)| *secs).collect::<Vec<f64>>(),
+        ));
         figures.extend(first.clone());
     }
     println!("{}", bench::table(&figures));
     for (program, secs) in &wall {
         let secs: Vec<String> = secs.iter().map(|s: &f64| format!("{s:.1} s")).collect();
-        println!("wall-clock time (TCG, icount) of {program}: {}", secs.join(", "));
+        println!(
+            "wall-clock time (TCG, icount) of {program}: {}",
+            secs.join(", ")
+        );
     }
     let json = target_dir().join("bench.json");
     let record = bench::record(&figures, &wall);

@@ -119,10 +119,7 @@ fn main() -> i32 {
     let start = brk.next_multiple_of(PAGE);
     let mut current = brk;
     println!("forkbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
-    let modes = [
-        ("cow", ForkMode::CopyOnWrite),
-        ("eager", ForkMode::Eager),
-    ];
+    let modes = [("cow", ForkMode::CopyOnWrite), ("eager", ForkMode::Eager)];
     for mib in [0, 1, 16, 64] {
         let bytes = mib * MIB;
         if process::sbrk((start + bytes - current) as i64).is_err() {

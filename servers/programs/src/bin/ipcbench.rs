@@ -76,7 +76,9 @@ fn echo(words: usize, caps: usize, label: u32, round: u64) -> bool {
 
 fn main() -> i32 {
     println!("ipcbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
-    let mut ok = report("rdtsc", "rdtsc overhead (included in every figure)", || true);
+    let mut ok = report("rdtsc", "rdtsc overhead (included in every figure)", || {
+        true
+    });
     ok &= report("null_syscall", "null syscall (TaskSelf)", || {
         core::hint::black_box(sys::task_self());
         true
