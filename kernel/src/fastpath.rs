@@ -3,7 +3,9 @@
 //! further words from IPC buffer to IPC buffer, and switch straight to the partner — no run queue,
 //! no general dispatch. Every check comes first; anything unusual (a long message without both
 //! IPC buffers, a long reply to a fault) returns `None` and the general path handles the syscall
-//! from the start.
+//! from the start. Each function comes in two variants: `LONG` false (registers only, inlined
+//! into the entry) and `LONG` true (out of line, tried only after the short one declines), so
+//! the short path stays as short as it was.
 use crate::ipc::{long_copy, write_message};
 use crate::mem::phys;
 use crate::obj::endpoint::Waiting;
@@ -20,37 +22,15 @@ fn copy_long(copy: Option<(u64, u64)>, tag: MsgTag) {
     }
 }
 
-/// Does `tag` suit the fast path's short (`LONG` false: registers only) or long variant?
-#[inline(always)]
-fn suits<const LONG: bool>(tag: MsgTag) -> bool {
-    if LONG {
-        tag.is_plain()
-    } else {
-        tag.is_short()
-    }
-}
-
 impl Kernel {
     /// A `Call` by `t` with a plain message to a waiting receiver; returns the receiver, or `None`
-    /// (nothing changed) for the general path. Long messages take their own copy of the path, out
-    /// of line and only after this one declines, so that the short one stays as short as it was.
+    /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fast_call(&mut self, t: u16) -> Option<u16> {
-        self.fast_call_as::<false>(t)
-    }
-
-    /// `fast_call` for a long message (tried after the short one declined).
-    #[inline(never)]
-    pub fn fast_call_long(&mut self, t: u16) -> Option<u16> {
-        self.fast_call_as::<true>(t)
-    }
-
-    #[inline(always)]
-    fn fast_call_as<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
+    pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let r = &task.regs;
         let tag = MsgTag(r.rsi);
-        if !suits::<LONG>(tag) {
+        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
             return None;
         }
         let (slot, words, root) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9], task.root);
@@ -59,17 +39,13 @@ impl Kernel {
             .lookup(slot, CapKind::Endpoint, Rights::SEND)
             .ok()?;
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
-        // A long message leaves the receiver queued until its buffer is checked too.
-        let (receiver, copy) = match LONG {
-            true => {
-                let receiver = ep.first(Waiting::Receivers)?;
-                let copy = long_copy(root, self.tasks.at(receiver)?.root)?;
-                ep.take(Waiting::Receivers);
-                (receiver, Some(copy))
-            }
-            false => (ep.take(Waiting::Receivers)?, None),
+        let receiver = ep.first(Waiting::Receivers)?;
+        let copy = match LONG {
+            true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
+            false => None,
         };
         // Decoded; from here on nothing can fail.
+        ep.take(Waiting::Receivers);
         let sender_id = task_id(t, self.tasks.gen(t));
         self.task(t).state = State::AwaitingReply {
             server: receiver,
@@ -88,22 +64,11 @@ impl Kernel {
     /// resumes), when no sender is queued (so `t` will wait); returns the caller, or `None`
     /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fast_reply_recv(&mut self, t: u16) -> Option<u16> {
-        self.fast_reply_recv_as::<false>(t)
-    }
-
-    /// `fast_reply_recv` for a long message (tried after the short one declined).
-    #[inline(never)]
-    pub fn fast_reply_recv_long(&mut self, t: u16) -> Option<u16> {
-        self.fast_reply_recv_as::<true>(t)
-    }
-
-    #[inline(always)]
-    fn fast_reply_recv_as<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
+    pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let r = &task.regs;
         let tag = MsgTag(r.rsi);
-        if !suits::<LONG>(tag) {
+        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
             return None;
         }
         let (slot, reply_to, words, root) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9], task.root);

@@ -157,13 +157,18 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_call, Kernel::fast_call_long))
+    with_kernel(|k| k.fast_or_general(Kernel::fast_call::<false>, Kernel::fast_call::<true>))
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn reply_recv_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_reply_recv, Kernel::fast_reply_recv_long))
+    with_kernel(|k| {
+        k.fast_or_general(
+            Kernel::fast_reply_recv::<false>,
+            Kernel::fast_reply_recv::<true>,
+        )
+    })
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,

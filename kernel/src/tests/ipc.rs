@@ -274,7 +274,8 @@ fn the_fast_path_leaves_a_long_message_without_a_receiver_buffer_untouched() {
     sim.k.current = Some(c);
     let r = &mut sim.k.task(c).regs;
     [r.rdi, r.rsi] = [EP, tag(7, 16, 0)];
-    assert_eq!(sim.k.fast_call(c), None, "the general path decides");
+    assert_eq!(sim.k.fast_call::<false>(c), None, "long");
+    assert_eq!(sim.k.fast_call::<true>(c), None, "the general path decides");
     assert!(
         matches!(sim.state(s), State::Receiving { .. }),
         "still waiting"
