@@ -123,10 +123,12 @@ pub fn fork_chart(record: &Value) -> String {
     let mut out = header("fork + exit + wait against heap size");
     out += &y_axis(top, "guest instructions");
     for m in sizes {
+        // 0 and 1 MiB are close on a linear axis: the second label goes a line lower.
+        let below = if m == 1 { 14.0 } else { 0.0 };
         out += &format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{m} MiB</text>\n",
             x(m),
-            HEIGHT - BOTTOM + 16.0
+            HEIGHT - BOTTOM + 16.0 + below
         );
     }
     for (i, (_, values)) in series.iter().enumerate() {
