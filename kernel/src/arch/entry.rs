@@ -226,7 +226,7 @@ impl Kernel {
     fn fast_or_general(
         &mut self,
         fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
-        long: fn(&mut Kernel, u16) -> Option<u16>,
+        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
     ) -> *const SavedRegs {
         let t = self.current.expect("a syscall came from a running task");
         match fast(self, t) {
@@ -240,7 +240,7 @@ impl Kernel {
     fn long_or_general(
         &mut self,
         t: u16,
-        long: fn(&mut Kernel, u16) -> Option<u16>,
+        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
     ) -> *const SavedRegs {
         match long(self, t) {
             Some(next) => self.enter(next),
