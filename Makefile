@@ -7,7 +7,8 @@
 #                         run-forkexit. They run forever, as in WeensyOS, unless RUN_FOR=secs
 #                         (then init stops them after that much guest time and checks for leaks)
 #   make test             host unit tests + QEMU system tests
-#   make bench            the benchmarks, in guest instructions (-icount shift=0)
+#   make bench            the benchmarks, in guest instructions (-icount shift=0), one table
+#                         beside seL4 and Linux (docs/benchmarks.md); records target/bench.json
 #   make fuzz-long        a long syscall-fuzzer run: SEED=n (below 2^32; default: the time)
 #                         and CALLS=millions (default 10); the fuzzer prints how to replay it
 #   make check            fmt + clippy
@@ -67,12 +68,14 @@ check:
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib -p init -p programs -- -D warnings
 
-# Each benchmark boots alone, so nothing else runs while it measures.
+# The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice
+# side by side (the runs must agree on every figure); one table beside seL4 and Linux, the record
+# in target/bench.json, and the charts of docs/benchmarks.md drawn from it (runner/src/bench/).
+# `ARGS=--once` boots each program once.
+BENCH = $(CARGO) run --release --quiet -p runner --bin bench --
 bench: setup
-	$(RUNNER) --headless --icount --timeout 120 $(ARGS) ipcbench
-	$(RUNNER) --headless --icount --timeout 120 $(ARGS) faultbench
-	$(RUNNER) --headless --icount --timeout 300 $(ARGS) membench
-	$(RUNNER) --headless --icount --timeout 600 --memory 512 $(ARGS) forkbench
+	$(BENCH) $(ARGS)
+	$(BENCH) --charts docs/benchmarks
 
 # Mutation testing of the kernel's checks against the host tests (cargo-mutants, installed if
 # missing; ~15 minutes on 2 cores; results in mutants.out/). Not part of `make test`.

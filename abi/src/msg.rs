@@ -81,6 +81,12 @@ impl MsgTag {
     pub const fn is_short(self) -> bool {
         self.0 >> 32 <= REG_WORDS as u64
     }
+    /// No capabilities or flags and at most [`MAX_WORDS`] words: what the IPC fast path moves (the
+    /// words past the registers from IPC buffer to IPC buffer).
+    #[inline]
+    pub const fn is_plain(self) -> bool {
+        self.0 >> 32 <= MAX_WORDS as u64
+    }
     /// This tag with delivery flags added (kernel use).
     #[inline]
     pub const fn with(self, flags: u64) -> MsgTag {
@@ -216,6 +222,10 @@ mod tests {
         assert!(!t.is_short());
         assert!(MsgTag::new(1, 4, 0).is_short());
         assert!(!MsgTag::new(1, 0, 1).is_short());
+        assert!(MsgTag::new(1, MAX_WORDS, 0).is_plain());
+        assert!(!MsgTag::new(1, MAX_WORDS + 1, 0).is_plain());
+        assert!(!MsgTag::new(1, 0, 1).is_plain());
+        assert!(!MsgTag::new(1, 0, 0).with(MsgTag::CALL).is_plain());
     }
 
     #[test]

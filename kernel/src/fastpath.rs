@@ -1,37 +1,57 @@
-//! The IPC fast path, after seL4's `fastpath.c`: `Call` and `ReplyRecv` with a short message (at
-//! most four words, no capabilities) whose partner already waits go register to register and
-//! switch straight to the partner — no run queue, no general dispatch. Every check comes first;
-//! anything unusual returns `None` and the general path handles the syscall from the start.
-use crate::ipc::write_message;
+//! The IPC fast path, after seL4's `fastpath.c`: `Call` and `ReplyRecv` with a plain message (no
+//! capabilities) whose partner already waits move the register words register to register, any
+//! further words from IPC buffer to IPC buffer, and switch straight to the partner — no run queue,
+//! no general dispatch. Every check comes first; anything unusual (a long message without both
+//! IPC buffers, a long reply to a fault) returns `None` and the general path handles the syscall
+//! from the start. Each function comes in two variants: `LONG` false (registers only, inlined
+//! into the entry) and `LONG` true (out of line, tried only after the short one declines), so
+//! the short path stays as short as it was.
+use crate::ipc::{long_copy, write_message};
+use crate::mem::phys;
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{split_task_id, task_id, State};
 use crate::sched::Kernel;
+use abi::msg::REG_WORDS;
 use abi::{CapKind, MsgTag, Rights};
 
+/// The long part of a message, if any: IPC buffer to IPC buffer.
+#[inline(always)]
+fn copy_long(copy: Option<(u64, u64)>, tag: MsgTag) {
+    if let Some((src, dst)) = copy {
+        phys::copy_words(dst, src, REG_WORDS..tag.words());
+    }
+}
+
 impl Kernel {
-    /// A `Call` by `t` with a short message to a waiting receiver; returns the receiver, or `None`
+    /// A `Call` by `t` with a plain message to a waiting receiver; returns the receiver, or `None`
     /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fast_call(&mut self, t: u16) -> Option<u16> {
+    pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let r = &task.regs;
         let tag = MsgTag(r.rsi);
-        if !tag.is_short() {
+        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
             return None;
         }
-        let (slot, words) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9]);
+        let (slot, words, root) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9], task.root);
         let cap = task
             .caps
             .lookup(slot, CapKind::Endpoint, Rights::SEND)
             .ok()?;
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
+        let receiver = ep.first(Waiting::Receivers)?;
+        let copy = match LONG {
+            true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
+            false => None,
+        };
         // Decoded; from here on nothing can fail.
-        let receiver = ep.take(Waiting::Receivers)?;
+        ep.take(Waiting::Receivers);
         let sender_id = task_id(t, self.tasks.gen(t));
         self.task(t).state = State::AwaitingReply {
             server: receiver,
             fault: false,
         };
+        copy_long(copy, tag);
         let to = self.task(receiver);
         write_message(&mut to.regs, cap.badge, tag.with(MsgTag::CALL), &words);
         to.regs.r12 = sender_id;
@@ -40,30 +60,34 @@ impl Kernel {
         Some(receiver)
     }
 
-    /// A `ReplyRecv` by `t` with a short reply to a caller (or to a faulted task, which resumes),
-    /// when no sender is queued (so `t` will
-    /// wait); returns the caller, or `None` (nothing changed) for the general path.
+    /// A `ReplyRecv` by `t` with a plain reply to a caller (or a short one to a faulted task, which
+    /// resumes), when no sender is queued (so `t` will wait); returns the caller, or `None`
+    /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fast_reply_recv(&mut self, t: u16) -> Option<u16> {
+    pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let r = &task.regs;
         let tag = MsgTag(r.rsi);
-        if !tag.is_short() {
+        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
             return None;
         }
-        let (slot, reply_to, words) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9]);
+        let (slot, reply_to, words, root) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9], task.root);
         let cap = task
             .caps
             .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
             .ok()?;
         let (target, gen) = split_task_id(reply_to);
-        let State::AwaitingReply { server, fault, .. } = self.tasks.get(target, gen).ok()?.state
-        else {
+        let caller = self.tasks.get(target, gen).ok()?;
+        let State::AwaitingReply { server, fault, .. } = caller.state else {
             return None;
         };
-        if server != t {
+        if server != t || (LONG && fault) {
             return None;
         }
+        let copy = match LONG {
+            true => Some(long_copy(root, caller.root)?),
+            false => None,
+        };
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         if ep.waiting == Waiting::Senders {
             return None;
@@ -76,6 +100,7 @@ impl Kernel {
         let to = self.task(target);
         // A fault reply resumes the task where it faulted, its registers untouched.
         if !fault {
+            copy_long(copy, tag);
             write_message(&mut to.regs, 0, tag, &words);
         }
         to.state = State::Ready;

@@ -40,14 +40,27 @@ fn delivery_flags(kind: SendKind) -> u64 {
     }
 }
 
+/// The frame of the IPC buffer of the address space `root`, if it is mapped user-writable.
+/// (Always inlined: on the long fast path a call costs more than the walk.)
+#[inline(always)]
+pub fn ipc_buffer_in(root: u64) -> Option<u64> {
+    let (frame, flags) = paging::lookup(root, IPC_BUFFER)?;
+    flags
+        .contains(F::USER_ACCESSIBLE | F::WRITABLE)
+        .then_some(frame)
+}
+
+/// For the fast path's long messages: the (source, destination) IPC buffers, or `None` if either
+/// end lacks one (the general path decides what happens then).
+#[inline(always)]
+pub fn long_copy(from_root: u64, to_root: u64) -> Option<(u64, u64)> {
+    Some((ipc_buffer_in(from_root)?, ipc_buffer_in(to_root)?))
+}
+
 impl Kernel {
     /// The frame of a task's IPC buffer, if it is mapped user-writable.
     pub fn ipc_buffer(&mut self, task: u16) -> Option<u64> {
-        let root = self.task(task).root;
-        let (frame, flags) = paging::lookup(root, IPC_BUFFER)?;
-        flags
-            .contains(F::USER_ACCESSIBLE | F::WRITABLE)
-            .then_some(frame)
+        ipc_buffer_in(self.task(task).root)
     }
 
     /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued.
@@ -138,9 +151,7 @@ impl Kernel {
             let (src, dst) = (self.ipc_buffer(from), self.ipc_buffer(to));
             match (src, dst) {
                 (Some(src), Some(dst)) => {
-                    for i in REG_WORDS..words {
-                        phys::write_u64(dst, i, phys::read_u64(src, i));
-                    }
+                    phys::copy_words(dst, src, REG_WORDS..words);
                     if grant {
                         (caps, lost) = self.transfer_caps(from, to, src, dst, msg.tag.caps());
                     }

@@ -2,6 +2,7 @@
 //!
 //! Used by `cargo run` (see `main.rs`) and by the system tests in `tests/`, which call [`run`] and
 //! assert on the [`Outcome`].
+pub mod bench;
 mod image;
 mod options;
 mod qemu;

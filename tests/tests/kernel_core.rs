@@ -96,9 +96,38 @@ fn ipcbench_prints_its_figures() {
         ..runner::Options::for_test(&["ipcbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "ipcbench: null syscall median ");
-    expect_output(&out, "ipcbench: ipc call+reply round trip median ");
-    expect_output(&out, "ipcbench: typed call round trip median ");
+    for key in [
+        "null_syscall",
+        "yield",
+        "ipc_rt",
+        "ipc_rt_4w",
+        "ipc_rt_64w",
+        "ipc_rt_cap",
+        "typed_call",
+    ] {
+        expect_output(&out, &format!("bench: {key} "));
+    }
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn kernbench_prints_its_figures_and_gives_everything_back() {
+    // Its idle helpers fill the task table and go with one capability deletion (a chain).
+    let out = run(runner::Options {
+        icount: true,
+        ..runner::Options::for_test(&["kernbench"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    for key in [
+        "fault_rt",
+        "map_unmap",
+        "ipc_rt_tasks_few",
+        "ipc_rt_tasks_16",
+        "ipc_rt_tasks_64",
+    ] {
+        expect_output(&out, &format!("bench: {key} "));
+    }
+    expect_output(&out, NO_LEAK);
 }
 
 #[test]
@@ -131,10 +160,7 @@ fn faultbench_prints_its_figure() {
         ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
-    expect_output(
-        &out,
-        "faultbench: demand-zero page fault resolved by the memory server, median ",
-    );
+    expect_output(&out, "bench: demand_zero_fault ");
     expect_output(&out, NO_LEAK);
 }
 

@@ -157,13 +157,18 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_call))
+    with_kernel(|k| k.fast_or_general(Kernel::fast_call::<false>, Kernel::fast_call::<true>))
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn reply_recv_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_reply_recv))
+    with_kernel(|k| {
+        k.fast_or_general(
+            Kernel::fast_reply_recv::<false>,
+            Kernel::fast_reply_recv::<true>,
+        )
+    })
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
@@ -215,14 +220,29 @@ impl Kernel {
         self.general_syscall(t)
     }
 
-    /// Tries `fast` (one of the fast paths) for the current task's syscall, else the general path.
+    /// Tries `fast` (one of the fast paths), then `long` (its variant for long messages) for the
+    /// current task's syscall, else the general path.
     #[inline(always)]
     fn fast_or_general(
         &mut self,
         fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
     ) -> *const SavedRegs {
         let t = self.current.expect("a syscall came from a running task");
         match fast(self, t) {
+            Some(next) => self.enter(next),
+            None => self.long_or_general(t, long),
+        }
+    }
+
+    /// Out of line, like the general path: the short fast path above stays short.
+    #[inline(never)]
+    fn long_or_general(
+        &mut self,
+        t: u16,
+        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+    ) -> *const SavedRegs {
+        match long(self, t) {
             Some(next) => self.enter(next),
             None => self.general_syscall(t),
         }

@@ -66,6 +66,7 @@ impl From<FrameError> for MapError {
 }
 
 /// The tables from the root down to the last-level table for `va`, if they all exist.
+#[inline]
 fn path(root: u64, va: u64) -> R<[u64; 4]> {
     let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
@@ -79,6 +80,7 @@ fn path(root: u64, va: u64) -> R<[u64; 4]> {
 }
 
 /// The present leaf entry for `va`, with the tables above it (root first).
+#[inline]
 fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let path = path(root, va)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
@@ -191,7 +193,8 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     Ok(new)
 }
 
-/// What is mapped at `va`: frame and flags.
+/// What is mapped at `va`: frame and flags (inlined: the long IPC fast path walks twice).
+#[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
     let (_, entry) = present(root, va).ok()?;
     Some((frame_of(entry.addr()), entry.flags()))

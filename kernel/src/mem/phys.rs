@@ -91,6 +91,17 @@ pub fn write_u64(frame: u64, index: usize, value: u64) {
     unsafe { core::ptr::write_volatile((frame_ptr(frame) as *mut u64).add(index), value) }
 }
 
+/// Copies the `u64`s at `words` of frame `src` to the same indices of frame `dst` (message words
+/// from IPC buffer to IPC buffer; the two may be one frame, shared by two tasks of one space).
+/// An empty range (`start >= end`) copies nothing.
+pub fn copy_words(dst: u64, src: u64, words: core::ops::Range<usize>) {
+    let len = words.end.saturating_sub(words.start);
+    assert!(words.start + len <= 512);
+    let (from, to) = (frame_ptr(src) as *const u64, frame_ptr(dst) as *mut u64);
+    // SAFETY: both ranges are inside mapped RAM frames (checked above); `copy` allows overlap.
+    unsafe { core::ptr::copy(from.add(words.start), to.add(words.start), len) }
+}
+
 /// A frame's contents as a slice of `u16`s (the console page).
 pub fn cells(frame: u64) -> &'static mut [u16; 2048] {
     // SAFETY: a mapped RAM frame, 4 KiB = 2048 u16; the console module is its only kernel user.

@@ -67,6 +67,12 @@ impl Endpoint {
         }
     }
 
+    /// The first waiter, if it is of the wanted kind (it stays queued).
+    #[inline(always)]
+    pub fn first(&self, kind: Waiting) -> Option<u16> {
+        (self.waiting == kind).then(|| self.queue.tasks[self.queue.head as usize & MASK])
+    }
+
     /// Takes the first waiter if it is of the wanted kind.
     #[inline(always)]
     pub fn take(&mut self, kind: Waiting) -> Option<u16> {
@@ -114,6 +120,8 @@ mod tests {
         e.enqueue(Waiting::Senders, 2);
         e.enqueue(Waiting::Senders, 3);
         assert_eq!(e.take(Waiting::Receivers), None);
+        assert_eq!(e.first(Waiting::Senders), Some(1), "peeking takes nothing");
+        assert_eq!(e.first(Waiting::Receivers), None);
         e.remove(2);
         assert_eq!(e.take(Waiting::Senders), Some(1));
         assert_eq!(e.take(Waiting::Senders), Some(3));

@@ -247,6 +247,42 @@ fn long_messages_arrive_whole() {
     });
 }
 
+#[test]
+fn long_replies_with_reply_recv_arrive_whole_and_the_fast_path_takes_them() {
+    both(|sim| {
+        let (s, c) = pair(sim, Rights::SEND);
+        recv(sim, s);
+        sim.syscall(c, Sysnum::Call, [EP, tag(5, 16, 0), 1, 2, 3, 4]);
+        for i in 4..16 {
+            sim.ipc_write(s, i, 3000 + i as u64);
+        }
+        let reply = [EP, tag(6, 16, 0), 5, 6, 7, 8];
+        sim.syscall_r12(s, Sysnum::ReplyRecv.raw(), reply, sim.id(c));
+        let r = sim.regs(c);
+        assert_eq!((r.rax, MsgTag(r.rsi), r.r9), (0, MsgTag::new(6, 16, 0), 8));
+        assert_eq!(sim.ipc_read(c, 15), 3015);
+        assert!(matches!(sim.state(s), State::Receiving { .. }));
+    });
+}
+
+#[test]
+fn the_fast_path_leaves_a_long_message_without_a_receiver_buffer_untouched() {
+    let mut sim = Sim::new();
+    let (s, c) = pair(&mut sim, Rights::SEND);
+    sim.ok(s, Sysnum::AsUnmap, [SPACE, IPC_BUFFER, 0, 0, 0, 0]);
+    recv(&mut sim, s);
+    sim.k.current = Some(c);
+    let r = &mut sim.k.task(c).regs;
+    [r.rdi, r.rsi] = [EP, tag(7, 16, 0)];
+    assert_eq!(sim.k.fast_call::<false>(c), None, "long");
+    assert_eq!(sim.k.fast_call::<true>(c), None, "the general path decides");
+    assert!(
+        matches!(sim.state(s), State::Receiving { .. }),
+        "still waiting"
+    );
+    assert_eq!(sim.state(c), State::Ready);
+}
+
 /// Word index of `IpcBuffer::send_caps` and `recv_mask`.
 const SEND_CAPS: usize = MAX_WORDS;
 const RECV_MASK: usize = MAX_WORDS + 3;

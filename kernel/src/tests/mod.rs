@@ -171,8 +171,13 @@ impl Sim {
         r.r12 = reply_to;
         r.vector = SYSCALL_MARK;
         let fast = match Sysnum::from_raw(num) {
-            Some(Sysnum::Call) if self.fast => k.fast_call(t).is_some(),
-            Some(Sysnum::ReplyRecv) if self.fast => k.fast_reply_recv(t).is_some(),
+            // As the entry does: the short variant, then the long one.
+            Some(Sysnum::Call) if self.fast => {
+                k.fast_call::<false>(t).is_some() || k.fast_call::<true>(t).is_some()
+            }
+            Some(Sysnum::ReplyRecv) if self.fast => {
+                k.fast_reply_recv::<false>(t).is_some() || k.fast_reply_recv::<true>(t).is_some()
+            }
             Some(Sysnum::TaskSelf) => {
                 crate::syscall::local::task_self(k.task(t));
                 true

@@ -45,7 +45,7 @@ fn main() -> i32 {
         "faultbench: units are TSC ticks: guest instructions under --icount, cycles otherwise"
     );
     println!(
-        "faultbench: demand-zero page fault resolved by the memory server, median {} ticks (min {}) over {PAGES} pages",
+        "bench: demand_zero_fault {} (min {}): demand-zero page fault resolved by the memory server, median over {PAGES} pages",
         times[PAGES / 2],
         times[0]
     );

@@ -85,7 +85,7 @@ fn per_page_figures(start: u64, free: u64) -> Option<()> {
         println!("forkbench: page_alloc refused");
         return None;
     }
-    println!("forkbench: page_alloc, per page: {allocated}");
+    println!("bench: page_alloc {allocated}: page_alloc, per page");
     touch(start, top - start, 0);
     // A child that shares every page and waits (on an endpoint only it holds) until killed.
     let child = match fork_with(ForkMode::CopyOnWrite) {
@@ -100,7 +100,7 @@ fn per_page_figures(start: u64, free: u64) -> Option<()> {
         }
     };
     let shared = per_page(start, |page| touch(page, PAGE, 2));
-    println!("forkbench: copy-on-write fault, page shared with a child (a copy): {shared}");
+    println!("bench: cow_fault {shared}: copy-on-write fault, page shared with a child (a copy)");
     process::kill(child).ok()?;
     process::waitpid(child).ok()?;
     let child = fork_with(ForkMode::CopyOnWrite).ok()?;
@@ -109,7 +109,7 @@ fn per_page_figures(start: u64, free: u64) -> Option<()> {
     }
     process::waitpid(child).ok()?;
     let alone = per_page(start, |page| touch(page, PAGE, 3));
-    println!("forkbench: copy-on-write fault, the last sharer (no copy): {alone}");
+    println!("bench: cow_fault_last {alone}: copy-on-write fault, the last sharer (no copy)");
     Some(())
 }
 
@@ -119,10 +119,7 @@ fn main() -> i32 {
     let start = brk.next_multiple_of(PAGE);
     let mut current = brk;
     println!("forkbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
-    let modes = [
-        ("copy-on-write", ForkMode::CopyOnWrite),
-        ("eager", ForkMode::Eager),
-    ];
+    let modes = [("cow", ForkMode::CopyOnWrite), ("eager", ForkMode::Eager)];
     for mib in [0, 1, 16, 64] {
         let bytes = mib * MIB;
         if process::sbrk((start + bytes - current) as i64).is_err() {
@@ -137,14 +134,14 @@ fn main() -> i32 {
             let Some(t) = fork_cost(mode, || {}) else {
                 return 1;
             };
-            println!("forkbench: fork+exit+wait, {name}, {mib} MiB: {t}");
+            println!("bench: fork_{name}_{mib}m {t}: fork+exit+wait, {name}, {mib} MiB");
         }
         if mib > 0 {
             touch(start, bytes, 0);
             let Some(t) = fork_cost(ForkMode::CopyOnWrite, || touch(start, bytes, 1)) else {
                 return 1;
             };
-            println!("forkbench: fork, child writes every page, exit, wait, {mib} MiB: {t}");
+            println!("bench: fork_write_{mib}m {t}: fork, child writes every page, exit, wait, {mib} MiB");
         }
     }
     match per_page_figures(start, current.next_multiple_of(MIB) + MIB) {

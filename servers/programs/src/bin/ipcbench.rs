@@ -1,5 +1,8 @@
-//! Measures a null syscall and IPC call+reply round trips — raw (against `ipcecho`) and typed
-//! (`userlib::rpc`, against `echo`) — in TSC ticks.
+//! Measures the kernel's short paths from a process of the memory server: a null syscall, a
+//! yield, and IPC call+reply round trips against `ipcecho` (another address space) with 0-4, 16
+//! and 64 words and with one capability transferred; and a typed call (`userlib::rpc`) against the
+//! `echo` example server. Prints a `bench: KEY TICKS` line per figure (the median; TSC ticks are
+//! guest instructions under --icount), which `make bench` collects.
 #![no_std]
 #![no_main]
 
@@ -8,13 +11,20 @@ mod protocol;
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use protocol::{Echo, Reply, Request};
-use userlib::ipc::message;
-use userlib::{names, println, rdtsc_ordered, sys, CapSlot, HZ};
+use userlib::ipc::{ipc_word, set_ipc_word, set_send_caps};
+use userlib::{names, println, rdtsc_ordered, slots, sys, CapSlot, MsgTag, HZ};
+
+/// Where the capability to `ipcecho` goes (looked up by name at start).
+const IPCECHO: CapSlot = CapSlot(8);
+/// And the one to `echo`.
+const ECHO: CapSlot = CapSlot(9);
 
 userlib::entry!(main);
 
 const WARMUP: usize = 100;
 const SAMPLES: usize = 1000;
+/// `ipcecho` deletes the capability a message with this label carries before it replies.
+const CAP_LABEL: u32 = 0xcafe;
 
 /// The samples live in .bss rather than on the (small) stack.
 static TIMES: [AtomicU64; SAMPLES] = [const { AtomicU64::new(0) }; SAMPLES];
@@ -45,70 +55,108 @@ fn measure(mut f: impl FnMut() -> bool) -> Option<(u64, u64)> {
     Some((TIMES[0].load(Relaxed), TIMES[SAMPLES / 2].load(Relaxed)))
 }
 
-fn main() -> i32 {
-    let Some((min, med)) = measure(|| true) else {
-        return 1;
+/// Measures `f` and prints its `bench:` line; false if `f` failed.
+fn report(key: &str, what: &str, f: impl FnMut() -> bool) -> bool {
+    let Some((min, med)) = measure(f) else {
+        println!("ipcbench: {what} failed");
+        return false;
     };
-    println!("ipcbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
-    println!("ipcbench: rdtsc overhead {med} ticks (min {min})");
+    println!("bench: {key} {med} (min {min}): {what}");
+    true
+}
 
-    let Some((min, med)) = measure(|| {
+/// A call whose message is `words` long (words past the registers were staged in the IPC buffer
+/// once, so the figure is the kernel's copy, not the staging) carrying `caps` capabilities; the
+/// echo must come back intact.
+#[inline(always)]
+fn echo(words: usize, caps: usize, label: u32, round: u64) -> bool {
+    let tag = MsgTag::new(label, words, caps);
+    match sys::call(IPCECHO, tag, [round, 0, 0, 0]) {
+        Ok(r) if r.words[0] == round || words == 0 => true,
+        Ok(r) => {
+            println!("ipcbench: echo returned {} instead of {round}", r.words[0]);
+            false
+        }
+        Err(e) => {
+            println!("ipcbench: call failed: {e}");
+            false
+        }
+    }
+}
+
+fn main() -> i32 {
+    println!("ipcbench: units are TSC ticks: guest instructions under --icount, cycles otherwise");
+    let typed = match names::lookup("ipcecho", IPCECHO, HZ as u32)
+        .and_then(|_| names::connect::<Echo>("echo", ECHO, HZ as u32))
+    {
+        Ok(client) => client,
+        Err(e) => {
+            println!("ipcbench: cannot find ipcecho and echo: {e:?}");
+            return 1;
+        }
+    };
+    let mut ok = report("rdtsc", "rdtsc overhead (included in every figure)", || {
+        true
+    });
+    ok &= report("null_syscall", "null syscall (TaskSelf)", || {
         core::hint::black_box(sys::task_self());
         true
-    }) else {
-        return 1;
-    };
-    println!("ipcbench: null syscall median {med} ticks (min {min})");
-
-    let ep = match names::lookup("ipcecho", CapSlot(8), HZ as u32) {
-        Ok(ep) => ep,
-        Err(e) => {
-            println!("ipcbench: cannot find ipcecho: {e:?}");
-            return 1;
-        }
-    };
-    let mut i = 0u64;
-    let result = measure(|| {
-        i += 1;
-        match ep.call(&message(1, &[i])) {
-            Ok(r) if r.words[0] == i => true,
-            Ok(r) => {
-                println!("ipcbench: echo returned {} instead of {i}", r.words[0]);
-                false
-            }
-            Err(e) => {
-                println!("ipcbench: call failed: {e}");
-                false
-            }
-        }
     });
-    let Some((min, med)) = result else {
-        return 1;
-    };
-    println!("ipcbench: ipc call+reply round trip median {med} ticks (min {min})");
-
-    // The same round trip as a typed call (userlib::rpc): encoding, checks and decoding on both
-    // sides, against the `echo` example server.
-    let echo = match names::connect::<Echo>("echo", CapSlot(9), HZ as u32) {
-        Ok(echo) => echo,
-        Err(e) => {
-            println!("ipcbench: cannot find echo: {e:?}");
-            return 1;
-        }
-    };
-    let result = measure(|| {
-        i += 1;
-        match echo.call(&Request::Ping(i)) {
-            Ok(Reply::Pong(n)) if n == i => true,
-            other => {
-                println!("ipcbench: typed ping {i} answered {other:?}");
-                false
-            }
-        }
+    ok &= report("yield", "yield, nothing else ready", || {
+        sys::yield_now();
+        true
     });
-    let Some((min, med)) = result else {
-        return 1;
-    };
-    println!("ipcbench: typed call round trip median {med} ticks (min {min})");
-    0
+    let mut round = 0u64;
+    for words in [0, 1, 2, 3, 4, 16, 64] {
+        let key = match words {
+            0 => "ipc_rt",
+            1 => "ipc_rt_1w",
+            2 => "ipc_rt_2w",
+            3 => "ipc_rt_3w",
+            4 => "ipc_rt_4w",
+            16 => "ipc_rt_16w",
+            _ => "ipc_rt_64w",
+        };
+        for i in 4..words {
+            set_ipc_word(i, i as u64 * 0x0101);
+        }
+        ok &= report(key, "IPC call+reply round trip", || {
+            round += 1;
+            echo(words, 0, 1, round)
+        });
+        if words > 4 && ipc_word(words - 1) != (words as u64 - 1) * 0x0101 {
+            println!("ipcbench: the echo of {words} words lost the last word");
+            ok = false;
+        }
+    }
+    // One capability (our own endpoint) to `ipcecho`, which deletes it and replies.
+    set_send_caps(&[slots::OWN]);
+    ok &= report(
+        "ipc_rt_cap",
+        "IPC round trip carrying one capability (the server deletes it: a CapDelete included)",
+        || {
+            round += 1;
+            echo(1, 1, CAP_LABEL, round)
+        },
+    );
+    // The 1-word round trip as a typed call: encoding, checks and decoding on both sides.
+    ok &= report(
+        "typed_call",
+        "typed call+reply (userlib::rpc, Ping(u64) -> Pong(u64))",
+        || {
+            round += 1;
+            match typed.call(&Request::Ping(round)) {
+                Ok(Reply::Pong(n)) if n == round => true,
+                other => {
+                    println!("ipcbench: typed ping {round} answered {other:?}");
+                    false
+                }
+            }
+        },
+    );
+    if ok {
+        0
+    } else {
+        1
+    }
 }

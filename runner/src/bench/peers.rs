@@ -1,0 +1,193 @@
+//! Every row of the benchmark table, with seL4's and Linux's figures for the same operation,
+//! measured the same way (copied from the project's perf anchors; method below).
+
+/// How the peers' figures were measured (also in `docs/benchmarks.md`).
+pub const METHOD: &str = "\
+Linux: Debian 12's kernel 6.1.0-56-amd64 in QEMU 7.2 TCG, -icount shift=0, -m 512M -smp 1, \
+default CPU model, mitigations=off; a static C program as PID 1 times each operation with rdtsc \
+(median of 5). seL4: 13.0.0-dev (kernel 736bfd6, sel4bench-manifest a08cdc8), x86_64 pc99, \
+release build, fast path on, one core, non-MCS, in the same QEMU with -icount shift=0; its \
+sel4bench app, the counter read's overhead subtracted. Both in guest instructions per operation.";
+
+/// A speed goal (issue 12).
+#[derive(Clone, Copy, Debug)]
+pub enum Goal {
+    AtMost(u64),
+    /// The same figure as another row's.
+    SameAs(&'static str),
+}
+
+/// One row: the key the guest prints (`bench: KEY TICKS`), what it measures, and the peers.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    pub key: &'static str,
+    pub group: &'static str,
+    pub label: &'static str,
+    /// What differs from the peers' measurement, if anything.
+    pub note: Option<&'static str>,
+    pub sel4: Option<u64>,
+    pub linux: Option<u64>,
+    pub goal: Option<Goal>,
+    /// Not measured yet, and why (the table says so instead of failing).
+    pub pending: Option<&'static str>,
+}
+
+const fn row(key: &'static str, group: &'static str, label: &'static str) -> Row {
+    Row {
+        key,
+        group,
+        label,
+        note: None,
+        sel4: None,
+        linux: None,
+        goal: None,
+        pending: None,
+    }
+}
+
+impl Row {
+    const fn sel4(self, n: u64) -> Row {
+        Row {
+            sel4: Some(n),
+            ..self
+        }
+    }
+    const fn linux(self, n: u64) -> Row {
+        Row {
+            linux: Some(n),
+            ..self
+        }
+    }
+    const fn goal(self, n: u64) -> Row {
+        Row {
+            goal: Some(Goal::AtMost(n)),
+            ..self
+        }
+    }
+    const fn note(self, note: &'static str) -> Row {
+        Row {
+            note: Some(note),
+            ..self
+        }
+    }
+}
+
+const KERNEL: &str = "kernel paths";
+const IPC: &str = "IPC";
+const MEMORY: &str = "faults and memory (through the memory server)";
+const FORK: &str = "processes: fork + exit + wait";
+const SCALING: &str = "scaling";
+
+pub const ROWS: &[Row] = &[
+    row(
+        "null_syscall",
+        KERNEL,
+        "null syscall (`TaskSelf`; Linux `getppid`)",
+    )
+    .sel4(100)
+    .linux(337)
+    .goal(80),
+    row("yield", KERNEL, "yield, nothing else ready").linux(798),
+    row(
+        "fault_rt",
+        KERNEL,
+        "fault → handler → resume (`int3` to a handler task, reply)",
+    )
+    .sel4(1_336)
+    .goal(1_000),
+    row(
+        "map_unmap",
+        KERNEL,
+        "map + unmap one page (`AsMap`, `AsUnmap`)",
+    )
+    .note("seL4: map only; Linux: mmap + munmap")
+    .sel4(745)
+    .linux(18_703),
+    row(
+        "ipc_rt",
+        IPC,
+        "IPC call + reply round trip, 0 words, two address spaces",
+    )
+    .note("Linux: pipe ping-pong, 1 byte")
+    .sel4(443)
+    .linux(12_777)
+    .goal(350),
+    row("ipc_rt_1w", IPC, "— 1 word"),
+    row("ipc_rt_2w", IPC, "— 2 words"),
+    row("ipc_rt_3w", IPC, "— 3 words"),
+    row("ipc_rt_4w", IPC, "— 4 words"),
+    row("ipc_rt_16w", IPC, "— 16 words")
+        .note("seL4: 10 words, its slow path")
+        .sel4(1_609)
+        .goal(800),
+    row("ipc_rt_64w", IPC, "— 64 words").goal(1_200),
+    row(
+        "ipc_rt_cap",
+        IPC,
+        "— 1 word and one capability (the server deletes it: a `CapDelete` included)",
+    )
+    .goal(1_000),
+    row(
+        "typed_call",
+        IPC,
+        "typed small call (`userlib::rpc`: `Ping(u64)` → `Pong(u64)`)",
+    )
+    .goal(500),
+    row(
+        "demand_zero_fault",
+        MEMORY,
+        "demand-zero page fault, resolved by the memory server",
+    )
+    .note("Linux: in-kernel first-touch fault")
+    .linux(3_283),
+    row(
+        "cow_fault",
+        MEMORY,
+        "copy-on-write fault, page shared with a child (a copy)",
+    ),
+    row(
+        "cow_fault_last",
+        MEMORY,
+        "copy-on-write fault, the last sharer (no copy)",
+    ),
+    row(
+        "page_alloc",
+        MEMORY,
+        "`page_alloc` of one page (a call to the server)",
+    ),
+    row("fork_cow_0m", FORK, "copy-on-write, 0 MiB heap").linux(151_896),
+    row("fork_cow_1m", FORK, "copy-on-write, 1 MiB").linux(263_319),
+    row("fork_cow_16m", FORK, "copy-on-write, 16 MiB").linux(1_760_715),
+    row("fork_cow_64m", FORK, "copy-on-write, 64 MiB").linux(6_544_864),
+    row("fork_eager_0m", FORK, "eager copy, 0 MiB"),
+    row("fork_eager_1m", FORK, "eager copy, 1 MiB"),
+    row("fork_eager_16m", FORK, "eager copy, 16 MiB"),
+    row("fork_eager_64m", FORK, "eager copy, 64 MiB"),
+    row("fork_write_1m", FORK, "the child writes every page, 1 MiB").linux(1_566_191),
+    row(
+        "fork_write_16m",
+        FORK,
+        "the child writes every page, 16 MiB",
+    )
+    .linux(24_610_849),
+    row(
+        "fork_write_64m",
+        FORK,
+        "the child writes every page, 64 MiB",
+    )
+    .linux(97_753_940),
+    row(
+        "ipc_rt_tasks_few",
+        SCALING,
+        "IPC round trip, two tasks of one space; 4 tasks alive",
+    ),
+    row("ipc_rt_tasks_16", SCALING, "— 16 tasks alive"),
+    Row {
+        goal: Some(Goal::SameAs("ipc_rt_tasks_few")),
+        ..row(
+            "ipc_rt_tasks_64",
+            SCALING,
+            "— 64 tasks alive (the task table full)",
+        )
+    },
+];
