@@ -144,7 +144,14 @@ def scalar(value):
 
 
 def enum_name(value):
-    return str(value).rsplit("::", 1)[-1]
+    """A fieldless enum's variant name (whatever the print format)."""
+    enum_type = value.type.strip_typedefs()
+    if enum_type.code == gdb.TYPE_CODE_ENUM:
+        number = int(value)
+        for field in enum_type.fields():
+            if field.enumval == number:
+                return field.name.rsplit("::", 1)[-1]
+    return variant(value)[0] or str(value).rsplit("::", 1)[-1]
 
 
 def rights_text(bits):
@@ -390,7 +397,7 @@ disabled, and a file name that matches several files is reported."""
         locations = getattr(bp, "locations", [])
         files, disabled = set(), 0
         for location in locations:
-            symtab = location.symtab
+            symtab = gdb.find_pc_line(location.address).symtab
             if symtab is None:
                 continue
             files.add(symtab.fullname())
@@ -420,16 +427,31 @@ class StopWhen(gdb.Breakpoint):
         return False
 
 
+class Quiet:
+    """Suppresses the stops and steps on the way (noise); gdb prints the stop at the end."""
+
+    def __enter__(self):
+        self.before = gdb.parameter("suppress-cli-notifications")
+        gdb.execute("set suppress-cli-notifications on")
+
+    def __exit__(self, *exception):
+        gdb.execute(f"set suppress-cli-notifications {'on' if self.before else 'off'}")
+
+
 def run_until(specs, predicate):
     """Continues until one of `specs` is reached with `predicate()` true; False if the target
-    stopped for another reason first (a user breakpoint, Ctrl-C)."""
+    stopped for another reason first (a user breakpoint, Ctrl-C), whose stop is then shown."""
     points = [StopWhen(spec, predicate) for spec in specs]
     try:
-        gdb.execute("continue", to_string=True)
-        return any(p.hit for p in points)
+        with Quiet():
+            gdb.execute("continue")
+        hit = any(p.hit for p in points)
     finally:
         for p in points:
             p.delete()
+    if not hit:
+        gdb.execute("frame")
+    return hit
 
 
 def symbol_address(name):
@@ -522,11 +544,12 @@ Breakpoints met on the way stop it, as they stop `next`."""
 
     @staticmethod
     def step_out_of_libraries():
-        for _ in range(200):
-            symtab = gdb.selected_frame().find_sal().symtab
-            if in_kernel() or (symtab is not None and not is_library(symtab.filename)):
-                return
-            gdb.execute("step", to_string=True)
+        with Quiet():
+            for _ in range(200):
+                symtab = gdb.selected_frame().find_sal().symtab
+                if in_kernel() or (symtab is not None and not is_library(symtab.filename)):
+                    return
+                gdb.execute("step")
 
 
 class Console(gdb.Command):
@@ -581,12 +604,15 @@ class ReceivedPrinter:
         self.value = value
 
     def to_string(self):
-        sender = int(self.value["sender"])
-        return f"Received from {task_id_text(sender)}, badge {int(self.value['badge']):#x}"
+        sender, flags = int(self.value["sender"]), int(self.value["flags"])
+        flag_names = "|".join(name for bit, name in TAG_FLAGS if flags & bit) or "no flags"
+        return (
+            f"Received from {task_id_text(sender)}, badge {int(self.value['badge']):#x}, "
+            f"{flag_names}"
+        )
 
     def children(self):
         yield "msg", self.value["msg"]
-        yield "flags", self.value["flags"]
 
 
 class TaskPrinter:
