@@ -3,10 +3,13 @@
 //! other tree's binaries; `.cargo/config.toml` sets `MIKROS_CHECKOUT` so that cargo rebuilds the
 //! runner when the checkout moves, and [`check`] refuses to run if that ever did not happen.
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The root of the checkout this runner was compiled in.
 pub fn root() -> &'static Path {
-    Path::new(env!("MIKROS_CHECKOUT"))
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    // (Cargo gives the `.cargo` directory's parent as `/path/.`; components() drops the dot.)
+    ROOT.get_or_init(|| Path::new(env!("MIKROS_CHECKOUT")).components().collect())
 }
 
 /// The checkout cargo is running us from, if we run under cargo (`cargo run`, `cargo test`): it
