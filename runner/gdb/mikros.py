@@ -23,7 +23,7 @@ import re
 import gdb
 import gdb.printing
 
-KERNEL_STATE = "kernel::arch::entry::KERNEL.0.value"
+KERNEL_STATIC = "kernel::arch::entry::KERNEL"
 # Addresses from here up are the kernel's (abi::layout: user space is the lower half).
 KERNEL_HALF = 0xFFFF_8000_0000_0000
 NO_TASK = 0xFFFF
@@ -48,7 +48,15 @@ CONSOLE_LOG = os.path.join(
 
 
 def kernel():
-    return gdb.parse_and_eval(KERNEL_STATE)
+    """The kernel's state; found by symbol, so that it works whatever language gdb is in (C in
+    code without debug info, such as the bootloader's)."""
+    symbol = gdb.lookup_static_symbol(KERNEL_STATIC) or gdb.lookup_global_symbol(KERNEL_STATIC)
+    if symbol is None:
+        raise gdb.GdbError(f"no {KERNEL_STATIC}: is the kernel's symbol file loaded?")
+    try:
+        return symbol.value()["__0"]["value"]
+    except gdb.MemoryError:
+        raise gdb.GdbError("the kernel's memory is not mapped yet (it is still booting)")
 
 
 def variant(value):

@@ -32,8 +32,12 @@ pub fn startup_commands(image: &BootImage, port: u16) -> Vec<String> {
         "set confirm off".to_string(),
         format!("file {}", image.kernel.display()),
     ];
+    // Quietly: a line per program would fill the first screen and stop at gdb's pager.
     for (_, program) in &image.programs {
-        commands.push(format!("add-symbol-file {}", program.display()));
+        commands.push(format!(
+            "python gdb.execute('add-symbol-file {}', to_string=True)",
+            program.display()
+        ));
     }
     commands.push(format!("source {}", extension().display()));
     commands.push(format!("target remote localhost:{port}"));
