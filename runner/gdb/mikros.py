@@ -471,6 +471,12 @@ def symbol_address(name):
     return int(found.group(0), 16)
 
 
+def debuggable_build():
+    """Are these the binaries of cargo profile `gdb`? Optimised code inlines a server's handler
+    into the loop around its syscalls, so `step` would run into the next syscall instead."""
+    return any("/x86_64-unknown-none/gdb/" in (o.filename or "") for o in gdb.objfiles())
+
+
 def is_library(filename):
     return bool(re.search(r"(^|/)(userlib|abi)/|/rustc/|/library/(core|alloc)/", filename or ""))
 
@@ -479,7 +485,8 @@ class StepIpc(gdb.Command):
     """mikros step-ipc: run to the other side of the current IPC.
 From a task's code or from inside the kernel's handling of its IPC syscall: a Call or Send goes
 to the receiver, a Reply or ReplyRecv to the caller it replies to, a Recv to the task itself
-when its message arrives. Stops in that task's own code (out of userlib), as `step` would.
+when its message arrives. In the debuggable build it stops in that task's own code (out of
+userlib), as `step` would; in the optimised build just after the task's syscall instruction.
 Breakpoints met on the way stop it, as they stop `next`."""
 
     def __init__(self):
@@ -507,7 +514,8 @@ Breakpoints met on the way stop it, as they stop `next`."""
         if not run_until([f"*{rip:#x}"], lambda: current_index() == other):
             print(f"mikros: stopped before {label(other)} resumed (see above)")
             return
-        self.step_out_of_libraries()
+        if debuggable_build():
+            self.step_out_of_libraries()
         print(f"mikros: {IPC_SYSCALLS[sysnum]} by {label(task)} -> now in {label(other)}")
         gdb.execute("frame")
 
