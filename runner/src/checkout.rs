@@ -32,7 +32,11 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// Err with an explanation if this runner was built in another checkout than the one it runs in,
 /// or if that checkout's binaries are gone.
 pub fn check() -> Result<(), String> {
-    mismatch(root(), running_in().as_deref(), Path::new(env!("CARGO_BIN_FILE_KERNEL_kernel")))
+    mismatch(
+        root(),
+        running_in().as_deref(),
+        Path::new(env!("CARGO_BIN_FILE_KERNEL_kernel")),
+    )
 }
 
 fn mismatch(built_in: &Path, running_in: Option<&Path>, kernel: &Path) -> Result<(), String> {

@@ -159,11 +159,10 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
             "--gdb-stub" => opts.gdb = Debugger::Stub,
             "--gdb-port" => {
                 let value = args.next().ok_or("--gdb-port needs a tcp port number")?;
-                let port: u16 = value
-                    .parse()
-                    .ok()
-                    .filter(|&p| p != 0)
-                    .ok_or_else(|| format!("--gdb-port: '{value}' is not a tcp port (1-65535)"))?;
+                let port: u16 =
+                    value.parse().ok().filter(|&p| p != 0).ok_or_else(|| {
+                        format!("--gdb-port: '{value}' is not a tcp port (1-65535)")
+                    })?;
                 opts.gdb_port = Some(port);
             }
             "--debuggable" => build = Some(Build::Debuggable),
@@ -292,7 +291,10 @@ mod tests {
     fn rejects_bad_input() {
         assert!(parse(&["--gdb-port", "0", "--gdb"]).is_err());
         assert!(parse(&["--gdb-port", "70000", "--gdb"]).is_err());
-        assert!(parse(&["--gdb-port", "4321"]).is_err(), "a port without gdb");
+        assert!(
+            parse(&["--gdb-port", "4321"]).is_err(),
+            "a port without gdb"
+        );
         assert!(parse(&["--timeout"]).is_err());
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "-3"]).is_err());

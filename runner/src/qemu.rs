@@ -85,7 +85,9 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
         cmd.args(["-icount", "shift=0"]);
     }
     if let Some(port) = gdb_port {
-        cmd.arg("-gdb").arg(format!("tcp:127.0.0.1:{port}")).arg("-S");
+        cmd.arg("-gdb")
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .arg("-S");
     }
     cmd.args(&opts.qemu_args);
     // Its own process group: a Ctrl-C meant for gdb must not end QEMU. (A Ctrl-C without gdb ends

@@ -59,7 +59,9 @@ fn stop_in(text: &str) -> (String, String, usize) {
         .find(|l| {
             // (Not `Breakpoint 2 at 0x...: file F, line L.`, which reports a new breakpoint.)
             let hit = l.starts_with("Breakpoint ")
-                && l.split_whitespace().nth(1).is_some_and(|n| n.ends_with(','));
+                && l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|n| n.ends_with(','));
             l.contains(" at ") && (hit || l.starts_with("#0"))
         })
         .unwrap_or_else(|| panic!("no stop in:\n{text}"));
@@ -71,7 +73,12 @@ fn stop_in(text: &str) -> (String, String, usize) {
         .next()
         .unwrap_or("")
         .to_string();
-    let (file, number) = line.rsplit_once(" at ").unwrap().1.rsplit_once(':').unwrap();
+    let (file, number) = line
+        .rsplit_once(" at ")
+        .unwrap()
+        .1
+        .rsplit_once(':')
+        .unwrap();
     (function, file.to_string(), number.trim().parse().unwrap())
 }
 
@@ -158,7 +165,10 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
             .unwrap_or_else(|| panic!("no {name} in:\n{tasks}"))
     };
     let server_row = row("ipcecho");
-    assert!(server_row.starts_with('*') && server_row.contains("running"), "{tasks}");
+    assert!(
+        server_row.starts_with('*') && server_row.contains("running"),
+        "{tasks}"
+    );
     let server_index = server_row[1..].split_whitespace().next().unwrap();
     let client_row = row("ipcbench");
     assert!(
