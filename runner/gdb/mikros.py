@@ -413,7 +413,8 @@ disabled, and a file name that matches several files is reported."""
             if owner != program and location.address < KERNEL_HALF:
                 location.enabled = False
                 disabled += 1
-        note = f" ({disabled} copies in other programs disabled)" if disabled else ""
+        copies = "copy" if disabled == 1 else "copies"
+        note = f" ({disabled} {copies} in other programs disabled)" if disabled else ""
         print(f"Breakpoint {bp.number}: {spec}, only in {program}{note}")
         if ":" in spec and len(files) > 1:
             print(f"warning: {spec} matches {len(files)} files: {', '.join(sorted(files))}")
