@@ -191,7 +191,7 @@ def cap_text(cap):
     index, gen, badge = int(cap["index"]), int(cap["gen"]), int(cap["badge"])
     target = f"{kind} {index}"
     if kind == "Task":
-        target = f"Task {label(index)}"
+        target = label(index).replace("task", "Task", 1)
     text = f"{target} gen {gen}, {rights_text(scalar(cap['rights']))}"
     return text + (f", badge {badge:#x}" if badge else "")
 
@@ -365,7 +365,7 @@ the requests it is serving (its callers' messages), or the one it has just recei
                 )
                 shown = True
         if not shown:
-            print(f"{label(index)} ({state}) has no message in flight")
+            print(f"{label(index)} ({state_text(task['state'])[0]}) has no message in flight")
 
 
 class ProgramBreakpoint(gdb.Breakpoint):

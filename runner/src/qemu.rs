@@ -95,8 +95,9 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
     cmd.process_group(0);
     let disk = image.disk.as_raw_fd();
     // SAFETY: runs in the child between fork and exec, making only async-signal-safe calls:
-    // `dup2` and `fcntl` give QEMU the image at `DISK_FD` (without close-on-exec), and PR_SET_PDEATHSIG ends QEMU when
-    // the runner ends, however it ends (so no QEMU is left holding the gdb port).
+    // `dup2` and `fcntl` give QEMU the image at `DISK_FD` (without close-on-exec), and
+    // PR_SET_PDEATHSIG ends QEMU when the runner ends, however it ends (so no QEMU is left
+    // holding the gdb port). `disk` stays open in the parent until QEMU has started.
     unsafe {
         cmd.pre_exec(move || {
             // (`dup2` onto itself would keep close-on-exec: clear it explicitly.)
