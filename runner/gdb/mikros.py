@@ -11,11 +11,12 @@ as a whole (the task table alone is 150 KB, over gdb's max-value-size).
     mikros msg [TASK]         the message a task is sending, serving, or has just received
     mikros break PROG LOC     a breakpoint that stops only when PROG is the running task
     mikros step-ipc           run to the other side of the current IPC (receiver or caller)
+    mikros task ID            a task id (`request.sender`, `$r12`) or index, named
     mikros console [N]        the last N lines of the guest's console (gdb sessions of the runner)
 
 TASK is an index (as `mikros tasks` shows) or a program name. Pretty-printers show MsgTag,
-kernel capabilities, tasks, and `userlib::ipc::Received` (its sender decoded); `$task(ID)` names
-a task id (such as `request.sender`).
+kernel capabilities, tasks, task states and endpoint queues (task indices named), and
+`userlib::ipc::Received` (its sender named).
 """
 import os
 import re
@@ -229,7 +230,7 @@ def registers_message(regs):
 
 
 class Mikros(gdb.Command):
-    """mikros commands: tasks, caps, endpoint, msg, break, step-ipc, console (`help mikros X`)."""
+    """mikros commands: tasks, caps, endpoint, msg, task, break, step-ipc, console (`help mikros X`)."""
 
     def __init__(self):
         super().__init__("mikros", gdb.COMMAND_USER, prefix=True)
@@ -586,15 +587,18 @@ it while gdb runs in its terminal (target/gdb-console.log)."""
         print("\n".join(lines[-count:]))
 
 
-class TaskFunction(gdb.Function):
-    """$task(ID): a task id (generation << 16 | index, as `request.sender`) or index, named."""
+class TaskCommand(gdb.Command):
+    """mikros task EXPRESSION: a task id (generation << 16 | index, such as `request.sender` or
+`$r12`) or index, named."""
 
     def __init__(self):
-        super().__init__("task")
+        super().__init__("mikros task", gdb.COMMAND_USER)
 
-    def invoke(self, value):
-        number = int(value) & ((1 << 64) - 1)
-        return task_id_text(number) if number > 0xFFFF else label(number)
+    def invoke(self, argument, from_tty):
+        if not argument.strip():
+            raise gdb.GdbError("usage: mikros task ID (an expression: request.sender, $r12, 3)")
+        number = int(gdb.parse_and_eval(argument)) & ((1 << 64) - 1)
+        print(task_id_text(number) if number > 0xFFFF else label(number))
 
 
 # --- Pretty-printers --------------------------------------------------------------------------
@@ -648,12 +652,39 @@ class TaskPrinter:
             yield field, self.value[field]
 
 
+class StatePrinter:
+    """A task state with the tasks it names (`AwaitingReply { server }` is a task index)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        state, waits = state_text(self.value)
+        return f"{state} {waits}".strip()
+
+
+class TaskQueuePrinter:
+    """An endpoint's ring of waiting task indices, in order, named."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        head, length = int(self.value["head"]), int(self.value["len"])
+        ring = self.value["tasks"]
+        size = ring.type.range()[1] + 1
+        waiting = [label(int(ring[(head + i) % size])) for i in range(length)]
+        return "TaskQueue [" + ", ".join(waiting) + "]"
+
+
 def printers():
     collection = gdb.printing.RegexpCollectionPrettyPrinter("mikros")
     collection.add_printer("MsgTag", r"^abi::msg::MsgTag$", MsgTagPrinter)
     collection.add_printer("Cap", r"^kernel::obj::cap::Cap$", CapPrinter)
     collection.add_printer("Received", r"^userlib::ipc::Received$", ReceivedPrinter)
     collection.add_printer("Task", r"^kernel::obj::task::Task$", TaskPrinter)
+    collection.add_printer("State", r"^kernel::obj::task::State$", StatePrinter)
+    collection.add_printer("TaskQueue", r"^kernel::obj::endpoint::TaskQueue$", TaskQueuePrinter)
     return collection
 
 
@@ -665,7 +696,7 @@ Msg()
 Break()
 StepIpc()
 Console()
-TaskFunction()
+TaskCommand()
 gdb.printing.register_pretty_printer(None, printers(), replace=True)
 # `step` goes through our code, not into the core library's (slice copies, Result::map, ...).
 gdb.execute("skip -rfunction ^(core|alloc|compiler_builtins)::", to_string=True)

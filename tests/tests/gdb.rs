@@ -125,6 +125,8 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
             "mikros msg",
             "mark request",
             "print *request",
+            "mark sender",
+            "mikros task request.sender",
             "mark endpoint",
             "mikros endpoint 1",
             "mark back",
@@ -194,6 +196,8 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
         request.contains("MsgTag(label 0x1, 1 word, 0 caps)"),
         "{request}"
     );
+    let sender = section(&sections, "sender");
+    assert!(sender.contains("(ipcbench)"), "{sender}");
     let endpoint = section(&sections, "endpoint");
     assert!(endpoint.contains("capabilities to it:"), "{endpoint}");
     assert!(endpoint.contains("(ipcecho) slot"), "{endpoint}");
