@@ -211,6 +211,14 @@ def state_text(state):
     return (name or "?").lower(), ""
 
 
+def queue_order(queue):
+    """The task indices in an endpoint's TaskQueue (a ring), first to last."""
+    head, length = int(queue["head"]), int(queue["len"])
+    ring = queue["tasks"]
+    size = ring.type.range()[1] + 1
+    return [int(ring[(head + i) % size]) for i in range(length)]
+
+
 def callers_of(server):
     """Tasks waiting for `server` to reply."""
     for index, _, task in live_objects(kernel()["tasks"]):
@@ -288,11 +296,7 @@ class EndpointCommand(gdb.Command):
         if not found:
             raise gdb.GdbError(f"no endpoint {wanted}")
         gen, endpoint = found[0]
-        queue = endpoint["queue"]
-        head, length = int(queue["head"]), int(queue["len"])
-        ring = queue["tasks"]
-        size = ring.type.range()[1] + 1
-        waiters = [int(ring[(head + i) % size]) for i in range(length)]
+        waiters = queue_order(endpoint["queue"])
         kind = enum_name(endpoint["waiting"]).lower()
         print(f"endpoint {wanted} (generation {gen}): {kind} waiting")
         for position, index in enumerate(waiters):
@@ -670,11 +674,7 @@ class TaskQueuePrinter:
         self.value = value
 
     def to_string(self):
-        head, length = int(self.value["head"]), int(self.value["len"])
-        ring = self.value["tasks"]
-        size = ring.type.range()[1] + 1
-        waiting = [label(int(ring[(head + i) % size])) for i in range(length)]
-        return "TaskQueue [" + ", ".join(waiting) + "]"
+        return "TaskQueue [" + ", ".join(label(i) for i in queue_order(self.value)) + "]"
 
 
 def printers():
