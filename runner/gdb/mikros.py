@@ -484,7 +484,9 @@ def debuggable_build():
 
 
 def is_library(filename):
-    return bool(re.search(r"(^|/)(userlib|abi)/|/rustc/|/library/(core|alloc)/", filename or ""))
+    """userlib, abi, the Rust library and crates.io code: not the program's own."""
+    pattern = r"(^|/)(userlib|abi)/|/rustc/|/library/(core|alloc)/|/\.cargo/registry/"
+    return bool(re.search(pattern, filename or ""))
 
 
 class StepIpc(gdb.Command):
