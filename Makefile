@@ -19,9 +19,9 @@ CARGO ?= cargo
 RUNNER = $(CARGO) run --quiet --
 TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
 RUN_FOR_ARG = $(if $(RUN_FOR),--run-for $(RUN_FOR)) $(if $(MEMORY),--memory $(MEMORY))
-# The default set: a greeting and IPC with a capability transfer, then (a second batch, because
-# all programs still share one rendezvous endpoint, `slots::SHARED`) the tutorial server.
-PROGRAMS ?= hello ping pong then count
+# The default set: a greeting, IPC with a capability transfer, and the tutorial client (which
+# brings its server; servers are found by name, see docs/writing-a-server.md).
+PROGRAMS ?= hello ping pong count
 
 .PHONY: setup run run-console run-gdb run-allocator run-fork run-forkexit test test-host \
 	test-system check bench mutants fuzz-long

@@ -79,8 +79,8 @@ pub mod slots {
     /// An endpoint (send + grant) to the program's supervisor, badged with its pid: the memory
     /// server (`abi::memsrv`) for a process; init for a server init starts.
     pub const SUPERVISOR: CapSlot = CapSlot(0);
-    /// An endpoint (send, receive, grant) shared by all programs of the run: a rendezvous point.
-    pub const SHARED: CapSlot = CapSlot(1);
+    /// An endpoint (send + grant) to the name service (`abi::names`), badged with the program's id.
+    pub const NAMES: CapSlot = CapSlot(1);
     /// An endpoint (send, receive, grant) of the program's own, for serving requests.
     pub const OWN: CapSlot = CapSlot(2);
     /// Only for the servers init trusts with memory (see init's `POOL_HOLDERS`): the frame pool.
@@ -89,6 +89,8 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
+    /// Kept empty for userlib's own short-lived use (a capability on its way to the name service).
+    pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
 }

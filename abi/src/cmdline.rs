@@ -82,7 +82,7 @@ pub fn parse_word(word: &str) -> Result<Word<'_>, WordError> {
 
 /// The programs in a stretch of the command line (words that do not parse are skipped: the runner
 /// refuses them before boot).
-fn programs(text: &str) -> impl Iterator<Item = Program<'_>> {
+fn programs(text: &str) -> impl Iterator<Item = Program<'_>> + Clone {
     text.split_whitespace().filter_map(|w| match parse_word(w) {
         Ok(Word::Program(p)) => Some(p),
         _ => None,
@@ -100,7 +100,7 @@ pub fn run_for(cmdline: &str) -> Option<u64> {
 }
 
 /// The programs of the command line, batch by batch (option words are not programs).
-pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>>> {
+pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>> + Clone> {
     let mut rest = Some(cmdline);
     core::iter::from_fn(move || {
         let text = rest.take()?;

@@ -8,6 +8,8 @@ mod image;
 mod options;
 mod qemu;
 
-pub use image::{available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage};
+pub use image::{
+    available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
+};
 pub use options::{parse_args, Build, Debugger, KernelImage, Options, ParsedArgs, USAGE};
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};

@@ -69,10 +69,10 @@ pub const fn supervisor() -> Endpoint {
     Endpoint(slots::SUPERVISOR)
 }
 
-/// The endpoint shared by all programs of the run.
+/// The endpoint to the name service ([`crate::names`]).
 #[inline]
-pub const fn shared() -> Endpoint {
-    Endpoint(slots::SHARED)
+pub const fn names() -> Endpoint {
+    Endpoint(slots::NAMES)
 }
 
 /// This program's own endpoint.

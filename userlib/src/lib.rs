@@ -7,6 +7,8 @@
 //!   through the IPC buffer.
 //! - [`console`]: `print!`/`println!` (kernel console via `DebugWrite`) and `cprint!`/`cprintln!`
 //!   (straight into the shared console page).
+//! - [`rpc`]: typed protocols (serde + postcard): [`rpc::Client`] stubs and the [`rpc::serve`]
+//!   loop; [`names`]: finding servers by name.
 //! - [`process`]: WeensyOS's process and memory calls (`page_alloc`, `sbrk`, `fork`, `wait`,
 //!   `getpid`, ...), served by the memory server.
 //! - [`heap`]: an opt-in global allocator (`sbrk_heap!()` or `arena_heap!(BYTES)`) so programs can
@@ -19,6 +21,7 @@
 //! [`heap`] (handing memory to the allocator); the rest is safe Rust.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
 
 pub mod arch;
 pub mod cap;
@@ -26,7 +29,9 @@ pub mod console;
 pub mod heap;
 pub mod ipc;
 pub mod load;
+pub mod names;
 pub mod process;
+pub mod rpc;
 pub mod rt;
 pub mod sys;
 
@@ -35,6 +40,7 @@ pub use abi::cap::{init_slots, slots};
 pub use abi::layout;
 pub use abi::qemu::ExitCode;
 pub use abi::regs::UserRegs;
+pub use abi::HZ;
 pub use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
 pub use arch::{rdtsc, rdtsc_ordered};
 pub use cap::{AddressSpace, Endpoint, FramePool, System, Task};

@@ -129,6 +129,20 @@ pub fn reply(target: u64, tag: MsgTag, words: [u64; 4]) -> Result<()> {
     .map(drop)
 }
 
+/// Replies to `target` with the capabilities named by `ipc::set_send_caps` (`tag.caps()` of them),
+/// on the authority of `ep`, an endpoint capability with `RECEIVE` and `GRANT`: for a server that
+/// answers a call later, outside `ReplyRecv`.
+#[inline]
+pub fn reply_granting(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<()> {
+    let [w0, w1, w2, w3] = words;
+    check(syscall_r12(
+        Sysnum::Reply,
+        [slot(ep), tag.0, w0, w1, w2, w3],
+        target,
+    ))
+    .map(drop)
+}
+
 /// Replies to `target` (or to nobody if it is [`NO_REPLY`]), then receives on `ep`.
 #[inline]
 pub fn reply_recv(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Received> {
