@@ -10,6 +10,7 @@ pub const CAP_SLOTS: usize = 64;
 pub struct CapSlot(pub u32);
 
 impl CapSlot {
+    /// The slot number as an index into the table.
     pub const fn index(self) -> usize {
         self.0 as usize
     }
@@ -57,7 +58,9 @@ bitflags! {
     /// Access rights of a page mapping. Pages are always readable by user code.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct PageRights: u64 {
+        /// User code may write the page.
         const WRITE = 1 << 0;
+        /// User code may execute instructions on the page.
         const EXECUTE = 1 << 1;
     }
 }

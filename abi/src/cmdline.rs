@@ -20,6 +20,7 @@ pub const RUN_FOR: &str = "run-for:";
 /// One word of the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Word<'a> {
+    /// A program to start (`name`, `name:ARG`, `name!`).
     Program(Program<'a>),
     /// The end of a batch.
     Then,
@@ -33,6 +34,7 @@ pub enum Word<'a> {
 /// A program to start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Program<'a> {
+    /// Its name in the boot archive.
     pub name: &'a str,
     /// Passed in `rdi` at start (0 if none was given).
     pub arg: u64,
@@ -45,6 +47,7 @@ pub struct Program<'a> {
 pub enum WordError {
     /// The part after `:` is not a decimal number.
     BadArgument,
+    /// The program name is empty (nothing before the `:` or `!`).
     EmptyName,
 }
 

@@ -3,6 +3,23 @@
 //! `userlib::rpc`); the client side is `userlib::names`, the server `servers/programs/src/bin/names.rs`.
 //! Every program reaches the service through `slots::NAMES`, badged with its own id, so the
 //! service knows who asks. See `docs/writing-a-server.md`.
+//!
+//! ```
+//! use abi::names::{valid_name, Name, Request, MAX_WAIT_TICKS};
+//! use abi::HZ;
+//!
+//! // What `userlib::names::lookup("kv", slot, HZ as u32)` sends: find "kv", waiting up to 1 s.
+//! let request = Request::Lookup {
+//!     name: Name::try_from("kv").unwrap(),
+//!     wait_ticks: HZ as u32,
+//! };
+//! assert!(matches!(request, Request::Lookup { wait_ticks: 100, .. }));
+//! assert!(HZ as u32 <= MAX_WAIT_TICKS);
+//!
+//! // Names: 1 to 24 printable bytes, no spaces.
+//! assert!(valid_name("kv") && valid_name("log.v2"));
+//! assert!(!valid_name("") && !valid_name("my server"));
+//! ```
 
 use serde::{Deserialize, Serialize};
 
@@ -26,15 +43,26 @@ pub enum Request {
     /// Carries one capability: the endpoint (with `SEND`) that clients will reach the server by.
     /// The name stays registered until its owner unregisters it or the endpoint is destroyed (the
     /// memory server destroys a process's own endpoint when it ends).
-    Register { name: Name },
+    Register {
+        /// The name clients will look up.
+        name: Name,
+    },
     /// The reply [`Reply::Found`] carries a capability to the server's endpoint (`SEND` and
     /// `GRANT`) badged with the caller's id, into the first slot the caller offers. With
     /// `wait_ticks` > 0 and the name not registered yet, the service holds the call until the name
     /// appears (reply [`Reply::Registered`]: ask again) or about that many timer ticks pass
     /// ([`NameError::NotFound`]). At most [`MAX_WAIT_TICKS`].
-    Lookup { name: Name, wait_ticks: u32 },
+    Lookup {
+        /// The name to find.
+        name: Name,
+        /// How long to wait for it to be registered, in timer ticks (0: answer at once).
+        wait_ticks: u32,
+    },
     /// Frees a name the caller registered.
-    Unregister { name: Name },
+    Unregister {
+        /// The name to free.
+        name: Name,
+    },
 }
 
 /// What the service answers.

@@ -12,6 +12,21 @@
 //! Read by the programs' build script (it links each program at its own base, in list order, and
 //! checks the list against `src/bin`), the runner (`--list`; it also puts the list into the boot
 //! archive as [`ARCHIVE_NAME`]) and init (roles and companions).
+//!
+//! ```
+//! use abi::registry::{entries, find};
+//!
+//! let list = "# the tutorial pair\n\
+//!             counter  server        -- tutorial server\n\
+//!             count    with=counter  -- tutorial client\n";
+//! assert!(find(list, "counter").unwrap().server);
+//! let count = find(list, "count").unwrap();
+//! assert!(!count.server);
+//! assert_eq!(count.with().collect::<Vec<_>>(), ["counter"]);
+//! assert_eq!(count.about, "tutorial client");
+//! // A line without ` -- ` (or with an unknown word) is an error, not a program.
+//! assert!(entries("hello says hello").all(|line| line.is_err()));
+//! ```
 
 /// The list's name in the boot archive.
 pub const ARCHIVE_NAME: &str = "programs.list";

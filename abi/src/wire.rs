@@ -13,6 +13,25 @@
 //! | 16..32 | protocol id | [`ReplyKind`] |
 //!
 //! A [`ReplyKind::Rejected`] reply has no bytes: word 0 holds the [`Rejection`].
+//!
+//! ```
+//! use abi::msg::MsgTag;
+//! use abi::wire::{self, Rejection, ReplyKind};
+//!
+//! // A request that encodes to 9 bytes, for protocol 0xC0DE: two words, still in registers.
+//! let tag = MsgTag::new(wire::request_label(0xC0DE, 9), wire::words_for(9), 0);
+//! assert!(tag.is_short());
+//! // What a server checks before decoding (`userlib::rpc::decode_request`):
+//! assert_eq!(wire::label_high(tag.label()), 0xC0DE); // this protocol?
+//! assert!(wire::len_fits(tag.label(), tag.words())); // does the byte count match the words?
+//! assert_eq!(wire::label_len(tag.label()), 9);
+//! assert!(!wire::len_fits(tag.label(), 1)); // 9 bytes cannot fit in one word
+//!
+//! // A rejection: no bytes, the reason in word 0.
+//! let reply = wire::reply_label(ReplyKind::Rejected, 0);
+//! assert_eq!(ReplyKind::from_raw(wire::label_high(reply)), Some(ReplyKind::Rejected));
+//! assert_eq!(Rejection::from_raw(Rejection::Undecodable.raw()), Some(Rejection::Undecodable));
+//! ```
 
 use crate::msg::{MAX_WORDS, REG_WORDS};
 

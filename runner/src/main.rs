@@ -16,7 +16,8 @@ fn main() -> ExitCode {
                 let (role, about) = match entry {
                     Some(e) if e.server => ("server", e.about),
                     Some(e) => ("", e.about),
-                    None => ("system", "started by init for every run"),
+                    None if name == "init" => ("system", "the first server: starts the rest"),
+                    None => ("system", "the memory server, started by init for every run"),
                 };
                 let with: Vec<&str> = entry.iter().flat_map(|e| e.with()).collect();
                 let with = if with.is_empty() {

@@ -25,7 +25,7 @@ fn unrelated_servers_and_their_clients_share_one_boot() {
     expect_output(&out, "kvclient: 9 of 9 checks passed");
     expect_output(&out, "echoclient: 4 of 4 checks passed");
     expect_output(&out, "count: total is 6, as expected");
-    expect_output(&out, "echo: client 0x");
+    expect_output(&out, " logs: second");
     expect_output(&out, NO_LEAK);
 }
 

@@ -19,6 +19,10 @@
 //! All `unsafe` code lives in [`arch`] (the `syscall` instruction, `rdtsc`, and volatile access to the
 //! IPC buffer and console pages), [`load`] (the scratch window a loader fills frames through) and
 //! [`heap`] (handing memory to the allocator); the rest is safe Rust.
+//!
+//! The examples in these docs are marked `ignore`: they make syscalls, and userlib brings its own
+//! panic handler, so they build only into programs for `x86_64-unknown-none`, not as host doctests.
+//! `docs/writing-a-server.md` and `servers/programs/src/bin/` have complete programs.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]

@@ -8,25 +8,66 @@
 //! byte count that does not match, undecodable bytes, the wrong number of capabilities) is
 //! answered with a [`Rejection`] and counted; it never reaches the handler or stops the loop.
 //!
+//! A whole protocol, its server and a client (`docs/writing-a-server.md` builds one step by step):
+//!
 //! ```ignore
-//! // The protocol, shared by client and server.
+//! use serde::{Deserialize, Serialize};
+//! use userlib::rpc::{self, Call, Client, Protocol, Server};
+//! use userlib::{cap, names, println, CapSlot, HZ};
+//!
+//! // The protocol, in a file both sides include.
 //! pub struct Echo;
+//!
+//! #[derive(Serialize, Deserialize, Debug)]
+//! pub enum Request {
+//!     Ping(u64),
+//! }
+//!
 //! impl Protocol for Echo {
-//!     const ID: u16 = 0x4543;
+//!     const ID: u16 = 0xEC40;
 //!     const NAME: &'static str = "echo";
-//!     type Request = u64;
+//!     type Request = Request;
 //!     type Reply = u64;
 //!     type Error = ();
 //! }
-//! // The client: `Client::<Echo>::new(endpoint).call(&7)` returns `Ok(7)`.
-//! // The server:
+//!
+//! // The server: one handler, run by `serve`.
 //! struct EchoServer;
+//!
 //! impl Server<Echo> for EchoServer {
-//!     fn handle(&mut self, _call: &mut Call, n: u64) -> Result<u64, ()> {
+//!     fn handle(&mut self, _call: &mut Call, request: Request) -> Result<u64, ()> {
+//!         let Request::Ping(n) = request;
 //!         Ok(n)
 //!     }
 //! }
-//! // serve(own(), &[], &mut EchoServer);
+//!
+//! fn server_main() -> i32 {
+//!     if let Err(e) = names::register("echo", cap::own()) {
+//!         println!("echo: cannot register: {e:?}");
+//!         return 1;
+//!     }
+//!     let error = rpc::serve(cap::own(), &[], &mut EchoServer);
+//!     println!("echo: stopped serving: {error}");
+//!     1
+//! }
+//!
+//! // The client: finds the server by name, waiting up to a second for it.
+//! fn client_main() -> i32 {
+//!     let echo: Client<Echo> = match names::connect("echo", CapSlot(8), HZ as u32) {
+//!         Ok(client) => client,
+//!         Err(e) => {
+//!             println!("no echo server: {e:?}");
+//!             return 1;
+//!         }
+//!     };
+//!     match echo.call(&Request::Ping(7)) {
+//!         Ok(7) => 0,
+//!         other => {
+//!             println!("echo answered {other:?}");
+//!             1
+//!         }
+//!     }
+//! }
 //! ```
 
 use crate::ipc::{self, Received};
@@ -38,13 +79,51 @@ use core::marker::PhantomData;
 use serde::{de::DeserializeOwned, Serialize};
 
 /// A typed protocol: the types its requests, replies and errors have.
+///
+/// The types need a fixed largest size (no heap: `heapless::String<N>`, `heapless::Vec<T, N>`), at
+/// most [`MAX_BYTES`] encoded; up to [`REG_BYTES`] keeps a call on the fast path. A request that
+/// carries capabilities says how many in [`Protocol::caps`]:
+///
+/// ```ignore
+/// use serde::{Deserialize, Serialize};
+/// use userlib::rpc::Protocol;
+///
+/// pub struct Notifier;
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub enum Request {
+///     /// Carries one capability: an endpoint the server will send events to.
+///     Subscribe { topic: heapless::String<16> },
+///     Publish { topic: heapless::String<16>, event: u64 },
+/// }
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub enum Error {
+///     NoSuchTopic,
+///     TooManySubscribers,
+/// }
+///
+/// impl Protocol for Notifier {
+///     const ID: u16 = 0x4E54;
+///     const NAME: &'static str = "notifier";
+///     type Request = Request;
+///     type Reply = ();
+///     type Error = Error;
+///     fn caps(request: &Request) -> usize {
+///         matches!(request, Request::Subscribe { .. }) as usize
+///     }
+/// }
+/// ```
 pub trait Protocol {
     /// Sent in every request's label; a server rejects requests with another id.
     const ID: u16;
     /// For messages on the console.
     const NAME: &'static str;
+    /// What clients send; usually an enum, one variant per operation.
     type Request: Serialize + DeserializeOwned;
+    /// What the server answers on success.
     type Reply: Serialize + DeserializeOwned;
+    /// What the server answers on failure: errors are values, delivered as [`CallError::Server`].
     type Error: Serialize + DeserializeOwned;
     /// How many capabilities `request` carries; a request that arrives with another number is
     /// rejected with [`Rejection::WrongCaps`] (and the capabilities that came are deleted).
@@ -133,8 +212,8 @@ pub fn decode<T: DeserializeOwned>(len: usize, regs: &[u64; REG_WORDS]) -> Optio
     };
     if len <= REG_BYTES {
         let mut bytes = [0u8; REG_BYTES];
-        for (chunk, w) in bytes.chunks_exact_mut(8).zip(regs) {
-            chunk.copy_from_slice(&w.to_le_bytes());
+        for (chunk, w) in bytes.as_chunks_mut::<8>().0.iter_mut().zip(regs) {
+            *chunk = w.to_le_bytes();
         }
         return exact(&bytes[..len]);
     }
@@ -142,16 +221,14 @@ pub fn decode<T: DeserializeOwned>(len: usize, regs: &[u64; REG_WORDS]) -> Optio
         return None;
     }
     let mut bytes = [0u8; MAX_BYTES];
-    for (i, chunk) in bytes[..len.next_multiple_of(8)]
-        .chunks_exact_mut(8)
-        .enumerate()
-    {
-        let w = if i < REG_WORDS {
+    let words = len.div_ceil(8);
+    for (i, chunk) in bytes.as_chunks_mut::<8>().0[..words].iter_mut().enumerate() {
+        *chunk = if i < REG_WORDS {
             regs[i]
         } else {
             ipc::ipc_word(i)
-        };
-        chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        .to_le_bytes();
     }
     exact(&bytes[..len])
 }
@@ -184,6 +261,26 @@ impl<P: Protocol> Client<P> {
     }
 
     /// Sends `request` and waits for the reply.
+    ///
+    /// ```ignore
+    /// // The tutorial's protocol (docs/writing-a-server.md):
+    /// use protocol::{Counter, Error, Request};
+    /// use userlib::rpc::CallError;
+    /// use userlib::{names, println, CapSlot, SysError, HZ};
+    ///
+    /// # fn f() -> Result<(), names::Error> {
+    /// let counter = names::connect::<Counter>("counter", CapSlot(8), HZ as u32)?;
+    /// match counter.call(&Request::Add(1)) {
+    ///     Ok(total) => println!("total: {total}"),
+    ///     // The protocol's own error, as the server returned it.
+    ///     Err(CallError::Server(Error::Overflow)) => println!("the total would overflow"),
+    ///     // The server has ended (before or during the call).
+    ///     Err(CallError::Sys(SysError::StaleCap | SysError::PeerDied)) => println!("server gone"),
+    ///     Err(e) => println!("call failed: {e:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     #[inline]
     pub fn call(&self, request: &P::Request) -> Result<P::Reply, CallError<P::Error>> {
         self.call_with_caps(request, &[], &[])
@@ -260,6 +357,31 @@ impl Call<'_> {
 }
 
 /// A server of protocol `P`: one method that answers a request.
+///
+/// The tutorial's counter: one running total per client, told apart by the badge the name service
+/// gave each client's capability.
+///
+/// ```ignore
+/// use heapless::FnvIndexMap;
+/// // The tutorial's protocol (docs/writing-a-server.md):
+/// use protocol::{Counter, Error, Request};
+/// use userlib::rpc::{Call, Server};
+///
+/// struct Totals(FnvIndexMap<u64, u64, 16>);
+///
+/// impl Server<Counter> for Totals {
+///     fn handle(&mut self, call: &mut Call, request: Request) -> Result<u64, Error> {
+///         if !self.0.contains_key(&call.badge) {
+///             self.0.insert(call.badge, 0).map_err(|_| Error::TooManyClients)?;
+///         }
+///         let total = &mut self.0[&call.badge];
+///         if let Request::Add(n) = request {
+///             *total = total.checked_add(n).ok_or(Error::Overflow)?;
+///         }
+///         Ok(*total)
+///     }
+/// }
+/// ```
 pub trait Server<P: Protocol> {
     /// Handles one request; the result is the reply (or the protocol's error).
     fn handle(&mut self, call: &mut Call, request: P::Request) -> Result<P::Reply, P::Error>;
@@ -309,6 +431,30 @@ pub fn rejection(why: Rejection) -> Message {
 /// `cap_slots`, which must be empty), checks and decodes it, lets `server` handle it, and replies
 /// and receives the next one in one crossing (`ReplyRecv`). Rejected requests are answered, counted
 /// and printed. Returns only if receiving fails (for example when the endpoint is destroyed).
+///
+/// ```ignore
+/// use heapless::FnvIndexMap;
+/// use userlib::{cap, names, println, rpc};
+/// # use protocol::{Counter, Error, Request};
+/// # struct Totals(FnvIndexMap<u64, u64, 16>);
+/// # impl rpc::Server<Counter> for Totals {
+/// #     fn handle(&mut self, _: &mut rpc::Call, _: Request) -> Result<u64, Error> {
+/// #         Ok(0)
+/// #     }
+/// # }
+///
+/// // `Totals` is the `Server<Counter>` of the `Server` example.
+/// fn main() -> i32 {
+///     if let Err(e) = names::register("counter", cap::own()) {
+///         println!("counter: cannot register: {e:?}");
+///         return 1;
+///     }
+///     // No request of this protocol carries capabilities, so no slots are offered.
+///     let error = rpc::serve(cap::own(), &[], &mut Totals(FnvIndexMap::new()));
+///     println!("counter: stopped serving: {error}");
+///     1
+/// }
+/// ```
 pub fn serve<P: Protocol, S: Server<P>>(
     endpoint: Endpoint,
     cap_slots: &[CapSlot],

@@ -9,8 +9,9 @@ mod protocol;
 
 use heapless::FnvIndexMap;
 use protocol::{Echo, Reply, Request};
-use userlib::rpc::{self, Call, Server};
-use userlib::{cap, names, println};
+use userlib::names;
+use userlib::println;
+use userlib::rpc::{Call, Server};
 
 userlib::entry!(main);
 
@@ -23,7 +24,7 @@ impl Server<Echo> for Logger {
             Request::Ping(n) => Reply::Pong(n),
             Request::Echo(bytes) => Reply::Echoed(bytes),
             Request::Log(line) => {
-                println!("echo: client {:#x} logs: {line}", call.badge);
+                println!("echo: client {} logs: {line}", call.badge);
                 let lines = self.0.get(&call.badge).copied().unwrap_or(0) + 1;
                 let _ = self.0.insert(call.badge, lines);
                 Reply::Logged(lines)
@@ -33,11 +34,5 @@ impl Server<Echo> for Logger {
 }
 
 fn main() -> i32 {
-    if let Err(e) = names::register("echo", cap::own()) {
-        println!("echo: cannot register: {e:?}");
-        return 1;
-    }
-    let error = rpc::serve(cap::own(), &[], &mut Logger(FnvIndexMap::new()));
-    println!("echo: stopped serving: {error}");
-    1
+    names::register_and_serve::<Echo, _>("echo", &mut Logger(FnvIndexMap::new()))
 }

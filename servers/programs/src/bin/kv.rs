@@ -10,8 +10,8 @@ mod protocol;
 
 use alloc::collections::BTreeMap;
 use protocol::{Error, Key, Kv, Reply, Request, Value};
-use userlib::rpc::{self, Call, Server};
-use userlib::{cap, names, println};
+use userlib::names;
+use userlib::rpc::{Call, Server};
 
 userlib::sbrk_heap!();
 userlib::entry!(main);
@@ -40,11 +40,5 @@ impl Server<Kv> for Store {
 }
 
 fn main() -> i32 {
-    if let Err(e) = names::register("kv", cap::own()) {
-        println!("kv: cannot register: {e:?}");
-        return 1;
-    }
-    let error = rpc::serve(cap::own(), &[], &mut Store(BTreeMap::new()));
-    println!("kv: stopped serving: {error}");
-    1
+    names::register_and_serve::<Kv, _>("kv", &mut Store(BTreeMap::new()))
 }
