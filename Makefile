@@ -1,7 +1,7 @@
 # The WeensyOS names for the usual things. `make run` and `make test` install what is missing first.
 #   make run              boot in a QEMU window (the console in the terminal too)
 #   make run-console      boot headless, console in this terminal
-#   make run-gdb          boot stopped and attach gdb with every binary's symbols
+#   make run-gdb          the debuggable build, stopped, with gdb in this terminal
 #   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
 #   make run-allocator    WeensyOS's four allocators (allocator:1 .. allocator:4); also run-fork,
 #                         run-forkexit. They run forever, as in WeensyOS, unless RUN_FOR=secs
@@ -36,11 +36,11 @@ run: setup
 run-console: setup
 	$(RUNNER) --headless $(TIMEOUT_ARG) $(ARGS) $(PROGRAMS)
 
-# QEMU waits in the background; gdb attaches with target/gdbinit (kernel + every program's symbols).
+# The debuggable build, QEMU stopped, gdb in this terminal with every binary's symbols and the
+# `mikros` commands; the guest's console goes to target/gdb-console.log; QEMU ends with gdb.
+# GDB_PORT=n picks the stub's port (default: a free one). docs/debugging.md has a walk-through.
 run-gdb: setup
-	$(CARGO) build --quiet -p runner
-	@( $(RUNNER) --headless --gdb $(ARGS) $(PROGRAMS) & echo $$! > target/run-gdb.pid ); \
-	  sleep 2; gdb -q -x target/gdbinit; kill $$(cat target/run-gdb.pid) 2>/dev/null; true
+	$(RUNNER) --headless --gdb $(if $(GDB_PORT),--gdb-port $(GDB_PORT)) $(ARGS) $(PROGRAMS)
 
 # The WeensyOS programs (before the generic rule, which would start one `allocator`).
 run-allocator: setup

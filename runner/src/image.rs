@@ -1,9 +1,12 @@
 //! Making the boot image: the kernel plus a boot archive (ramdisk) holding every user program and
 //! the command line (which programs init should start).
-use crate::options::{KernelImage, Options};
+use crate::checkout;
+use crate::options::{Build, KernelImage, Options};
 use bootloader::{BiosBoot, UefiBoot};
 use bootloader_boot_config::{BootConfig, LevelFilter};
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));
@@ -40,6 +43,76 @@ fn kernel_path(kind: KernelImage) -> &'static Path {
     })
 }
 
+fn kernel_name(kind: KernelImage) -> &'static str {
+    match kind {
+        KernelImage::Normal => "kernel",
+        KernelImage::Test => "test_kernel",
+    }
+}
+
+/// The kernel and the user programs to boot.
+pub struct Binaries {
+    pub kernel: PathBuf,
+    pub programs: Vec<(String, PathBuf)>,
+}
+
+/// The binaries of the build `opts` asks for: the optimised ones cargo built with the runner, or
+/// the debuggable ones, built now.
+pub fn binaries(opts: &Options) -> Result<Binaries, String> {
+    match opts.build {
+        Build::Optimised => Ok(Binaries {
+            kernel: kernel_path(opts.kernel).to_path_buf(),
+            programs: available_programs(),
+        }),
+        Build::Debuggable => build_debuggable(opts.kernel),
+    }
+}
+
+/// Where cargo profile `gdb` puts the bare-metal binaries.
+pub fn debuggable_dir() -> PathBuf {
+    checkout::root().join("target/x86_64-unknown-none/gdb")
+}
+
+/// Builds the kernel and every program with cargo profile `gdb` (unoptimised, full debug info; see
+/// the workspace Cargo.toml). Only these crates: the runner and the bootloader keep the build they
+/// have. Cargo rebuilds only what changed, so this takes a second once done.
+fn build_debuggable(kind: KernelImage) -> Result<Binaries, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.current_dir(checkout::root()).args([
+        "build",
+        "--quiet",
+        "--profile",
+        "gdb",
+        "--target",
+        "x86_64-unknown-none",
+        "--target-dir",
+        "target",
+    ]);
+    for package in ["kernel", "init", "memsrv", "programs"] {
+        build.args(["-p", package]);
+    }
+    eprintln!("runner: building the debuggable kernel and programs (cargo profile gdb)...");
+    let status = build
+        .status()
+        .map_err(|e| format!("running cargo for the debuggable build: {e}"))?;
+    if !status.success() {
+        return Err(format!("the debuggable build failed ({status})"));
+    }
+    let dir = debuggable_dir();
+    let programs = available_programs()
+        .into_iter()
+        .map(|(name, _)| {
+            let path = dir.join(&name);
+            (name, path)
+        })
+        .collect();
+    Ok(Binaries {
+        kernel: dir.join(kernel_name(kind)),
+        programs,
+    })
+}
+
 /// The ELF without what loading does not need (debug info, section headers): the guest loads
 /// only `PT_LOAD` segments, and gdb reads the symbols from the files in `target/`. This keeps the
 /// boot archive, and so boot time, small. Anything unexpected is passed through untouched.
@@ -70,20 +143,20 @@ fn loadable_part(mut elf: Vec<u8>) -> Vec<u8> {
     elf
 }
 
-/// A boot image on disk; its directory is removed when this is dropped (unless kept for gdb).
+/// A boot image: the disk, open but already deleted from the file system (QEMU gets the open file,
+/// so nothing is left behind however the run ends), and the binaries it holds, for gdb.
 pub struct BootImage {
-    pub disk: PathBuf,
+    pub disk: File,
     pub kernel: PathBuf,
     pub programs: Vec<(String, PathBuf)>,
-    dir: PathBuf,
-    pub keep: bool,
 }
 
-impl Drop for BootImage {
+/// Removes a directory when dropped, whatever happens in between.
+struct RemovedOnDrop(PathBuf);
+
+impl Drop for RemovedOnDrop {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -97,7 +170,7 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
 
 /// Checks the requested programs and writes the disk image.
 pub fn build_image(opts: &Options) -> Result<BootImage, String> {
-    let programs = available_programs();
+    let Binaries { kernel, programs } = binaries(opts)?;
     for wanted in &opts.programs {
         use abi::cmdline::{parse_word, Word};
         match parse_word(wanted) {
@@ -132,8 +205,8 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
     let archive =
         abi::bootfs::build(&files, &opts.cmdline()).map_err(|e| format!("boot archive: {e:?}"))?;
 
-    let dir = fresh_dir().map_err(|e| format!("temporary directory: {e}"))?;
-    let kernel = kernel_path(opts.kernel).to_path_buf();
+    let dir = RemovedOnDrop(fresh_dir().map_err(|e| format!("temporary directory: {e}"))?);
+    let dir = &dir.0;
     let ramdisk = dir.join("bootfs.img");
     std::fs::write(&ramdisk, archive).map_err(|e| format!("writing {}: {e}", ramdisk.display()))?;
     let disk = dir.join("disk.img");
@@ -155,11 +228,14 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
             .create_disk_image(&disk)
     };
     made.map_err(|e| format!("making the disk image: {e:#}"))?;
+    let disk = File::options()
+        .read(true)
+        .write(true)
+        .open(&disk)
+        .map_err(|e| format!("opening {}: {e}", disk.display()))?;
     Ok(BootImage {
         disk,
         kernel,
         programs,
-        dir,
-        keep: false,
     })
 }

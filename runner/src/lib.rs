@@ -3,10 +3,14 @@
 //! Used by `cargo run` (see `main.rs`) and by the system tests in `tests/`, which call [`run`] and
 //! assert on the [`Outcome`].
 pub mod bench;
+mod checkout;
+mod gdb;
 mod image;
 mod options;
 mod qemu;
 
-pub use image::{available_programs, build_image, BootImage, REGISTRY};
-pub use options::{parse_args, KernelImage, Options, ParsedArgs, USAGE};
-pub use qemu::{run, Outcome, Verdict};
+pub use image::{
+    available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
+};
+pub use options::{parse_args, Build, Debugger, KernelImage, Options, ParsedArgs, USAGE};
+pub use qemu::{gdb_console_log, run, Outcome, Verdict};

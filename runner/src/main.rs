@@ -1,5 +1,5 @@
 //! `cargo run -- [OPTIONS] [PROGRAM...]`: build everything and boot it in QEMU.
-use runner::{parse_args, ParsedArgs, USAGE};
+use runner::{parse_args, ParsedArgs, Verdict, USAGE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -40,7 +40,8 @@ fn main() -> ExitCode {
                 eprintln!("runner: QEMU said:\n{}", outcome.qemu_stderr.trim_end());
             }
             eprintln!("runner: {}", outcome.verdict.describe());
-            if outcome.verdict.is_success() {
+            // Quitting gdb before the guest finished is how a debugging session ends.
+            if outcome.verdict.is_success() || outcome.verdict == Verdict::EndedWithGdb {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

@@ -9,7 +9,15 @@ PROGRAM...        user programs init starts, in order (default: none)
 
 options:
   --headless      no window; the console is on stdout (default when there is no display)
-  --gdb           start QEMU stopped, gdb stub on tcp port 1234; writes target/gdbinit
+  --gdb           debug in this terminal: boot the debuggable build with QEMU stopped and run gdb
+                  with every binary's symbols and the `mikros` commands; the guest's console goes
+                  to target/gdb-console.log; QEMU ends with gdb (docs/debugging.md)
+  --gdb-stub      the same without starting gdb: print the command that attaches one (another
+                  terminal) and show the console here
+  --gdb-port N    the gdb stub's tcp port (default: a free one)
+  --debuggable    boot the debuggable build (cargo profile `gdb`: unoptimised, full debug info;
+                  implied by --gdb and --gdb-stub)
+  --optimised     boot the optimised build even with --gdb (the default otherwise)
   --kvm           use KVM (opt-in: it hangs on some hosts); the default is TCG emulation
   --icount        run under -icount shift=0: guest rdtsc counts instructions (benchmarks)
   --timeout SECS  give up after SECS seconds of wall-clock time (exit status 1)
@@ -32,13 +40,40 @@ pub enum KernelImage {
     Test,
 }
 
+/// Which build of the kernel and programs to boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Build {
+    /// What the runner was built with (cargo artifact dependencies): optimised, what we measure.
+    #[default]
+    Optimised,
+    /// Cargo profile `gdb`, built on demand: unoptimised, so stepping and locals work.
+    Debuggable,
+}
+
+/// Whether and how gdb takes part in a run.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Debugger {
+    #[default]
+    None,
+    /// QEMU waits for a gdb the user starts elsewhere (`--gdb-stub`).
+    Stub,
+    /// QEMU waits, and gdb runs in this terminal; QEMU ends when gdb does (`--gdb`).
+    Interactive,
+    /// gdb runs these commands in batch mode (`-batch -ex ...`), then QEMU is stopped; its
+    /// output is in [`crate::Outcome::gdb_output`] (the tests use this).
+    Batch(Vec<String>),
+}
+
 /// Guest memory unless `--memory` says otherwise.
 pub const DEFAULT_MEMORY_MIB: u32 = 128;
 
 #[derive(Clone, Debug)]
 pub struct Options {
     pub headless: bool,
-    pub gdb: bool,
+    pub gdb: Debugger,
+    /// `--gdb-port`: the stub's port; `None` picks a free one.
+    pub gdb_port: Option<u16>,
+    pub build: Build,
     pub kvm: bool,
     pub icount: bool,
     pub uefi: bool,
@@ -58,7 +93,9 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             headless: false,
-            gdb: false,
+            gdb: Debugger::None,
+            gdb_port: None,
+            build: Build::Optimised,
             kvm: false,
             icount: false,
             uefi: false,
@@ -112,12 +149,24 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
         ..Options::default()
     };
     let mut args = args.into_iter();
+    let mut build = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(ParsedArgs::Help),
             "--list" => return Ok(ParsedArgs::List),
             "--headless" => opts.headless = true,
-            "--gdb" => opts.gdb = true,
+            "--gdb" => opts.gdb = Debugger::Interactive,
+            "--gdb-stub" => opts.gdb = Debugger::Stub,
+            "--gdb-port" => {
+                let value = args.next().ok_or("--gdb-port needs a tcp port number")?;
+                let port: u16 =
+                    value.parse().ok().filter(|&p| p != 0).ok_or_else(|| {
+                        format!("--gdb-port: '{value}' is not a tcp port (1-65535)")
+                    })?;
+                opts.gdb_port = Some(port);
+            }
+            "--debuggable" => build = Some(Build::Debuggable),
+            "--optimised" | "--optimized" => build = Some(Build::Optimised),
             "--kvm" => opts.kvm = true,
             "--icount" => opts.icount = true,
             "--uefi" => opts.uefi = true,
@@ -161,6 +210,16 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
             program => opts.programs.push(program.to_string()),
         }
     }
+    // Debugging wants the debuggable build unless the user asked for the other one.
+    let debugging = opts.gdb != Debugger::None;
+    opts.build = build.unwrap_or(if debugging {
+        Build::Debuggable
+    } else {
+        Build::Optimised
+    });
+    if opts.gdb_port.is_some() && !debugging {
+        return Err("--gdb-port goes with --gdb or --gdb-stub".into());
+    }
     Ok(ParsedArgs::Run(opts))
 }
 
@@ -186,7 +245,8 @@ mod tests {
         ]) else {
             panic!("expected options")
         };
-        assert!(o.headless && o.icount && !o.gdb && !o.kvm);
+        assert!(o.headless && o.icount && o.gdb == Debugger::None && !o.kvm);
+        assert_eq!(o.build, Build::Optimised);
         assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
         assert_eq!(o.programs, ["hello"]);
         assert_eq!(o.qemu_args, ["-m", "256M"]);
@@ -209,7 +269,32 @@ mod tests {
     }
 
     #[test]
+    fn gdb_implies_the_debuggable_build_unless_told_otherwise() {
+        let Ok(ParsedArgs::Run(o)) = parse(&["--gdb", "--gdb-port", "4321", "ipcbench"]) else {
+            panic!("expected options")
+        };
+        assert_eq!(
+            (o.gdb, o.gdb_port, o.build),
+            (Debugger::Interactive, Some(4321), Build::Debuggable)
+        );
+        let Ok(ParsedArgs::Run(o)) = parse(&["--gdb-stub", "--optimised"]) else {
+            panic!("expected options")
+        };
+        assert_eq!((o.gdb, o.build), (Debugger::Stub, Build::Optimised));
+        let Ok(ParsedArgs::Run(o)) = parse(&["--debuggable", "ipcbench"]) else {
+            panic!("expected options")
+        };
+        assert_eq!((o.gdb, o.build), (Debugger::None, Build::Debuggable));
+    }
+
+    #[test]
     fn rejects_bad_input() {
+        assert!(parse(&["--gdb-port", "0", "--gdb"]).is_err());
+        assert!(parse(&["--gdb-port", "70000", "--gdb"]).is_err());
+        assert!(
+            parse(&["--gdb-port", "4321"]).is_err(),
+            "a port without gdb"
+        );
         assert!(parse(&["--timeout"]).is_err());
         assert!(parse(&["--timeout", "soon"]).is_err());
         assert!(parse(&["--timeout", "-3"]).is_err());

@@ -1,11 +1,14 @@
 //! Running QEMU: the command line, the console transcript, the timeout and the verdict.
 use crate::image::{build_image, BootImage};
-use crate::options::Options;
+use crate::options::{Debugger, Options};
+use crate::{checkout, gdb};
 use abi::qemu::ExitCode;
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +23,8 @@ pub enum Verdict {
     Timeout,
     /// QEMU ended without a verdict from the guest (triple fault, QEMU error...).
     QemuExited(Option<i32>),
+    /// gdb ended while the guest still ran; QEMU was stopped with it.
+    EndedWithGdb,
 }
 
 impl Verdict {
@@ -37,6 +42,7 @@ impl Verdict {
                 "QEMU exited with status {code} without a verdict from the guest (triple fault or QEMU error?)"
             ),
             Verdict::QemuExited(None) => "QEMU was killed by a signal".into(),
+            Verdict::EndedWithGdb => "gdb ended; QEMU was stopped with it".into(),
         }
     }
 }
@@ -48,12 +54,18 @@ pub struct Outcome {
     pub verdict: Verdict,
     pub transcript: String,
     pub qemu_stderr: String,
+    /// What gdb printed, in batch mode ([`Debugger::Batch`]).
+    pub gdb_output: String,
 }
 
-fn qemu_command(opts: &Options, image: &BootImage) -> Command {
+/// The descriptor QEMU finds the disk image at (`/dev/fd/3`): the image is deleted before QEMU
+/// starts, so the open file is passed on instead of a path.
+const DISK_FD: i32 = 3;
+
+fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Command {
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.arg("-drive")
-        .arg(format!("format=raw,file={}", image.disk.display()));
+        .arg(format!("format=raw,file=/dev/fd/{DISK_FD}"));
     cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
     cmd.args(["-serial", "stdio", "-no-reboot", "-monitor", "none"]);
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
@@ -74,50 +86,84 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
         // following the host's, so a run that idles is as deterministic as one that does not.
         cmd.args(["-icount", "shift=0,sleep=off"]);
     }
-    if opts.gdb {
-        cmd.args(["-s", "-S"]);
+    if let Some(port) = gdb_port {
+        cmd.arg("-gdb")
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .arg("-S");
     }
     cmd.args(&opts.qemu_args);
-    cmd
-}
-
-/// Writes `target/gdbinit`: kernel symbols, every user program's symbols (each is linked at its own
-/// address), and the connection to QEMU's stub.
-fn write_gdbinit(image: &BootImage) -> std::io::Result<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(std::path::Path::new("."));
-    let path = root.join("target").join("gdbinit");
-    let mut script = format!("set confirm off\nfile {}\n", image.kernel.display());
-    for (_, program) in &image.programs {
-        script += &format!("add-symbol-file {}\n", program.display());
+    // Its own process group: a Ctrl-C meant for gdb must not end QEMU. (A Ctrl-C without gdb ends
+    // the runner, and so QEMU, below.)
+    cmd.process_group(0);
+    let disk = image.disk.as_raw_fd();
+    // SAFETY: runs in the child between fork and exec, making only async-signal-safe calls:
+    // `dup2` and `fcntl` give QEMU the image at `DISK_FD` (without close-on-exec), and
+    // PR_SET_PDEATHSIG ends QEMU when the runner ends, however it ends (so no QEMU is left
+    // holding the gdb port). `disk` stays open in the parent until QEMU has started.
+    unsafe {
+        cmd.pre_exec(move || {
+            // (`dup2` onto itself would keep close-on-exec: clear it explicitly.)
+            if libc::dup2(disk, DISK_FD) < 0
+                || libc::fcntl(DISK_FD, libc::F_SETFD, 0) < 0
+                || libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
-    script += "target remote localhost:1234\n";
-    std::fs::write(&path, script)?;
-    Ok(path)
+    cmd
 }
 
 /// The UEFI firmware (Debian package `ovmf`).
 const OVMF: &str = "/usr/share/OVMF/OVMF_CODE.fd";
 
-/// Builds the image and runs it to the end (or the timeout).
+/// Where the guest's console goes while gdb runs in the terminal.
+pub fn gdb_console_log() -> std::path::PathBuf {
+    checkout::root().join("target/gdb-console.log")
+}
+
+/// Builds the image and runs it to the end (or the timeout, or the end of the gdb session).
 pub fn run(opts: &Options) -> Result<Outcome, String> {
+    checkout::check()?;
     if opts.uefi && !std::path::Path::new(OVMF).exists() {
         return Err(format!(
             "--uefi needs the UEFI firmware {OVMF} (run `make setup`)"
         ));
     }
-    let mut image = build_image(opts)?;
-    if opts.gdb {
-        image.keep = true;
-        let script = write_gdbinit(&image).map_err(|e| format!("writing gdbinit: {e}"))?;
-        eprintln!(
-            "runner: QEMU is stopped, waiting for gdb on tcp port 1234. In another terminal:"
-        );
+    let image = build_image(opts)?;
+    let gdb_port = match opts.gdb {
+        Debugger::None => None,
+        _ => Some(gdb::pick_port(opts.gdb_port)?),
+    };
+    let gdb_commands = gdb_port.map(|port| gdb::startup_commands(&image, port));
+    let gdbinit = match (&opts.gdb, &gdb_commands) {
+        (Debugger::Stub | Debugger::Interactive, Some(commands)) => {
+            Some(gdb::write_gdbinit(commands)?)
+        }
+        _ => None,
+    };
+    // With gdb in this terminal the console would garble its prompt: it goes to a file.
+    let console_log = match opts.gdb {
+        Debugger::Interactive => {
+            let path = gdb_console_log();
+            let file = std::fs::File::create(&path)
+                .map_err(|e| format!("creating {}: {e}", path.display()))?;
+            eprintln!(
+                "runner: the guest's console goes to {} (`tail -f` it in another terminal, or \
+                 `mikros console` in gdb)",
+                path.display()
+            );
+            Some(file)
+        }
+        _ => None,
+    };
+    if let (Debugger::Stub, Some(script), Some(port)) = (&opts.gdb, &gdbinit, gdb_port) {
+        eprintln!("runner: QEMU is stopped, its gdb stub on tcp port {port}. In another terminal:");
         eprintln!("runner:     gdb -x {}", script.display());
         eprintln!("runner: (then e.g. `break kernel::boot::start` and `continue`)");
     }
-    let mut child = qemu_command(opts, &image)
+    let mut child = qemu_command(opts, &image, gdb_port)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -125,19 +171,24 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         .map_err(|e| {
             format!("starting qemu-system-x86_64: {e} (run `make setup` to install QEMU)")
         })?;
+    // QEMU holds the disk now.
+    drop(image);
 
     let transcript = Arc::new(Mutex::new(Vec::new()));
     let echo = !opts.quiet;
     let mut stdout = child.stdout.take().expect("piped stdout");
     let sink = Arc::clone(&transcript);
     let reader = std::thread::spawn(move || {
+        let mut console_log = console_log;
         let mut buf = [0u8; 4096];
         while let Ok(n) = stdout.read(&mut buf) {
             if n == 0 {
                 break;
             }
             sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            if echo {
+            if let Some(log) = console_log.as_mut() {
+                let _ = log.write_all(&buf[..n]);
+            } else if echo {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(&buf[..n]);
                 let _ = out.flush();
@@ -151,25 +202,41 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         s
     });
 
-    let timeout = if opts.gdb { None } else { opts.timeout };
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child
+    // With gdb in charge, the run lasts as long as gdb does; QEMU goes with it.
+    let mut gdb_output = String::new();
+    let gdb_result = match (&opts.gdb, &gdbinit, &gdb_commands) {
+        (Debugger::Interactive, Some(script), _) => Some(gdb::interactive(script).map(drop)),
+        (Debugger::Batch(commands), _, Some(startup)) => {
+            let timeout = opts.timeout.unwrap_or(Duration::from_secs(600));
+            Some(gdb::batch(startup, commands, timeout).map(|out| gdb_output = out))
+        }
+        _ => None,
+    };
+    let ended_with_gdb = gdb_result.is_some();
+    let status = if ended_with_gdb {
+        let ended = child
             .try_wait()
-            .map_err(|e| format!("waiting for QEMU: {e}"))?
-        {
-            break Some(status);
-        }
-        if timeout.is_some_and(|t| started.elapsed() >= t) {
+            .map_err(|e| format!("waiting for QEMU: {e}"))?;
+        if ended.is_none() {
             let _ = child.kill();
-            let _ = child.wait();
-            break None;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        let _ = child.wait();
+        ended
+    } else {
+        let timeout = if opts.gdb == Debugger::None {
+            opts.timeout
+        } else {
+            None
+        };
+        wait(&mut child, timeout)?
     };
     let _ = reader.join();
     let qemu_stderr = err_reader.join().unwrap_or_default();
+    if let Some(Err(e)) = gdb_result {
+        return Err(format!("{e}\n--- qemu stderr ---\n{qemu_stderr}"));
+    }
     let verdict = match status {
+        None if ended_with_gdb => Verdict::EndedWithGdb,
         None => Verdict::Timeout,
         Some(status) => match status.code().map(|c| (c, ExitCode::from_qemu_status(c))) {
             Some((_, Some(ExitCode::Success))) => Verdict::Success,
@@ -184,5 +251,25 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         verdict,
         transcript,
         qemu_stderr,
+        gdb_output,
     })
+}
+
+/// Waits for QEMU to end, or kills it after `timeout`; `None` means it was killed.
+fn wait(child: &mut Child, timeout: Option<Duration>) -> Result<Option<ExitStatus>, String> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("waiting for QEMU: {e}"))?
+        {
+            return Ok(Some(status));
+        }
+        if timeout.is_some_and(|t| started.elapsed() >= t) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

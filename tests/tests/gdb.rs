@@ -1,0 +1,212 @@
+//! gdb against the debuggable build: break in a client's call, follow it into the kernel's IPC
+//! path and on into the server's handler and back, checking the function and source line at each
+//! stop, and read the kernel's state with the `mikros` commands (runner/gdb/mikros.py).
+use runner::{Build, Debugger, Options, Verdict};
+use system_tests::{expect_verdict, run};
+
+/// The gdb session (the debuggable build before it has no limit): a boot and a dozen stops.
+const TIMEOUT_SECS: u64 = 180;
+
+/// The 1-based line of the first line in `file` (relative to the checkout) containing `text`.
+fn line_of(file: &str, text: &str) -> usize {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(file);
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    source
+        .lines()
+        .position(|line| line.contains(text))
+        .unwrap_or_else(|| panic!("{text:?} not in {file}"))
+        + 1
+}
+
+/// Runs the gdb `commands` against `programs`; returns gdb's output split at each `mark NAME`
+/// pseudo-command (an `echo` of a marker line), as (name, output) in order.
+fn gdb_session(programs: &[&str], commands: &[&str]) -> Vec<(String, String)> {
+    let mut script = Vec::new();
+    for command in commands {
+        match command.strip_prefix("mark ") {
+            Some(name) => script.push(format!("echo \\n@@ {name}\\n")),
+            None => script.push(command.to_string()),
+        }
+    }
+    let outcome = run(Options {
+        gdb: Debugger::Batch(script),
+        build: Build::Debuggable,
+        ..Options::for_test(programs, TIMEOUT_SECS)
+    });
+    expect_verdict(&outcome, Verdict::EndedWithGdb);
+    let mut sections = Vec::new();
+    for chunk in outcome.gdb_output.split("\n@@ ").skip(1) {
+        let (name, text) = chunk.split_once('\n').unwrap_or((chunk, ""));
+        sections.push((name.to_string(), text.to_string()));
+    }
+    assert!(
+        !sections.is_empty(),
+        "no output from gdb:\n{}\n--- console ---\n{}",
+        outcome.gdb_output,
+        outcome.transcript
+    );
+    sections
+}
+
+/// The function, file and line gdb reports a stop at (`Breakpoint 1, FUNC (...) at FILE:LINE`
+/// or `#0  FUNC (...) at FILE:LINE`): the last such line of `text`.
+fn stop_in(text: &str) -> (String, String, usize) {
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| {
+            // (Not `Breakpoint 2 at 0x...: file F, line L.`, which reports a new breakpoint.)
+            let hit = l.starts_with("Breakpoint ")
+                && l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|n| n.ends_with(','));
+            l.contains(" at ") && (hit || l.starts_with("#0"))
+        })
+        .unwrap_or_else(|| panic!("no stop in:\n{text}"));
+    let after_label = line.split_once(", ").map_or(line, |(_, rest)| rest);
+    let function = after_label
+        .trim_start_matches("#0")
+        .trim()
+        .split(" (")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let (file, number) = line
+        .rsplit_once(" at ")
+        .unwrap()
+        .1
+        .rsplit_once(':')
+        .unwrap();
+    (function, file.to_string(), number.trim().parse().unwrap())
+}
+
+#[track_caller]
+fn expect_stop(sections: &[(String, String)], name: &str, function: &str, file: &str, line: usize) {
+    let text = &sections.iter().find(|(n, _)| n == name).unwrap().1;
+    let stop = stop_in(text);
+    assert_eq!(
+        stop,
+        (function.to_string(), file.to_string(), line),
+        "stop {name}:\n{text}"
+    );
+}
+
+#[track_caller]
+fn section<'a>(sections: &'a [(String, String)], name: &str) -> &'a str {
+    &sections.iter().find(|(n, _)| n == name).unwrap().1
+}
+
+#[test]
+fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
+    let client_file = "servers/programs/src/bin/ipcbench.rs";
+    let call_line = line_of(client_file, "ep.call(&message(1, &[i]))");
+    let server_file = "servers/programs/src/bin/ipcecho.rs";
+    let handler_line = line_of(server_file, ".serve(|request| request.msg)");
+    let fast_path = "kernel/src/fastpath.rs";
+    let fast_call_line = line_of(fast_path, "pub fn fast_call") + 1;
+    let sections = gdb_session(
+        &["ipcbench"],
+        &[
+            &format!("mikros break ipcbench ipcbench.rs:{call_line}"),
+            "mark client",
+            "continue",
+            "mikros break ipcbench kernel::sched::Kernel::fast_call",
+            "mark kernel",
+            "continue",
+            "mark kernel-msg",
+            "mikros msg",
+            "mark server",
+            "mikros step-ipc",
+            "mark tasks",
+            "mikros tasks",
+            "mark server-msg",
+            "mikros msg",
+            "mark request",
+            "print *request",
+            "mark sender",
+            "mikros task request.sender",
+            "mark endpoint",
+            "mikros endpoint 0",
+            "mark back",
+            "mikros step-ipc",
+            "mark caps",
+            "mikros caps",
+        ],
+    );
+    let closure = "ipcbench::main::{closure#2}";
+    expect_stop(&sections, "client", closure, client_file, call_line);
+    expect_stop(
+        &sections,
+        "kernel",
+        "kernel::sched::Kernel::fast_call",
+        fast_path,
+        fast_call_line,
+    );
+    let kernel_msg = section(&sections, "kernel-msg");
+    assert!(
+        kernel_msg.contains("(ipcbench): Call to slot ")
+            && kernel_msg.contains(": label 0x1, 1 word, 0 caps"),
+        "{kernel_msg}"
+    );
+    expect_stop(
+        &sections,
+        "server",
+        "ipcecho::main::{closure#0}",
+        server_file,
+        handler_line,
+    );
+    assert!(section(&sections, "server").contains("mikros: Call by task"));
+
+    // Each task on a line: `*` marks the current one; the client waits for the server's reply.
+    let tasks = section(&sections, "tasks");
+    let row = |name: &str| {
+        tasks
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name) || l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no {name} in:\n{tasks}"))
+    };
+    let server_row = row("ipcecho");
+    assert!(
+        server_row.starts_with('*') && server_row.contains("running"),
+        "{tasks}"
+    );
+    let server_index = server_row[1..].split_whitespace().next().unwrap();
+    let client_row = row("ipcbench");
+    assert!(
+        client_row.contains("awaiting a reply")
+            && client_row.contains(&format!("from task {server_index} (ipcecho)")),
+        "{tasks}"
+    );
+    assert!(row("init").contains("0x"), "address spaces: {tasks}");
+    assert!(row("memsrv").contains("receiving"), "{tasks}");
+
+    let server_msg = section(&sections, "server-msg");
+    assert!(
+        server_msg.contains("(ipcbench), which awaits the reply to: label 0x1, 1 word, 0 caps"),
+        "{server_msg}"
+    );
+    let request = section(&sections, "request");
+    assert!(
+        request.contains("Received from task") && request.contains("(ipcbench)"),
+        "{request}"
+    );
+    assert!(request.contains("CALL"), "{request}");
+    assert!(
+        request.contains("MsgTag(label 0x1, 1 word, 0 caps)"),
+        "{request}"
+    );
+    let sender = section(&sections, "sender");
+    assert!(sender.contains("(ipcbench)"), "{sender}");
+    let endpoint = section(&sections, "endpoint");
+    assert!(endpoint.contains("capabilities to it:"), "{endpoint}");
+    assert!(endpoint.contains("(init) slot"), "{endpoint}");
+
+    expect_stop(&sections, "back", closure, client_file, call_line + 1);
+    let caps = section(&sections, "caps");
+    assert!(
+        caps.contains("(ipcbench):") && caps.contains(": Endpoint ") && caps.contains("SEND"),
+        "{caps}"
+    );
+}
