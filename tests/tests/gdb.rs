@@ -65,7 +65,11 @@ fn stop_in(text: &str) -> (String, String, usize) {
             l.contains(" at ") && (hit || l.starts_with("#0"))
         })
         .unwrap_or_else(|| panic!("no stop in:\n{text}"));
-    let after_label = line.split_once(", ").map_or(line, |(_, rest)| rest);
+    // (`Breakpoint N, FUNC (...)`: only that first comma; the arguments have more.)
+    let after_label = match line.strip_prefix("Breakpoint ") {
+        Some(rest) => rest.split_once(", ").map_or(line, |(_, func)| func),
+        None => line,
+    };
     let function = after_label
         .trim_start_matches("#0")
         .trim()
@@ -101,9 +105,12 @@ fn section<'a>(sections: &'a [(String, String)], name: &str) -> &'a str {
 #[test]
 fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
     let client_file = "servers/programs/src/bin/ipcbench.rs";
-    let call_line = line_of(client_file, "ep.call(&message(1, &[i]))");
+    let call_line = line_of(
+        client_file,
+        "match sys::call(IPCECHO, tag, [round, 0, 0, 0]) {",
+    );
     let server_file = "servers/programs/src/bin/ipcecho.rs";
-    let handler_line = line_of(server_file, ".serve(|request| request.msg)");
+    let handler_line = line_of(server_file, "if request.label() == CAP_LABEL {");
     let fast_path = "kernel/src/fastpath.rs";
     let fast_call_line = line_of(fast_path, "pub fn fast_call") + 1;
     let sections = gdb_session(
@@ -112,7 +119,7 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
             &format!("mikros break ipcbench ipcbench.rs:{call_line}"),
             "mark client",
             "continue",
-            "mikros break ipcbench kernel::sched::Kernel::fast_call",
+            "mikros break ipcbench kernel::sched::Kernel::fast_call<false>",
             "mark kernel",
             "continue",
             "mark kernel-msg",
@@ -135,19 +142,19 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
             "mikros caps",
         ],
     );
-    let closure = "ipcbench::main::{closure#2}";
+    let closure = "ipcbench::echo";
     expect_stop(&sections, "client", closure, client_file, call_line);
     expect_stop(
         &sections,
         "kernel",
-        "kernel::sched::Kernel::fast_call",
+        "kernel::sched::Kernel::fast_call<false>",
         fast_path,
         fast_call_line,
     );
     let kernel_msg = section(&sections, "kernel-msg");
     assert!(
         kernel_msg.contains("(ipcbench): Call to slot ")
-            && kernel_msg.contains(": label 0x1, 1 word, 0 caps"),
+            && kernel_msg.contains(": label 0x1, 0 words, 0 caps"),
         "{kernel_msg}"
     );
     expect_stop(
@@ -184,7 +191,7 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
 
     let server_msg = section(&sections, "server-msg");
     assert!(
-        server_msg.contains("(ipcbench), which awaits the reply to: label 0x1, 1 word, 0 caps"),
+        server_msg.contains("(ipcbench), which awaits the reply to: label 0x1, 0 words, 0 caps"),
         "{server_msg}"
     );
     let request = section(&sections, "request");
@@ -194,7 +201,7 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
     );
     assert!(request.contains("CALL"), "{request}");
     assert!(
-        request.contains("MsgTag(label 0x1, 1 word, 0 caps)"),
+        request.contains("MsgTag(label 0x1, 0 words, 0 caps)"),
         "{request}"
     );
     let sender = section(&sections, "sender");
