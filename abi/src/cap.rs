@@ -45,7 +45,7 @@ bitflags! {
         const GRANT = 1 << 2;
         /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create objects.
         const MAP = 1 << 3;
-        /// Address space: query. Task: read registers.
+        /// Address space: query. Task: read registers. System: frame states.
         const READ = 1 << 4;
         /// Task: write registers, start, stop, give capabilities, set the fault endpoint; destroy
         /// (tasks and address spaces). System: shutdown, census.

@@ -8,7 +8,10 @@ bootloader_api::entry_point!(main, config = &kernel::boot::BOOTLOADER_CONFIG);
 fn main(boot_info: &'static mut bootloader_api::BootInfo) -> ! {
     let hooks = kernel::boot::BootHooks {
         after_banner: deliberate_failures,
-        before_init: orphans,
+        before_init: |k, fs| {
+            orphans(k, fs);
+            leak(k, fs.cmdline());
+        },
     };
     kernel::boot::start(boot_info, Some(hooks))
 }
@@ -24,6 +27,16 @@ fn orphans(k: &mut kernel::sched::Kernel, fs: &abi::bootfs::BootFs) {
         if let Err(e) = kernel::first_server::start_orphan(k, fs, name) {
             panic!("cannot start orphan {name}: {e}");
         }
+    }
+}
+
+/// `test:leak` takes a user frame that nothing maps and nobody will free, before init's first
+/// census (so the run still passes): the memory viewer must show it as leaked.
+fn leak(k: &mut kernel::sched::Kernel, cmdline: &str) {
+    if cmdline.split_whitespace().any(|w| w == "test:leak") {
+        let user = kernel::mem::frames::FrameState::User { maps: 0 };
+        let frame = k.frames.alloc(user).expect("a frame to leak");
+        kernel::kprintln!("test kernel: leaked frame {frame:#x}");
     }
 }
 
