@@ -89,6 +89,10 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
+    /// Only for the memory viewer: the system capability, `READ` only (`FrameStates`).
+    pub const VIEW_SYSTEM: CapSlot = CapSlot(6);
+    /// Only for the memory viewer: the memory server's endpoint badged `memsrv::OBSERVER`.
+    pub const VIEW_MEMORY: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
 }

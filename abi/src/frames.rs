@@ -28,7 +28,9 @@ pub enum FrameView {
     Kernel,
     PageTable,
     /// Allocated to user space, mapped `maps` times (0: allocated and mapped nowhere).
-    User { maps: u8 },
+    User {
+        maps: u8,
+    },
 }
 
 impl FrameView {

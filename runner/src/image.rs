@@ -72,7 +72,8 @@ pub struct BootImage {
     pub disk: PathBuf,
     pub kernel: PathBuf,
     pub programs: Vec<(String, PathBuf)>,
-    dir: PathBuf,
+    /// A directory of the run's own (removed with the image).
+    pub dir: PathBuf,
     pub keep: bool,
 }
 
@@ -101,7 +102,7 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
             Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
             Ok(Word::Then) => {}
             // `--run-for` is the way to say it, but the word itself means the same.
-            Ok(Word::RunFor(_)) => {}
+            Ok(Word::RunFor(_) | Word::Viewer(_)) => {}
             // The test kernel takes `test:...` words from the same command line.
             Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
             Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),

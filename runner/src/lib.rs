@@ -5,7 +5,9 @@
 mod image;
 mod options;
 mod qemu;
+mod screenshot;
 
+pub use abi::cmdline::ViewerMode;
 pub use image::{available_programs, build_image, BootImage};
 pub use options::{parse_args, KernelImage, Options, ParsedArgs, USAGE};
 pub use qemu::{run, Outcome, Verdict};

@@ -1,9 +1,11 @@
 //! Running QEMU: the command line, the console transcript, the timeout and the verdict.
 use crate::image::{build_image, BootImage};
 use crate::options::Options;
+use crate::screenshot;
 use abi::qemu::ExitCode;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -55,7 +57,14 @@ fn qemu_command(opts: &Options, image: &BootImage) -> Command {
     cmd.arg("-drive")
         .arg(format!("format=raw,file={}", image.disk.display()));
     cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
-    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor", "none"]);
+    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor"]);
+    match opts.screenshot {
+        Some(_) => cmd.arg(format!(
+            "unix:{},server=on,wait=off",
+            screenshot::socket_path(&image.dir).display()
+        )),
+        None => cmd.arg("none"),
+    };
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", OVMF]);
@@ -128,13 +137,26 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
     let echo = !opts.quiet;
     let mut stdout = child.stdout.take().expect("piped stdout");
     let sink = Arc::clone(&transcript);
+    let ended = Arc::new(AtomicBool::new(false));
+    let end_seen = Arc::clone(&ended);
+    let pictures = opts.screenshot.clone().map(|file| {
+        let (socket, stop) = (screenshot::socket_path(&image.dir), Arc::clone(&ended));
+        std::thread::spawn(move || screenshot::take_pictures(socket, file, stop))
+    });
     let reader = std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n) = stdout.read(&mut buf) {
             if n == 0 {
                 break;
             }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            let mut all = sink.lock().unwrap();
+            all.extend_from_slice(&buf[..n]);
+            // (Only the newest bytes, with room for a mark split between two reads.)
+            let recent = String::from_utf8_lossy(&all[all.len().saturating_sub(n + 64)..]);
+            if screenshot::END_MARKS.iter().any(|m| recent.contains(m)) {
+                end_seen.store(true, Ordering::Relaxed);
+            }
+            drop(all);
             if echo {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(&buf[..n]);
@@ -166,7 +188,21 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     let _ = reader.join();
-    let qemu_stderr = err_reader.join().unwrap_or_default();
+    ended.store(true, Ordering::Relaxed);
+    let mut qemu_stderr = err_reader.join().unwrap_or_default();
+    if let (Some(pictures), Some(file)) = (pictures, &opts.screenshot) {
+        if pictures.join().unwrap_or(false) {
+            eprintln!("runner: screenshot saved to {}", file.display());
+        } else {
+            qemu_stderr += &format!(
+                "runner: no screenshot could be taken for {}\n",
+                file.display()
+            );
+        }
+    }
+    if echo && opts.viewer == Some(abi::cmdline::ViewerMode::Tty) {
+        print!("\x1b[r"); // the viewer's scrolling region, undone
+    }
     let verdict = match status {
         None => Verdict::Timeout,
         Some(status) => match status.code().map(|c| (c, ExitCode::from_qemu_status(c))) {

@@ -363,7 +363,14 @@ pub fn frame_states(system: CapSlot, first: u64) -> Result<(u64, u64)> {
 #[inline]
 pub fn serial_write(bytes: &[u8]) -> Result<()> {
     for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
-        let a = [chunk.as_ptr() as u64, chunk.len() as u64, abi::frames::SERIAL_ONLY, 0, 0, 0];
+        let a = [
+            chunk.as_ptr() as u64,
+            chunk.len() as u64,
+            abi::frames::SERIAL_ONLY,
+            0,
+            0,
+            0,
+        ];
         call0(Sysnum::DebugWrite, a)?;
     }
     Ok(())

@@ -5,9 +5,9 @@ use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
-use abi::layout::{USER_END, USER_TOP};
 use abi::cap::CAP_SLOTS;
 use abi::inspect::{self, Activity, CapEntry};
+use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
 use abi::{CapKind, Rights, SysError};
 

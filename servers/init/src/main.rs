@@ -18,7 +18,7 @@ use heapless::String;
 use processes::Processes;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
-use userlib::abi::memsrv::INIT_PID;
+use userlib::abi::memsrv::{INIT_PID, OBSERVER};
 use userlib::abi::msg::fault;
 use userlib::abi::space::ShareMode;
 use userlib::layout::{BOOTFS, PAGE_SIZE};
@@ -31,8 +31,12 @@ userlib::entry!(main);
 
 /// The memory server's program name.
 pub const MEMSRV: &str = "memsrv";
+/// The memory viewer's program name.
+pub const VIEWER: &str = "viewer";
 /// Init's receive endpoint: exits and faults of the servers it starts arrive here, badged.
 const SUPERVISOR: CapSlot = CapSlot(8);
+/// Where init mints the viewer's observer endpoint before giving it.
+const VIEWER_TEMP: CapSlot = CapSlot(10);
 /// The endpoint all programs share (`slots::SHARED`).
 const SHARED: CapSlot = CapSlot(9);
 /// Where init maps a frame of a program it is loading.
@@ -70,6 +74,11 @@ fn main() -> i32 {
     if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
         println!("init: cannot start the memory server: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
+    }
+    if let Some(mode) = cmdline::viewer(fs.cmdline()) {
+        if let Err(e) = start_viewer(&mut children, &fs, mode) {
+            println!("init: cannot start the memory viewer: {e}");
+        }
     }
     let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
 
@@ -161,6 +170,32 @@ fn start_memory_server(
     }
 }
 
+/// Starts the memory viewer (it runs until the system shuts down) with what it reads: the system
+/// capability with `READ` only (frame states) and the memory server's endpoint badged `OBSERVER`.
+fn start_viewer(
+    children: &mut Children,
+    fs: &BootFs<'static>,
+    mode: cmdline::ViewerMode,
+) -> Result<(), userlib::SysError> {
+    let program = Program {
+        name: VIEWER,
+        arg: (mode == cmdline::ViewerMode::Log) as u64,
+        expect_kill: false,
+    };
+    let memsrv = children
+        .memory_server()
+        .ok_or(userlib::SysError::EmptySlot)?;
+    sys::cap_mint(memsrv, VIEWER_TEMP, Rights::SEND, OBSERVER)?;
+    let give = |child: &Child| {
+        let task = child.task();
+        sys::task_give_cap(task, init_slots::SYSTEM, slots::VIEW_SYSTEM, Rights::READ)?;
+        sys::task_give_cap(task, VIEWER_TEMP, slots::VIEW_MEMORY, Rights::SEND)
+    };
+    let result = children.spawn(fs, program, 0, give).map(drop);
+    let _ = sys::cap_delete(VIEWER_TEMP);
+    result
+}
+
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
 /// passed (the programs still running are then stopped by the caller, as expected); returns
 /// whether any ended other than as expected.
@@ -232,9 +267,12 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
             continue;
         }
         let (killed, status) = ending(child, &msg.msg);
-        if child.permanent {
+        if child.name == MEMSRV {
             println!("init: the memory server ended: no process can go on");
             return true;
+        }
+        if child.permanent {
+            failed = true; // (the viewer: it never ends by itself)
         }
         let ok = if child.expect_kill {
             killed

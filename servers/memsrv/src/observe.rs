@@ -52,7 +52,10 @@ impl Server {
             (OWN_SPACE, self.own_ranges())
         } else {
             let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
-            (p.slots().ok_or(MemError::NoChild)?.space(), ranges_of(&p.regions))
+            (
+                p.slots().ok_or(MemError::NoChild)?.space(),
+                ranges_of(&p.regions),
+            )
         };
         let mut found: Vec<[u64; 2], PAGES_PER_REPLY> = Vec::new();
         let mut next = 0;
@@ -88,7 +91,10 @@ impl Server {
     /// archive and the console.
     fn own_ranges(&self) -> Vec<(u64, u64, Region), 16> {
         let mut ranges = Vec::new();
-        let image = self.fs.find(crate::NAME).and_then(|f| Elf::parse(f.data).ok());
+        let image = self
+            .fs
+            .find(crate::NAME)
+            .and_then(|f| Elf::parse(f.data).ok());
         for s in image.iter().flat_map(|elf| elf.segments()) {
             let end = (s.vaddr + s.mem_size).next_multiple_of(PAGE_SIZE);
             let _ = ranges.push((s.vaddr & !(PAGE_SIZE - 1), end, Region::Server));
@@ -133,9 +139,17 @@ fn ranges_of(r: &Regions) -> Vec<(u64, u64, Region), 16> {
         };
         (s.start, s.end, kind)
     });
-    let heap = (r.heap_start, r.brk.next_multiple_of(PAGE_SIZE), Region::Heap);
+    let heap = (
+        r.heap_start,
+        r.brk.next_multiple_of(PAGE_SIZE),
+        Region::Heap,
+    );
     let allocated = (r.allocated.0, r.allocated.1, Region::Allocated);
-    let stack = (STACK_TOP - crate::procs::STACK_MAX, STACK_TOP, Region::Stack);
+    let stack = (
+        STACK_TOP - crate::procs::STACK_MAX,
+        STACK_TOP,
+        Region::Stack,
+    );
     let ipc = (IPC_BUFFER, IPC_BUFFER + PAGE_SIZE, Region::IpcBuffer);
     for range in [console]
         .into_iter()
