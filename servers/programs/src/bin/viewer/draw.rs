@@ -190,7 +190,7 @@ fn virtual_space(s: &Snapshot, grid: &mut Grid) {
     let shown = s.procs.iter().find(|p| p.pid == s.shown);
     let (name, parent) = shown.map_or(("", 0), |p| (p.name(), p.parent));
     let cells = (COLS - VIRT_LABEL) * VIRT_ROWS;
-    let pages = s.pages().len();
+    let pages = s.page_count();
     let per_cell = pages.div_ceil(cells).max(1);
     let _ = write!(
         pen(grid, VIRT_TOP - 1, 0, WHITE),
@@ -200,7 +200,7 @@ fn virtual_space(s: &Snapshot, grid: &mut Grid) {
     );
     for i in 0..pages.div_ceil(per_cell).min(cells) {
         let (row, col) = (i / (COLS - VIRT_LABEL), i % (COLS - VIRT_LABEL));
-        let chunk = s.pages().skip(i * per_cell).take(per_cell);
+        let chunk = s.pages(i * per_cell..(i + 1) * per_cell);
         if col == 0 {
             let first = chunk.clone().next().map_or(0, |p| p.0);
             let _ = write!(pen(grid, VIRT_TOP + row, 0, GREY), "{first:#012x}");

@@ -157,6 +157,9 @@ pub struct Snapshot {
     /// process finds them in slots 0 and 1), to name them.
     pub server_endpoint: Option<u16>,
     pub shared_endpoint: Option<u16>,
+    /// What the last `take` cost, in TSC ticks (instructions under `-icount shift=0`): reading
+    /// the frame states from the kernel, and asking the memory server.
+    pub cost: [u64; 2],
 }
 
 impl Snapshot {
@@ -172,6 +175,7 @@ impl Snapshot {
             activity: None,
             server_endpoint: None,
             shared_endpoint: None,
+            cost: [0; 2],
         }
     }
 
@@ -183,9 +187,18 @@ impl Snapshot {
         self.marks[range].iter().map(|&c| Mark::from_code(c))
     }
 
-    /// The shown process's mapped pages: address and mark.
-    pub fn pages(&self) -> impl ExactSizeIterator<Item = (u64, Mark)> + Clone + '_ {
-        self.pages
+    /// How many pages the shown process has mapped.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The shown process's mapped pages `range` (in address order): address and mark.
+    pub fn pages(
+        &self,
+        range: core::ops::Range<usize>,
+    ) -> impl Iterator<Item = (u64, Mark)> + Clone + '_ {
+        let range = range.start.min(self.pages.len())..range.end.min(self.pages.len());
+        self.pages[range]
             .iter()
             .map(|&p| (p & !0xfff, Mark::from_code(p as u8)))
     }
@@ -193,7 +206,9 @@ impl Snapshot {
     /// Takes a new snapshot, showing the live process after `previous` if `advance` (rotating),
     /// else `previous` again while it lives.
     pub fn take(&mut self, previous: u64, advance: bool) -> Result<(), SysError> {
+        let start = userlib::rdtsc();
         self.frame_states()?;
+        let states_read = userlib::rdtsc();
         self.processes()?;
         self.shown = self
             .procs
@@ -207,7 +222,9 @@ impl Snapshot {
         for pid in core::iter::once(0).chain(pids) {
             self.claim_pages(pid)?;
         }
-        self.capabilities()
+        self.capabilities()?;
+        self.cost = [states_read - start, userlib::rdtsc() - states_read];
+        Ok(())
     }
 
     fn frame_states(&mut self) -> Result<(), SysError> {
@@ -216,10 +233,14 @@ impl Snapshot {
             let (count, total) = sys::frame_states(SYSTEM, first as u64)?;
             self.frames = (total as usize).min(MAX_FRAMES);
             let count = (count as usize).min(PER_CALL);
-            for i in 0..count.min(self.frames.saturating_sub(first)) {
-                let byte = ipc_word(i / 8).to_le_bytes()[i % 8];
-                self.states[first + i] = byte;
-                self.marks[first + i] = Mark::of(FrameView::from_byte(byte)).code();
+            let count_here = count.min(self.frames.saturating_sub(first));
+            for w in 0..count_here.div_ceil(8) {
+                let bytes = ipc_word(w).to_le_bytes();
+                for (i, &byte) in bytes.iter().enumerate().take(count_here - 8 * w) {
+                    let frame = first + 8 * w + i;
+                    self.states[frame] = byte;
+                    self.marks[frame] = Mark::of(FrameView::from_byte(byte)).code();
+                }
             }
             first += count;
             if count == 0 || first >= self.frames {

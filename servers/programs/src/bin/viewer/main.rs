@@ -33,6 +33,7 @@ fn main() -> i32 {
     output::start(mode);
     let (mut snapshot, mut grid) = (SNAPSHOT.lock(), GRID.lock());
     let mut shown = 0;
+    let mut drawing = 0;
     for refresh in 0.. {
         // A log shows one refresh in several: the process on screen moves on with what is shown.
         let advance = output::shows(mode, refresh);
@@ -41,9 +42,12 @@ fn main() -> i32 {
             return 1;
         }
         shown = snapshot.shown;
+        let start = userlib::rdtsc();
         draw::draw(&snapshot, &mut grid);
         output::to_screen(&grid);
-        output::to_serial(&grid, mode, refresh);
+        let [states, server] = snapshot.cost;
+        output::to_serial(&grid, mode, refresh, [states, server, drawing]);
+        drawing = userlib::rdtsc() - start;
         // Sleep: a receive with a timeout on an endpoint nobody else sends to.
         match sys::recv_timeout(slots::OWN, REFRESH_TICKS) {
             Ok(_) | Err(SysError::TimedOut) => {}

@@ -42,7 +42,10 @@ pub fn shows(mode: ViewerMode, refresh: u64) -> bool {
     mode == ViewerMode::Tty || refresh % LOG_EVERY == 0
 }
 
-pub fn to_serial(grid: &Grid, mode: ViewerMode, refresh: u64) {
+/// Shows the picture on the serial console; a log's snapshot says what a refresh costs: reading
+/// the frame states, asking the memory server, and drawing (the previous refresh's), in TSC
+/// ticks (instructions under `-icount shift=0`).
+pub fn to_serial(grid: &Grid, mode: ViewerMode, refresh: u64, cost: [u64; 3]) {
     let mut t = Text::new();
     match mode {
         ViewerMode::Tty => {
@@ -54,7 +57,12 @@ pub fn to_serial(grid: &Grid, mode: ViewerMode, refresh: u64) {
             let _ = t.push_str("\x1b8");
         }
         ViewerMode::Log if shows(mode, refresh) => {
-            let _ = writeln!(t, "--- memory viewer ---");
+            let [states, server, drawing] = cost;
+            let _ = writeln!(
+                t,
+                "--- memory viewer --- (a refresh: frame states {states}, memory server {server}, \
+                 drawing {drawing} TSC ticks)"
+            );
             for row in grid.chunks(COLS) {
                 let line: heapless::String<COLS> = row.iter().map(|&c| c as u8 as char).collect();
                 let _ = writeln!(t, "{}", line.trim_end());
