@@ -278,7 +278,12 @@ impl Snapshot {
             };
             let (next, count) = (w[0], w[1] as usize);
             for i in 0..count {
-                let entry = PageEntry::unpack([ipc_word(2 + 2 * i), ipc_word(3 + 2 * i)]);
+                // (The first page came in registers, the others in the IPC buffer.)
+                let words = match i {
+                    0 => [w[2], w[3]],
+                    _ => [ipc_word(2 + 2 * i), ipc_word(3 + 2 * i)],
+                };
+                let entry = PageEntry::unpack(words);
                 let frame = entry.frame as usize;
                 let (Some(&state), Some(mark)) =
                     (self.states.get(frame), self.marks.get_mut(frame))
