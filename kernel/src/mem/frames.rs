@@ -239,8 +239,9 @@ impl FrameTable {
         totals
     }
 
-    /// The states of frames `first..` into `out`, a byte each (`abi::frames`); returns how many.
-    pub fn describe(&self, first: u64, out: &mut [u8]) -> usize {
+    /// The states of frames `first..` into `out`, a byte each (`abi::frames`); returns how many,
+    /// and how many frames there are.
+    pub fn describe(&self, first: u64, out: &mut [u8]) -> (u64, u64) {
         let states = self.states.get(first as usize..).unwrap_or(&[]);
         for (byte, state) in out.iter_mut().zip(states) {
             *byte = match *state {
@@ -252,11 +253,7 @@ impl FrameTable {
             }
             .to_byte();
         }
-        states.len().min(out.len())
-    }
-
-    pub fn len(&self) -> u64 {
-        self.states.len() as u64
+        (states.len().min(out.len()) as u64, self.states.len() as u64)
     }
 
     /// Counts frames by state and checks the free list agrees with the states.

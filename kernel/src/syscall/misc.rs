@@ -77,10 +77,9 @@ pub fn frame_states(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::System, Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut states = [0u8; frames::PER_CALL];
-    let count = k.frames.describe(a.0[1], &mut states);
+    let (count, total) = k.frames.describe(a.0[1], &mut states);
     phys::write(buffer, 0, &states);
-    let total = k.frames.len();
     let r = k.regs(t);
-    (r.rdi, r.rsi) = (count as u64, total);
+    (r.rdi, r.rsi) = (count, total);
     Ok(Done::Return)
 }

@@ -39,7 +39,7 @@ pub fn start(mode: ViewerMode) {
 
 /// Whether this refresh reaches the serial console.
 pub fn shows(mode: ViewerMode, refresh: u64) -> bool {
-    mode == ViewerMode::Tty || refresh % LOG_EVERY == 0
+    mode == ViewerMode::Tty || refresh.is_multiple_of(LOG_EVERY)
 }
 
 /// Shows the picture on the serial console; a log's snapshot says what a refresh costs: reading
@@ -52,7 +52,7 @@ pub fn to_serial(grid: &Grid, mode: ViewerMode, refresh: u64, cost: [u64; 3]) {
             let _ = t.push_str("\x1b7\x1b[H");
             for row in grid.chunks(COLS) {
                 ansi_row(&mut t, row);
-                let _ = t.push_str("\x1b[0m\x1b[K\r\n");
+                let _ = t.push_str("\x1b[0m\x1b[K\n");
             }
             let _ = t.push_str("\x1b8");
         }
