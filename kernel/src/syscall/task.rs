@@ -51,14 +51,13 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let task = k.task(target);
-    let slots = (a.0[1].min(CAP_SLOTS as u64)..CAP_SLOTS as u64).take(inspect::SLOTS_PER_CALL);
-    let mut count = 0;
-    for (i, slot) in slots.enumerate() {
-        let cap = task.caps.get(slot).unwrap_or(Cap::EMPTY);
+    let first = a.0[1].min(CAP_SLOTS as u64);
+    let count = (CAP_SLOTS as u64 - first).min(inspect::SLOTS_PER_CALL as u64);
+    for i in 0..count as usize {
+        let cap = task.caps.get(first + i as u64).unwrap_or(Cap::EMPTY);
         let word = CapEntry::pack(cap.kind, cap.rights, cap.index, cap.gen);
         phys::write_u64(buffer, 2 * i, word);
         phys::write_u64(buffer, 2 * i + 1, cap.badge);
-        count += 1;
     }
     let (activity, on) = match task.state {
         State::Ready => (Activity::Ready, 0),

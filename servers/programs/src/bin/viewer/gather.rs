@@ -84,10 +84,11 @@ impl Mark {
             b'L' => Mark::Leaked,
             b'S' => Mark::SharedReadOnly,
             b'W' => Mark::SharedCow,
-            c => match PID_CHARS.iter().position(|&p| p == c) {
-                Some(pid) => Mark::Owned { pid: pid as u8 },
-                None => Mark::Reserved,
+            b'0'..=b'9' => Mark::Owned { pid: code - b'0' },
+            b'a'..=b'z' => Mark::Owned {
+                pid: code - b'a' + 10,
             },
+            _ => Mark::Reserved,
         }
     }
 
