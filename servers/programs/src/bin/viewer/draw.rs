@@ -5,6 +5,7 @@
 //! rows 1-16   64 cells a row, labelled with the row's first address in MiB; the legend at right
 //! row 17      VIRTUAL ADDRESS SPACE FOR <pid>
 //! rows 18-20  that process's mapped pages in address order, a row labelled with its first address
+//!             (12 hex digits)
 //! row 21      CAPABILITIES OF <pid>, and what it waits on
 //! rows 22-24  its capabilities: slot, kind and object, rights, badge, what the object is
 //! ```
@@ -188,7 +189,8 @@ fn physical(s: &Snapshot, grid: &mut Grid) {
 
 fn virtual_space(s: &Snapshot, grid: &mut Grid) {
     let shown = s.procs.iter().find(|p| p.pid == s.shown);
-    let (name, parent) = shown.map_or(("", 0), |p| (p.name(), p.parent));
+    // (With no process running, the memory server's own space is shown, as pid 0.)
+    let (name, parent) = shown.map_or(("memsrv", 1), |p| (p.name(), p.parent));
     let cells = (COLS - VIRT_LABEL) * VIRT_ROWS;
     let pages = s.page_count();
     let per_cell = pages.div_ceil(cells).max(1);
@@ -203,7 +205,7 @@ fn virtual_space(s: &Snapshot, grid: &mut Grid) {
         let chunk = s.pages(i * per_cell..(i + 1) * per_cell);
         if col == 0 {
             let first = chunk.clone().next().map_or(0, |p| p.0);
-            let _ = write!(pen(grid, VIRT_TOP + row, 0, GREY), "{first:#012x}");
+            let _ = write!(pen(grid, VIRT_TOP + row, 0, GREY), "{first:012x}");
         }
         let m = summary(chunk.map(|p| p.1));
         grid[(VIRT_TOP + row) * COLS + VIRT_LABEL + col] = cell(m.char(), m.user_attr());
