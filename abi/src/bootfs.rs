@@ -9,6 +9,7 @@
 //! ..  file contents at their offsets
 //! ```
 
+/// The archive's first eight bytes (the format's name and version).
 pub const MAGIC: &[u8; 8] = b"UKBOOT01";
 const HEADER: usize = 16;
 const ENTRY: usize = 48;
@@ -18,9 +19,14 @@ pub const NAME_LEN: usize = 32;
 /// What is wrong with an archive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BootFsError {
+    /// The bytes do not start with [`MAGIC`].
     BadMagic,
+    /// The header, an entry, a file or the command line runs past the end of the bytes.
     Truncated,
+    /// A file name is empty, not UTF-8 or contains a space (for `build`: or is longer than
+    /// [`NAME_LEN`]).
     BadName,
+    /// The command line is not UTF-8.
     BadCommandLine,
 }
 
@@ -35,7 +41,9 @@ pub struct BootFs<'a> {
 /// One file of the archive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct File<'a> {
+    /// Its name: the program's name for a program (`init`, `hello`, ...).
     pub name: &'a str,
+    /// Its contents.
     pub data: &'a [u8],
 }
 
@@ -103,14 +111,17 @@ impl<'a> BootFs<'a> {
         (0..self.count).filter_map(|i| self.entry(i).ok())
     }
 
+    /// The first file called `name`.
     pub fn find(&self, name: &str) -> Option<File<'a>> {
         self.files().find(|f| f.name == name)
     }
 
+    /// How many files the archive holds.
     pub fn len(&self) -> usize {
         self.count
     }
 
+    /// Does the archive hold no file?
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

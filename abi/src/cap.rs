@@ -10,6 +10,7 @@ pub const CAP_SLOTS: usize = 64;
 pub struct CapSlot(pub u32);
 
 impl CapSlot {
+    /// The slot number as an index into the table.
     pub const fn index(self) -> usize {
         self.0 as usize
     }
@@ -57,7 +58,9 @@ bitflags! {
     /// Access rights of a page mapping. Pages are always readable by user code.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct PageRights: u64 {
+        /// User code may write the page.
         const WRITE = 1 << 0;
+        /// User code may execute instructions on the page.
         const EXECUTE = 1 << 1;
     }
 }
@@ -79,8 +82,8 @@ pub mod slots {
     /// An endpoint (send + grant) to the program's supervisor, badged with its pid: the memory
     /// server (`abi::memsrv`) for a process; init for a server init starts.
     pub const SUPERVISOR: CapSlot = CapSlot(0);
-    /// An endpoint (send, receive, grant) shared by all programs of the run: a rendezvous point.
-    pub const SHARED: CapSlot = CapSlot(1);
+    /// An endpoint (send + grant) to the name service (`abi::names`), badged with the program's id.
+    pub const NAMES: CapSlot = CapSlot(1);
     /// An endpoint (send, receive, grant) of the program's own, for serving requests.
     pub const OWN: CapSlot = CapSlot(2);
     /// Only for the servers init trusts with memory (see init's `POOL_HOLDERS`): the frame pool.
@@ -89,10 +92,13 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
-    /// Only for the memory viewer: the system capability, `READ` only (`FrameStates`).
-    pub const VIEW_SYSTEM: CapSlot = CapSlot(6);
+    /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
+    /// system capability, `READ` only (`FrameStates`).
+    pub const VIEW_SYSTEM: CapSlot = CapSlot(3);
     /// Only for the memory viewer: the memory server's endpoint badged `memsrv::OBSERVER`.
-    pub const VIEW_MEMORY: CapSlot = CapSlot(7);
+    pub const VIEW_MEMORY: CapSlot = CapSlot(4);
+    /// Kept empty for userlib's own short-lived use (a capability on its way to the name service).
+    pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
 }

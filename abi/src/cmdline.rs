@@ -36,6 +36,7 @@ pub enum ViewerMode {
 /// One word of the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Word<'a> {
+    /// A program to start (`name`, `name:ARG`, `name!`).
     Program(Program<'a>),
     /// The end of a batch.
     Then,
@@ -51,6 +52,7 @@ pub enum Word<'a> {
 /// A program to start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Program<'a> {
+    /// Its name in the boot archive.
     pub name: &'a str,
     /// Passed in `rdi` at start (0 if none was given).
     pub arg: u64,
@@ -63,6 +65,7 @@ pub struct Program<'a> {
 pub enum WordError {
     /// The part after `:` is not a decimal number.
     BadArgument,
+    /// The program name is empty (nothing before the `:` or `!`).
     EmptyName,
 }
 
@@ -107,7 +110,7 @@ pub fn parse_word(word: &str) -> Result<Word<'_>, WordError> {
 
 /// The programs in a stretch of the command line (words that do not parse are skipped: the runner
 /// refuses them before boot).
-fn programs(text: &str) -> impl Iterator<Item = Program<'_>> {
+fn programs(text: &str) -> impl Iterator<Item = Program<'_>> + Clone {
     text.split_whitespace().filter_map(|w| match parse_word(w) {
         Ok(Word::Program(p)) => Some(p),
         _ => None,
@@ -135,7 +138,7 @@ pub fn viewer(cmdline: &str) -> Option<ViewerMode> {
 }
 
 /// The programs of the command line, batch by batch (option words are not programs).
-pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>>> {
+pub fn batches(cmdline: &str) -> impl Iterator<Item = impl Iterator<Item = Program<'_>> + Clone> {
     let mut rest = Some(cmdline);
     core::iter::from_fn(move || {
         let text = rest.take()?;

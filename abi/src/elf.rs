@@ -13,19 +13,26 @@ pub struct Elf<'a> {
 /// A loadable segment (`PT_LOAD`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Segment<'a> {
+    /// Where it starts in the address space (not necessarily page-aligned).
     pub vaddr: u64,
+    /// Its size in memory, at least `data.len()`.
     pub mem_size: u64,
     /// The bytes to copy to `vaddr`; the rest up to `mem_size` is zero.
     pub data: &'a [u8],
+    /// Its pages are writable (`PF_W`).
     pub writable: bool,
+    /// Its pages are executable (`PF_X`).
     pub executable: bool,
 }
 
+/// Why [`Elf::parse`] refused an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ElfError {
+    /// It does not start with the ELF magic `\x7fELF`.
     NotElf,
     /// Not 64-bit little-endian x86-64 `ET_EXEC`.
     Unsupported,
+    /// The header or the program-header table runs past the end of the bytes.
     Truncated,
     /// A segment's file range or memory range is invalid.
     BadSegment,
@@ -205,6 +212,7 @@ pub(crate) mod tests {
 /// Where a loader puts an image: implemented by the kernel (first server) and by init (programs),
 /// so the loading algorithm is written once.
 pub trait LoadTarget {
+    /// What placing a page or bytes can fail with.
     type Error;
     /// Makes sure a zeroed page is mapped at `page` (page-aligned) with at least these rights;
     /// pages shared by two segments get the union of their rights.

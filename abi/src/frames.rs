@@ -12,6 +12,7 @@ pub const SERIAL_ONLY: u64 = 1;
 
 /// Not RAM, or memory the firmware and the bootloader keep (the kernel's image among it).
 pub const UNUSABLE: u8 = 0;
+/// Free (zeroed or not).
 pub const FREE: u8 = 1;
 /// Kernel data: the frame table, the console page.
 pub const KERNEL: u8 = 2;
@@ -23,17 +24,23 @@ pub const USER: u8 = 4;
 /// One frame's state, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrameView {
+    /// Not RAM, or kept by the firmware and the bootloader.
     Unusable,
+    /// Free.
     Free,
+    /// Kernel data.
     Kernel,
+    /// A page table.
     PageTable,
     /// Allocated to user space, mapped `maps` times (0: allocated and mapped nowhere).
     User {
+        /// The map count, saturating.
         maps: u8,
     },
 }
 
 impl FrameView {
+    /// The state a `FrameStates` byte describes.
     pub fn from_byte(byte: u8) -> FrameView {
         match byte {
             UNUSABLE => FrameView::Unusable,
@@ -44,6 +51,7 @@ impl FrameView {
         }
     }
 
+    /// The byte `FrameStates` writes for this state.
     pub fn to_byte(self) -> u8 {
         match self {
             FrameView::Unusable => UNUSABLE,

@@ -10,12 +10,15 @@ pub const SLOTS_PER_CALL: usize = crate::msg::MAX_WORDS / 2;
 /// One capability of the task, decoded from its two words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapEntry {
+    /// What it names (`Empty` for an empty slot).
     pub kind: CapKind,
+    /// What it allows.
     pub rights: Rights,
     /// The object's index in its kernel table (tasks, spaces, endpoints).
     pub index: u16,
     /// The object's generation, modulo 2^32 (a stale capability names an older one).
     pub gen: u32,
+    /// Its badge (0: none).
     pub badge: u64,
 }
 
@@ -25,6 +28,7 @@ impl CapEntry {
         kind.raw() | rights.bits() << 8 | (index as u64) << 16 | (gen & 0xffff_ffff) << 32
     }
 
+    /// The entry from its two words.
     pub fn unpack(word: u64, badge: u64) -> CapEntry {
         CapEntry {
             kind: CapKind::from_raw(word & 0xff).unwrap_or(CapKind::Empty),

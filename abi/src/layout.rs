@@ -24,6 +24,7 @@ pub const USER_TOP: u64 = USER_END - PAGE_SIZE;
 pub const CONSOLE: u64 = 0xB8000;
 /// Console geometry: 80 columns by 25 rows of `u16` cells (CGA text layout).
 pub const CONSOLE_COLUMNS: usize = 80;
+/// Rows of the console (see [`CONSOLE_COLUMNS`]).
 pub const CONSOLE_ROWS: usize = 25;
 /// Where the kernel maps the boot archive into the first server.
 pub const BOOTFS: u64 = 0x0000_1000_0000_0000;

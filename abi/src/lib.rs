@@ -5,6 +5,7 @@
 //! against this crate, so they cannot disagree. This crate contains no `unsafe`.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 #[cfg(any(test, feature = "alloc"))]
 extern crate alloc;
@@ -22,10 +23,13 @@ pub mod inspect;
 pub mod layout;
 pub mod memsrv;
 pub mod msg;
+pub mod names;
 pub mod qemu;
+pub mod registry;
 pub mod regs;
 pub mod space;
 pub mod sysnum;
+pub mod wire;
 
 pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
 pub use error::SysError;

@@ -71,11 +71,15 @@ numbered_enum! {
         ReadOnly = 0,
         /// Data or bss: copy-on-write after fork.
         Data = 1,
+        /// The heap (below the break).
         Heap = 2,
         /// Mapped by `page_alloc`.
         Allocated = 3,
+        /// The stack.
         Stack = 4,
+        /// The IPC buffer.
         IpcBuffer = 5,
+        /// The console page.
         Console = 6,
         /// The memory server's own pages (its image, stack, the boot archive, its window).
         Server = 7,
@@ -85,9 +89,13 @@ numbered_enum! {
 /// One mapped page of a `Pages` reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageEntry {
+    /// The page's address.
     pub addr: u64,
+    /// Its mapping's rights.
     pub rights: crate::PageRights,
+    /// The region of the process it is in.
     pub region: Region,
+    /// The frame mapped there.
     pub frame: u64,
 }
 
@@ -98,6 +106,7 @@ impl PageEntry {
         [word, self.frame]
     }
 
+    /// The entry from its two words.
     pub fn unpack(words: [u64; 2]) -> PageEntry {
         PageEntry {
             addr: words[0] & !0xfff,

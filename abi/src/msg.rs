@@ -18,6 +18,24 @@ pub const MAX_CAPS: usize = 3;
 /// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps, bits 44..47 delivery flags
 /// ([`MsgTag::CALL`], [`MsgTag::KERNEL`], [`MsgTag::CAPS_LOST`]). A tag a task sends must have no
 /// flag set (`is_valid`), so no task can forge them.
+///
+/// ```
+/// use abi::msg::{MsgTag, MAX_WORDS};
+///
+/// // Label 7, two words, no capabilities: small enough for the register-only fast path.
+/// let tag = MsgTag::new(7, 2, 0);
+/// assert_eq!((tag.label(), tag.words(), tag.caps()), (7, 2, 0));
+/// assert!(tag.is_valid() && tag.is_short());
+/// // A capability, or more than four words, takes the IPC buffer.
+/// assert!(!MsgTag::new(7, 2, 1).is_short() && !MsgTag::new(7, 5, 0).is_short());
+/// assert!(!MsgTag::new(7, MAX_WORDS + 1, 0).is_valid());
+///
+/// // The same tag as a server receives it from a `Call`: the kernel added a flag.
+/// let delivered = tag.with(MsgTag::CALL);
+/// assert!(delivered.awaits_reply() && !delivered.from_kernel());
+/// assert!(!delivered.is_valid()); // a task cannot send a flag
+/// assert_eq!(delivered.without_flags(), tag);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct MsgTag(pub u64);
 
@@ -32,18 +50,23 @@ impl MsgTag {
     pub const CAPS_LOST: u64 = 1 << 46;
     const FLAGS: u64 = Self::CALL | Self::KERNEL | Self::CAPS_LOST;
 
+    /// A tag with `label`, `words` message words and `caps` capabilities. The counts are kept in 8
+    /// and 4 bits: larger values are cut off, so keep them within [`MAX_WORDS`] and [`MAX_CAPS`].
     #[inline]
     pub const fn new(label: u32, words: usize, caps: usize) -> MsgTag {
         MsgTag(label as u64 | ((words as u64 & 0xff) << 32) | ((caps as u64 & 0xf) << 40))
     }
+    /// The label: what the message means, chosen by the protocol.
     #[inline]
     pub const fn label(self) -> u32 {
         self.0 as u32
     }
+    /// How many message words are meaningful.
     #[inline]
     pub const fn words(self) -> usize {
         ((self.0 >> 32) & 0xff) as usize
     }
+    /// How many capabilities travel with the message.
     #[inline]
     pub const fn caps(self) -> usize {
         ((self.0 >> 40) & 0xf) as usize
@@ -93,7 +116,9 @@ impl MsgTag {
 /// A message: tag and words (only `tag.words()` of them are meaningful).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Message {
+    /// Label, counts and (on delivery) flags.
     pub tag: MsgTag,
+    /// The words that travel in registers; words from [`REG_WORDS`] on are in the IPC buffer.
     pub words: [u64; REG_WORDS],
 }
 

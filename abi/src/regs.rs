@@ -4,23 +4,41 @@
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UserRegs {
+    /// General-purpose register `rax`.
     pub rax: u64,
+    /// General-purpose register `rbx`.
     pub rbx: u64,
+    /// General-purpose register `rcx`.
     pub rcx: u64,
+    /// General-purpose register `rdx`.
     pub rdx: u64,
+    /// General-purpose register `rsi`.
     pub rsi: u64,
+    /// General-purpose register `rdi`.
     pub rdi: u64,
+    /// General-purpose register `rbp`.
     pub rbp: u64,
+    /// General-purpose register `r8`.
     pub r8: u64,
+    /// General-purpose register `r9`.
     pub r9: u64,
+    /// General-purpose register `r10`.
     pub r10: u64,
+    /// General-purpose register `r11`.
     pub r11: u64,
+    /// General-purpose register `r12`.
     pub r12: u64,
+    /// General-purpose register `r13`.
     pub r13: u64,
+    /// General-purpose register `r14`.
     pub r14: u64,
+    /// General-purpose register `r15`.
     pub r15: u64,
+    /// The instruction pointer: where the task resumes.
     pub rip: u64,
+    /// The stack pointer.
     pub rsp: u64,
+    /// The flags register (`TaskWriteRegs` keeps only the user-controllable flags and sets `IF`).
     pub rflags: u64,
 }
 
@@ -28,6 +46,7 @@ impl UserRegs {
     /// Number of 64-bit words (the IPC buffer holds them from word 0).
     pub const WORDS: usize = 18;
 
+    /// The registers as IPC-buffer words, in field order (`rax` first, `rflags` last).
     pub fn to_words(&self) -> [u64; Self::WORDS] {
         [
             self.rax,
@@ -51,6 +70,7 @@ impl UserRegs {
         ]
     }
 
+    /// The registers from IPC-buffer words in field order (the inverse of [`UserRegs::to_words`]).
     pub fn from_words(w: &[u64; Self::WORDS]) -> UserRegs {
         UserRegs {
             rax: w[0],

@@ -20,8 +20,11 @@ bitflags! {
 /// `copy_writable`, masks all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShareMode {
+    /// The rights the source keeps on each page it shares.
     pub src_keep: PageRights,
+    /// The rights the destination gets, out of the source's, on each page shared.
     pub dst_keep: PageRights,
+    /// Give the destination a fresh copy of every writable page instead of sharing it.
     pub copy_writable: bool,
 }
 

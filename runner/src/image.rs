@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 
+/// The list of user programs (`abi::registry`); it goes into the boot archive for init.
+pub const REGISTRY: &str = include_str!("../../servers/programs/programs.list");
+
 /// The user programs cargo built for us (artifact dependencies), by name.
 pub fn available_programs() -> Vec<(String, PathBuf)> {
     let mut programs = vec![
@@ -115,7 +118,10 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
             }
         }
     }
-    let mut contents = Vec::new();
+    let mut contents = vec![(
+        abi::registry::ARCHIVE_NAME.to_string(),
+        REGISTRY.as_bytes().to_vec(),
+    )];
     for (name, path) in &programs {
         let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
         contents.push((name.clone(), loadable_part(data)));

@@ -8,6 +8,6 @@ mod qemu;
 mod screenshot;
 
 pub use abi::cmdline::ViewerMode;
-pub use image::{available_programs, build_image, BootImage};
+pub use image::{available_programs, build_image, BootImage, REGISTRY};
 pub use options::{parse_args, KernelImage, Options, ParsedArgs, USAGE};
 pub use qemu::{run, Outcome, Verdict};

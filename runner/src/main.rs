@@ -10,8 +10,22 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(ParsedArgs::List) => {
-            for (name, path) in runner::available_programs() {
-                println!("{name:<16} {}", path.display());
+            use abi::registry;
+            for (name, _) in runner::available_programs() {
+                let entry = registry::find(runner::REGISTRY, &name);
+                let (role, about) = match entry {
+                    Some(e) if e.server => ("server", e.about),
+                    Some(e) => ("", e.about),
+                    None if name == "init" => ("system", "the first server: starts the rest"),
+                    None => ("system", "the memory server, started by init for every run"),
+                };
+                let with: Vec<&str> = entry.iter().flat_map(|e| e.with()).collect();
+                let with = if with.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (brings {})", with.join(", "))
+                };
+                println!("{name:<12} {role:<7} {about}{with}");
             }
             return ExitCode::SUCCESS;
         }

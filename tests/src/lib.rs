@@ -22,14 +22,47 @@ pub fn run(opts: Options) -> Outcome {
     runner::run(&opts).unwrap_or_else(|e| panic!("runner failed: {e}"))
 }
 
-/// Asserts the verdict, showing the whole transcript if it differs.
+/// Asserts the verdict, showing the whole transcript if it differs, and last the lines that
+/// explain a failure (CI logs keep the head and the tail of a long failure message).
 #[track_caller]
 pub fn expect_verdict(outcome: &Outcome, verdict: Verdict) {
     assert_eq!(
-        outcome.verdict, verdict,
-        "unexpected verdict\n--- transcript ---\n{}\n--- qemu stderr ---\n{}",
-        outcome.transcript, outcome.qemu_stderr
+        outcome.verdict,
+        verdict,
+        "unexpected verdict\n--- transcript ---\n{}\n--- qemu stderr ---\n{}\n--- why ---\n{}",
+        outcome.transcript,
+        outcome.qemu_stderr,
+        trouble(&outcome.transcript)
     );
+}
+
+/// The transcript's lines that tell why a run failed: init's and the memory server's complaints,
+/// kills, and kernel errors.
+pub fn trouble(transcript: &str) -> String {
+    const FINE: &[&str] = &["exited with status 0", "checks passed", "as expected"];
+    const SIGNS: &[&str] = &[
+        "PANIC",
+        "EXCEPTION",
+        "in kernel:",
+        "FAIL",
+        "LEAK",
+        "INCONSISTENT",
+        "ERROR",
+        "killed",
+        "expected",
+        "cannot",
+        "failed",
+        "time is up",
+        "ignored",
+        "no task can run",
+        "status",
+    ];
+    let lines = transcript
+        .lines()
+        .filter(|l| SIGNS.iter().any(|s| l.contains(s)) && !FINE.iter().any(|f| l.ends_with(f)));
+    let picked: Vec<&str> = lines.collect();
+    // The last ones matter most when there are many.
+    picked[picked.len().saturating_sub(40)..].join("\n")
 }
 
 /// Asserts the transcript contains `needle`, showing the transcript if not.

@@ -257,8 +257,8 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (527, ""),
 ];
 
-/// Cases several `attack` instances play together in one batch (on the shared endpoint, which
-/// nothing else in the batch uses).
+/// Cases several `attack` instances play together in one batch (the serving one registers
+/// "attack-pair" with the name service, the others look it up).
 fn attack_groups() -> Vec<Vec<Case>> {
     let case = |number, expect| Case {
         program: "attack",

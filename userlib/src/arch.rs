@@ -11,8 +11,11 @@ use core::arch::asm;
 /// `r0..r5` (`rdi, rsi, rdx, r10, r8, r9`) and `r12` (the sender of a received message).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SysOut {
+    /// 0 for success, or a [`abi::SysError`] code.
     pub rax: u64,
+    /// The results `r0..r5`, from `rdi, rsi, rdx, r10, r8, r9`.
     pub r: [u64; 6],
+    /// The sender's task id, after a receive.
     pub r12: u64,
 }
 

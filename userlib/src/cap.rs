@@ -1,6 +1,24 @@
 //! Typed capability handles. Each wraps the slot holding the capability; the methods are the
 //! syscalls that capability kind allows. The handles are plain slot numbers: copying one does not
 //! copy the capability (use [`Endpoint::copy_to`] and friends for that).
+//!
+//! Every program starts with [`supervisor`], [`names`] and [`own`] filled (`abi::slots`); the
+//! slots from `slots::FIRST_FREE` (8) on are its own to use.
+//!
+//! ```ignore
+//! use userlib::{cap, CapKind, CapSlot, Rights};
+//!
+//! # fn f() -> userlib::Result<()> {
+//! let own = cap::own(); // send, receive and grant on the program's own endpoint
+//! // Less authority for someone else: a send-only copy, badged 42 so the server knows who calls.
+//! let for_helper = own.mint(CapSlot(9), Rights::SEND, 42)?;
+//! let info = for_helper.info()?;
+//! assert_eq!((info.kind, info.rights, info.badge), (CapKind::Endpoint, Rights::SEND, 42));
+//! // ... hand slot 9 on in a message (`Endpoint::send_long`, `Call::reply_with_cap`) ...
+//! for_helper.delete()?; // empties slot 9; the endpoint itself lives on
+//! # Ok(())
+//! # }
+//! ```
 
 use crate::ipc::{ipc_word, set_ipc_word};
 use crate::sys::{self, CapInfo, Census};
@@ -69,10 +87,10 @@ pub const fn supervisor() -> Endpoint {
     Endpoint(slots::SUPERVISOR)
 }
 
-/// The endpoint shared by all programs of the run.
+/// The endpoint to the name service ([`crate::names`]).
 #[inline]
-pub const fn shared() -> Endpoint {
-    Endpoint(slots::SHARED)
+pub const fn names() -> Endpoint {
+    Endpoint(slots::NAMES)
 }
 
 /// This program's own endpoint.

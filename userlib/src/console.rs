@@ -26,7 +26,9 @@ pub const LINE_BUFFER: usize = 256;
 
 /// Something holding console cells (the real page, or an array in tests).
 pub trait Cells {
+    /// The `u16` at `index` (a cell below [`CELLS`], the cursor at [`CURSOR_INDEX`]).
     fn get(&self, index: usize) -> u16;
+    /// Writes the `u16` at `index`.
     fn set(&mut self, index: usize, value: u16);
 }
 
@@ -107,6 +109,7 @@ pub fn put_str(s: &str, attr: u8) {
 /// A [`fmt::Write`] into the console page with one attribute.
 #[derive(Clone, Copy, Debug)]
 pub struct CWriter {
+    /// The attribute every character gets (`background << 4 | foreground`).
     pub attr: u8,
 }
 
@@ -126,6 +129,7 @@ pub struct LineBuffer<F: FnMut(&[u8])> {
 }
 
 impl<F: FnMut(&[u8])> LineBuffer<F> {
+    /// An empty buffer that hands full loads of bytes to `flush`.
     pub fn new(flush: F) -> Self {
         LineBuffer {
             buf: [0; LINE_BUFFER],

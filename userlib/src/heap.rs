@@ -173,7 +173,8 @@ impl ArenaHeap {
     /// # Safety
     ///
     /// The memory must be readable and writable for as long as the heap is used, and nothing else
-    /// may use it (a `static mut` array that only this heap names, as [`arena_heap!`] makes).
+    /// may use it (a `static mut` array that only this heap names, as
+    /// [`arena_heap!`](crate::arena_heap) makes).
     pub const unsafe fn over_arena(base: *mut u8, len: usize) -> Self {
         // SAFETY: the caller promises the memory is the arena's alone.
         let claim = unsafe { ClaimOnOom::new(Span::from_base_size(base, len)) };

@@ -16,7 +16,10 @@ use core::mem::offset_of;
 /// sender's task id, which [`reply`] needs) and the message itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Received {
+    /// The badge of the capability the message came through (0 if unbadged): which client, when
+    /// each client's capability is badged (as the name service's are).
     pub badge: u64,
+    /// The sender's task id: what [`reply`] and [`Endpoint::reply_recv`] answer.
     pub sender: u64,
     /// The message as sent (its tag without the kernel's delivery flags, so it can be sent on).
     pub msg: Message,
@@ -26,6 +29,7 @@ pub struct Received {
 }
 
 impl Received {
+    /// The message's label.
     #[inline]
     pub fn label(&self) -> u32 {
         self.msg.tag.label()
@@ -165,6 +169,18 @@ impl Endpoint {
     }
 
     /// Sends a message and waits for the reply.
+    ///
+    /// ```ignore
+    /// use userlib::cap::Endpoint;
+    /// use userlib::ipc::message;
+    ///
+    /// # fn f(server: Endpoint) -> userlib::Result<()> {
+    /// // Label 1, two words: register-only both ways (the fast path).
+    /// let reply = server.call(&message(1, &[20, 22]))?;
+    /// let (label, first) = (reply.tag.label(), reply.words[0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[inline]
     pub fn call(&self, msg: &Message) -> Result<Message> {
         sys::call(self.0, msg.tag, msg.words)
@@ -180,6 +196,25 @@ impl Endpoint {
 
     /// Waits for a message. Capabilities it carries land in the slots offered with
     /// [`set_recv_slots`].
+    ///
+    /// ```ignore
+    /// use userlib::ipc::{self, message};
+    /// use userlib::{cap, slots, Endpoint};
+    ///
+    /// # fn f() -> userlib::Result<()> {
+    /// // Take one message that may carry an endpoint: offer a slot for it first.
+    /// ipc::set_recv_slots(&[slots::FIRST_FREE]);
+    /// let got = cap::own().recv()?;
+    /// if got.msg.tag.caps() == 1 {
+    ///     let peer = Endpoint(slots::FIRST_FREE);
+    ///     // ... keep `peer` ...
+    /// }
+    /// if got.awaits_reply() {
+    ///     ipc::reply(got.sender, &message(0, &[]))?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     #[inline]
     pub fn recv(&self) -> Result<Received> {
         sys::recv(self.0)
@@ -197,6 +232,23 @@ impl Endpoint {
     /// the loop; a reply the kernel refuses (an invalid message from `handler`) is reported on the
     /// console and the loop goes on. Returns only if receiving fails (for example when the
     /// endpoint is destroyed).
+    ///
+    /// ```ignore
+    /// use userlib::ipc::message;
+    /// use userlib::{cap, println};
+    ///
+    /// const ADD: u32 = 1;
+    /// const UNKNOWN: u32 = 0xffff;
+    ///
+    /// # fn f() {
+    /// // Label ADD: reply with the sum of words 0 and 1; anything else: an error label.
+    /// let error = cap::own().serve(|request| match request.label() {
+    ///     ADD => message(0, &[request.word(0) + request.word(1)]),
+    ///     _ => message(UNKNOWN, &[]),
+    /// });
+    /// println!("adder: stopped serving: {error}");
+    /// # }
+    /// ```
     pub fn serve(&self, mut handler: impl FnMut(&Received) -> Message) -> SysError {
         let mut next = self.recv();
         loop {

@@ -11,8 +11,11 @@ use abi::layout::PAGE_SIZE;
 /// maps one target frame at a time).
 #[derive(Clone, Copy, Debug)]
 pub struct Window {
+    /// The loader's own address space (with `MAP`).
     pub own_space: CapSlot,
+    /// The frame pool that pays for the target's pages.
     pub pool: CapSlot,
+    /// The page-aligned address in the loader's space where frames are mapped one at a time.
     pub scratch: u64,
 }
 
@@ -42,7 +45,9 @@ impl Window {
 
 /// Loads into the address space `space` (an `abi::elf::LoadTarget`).
 pub struct Loader {
+    /// The address space being filled.
     pub space: CapSlot,
+    /// How the loader reaches the target's frames.
     pub window: Window,
 }
 

@@ -29,11 +29,44 @@ pub fn page_alloc(addr: u64) -> Result<()> {
 
 /// Moves the program break by `increment` bytes; returns the old break. The heap starts above the
 /// program's last segment; its pages appear, zeroed, when first touched.
+///
+/// Most programs let [`crate::sbrk_heap!`] call it and use `alloc` instead.
+///
+/// ```ignore
+/// use userlib::process::sbrk;
+///
+/// # fn f() -> userlib::process::Result<()> {
+/// let start = sbrk(2 * 4096)?; // two more pages; the old break is where they start
+/// assert_eq!(sbrk(0)?, start + 2 * 4096); // 0 reads the break
+/// sbrk(-2 * 4096)?; // and gives them back
+/// # Ok(())
+/// # }
+/// ```
 pub fn sbrk(increment: i64) -> Result<u64> {
     Ok(request(Request::Sbrk, [increment as u64, 0, 0, 0])?[0])
 }
 
 /// Forks with copy-on-write: returns 0 in the child, the child's pid in the parent.
+///
+/// ```ignore
+/// use userlib::println;
+/// use userlib::process::{exit, fork, getpid, waitpid};
+///
+/// # fn main() -> i32 {
+/// match fork() {
+///     Ok(0) => {
+///         println!("child {}", getpid());
+///         exit(7);
+///     }
+///     Ok(child) => match waitpid(child) {
+///         Ok(status) => println!("child {child} ended with {}", status.code), // 7
+///         Err(e) => println!("wait failed: {e}"),
+///     },
+///     Err(e) => println!("fork failed: {e}"), // OutOfMemory, TooManyProcesses
+/// }
+/// # 0
+/// # }
+/// ```
 pub fn fork() -> Result<u64> {
     fork_with(ForkMode::CopyOnWrite)
 }
@@ -46,7 +79,9 @@ pub fn fork_with(mode: ForkMode) -> Result<u64> {
 /// How a child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Status {
+    /// The child's pid.
     pub pid: u64,
+    /// Whether it exited or was killed.
     pub how: ExitHow,
     /// The exit status (-1 when killed).
     pub code: i64,
@@ -61,6 +96,24 @@ fn status(words: [u64; 4]) -> Status {
 }
 
 /// Waits for any child to end.
+///
+/// Fails with `NoChild` if the caller has no children.
+///
+/// ```ignore
+/// use userlib::abi::memsrv::ExitHow;
+/// use userlib::println;
+/// use userlib::process::{spawn, wait};
+///
+/// # fn f() -> userlib::process::Result<()> {
+/// spawn("hello", 0)?;
+/// let status = wait()?;
+/// match status.how {
+///     ExitHow::Exited => println!("pid {} exited with {}", status.pid, status.code),
+///     ExitHow::Killed => println!("pid {} was killed", status.pid),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub fn wait() -> Result<Status> {
     waitpid(0)
 }

@@ -129,6 +129,20 @@ pub fn reply(target: u64, tag: MsgTag, words: [u64; 4]) -> Result<()> {
     .map(drop)
 }
 
+/// Replies to `target` with the capabilities named by `ipc::set_send_caps` (`tag.caps()` of them),
+/// on the authority of `ep`, an endpoint capability with `RECEIVE` and `GRANT`: for a server that
+/// answers a call later, outside `ReplyRecv`.
+#[inline]
+pub fn reply_granting(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<()> {
+    let [w0, w1, w2, w3] = words;
+    check(syscall_r12(
+        Sysnum::Reply,
+        [slot(ep), tag.0, w0, w1, w2, w3],
+        target,
+    ))
+    .map(drop)
+}
+
 /// Replies to `target` (or to nobody if it is [`NO_REPLY`]), then receives on `ep`.
 #[inline]
 pub fn reply_recv(target: u64, ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Received> {
@@ -166,8 +180,11 @@ pub fn cap_delete(s: CapSlot) -> Result<()> {
 /// What a capability is, as `CapInfo` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CapInfo {
+    /// What it points at.
     pub kind: CapKind,
+    /// What it allows.
     pub rights: Rights,
+    /// The badge it was minted with (0 if none): what a receiver sees as the sender's badge.
     pub badge: u64,
 }
 
@@ -297,7 +314,9 @@ pub fn as_query(space: CapSlot, vaddr: u64) -> Result<(u64, PageRights)> {
 /// What is mapped at an address ([`as_mapping`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mapping {
+    /// The physical frame number.
     pub frame: u64,
+    /// The mapping's rights in this address space.
     pub rights: PageRights,
     /// How many mappings the frame has, in all address spaces (copy-on-write: 1 means the last
     /// sharer, which can simply regain `WRITE`).
@@ -457,14 +476,19 @@ pub fn shutdown(system: CapSlot, code: ExitCode) -> Result<()> {
 /// Frame counts by state, as `FrameCensus` reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Census {
+    /// Free frames.
     pub free: u64,
+    /// Frames the kernel keeps for its own data (frame tables, the console page).
     pub kernel: u64,
+    /// Page-table pages of all address spaces.
     pub page_table: u64,
     /// Frames mapped into user space or allocated from a pool.
     pub user: u64,
-    /// Live kernel objects: tasks, address spaces, endpoints.
+    /// Live tasks (kernel objects, like the next two).
     pub tasks: u64,
+    /// Live address spaces.
     pub spaces: u64,
+    /// Live endpoints.
     pub endpoints: u64,
     /// The kernel's audit passed: frame accounting against the page tables, and every object's
     /// reference count against the capabilities that name it.

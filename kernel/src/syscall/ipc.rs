@@ -70,9 +70,19 @@ fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply, 0)?;
     check_buffer(k, t, msg.tag)?;
+    // Capabilities travel on the authority of an endpoint capability with RECEIVE and GRANT (a0),
+    // as through ReplyRecv (a server that answers later still needs that authority).
+    let grant = msg.tag.caps() > 0;
+    if grant {
+        k.lookup(
+            t,
+            a.0[0],
+            CapKind::Endpoint,
+            Rights::RECEIVE | Rights::GRANT,
+        )?;
+    }
     let target = reply_target(k, t)?;
-    // No endpoint capability, so no authority to grant: attached capabilities are dropped.
-    k.reply(t, target, &msg, false);
+    k.reply(t, target, &msg, grant);
     Ok(Done::Return)
 }
 

@@ -314,11 +314,11 @@ fn capabilities_land_in_offered_empty_slots_with_the_senders_rights() {
 
 #[test]
 fn replies_carry_capabilities_only_if_the_server_may_grant() {
-    // Through ReplyRecv on a capability with or without GRANT, and through plain Reply (no
-    // capability, so no authority to grant).
+    // Through ReplyRecv or Reply naming an endpoint capability with or without GRANT.
     let ways = [
         (Sysnum::ReplyRecv, false),
         (Sysnum::ReplyRecv, true),
+        (Sysnum::Reply, false),
         (Sysnum::Reply, true),
     ];
     for (how, grant) in ways {
@@ -336,7 +336,13 @@ fn replies_carry_capabilities_only_if_the_server_may_grant() {
         sim.ipc_write(s, SEND_CAPS, SELF);
         let reply = [FREE + 5, tag(2, 0, 1), 0, 0, 0, 0];
         sim.syscall_r12(s, how.raw(), reply, sim.id(c));
-        let arrives = grant && how == Sysnum::ReplyRecv;
+        if how == Sysnum::Reply && !grant {
+            // Refused before anything is done: the caller still waits, with nothing new.
+            assert_eq!(sim.regs(s).rax, SysError::MissingRights.raw());
+            assert!(sim.k.task(c).caps.get(40).is_err());
+            continue;
+        }
+        let arrives = grant;
         let got = MsgTag(sim.regs(c).rsi);
         assert_eq!(
             (got.caps() == 1, got.caps_lost()),

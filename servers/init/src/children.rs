@@ -1,7 +1,7 @@
 //! The servers init starts itself — the memory server, and programs it trusts with memory (pool
 //! holders) — with their capabilities, and taking everything back. Every other program is a
 //! process of the memory server.
-use crate::{SHARED, SUPERVISOR, WINDOW};
+use crate::{MINTING, NAME_SERVICE, SUPERVISOR, WINDOW};
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
@@ -94,7 +94,7 @@ impl Children {
             space: CapSlot(16 + 4 * index as u32),
             window: WINDOW,
         };
-        let permanent = name == crate::MEMSRV || name == crate::VIEWER;
+        let permanent = name == crate::MEMSRV || name == crate::NAMES || name == crate::VIEWER;
         let mut child = Child {
             name,
             pid: 0,
@@ -194,12 +194,7 @@ fn start(
         slots::SUPERVISOR,
         Rights::all(),
     )?;
-    sys::task_give_cap(
-        child.task(),
-        SHARED,
-        slots::SHARED,
-        Rights::SEND | Rights::RECEIVE | Rights::GRANT,
-    )?;
+    give_name_service(child)?;
     sys::task_give_cap(child.task(), child.own(), slots::OWN, Rights::all())?;
     if POOL_HOLDERS.contains(&child.name) {
         let task = child.task();
@@ -210,4 +205,21 @@ fn start(
     sys::task_set_fault(child.task(), child.supervisor())?;
     prepare(child)?;
     sys::task_start(child.task())
+}
+
+/// The name service for a child: the memory server gets it unbadged, to mint one for each process
+/// (badged with its pid); the other servers get one badged above every pid; the service none.
+fn give_name_service(child: &Child) -> Result<(), SysError> {
+    let mask = Rights::SEND | Rights::GRANT;
+    match child.name {
+        crate::NAMES => Ok(()),
+        crate::MEMSRV => sys::task_give_cap(child.task(), NAME_SERVICE, slots::NAMES, mask),
+        _ => {
+            let badge = userlib::abi::names::SERVER_BADGES + child.index as u64;
+            sys::cap_mint(NAME_SERVICE, MINTING, mask, badge)?;
+            let given = sys::task_give_cap(child.task(), MINTING, slots::NAMES, mask);
+            let _ = sys::cap_delete(MINTING);
+            given
+        }
+    }
 }

@@ -20,6 +20,7 @@ use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
 use userlib::abi::memsrv::{INIT_PID, OBSERVER};
 use userlib::abi::msg::fault;
+use userlib::abi::registry;
 use userlib::abi::space::ShareMode;
 use userlib::layout::{BOOTFS, PAGE_SIZE};
 use userlib::load::Window;
@@ -31,26 +32,23 @@ userlib::entry!(main);
 
 /// The memory server's program name.
 pub const MEMSRV: &str = "memsrv";
+/// The name service's program name.
+pub const NAMES: &str = "names";
 /// The memory viewer's program name.
 pub const VIEWER: &str = "viewer";
 /// Init's receive endpoint: exits and faults of the servers it starts arrive here, badged.
 const SUPERVISOR: CapSlot = CapSlot(8);
-/// Where init mints the viewer's observer endpoint before giving it.
-const VIEWER_TEMP: CapSlot = CapSlot(10);
-/// The endpoint all programs share (`slots::SHARED`).
-const SHARED: CapSlot = CapSlot(9);
+/// The name service's endpoint (send + grant, unbadged), from which every program's
+/// `slots::NAMES` is made.
+const NAME_SERVICE: CapSlot = CapSlot(9);
+/// Where init mints a capability before giving it away.
+const MINTING: CapSlot = CapSlot(10);
 /// Where init maps a frame of a program it is loading.
 pub const WINDOW: Window = Window {
     own_space: init_slots::SELF_SPACE,
     pool: init_slots::POOL,
     scratch: 0x0000_5000_0000_0000,
 };
-/// Programs that need a partner started with them.
-const COMPANIONS: &[(&str, &str)] = &[
-    ("ipcbench", "ipcecho"),
-    ("regcheck", "ipcecho"),
-    ("count", "counter"),
-];
 /// How often init looks for ended processes while servers of its own run (timer ticks).
 const POLL_TICKS: u64 = 5;
 
@@ -69,8 +67,11 @@ fn main() -> i32 {
     let (fs, archive_len) = boot_archive();
     WINDOW.prepare().expect("memory for init's scratch window");
     sys::endpoint_create(init_slots::POOL, SUPERVISOR).expect("endpoint");
-    sys::endpoint_create(init_slots::POOL, SHARED).expect("endpoint");
     let mut children = Children::new();
+    if let Err(e) = start_name_service(&mut children, &fs) {
+        println!("init: cannot start the name service: {e}");
+        let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
+    }
     if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
         println!("init: cannot start the memory server: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
@@ -84,33 +85,25 @@ fn main() -> i32 {
 
     // `--run-for SECS`: each batch runs that long at most (in timer ticks).
     let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
+    let registry = fs
+        .find(registry::ARCHIVE_NAME)
+        .and_then(|f| core::str::from_utf8(f.data).ok())
+        .unwrap_or("");
     let mut failed = false;
     let mut ran = 0;
     let batches = cmdline::batches(fs.cmdline()).count();
     for (n, batch) in cmdline::batches(fs.cmdline()).enumerate() {
         let mut procs = Processes::new();
-        for program in batch {
-            let companion = COMPANIONS.iter().find(|(p, _)| *p == program.name);
-            let companion = companion.map(|&(_, name)| Program {
-                name,
-                arg: 0,
-                expect_kill: false,
-            });
-            for (p, named) in companion
-                .map(|c| (c, false))
-                .into_iter()
-                .chain([(program, true)])
-            {
-                let name = p.name;
-                if children::POOL_HOLDERS.contains(&name) {
-                    if let Err(e) = children.spawn(&fs, p, 0, |_| Ok(())) {
-                        println!("init: cannot start {name}: {e}");
-                        failed = true;
-                    }
-                } else if let Err(e) = procs.spawn(p, named) {
+        for (p, named) in batch_with_companions(registry, batch) {
+            let name = p.name;
+            if children::POOL_HOLDERS.contains(&name) {
+                if let Err(e) = children.spawn(&fs, p, 0, |_| Ok(())) {
                     println!("init: cannot start {name}: {e}");
                     failed = true;
                 }
+            } else if let Err(e) = procs.spawn(p, named) {
+                println!("init: cannot start {name}: {e}");
+                failed = true;
             }
         }
         ran += children.named_running() + procs.named_running();
@@ -133,6 +126,58 @@ fn main() -> i32 {
     );
     let _ = sys::shutdown(init_slots::SYSTEM, code);
     1
+}
+
+/// The programs to start for a batch, each with whether the batch waits for it: first the servers
+/// its programs bring (`with=` in the registry) that it does not name itself, then the programs
+/// named. A server named beside other programs is not waited for (it is stopped with the batch).
+fn batch_with_companions<'a>(
+    registry: &'a str,
+    batch: impl Iterator<Item = Program<'a>> + Clone,
+) -> heapless::Vec<(Program<'a>, bool), 24> {
+    let mut list: heapless::Vec<(Program<'a>, bool), 24> = heapless::Vec::new();
+    let is_server = |name: &str| registry::find(registry, name).is_some_and(|e| e.server);
+    let only_servers = batch.clone().all(|p| is_server(p.name));
+    for program in batch.clone() {
+        for with in registry::find(registry, program.name)
+            .iter()
+            .flat_map(|e| e.with())
+        {
+            let named = batch.clone().any(|p| p.name == with);
+            if !named && !list.iter().any(|(p, _)| p.name == with) {
+                let companion = Program {
+                    name: with,
+                    arg: 0,
+                    expect_kill: false,
+                };
+                let _ = list.push((companion, false));
+            }
+        }
+    }
+    for program in batch {
+        let waited = only_servers || !is_server(program.name);
+        if list.push((program, waited)).is_err() {
+            println!(
+                "init: too many programs in one batch: {} not started",
+                program.name
+            );
+        }
+    }
+    list
+}
+
+/// Starts the name service, and keeps a capability to it to make every program's from.
+fn start_name_service(
+    children: &mut Children,
+    fs: &BootFs<'static>,
+) -> Result<(), userlib::SysError> {
+    let program = Program {
+        name: NAMES,
+        arg: 0,
+        expect_kill: false,
+    };
+    let names = children.spawn(fs, program, 0, |_| Ok(()))?;
+    sys::cap_copy(names.own(), NAME_SERVICE, Rights::SEND | Rights::GRANT)
 }
 
 /// Starts the memory server with the pool, shares the boot archive with it, and makes init its
@@ -185,15 +230,16 @@ fn start_viewer(
     let memsrv = children
         .memory_server()
         .ok_or(userlib::SysError::EmptySlot)?;
-    sys::cap_mint(memsrv, VIEWER_TEMP, Rights::SEND, OBSERVER)?;
+    // (Minted once the child has its name service: that goes through the same slot.)
     let give = |child: &Child| {
         let task = child.task();
         sys::task_give_cap(task, init_slots::SYSTEM, slots::VIEW_SYSTEM, Rights::READ)?;
-        sys::task_give_cap(task, VIEWER_TEMP, slots::VIEW_MEMORY, Rights::SEND)
+        sys::cap_mint(memsrv, MINTING, Rights::SEND, OBSERVER)?;
+        let given = sys::task_give_cap(task, MINTING, slots::VIEW_MEMORY, Rights::SEND);
+        let _ = sys::cap_delete(MINTING);
+        given
     };
-    let result = children.spawn(fs, program, 0, give).map(drop);
-    let _ = sys::cap_delete(VIEWER_TEMP);
-    result
+    children.spawn(fs, program, 0, give).map(drop)
 }
 
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
@@ -267,8 +313,8 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
             continue;
         }
         let (killed, status) = ending(child, &msg.msg);
-        if child.name == MEMSRV {
-            println!("init: the memory server ended: no process can go on");
+        if child.permanent {
+            println!("init: {} ended: the run cannot go on", child.name);
             return true;
         }
         if child.permanent {

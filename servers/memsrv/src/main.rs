@@ -7,7 +7,7 @@
 //! `docs/memory-server.md`.
 //!
 //! Started by init with: `slots::POOL`, `SELF_SPACE`, `SELF_TASK`; its service endpoint at
-//! `slots::OWN`; `slots::SHARED`; the boot archive shared read-only at `layout::BOOTFS`; start
+//! `slots::OWN`; `slots::NAMES` (unbadged: it mints one per process); the boot archive shared read-only at `layout::BOOTFS`; start
 //! arguments rdi = the archive's length, rsi = the pool's free frames.
 #![no_std]
 #![no_main]

@@ -1,5 +1,5 @@
 //! Starting a program from the boot archive as a new process, and what every process starts
-//! with: its capabilities (the server's endpoint badged with its pid, the shared endpoint, an
+//! with: its capabilities (the server's endpoint and the name service, badged with its pid, an
 //! endpoint of its own) and the server as its fault endpoint.
 use crate::procs::{Regions, Segment, Slots};
 use crate::{Server, POOL, SERVICE, TEMP};
@@ -95,6 +95,11 @@ impl Server {
         let given = give_caps(slots, TEMP);
         let _ = sys::cap_delete(TEMP);
         given?;
+        // The name service, badged with the pid too, so it knows who registers and who asks.
+        sys::cap_mint(slots::NAMES, TEMP, Rights::SEND | Rights::GRANT, pid)?;
+        let given = sys::task_give_cap(slots.task(), TEMP, slots::NAMES, Rights::all());
+        let _ = sys::cap_delete(TEMP);
+        given?;
         task.start()
     }
 
@@ -129,8 +134,6 @@ fn give_caps(slots: Slots, badged: CapSlot) -> Result<(), SysError> {
         Rights::SEND | Rights::GRANT,
     )?;
     sys::task_set_fault(task, badged)?;
-    let shared = Rights::SEND | Rights::RECEIVE | Rights::GRANT;
-    sys::task_give_cap(task, slots::SHARED, slots::SHARED, shared)?;
     sys::endpoint_create(POOL, slots.own())?;
     sys::task_give_cap(task, slots.own(), slots::OWN, Rights::all())
 }

@@ -54,9 +54,12 @@ pub const CASES: &[Case] = &[
     refusal(409, "FrameCensus with an empty slot", EmptySlot, || {
         sys::frame_census(FREE).map(drop)
     }),
-    refusal(410, "destroy the shared endpoint", MissingRights, || {
-        sys::endpoint_destroy(slots::SHARED)
-    }),
+    refusal(
+        410,
+        "destroy the name service's endpoint",
+        MissingRights,
+        || sys::endpoint_destroy(slots::NAMES),
+    ),
     refusal(
         411,
         "destroy the supervisor endpoint",
@@ -64,7 +67,7 @@ pub const CASES: &[Case] = &[
         || sys::endpoint_destroy(slots::SUPERVISOR),
     ),
     refusal(412, "send on a deleted slot", EmptySlot, || {
-        sys::cap_copy(slots::SHARED, FREE, Rights::all())?;
+        sys::cap_copy(slots::NAMES, FREE, Rights::all())?;
         sys::cap_delete(FREE)?;
         send(FREE)
     }),
@@ -104,7 +107,7 @@ pub const CASES: &[Case] = &[
         || raw(Sysnum::CapCopy.raw(), [2, 20, u64::MAX, 0, 0, 0]),
     ),
     refusal(421, "copy into an occupied slot", SlotOccupied, || {
-        sys::cap_copy(slots::OWN, slots::SHARED, Rights::all())
+        sys::cap_copy(slots::OWN, slots::NAMES, Rights::all())
     }),
     refusal(422, "copy into slot 64", InvalidSlot, || {
         sys::cap_copy(slots::OWN, OUT_OF_RANGE, Rights::all())
@@ -113,7 +116,7 @@ pub const CASES: &[Case] = &[
         sys::cap_copy(FREE, CapSlot(21), Rights::all())
     }),
     refusal(424, "TaskGiveCap through an endpoint", WrongKind, || {
-        sys::task_give_cap(slots::OWN, slots::SHARED, CapSlot(5), Rights::all())
+        sys::task_give_cap(slots::OWN, slots::NAMES, CapSlot(5), Rights::all())
     }),
     refusal(425, "TaskSetFault through an endpoint", WrongKind, || {
         sys::task_set_fault(slots::OWN, slots::OWN)
@@ -143,7 +146,7 @@ pub const CASES: &[Case] = &[
         431,
         "EndpointCreate with an endpoint as the pool",
         WrongKind,
-        || sys::endpoint_create(slots::SHARED, FREE),
+        || sys::endpoint_create(slots::NAMES, FREE),
     ),
     refusal(432, "delete an empty slot", EmptySlot, || {
         sys::cap_delete(FREE)
@@ -174,7 +177,7 @@ pub const CASES: &[Case] = &[
         "send through a capability copied with no rights",
         MissingRights,
         || {
-            sys::cap_copy(slots::SHARED, FREE, Rights::empty())?;
+            sys::cap_copy(slots::NAMES, FREE, Rights::empty())?;
             send(FREE)
         },
     ),
@@ -246,7 +249,7 @@ fn fill_the_table() -> Checked {
     for slot in (0..CAP_SLOTS as u32).map(CapSlot) {
         if sys::cap_info(slot) == Err(SysError::EmptySlot) {
             works(
-                sys::cap_copy(slots::SHARED, slot, Rights::all()),
+                sys::cap_copy(slots::NAMES, slot, Rights::all()),
                 "copy into an empty slot",
             )?;
             filled += 1;
@@ -259,7 +262,7 @@ fn fill_the_table() -> Checked {
     )?;
     for slot in (0..CAP_SLOTS as u32).map(CapSlot) {
         refused(
-            sys::cap_copy(slots::SHARED, slot, Rights::all()),
+            sys::cap_copy(slots::NAMES, slot, Rights::all()),
             SysError::SlotOccupied,
             "copy into a full table",
         )?;
@@ -271,9 +274,9 @@ fn fill_the_table() -> Checked {
         refused(sys::cap_info(slot), SysError::EmptySlot, "an emptied slot")?;
     }
     endpoint_is(
-        slots::SHARED,
-        Rights::SEND | Rights::RECEIVE | Rights::GRANT,
-        0,
+        slots::NAMES,
+        Rights::SEND | Rights::GRANT,
+        userlib::process::getpid(),
     )
 }
 

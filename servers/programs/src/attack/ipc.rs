@@ -1,14 +1,18 @@
 //! IPC misuse by one program: replies nobody awaits, messages that forge the kernel's fault and
 //! exit notices to the supervisor (the memory server must ignore them, and refuse a forged call
-//! with `MemError::BadRequest`), malformed tags, capabilities without `GRANT`, and a server (`counter`, which
-//! `count` brings into the batch) sent what it does not expect.
+//! with `MemError::BadRequest`), malformed tags, capabilities without `GRANT`, and a typed server (`counter`,
+//! which `count` brings into the batch) sent what it does not expect.
+use crate::counter_protocol::{Counter, Request as CounterRequest};
 use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked, Failure};
 use userlib::abi::memsrv::MemError;
 use userlib::abi::msg::fault;
+use userlib::abi::wire::{self, Rejection, ReplyKind};
 use userlib::arch::syscall_raw;
 use userlib::ipc::{self, message};
+use userlib::rpc::{self, Client, Protocol};
 use userlib::SysError::*;
-use userlib::{cap, process, slots, sys, CapSlot, MsgTag, Rights, SysError, Sysnum};
+use userlib::{cap, names, process, slots, sys, CapSlot, Message, MsgTag, Rights, SysError};
+use userlib::{Sysnum, HZ};
 
 /// The label the memory server replies with to a call it does not serve.
 const REFUSED: u32 = MemError::BadRequest as u32;
@@ -28,9 +32,8 @@ fn demand_zero_page() -> Result<u64, Failure> {
     Ok(PAGE.load(Relaxed))
 }
 
-/// The counter protocol (servers/programs/src/protocol/counter.rs).
-const GET: u32 = 2;
-const UNKNOWN: u32 = u32::MAX;
+/// The label of the counter protocol's `Get` request, sent raw: one byte (its variant number, 1).
+const GET_LABEL: u32 = wire::request_label(Counter::ID, 1);
 
 /// The caller's full task id (generation and index).
 fn own_id() -> u64 {
@@ -42,7 +45,7 @@ fn reply_to(target: u64) -> Result<(), SysError> {
 }
 
 fn send_tag(tag: u64) -> Result<(), SysError> {
-    sys::send(slots::SHARED, MsgTag(tag), [0; 4])
+    sys::send(slots::NAMES, MsgTag(tag), [0; 4])
 }
 
 fn call_tag(tag: u64) -> Result<(), SysError> {
@@ -141,7 +144,7 @@ pub const CASES: &[Case] = &[
         "send capabilities without GRANT",
         MissingRights,
         || {
-            sys::cap_copy(slots::SHARED, CapSlot(20), Rights::SEND)?;
+            sys::cap_copy(slots::NAMES, CapSlot(20), Rights::SEND)?;
             ipc::set_send_caps(&[slots::OWN]);
             sys::send(CapSlot(20), MsgTag::new(1, 0, 1), [0; 4])
         },
@@ -151,7 +154,7 @@ pub const CASES: &[Case] = &[
         "call with capabilities without GRANT",
         MissingRights,
         || {
-            sys::cap_copy(slots::SHARED, CapSlot(20), Rights::SEND)?;
+            sys::cap_copy(slots::NAMES, CapSlot(20), Rights::SEND)?;
             ipc::set_send_caps(&[slots::OWN]);
             sys::call(CapSlot(20), MsgTag::new(1, 0, 1), [0; 4]).map(drop)
         },
@@ -278,7 +281,7 @@ fn forged_long_call() -> Checked {
     let mut words = [0u64; 64];
     words[0] = sys::task_self();
     words[1] = demand_zero_page()?;
-    let caps = [slots::OWN, slots::SHARED, slots::SUPERVISOR];
+    let caps = [slots::OWN, slots::NAMES, slots::SUPERVISOR];
     let reply = cap::supervisor().call_long(fault::PAGE_FAULT, &words, &caps);
     let reply = works(reply, "long call with capabilities")?;
     check(
@@ -290,37 +293,74 @@ fn forged_long_call() -> Checked {
     probe_supervisor()
 }
 
+/// The counter tutorial server (`count` brings it), found by name.
+fn counter() -> Result<Client<Counter>, Failure> {
+    let found = names::connect("counter", CapSlot(20), 5 * HZ as u32);
+    found.map_err(|_| Failure {
+        what: "find the counter server",
+        got: 0,
+    })
+}
+
+fn counter_still_answers(counter: Client<Counter>) -> Checked {
+    let total = counter.call(&CounterRequest::Get);
+    check(total.is_ok(), "counter still answers", 0)
+}
+
 fn counter_sent_not_called() -> Checked {
-    let counter = cap::shared();
-    works(counter.send(&message(GET, &[])), "send a request")?;
-    works(counter.send(&message(GET, &[])), "send another")?;
-    let reply = works(counter.call(&message(GET, &[])), "call counter afterwards")?;
-    check(reply.tag.label() == 0, "counter still answers", reply.tag.0)
+    let counter = counter()?;
+    let get = rpc::encode(&CounterRequest::Get).map(|(len, words)| Message {
+        tag: MsgTag::new(
+            wire::request_label(Counter::ID, len),
+            wire::words_for(len),
+            0,
+        ),
+        words,
+    });
+    let get = get.unwrap_or_default();
+    works(counter.endpoint().send(&get), "send a request")?;
+    works(counter.endpoint().send(&get), "send another")?;
+    counter_still_answers(counter)
+}
+
+/// The rejection a raw call to counter gets, if it was one.
+fn rejected(reply: Message) -> u64 {
+    match ReplyKind::from_raw(wire::label_high(reply.tag.label())) {
+        Some(ReplyKind::Rejected) => reply.words[0],
+        _ => 0,
+    }
 }
 
 fn counter_garbage() -> Checked {
-    let counter = cap::shared();
-    let unknown = works(
-        counter.call(&message(77, &[1, 2, 3, 4])),
-        "call with an unknown label",
-    )?;
-    check(
-        unknown.tag.label() == UNKNOWN,
-        "counter refuses an unknown label",
-        unknown.tag.0,
-    )?;
+    let counter = counter()?;
+    let ep = counter.endpoint();
+    let unknown = works(ep.call(&message(77, &[1, 2, 3, 4])), "an unknown label")?;
+    let why = rejected(unknown);
+    check(why == Rejection::WrongProtocol.raw(), "WrongProtocol", why)?;
+    let label = wire::request_label(Counter::ID, 3);
+    let short = works(ep.call(&message(label, &[1, 2])), "a byte count off")?;
+    let why = rejected(short);
+    check(why == Rejection::BadLength.raw(), "BadLength", why)?;
+    let label = wire::request_label(Counter::ID, 8);
+    let junk = works(ep.call(&message(label, &[u64::MAX])), "undecodable bytes")?;
+    let why = rejected(junk);
+    check(why == Rejection::Undecodable.raw(), "Undecodable", why)?;
     let long = [7u64; 64];
-    works(counter.call_long(GET, &long, &[]), "call with 64 words")?;
-    works(
-        counter.call_long(GET, &[], &[slots::OWN, slots::SHARED]),
-        "call with capabilities",
+    let long = works(ep.call_long(GET_LABEL, &long, &[]), "64 words")?;
+    let why = rejected(long);
+    check(
+        why == Rejection::BadLength.raw(),
+        "BadLength (64 words)",
+        why,
     )?;
-    let forged = MsgTag(MsgTag::new(GET, 0, 0).0 | MsgTag::KERNEL);
+    let with_caps = ep.call_long(GET_LABEL, &[1], &[slots::OWN, slots::NAMES]);
+    let why = rejected(works(with_caps, "a call with capabilities")?);
+    check(why == Rejection::WrongCaps.raw(), "WrongCaps", why)?;
+    let forged = MsgTag(MsgTag::new(GET_LABEL, 0, 0).0 | MsgTag::KERNEL);
     refused(
-        sys::send(slots::SHARED, forged, [0; 4]),
+        sys::send(ep.slot(), forged, [0; 4]),
         InvalidArgument,
         "a forged tag",
     )?;
-    let reply = works(counter.call(&message(GET, &[])), "call counter afterwards")?;
-    check(reply.tag.label() == 0, "counter still answers", reply.tag.0)
+    counter_still_answers(counter)
 }

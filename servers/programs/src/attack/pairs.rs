@@ -1,14 +1,41 @@
-//! Cases two or three instances play together on the shared endpoint (run them in one batch, with
-//! nothing else using that endpoint): capabilities pushed at a receiver that offers no slot, the
+//! Cases two or three instances play together (run them in one batch): the serving one registers
+//! its own endpoint with the name service as [`MEETING`], the others look it up. Capabilities pushed at a receiver that offers no slot, the
 //! rights and badges that arrive, a long message made with DF set, a server that keeps serving
 //! after a reply nobody awaits, a call whose server exits, a reply forged to a client waiting on
 //! another server, and segment selectors that must not leak from one task to the next.
 use crate::hostile::asm::{self, load_ds, load_es, load_fs, load_gs, segments};
-use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked};
+use crate::hostile::case::{check, refusal, refused, survival, works, Case, Checked, Failure};
 use userlib::abi::cap::CAP_SLOTS;
 use userlib::abi::msg::MAX_WORDS;
 use userlib::ipc::{self, ipc_word, message, set_ipc_word};
-use userlib::{cap, slots, sys, CapKind, CapSlot, MsgTag, Rights, SysError, Sysnum};
+use userlib::rpc::CallError;
+use userlib::{cap, names, process, slots, sys, CapKind, CapSlot, Endpoint, MsgTag, Rights};
+use userlib::{SysError, Sysnum, HZ};
+
+/// The name the serving side of a pair registers.
+const MEETING: &str = "attack-pair";
+/// Where the other side keeps its capability to it.
+const PARTNER: CapSlot = CapSlot(12);
+
+/// The serving side: registers its own endpoint, returns it.
+fn serving() -> Result<Endpoint, Failure> {
+    names::register(MEETING, cap::own()).map_err(|e| failure("register the meeting name", e))?;
+    Ok(cap::own())
+}
+
+/// The other side: the serving one's endpoint (badged with our pid), once it is registered.
+fn partner() -> Result<Endpoint, Failure> {
+    let found = names::lookup(MEETING, PARTNER, 5 * HZ as u32);
+    found.map_err(|e| failure("find the serving partner", e))
+}
+
+fn failure<E>(what: &'static str, e: CallError<E>) -> Failure {
+    let got = match e {
+        CallError::Sys(e) => e.raw(),
+        _ => u64::MAX,
+    };
+    Failure { what, got }
+}
 
 /// Labels, so that each role knows what it received.
 const PLANT: u32 = 0x600;
@@ -40,9 +67,10 @@ pub const CASES: &[Case] = &[
         601,
         "send capabilities to a receiver offering none (pair: 600)",
         || {
-            ipc::set_send_caps(&[slots::OWN, slots::SHARED, slots::SUPERVISOR]);
+            let to = partner()?;
+            ipc::set_send_caps(&[slots::OWN, slots::NAMES, slots::SUPERVISOR]);
             works(
-                sys::send(slots::SHARED, MsgTag::new(PLANT, 0, 3), [0; 4]),
+                sys::send(to.slot(), MsgTag::new(PLANT, 0, 3), [0; 4]),
                 "send",
             )
         },
@@ -57,10 +85,14 @@ pub const CASES: &[Case] = &[
         "send a send-only capability and a full one (pair: 602)",
         rights_sender,
     ),
-    survival(604, "badges arrive as minted (pair: 605)", badge_receiver),
+    survival(
+        604,
+        "badges arrive as the name service minted them (pair: 605)",
+        badge_receiver,
+    ),
     survival(
         605,
-        "send through a minted, a copied and a plain capability (pair: 604)",
+        "re-badge (refused), then send through the found capability and a copy (pair: 604)",
         badge_sender,
     ),
     survival(
@@ -82,8 +114,9 @@ pub const CASES: &[Case] = &[
         609,
         "send where a call is expected, then call (pair: 608)",
         || {
-            works(cap::shared().send(&message(SENT, &[])), "send")?;
-            let reply = works(cap::shared().call(&message(CALLED, &[])), "call")?;
+            let server = partner()?;
+            works(server.send(&message(SENT, &[])), "send")?;
+            let reply = works(server.call(&message(CALLED, &[])), "call")?;
             check(
                 reply.words[0] == ANSWER,
                 "the server's answer",
@@ -95,7 +128,7 @@ pub const CASES: &[Case] = &[
         610,
         "take a call and exit without replying (pair: 611)",
         || {
-            let call = works(cap::shared().recv(), "receive")?;
+            let call = works(serving()?.recv(), "receive")?;
             check(
                 call.label() == DIES && call.awaits_reply(),
                 "the call",
@@ -107,7 +140,11 @@ pub const CASES: &[Case] = &[
         611,
         "call a server that exits (pair: 610)",
         SysError::PeerDied,
-        || cap::shared().call(&message(DIES, &[])).map(drop),
+        || {
+            let server = names::lookup(MEETING, PARTNER, 5 * HZ as u32);
+            let server = server.map_err(|_| SysError::InvalidArgument)?;
+            server.call(&message(DIES, &[])).map(drop)
+        },
     ),
     survival(
         612,
@@ -118,7 +155,7 @@ pub const CASES: &[Case] = &[
         613,
         "call and get the server's answer (trio: 612, 614)",
         || {
-            let reply = works(cap::shared().call(&message(FROM_CLIENT, &[])), "call")?;
+            let reply = works(partner()?.call(&message(FROM_CLIENT, &[])), "call")?;
             check(
                 reply.words[0] == ANSWER,
                 "the real server's answer",
@@ -161,9 +198,10 @@ fn endpoint_with(slot: CapSlot, rights: Rights) -> Checked {
 /// The regression test for planted capabilities: receive slots were once a list of slot numbers in
 /// the IPC buffer, so an all-zero buffer offered slot 0 (freed here) to every sender.
 fn zero_offer_receiver() -> Checked {
+    let server = serving()?;
     works(sys::cap_delete(slots::SUPERVISOR), "empty slot 0")?;
     ipc::clear_recv_slots();
-    let msg = works(cap::shared().recv(), "receive")?;
+    let msg = works(server.recv(), "receive")?;
     check(msg.label() == PLANT, "the sender's message", msg.msg.tag.0)?;
     check(
         msg.msg.tag.caps() == 0,
@@ -176,7 +214,7 @@ fn zero_offer_receiver() -> Checked {
         msg.msg.tag.0,
     )?;
     for slot in (0..CAP_SLOTS as u32).map(CapSlot) {
-        if slot != slots::SHARED && slot != slots::OWN {
+        if slot != slots::NAMES && slot != slots::OWN {
             refused(
                 sys::cap_info(slot),
                 SysError::EmptySlot,
@@ -188,8 +226,9 @@ fn zero_offer_receiver() -> Checked {
 }
 
 fn rights_receiver() -> Checked {
+    let server = serving()?;
     ipc::set_recv_slots(&[CapSlot(20), CapSlot(21), CapSlot(22)]);
-    let msg = works(cap::shared().recv(), "receive")?;
+    let msg = works(server.recv(), "receive")?;
     check(msg.label() == RIGHTS, "the sender's message", msg.msg.tag.0)?;
     check(
         msg.msg.tag.caps() == 2,
@@ -202,7 +241,9 @@ fn rights_receiver() -> Checked {
         msg.msg.tag.0,
     )?;
     endpoint_with(CapSlot(20), Rights::SEND)?;
-    endpoint_with(CapSlot(21), Rights::SEND | Rights::RECEIVE | Rights::GRANT)?;
+    // (The sender's own endpoint: every right an endpoint capability has.)
+    let own = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
+    endpoint_with(CapSlot(21), own)?;
     refused(
         sys::cap_info(CapSlot(22)),
         SysError::EmptySlot,
@@ -220,20 +261,23 @@ fn rights_sender() -> Checked {
         sys::cap_copy(slots::OWN, CapSlot(10), Rights::SEND),
         "a send-only copy",
     )?;
-    ipc::set_send_caps(&[CapSlot(10), slots::SHARED, CapSlot(40)]);
+    let to = partner()?;
+    ipc::set_send_caps(&[CapSlot(10), slots::OWN, CapSlot(40)]);
     works(
-        sys::send(slots::SHARED, MsgTag::new(RIGHTS, 0, 3), [0; 4]),
+        sys::send(to.slot(), MsgTag::new(RIGHTS, 0, 3), [0; 4]),
         "send",
     )
 }
 
+/// The name service badged the sender's capability with its pid, and copies keep the badge.
 fn badge_receiver() -> Checked {
-    for want in [MINTED_BADGE, 0, MINTED_BADGE] {
-        let msg = works(cap::shared().recv(), "receive")?;
+    let server = serving()?;
+    for _ in 0..2 {
+        let msg = works(server.recv(), "receive")?;
         check(msg.label() == BADGE, "the sender's message", msg.msg.tag.0)?;
         check(
-            msg.badge == want,
-            "the badge of the capability used",
+            msg.badge == msg.msg.words[0] && msg.badge != 0,
+            "the badge the name service gave the sender: its pid",
             msg.badge,
         )?;
     }
@@ -241,13 +285,16 @@ fn badge_receiver() -> Checked {
 }
 
 fn badge_sender() -> Checked {
-    let minted = works(
-        cap::shared().mint(CapSlot(10), Rights::SEND, MINTED_BADGE),
-        "mint",
+    let found = partner()?;
+    refused(
+        found.mint(CapSlot(10), Rights::SEND, MINTED_BADGE),
+        SysError::InvalidArgument,
+        "re-badging a badged capability",
     )?;
-    let copied = works(minted.copy_to(CapSlot(11), Rights::all()), "copy")?;
-    for ep in [minted, cap::shared(), copied] {
-        works(ep.send(&message(BADGE, &[])), "send")?;
+    let copied = works(found.copy_to(CapSlot(11), Rights::all()), "copy")?;
+    let pid = process::getpid();
+    for ep in [found, copied] {
+        works(ep.send(&message(BADGE, &[pid])), "send")?;
     }
     Ok(())
 }
@@ -257,7 +304,7 @@ fn pattern(seed: u64, i: usize) -> u64 {
 }
 
 fn long_server() -> Checked {
-    let msg = works(cap::shared().recv(), "receive")?;
+    let msg = works(serving()?.recv(), "receive")?;
     check(
         msg.label() == LONG && msg.awaits_reply(),
         "the long call",
@@ -276,13 +323,14 @@ fn long_server() -> Checked {
 }
 
 fn long_client() -> Checked {
+    let server = partner()?;
     for i in 4..MAX_WORDS {
         set_ipc_word(i, pattern(0xD1F0, i));
     }
     let tag = MsgTag::new(LONG, MAX_WORDS, 0).0;
     let regs: [u64; 4] = core::array::from_fn(|i| pattern(0xD1F0, i));
     let a = [
-        slots::SHARED.0 as u64,
+        server.slot().0 as u64,
         tag,
         regs[0],
         regs[1],
@@ -312,15 +360,16 @@ fn long_client() -> Checked {
 /// The regression test for a server stopped by one `Send`: `ReplyRecv` to a client that does not
 /// await a reply (or to no task at all) once failed with `NoReplyTarget` and did not receive.
 fn serve_after_send() -> Checked {
+    let own = serving()?.slot();
     let reply = MsgTag::new(0, 1, 0);
-    let made_up = sys::reply_recv(0xdead_0001_0003, slots::SHARED, reply, [1, 0, 0, 0]);
+    let made_up = sys::reply_recv(0xdead_0001_0003, own, reply, [1, 0, 0, 0]);
     let sent = works(made_up, "ReplyRecv to a made-up task")?;
     check(
         sent.label() == SENT && !sent.awaits_reply(),
         "the sent request",
         sent.msg.tag.0,
     )?;
-    let next = sys::reply_recv(sent.sender, slots::SHARED, reply, [1, 0, 0, 0]);
+    let next = sys::reply_recv(sent.sender, own, reply, [1, 0, 0, 0]);
     let called = works(next, "ReplyRecv to the client that only sent")?;
     check(
         called.label() == CALLED && called.awaits_reply(),
@@ -331,9 +380,10 @@ fn serve_after_send() -> Checked {
 }
 
 fn held_call_server() -> Checked {
+    let server = serving()?;
     let (mut client, mut forger) = (None, None);
     while client.is_none() || forger.is_none() {
-        let msg = works(cap::shared().recv(), "receive")?;
+        let msg = works(server.recv(), "receive")?;
         match msg.label() {
             FROM_CLIENT => client = Some(msg.sender),
             FROM_FORGER => forger = Some(msg.sender),
@@ -345,7 +395,7 @@ fn held_call_server() -> Checked {
         ipc::reply(forger, &message(0, &[client])),
         "tell the forger",
     )?;
-    let done = works(cap::shared().recv(), "receive")?;
+    let done = works(server.recv(), "receive")?;
     check(done.label() == DONE, "the forger is done", done.msg.tag.0)?;
     works(
         ipc::reply(client, &message(0, &[ANSWER])),
@@ -358,8 +408,9 @@ fn held_call_server() -> Checked {
 }
 
 fn forger() -> Checked {
+    let server = partner()?;
     let told = works(
-        cap::shared().call(&message(FROM_FORGER, &[])),
+        server.call(&message(FROM_FORGER, &[])),
         "ask for the client",
     )?;
     let client = told.words[0];
@@ -375,20 +426,18 @@ fn forger() -> Checked {
         SysError::NoReplyTarget,
         "another generation",
     )?;
-    works(cap::shared().call(&message(DONE, &[])), "done").map(drop)
+    works(server.call(&message(DONE, &[])), "done").map(drop)
 }
 
 /// The regression test for segment selectors leaking between tasks: the CPU keeps DS, ES, FS and
 /// GS across kernel entries, so the kernel must switch them with the task.
 fn segment_loader() -> Checked {
+    let observer = partner()?;
     load_ds(LOADED[0]);
     load_es(LOADED[1]);
     load_fs(LOADED[2]);
     load_gs(LOADED[3]);
-    let reply = works(
-        cap::shared().call(&message(SEGMENTS, &[])),
-        "call the observer",
-    )?;
+    let reply = works(observer.call(&message(SEGMENTS, &[])), "call the observer")?;
     let own = segments();
     check(own == LOADED, "its own selectors kept", pack(own))?;
     check(
@@ -399,7 +448,7 @@ fn segment_loader() -> Checked {
 }
 
 fn segment_observer() -> Checked {
-    let msg = works(cap::shared().recv(), "receive")?;
+    let msg = works(serving()?.recv(), "receive")?;
     let seen = segments();
     works(ipc::reply(msg.sender, &message(0, &[pack(seen)])), "reply")?;
     check(msg.label() == SEGMENTS, "the loader's call", msg.msg.tag.0)?;

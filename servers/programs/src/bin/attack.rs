@@ -1,5 +1,5 @@
 //! attack: an ordinary hostile program. It holds only what init gives every program (its
-//! supervisor, the shared endpoint and its own endpoint) and runs the hostile case numbered by its
+//! supervisor, the name service and its own endpoint) and runs the hostile case numbered by its
 //! start argument (`attack:N` on the command line; `attack:N!` for the cases the kernel must kill).
 //! The cases are in `src/attack/`; `tests/tests/adversarial.rs` runs them all beside a bystander
 //! and checks what each printed and what init reported.
@@ -8,6 +8,8 @@
 
 #[path = "../attack/mod.rs"]
 mod attack;
+#[path = "../protocol/counter.rs"]
+mod counter_protocol;
 #[path = "../hostile/mod.rs"]
 mod hostile;
 

@@ -1,54 +1,41 @@
-//! The client of the example `counter` server (docs/writing-a-server.md).
+//! count: the tutorial client (docs/writing-a-server.md). It finds "counter" by name, adds 1, 2
+//! and 3 to its total, and checks the total is 6.
 #![no_std]
 #![no_main]
 
 #[path = "../protocol/counter.rs"]
 mod protocol;
 
-use userlib::ipc::message;
-use userlib::{cap, println};
+use protocol::{Counter, Request};
+use userlib::{names, println, CapSlot, HZ};
 
 userlib::entry!(main);
 
 fn main() -> i32 {
-    let counter = cap::shared();
+    // Wait up to a second for the server to register.
+    let counter = match names::connect::<Counter>("counter", CapSlot(8), HZ as u32) {
+        Ok(client) => client,
+        Err(e) => {
+            println!("count: no counter server: {e:?}");
+            return 1;
+        }
+    };
     for n in 1..=3 {
-        match counter.call(&message(protocol::ADD, &[n])) {
-            Ok(reply) => println!("count: added {n}, total {}", reply.words[0]),
+        match counter.call(&Request::Add(n)) {
+            Ok(total) => println!("count: added {n}, total {total}"),
             Err(e) => {
-                println!("count: call failed: {e}");
+                println!("count: call failed: {e:?}");
                 return 1;
             }
         }
     }
-    // A request the server does not know gets the UNKNOWN label back.
-    match counter.call(&message(99, &[])) {
-        Ok(reply) if reply.tag.label() == protocol::UNKNOWN => {
-            println!("count: an unknown request is refused")
-        }
-        Ok(reply) => {
-            println!(
-                "count: unknown request answered with label {}",
-                reply.tag.label()
-            );
-            return 1;
-        }
-        Err(e) => {
-            println!("count: call failed: {e}");
-            return 1;
-        }
-    }
-    match counter.call(&message(protocol::GET, &[])) {
-        Ok(reply) if reply.words[0] == 6 => {
+    match counter.call(&Request::Get) {
+        Ok(6) => {
             println!("count: total is 6, as expected");
             0
         }
-        Ok(reply) => {
-            println!("count: total is {}, expected 6", reply.words[0]);
-            1
-        }
-        Err(e) => {
-            println!("count: call failed: {e}");
+        other => {
+            println!("count: total is {other:?}, expected Ok(6)");
             1
         }
     }

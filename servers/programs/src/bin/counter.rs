@@ -1,25 +1,45 @@
-//! An example server (docs/writing-a-server.md): keeps a total that clients add to.
+//! counter: the tutorial server (docs/writing-a-server.md). It registers as "counter" and keeps a
+//! running total for each client, told apart by the badge the name service gave them.
 #![no_std]
 #![no_main]
 
 #[path = "../protocol/counter.rs"]
 mod protocol;
 
-use userlib::ipc::message;
-use userlib::{cap, println};
+use heapless::FnvIndexMap;
+use protocol::{Counter, Error, Request};
+use userlib::rpc::{self, Call, Server};
+use userlib::{cap, names, println};
 
 userlib::entry!(main);
 
-fn main() -> i32 {
-    let mut total: u64 = 0;
-    let error = cap::shared().serve(|request| match request.label() {
-        protocol::ADD => {
-            total = total.wrapping_add(request.msg.words[0]);
-            message(0, &[total])
+/// One total per client (keyed by badge).
+struct Totals(FnvIndexMap<u64, u64, 16>);
+
+impl Server<Counter> for Totals {
+    fn handle(&mut self, call: &mut Call, request: Request) -> Result<u64, Error> {
+        let total = match self.0.get_mut(&call.badge) {
+            Some(total) => total,
+            None => {
+                self.0
+                    .insert(call.badge, 0)
+                    .map_err(|_| Error::TooManyClients)?;
+                &mut self.0[&call.badge]
+            }
+        };
+        if let Request::Add(n) = request {
+            *total = total.checked_add(n).ok_or(Error::Overflow)?;
         }
-        protocol::GET => message(0, &[total]),
-        _ => message(protocol::UNKNOWN, &[]),
-    });
+        Ok(*total)
+    }
+}
+
+fn main() -> i32 {
+    if let Err(e) = names::register("counter", cap::own()) {
+        println!("counter: cannot register: {e:?}");
+        return 1;
+    }
+    let error = rpc::serve(cap::own(), &[], &mut Totals(FnvIndexMap::new()));
     println!("counter: stopped serving: {error}");
     1
 }

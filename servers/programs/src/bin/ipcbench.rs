@@ -1,10 +1,15 @@
-//! Measures a null syscall and an IPC call+reply round trip (against `ipcecho`) in TSC cycles.
+//! Measures a null syscall and IPC call+reply round trips — raw (against `ipcecho`) and typed
+//! (`userlib::rpc`, against `echo`) — in TSC ticks.
 #![no_std]
 #![no_main]
 
+#[path = "../protocol/echo.rs"]
+mod protocol;
+
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use protocol::{Echo, Reply, Request};
 use userlib::ipc::message;
-use userlib::{cap, println, rdtsc_ordered, sys};
+use userlib::{names, println, rdtsc_ordered, sys, CapSlot, HZ};
 
 userlib::entry!(main);
 
@@ -55,7 +60,13 @@ fn main() -> i32 {
     };
     println!("ipcbench: null syscall median {med} ticks (min {min})");
 
-    let ep = cap::shared();
+    let ep = match names::lookup("ipcecho", CapSlot(8), HZ as u32) {
+        Ok(ep) => ep,
+        Err(e) => {
+            println!("ipcbench: cannot find ipcecho: {e:?}");
+            return 1;
+        }
+    };
     let mut i = 0u64;
     let result = measure(|| {
         i += 1;
@@ -75,5 +86,29 @@ fn main() -> i32 {
         return 1;
     };
     println!("ipcbench: ipc call+reply round trip median {med} ticks (min {min})");
+
+    // The same round trip as a typed call (userlib::rpc): encoding, checks and decoding on both
+    // sides, against the `echo` example server.
+    let echo = match names::connect::<Echo>("echo", CapSlot(9), HZ as u32) {
+        Ok(echo) => echo,
+        Err(e) => {
+            println!("ipcbench: cannot find echo: {e:?}");
+            return 1;
+        }
+    };
+    let result = measure(|| {
+        i += 1;
+        match echo.call(&Request::Ping(i)) {
+            Ok(Reply::Pong(n)) if n == i => true,
+            other => {
+                println!("ipcbench: typed ping {i} answered {other:?}");
+                false
+            }
+        }
+    });
+    let Some((min, med)) = result else {
+        return 1;
+    };
+    println!("ipcbench: typed call round trip median {med} ticks (min {min})");
     0
 }

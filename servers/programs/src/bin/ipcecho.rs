@@ -1,14 +1,18 @@
-//! Echo server for `ipcbench` and `regcheck`: replies to every message on the shared endpoint with
-//! the same message.
+//! Echo server for `ipcbench` and `regcheck`: registers as "ipcecho" and replies to every message
+//! with the same message.
 #![no_std]
 #![no_main]
 
-use userlib::{cap, println};
+use userlib::{cap, names, println};
 
 userlib::entry!(main);
 
 fn main() -> i32 {
-    let error = cap::shared().serve(|request| request.msg);
+    if let Err(e) = names::register("ipcecho", cap::own()) {
+        println!("ipcecho: cannot register: {e:?}");
+        return 1;
+    }
+    let error = cap::own().serve(|request| request.msg);
     println!("ipcecho: serving stopped: {error}");
     1
 }

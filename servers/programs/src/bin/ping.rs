@@ -1,10 +1,10 @@
-//! Capability-transfer demo, serving side: sends a send-only copy of its own endpoint to `pong` over
-//! the shared endpoint, then serves three calls on it.
+//! Capability-transfer demo, serving side: finds `pong` by name, sends it a send-only copy of its own
+//! endpoint, then serves three calls on it.
 #![no_std]
 #![no_main]
 
 use userlib::ipc::{message, reply};
-use userlib::{cap, println, slots, Rights};
+use userlib::{cap, names, println, slots, CapSlot, Rights, HZ};
 
 userlib::entry!(main);
 
@@ -16,8 +16,16 @@ fn main() -> i32 {
         println!("ping: copying the own endpoint failed: {e}");
         return 1;
     }
+    // pong registers itself with the name service; wait up to a second for it.
+    let pong = match names::lookup("pong", CapSlot(9), HZ as u32) {
+        Ok(pong) => pong,
+        Err(e) => {
+            println!("ping: cannot find pong: {e:?}");
+            return 1;
+        }
+    };
     // The capability travels through the IPC buffer's `send_caps`.
-    if let Err(e) = cap::shared().send_long(0, &[], &[gift]) {
+    if let Err(e) = pong.send_long(0, &[], &[gift]) {
         println!("ping: sending the endpoint failed: {e}");
         return 1;
     }

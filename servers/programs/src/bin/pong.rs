@@ -1,21 +1,25 @@
-//! Capability-transfer demo, receiving side: takes an endpoint from `ping` over the shared endpoint,
-//! then calls it three times.
+//! Capability-transfer demo, receiving side: registers as "pong", takes an endpoint from `ping` in
+//! a message on its own endpoint, then calls it three times.
 #![no_std]
 #![no_main]
 
 use userlib::ipc::{message, set_recv_slots};
-use userlib::{cap, println, slots, CapKind, Endpoint};
+use userlib::{cap, names, println, slots, CapKind, Endpoint};
 
 userlib::entry!(main);
 
 const ROUNDS: u64 = 3;
 
 fn main() -> i32 {
+    if let Err(e) = names::register("pong", cap::own()) {
+        println!("pong: cannot register: {e:?}");
+        return 1;
+    }
     set_recv_slots(&[slots::FIRST_FREE]);
-    let got = match cap::shared().recv() {
+    let got = match cap::own().recv() {
         Ok(r) => r,
         Err(e) => {
-            println!("pong: receive on the shared endpoint failed: {e}");
+            println!("pong: receive failed: {e}");
             return 1;
         }
     };

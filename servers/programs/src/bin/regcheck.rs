@@ -4,7 +4,10 @@
 #![no_std]
 #![no_main]
 
-use userlib::{println, slots, MsgTag, Sysnum};
+use userlib::{names, println, MsgTag, Sysnum, HZ};
+
+/// Where the capability to `ipcecho` goes.
+const ECHO: userlib::CapSlot = userlib::CapSlot(8);
 
 userlib::entry!(main);
 
@@ -56,21 +59,20 @@ const PATTERN: [u64; 6] = [
 ];
 
 fn main() -> i32 {
+    if let Err(e) = names::lookup("ipcecho", ECHO, HZ as u32) {
+        println!("regcheck: cannot find ipcecho: {e:?}");
+        return 1;
+    }
     let call = MsgTag::new(1, 1, 0).0;
     let long_call = MsgTag::new(1, 6, 0).0; // too long for the fast path
     let cases = [
         ("task_self", Sysnum::TaskSelf, 0, 0),
         ("yield", Sysnum::Yield, 0, 0),
-        (
-            "call (fast path)",
-            Sysnum::Call,
-            slots::SHARED.0 as u64,
-            call,
-        ),
+        ("call (fast path)", Sysnum::Call, ECHO.0 as u64, call),
         (
             "call (general path)",
             Sysnum::Call,
-            slots::SHARED.0 as u64,
+            ECHO.0 as u64,
             long_call,
         ),
     ];

@@ -370,18 +370,42 @@ pub fn syscall_with_df(num: u64, a: [u64; 6], r12_in: u64) -> (SysOut, u64) {
 }
 
 /// A jump in the time-stamp counter this big between two reads in a tight loop means the loop was
-/// interrupted (a timer tick, or the kernel ran another task).
+/// interrupted (a timer tick, or the kernel ran another task) — at most; see [`interrupted_gap`].
 const INTERRUPTED_GAP: u64 = 20_000;
+
+/// The gap that means an interruption on this machine: 32 times a plain iteration of the loop,
+/// but not more than [`INTERRUPTED_GAP`]. (Under TCG the TSC follows the host's clock: on a fast
+/// host a whole timer interrupt can take less than a fixed threshold, and would go unseen.)
+fn interrupted_gap() -> u64 {
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static GAP: AtomicU64 = AtomicU64::new(0);
+    if GAP.load(Relaxed) == 0 {
+        let mut gaps = [0u64; 63];
+        let mut last = rdtsc();
+        for g in gaps.iter_mut() {
+            let now = rdtsc();
+            *g = now.wrapping_sub(last);
+            last = now;
+        }
+        gaps.sort_unstable();
+        GAP.store(
+            (gaps[gaps.len() / 2] * 32).clamp(1_000, INTERRUPTED_GAP),
+            Relaxed,
+        );
+    }
+    GAP.load(Relaxed)
+}
 /// Upper bound on the loop, so that a missing timer shows as a failed check rather than a hang.
 const MAX_SPINS: u64 = 50_000_000;
 
 /// Spins until it has been interrupted `n` times (or the bound runs out); returns how many
 /// interruptions it saw.
 pub fn spin_through_interrupts(n: u64) -> u64 {
+    let gap = interrupted_gap();
     let (mut seen, mut last) = (0, rdtsc());
     for _ in 0..MAX_SPINS {
         let now = rdtsc();
-        if now.wrapping_sub(last) > INTERRUPTED_GAP {
+        if now.wrapping_sub(last) > gap {
             seen += 1;
             if seen == n {
                 break;
@@ -396,6 +420,7 @@ pub fn spin_through_interrupts(n: u64) -> u64 {
 /// flags fixed (ZF and PF set by `xor`; `loop` changes no flag), so that the kernel sees the same
 /// RFLAGS at (almost) every timer interrupt. Returns how many interruptions it saw.
 pub fn spin_with_fixed_flags(n: u64) -> u64 {
+    let gap = interrupted_gap();
     let mut seen = 0;
     for _ in 0..MAX_SPINS / 100 {
         let before = rdtsc();
@@ -404,7 +429,8 @@ pub fn spin_with_fixed_flags(n: u64) -> u64 {
             asm!("xor eax, eax", "2:", "loop 2b", inout("rcx") 200u64 => _, out("eax") _,
                  options(nomem, nostack))
         };
-        if rdtsc().wrapping_sub(before) > INTERRUPTED_GAP {
+        // (The 200-step loop itself takes about as long as a few plain iterations.)
+        if rdtsc().wrapping_sub(before) > gap.max(INTERRUPTED_GAP / 4) {
             seen += 1;
             if seen == n {
                 break;

@@ -47,7 +47,7 @@ fn given_through_a_mask() -> Checked {
     let result = (|| {
         let give = |src, dst, mask| helper.task.give_cap(src, CapSlot(dst), mask);
         works(
-            give(slots::SHARED, 0, Rights::SEND),
+            give(slots::OWN, 0, Rights::SEND),
             "give a send-only endpoint",
         )?;
         works(
@@ -59,12 +59,12 @@ fn given_through_a_mask() -> Checked {
             "give a rightless pool",
         )?;
         refused(
-            give(slots::SHARED, 0, Rights::all()),
+            give(slots::OWN, 0, Rights::all()),
             SlotOccupied,
             "give into an occupied slot",
         )?;
         refused(
-            give(slots::SHARED, 64, Rights::all()),
+            give(slots::OWN, 64, Rights::all()),
             InvalidSlot,
             "give into slot 64",
         )?;
@@ -73,7 +73,7 @@ fn given_through_a_mask() -> Checked {
             EmptySlot,
             "give from an empty slot",
         )?;
-        let a = [HELPER.0 as u64, slots::SHARED.0 as u64, 3, 1 << 9, 0, 0];
+        let a = [HELPER.0 as u64, slots::OWN.0 as u64, 3, 1 << 9, 0, 0];
         let raw = SysError::from_rax(syscall_raw(Sysnum::TaskGiveCap.raw(), a, 0).rax);
         refused(raw, InvalidArgument, "give with unknown rights bits")?;
         helper.start()?;

@@ -101,7 +101,7 @@ impl Driver {
         give(PAIR, wslot::PAIR, Rights::all())?;
         give(BADGED, wslot::BADGED, Rights::all())?;
         give(DEAD, wslot::DEAD, Rights::SEND | Rights::GRANT)?;
-        give(slots::SHARED, wslot::SHARED, Rights::all())?;
+        give(slots::OWN, wslot::SHARED, Rights::all())?;
         if self.privileged {
             give(slots::POOL, wslot::POOL, Rights::all())?;
             give(SPACE, wslot::SPACE, Rights::all())?;

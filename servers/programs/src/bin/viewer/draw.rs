@@ -273,8 +273,8 @@ fn endpoint(s: &Snapshot, index: u64) -> heapless::String<24> {
 fn endpoint_name(s: &Snapshot, index: u16, slot: u64) -> &'static str {
     if Some(index) == s.server_endpoint {
         "memsrv"
-    } else if Some(index) == s.shared_endpoint {
-        "shared"
+    } else if Some(index) == s.names_endpoint {
+        "names"
     } else if slot == userlib::slots::OWN.0 as u64 {
         "own"
     } else {

@@ -154,10 +154,10 @@ pub struct Snapshot {
     pages: heapless::Vec<u64, MAX_PAGES>,
     pub caps: heapless::Vec<SlotCap, MAX_CAPS>,
     pub activity: Option<(Activity, u64)>,
-    /// Endpoint index of the memory server's service endpoint and of the shared one (each
+    /// Endpoint index of the memory server's service endpoint and of the name service (each
     /// process finds them in slots 0 and 1), to name them.
     pub server_endpoint: Option<u16>,
-    pub shared_endpoint: Option<u16>,
+    pub names_endpoint: Option<u16>,
     /// What the last `take` cost, in TSC ticks (instructions under `-icount shift=0`): reading
     /// the frame states from the kernel, and asking the memory server.
     pub cost: [u64; 2],
@@ -175,7 +175,7 @@ impl Snapshot {
             caps: heapless::Vec::new(),
             activity: None,
             server_endpoint: None,
-            shared_endpoint: None,
+            names_endpoint: None,
             cost: [0; 2],
         }
     }
@@ -325,7 +325,7 @@ impl Snapshot {
                 match (slot, cap.kind) {
                     (_, CapKind::Empty) => continue,
                     (0, CapKind::Endpoint) => self.server_endpoint = Some(cap.index),
-                    (1, CapKind::Endpoint) => self.shared_endpoint = Some(cap.index),
+                    (1, CapKind::Endpoint) => self.names_endpoint = Some(cap.index),
                     _ => {}
                 }
                 let _ = self.caps.push(SlotCap { slot, cap });

@@ -1,0 +1,60 @@
+//! Servers written against userlib: typed protocols, the name service, one endpoint per server,
+//! the example servers and the tutorial pair (docs/writing-a-server.md).
+use runner::Verdict;
+use system_tests::*;
+
+const NO_LEAK: &str = "init: frame census unchanged and audited";
+
+#[test]
+fn the_tutorial_server_answers_its_client() {
+    // `count` brings `counter` (programs.list: `with=counter`) and finds it by name.
+    let out = boot(&["count"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "count: added 3, total 6");
+    expect_output(&out, "count: total is 6, as expected");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn unrelated_servers_and_their_clients_share_one_boot() {
+    // Three servers, each on its own endpoint, found by name; every client checks every answer,
+    // so a request that reached the wrong server would fail its client (typed servers also
+    // reject another protocol's requests: attack 526). `counter` is named too, not only brought.
+    let out = boot(&["kv", "kvclient", "echo", "echoclient", "counter", "count"]);
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "kvclient: 9 of 9 checks passed");
+    expect_output(&out, "echoclient: 4 of 4 checks passed");
+    expect_output(&out, "count: total is 6, as expected");
+    expect_output(&out, " logs: second");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn the_name_service_keeps_its_promises() {
+    let out = boot(&["nametest"]);
+    expect_verdict(&out, Verdict::Success);
+    for line in [
+        "a missing name is not found, at once or after waiting",
+        "a name is taken once, found badged with our pid, and freed",
+        "a client holds at most 4 names",
+        "a lookup waited for a server that registered later",
+        "an ended server's name is gone and its clients get StaleCap",
+        "all checks passed",
+    ] {
+        expect_output(&out, &format!("nametest: {line}"));
+    }
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn a_server_named_alone_runs_until_the_time_is_up() {
+    // A batch of servers only is waited for (they would otherwise be stopped at once); with
+    // --run-for init stops them when the time is up, and the run still checks for leaks.
+    let out = run(runner::Options {
+        run_for: Some(2),
+        ..runner::Options::for_test(&["kv"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "init: time is up");
+    expect_output(&out, NO_LEAK);
+}

@@ -1,0 +1,168 @@
+//! The name service's client side: register a server's endpoint under a name, find a server by
+//! name. The protocol is [`abi::names`]; every program reaches the service through
+//! [`slots::NAMES`].
+//!
+//! A server that is not there yet can be waited for (up to [`abi::names::MAX_WAIT_TICKS`]); one
+//! that ends loses its name, and its clients' calls fail with `StaleCap` or `PeerDied`.
+//!
+//! ```ignore
+//! use userlib::rpc::Client;
+//! use userlib::{cap, names, CapSlot, HZ};
+//! # use protocol::{Kv, Request};
+//! # fn f() -> Result<(), names::Error> {
+//! // A server makes itself known (its own endpoint, `slots::OWN`):
+//! names::register("kv", cap::own())?;
+//! // A client finds it, waiting up to a second for it to appear, and calls it:
+//! let kv: Client<Kv> = names::connect("kv", CapSlot(8), HZ as u32)?;
+//! let count = kv.call(&Request::Count);
+//! # Ok(())
+//! # }
+//! ```
+
+use crate::cap::Endpoint;
+use crate::rpc::{CallError, Client, Protocol};
+use abi::names::{self, Name, NameError, Reply, Request};
+use abi::{slots, CapSlot, Rights};
+
+/// The name service's protocol.
+pub struct NameService;
+
+impl Protocol for NameService {
+    const ID: u16 = names::PROTOCOL;
+    const NAME: &'static str = "names";
+    type Request = Request;
+    type Reply = Reply;
+    type Error = NameError;
+    fn caps(request: &Request) -> usize {
+        matches!(request, Request::Register { .. }) as usize
+    }
+}
+
+/// What a name-service call can fail with.
+pub type Error = CallError<NameError>;
+
+fn service() -> Client<NameService> {
+    Client::new(Endpoint(slots::NAMES))
+}
+
+fn name(s: &str) -> Result<Name, Error> {
+    match Name::try_from(s) {
+        Ok(n) if names::valid_name(s) => Ok(n),
+        _ => Err(CallError::Server(NameError::BadName)),
+    }
+}
+
+/// Registers `endpoint` under `name`: clients that look the name up get a send-only copy, badged
+/// for each of them. Fails with `Taken` while another live server holds the name.
+///
+/// ```ignore
+/// use userlib::{cap, names, println};
+///
+/// # fn main() -> i32 {
+/// // At the start of a server's `main`, before it serves: clients waiting for the name wake up.
+/// if let Err(e) = names::register("kv", cap::own()) {
+///     println!("kv: cannot register: {e:?}"); // Server(Taken): another server has the name
+///     return 1;
+/// }
+/// # 0
+/// # }
+/// ```
+pub fn register(name_: &str, endpoint: Endpoint) -> Result<(), Error> {
+    let name = name(name_)?;
+    // The service gets send and grant, never receive: it cannot take the server's requests.
+    endpoint.copy_to(slots::SCRATCH, Rights::SEND | Rights::GRANT)?;
+    let result = service().call_with_caps(&Request::Register { name }, &[slots::SCRATCH], &[]);
+    let _ = crate::sys::cap_delete(slots::SCRATCH);
+    result.map(drop)
+}
+
+/// Frees a name this program registered.
+pub fn unregister(name_: &str) -> Result<(), Error> {
+    service()
+        .call(&Request::Unregister { name: name(name_)? })
+        .map(drop)
+}
+
+/// Looks `name` up and puts a capability to its server into the empty slot `into`. Waits up to
+/// `wait_ticks` timer ticks (`abi::HZ` per second; at most `names::MAX_WAIT_TICKS`) for a server
+/// that has not registered yet; fails with `NotFound` after that.
+///
+/// Use it for a server without a typed protocol; [`connect`] wraps the endpoint in a
+/// [`Client`].
+///
+/// ```ignore
+/// use userlib::{ipc, names, CapSlot};
+///
+/// # fn f() -> Result<(), names::Error> {
+/// // A raw-message server; fail at once (0 ticks) if it is not registered.
+/// let echo = names::lookup("ipcecho", CapSlot(8), 0)?;
+/// let reply = echo.call(&ipc::message(5, &[1, 2]))?; // `ipcecho` sends the message back
+/// assert_eq!(reply.words[..2], [1, 2]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn lookup(name_: &str, into: CapSlot, wait_ticks: u32) -> Result<Endpoint, Error> {
+    let name = name(name_)?;
+    let mut wait_ticks = wait_ticks;
+    loop {
+        let request = Request::Lookup {
+            name: name.clone(),
+            wait_ticks,
+        };
+        match service().call_with_caps(&request, &[], &[into])? {
+            (Reply::Found, 1) => return Ok(Endpoint(into)),
+            (Reply::Found, _) => return Err(CallError::Server(NameError::NoSlot)),
+            // It appeared while we waited: ask again, now that it is there.
+            (Reply::Registered, _) => wait_ticks = 0,
+            (Reply::Unregistered, _) => return Err(CallError::BadReply),
+        }
+    }
+}
+
+/// Looks `name` up (waiting as [`lookup`] does) and returns a typed client for protocol `P`.
+///
+/// ```ignore
+/// // The tutorial's protocol (docs/writing-a-server.md):
+/// use protocol::{Counter, Request};
+/// use userlib::abi::names::NameError;
+/// use userlib::rpc::CallError;
+/// use userlib::{names, println, CapSlot, HZ};
+///
+/// # fn f() {
+/// // Slots from `slots::FIRST_FREE` (8) are the program's own to use.
+/// match names::connect::<Counter>("counter", CapSlot(8), HZ as u32) {
+///     Ok(counter) => println!("total: {:?}", counter.call(&Request::Get)),
+///     Err(CallError::Server(NameError::NotFound)) => println!("no counter server after 1 s"),
+///     Err(e) => println!("lookup failed: {e:?}"),
+/// }
+/// # }
+/// ```
+pub fn connect<P: Protocol>(
+    name: &str,
+    into: CapSlot,
+    wait_ticks: u32,
+) -> Result<Client<P>, Error> {
+    lookup(name, into, wait_ticks).map(Client::new)
+}
+
+/// A server's whole `main`: registers the program's own endpoint as `name`, then serves protocol
+/// `P` on it with [`crate::rpc::serve`] (no capabilities accepted in requests). Returns the exit
+/// status: 1, after printing why, if registering fails or serving stops.
+///
+/// ```ignore
+/// fn main() -> i32 {
+///     names::register_and_serve::<Kv, _>("kv", &mut Store(BTreeMap::new()))
+/// }
+/// ```
+pub fn register_and_serve<P: Protocol, S: crate::rpc::Server<P>>(
+    name: &str,
+    server: &mut S,
+) -> i32 {
+    if let Err(e) = register(name, crate::cap::own()) {
+        crate::println!("{}: cannot register as {name:?}: {e:?}", P::NAME);
+        return 1;
+    }
+    let error = crate::rpc::serve(crate::cap::own(), &[], server);
+    crate::println!("{}: stopped serving: {error}", P::NAME);
+    1
+}
