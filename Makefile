@@ -1,6 +1,8 @@
 # The WeensyOS names for the usual things. `make run` and `make test` install what is missing first.
-#   make run              boot in a QEMU window (the console in the terminal too)
-#   make run-console      boot headless, console in this terminal
+#   make run              boot in a QEMU window with the memory viewer over WeensyOS's four
+#                         allocators (the viewer in the terminal too)
+#   make run-console      the same headless: the viewer redrawn in place in this terminal
+#   make screenshot       regenerate docs/viewer.png: the viewer after 10 s of `fork`
 #   make run-gdb          the debuggable build, stopped, with gdb in this terminal
 #   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
 #   make run-allocator    WeensyOS's four allocators (allocator:1 .. allocator:4); also run-fork,
@@ -13,28 +15,34 @@
 #                         and CALLS=millions (default 10); the fuzzer prints how to replay it
 #   make check            fmt + clippy
 #   make setup            install QEMU and the pinned Rust toolchain if missing
-# Options: PROGRAMS="a b" picks programs for run/run-console/run-gdb (default below); TIMEOUT=secs;
+# Options: PROGRAMS="a b" picks programs for run/run-console/run-gdb (default below); VIEWER=
+# (empty) runs them without the viewer; TIMEOUT=secs;
 # ARGS="..." extra runner flags; RUN_FOR=secs for the WeensyOS programs; MEMORY=MiB guest memory.
 
 CARGO ?= cargo
 RUNNER = $(CARGO) run --quiet --
 TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
 RUN_FOR_ARG = $(if $(RUN_FOR),--run-for $(RUN_FOR)) $(if $(MEMORY),--memory $(MEMORY))
-# The default set: a greeting, IPC with a capability transfer, and the tutorial client (which
-# brings its server; servers are found by name, see docs/writing-a-server.md).
-PROGRAMS ?= hello ping pong count
+# The default set, as WeensyOS's `make run`: four allocators filling memory at four speeds, under
+# the memory viewer (docs/viewer.md). They run forever unless RUN_FOR=secs.
+PROGRAMS ?= allocator:1 allocator:2 allocator:3 allocator:4
+VIEWER ?= --viewer
 
-.PHONY: setup run run-console run-gdb run-allocator run-fork run-forkexit test test-host \
+.PHONY: setup run run-console screenshot run-gdb run-allocator run-fork run-forkexit test test-host \
 	test-system check bench mutants fuzz-long
 
 setup:
 	@scripts/setup
 
 run: setup
-	$(RUNNER) $(TIMEOUT_ARG) $(ARGS) $(PROGRAMS)
+	$(RUNNER) $(VIEWER) $(TIMEOUT_ARG) $(RUN_FOR_ARG) $(ARGS) $(PROGRAMS)
 
 run-console: setup
-	$(RUNNER) --headless $(TIMEOUT_ARG) $(ARGS) $(PROGRAMS)
+	$(RUNNER) --headless $(VIEWER) $(TIMEOUT_ARG) $(RUN_FOR_ARG) $(ARGS) $(PROGRAMS)
+
+# The README's picture: the viewer over `fork` after 10 s (the PNG is QEMU's screendump).
+screenshot: setup
+	$(RUNNER) --headless --run-for 10 --screenshot docs/viewer.png $(ARGS) fork
 
 # The debuggable build, QEMU stopped, gdb in this terminal with every binary's symbols and the
 # `mikros` commands; the guest's console goes to target/gdb-console.log; QEMU ends with gdb.

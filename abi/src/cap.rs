@@ -46,7 +46,7 @@ bitflags! {
         const GRANT = 1 << 2;
         /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create objects.
         const MAP = 1 << 3;
-        /// Address space: query. Task: read registers.
+        /// Address space: query. Task: read registers. System: frame states.
         const READ = 1 << 4;
         /// Task: write registers, start, stop, give capabilities, set the fault endpoint; destroy
         /// (tasks and address spaces). System: shutdown, census.
@@ -92,6 +92,11 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
+    /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
+    /// system capability, `READ` only (`FrameStates`).
+    pub const VIEW_SYSTEM: CapSlot = CapSlot(3);
+    /// Only for the memory viewer: the memory server's endpoint badged `memsrv::OBSERVER`.
+    pub const VIEW_MEMORY: CapSlot = CapSlot(4);
     /// Kept empty for userlib's own short-lived use (a capability on its way to the name service).
     pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.

@@ -9,6 +9,10 @@
 //! test:panic                 a word for the test kernel (ignored by init)
 //! run-for:20                 an option word: run the programs for 20 s of guest time, then stop
 //!                            them and check (the runner's `--run-for`; it puts the word first)
+//! viewer:tty                 an option word: run the memory viewer alongside (the runner's
+//!                            `--viewer`): on the screen, and on the serial console redrawn in
+//!                            place (`tty`: the runner's output is a terminal) or as plain
+//!                            snapshots (`log`)
 //! ```
 
 /// The word that separates batches.
@@ -16,6 +20,18 @@ pub const THEN: &str = "then";
 
 /// The prefix of the run-time option word: `run-for:SECS`.
 pub const RUN_FOR: &str = "run-for:";
+
+/// The prefix of the viewer's option word: `viewer:tty` or `viewer:log`.
+pub const VIEWER: &str = "viewer:";
+
+/// How the memory viewer draws on the serial console (it always draws on the screen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerMode {
+    /// Redrawn in place with terminal escapes (the runner's output is a terminal).
+    Tty,
+    /// Plain snapshots now and then, so logs stay readable.
+    Log,
+}
 
 /// One word of the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +45,8 @@ pub enum Word<'a> {
     /// `run-for:SECS`: run the programs for SECS seconds of guest time (programs that run
     /// forever, like WeensyOS's), then stop them and run the checks.
     RunFor(u64),
+    /// `viewer:tty` or `viewer:log`: run the memory viewer.
+    Viewer(ViewerMode),
 }
 
 /// A program to start.
@@ -65,6 +83,13 @@ pub fn parse_word(word: &str) -> Result<Word<'_>, WordError> {
             .map(Word::RunFor)
             .map_err(|_| WordError::BadArgument);
     }
+    if let Some(mode) = word.strip_prefix(VIEWER) {
+        return match mode {
+            "tty" => Ok(Word::Viewer(ViewerMode::Tty)),
+            "log" => Ok(Word::Viewer(ViewerMode::Log)),
+            _ => Err(WordError::BadArgument),
+        };
+    }
     let (word, expect_kill) = match word.strip_suffix('!') {
         Some(w) => (w, true),
         None => (word, false),
@@ -98,6 +123,16 @@ pub fn run_for(cmdline: &str) -> Option<u64> {
         .split_whitespace()
         .find_map(|w| match parse_word(w) {
             Ok(Word::RunFor(secs)) => Some(secs),
+            _ => None,
+        })
+}
+
+/// The viewer's mode, if the command line asks for it.
+pub fn viewer(cmdline: &str) -> Option<ViewerMode> {
+    cmdline
+        .split_whitespace()
+        .find_map(|w| match parse_word(w) {
+            Ok(Word::Viewer(mode)) => Some(mode),
             _ => None,
         })
 }
@@ -149,6 +184,10 @@ mod tests {
         assert_eq!(parse_word("run-for:"), Err(WordError::BadArgument));
         assert_eq!(parse_word("run-for:-1"), Err(WordError::BadArgument));
         assert_eq!(parse_word("run-for:soon"), Err(WordError::BadArgument));
+        assert_eq!(parse_word("viewer:tty"), Ok(Word::Viewer(ViewerMode::Tty)));
+        assert_eq!(parse_word("viewer:x"), Err(WordError::BadArgument));
+        assert_eq!(viewer("fork viewer:log"), Some(ViewerMode::Log));
+        assert_eq!(viewer("fork"), None);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub mod cap;
 pub mod cmdline;
 pub mod elf;
 pub mod error;
+pub mod frames;
+pub mod inspect;
 pub mod layout;
 pub mod memsrv;
 pub mod msg;

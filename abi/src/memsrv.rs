@@ -35,6 +35,85 @@ numbered_enum! {
         /// w0 = an address in the caller's space. Reply: w0 = the frame mapped there, w1 = its
         /// rights (`PageRights` bits), w2 = its map count. For tests and the viewer.
         FrameOf = 9,
+        /// Observer only (see [`OBSERVER`]). w0 = a pid: the live process with the lowest pid
+        /// from w0 on. Reply: w0 = its pid, w1, w2 = its name ([`pack_name`]), w3 = its parent;
+        /// [`MemError::NoChild`] if there is none.
+        Processes = 10,
+        /// Observer only. w0 = a pid (0: the memory server itself), w1 = an address to start
+        /// from. Reply (a long message): w0 = the address to ask from next (0: done), w1 = the
+        /// number n of pages reported, then two words for each mapped page from w1 on, in
+        /// address order: [`PageEntry::pack`] and the frame. At most [`PAGES_PER_REPLY`] pages,
+        /// and a bounded walk, per request.
+        Pages = 11,
+        /// Observer only. w0 = a pid, w1 = a first capability slot. Reply (long): w0 = slots
+        /// described, w1 = what it does (`abi::inspect::Activity`), w2 = the object it waits on,
+        /// w3 = 0, then two words per slot (`abi::inspect::CapEntry`), at most
+        /// [`SLOTS_PER_REPLY`].
+        Caps = 12,
+    }
+}
+
+/// The badge of the observer's endpoint to the server (init mints it for the memory viewer; no
+/// pid reaches it). Only requests through it may ask `Processes`, `Pages` and `Caps`: they
+/// reveal every process's frames.
+pub const OBSERVER: u64 = 1 << 62;
+
+/// Pages in one `Pages` reply (two words each after w0, w1).
+pub const PAGES_PER_REPLY: usize = (crate::msg::MAX_WORDS - 2) / 2;
+
+/// Slots in one `Caps` reply (two words each after w0..w3).
+pub const SLOTS_PER_REPLY: usize = (crate::msg::MAX_WORDS - 4) / 2;
+
+numbered_enum! {
+    /// Which of its regions a process's page is in (`Pages`).
+    pub enum Region: u64 {
+        /// Code or read-only data: shared by fork, never writable.
+        ReadOnly = 0,
+        /// Data or bss: copy-on-write after fork.
+        Data = 1,
+        /// The heap (below the break).
+        Heap = 2,
+        /// Mapped by `page_alloc`.
+        Allocated = 3,
+        /// The stack.
+        Stack = 4,
+        /// The IPC buffer.
+        IpcBuffer = 5,
+        /// The console page.
+        Console = 6,
+        /// The memory server's own pages (its image, stack, the boot archive, its window).
+        Server = 7,
+    }
+}
+
+/// One mapped page of a `Pages` reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageEntry {
+    /// The page's address.
+    pub addr: u64,
+    /// Its mapping's rights.
+    pub rights: crate::PageRights,
+    /// The region of the process it is in.
+    pub region: Region,
+    /// The frame mapped there.
+    pub frame: u64,
+}
+
+impl PageEntry {
+    /// The first word: the page address with the rights in bits 0..4 and the region in 4..8.
+    pub fn pack(&self) -> [u64; 2] {
+        let word = self.addr | (self.rights.bits() & 0xf) | self.region.raw() << 4;
+        [word, self.frame]
+    }
+
+    /// The entry from its two words.
+    pub fn unpack(words: [u64; 2]) -> PageEntry {
+        PageEntry {
+            addr: words[0] & !0xfff,
+            rights: crate::PageRights::from_bits_truncate(words[0] & 0xf),
+            region: Region::from_raw((words[0] >> 4) & 0xf).unwrap_or(Region::Server),
+            frame: words[1],
+        }
     }
 }
 
@@ -118,6 +197,17 @@ pub fn unpack_name(words: [u64; 2]) -> ([u8; NAME_MAX], usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_entries_round_trip() {
+        let e = PageEntry {
+            addr: 0x7fff_fffe_e000,
+            rights: crate::PageRights::WRITE,
+            region: Region::Stack,
+            frame: 0x1234,
+        };
+        assert_eq!(PageEntry::unpack(e.pack()), e);
+    }
 
     #[test]
     fn names_round_trip_and_long_ones_are_refused() {

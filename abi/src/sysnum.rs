@@ -8,7 +8,7 @@
 numbered_enum! {
     /// A system call number, passed in `rax`.
     pub enum Sysnum: u64 {
-        /// Write bytes to the kernel console (serial port and screen).
+        /// Write bytes to the kernel console (serial port and screen, or the serial port only).
         DebugWrite = 0,
         /// Give up the rest of the time slice.
         Yield = 1,
@@ -83,5 +83,10 @@ numbered_enum! {
         AsShare = 35,
         /// Replace a mapping with a private copy of its frame (copy-on-write break).
         AsCopy = 36,
+        /// The state of a run of physical frames, a byte each, into the caller's IPC buffer (needs
+        /// the system capability with `READ`; the memory viewer's source).
+        FrameStates = 37,
+        /// Another task's capabilities and what it waits for (`abi::inspect`; task `READ`).
+        TaskCaps = 38,
     }
 }

@@ -160,6 +160,14 @@ pub fn print(args: fmt::Arguments) {
     out.draw();
 }
 
+/// Text for the serial port only (a viewer's terminal escapes must stay out of the grid).
+pub fn print_serial(s: &str) {
+    #[cfg(not(test))]
+    serial::write_str(s);
+    #[cfg(test)]
+    print(format_args!("{s}"));
+}
+
 /// Redraws whatever user programs changed in the console page.
 pub fn refresh() {
     if let Some(mut out) = OUTPUT.try_lock() {

@@ -149,6 +149,8 @@ pub struct BootImage {
     pub disk: File,
     pub kernel: PathBuf,
     pub programs: Vec<(String, PathBuf)>,
+    /// Where QEMU's monitor listens for `--screenshot` (a socket, removed after the run).
+    pub monitor: PathBuf,
 }
 
 /// Removes a directory when dropped, whatever happens in between.
@@ -177,7 +179,7 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
             Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
             Ok(Word::Then) => {}
             // `--run-for` is the way to say it, but the word itself means the same.
-            Ok(Word::RunFor(_)) => {}
+            Ok(Word::RunFor(_) | Word::Viewer(_)) => {}
             // The test kernel takes `test:...` words from the same command line.
             Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
             Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
@@ -237,5 +239,6 @@ pub fn build_image(opts: &Options) -> Result<BootImage, String> {
         disk,
         kernel,
         programs,
+        monitor: dir.with_extension("monitor"),
     })
 }

@@ -8,7 +8,9 @@ mod gdb;
 mod image;
 mod options;
 mod qemu;
+mod screenshot;
 
+pub use abi::cmdline::ViewerMode;
 pub use image::{
     available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
 };

@@ -23,7 +23,11 @@ options:
   --timeout SECS  give up after SECS seconds of wall-clock time (exit status 1)
   --run-for SECS  run the programs for SECS seconds of guest time, then init stops them, checks
                   memory and leaks, and ends the run (for programs that run forever)
-  --memory MIB    guest memory in MiB (default 128)
+  --memory MIB    guest memory in MiB (default 128; 32 with the viewer, so its map stays readable)
+  --viewer        run the memory viewer: on the screen, and on this terminal (redrawn in place,
+                  or plain snapshots when the output is not a terminal)
+  --screenshot F  save the screen as PNG file F when the run ends (QEMU's screendump; implies
+                  --viewer)
   --uefi          boot with UEFI firmware (OVMF) instead of BIOS
   --test-kernel   boot the kernel with test-only behaviours (used by the tests)
   --list          list the user programs and exit
@@ -87,6 +91,10 @@ pub struct Options {
     pub kernel: KernelImage,
     /// Do not echo the guest's console (the transcript is still collected).
     pub quiet: bool,
+    /// `--viewer`: how the memory viewer draws on the serial console, if it runs.
+    pub viewer: Option<abi::cmdline::ViewerMode>,
+    /// `--screenshot`: where to save the screen when the run ends.
+    pub screenshot: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -106,6 +114,8 @@ impl Default for Options {
             qemu_args: Vec::new(),
             kernel: KernelImage::Normal,
             quiet: false,
+            viewer: None,
+            screenshot: None,
         }
     }
 }
@@ -116,6 +126,15 @@ impl Options {
         let mut words = Vec::new();
         if let Some(secs) = self.run_for {
             words.push(format!("{}{secs}", abi::cmdline::RUN_FOR));
+        }
+        match self.viewer {
+            Some(abi::cmdline::ViewerMode::Tty) => {
+                words.push(format!("{}tty", abi::cmdline::VIEWER))
+            }
+            Some(abi::cmdline::ViewerMode::Log) => {
+                words.push(format!("{}log", abi::cmdline::VIEWER))
+            }
+            None => {}
         }
         words.extend(self.programs.iter().cloned());
         words.join(" ")
@@ -150,6 +169,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
     };
     let mut args = args.into_iter();
     let mut build = None;
+    let mut memory_given = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(ParsedArgs::Help),
@@ -202,6 +222,13 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
                     return Err(format!("--memory: {mib} MiB is outside 32..=65536"));
                 }
                 opts.memory_mib = mib;
+                memory_given = true;
+            }
+            "--viewer" => opts.viewer = Some(viewer_mode()),
+            "--screenshot" => {
+                let value = args.next().ok_or("--screenshot needs a file name")?;
+                opts.screenshot = Some(value.into());
+                opts.viewer.get_or_insert_with(viewer_mode);
             }
             "--" => {
                 opts.qemu_args.extend(args.by_ref());
@@ -220,7 +247,24 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs,
     if opts.gdb_port.is_some() && !debugging {
         return Err("--gdb-port goes with --gdb or --gdb-stub".into());
     }
+    if opts.viewer.is_some() && !memory_given {
+        opts.memory_mib = VIEWER_MEMORY_MIB;
+    }
     Ok(ParsedArgs::Run(opts))
+}
+
+/// Guest memory with the viewer, unless `--memory` says otherwise: small, as WeensyOS's, so a
+/// cell of the physical map is a few pages.
+pub const VIEWER_MEMORY_MIB: u32 = 32;
+
+/// The viewer redraws in place on a terminal and prints plain snapshots into a log.
+fn viewer_mode() -> abi::cmdline::ViewerMode {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        abi::cmdline::ViewerMode::Tty
+    } else {
+        abi::cmdline::ViewerMode::Log
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +332,20 @@ mod tests {
     }
 
     #[test]
+    fn a_screenshot_runs_the_viewer_in_small_memory() {
+        let Ok(ParsedArgs::Run(o)) = parse(&["--screenshot", "a.png", "fork"]) else {
+            panic!("expected options")
+        };
+        assert!(o.viewer.is_some());
+        assert_eq!(o.memory_mib, VIEWER_MEMORY_MIB);
+        assert!(abi::cmdline::viewer(&o.cmdline()).is_some());
+        let Ok(ParsedArgs::Run(o)) = parse(&["--viewer", "--memory", "64"]) else {
+            panic!("expected options")
+        };
+        assert_eq!(o.memory_mib, 64);
+    }
+
+    #[test]
     fn rejects_bad_input() {
         assert!(parse(&["--gdb-port", "0", "--gdb"]).is_err());
         assert!(parse(&["--gdb-port", "70000", "--gdb"]).is_err());
@@ -304,6 +362,7 @@ mod tests {
         assert!(parse(&["--run-for", "2.5"]).is_err());
         assert!(parse(&["--memory", "16"]).is_err());
         assert!(parse(&["--memory", "lots"]).is_err());
+        assert!(parse(&["--screenshot"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(ParsedArgs::Help)));
     }
 }

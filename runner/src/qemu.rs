@@ -1,12 +1,13 @@
 //! Running QEMU: the command line, the console transcript, the timeout and the verdict.
 use crate::image::{build_image, BootImage};
 use crate::options::{Debugger, Options};
-use crate::{checkout, gdb};
+use crate::{checkout, gdb, screenshot};
 use abi::qemu::ExitCode;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,7 +68,14 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
     cmd.arg("-drive")
         .arg(format!("format=raw,file=/dev/fd/{DISK_FD}"));
     cmd.arg("-m").arg(format!("{}M", opts.memory_mib));
-    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor", "none"]);
+    cmd.args(["-serial", "stdio", "-no-reboot", "-monitor"]);
+    match opts.screenshot {
+        Some(_) => cmd.arg(format!(
+            "unix:{},server=on,wait=off",
+            image.monitor.display()
+        )),
+        None => cmd.arg("none"),
+    };
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", OVMF]);
@@ -171,13 +179,20 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         .map_err(|e| {
             format!("starting qemu-system-x86_64: {e} (run `make setup` to install QEMU)")
         })?;
-    // QEMU holds the disk now.
+    // QEMU holds the disk now; the monitor socket (if any) is removed after the run.
+    let monitor = image.monitor.clone();
     drop(image);
 
     let transcript = Arc::new(Mutex::new(Vec::new()));
     let echo = !opts.quiet;
     let mut stdout = child.stdout.take().expect("piped stdout");
     let sink = Arc::clone(&transcript);
+    let ended = Arc::new(AtomicBool::new(false));
+    let end_seen = Arc::clone(&ended);
+    let pictures = opts.screenshot.clone().map(|file| {
+        let (socket, stop) = (monitor.clone(), Arc::clone(&ended));
+        std::thread::spawn(move || screenshot::take_pictures(socket, file, stop))
+    });
     let reader = std::thread::spawn(move || {
         let mut console_log = console_log;
         let mut buf = [0u8; 4096];
@@ -185,7 +200,14 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
             if n == 0 {
                 break;
             }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            let mut all = sink.lock().unwrap();
+            all.extend_from_slice(&buf[..n]);
+            // (Only the newest bytes, with room for a mark split between two reads.)
+            let recent = String::from_utf8_lossy(&all[all.len().saturating_sub(n + 64)..]);
+            if screenshot::END_MARKS.iter().any(|m| recent.contains(m)) {
+                end_seen.store(true, Ordering::Relaxed);
+            }
+            drop(all);
             if let Some(log) = console_log.as_mut() {
                 let _ = log.write_all(&buf[..n]);
             } else if echo {
@@ -231,9 +253,24 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
         wait(&mut child, timeout)?
     };
     let _ = reader.join();
-    let qemu_stderr = err_reader.join().unwrap_or_default();
+    ended.store(true, Ordering::Relaxed);
+    let _ = std::fs::remove_file(&monitor);
+    let mut qemu_stderr = err_reader.join().unwrap_or_default();
     if let Some(Err(e)) = gdb_result {
         return Err(format!("{e}\n--- qemu stderr ---\n{qemu_stderr}"));
+    }
+    if let (Some(pictures), Some(file)) = (pictures, &opts.screenshot) {
+        if pictures.join().unwrap_or(false) {
+            eprintln!("runner: screenshot saved to {}", file.display());
+        } else {
+            qemu_stderr += &format!(
+                "runner: no screenshot could be taken for {}\n",
+                file.display()
+            );
+        }
+    }
+    if echo && opts.viewer == Some(abi::cmdline::ViewerMode::Tty) {
+        print!("\x1b[r"); // the viewer's scrolling region, undone
     }
     let verdict = match status {
         None if ended_with_gdb => Verdict::EndedWithGdb,

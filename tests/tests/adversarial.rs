@@ -253,6 +253,8 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (508, "memsrv: ignored message 0xffff0003 from attack"),
     (509, "memsrv: ignored message 0xffff0001 from attack"),
     (510, "memsrv: ignored message 0xffff0001 from attack"),
+    // Only the viewer's endpoint (badged OBSERVER) gets answers to these.
+    (527, ""),
 ];
 
 /// Cases several `attack` instances play together in one batch (the serving one registers

@@ -346,6 +346,55 @@ pub fn task_create(space: CapSlot, dst: CapSlot) -> Result<u64> {
     Ok(call0(Sysnum::TaskCreate, [slot(space), slot(dst), 0, 0, 0, 0])?.r[0])
 }
 
+/// What `TaskCaps` says besides the slots it wrote into the IPC buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskCapsInfo {
+    /// Slots described (two IPC buffer words each, `abi::inspect::CapEntry`).
+    pub slots: u64,
+    /// `abi::inspect::Activity`, raw.
+    pub activity: u64,
+    /// The endpoint (or, awaiting a reply, the task) it waits on.
+    pub on: u64,
+}
+
+/// A task's capabilities from slot `first` into the caller's IPC buffer words, and what it waits
+/// on (needs the task capability with `READ`).
+#[inline]
+pub fn task_caps(task: CapSlot, first: u64) -> Result<TaskCapsInfo> {
+    let out = call0(Sysnum::TaskCaps, [slot(task), first, 0, 0, 0, 0])?;
+    Ok(TaskCapsInfo {
+        slots: out.r[0],
+        activity: out.r[1],
+        on: out.r[2],
+    })
+}
+
+/// The states of frames from `first` on, a byte each (`abi::frames`), into the caller's IPC
+/// buffer words; returns (frames described, frames in all). Needs the system capability with
+/// `READ`.
+#[inline]
+pub fn frame_states(system: CapSlot, first: u64) -> Result<(u64, u64)> {
+    let out = call0(Sysnum::FrameStates, [slot(system), first, 0, 0, 0, 0])?;
+    Ok((out.r[0], out.r[1]))
+}
+
+/// Writes bytes to the serial port only, not into the console page (terminal escapes).
+#[inline]
+pub fn serial_write(bytes: &[u8]) -> Result<()> {
+    for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
+        let a = [
+            chunk.as_ptr() as u64,
+            chunk.len() as u64,
+            abi::frames::SERIAL_ONLY,
+            0,
+            0,
+            0,
+        ];
+        call0(Sysnum::DebugWrite, a)?;
+    }
+    Ok(())
+}
+
 /// Copies a task's registers into the caller's IPC buffer (words 0..[`abi::regs::UserRegs::WORDS`]).
 /// [`crate::Task::read_regs`] also reads them back out.
 #[inline]

@@ -8,21 +8,24 @@ bootloader_api::entry_point!(main, config = &kernel::boot::BOOTLOADER_CONFIG);
 fn main(boot_info: &'static mut bootloader_api::BootInfo) -> ! {
     let hooks = kernel::boot::BootHooks {
         after_banner: deliberate_failures,
-        before_init: orphans,
+        before_init,
     };
     kernel::boot::start(boot_info, Some(hooks))
 }
 
 /// `test:orphan=NAME` starts program NAME before init, with no fault endpoint: its faults are
-/// the kernel's to report.
-fn orphans(k: &mut kernel::sched::Kernel, fs: &abi::bootfs::BootFs) {
-    let cmdline = fs.cmdline();
-    for name in cmdline
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix("test:orphan="))
-    {
-        if let Err(e) = kernel::first_server::start_orphan(k, fs, name) {
-            panic!("cannot start orphan {name}: {e}");
+/// the kernel's to report. `test:leak` takes a user frame that nothing maps and nobody will free,
+/// before init's first census (so the run still passes): the memory viewer must show it leaked.
+fn before_init(k: &mut kernel::sched::Kernel, fs: &abi::bootfs::BootFs) {
+    for word in fs.cmdline().split_whitespace() {
+        if let Some(name) = word.strip_prefix("test:orphan=") {
+            if let Err(e) = kernel::first_server::start_orphan(k, fs, name) {
+                panic!("cannot start orphan {name}: {e}");
+            }
+        } else if word == "test:leak" {
+            let user = kernel::mem::frames::FrameState::User { maps: 0 };
+            let frame = k.frames.alloc(user).expect("a frame to leak");
+            kernel::kprintln!("test kernel: leaked frame {frame:#x}");
         }
     }
 }

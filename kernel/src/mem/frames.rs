@@ -6,6 +6,7 @@
 //! frames (`zero_one`); frames that must start zeroed come from the zeroed stack first, so the
 //! zeroing is off their path; frames about to be overwritten take a dirty one first.
 use super::phys;
+use abi::frames::FrameView;
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +237,23 @@ impl FrameTable {
             }
         }
         totals
+    }
+
+    /// The states of frames `first..` into `out`, a byte each (`abi::frames`); returns how many,
+    /// and how many frames there are.
+    pub fn describe(&self, first: u64, out: &mut [u8]) -> (u64, u64) {
+        let states = self.states.get(first as usize..).unwrap_or(&[]);
+        for (byte, state) in out.iter_mut().zip(states) {
+            *byte = match *state {
+                FrameState::Unusable => FrameView::Unusable,
+                FrameState::Free => FrameView::Free,
+                FrameState::Kernel => FrameView::Kernel,
+                FrameState::PageTable { .. } => FrameView::PageTable,
+                FrameState::User { maps } => FrameView::user(maps),
+            }
+            .to_byte();
+        }
+        (states.len().min(out.len()) as u64, self.states.len() as u64)
     }
 
     /// Counts frames by state and checks the free list agrees with the states.

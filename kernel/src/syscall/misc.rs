@@ -1,8 +1,9 @@
 //! Console output, yield, identity, exit, and the system capability's operations.
 use super::{Args, Done, SysResult};
-use crate::mem::user;
+use crate::mem::{phys, user};
 use crate::obj::task::{Pending, SendKind};
 use crate::sched::Kernel;
+use abi::frames;
 use abi::msg::fault;
 use abi::qemu::ExitCode;
 use abi::{CapKind, MsgTag, Rights, SysError};
@@ -12,14 +13,18 @@ const DEBUG_WRITE_MAX: usize = 4096;
 
 pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (ptr, len) = (a.0[0], a.0[1] as usize);
-    if len > DEBUG_WRITE_MAX {
+    if len > DEBUG_WRITE_MAX || a.0[2] & !frames::SERIAL_ONLY != 0 {
         return Err(SysError::InvalidArgument);
     }
     let mut buf = [0u8; DEBUG_WRITE_MAX];
     let root = k.task(t).root;
     user::read(root, ptr, &mut buf[..len])?;
     let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
-    crate::kprint!("{text}");
+    if a.0[2] == frames::SERIAL_ONLY {
+        crate::console::print_serial(text);
+    } else {
+        crate::kprint!("{text}");
+    }
     Ok(Done::Return)
 }
 
@@ -64,5 +69,17 @@ pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx, r.r10) = (c.free, c.kernel, c.page_table, c.user);
     (r.r8, r.r9) = (consistent as u64, objects);
+    Ok(Done::Return)
+}
+
+/// `FrameStates`: the states of frames from a1 on, a byte each, in the caller's IPC buffer words.
+pub fn frame_states(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a.0[0], CapKind::System, Rights::READ)?;
+    let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
+    let mut states = [0u8; frames::PER_CALL];
+    let (count, total) = k.frames.describe(a.0[1], &mut states);
+    phys::write(buffer, 0, &states);
+    let r = k.regs(t);
+    (r.rdi, r.rsi) = (count, total);
     Ok(Done::Return)
 }

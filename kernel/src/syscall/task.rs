@@ -5,6 +5,8 @@ use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
+use abi::cap::CAP_SLOTS;
+use abi::inspect::{self, Activity, CapEntry};
 use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
 use abi::{CapKind, Rights, SysError};
@@ -40,6 +42,35 @@ pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     for (i, w) in words.iter().enumerate() {
         phys::write_u64(buffer, i, *w);
     }
+    Ok(Done::Return)
+}
+
+/// `TaskCaps`: slots a1.. of a task's table (`abi::inspect`, two words each) into the caller's IPC
+/// buffer, and what the task waits on.
+pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a.0[0], Rights::READ)?;
+    let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
+    let task = k.task(target);
+    let first = a.0[1].min(CAP_SLOTS as u64);
+    let count = (CAP_SLOTS as u64 - first).min(inspect::SLOTS_PER_CALL as u64);
+    for i in 0..count as usize {
+        let cap = task.caps.get(first + i as u64).unwrap_or(Cap::EMPTY);
+        let word = CapEntry::pack(cap.kind, cap.rights, cap.index, cap.gen);
+        phys::write_u64(buffer, 2 * i, word);
+        phys::write_u64(buffer, 2 * i + 1, cap.badge);
+    }
+    let (activity, on) = match task.state {
+        State::Ready => (Activity::Ready, 0),
+        State::Stopped => (Activity::Stopped, 0),
+        State::Sending { endpoint } => (Activity::Sending, endpoint),
+        State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
+            (Activity::Receiving, endpoint)
+        }
+        State::AwaitingReply { server, .. } => (Activity::AwaitingReply, server),
+        State::Exited => (Activity::Exited, 0),
+    };
+    let r = k.regs(t);
+    (r.rdi, r.rsi, r.rdx) = (count, activity.raw(), on as u64);
     Ok(Done::Return)
 }
 

@@ -3,6 +3,7 @@
 //! `Call`/`ReplyRecv` when it applies, else the dispatcher, then the scheduler's pick). A security
 //! check is tested here in milliseconds, without booting QEMU.
 mod caps;
+mod inspect;
 mod ipc;
 mod memory;
 mod objects;

@@ -39,7 +39,7 @@ impl Child {
     pub fn space(&self) -> CapSlot {
         self.slot(0)
     }
-    fn task(&self) -> CapSlot {
+    pub fn task(&self) -> CapSlot {
         self.slot(1)
     }
     /// Its endpoint (`slots::OWN`); init keeps a copy.
@@ -94,7 +94,7 @@ impl Children {
             space: CapSlot(16 + 4 * index as u32),
             window: WINDOW,
         };
-        let permanent = name == crate::MEMSRV || name == crate::NAMES;
+        let permanent = name == crate::MEMSRV || name == crate::NAMES || name == crate::VIEWER;
         let mut child = Child {
             name,
             pid: 0,
@@ -112,6 +112,16 @@ impl Children {
             return Err(e);
         }
         Ok(self.list[index].as_ref().expect("just inserted"))
+    }
+
+    /// The memory server's service endpoint (unbadged: init mints from it).
+    pub fn memory_server(&self) -> Option<CapSlot> {
+        let memsrv = self
+            .list
+            .iter()
+            .flatten()
+            .find(|c| c.name == crate::MEMSRV)?;
+        Some(memsrv.own())
     }
 
     /// Destroys a child and gives back all it had.

@@ -18,7 +18,7 @@ use heapless::String;
 use processes::Processes;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
-use userlib::abi::memsrv::INIT_PID;
+use userlib::abi::memsrv::{INIT_PID, OBSERVER};
 use userlib::abi::msg::fault;
 use userlib::abi::registry;
 use userlib::abi::space::ShareMode;
@@ -34,6 +34,8 @@ userlib::entry!(main);
 pub const MEMSRV: &str = "memsrv";
 /// The name service's program name.
 pub const NAMES: &str = "names";
+/// The memory viewer's program name.
+pub const VIEWER: &str = "viewer";
 /// Init's receive endpoint: exits and faults of the servers it starts arrive here, badged.
 const SUPERVISOR: CapSlot = CapSlot(8);
 /// The name service's endpoint (send + grant, unbadged), from which every program's
@@ -73,6 +75,11 @@ fn main() -> i32 {
     if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
         println!("init: cannot start the memory server: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
+    }
+    if let Some(mode) = cmdline::viewer(fs.cmdline()) {
+        if let Err(e) = start_viewer(&mut children, &fs, mode) {
+            println!("init: cannot start the memory viewer: {e}");
+        }
     }
     let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
 
@@ -208,6 +215,33 @@ fn start_memory_server(
     }
 }
 
+/// Starts the memory viewer (it runs until the system shuts down) with what it reads: the system
+/// capability with `READ` only (frame states) and the memory server's endpoint badged `OBSERVER`.
+fn start_viewer(
+    children: &mut Children,
+    fs: &BootFs<'static>,
+    mode: cmdline::ViewerMode,
+) -> Result<(), userlib::SysError> {
+    let program = Program {
+        name: VIEWER,
+        arg: (mode == cmdline::ViewerMode::Log) as u64,
+        expect_kill: false,
+    };
+    let memsrv = children
+        .memory_server()
+        .ok_or(userlib::SysError::EmptySlot)?;
+    // (Minted once the child has its name service: that goes through the same slot.)
+    let give = |child: &Child| {
+        let task = child.task();
+        sys::task_give_cap(task, init_slots::SYSTEM, slots::VIEW_SYSTEM, Rights::READ)?;
+        sys::cap_mint(memsrv, MINTING, Rights::SEND, OBSERVER)?;
+        let given = sys::task_give_cap(task, MINTING, slots::VIEW_MEMORY, Rights::SEND);
+        let _ = sys::cap_delete(MINTING);
+        given
+    };
+    children.spawn(fs, program, 0, give).map(drop)
+}
+
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
 /// passed (the programs still running are then stopped by the caller, as expected); returns
 /// whether any ended other than as expected.
@@ -282,6 +316,9 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
         if child.permanent {
             println!("init: {} ended: the run cannot go on", child.name);
             return true;
+        }
+        if child.permanent {
+            failed = true; // (the viewer: it never ends by itself)
         }
         let ok = if child.expect_kill {
             killed

@@ -16,19 +16,22 @@ mod check;
 mod fault;
 mod fork;
 mod lifecycle;
+mod observe;
 mod procs;
 mod requests;
 mod spawn;
 
 use procs::Table;
 use userlib::abi::bootfs::BootFs;
-use userlib::abi::memsrv::MemError;
+use userlib::abi::memsrv::{MemError, OBSERVER};
 use userlib::layout::BOOTFS;
 use userlib::load::Window;
 use userlib::{println, slots, sys, CapSlot, MsgTag};
 
 userlib::entry!(main);
 
+/// The server's program name in the boot archive.
+const NAME: &str = "memsrv";
 /// Requests and kernel notices arrive here.
 const SERVICE: CapSlot = slots::OWN;
 const POOL: CapSlot = slots::POOL;
@@ -46,6 +49,9 @@ const MIN_RESERVE: u64 = 512;
 pub enum Outcome {
     /// Reply now: label 0 and words.
     Reply([u64; 4]),
+    /// Reply now: label 0 and this many words, those beyond the registers staged in the IPC
+    /// buffer.
+    ReplyLong([u64; 4], usize),
     Refuse(MemError),
     /// No reply now (a blocked `wait`), or none at all (an exit, a killed process).
     Nothing,
@@ -54,6 +60,8 @@ pub enum Outcome {
 pub struct Server {
     procs: Table,
     fs: BootFs<'static>,
+    /// The boot archive's length (mapped at `BOOTFS`).
+    fs_len: u64,
     window: Window,
     /// Frames any one process may be charged with.
     quota: u64,
@@ -120,6 +128,7 @@ fn main() -> i32 {
     let mut server = Server {
         procs: Table::new(),
         fs: boot_archive(archive_len),
+        fs_len: archive_len,
         window,
         quota: limit / 2,
         limit,
@@ -142,6 +151,8 @@ fn main() -> i32 {
         };
         let outcome = if msg.from_kernel() {
             server.notice(&msg)
+        } else if msg.badge == OBSERVER {
+            server.observe(&msg)
         } else {
             server.request(&msg)
         };
@@ -150,6 +161,7 @@ fn main() -> i32 {
         }
         reply = match outcome {
             Outcome::Reply(words) => Some((msg.sender, MsgTag::new(0, 4, 0), words)),
+            Outcome::ReplyLong(words, n) => Some((msg.sender, MsgTag::new(0, n, 0), words)),
             Outcome::Refuse(e) => Some((msg.sender, MsgTag::new(e as u32, 0, 0), [0; 4])),
             Outcome::Nothing => None,
         };

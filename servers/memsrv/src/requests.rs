@@ -38,6 +38,8 @@ impl Server {
             Some(Request::Check) if pid == INIT_PID => Ok([self.check(), 0, 0, 0]),
             Some(Request::Check) => Err(MemError::BadRequest),
             Some(Request::FrameOf) => self.frame_of(pid, w[0]),
+            // Only through the observer's endpoint (they reveal every process's frames).
+            Some(Request::Processes | Request::Pages | Request::Caps) => Err(MemError::BadRequest),
             Some(Request::Wait) | None => {
                 // Look-alikes of the kernel's notices end here too: only the kernel's mark
                 // (checked before this) makes a message a notice.

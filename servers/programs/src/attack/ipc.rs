@@ -169,7 +169,35 @@ pub const CASES: &[Case] = &[
         "call counter with garbage, then call it",
         counter_garbage,
     ),
+    survival(
+        527,
+        "ask the memory server what only the viewer may (every process's pages)",
+        observer_requests,
+    ),
 ];
+
+/// The observer's requests through a process's own endpoint to the server (badged with its pid,
+/// not `OBSERVER`): each refused, nothing revealed.
+fn observer_requests() -> Checked {
+    use userlib::abi::memsrv::Request;
+    for (request, words) in [
+        (Request::Processes, [1, 0]),
+        (Request::Pages, [0, 0]),
+        (Request::Pages, [process::getpid(), 0]),
+        (Request::Caps, [process::getpid(), 0]),
+    ] {
+        let reply = works(
+            cap::supervisor().call(&message(request.raw(), &words)),
+            "call the memory server",
+        )?;
+        check(
+            reply.tag.label() == MemError::BadRequest as u32,
+            "the memory server refuses an observer's request",
+            reply.tag.0,
+        )?;
+    }
+    Ok(())
+}
 
 fn reply_sweep() -> Checked {
     for generation in 0..4u64 {

@@ -61,7 +61,9 @@ const WEIGHTS: [u64; BUCKETS] = [
     250, // AsAlloc
     150, // AsShare
     150, // AsCopy
-    249, // invalid numbers
+    100, // FrameStates
+    100, // TaskCaps
+    49,  // invalid numbers
 ];
 
 const TOTAL: u64 = {
@@ -243,6 +245,8 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[2] = page_rights(rng);
         }
         AsDestroy => a[0] = slot_of(rng, &[wslot::SPACE]),
+        FrameStates => a[..2].copy_from_slice(&[slot(rng), values::frame(rng)]),
+        TaskCaps => a[..2].copy_from_slice(&[slot_of(rng, &TASK_SLOTS), values::any(rng)]),
         TaskCreate => {
             a[0] = slot_of(rng, &[wslot::SPACE]);
             a[1] = new_object_slot(rng, TASKS);

@@ -1,0 +1,186 @@
+//! The observer's requests (the memory viewer's, through the endpoint init badged `OBSERVER`):
+//! which processes live, what each has mapped where, and their capabilities. Read-only, and each
+//! request's work is bounded (a walk of at most `SCAN_PAGES` pages), so an observer cannot hold
+//! the server up for long.
+use crate::procs::Regions;
+use crate::{Outcome, Server, OWN_SPACE};
+use heapless::Vec;
+use userlib::abi::elf::Elf;
+use userlib::abi::inspect::SLOTS_PER_CALL;
+use userlib::abi::memsrv::{
+    pack_name, MemError, PageEntry, Region, Request, PAGES_PER_REPLY, SLOTS_PER_REPLY,
+};
+use userlib::ipc::{ipc_word, set_ipc_word, Received};
+use userlib::layout::{BOOTFS, CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::sys;
+
+/// Most pages one `Pages` request looks at (mapped or not).
+const SCAN_PAGES: u64 = 1024;
+/// The stack init maps for the servers it starts (its `STACK_PAGES`).
+const SERVER_STACK: u64 = 16 * PAGE_SIZE;
+
+impl Server {
+    pub fn observe(&mut self, msg: &Received) -> Outcome {
+        let w = msg.msg.words;
+        let result = match Request::from_raw(msg.label()) {
+            Some(Request::Processes) => self.next_process(w[0]).map(|words| (words, 4)),
+            Some(Request::Pages) => self.pages(w[0], w[1]),
+            Some(Request::Caps) => self.caps(w[0], w[1]),
+            _ => Err(MemError::BadRequest),
+        };
+        match result {
+            Ok((words, count)) => Outcome::ReplyLong(words, count),
+            Err(e) => Outcome::Refuse(e),
+        }
+    }
+
+    fn next_process(&self, from: u64) -> Result<[u64; 4], MemError> {
+        let (p, _) = self
+            .procs
+            .live()
+            .filter(|(p, _)| p.pid >= from)
+            .min_by_key(|(p, _)| p.pid)
+            .ok_or(MemError::NoChild)?;
+        let name = pack_name(p.name()).unwrap_or([0; 2]);
+        Ok([p.pid, name[0], name[1], p.parent])
+    }
+
+    /// Up to `PAGES_PER_REPLY` mapped pages of `pid` (0: the server) from `from` on, in its
+    /// regions; the reply's words beyond the registers are staged in the IPC buffer.
+    fn pages(&self, pid: u64, from: u64) -> Result<([u64; 4], usize), MemError> {
+        let (space, ranges) = if pid == 0 {
+            (OWN_SPACE, self.own_ranges())
+        } else {
+            let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
+            (
+                p.slots().ok_or(MemError::NoChild)?.space(),
+                ranges_of(&p.regions),
+            )
+        };
+        let mut found: Vec<[u64; 2], PAGES_PER_REPLY> = Vec::new();
+        let mut next = 0;
+        let mut scanned = 0;
+        'walk: for &(start, end, region) in &ranges {
+            let mut page = start.max(from & !(PAGE_SIZE - 1));
+            while page < end {
+                if found.is_full() || scanned == SCAN_PAGES {
+                    next = page;
+                    break 'walk;
+                }
+                scanned += 1;
+                if let Ok(m) = sys::as_mapping(space, page) {
+                    let entry = PageEntry {
+                        addr: page,
+                        rights: m.rights,
+                        region,
+                        frame: m.frame,
+                    };
+                    let _ = found.push(entry.pack());
+                }
+                page += PAGE_SIZE;
+            }
+        }
+        let words: Vec<u64, 64> = [next, found.len() as u64]
+            .into_iter()
+            .chain(found.iter().flatten().copied())
+            .collect();
+        Ok(stage(&words))
+    }
+
+    /// The server's own pages: its image (from the boot archive), stack, IPC buffer, the boot
+    /// archive and the console.
+    fn own_ranges(&self) -> Vec<(u64, u64, Region), 16> {
+        let mut ranges = Vec::new();
+        let image = self
+            .fs
+            .find(crate::NAME)
+            .and_then(|f| Elf::parse(f.data).ok());
+        for s in image.iter().flat_map(|elf| elf.segments()) {
+            let end = (s.vaddr + s.mem_size).next_multiple_of(PAGE_SIZE);
+            let _ = ranges.push((s.vaddr & !(PAGE_SIZE - 1), end, Region::Server));
+        }
+        let archive_end = BOOTFS + self.fs_len.next_multiple_of(PAGE_SIZE);
+        for range in [
+            (CONSOLE, CONSOLE + PAGE_SIZE, Region::Console),
+            (BOOTFS, archive_end, Region::Server),
+            (STACK_TOP - SERVER_STACK, STACK_TOP, Region::Stack),
+            (IPC_BUFFER, IPC_BUFFER + PAGE_SIZE, Region::IpcBuffer),
+        ] {
+            let _ = ranges.push(range);
+        }
+        ranges.sort_unstable_by_key(|r| r.0);
+        ranges
+    }
+
+    /// `pid`'s capabilities from `first` on, and what it waits for.
+    fn caps(&self, pid: u64, first: u64) -> Result<([u64; 4], usize), MemError> {
+        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
+        let task = p.slots().ok_or(MemError::NoChild)?.task();
+        let info = sys::task_caps(task, first).map_err(|_| MemError::NoChild)?;
+        let count = (info.slots as usize).min(SLOTS_PER_REPLY);
+        let mut words: Vec<u64, 64> = Vec::new();
+        let _ = words.extend_from_slice(&[count as u64, info.activity, info.on, 0]);
+        // (The kernel wrote the entries into the IPC buffer's words; they move up past the head.)
+        let entries: Vec<u64, { 2 * SLOTS_PER_CALL }> = (0..2 * count).map(ipc_word).collect();
+        let _ = words.extend_from_slice(&entries);
+        Ok(stage(&words))
+    }
+}
+
+/// Every region of a process where pages may be mapped, with its kind, in address order.
+fn ranges_of(r: &Regions) -> Vec<(u64, u64, Region), 16> {
+    let mut ranges: Vec<(u64, u64, Region), 16> = Vec::new();
+    let console = (CONSOLE, CONSOLE + PAGE_SIZE, Region::Console);
+    let segments = r.segments.iter().map(|s| {
+        let kind = if s.writable {
+            Region::Data
+        } else {
+            Region::ReadOnly
+        };
+        (s.start, s.end, kind)
+    });
+    let heap = (
+        r.heap_start,
+        r.brk.next_multiple_of(PAGE_SIZE),
+        Region::Heap,
+    );
+    let allocated = (r.allocated.0, r.allocated.1, Region::Allocated);
+    let stack = (
+        STACK_TOP - crate::procs::STACK_MAX,
+        STACK_TOP,
+        Region::Stack,
+    );
+    let ipc = (IPC_BUFFER, IPC_BUFFER + PAGE_SIZE, Region::IpcBuffer);
+    for range in [console]
+        .into_iter()
+        .chain(segments)
+        .chain([heap, allocated, stack, ipc])
+    {
+        if range.0 < range.1 {
+            let _ = ranges.push(range);
+        }
+    }
+    ranges.sort_unstable_by_key(|r| r.0);
+    // Where ranges overlap (`page_alloc`ed pages in the heap), each page is reported once.
+    let mut clipped: Vec<(u64, u64, Region), 16> = Vec::new();
+    for (start, end, kind) in ranges {
+        let start = clipped.last().map_or(start, |last| start.max(last.1));
+        if start < end {
+            let _ = clipped.push((start, end, kind));
+        }
+    }
+    clipped
+}
+
+/// Puts a reply's words beyond the registers into the IPC buffer; returns the register words and
+/// the word count.
+fn stage(words: &[u64]) -> ([u64; 4], usize) {
+    let mut regs = [0; 4];
+    for (i, &w) in words.iter().enumerate() {
+        match regs.get_mut(i) {
+            Some(r) => *r = w,
+            None => set_ipc_word(i, w),
+        }
+    }
+    (regs, words.len())
+}
