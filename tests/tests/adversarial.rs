@@ -79,7 +79,7 @@ fn attack_kills() -> Vec<(u64, Vec<String>)> {
         (17, r(&["page fault writing 0x11000000 "])),
         // Its code, data and stack: attack is linked at 0x1100_0000, the stack ends at
         // 0x7fff_fffe_f000.
-        (18, r(&["page fault writing 0x1100"])),
+        (18, r(&["page fault writing 0x110"])),
         (19, r(&["page fault executing 0x7ffffffe"])),
         (20, r(&["page fault executing 0x110"])),
         (21, r(&["page fault executing 0x7fffffff0000 "])),
