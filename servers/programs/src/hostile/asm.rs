@@ -485,6 +485,7 @@ pub fn syscall_and_push_on(sp: u64, note: &'static str) {
             in("rax") 0u64, // DebugWrite
             in("rdi") note.as_ptr(),
             in("rsi") note.len(),
+            in("rdx") 0u64, // no flags
             options(noreturn),
         )
     }
