@@ -1,5 +1,5 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind, State};
@@ -9,9 +9,7 @@ use abi::{CapKind, MsgTag, Rights, SysError};
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
     let (tag, words) = (MsgTag(a.0[1]), [a.0[2], a.0[3], a.0[4], a.0[5]]);
-    if !tag.is_valid() {
-        return Err(SysError::InvalidArgument);
-    }
+    ensure(tag.is_valid(), SysError::InvalidArgument)?;
     Ok(Pending::new(kind, 0, tag, words))
 }
 
@@ -24,10 +22,8 @@ fn send_cap(k: &mut Kernel, t: u16, slot: u64, tag: MsgTag) -> Result<Cap, SysEr
 
 /// Long messages need the sender's IPC buffer.
 fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
-    if !tag.is_short() && k.ipc_buffer(t).is_none() {
-        return Err(SysError::NoIpcBuffer);
-    }
-    Ok(())
+    let buffered = tag.is_short() || k.ipc_buffer(t).is_some();
+    ensure(buffered, SysError::NoIpcBuffer)
 }
 
 pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {

@@ -1,5 +1,5 @@
 //! Console output, yield, identity, exit, and the system capability's operations.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::mem::{phys, user};
 use crate::obj::task::SendKind;
 use crate::sched::Kernel;
@@ -13,9 +13,8 @@ const DEBUG_WRITE_MAX: usize = 4096;
 
 pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (ptr, len) = (a.0[0], a.0[1] as usize);
-    if len > DEBUG_WRITE_MAX || a.0[2] & !frames::SERIAL_ONLY != 0 {
-        return Err(SysError::InvalidArgument);
-    }
+    let valid = len <= DEBUG_WRITE_MAX && a.0[2] & !frames::SERIAL_ONLY == 0;
+    ensure(valid, SysError::InvalidArgument)?;
     let mut buf = [0u8; DEBUG_WRITE_MAX];
     let root = k.task(t).root;
     user::read(root, ptr, &mut buf[..len])?;

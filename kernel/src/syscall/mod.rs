@@ -23,6 +23,12 @@ pub enum Done {
 
 pub type SysResult = Result<Done, SysError>;
 
+/// A syscall's check: `Err(error)` unless `ok`.
+#[inline(always)]
+fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
+    ok.then_some(()).ok_or(error)
+}
+
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
 pub struct Args(pub [u64; 6]);
 
