@@ -155,7 +155,7 @@ pub fn set_fault(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    let mask = Rights::from_bits(a.0[3]).ok_or(SysError::InvalidArgument)?;
+    let mask = super::caps::rights(a.0[3])?;
     let cap = k.task(t).caps.get(a.0[1])?;
     k.insert_cap(target, a.0[2], cap.diminished(mask))?;
     Ok(Done::Return)
