@@ -47,11 +47,8 @@ impl Grid<'_> {
             if ch == '\n' {
                 cursor = (cursor / COLS + 1) * COLS;
             } else {
-                let byte = if ch.is_ascii() && !ch.is_ascii_control() {
-                    ch as u16
-                } else {
-                    b'?' as u16
-                };
+                let printable = ch.is_ascii() && !ch.is_ascii_control();
+                let byte = if printable { ch as u16 } else { b'?' as u16 };
                 self.cells[cursor] = attr << 8 | byte;
                 cursor += 1;
             }

@@ -18,6 +18,15 @@ impl Kernel {
         .then_some((cap.index, cap.badge))
     }
 
+    /// Sends a message of `kind` to the task's supervisor (its fault endpoint); `false` if none.
+    pub fn report(&mut self, t: u16, kind: SendKind, tag: MsgTag, words: [u64; 4]) -> bool {
+        let Some((endpoint, badge)) = self.fault_endpoint(t) else {
+            return false;
+        };
+        self.send(t, endpoint, Pending::new(kind, badge, tag, words));
+        true
+    }
+
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.
     pub fn user_exception(&mut self, t: u16, cr2: u64) {
         let r: SavedRegs = self.task(t).regs;
@@ -26,41 +35,26 @@ impl Kernel {
         } else {
             (fault::EXCEPTION, r.vector)
         };
-        match self.fault_endpoint(t) {
-            Some((endpoint, badge)) => {
-                let words = [t as u64, detail, r.error_code, r.rip];
-                let tag = MsgTag::new(label, 4, 0);
-                self.send(
-                    t,
-                    endpoint,
-                    Pending::new(SendKind::Fault, badge, tag, words),
-                );
-            }
-            None => {
-                let name = self.task(t).name();
-                if r.vector == PAGE_FAULT {
-                    crate::kprintln!(
-                        "kernel: task {t} ({name}) killed: page fault {} {:#x} ({}) at rip={:#x}",
-                        fault::access(r.error_code),
-                        cr2,
-                        if r.error_code & 1 != 0 {
-                            "protection violation"
-                        } else {
-                            "not mapped"
-                        },
-                        r.rip
-                    );
-                } else {
-                    crate::kprintln!(
-                        "kernel: task {t} ({name}) killed: {} (vector {}) error={:#x} at rip={:#x}",
-                        vector_name(r.vector),
-                        r.vector,
-                        r.error_code,
-                        r.rip
-                    );
-                }
-                self.destroy_task(t);
-            }
+        let words = [t as u64, detail, r.error_code, r.rip];
+        if self.report(t, SendKind::Fault, MsgTag::new(label, 4, 0), words) {
+            return;
         }
+        let (name, vector, error) = (self.task(t).name(), r.vector, r.error_code);
+        let why = if error & 1 != 0 {
+            "protection violation"
+        } else {
+            "not mapped"
+        };
+        let (access, vector_name) = (fault::access(error), vector_name(vector));
+        let what = if vector == PAGE_FAULT {
+            format_args!("page fault {access} {cr2:#x} ({why})")
+        } else {
+            format_args!("{vector_name} (vector {vector}) error={error:#x}")
+        };
+        crate::kprintln!(
+            "kernel: task {t} ({name}) killed: {what} at rip={:#x}",
+            r.rip
+        );
+        self.destroy_task(t);
     }
 }

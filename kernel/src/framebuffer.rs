@@ -22,11 +22,9 @@ pub struct Screen {
 
 impl Screen {
     pub fn new(buf: &'static mut [u8], info: FrameBufferInfo) -> Screen {
-        let scale = if info.width >= COLS * 16 && info.height >= 25 * 16 {
-            2
-        } else {
-            1
-        };
+        // Double size if the screen fits the console's 80x25 cells at 16x16 pixels.
+        let roomy = info.width >= COLS * 16 && info.height >= 25 * 16;
+        let scale = if roomy { 2 } else { 1 };
         buf.fill(0);
         Screen {
             buf,

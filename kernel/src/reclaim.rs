@@ -189,13 +189,13 @@ impl Kernel {
                 _ => return false,
             }
             for cap in task.caps.iter().chain(task.fault_endpoint) {
-                let (table, live) = match cap.kind {
-                    CapKind::Task => (0, self.tasks.get(cap.index, cap.gen).is_ok()),
-                    CapKind::Endpoint => (1, self.endpoints.get(cap.index, cap.gen).is_ok()),
-                    CapKind::AddressSpace => (2, self.spaces.get(cap.index, cap.gen).is_ok()),
+                let table = match cap.kind {
+                    CapKind::Task => 0,
+                    CapKind::Endpoint => 1,
+                    CapKind::AddressSpace => 2,
                     _ => continue,
                 };
-                if live {
+                if self.is_live(&cap) {
                     counts[table][cap.index as usize] += 1;
                 }
             }

@@ -54,22 +54,16 @@ pub fn init() {
     }
     let (gdt, sel) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
-        let kernel_code = gdt.append(Descriptor::kernel_code_segment());
-        let kernel_data = gdt.append(Descriptor::kernel_data_segment());
-        let user_data = gdt.append(Descriptor::user_data_segment());
-        let user_code = gdt.append(Descriptor::user_code_segment());
-        // SAFETY: TSS is a static that lives forever and is only changed through `set_kernel_entry_stack`.
-        let tss = gdt.append(unsafe { Descriptor::tss_segment_unchecked(addr_of!(TSS)) });
-        (
-            gdt,
-            Selectors {
-                kernel_code,
-                kernel_data,
-                user_data,
-                user_code,
-                tss,
-            },
-        )
+        // Appended in field order: the order `syscall`/`sysret` need (see above).
+        let selectors = Selectors {
+            kernel_code: gdt.append(Descriptor::kernel_code_segment()),
+            kernel_data: gdt.append(Descriptor::kernel_data_segment()),
+            user_data: gdt.append(Descriptor::user_data_segment()),
+            user_code: gdt.append(Descriptor::user_code_segment()),
+            // SAFETY: TSS is a static that lives forever and is only changed through `set_kernel_entry_stack`.
+            tss: gdt.append(unsafe { Descriptor::tss_segment_unchecked(addr_of!(TSS)) }),
+        };
+        (gdt, selectors)
     });
     gdt.load();
     // SAFETY: the selectors come from the GDT just loaded.

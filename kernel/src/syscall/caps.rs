@@ -3,7 +3,8 @@ use super::{Args, Done, SysResult};
 use crate::sched::Kernel;
 use abi::{Rights, SysError};
 
-fn rights(mask: u64) -> Result<Rights, SysError> {
+/// A rights mask from a register.
+pub(super) fn rights(mask: u64) -> Result<Rights, SysError> {
     Rights::from_bits(mask).ok_or(SysError::InvalidArgument)
 }
 

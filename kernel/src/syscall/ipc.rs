@@ -1,5 +1,5 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind, State};
@@ -7,39 +7,27 @@ use crate::sched::Kernel;
 use abi::{CapKind, MsgTag, Rights, SysError};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
-fn message(a: &Args, kind: SendKind, badge: u64) -> Result<Pending, SysError> {
-    let tag = MsgTag(a.0[1]);
-    if !tag.is_valid() {
-        return Err(SysError::InvalidArgument);
-    }
-    Ok(Pending::new(
-        kind,
-        badge,
-        tag,
-        [a.0[2], a.0[3], a.0[4], a.0[5]],
-    ))
+fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
+    let (tag, words) = (MsgTag(a.0[1]), [a.0[2], a.0[3], a.0[4], a.0[5]]);
+    ensure(tag.is_valid(), SysError::InvalidArgument)?;
+    Ok(Pending::new(kind, 0, tag, words))
 }
 
 /// Decodes the endpoint capability for sending (`GRANT` too if capabilities travel).
 fn send_cap(k: &mut Kernel, t: u16, slot: u64, tag: MsgTag) -> Result<Cap, SysError> {
-    let rights = if tag.caps() > 0 {
-        Rights::SEND | Rights::GRANT
-    } else {
-        Rights::SEND
-    };
+    let mut rights = Rights::SEND;
+    rights.set(Rights::GRANT, tag.caps() > 0);
     k.lookup(t, slot, CapKind::Endpoint, rights)
 }
 
 /// Long messages need the sender's IPC buffer.
 fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
-    if !tag.is_short() && k.ipc_buffer(t).is_none() {
-        return Err(SysError::NoIpcBuffer);
-    }
-    Ok(())
+    let buffered = tag.is_short() || k.ipc_buffer(t).is_some();
+    ensure(buffered, SysError::NoIpcBuffer)
 }
 
 pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
-    let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send }, 0)?;
+    let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send })?;
     let cap = send_cap(k, t, a.0[0], msg.tag)?;
     check_buffer(k, t, msg.tag)?;
     msg.badge = cap.badge;
@@ -68,18 +56,14 @@ fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
 }
 
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let msg = message(a, SendKind::Reply, 0)?;
+    let msg = message(a, SendKind::Reply)?;
     check_buffer(k, t, msg.tag)?;
     // Capabilities travel on the authority of an endpoint capability with RECEIVE and GRANT (a0),
     // as through ReplyRecv (a server that answers later still needs that authority).
     let grant = msg.tag.caps() > 0;
     if grant {
-        k.lookup(
-            t,
-            a.0[0],
-            CapKind::Endpoint,
-            Rights::RECEIVE | Rights::GRANT,
-        )?;
+        let rights = Rights::RECEIVE | Rights::GRANT;
+        k.lookup(t, a.0[0], CapKind::Endpoint, rights)?;
     }
     let target = reply_target(k, t)?;
     k.reply(t, target, &msg, grant);
@@ -91,7 +75,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// a client cannot stop a server by making its reply undeliverable. Only the server's own errors
 /// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability) fail the call.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let msg = message(a, SendKind::Reply, 0)?;
+    let msg = message(a, SendKind::Reply)?;
     let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
     if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;

@@ -1,5 +1,5 @@
 //! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::mem::frames::{FrameError, FrameState};
 use crate::mem::paging::{self, MapError, Tables};
 use crate::mem::range;
@@ -61,9 +61,7 @@ pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
     let dst = a.0[1];
     k.task(t).caps.check_empty(dst)?;
-    if !k.spaces.has_room() {
-        return Err(SysError::OutOfMemory);
-    }
+    ensure(k.spaces.has_room(), SysError::OutOfMemory)?;
     let root = k.new_space_root()?;
     let (index, gen) = k.spaces.alloc(root)?;
     let rights = Rights::MAP | Rights::READ | Rights::CONTROL;
@@ -114,9 +112,7 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
     k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
     let (frame, vaddr, rights) = (a.0[2], page(a.0[3])?, page_rights(a.0[4])?);
-    if !k.frames.is_user(frame) {
-        return Err(SysError::BadFrame);
-    }
+    ensure(k.frames.is_user(frame), SysError::BadFrame)?;
     k.tables(index)?.map(vaddr, frame, rights)?;
     Ok(Done::Return)
 }
@@ -150,13 +146,10 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (src, src_root) = space(k, t, a.0[0], Rights::MAP)?;
     let (dst, _) = space(k, t, a.0[1], Rights::MAP)?;
     let (start, end) = (a.0[2], a.0[3]);
-    if !is_user_page(start) || !(is_user_page(end) || end == USER_TOP) || start >= end {
-        return Err(SysError::BadAddress);
-    }
+    let in_user = is_user_page(start) && (is_user_page(end) || end == USER_TOP);
+    ensure(in_user && start < end, SysError::BadAddress)?;
     let mode = ShareMode::from_word(a.0[4]).ok_or(SysError::InvalidArgument)?;
-    if src == dst {
-        return Err(SysError::InvalidArgument);
-    }
+    ensure(src != dst, SysError::InvalidArgument)?;
     if mode.copy_writable {
         k.lookup(t, a.0[5], CapKind::FramePool, Rights::MAP)?;
     }
@@ -197,9 +190,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::CONTROL)?;
-    if k.spaces.get(cap.index, cap.gen)?.tasks > 0 {
-        return Err(SysError::InUse);
-    }
+    let tasks = k.spaces.get(cap.index, cap.gen)?.tasks;
+    ensure(tasks == 0, SysError::InUse)?;
     k.destroy_space(cap.index);
     Ok(Done::Return)
 }

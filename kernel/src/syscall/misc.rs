@@ -1,7 +1,7 @@
 //! Console output, yield, identity, exit, and the system capability's operations.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::mem::{phys, user};
-use crate::obj::task::{Pending, SendKind};
+use crate::obj::task::SendKind;
 use crate::sched::Kernel;
 use abi::frames;
 use abi::msg::fault;
@@ -13,9 +13,8 @@ const DEBUG_WRITE_MAX: usize = 4096;
 
 pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (ptr, len) = (a.0[0], a.0[1] as usize);
-    if len > DEBUG_WRITE_MAX || a.0[2] & !frames::SERIAL_ONLY != 0 {
-        return Err(SysError::InvalidArgument);
-    }
+    let valid = len <= DEBUG_WRITE_MAX && a.0[2] & !frames::SERIAL_ONLY == 0;
+    ensure(valid, SysError::InvalidArgument)?;
     let mut buf = [0u8; DEBUG_WRITE_MAX];
     let root = k.task(t).root;
     user::read(root, ptr, &mut buf[..len])?;
@@ -37,16 +36,11 @@ pub fn yield_now(k: &mut Kernel) -> SysResult {
 /// task; without one the kernel reports and destroys it.
 pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let status = a.0[0];
-    match k.fault_endpoint(t) {
-        Some((endpoint, badge)) => {
-            let (tag, words) = (MsgTag::new(fault::EXIT, 2, 0), [t as u64, status, 0, 0]);
-            k.send(t, endpoint, Pending::new(SendKind::Exit, badge, tag, words));
-        }
-        None => {
-            let name = k.task(t).name();
-            crate::kprintln!("kernel: task {t} ({name}) exited with status {status}");
-            k.destroy_task(t);
-        }
+    let (tag, words) = (MsgTag::new(fault::EXIT, 2, 0), [t as u64, status, 0, 0]);
+    if !k.report(t, SendKind::Exit, tag, words) {
+        let name = k.task(t).name();
+        crate::kprintln!("kernel: task {t} ({name}) exited with status {status}");
+        k.destroy_task(t);
     }
     Ok(Done::Blocked)
 }

@@ -23,6 +23,12 @@ pub enum Done {
 
 pub type SysResult = Result<Done, SysError>;
 
+/// A syscall's check: `Err(error)` unless `ok`.
+#[inline(always)]
+fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
+    ok.then_some(()).ok_or(error)
+}
+
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
 pub struct Args(pub [u64; 6]);
 
@@ -109,16 +115,16 @@ impl Kernel {
         rights: Rights,
     ) -> Result<Cap, SysError> {
         let cap = self.task(t).caps.lookup(slot, kind, rights)?;
-        let live = match kind {
+        self.is_live(&cap).then_some(cap).ok_or(SysError::StaleCap)
+    }
+
+    /// Whether the object a capability names still exists (kinds without an object always do).
+    pub fn is_live(&self, cap: &Cap) -> bool {
+        match cap.kind {
             CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
             CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
             CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
             CapKind::FramePool | CapKind::System | CapKind::Empty => true,
-        };
-        if live {
-            Ok(cap)
-        } else {
-            Err(SysError::StaleCap)
         }
     }
 }

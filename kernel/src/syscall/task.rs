@@ -1,5 +1,5 @@
 //! Creating, controlling and destroying tasks.
-use super::{Args, Done, SysResult};
+use super::{ensure, Args, Done, SysResult};
 use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
@@ -23,9 +23,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::MAP)?;
     let dst = a.0[1];
     k.task(t).caps.check_empty(dst)?;
-    if !k.tasks.has_room() {
-        return Err(SysError::OutOfMemory);
-    }
+    ensure(k.tasks.has_room(), SysError::OutOfMemory)?;
     k.spaces.get(cap.index, cap.gen)?;
     let (index, gen) = k.new_task(cap.index, crate::arch::entry::initial_user_regs())?;
     let task_cap = Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL);
@@ -76,9 +74,8 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    if k.task(target).state != State::Stopped {
-        return Err(SysError::BadTaskState);
-    }
+    let stopped = k.task(target).state == State::Stopped;
+    ensure(stopped, SysError::BadTaskState)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut words = [0u64; UserRegs::WORDS];
     for (i, w) in words.iter_mut().enumerate() {
@@ -87,9 +84,8 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let u = UserRegs::from_words(&words);
     // Both must be canonical user addresses: a non-canonical one would fault `iretq` in kernel
     // mode. Code can never run from the unmappable top page, so rip stays below `USER_TOP`.
-    if u.rip >= USER_TOP || u.rsp >= USER_END {
-        return Err(SysError::InvalidArgument);
-    }
+    let user = u.rip < USER_TOP && u.rsp < USER_END;
+    ensure(user, SysError::InvalidArgument)?;
     let r = &mut k.task(target).regs;
     (r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp) =
         (u.rax, u.rbx, u.rcx, u.rdx, u.rsi, u.rdi, u.rbp);
@@ -119,9 +115,8 @@ fn user_view(r: &SavedRegs) -> [u64; UserRegs::WORDS] {
 
 pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    if k.task(target).state != State::Stopped {
-        return Err(SysError::BadTaskState);
-    }
+    let stopped = k.task(target).state == State::Stopped;
+    ensure(stopped, SysError::BadTaskState)?;
     k.make_ready(target, false);
     Ok(Done::Return)
 }
@@ -131,9 +126,8 @@ pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let task = k.task(target);
     let exiting =
         matches!(task.state, State::Sending { .. }) && task.pending.kind == SendKind::Exit;
-    if task.state == State::Exited || exiting {
-        return Err(SysError::BadTaskState);
-    }
+    let stoppable = task.state != State::Exited && !exiting;
+    ensure(stoppable, SysError::BadTaskState)?;
     if target == t {
         // Restarted, the task sees its `TaskStop` succeed.
         task.regs.rax = 0;
@@ -147,9 +141,7 @@ pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Destroys another task. A task cannot destroy itself: it exits, so that its supervisor hears.
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    if target == t {
-        return Err(SysError::BadTaskState);
-    }
+    ensure(target != t, SysError::BadTaskState)?;
     k.destroy_task(target);
     Ok(Done::Return)
 }
@@ -163,7 +155,7 @@ pub fn set_fault(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    let mask = Rights::from_bits(a.0[3]).ok_or(SysError::InvalidArgument)?;
+    let mask = super::caps::rights(a.0[3])?;
     let cap = k.task(t).caps.get(a.0[1])?;
     k.insert_cap(target, a.0[2], cap.diminished(mask))?;
     Ok(Done::Return)
@@ -176,9 +168,9 @@ pub fn set_name(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     name[..8].copy_from_slice(&a.0[1].to_le_bytes());
     name[8..].copy_from_slice(&a.0[2].to_le_bytes());
     let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
-    if core::str::from_utf8(&name[..len]).is_err() || name[len..].iter().any(|&b| b != 0) {
-        return Err(SysError::InvalidArgument);
-    }
+    let padded = name[len..].iter().all(|&b| b == 0);
+    let valid = core::str::from_utf8(&name[..len]).is_ok() && padded;
+    ensure(valid, SysError::InvalidArgument)?;
     k.task(target).name = name;
     Ok(Done::Return)
 }
