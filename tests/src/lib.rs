@@ -3,7 +3,9 @@
 use runner::{KernelImage, Options, Outcome, Verdict};
 
 /// Seconds before a boot test gives up; generous because CI machines are slow and TCG is emulation.
-pub const TIMEOUT_SECS: u64 = 60;
+/// (A boot of `hello` takes ~11 s on an idle 2-core host; the BIOS reads the whole boot archive
+/// in real mode under TCG, which a busy host slows several times over.)
+pub const TIMEOUT_SECS: u64 = 120;
 
 /// Boots the normal kernel with these programs.
 pub fn boot(programs: &[&str]) -> Outcome {
