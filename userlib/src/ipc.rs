@@ -144,6 +144,19 @@ pub fn clear_recv_slots() {
     set_recv_slots(&[]);
 }
 
+/// The slots offered now, one bit per slot (what [`set_recv_slots`] wrote), to put back later
+/// with [`restore_recv_slots`].
+#[inline]
+pub fn recv_slots_mask() -> u64 {
+    ipc_buffer_read(RECV_MASK_AT)
+}
+
+/// Offers again the slots a [`recv_slots_mask`] read.
+#[inline]
+pub fn restore_recv_slots(mask: u64) {
+    ipc_buffer_write(RECV_MASK_AT, mask);
+}
+
 fn stage_long(label: u32, words: &[u64], caps: &[CapSlot]) -> Result<(MsgTag, [u64; REG_WORDS])> {
     let (tag, regs) = split_long(label, words, caps.len())?;
     for (i, &w) in words.iter().enumerate().skip(REG_WORDS) {

@@ -288,7 +288,8 @@ impl<P: Protocol> Client<P> {
     }
 
     /// Sends `request` with the capabilities in `send` and offers the slots in `receive` for
-    /// capabilities in the reply; returns the reply and how many capabilities arrived.
+    /// capabilities in the reply (for this call only: the slots offered before are offered again
+    /// after it); returns the reply and how many capabilities arrived.
     pub fn call_with_caps(
         &self,
         request: &P::Request,
@@ -307,12 +308,14 @@ impl<P: Protocol> Client<P> {
         if !send.is_empty() {
             ipc::set_send_caps(send);
         }
+        // The caller's own offer (a server's, say) is put back after the call.
+        let offered = (!receive.is_empty()).then(ipc::recv_slots_mask);
         if !receive.is_empty() {
             ipc::set_recv_slots(receive);
         }
         let reply = sys::call(self.endpoint.slot(), tag, regs);
-        if !receive.is_empty() {
-            ipc::clear_recv_slots();
+        if let Some(mask) = offered {
+            ipc::restore_recv_slots(mask);
         }
         let reply = reply?;
         let (kind, len) = (
