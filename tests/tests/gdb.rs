@@ -104,12 +104,12 @@ fn section<'a>(sections: &'a [(String, String)], name: &str) -> &'a str {
 
 #[test]
 fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
-    let client_file = "servers/programs/src/bin/ipcbench.rs";
+    let client_file = "runner/benchmarks/src/bin/ipcbench.rs";
     let call_line = line_of(
         client_file,
         "match sys::call(IPCECHO, tag, [round, 0, 0, 0]) {",
     );
-    let server_file = "servers/programs/src/bin/ipcecho.rs";
+    let server_file = "runner/benchmarks/src/bin/ipcecho.rs";
     let handler_line = line_of(server_file, "if request.label() == CAP_LABEL {");
     let fast_path = "kernel/src/fastpath.rs";
     let fast_call_line = line_of(fast_path, "pub fn fast_call") + 1;
