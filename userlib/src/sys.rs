@@ -250,8 +250,20 @@ fn as_unmap_flags(space: CapSlot, vaddr: u64, flags: UnmapFlags) -> Result<u64> 
 /// Takes a zeroed frame from `pool` and maps it at `vaddr`; returns the frame.
 #[inline]
 pub fn as_alloc(space: CapSlot, pool: CapSlot, vaddr: u64, rights: PageRights) -> Result<u64> {
+    as_alloc_counted(space, pool, vaddr, rights).map(|(frame, _)| frame)
+}
+
+/// [`as_alloc`], also returning how many page-table frames the space has afterwards.
+#[inline]
+pub fn as_alloc_counted(
+    space: CapSlot,
+    pool: CapSlot,
+    vaddr: u64,
+    rights: PageRights,
+) -> Result<(u64, u64)> {
     let a = [slot(space), slot(pool), vaddr, rights.bits(), 0, 0];
-    Ok(call0(Sysnum::AsAlloc, a)?.r[0])
+    let out = call0(Sysnum::AsAlloc, a)?;
+    Ok((out.r[0], out.r[1]))
 }
 
 /// Shares (or copies, see [`ShareMode`]) the mappings of `src` in `[start, end)` into `dst` at
@@ -321,6 +333,8 @@ pub struct Mapping {
     /// How many mappings the frame has, in all address spaces (copy-on-write: 1 means the last
     /// sharer, which can simply regain `WRITE`).
     pub maps: u64,
+    /// How many page-table frames the address space has (its root included).
+    pub tables: u64,
 }
 
 /// The frame, rights and map count of what is mapped at `vaddr`.
@@ -331,6 +345,7 @@ pub fn as_mapping(space: CapSlot, vaddr: u64) -> Result<Mapping> {
         frame: out.r[0],
         rights: PageRights::from_bits_retain(out.r[1]),
         maps: out.r[2],
+        tables: out.r[3],
     })
 }
 

@@ -31,6 +31,13 @@ fn page_rights(bits: u64) -> Result<PageRights, SysError> {
     PageRights::from_bits(bits).ok_or(SysError::InvalidArgument)
 }
 
+/// How many page-table frames space `index` owns, its root included. The calls that may build
+/// tables return it, so whoever pays for a space (the memory server) can charge what its tables
+/// really cost.
+fn tables_of(k: &Kernel, index: u16) -> u64 {
+    k.spaces.at(index).map_or(0, |s| u64::from(s.tables))
+}
+
 /// The address space a capability names: its index and root table.
 fn space(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<(u16, u64), SysError> {
     let cap = k.lookup(t, slot, CapKind::AddressSpace, rights)?;
@@ -114,6 +121,7 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (frame, vaddr, rights) = (a.0[2], page(a.0[3])?, page_rights(a.0[4])?);
     ensure(k.frames.is_user(frame), SysError::BadFrame)?;
     k.tables(index)?.map(vaddr, frame, rights)?;
+    k.regs(t).rdi = tables_of(k, index);
     Ok(Done::Return)
 }
 
@@ -123,7 +131,9 @@ pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
     let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
     let frame = k.tables(index)?.alloc(vaddr, rights)?;
-    k.regs(t).rdi = frame;
+    let tables = tables_of(k, index);
+    let r = k.regs(t);
+    (r.rdi, r.rsi) = (frame, tables);
     Ok(Done::Return)
 }
 
@@ -155,7 +165,9 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     let src_active = k.active_root == src_root;
     let next = range::share(&mut k.tables(dst)?, src_root, mode, src_active, start, end)?;
-    k.regs(t).rdi = next;
+    let tables = tables_of(k, dst);
+    let r = k.regs(t);
+    (r.rdi, r.rsi) = (next, tables);
     Ok(Done::Return)
 }
 
@@ -179,12 +191,13 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (_, root) = space(k, t, a.0[0], Rights::READ)?;
+    let (index, root) = space(k, t, a.0[0], Rights::READ)?;
     let vaddr = page(a.0[1])?;
     let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
     let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
+    let tables = tables_of(k, index);
     let r = k.regs(t);
-    (r.rdi, r.rsi, r.rdx) = (frame, paging::rights_of(flags).bits(), maps);
+    (r.rdi, r.rsi, r.rdx, r.r10) = (frame, paging::rights_of(flags).bits(), maps, tables);
     Ok(Done::Return)
 }
 

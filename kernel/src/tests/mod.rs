@@ -11,6 +11,7 @@ mod reclaim;
 mod release;
 mod sched;
 mod share;
+mod table_counts;
 mod tasks;
 mod timeout;
 mod zeroing;
