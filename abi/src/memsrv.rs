@@ -29,8 +29,11 @@ numbered_enum! {
         /// init.
         Kill = 7,
         /// Run the consistency checks (every mapping of every process against the server's
-        /// records and the kernel's counts). Reply: w0 = the number of violations (each printed).
-        /// Only init may ask (a check walks every process's pages); others get `BadRequest`.
+        /// records and the kernel's counts, and its page tables against its charge). Reply:
+        /// w0 = the number of violations (each printed), w1 = the pages of the server's own heap
+        /// and w2 = the page-table frames of its own space (they grow with the records it keeps,
+        /// and are not given back: init allows for them when it compares censuses). Only init may
+        /// ask (a check walks every process's pages); others get `BadRequest`.
         Check = 8,
         /// w0 = an address in the caller's space. Reply: w0 = the frame mapped there, w1 = its
         /// rights (`PageRights` bits), w2 = its map count. For tests and the viewer.

@@ -194,14 +194,14 @@ fn programs_use_alloc_through_the_sbrk_heap() {
 }
 
 #[test]
-fn forkexit_runs_for_20_seconds_without_a_violation_or_a_leak() {
-    let out = run_for(&["forkexit"], 20);
+fn forkcheck_runs_for_20_seconds_without_a_violation_or_a_leak() {
+    let out = run_for(&["forkcheck"], 20);
     expect_verdict(&out, Verdict::Success);
     expect_no_violation(&out);
-    expect_output(&out, "forkexit: pid ");
+    expect_output(&out, "forkcheck: pid ");
     expect_output(&out, "init: time is up");
     // It really forked and reaped: the first process reports its children.
-    let reports = lines_with(&out, &["forkexit: pid ", " steps, "]);
+    let reports = lines_with(&out, &["forkcheck: pid ", " steps, "]);
     let reaped = reports.iter().any(|l| !l.contains(" 0 children reaped"));
     assert!(reaped, "no child was ever reaped\n{}", out.transcript);
     expect_output(&out, NO_LEAK);

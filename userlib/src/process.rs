@@ -144,10 +144,25 @@ pub fn kill(pid: u64) -> Result<()> {
     request(Request::Kill, [pid, 0, 0, 0]).map(drop)
 }
 
-/// Runs the memory server's consistency checks; returns how many rules were broken. Only init
-/// may ask (`BadRequest` for anyone else).
-pub fn check() -> Result<u64> {
-    Ok(request(Request::Check, [0; 4])?[0])
+/// What the memory server's checks found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Rules broken (each printed).
+    pub errors: u64,
+    /// Pages of the server's own heap (its process records).
+    pub heap_pages: u64,
+    /// Page-table frames of the server's own address space.
+    pub tables: u64,
+}
+
+/// Runs the memory server's consistency checks. Only init may ask (`BadRequest` for anyone else).
+pub fn check() -> Result<CheckReport> {
+    let w = request(Request::Check, [0; 4])?;
+    Ok(CheckReport {
+        errors: w[0],
+        heap_pages: w[1],
+        tables: w[2],
+    })
 }
 
 /// What is mapped at `addr` in the caller's space: (frame, rights bits, map count).

@@ -25,7 +25,7 @@ use userlib::abi::space::ShareMode;
 use userlib::layout::{BOOTFS, PAGE_SIZE};
 use userlib::load::Window;
 use userlib::{
-    init_slots, println, process, slots, sys, CapSlot, ExitCode, Message, MsgTag, Rights,
+    init_slots, println, process, slots, sys, CapKind, CapSlot, ExitCode, Message, MsgTag, Rights,
 };
 
 userlib::entry!(main);
@@ -51,20 +51,33 @@ pub const WINDOW: Window = Window {
 };
 /// How often init looks for ended processes while servers of its own run (timer ticks).
 const POLL_TICKS: u64 = 5;
+/// How often init asks the memory server to check its processes while a `--run-for` batch runs
+/// (timer ticks): the checks look at live processes, not only at what is left when they end.
+const CHECK_TICKS: u64 = 2 * userlib::abi::HZ;
 
-fn boot_archive() -> (BootFs<'static>, u64) {
+/// The boot archive the kernel mapped for init, or `None` if this is not the init the kernel
+/// started (a program that starts another copy cannot give it the system capability).
+fn boot_archive() -> Option<(BootFs<'static>, u64)> {
+    let system = sys::cap_info(init_slots::SYSTEM).ok()?;
+    if system.kind != CapKind::System {
+        return None;
+    }
     let (addr, len) = userlib::rt::start_args();
-    // SAFETY: the kernel maps the boot archive read-only at `addr` for `len` bytes (rdi, rsi at
-    // start), for init's whole life, and nothing writes it.
+    // SAFETY: init holds the system capability, so the kernel started it: the kernel maps the
+    // boot archive read-only at `addr` for `len` bytes (rdi, rsi at start), for init's whole
+    // life, and nothing writes it.
     let bytes = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
-    (
+    Some((
         BootFs::parse(bytes).expect("the kernel checked the boot archive"),
         len,
-    )
+    ))
 }
 
 fn main() -> i32 {
-    let (fs, archive_len) = boot_archive();
+    let Some((fs, archive_len)) = boot_archive() else {
+        println!("init: not started by the kernel (no system capability): exiting");
+        return 1;
+    };
     WINDOW.prepare().expect("memory for init's scratch window");
     sys::endpoint_create(init_slots::POOL, SUPERVISOR).expect("endpoint");
     let mut children = Children::new();
@@ -81,7 +94,7 @@ fn main() -> i32 {
             println!("init: cannot start the memory viewer: {e}");
         }
     }
-    let before = sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
+    let before = Baseline::now();
 
     // `--run-for SECS`: each batch runs that long at most (in timer ticks).
     let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
@@ -108,6 +121,9 @@ fn main() -> i32 {
         }
         ran += children.named_running() + procs.named_running();
         failed |= supervise(&mut children, &mut procs, run_for);
+        // Once more while the batch's processes are alive (servers, companions, what `--run-for`
+        // stops), then again once they are gone (`checks_hold`).
+        failed |= !live_check();
         procs.stop_all();
         children.reap_all();
         failed |= !checks_hold(&before, (batches > 1).then_some(n + 1));
@@ -248,6 +264,7 @@ fn start_viewer(
 fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64>) -> bool {
     let mut failed = false;
     let mut remaining = run_for;
+    let mut next_check = run_for.map(|r| r.saturating_sub(CHECK_TICKS));
     // A refused call is answered together with waiting for the next message.
     let mut reply: Option<(u64, u32)> = None;
     while children.named_running() + procs.named_running() > 0 {
@@ -255,6 +272,17 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
         if remaining == Some(0) {
             println!("init: time is up: stopping the programs still running");
             break;
+        }
+        if let (Some(total), Some(r), Some(at)) = (run_for, remaining, next_check) {
+            if r <= at {
+                let held = live_check();
+                if held {
+                    let secs = (total - r) / userlib::abi::HZ;
+                    println!("init: {secs} s: the memory server's checks of live processes held");
+                }
+                failed |= !held;
+                next_check = Some(r.saturating_sub(CHECK_TICKS));
+            }
         }
         if procs.named_running() > 0 && children.named_running() == 0 && remaining.is_none() {
             // Only processes to wait for: block in `wait` (no polling, so benchmarks run alone).
@@ -340,38 +368,95 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
     failed
 }
 
+/// The memory server's consistency checks while processes run; prints what failed.
+fn live_check() -> bool {
+    match process::check() {
+        Ok(r) if r.errors == 0 => true,
+        Ok(r) => {
+            let n = r.errors;
+            println!("init: the memory server's checks found {n} errors in live processes");
+            false
+        }
+        Err(e) => {
+            println!("init: the memory server cannot check live processes: {e}");
+            false
+        }
+    }
+}
+
+/// What every frame and object is before any program runs: the census, and what the memory
+/// server holds for itself then.
+struct Baseline {
+    census: sys::Census,
+    server: process::CheckReport,
+}
+
+impl Baseline {
+    fn now() -> Baseline {
+        let census =
+            sys::frame_census(init_slots::SYSTEM).expect("init holds the system capability");
+        let server = process::check().expect("the memory server answers init");
+        Baseline { census, server }
+    }
+
+    /// The census to expect now that the memory server holds `server` for itself: its heap of
+    /// records grows with what ran (it is not a fixed table) and keeps its pages, which are not
+    /// a leak. Everything else must be as it was.
+    fn expected(&self, server: &process::CheckReport) -> sys::Census {
+        let heap = server.heap_pages.wrapping_sub(self.server.heap_pages);
+        let tables = server.tables.wrapping_sub(self.server.tables);
+        let mut c = self.census;
+        c.user = c.user.wrapping_add(heap);
+        c.page_table = c.page_table.wrapping_add(tables);
+        c.free = c.free.wrapping_sub(heap).wrapping_sub(tables);
+        c
+    }
+}
+
 /// After a batch: the memory server's consistency checks, and the census compared with the one
 /// taken before any program ran. Prints the result.
-fn checks_hold(before: &sys::Census, batch: Option<usize>) -> bool {
+fn checks_hold(before: &Baseline, batch: Option<usize>) -> bool {
     let which = batch.map_or(String::<16>::new(), |n| {
         let mut s = String::new();
         let _ = write!(s, " (batch {n})");
         s
     });
-    match process::check() {
-        Ok(0) => {}
-        Ok(n) => {
-            println!("init: the memory server's checks found {n} errors{which}");
+    let server = match process::check() {
+        Ok(r) if r.errors == 0 => r,
+        Ok(r) => {
+            println!(
+                "init: the memory server's checks found {} errors{which}",
+                r.errors
+            );
             return false;
         }
         Err(e) => {
             println!("init: the memory server cannot check{which}: {e}");
             return false;
         }
-    }
+    };
     let after = sys::frame_census(init_slots::SYSTEM).expect("census");
-    if !(before.consistent && after.consistent) {
+    let expected = before.expected(&server);
+    if !(expected.consistent && after.consistent) {
         println!("init: ACCOUNTING INCONSISTENT{which} (the kernel's audit failed)");
         return false;
     }
-    if after != *before {
-        println!("init: LEAK{which}: before {before:?}, after {after:?}");
+    if after != expected {
+        // ("before" allows for the memory server's heap: what the census should be now.)
+        println!("init: LEAK{which}: before {expected:?}, after {after:?}");
         return false;
     }
+    let grown = server.heap_pages - before.server.heap_pages.min(server.heap_pages);
     println!(
         "init: frame census unchanged and audited{which}: {} free, {} page tables, {} user; \
-         {} tasks, {} spaces, {} endpoints",
-        after.free, after.page_table, after.user, after.tasks, after.spaces, after.endpoints
+         {} tasks, {} spaces, {} endpoints (the memory server's heap: {} pages, {grown} more)",
+        after.free,
+        after.page_table,
+        after.user,
+        after.tasks,
+        after.spaces,
+        after.endpoints,
+        server.heap_pages
     );
     true
 }

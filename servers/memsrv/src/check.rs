@@ -1,9 +1,15 @@
-//! WeensyOS-style consistency checks, run on request (init runs them when a run ends): every page
-//! a process may have mapped is compared with the server's records and the kernel's map counts.
-//! A broken rule prints a `PAGE TABLE ERROR` line naming the process, the address and the rule.
+//! WeensyOS-style consistency checks, run on init's request (while processes run, and when a batch
+//! ends): every page a process has mapped is compared with the server's records and the kernel's
+//! map counts, and its page tables with what it is charged for. A broken rule prints a
+//! `PAGE TABLE ERROR` line naming the process, the address and the rule.
+//!
+//! The walk covers the 2 MiB spans the process has a last-level table committed for
+//! (`Tables::leaf_spans`): every page it can have is in one, and the work follows what it has
+//! committed (at most 512 look-ups a table, and it is charged for each table), never the distance
+//! between its pages — two pages at the two ends of user space cost two spans, not 2^35 pages.
 use crate::procs::{Process, Slots};
 use crate::Server;
-use userlib::layout::PAGE_SIZE;
+use userlib::layout::{CONSOLE, PAGE_SIZE};
 use userlib::{println, sys, PageRights};
 
 /// Most mappings one check can tally (beyond that it says it is incomplete).
@@ -19,10 +25,14 @@ struct Tally<'a> {
 static SEEN: spin::Mutex<heapless::Vec<(u64, u64), MAX_TALLY>> =
     spin::Mutex::new(heapless::Vec::new());
 
+/// Pages a last-level table maps.
+const SPAN: u64 = 512 * PAGE_SIZE;
+
 impl Server {
-    /// Runs the checks; returns the number of rules broken.
+    /// Runs the checks; returns the number of rules broken (since the last check: broken rules
+    /// seen on the way, `tables_built`, count too).
     pub fn check(&mut self) -> u64 {
-        let mut errors = 0;
+        let mut errors = core::mem::take(&mut self.violations);
         let mut seen = SEEN.lock();
         seen.clear();
         let mut tally = Tally {
@@ -52,17 +62,60 @@ impl Server {
     }
 }
 
-/// Checks every page of a process's regions; returns the number of rules broken.
+impl Server {
+    /// `Check`'s reply: the rules broken, and what the server holds for itself (its heap's
+    /// pages, its own page tables), which init allows for in its census.
+    pub fn check_report(&mut self) -> [u64; 4] {
+        let errors = self.check();
+        let heap = (crate::heap::end() - crate::heap::BASE) / PAGE_SIZE;
+        let tables = sys::as_mapping(crate::OWN_SPACE, CONSOLE).map_or(0, |m| m.tables);
+        [errors, heap, tables, 0]
+    }
+
+    /// The kernel says `pid`'s space has `tables` page-table frames: more than the process is
+    /// charged for means a table was built that nobody paid for.
+    pub fn tables_built(&mut self, pid: u64, tables: u64) {
+        let Some(p) = self.procs.get(pid) else { return };
+        if tables > p.tables.count() {
+            println!(
+                "PAGE TABLE ERROR: {} (pid {pid}): the kernel counts {tables} page-table frames, \
+                 {} are charged",
+                p.name(),
+                p.tables.count()
+            );
+            self.violations += 1;
+        }
+    }
+}
+
+/// Checks every page of a process; returns the number of rules broken.
 fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
     let r = &p.regions;
     let mut errors = 0;
+    // Its tables: the console page is in every space, so the query always answers.
+    if let Ok(m) = sys::as_mapping(slots.space(), CONSOLE) {
+        if m.tables > p.tables.count() {
+            println!(
+                "PAGE TABLE ERROR: {} (pid {}): the kernel counts {} page-table frames, {} are charged",
+                p.name(),
+                p.pid,
+                m.tables,
+                p.tables.count()
+            );
+            errors += 1;
+        }
+    }
     let mut visit = |page: u64| {
-        let read_only = r.is_read_only(page);
+        if page == CONSOLE {
+            return; // (the kernel's page, in every space)
+        }
         let Ok(m) = sys::as_mapping(slots.space(), page) else {
             return;
         };
         let writable = m.rights.contains(PageRights::WRITE);
-        let rule = if read_only && writable {
+        let rule = if !r.may_map(page) {
+            Some("mapped where the process has nothing (above the break, say)")
+        } else if r.is_read_only(page) && writable {
             Some("code or read-only data is writable")
         } else if writable && m.maps > 1 {
             Some("a frame shared with another mapping is writable")
@@ -81,14 +134,10 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             tally.complete = false;
         }
     };
-    // The same merged ranges fork shares: each page once, even where `page_alloc`ed pages lie in
-    // the heap or the stack region.
-    for (start, end) in r.ranges() {
-        pages(start, end).for_each(&mut visit);
+    for span in p.tables.leaf_spans() {
+        (span..span + SPAN)
+            .step_by(PAGE_SIZE as usize)
+            .for_each(&mut visit);
     }
     errors
-}
-
-fn pages(start: u64, end: u64) -> impl Iterator<Item = u64> {
-    (start..end).step_by(PAGE_SIZE as usize)
 }

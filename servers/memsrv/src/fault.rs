@@ -31,15 +31,22 @@ impl Server {
             if !(stack || p.regions.is_heap(page)) {
                 return Err("nothing mapped there");
             }
+            // (Their page tables were committed with the heap and at spawn.)
+            let committed = p.tables.count();
             if stack {
                 self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
             }
-            return sys::as_alloc(space, POOL, page, PageRights::WRITE)
-                .map(drop)
-                .map_err(|_| {
+            return match sys::as_alloc_counted(space, POOL, page, PageRights::WRITE) {
+                Ok((_, tables)) if tables > committed => {
+                    self.tables_built(pid, tables);
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                Err(_) => {
                     self.uncharge(pid, stack as u64);
-                    "out of memory"
-                });
+                    Err("out of memory")
+                }
+            };
         }
         if code & FETCH != 0 || code & WRITE == 0 || p.regions.is_read_only(page) {
             return Err("access not allowed");

@@ -1,7 +1,8 @@
 //! `fork`: a new address space sharing (copy-on-write) or copying (eager) the parent's pages by
 //! range (`AsShare`, one kernel call per 2 MiB of mapped range, not one per page), a fresh IPC
 //! buffer (the kernel writes to it, so it is never shared), and a task that resumes where the
-//! parent called `fork`, seeing a reply that says 0.
+//! parent called `fork`, seeing a reply that says 0. The child joins its parent's job and is
+//! committed exactly what the parent is, page tables included.
 use crate::procs::Slots;
 use crate::{Server, POOL};
 use userlib::abi::memsrv::{ForkMode, MemError};
@@ -9,24 +10,21 @@ use userlib::abi::space::ShareMode;
 use userlib::layout::IPC_BUFFER;
 use userlib::{sys, MsgTag, PageRights, SysError, Task};
 
-/// Committed to a new process beyond its pages: its IPC buffer and page tables.
-pub const FORK_FRAMES: u64 = 8;
-
 impl Server {
-    /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid.
+    /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid. The child
+    /// joins the parent's job.
     pub fn fork(&mut self, parent: u64, mode: ForkMode) -> Result<u64, MemError> {
+        let job = self.admit(parent)?;
         let p = self.procs.get(parent).ok_or(MemError::BadRequest)?;
         let from = p.slots().ok_or(MemError::BadRequest)?;
         let (name, len, regions, charged) = (p.name, p.name_len, p.regions.clone(), p.charged);
-        // The child's pages are committed as the parent's are (each may be copied: at once if
-        // eager, on a write if copy-on-write), plus what it needs to run at all.
-        let copies = FORK_FRAMES + charged;
-        let child = self
-            .procs
-            .add(parent, &name[..len], regions)
-            .ok_or(MemError::TooManyProcesses)?;
+        let tables = p.tables.try_clone().map_err(|_| MemError::OutOfMemory)?;
+        // The child is committed what the parent is: each of its pages may be copied (at once
+        // if eager, on a write if copy-on-write), it has an IPC buffer, and its page tables map
+        // the same layout (the tables it will have, not a guess).
+        let child = self.procs.add(parent, job, &name[..len], regions, tables)?;
         let (pid, slots) = (child.pid, child.slots().expect("a new record is live"));
-        let result = match self.charge(pid, copies) {
+        let result = match self.join(pid).and_then(|()| self.charge(pid, charged)) {
             Ok(()) => self.copy_process(pid, from, slots, mode),
             Err(_) => Err(SysError::OutOfMemory),
         };
@@ -52,7 +50,9 @@ impl Server {
         for (start, end) in ranges.unwrap_or_default() {
             sys::as_share_all(src, dst, start, end, share, POOL)?;
         }
-        sys::as_alloc(dst, POOL, IPC_BUFFER, PageRights::WRITE)?;
+        // (Its count of the child's tables is final: the shares are done.)
+        let (_, tables) = sys::as_alloc_counted(dst, POOL, IPC_BUFFER, PageRights::WRITE)?;
+        self.tables_built(pid, tables);
         // The parent is blocked in its `Fork` call: the child starts from the same registers, as
         // if that call had returned a reply with label 0 and word 0 = 0.
         let mut regs = Task(from.task()).read_regs()?;

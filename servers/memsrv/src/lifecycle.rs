@@ -1,7 +1,9 @@
 //! How processes end: `exit` (a kernel notice), being killed (a fault the server cannot resolve,
 //! or the parent's `kill`), and `wait`. Ending a process destroys its task, endpoint and address
 //! space — the kernel then gives back every frame that loses its last mapping, page tables
-//! included — and leaves a zombie record until the parent waits; orphans are forgotten.
+//! included — and leaves a zombie record until the parent waits (or, for a parent that never
+//! waits, until it has too many: `bound_zombies`); orphans are init's and leave no zombie.
+use crate::jobs::ZOMBIES_PER_PARENT;
 use crate::procs::State;
 use crate::{Outcome, Server};
 use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID};
@@ -65,12 +67,13 @@ impl Server {
         s
     }
 
-    /// Ends a live process: destroys its kernel objects, orphans its children, and leaves a zombie
-    /// for its parent (waking the parent if it waits for it).
+    /// Ends a live process: destroys its kernel objects and gives back what it had committed,
+    /// deals with its children (zombies dropped, live ones adopted by init), and leaves a zombie
+    /// for its parent (waking the parent if it waits for it), within the zombie policy.
     pub fn end(&mut self, pid: u64, how: ExitHow, code: i64) {
         let Some(p) = self.procs.get(pid) else { return };
         let Some(slots) = p.slots() else { return };
-        let (parent, charged) = (p.parent, p.charged);
+        let (parent, charged, job, adopted) = (p.parent, p.charged, p.job, p.adopted);
         let _ = sys::task_destroy(slots.task());
         let _ = sys::cap_delete(slots.task());
         let _ = sys::endpoint_destroy(slots.own());
@@ -82,40 +85,112 @@ impl Server {
         let _ = sys::cap_delete(slots.space());
         self.uncharge(pid, charged);
         self.procs.end(pid, how, code);
-        // Orphans: zombies are dropped (nobody can wait for them now); live ones are adopted by
-        // init, as in Unix, so that someone ends them when the run ends.
-        for child in self.procs.pids() {
-            let Some(c) = self.procs.get_mut(child) else {
-                continue;
-            };
-            if c.parent != pid {
-                continue;
+        if let Some(j) = self.jobs.get_mut(job) {
+            j.live -= 1;
+        }
+        self.orphan_children(pid);
+        if parent == 0 || adopted {
+            // Nobody waits for it: no zombie.
+            self.drop_record(pid);
+        } else {
+            if let Some(p) = self.procs.get_mut(parent) {
+                p.zombies += 1;
             }
-            c.parent = INIT_PID;
-            if c.slots().is_none() {
-                self.procs.remove(child);
+            if !self.wake(parent, pid) {
+                self.bound_zombies(parent);
             }
         }
-        if parent == 0 {
-            self.procs.remove(pid);
+        // The last process of a job has ended: init may now collect the job's first process.
+        if job != pid && self.jobs.get(job).is_some_and(|j| j.live == 0) {
+            self.wake(INIT_PID, job);
+        }
+    }
+
+    /// Whether zombie `pid` can be waited for: the programs init starts only once their whole
+    /// job has ended (init waits for a program and everything it started, as a shell waits for
+    /// a pipeline), every other process at once.
+    fn reapable(&self, pid: u64) -> bool {
+        let Some(p) = self.procs.get(pid).filter(|p| p.is_zombie()) else {
+            return false;
+        };
+        p.parent != INIT_PID || self.jobs.get(p.job).is_none_or(|j| j.live == 0)
+    }
+
+    /// Answers `parent`'s blocked `wait` with zombie `pid`, if it waits for it and may have it;
+    /// returns whether it did.
+    fn wake(&mut self, parent: u64, pid: u64) -> bool {
+        let waiter = self.procs.get(parent).and_then(|p| p.waiting);
+        let Some((task, filter)) = waiter else {
+            return false;
+        };
+        if !(filter == 0 || filter == pid) || !self.reapable(pid) {
+            return false;
+        }
+        if let Some(p) = self.procs.get_mut(parent) {
+            p.waiting = None;
+        }
+        let words = self.reap(pid);
+        let _ = sys::reply(task, MsgTag::new(0, 4, 0), words);
+        true
+    }
+
+    /// The children of an ended process: zombies are dropped (nobody can wait for them now);
+    /// live ones are adopted by init, as in Unix, so that someone ends them when the run ends —
+    /// but init does not wait for them, so they leave no zombie.
+    fn orphan_children(&mut self, pid: u64) {
+        let jobs = &mut self.jobs;
+        self.procs.drop_where(
+            |c| c.parent == pid && c.is_zombie(),
+            |c| jobs.record_gone(c.job),
+        );
+        for c in self.procs.all_mut().filter(|c| c.parent == pid) {
+            c.parent = INIT_PID;
+            c.adopted = true;
+        }
+    }
+
+    /// The zombie policy: a parent that never waits keeps at most `ZOMBIES_PER_PARENT` zombies;
+    /// past that, the one that ended first is dropped (its status is lost). Init waits for the
+    /// programs it starts and adopts orphans without zombies, so it is not bounded.
+    fn bound_zombies(&mut self, parent: u64) {
+        let Some(p) = self.procs.get(parent) else {
+            return;
+        };
+        if parent == INIT_PID || p.zombies <= ZOMBIES_PER_PARENT {
             return;
         }
-        let waiter = self.procs.get(parent).and_then(|p| p.waiting);
-        if let Some((task, filter)) = waiter {
-            if filter == 0 || filter == pid {
-                if let Some(p) = self.procs.get_mut(parent) {
-                    p.waiting = None;
-                }
-                let words = self.reap(pid);
-                let _ = sys::reply(task, MsgTag::new(0, 4, 0), words);
-            }
+        if let Some(oldest) = self.procs.oldest_zombie(parent) {
+            self.forget(oldest);
+        }
+    }
+
+    /// Removes a zombie without a `wait` (the zombie policy).
+    fn forget(&mut self, pid: u64) {
+        let parent = self.procs.get(pid).map_or(0, |p| p.parent);
+        if let Some(p) = self.procs.get_mut(parent) {
+            p.zombies = p.zombies.saturating_sub(1);
+        }
+        self.drop_record(pid);
+    }
+
+    fn drop_record(&mut self, pid: u64) {
+        if let Some(p) = self.procs.remove(pid) {
+            self.jobs.record_gone(p.job);
         }
     }
 
     /// Removes a zombie; the words `wait` replies with.
     fn reap(&mut self, pid: u64) -> [u64; 4] {
-        match self.procs.remove(pid).map(|p| p.state) {
-            Some(State::Zombie { how, code }) => [pid, code as u64, how as u64, 0],
+        let parent = self.procs.get(pid).map_or(0, |p| p.parent);
+        if let Some(p) = self.procs.get_mut(parent) {
+            p.zombies = p.zombies.saturating_sub(1);
+        }
+        let removed = self.procs.remove(pid);
+        if let Some(p) = &removed {
+            self.jobs.record_gone(p.job);
+        }
+        match removed.map(|p| p.state) {
+            Some(State::Zombie { how, code, .. }) => [pid, code as u64, how as u64, 0],
             _ => [pid, u64::MAX, ExitHow::Killed as u64, 0],
         }
     }
@@ -127,7 +202,7 @@ impl Server {
         for c in self.procs.children(pid) {
             if filter == 0 || c.pid == filter {
                 any = true;
-                if c.slots().is_none() {
+                if self.reapable(c.pid) {
                     zombie = Some(c.pid);
                     break;
                 }
@@ -149,30 +224,22 @@ impl Server {
     /// `kill`: ends a live child of the caller (every live child if `pid` is 0) and all their
     /// descendants.
     pub fn kill(&mut self, caller: u64, pid: u64) -> Result<(), MemError> {
-        let targets: heapless::Vec<u64, 32> = self
+        let mut target = self
             .procs
-            .children(caller)
-            .filter(|p| (pid == 0 || p.pid == pid) && p.slots().is_some())
-            .map(|p| p.pid)
-            .collect();
-        if targets.is_empty() {
-            return Err(MemError::NoChild);
-        }
-        for target in targets {
+            .live_child(caller, pid)
+            .ok_or(MemError::NoChild)?;
+        loop {
             self.kill_tree(target);
+            match self.procs.live_child(caller, pid) {
+                Some(next) => target = next,
+                None => return Ok(()),
+            }
         }
-        Ok(())
     }
 
     fn kill_tree(&mut self, pid: u64) {
-        for child in self.procs.pids() {
-            if self
-                .procs
-                .get(child)
-                .is_some_and(|c| c.parent == pid && c.slots().is_some())
-            {
-                self.kill_tree(child);
-            }
+        while let Some(child) = self.procs.live_child(pid, 0) {
+            self.kill_tree(child);
         }
         self.end(pid, ExitHow::Killed, -1);
     }

@@ -12,18 +12,25 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 mod check;
 mod fault;
 mod fork;
+mod heap;
+mod jobs;
 mod lifecycle;
 mod observe;
 mod procs;
+mod regions;
 mod requests;
 mod spawn;
+mod tables;
 
+use jobs::Jobs;
 use procs::Table;
 use userlib::abi::bootfs::BootFs;
-use userlib::abi::memsrv::{MemError, OBSERVER};
+use userlib::abi::memsrv::{MemError, INIT_PID, OBSERVER};
 use userlib::layout::BOOTFS;
 use userlib::load::Window;
 use userlib::{println, slots, sys, CapSlot, MsgTag};
@@ -40,9 +47,10 @@ const OWN_SPACE: CapSlot = slots::SELF_SPACE;
 const TEMP: CapSlot = CapSlot(8);
 /// Where the server maps a frame of a program it is loading.
 const SCRATCH: u64 = 0x0000_5000_0000_0000;
-/// Frames kept back from what processes may be charged with: for what is not charged (page
-/// tables, programs' loaded images, kernel objects) and the server's own needs. A sixteenth of
-/// the pool, at least this many.
+/// Frames kept back from what jobs may be charged with: for the server's own needs (its heap of
+/// records, its page tables, the scratch window), a quarter for stack pages touched by processes
+/// already at their quota, and what init and the servers it runs take from the pool. A sixteenth
+/// of the pool, at least this many.
 const MIN_RESERVE: u64 = 512;
 
 /// What a request or notice leads to.
@@ -59,53 +67,19 @@ pub enum Outcome {
 
 pub struct Server {
     procs: Table,
+    jobs: Jobs,
     fs: BootFs<'static>,
     /// The boot archive's length (mapped at `BOOTFS`).
     fs_len: u64,
     window: Window,
-    /// Frames any one process may be charged with.
+    /// Frames any one job may be charged with.
     quota: u64,
-    /// Frames all processes together may be charged with (the pool minus the reserve).
+    /// Frames all jobs together may be charged with (the pool minus the reserve).
     limit: u64,
     reserve: u64,
     charged: u64,
-}
-
-impl Server {
-    /// Commits `frames` to `pid` for something it asked for (`page_alloc`, `sbrk`, `fork`), if
-    /// its quota and the pool (less the reserve) allow. Commitment is strict accounting, as
-    /// Linux's `overcommit_memory=2`: a process is charged for every page it may have privately
-    /// and writably mapped (a page shared copy-on-write is committed to every sharer), so a write
-    /// never finds memory missing and fork fails up front when it could not be honoured.
-    fn charge(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
-        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
-        if p.charged + frames > self.quota || self.charged + frames > self.limit {
-            return Err(MemError::OutOfMemory);
-        }
-        self.charge_fault(pid, frames)
-    }
-
-    /// Commits `frames` to `pid` for a stack page it touched. The quota does not apply, and it
-    /// may use a quarter of the reserve: a process that was refused memory must still be able to
-    /// call a function. The stack's size bounds it.
-    fn charge_fault(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
-        let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
-        if self.charged + frames > self.limit + self.reserve / 4 {
-            return Err(MemError::OutOfMemory);
-        }
-        p.charged += frames;
-        self.charged += frames;
-        Ok(())
-    }
-
-    /// Takes back a charge made for something that then failed, or for a process that ended.
-    fn uncharge(&mut self, pid: u64, frames: u64) {
-        if let Some(p) = self.procs.get_mut(pid) {
-            let frames = frames.min(p.charged);
-            p.charged -= frames;
-            self.charged -= frames;
-        }
-    }
+    /// Broken rules seen since the last check (reported by the next).
+    violations: u64,
 }
 
 fn boot_archive(len: u64) -> BootFs<'static> {
@@ -127,6 +101,7 @@ fn main() -> i32 {
     let limit = pool_frames.saturating_sub(reserve);
     let mut server = Server {
         procs: Table::new(),
+        jobs: Jobs::new(),
         fs: boot_archive(archive_len),
         fs_len: archive_len,
         window,
@@ -134,6 +109,7 @@ fn main() -> i32 {
         limit,
         reserve,
         charged: 0,
+        violations: 0,
     };
     // A reply due is sent together with waiting for the next message.
     let mut reply: Option<(u64, MsgTag, [u64; 4])> = None;
@@ -151,6 +127,11 @@ fn main() -> i32 {
         };
         let outcome = if msg.from_kernel() {
             server.notice(&msg)
+        } else if !msg.awaits_reply() {
+            // A request sent rather than called can be given no answer: acting on it (a `Wait`
+            // reaping a child, say) would lose the answer. Look-alikes of notices end here too.
+            server.ignore(&msg, "sent, not called");
+            continue;
         } else if msg.badge == OBSERVER {
             server.observe(&msg)
         } else {

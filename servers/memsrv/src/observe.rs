@@ -2,7 +2,7 @@
 //! which processes live, what each has mapped where, and their capabilities. Read-only, and each
 //! request's work is bounded (a walk of at most `SCAN_PAGES` pages), so an observer cannot hold
 //! the server up for long.
-use crate::procs::Regions;
+use crate::regions::{Regions, STACK_MAX};
 use crate::{Outcome, Server, OWN_SPACE};
 use heapless::Vec;
 use userlib::abi::elf::Elf;
@@ -88,7 +88,7 @@ impl Server {
     }
 
     /// The server's own pages: its image (from the boot archive), stack, IPC buffer, the boot
-    /// archive and the console.
+    /// archive, its heap and the console.
     fn own_ranges(&self) -> Vec<(u64, u64, Region), 16> {
         let mut ranges = Vec::new();
         let image = self
@@ -103,6 +103,7 @@ impl Server {
         for range in [
             (CONSOLE, CONSOLE + PAGE_SIZE, Region::Console),
             (BOOTFS, archive_end, Region::Server),
+            (crate::heap::BASE, crate::heap::end(), Region::Server),
             (STACK_TOP - SERVER_STACK, STACK_TOP, Region::Stack),
             (IPC_BUFFER, IPC_BUFFER + PAGE_SIZE, Region::IpcBuffer),
         ] {
@@ -145,11 +146,7 @@ fn ranges_of(r: &Regions) -> Vec<(u64, u64, Region), 16> {
         Region::Heap,
     );
     let allocated = (r.allocated.0, r.allocated.1, Region::Allocated);
-    let stack = (
-        STACK_TOP - crate::procs::STACK_MAX,
-        STACK_TOP,
-        Region::Stack,
-    );
+    let stack = (STACK_TOP - STACK_MAX, STACK_TOP, Region::Stack);
     let ipc = (IPC_BUFFER, IPC_BUFFER + PAGE_SIZE, Region::IpcBuffer);
     for range in [console]
         .into_iter()

@@ -1,89 +1,17 @@
-//! The process table: one record per process the server runs (and one for init, the client that
-//! spawns the first ones). A record outlives its process as a zombie until the parent waits for it.
-use heapless::{FnvIndexMap, Vec};
-use userlib::abi::memsrv::{ExitHow, INIT_PID, NAME_MAX};
-use userlib::layout::{PAGE_SIZE, STACK_TOP};
+//! The process records: one per process the server runs (and one for init, the client that
+//! spawns the first ones), on the server's heap, so they grow with what runs; `jobs.rs` bounds how
+//! many one job may have. A record outlives its process as a zombie until the parent waits for it
+//! (or the zombie policy drops it, `lifecycle.rs`).
+use crate::heap::{map, Map};
+use crate::jobs::MAX_LIVE;
+use crate::regions::Regions;
+use crate::tables::Tables;
+use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID, NAME_MAX};
 use userlib::CapSlot;
 
-/// Most processes alive at once (WeensyOS's `NPROC`): each takes three capability slots.
-pub const MAX_LIVE: usize = 16;
-/// Most records, zombies included.
-const MAX_RECORDS: usize = 32;
-/// The stack grows on demand down to this far below `STACK_TOP`.
-pub const STACK_MAX: u64 = 1 << 20;
-/// The first of the per-process capability slots (three each: space, task, own endpoint).
+/// The first of the per-process capability slots (three each: space, task, own endpoint). The
+/// server's table has 64: 16 of its own, then three for each of [`MAX_LIVE`] processes.
 const FIRST_PROCESS_SLOT: u32 = 16;
-
-/// A loaded ELF segment, as far as faults care: code and read-only data must stay read-only.
-#[derive(Clone, Copy, Debug)]
-pub struct Segment {
-    pub start: u64,
-    pub end: u64,
-    pub writable: bool,
-}
-
-/// Where a process's memory may be: the server resolves faults and checks mappings by these.
-#[derive(Clone, Debug, Default)]
-pub struct Regions {
-    pub segments: Vec<Segment, 8>,
-    /// The heap: `[heap_start, brk)`, demand-zero.
-    pub heap_start: u64,
-    pub brk: u64,
-    /// The range `page_alloc` has mapped into (lowest and one past the highest page).
-    pub allocated: (u64, u64),
-}
-
-impl Regions {
-    pub fn is_read_only(&self, page: u64) -> bool {
-        let hit = |s: &&Segment| (s.start..s.end).contains(&page);
-        self.segments.iter().find(hit).is_some_and(|s| !s.writable)
-    }
-
-    /// The heap below the break: zeroed pages appear there when first touched.
-    pub fn is_heap(&self, page: u64) -> bool {
-        (self.heap_start..self.brk.next_multiple_of(PAGE_SIZE)).contains(&page)
-    }
-
-    /// The stack's region: zeroed pages appear there when first touched.
-    pub fn is_stack(&self, page: u64) -> bool {
-        (STACK_TOP - STACK_MAX..STACK_TOP).contains(&page)
-    }
-
-    /// Every range where the process may have pages (segments, heap, `page_alloc`ed pages,
-    /// stack), sorted and merged: what fork shares and the checks walk. (The IPC buffer, above
-    /// the stack, is not in it.)
-    pub fn ranges(&self) -> Vec<(u64, u64), 12> {
-        let mut all: Vec<(u64, u64), 12> = Vec::new();
-        let heap = (self.heap_start, self.brk.next_multiple_of(PAGE_SIZE));
-        let stack = (STACK_TOP - STACK_MAX, STACK_TOP);
-        let segments = self.segments.iter().map(|s| (s.start, s.end));
-        for range in segments.chain([heap, self.allocated, stack]) {
-            if range.0 < range.1 {
-                let _ = all.push(range); // (at most 8 segments and 3 more)
-            }
-        }
-        all.sort_unstable();
-        let mut merged: Vec<(u64, u64), 12> = Vec::new();
-        for (start, end) in all {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => {
-                    let _ = merged.push((start, end));
-                }
-            }
-        }
-        merged
-    }
-
-    pub fn note_allocated(&mut self, page: u64) {
-        let (lo, hi) = self.allocated;
-        self.allocated = if lo == hi {
-            (page, page + PAGE_SIZE)
-        } else {
-            (lo.min(page), hi.max(page + PAGE_SIZE))
-        };
-    }
-}
 
 /// The kernel objects of a live process: capability slots in the server's table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,25 +39,32 @@ impl Slots {
 pub enum State {
     /// Running (or blocked); `None` for init, which the server does not run.
     Live(Option<Slots>),
-    /// Ended; the record waits for the parent's `wait`.
-    Zombie { how: ExitHow, code: i64 },
+    /// Ended; the record waits for the parent's `wait`. `ended` orders zombies by age.
+    Zombie { how: ExitHow, code: i64, ended: u64 },
 }
 
 pub struct Process {
     pub pid: u64,
-    /// 0 once the parent has ended (an orphan is forgotten when it ends).
+    /// 0 for a process nobody will wait for (one whose spawn or fork failed).
     pub parent: u64,
+    /// The job it belongs to (the pid of the process init spawned it from; 0 for init).
+    pub job: u64,
+    /// An orphan init adopted: nobody waits for it, so it leaves no zombie.
+    pub adopted: bool,
     pub name: [u8; NAME_MAX],
     pub name_len: usize,
     /// The kernel's index of its task: kernel notices name it.
     pub task_id: u64,
     pub state: State,
     pub regions: Regions,
-    /// Pages committed to it: ones it may have privately and writably mapped (its quota counts
-    /// these). See `Server::charge`.
+    /// Frames committed to it: pages it may have privately and writably mapped and the page
+    /// tables to map them (`tables`). Its job's quota counts these. See `Server::charge`.
     pub charged: u64,
+    pub tables: Tables,
     /// Blocked in `Wait`: the task to reply to and the pid it waits for (0: any).
     pub waiting: Option<(u64, u64)>,
+    /// Its children that have ended and not been waited for.
+    pub zombies: u32,
 }
 
 impl Process {
@@ -143,37 +78,50 @@ impl Process {
             State::Zombie { .. } => None,
         }
     }
+
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.state, State::Zombie { .. })
+    }
 }
 
 pub struct Table {
-    records: FnvIndexMap<u64, Process, MAX_RECORDS>,
+    records: Map<u64, Process>,
     /// Which slot groups are in use, by the pid using them.
     used_slots: [u64; MAX_LIVE],
+    live: usize,
     next_pid: u64,
+    /// Counts ends, to tell the oldest zombie.
+    ends: u64,
 }
 
 impl Table {
     pub fn new() -> Table {
-        let mut t = Table {
-            records: FnvIndexMap::new(),
-            used_slots: [0; MAX_LIVE],
-            next_pid: INIT_PID + 1,
-        };
         let mut name = [0; NAME_MAX];
         name[..4].copy_from_slice(b"init");
         let init = Process {
             pid: INIT_PID,
             parent: 0,
+            job: 0,
+            adopted: false,
             name,
             name_len: 4,
             task_id: u64::MAX,
             state: State::Live(None),
             regions: Regions::default(),
             charged: 0,
+            tables: Tables::new(),
             waiting: None,
+            zombies: 0,
         };
-        let _ = t.records.insert(INIT_PID, init);
-        t
+        let mut records = map();
+        records.insert(INIT_PID, init);
+        Table {
+            records,
+            used_slots: [0; MAX_LIVE],
+            live: 0,
+            next_pid: INIT_PID + 1,
+            ends: 0,
+        }
     }
 
     pub fn get(&self, pid: u64) -> Option<&Process> {
@@ -184,41 +132,65 @@ impl Table {
         self.records.get_mut(&pid)
     }
 
-    /// A new live record with free slots, or `None` if the table is full.
-    pub fn add(&mut self, parent: u64, name: &[u8], regions: Regions) -> Option<&mut Process> {
-        let free = self.used_slots.iter().position(|&p| p == 0)?;
-        if self.records.len() == MAX_RECORDS {
-            return None;
-        }
+    /// Processes alive now (init not counted).
+    pub fn live_count(&self) -> usize {
+        self.live
+    }
+
+    /// A new live record with free slots in `job` (its own pid if `job` is 0: a new job), or
+    /// `TooManyProcesses` if no slots are free, `OutOfMemory` if the server's heap cannot hold
+    /// it. Limits per job are the caller's (`Server::admit`).
+    pub fn add(
+        &mut self,
+        parent: u64,
+        job: u64,
+        name: &[u8],
+        regions: Regions,
+        tables: Tables,
+    ) -> Result<&mut Process, MemError> {
+        let free = self.used_slots.iter().position(|&p| p == 0);
+        let free = free.ok_or(MemError::TooManyProcesses)?;
+        self.records
+            .try_reserve(1)
+            .map_err(|_| MemError::OutOfMemory)?;
         let pid = self.next_pid;
         self.next_pid += 1;
         self.used_slots[free] = pid;
+        self.live += 1;
         let mut buf = [0; NAME_MAX];
         let len = name.len().min(NAME_MAX);
         buf[..len].copy_from_slice(&name[..len]);
         let process = Process {
             pid,
             parent,
+            job: if job == 0 { pid } else { job },
+            adopted: false,
             name: buf,
             name_len: len,
             task_id: 0,
             state: State::Live(Some(Slots { index: free })),
             regions,
             charged: 0,
+            tables,
             waiting: None,
+            zombies: 0,
         };
-        self.records.insert(pid, process).ok()?;
-        self.records.get_mut(&pid)
+        Ok(self.records.entry(pid).insert(process).into_mut())
     }
 
-    /// Marks a process ended (its slots free again); the record stays as a zombie.
+    /// Marks a process ended (its slots free again, its committed tables dropped); the record
+    /// stays as a zombie.
     pub fn end(&mut self, pid: u64, how: ExitHow, code: i64) {
-        for p in self.used_slots.iter_mut().filter(|p| **p == pid) {
-            *p = 0;
+        if let Some(at) = self.used_slots.iter().position(|&p| p == pid) {
+            self.used_slots[at] = 0;
+            self.live -= 1;
         }
+        self.ends += 1;
+        let ended = self.ends;
         if let Some(p) = self.records.get_mut(&pid) {
-            p.state = State::Zombie { how, code };
+            p.state = State::Zombie { how, code, ended };
             p.waiting = None;
+            p.tables = Tables::new();
         }
     }
 
@@ -226,12 +198,46 @@ impl Table {
         self.records.remove(&pid)
     }
 
-    pub fn pids(&self) -> Vec<u64, MAX_RECORDS> {
-        self.records.keys().copied().collect()
+    /// Every record, to change in place.
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Process> + '_ {
+        self.records.values_mut()
+    }
+
+    /// Drops every record `drop` says to, telling `dropped` of each.
+    pub fn drop_where(
+        &mut self,
+        mut drop: impl FnMut(&Process) -> bool,
+        mut dropped: impl FnMut(&Process),
+    ) {
+        self.records.retain(|_, p| {
+            let gone = drop(p);
+            if gone {
+                dropped(p);
+            }
+            !gone
+        });
     }
 
     pub fn children(&self, parent: u64) -> impl Iterator<Item = &Process> + '_ {
         self.records.values().filter(move |p| p.parent == parent)
+    }
+
+    /// A live child of `parent` (`pid` 0: any), if it has one.
+    pub fn live_child(&self, parent: u64, pid: u64) -> Option<u64> {
+        self.children(parent)
+            .find(|c| (pid == 0 || c.pid == pid) && c.slots().is_some())
+            .map(|c| c.pid)
+    }
+
+    /// The zombie child of `parent` that ended first.
+    pub fn oldest_zombie(&self, parent: u64) -> Option<u64> {
+        self.children(parent)
+            .filter_map(|c| match c.state {
+                State::Zombie { ended, .. } => Some((ended, c.pid)),
+                State::Live(_) => None,
+            })
+            .min()
+            .map(|(_, pid)| pid)
     }
 
     pub fn live(&self) -> impl Iterator<Item = (&Process, Slots)> + '_ {

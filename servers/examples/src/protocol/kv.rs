@@ -53,4 +53,6 @@ pub enum Error {
     NotFound,
     /// The store holds as many keys as it may.
     Full,
+    /// The server has no memory for another key (its heap cannot grow): the store is unchanged.
+    NoMemory,
 }
