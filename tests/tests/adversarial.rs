@@ -269,6 +269,12 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (510, "memsrv: ignored message 0xffff0001 from attack"),
     // Only the viewer's endpoint (badged OBSERVER) gets answers to these.
     (527, ""),
+    // The memory server's protocol misused: a sent Wait is ignored (and said so), the null page,
+    // the system's programs and the checks are refused.
+    (700, "memsrv: ignored message 0x4 from attack"),
+    (701, ""),
+    (702, ""),
+    (703, ""),
 ];
 
 /// Cases several `attack` instances play together in one batch (the serving one registers
@@ -606,7 +612,40 @@ fn attack_is_refused_and_the_system_carries_on() {
     for group in attack_groups() {
         batches.push(batch(group, &[], &[]));
     }
+    // A rogue makes a process's endpoint to the memory server the fault endpoint of a task of its
+    // own: the notice of that task's exit carries the process's badge, and must not end it.
+    let pair = vec![
+        Case {
+            program: "attack",
+            number: 704,
+            expect: Survives,
+        },
+        Case {
+            program: "rogue",
+            number: 300,
+            expect: Survives,
+        },
+    ];
+    batches.push(batch(pair, &[], &[]));
     run_suite(&batches);
+}
+
+/// A rogue maps a process's frame, writable, behind the memory server's back, and holds it while
+/// init has the server check its live processes (`--run-for`): the checks must find the frame
+/// shared and writable, and mapped more often than the processes account for — and fail the run.
+#[test]
+fn the_checks_of_live_processes_see_a_frame_mapped_behind_the_servers_back() {
+    let out = run(Options {
+        run_for: Some(30),
+        ..Options::for_test(&["attack:705", "rogue:301"], SUITE_TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::GuestFailure);
+    expect_output(&out, "attack 705 (");
+    expect_output(&out, "): survived, checks passed");
+    expect_output(&out, "rogue 301 (");
+    expect_output(&out, "a frame shared with another mapping is writable");
+    expect_output(&out, "mapped 1 times in processes, the kernel counts 2");
+    expect_output(&out, "init: the memory server's checks found");
 }
 
 #[test]

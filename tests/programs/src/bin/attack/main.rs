@@ -7,7 +7,8 @@
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
 //! capability misuse 400.., IPC misuse 500.., cases played by two or three instances together
-//! 600.., and every software-interrupt vector at 1000 + vector.
+//! 600.., the memory server's protocol misused 700.. (some with `rogue`), and every
+//! software-interrupt vector at 1000 + vector.
 #![no_std]
 #![no_main]
 
@@ -15,6 +16,7 @@ mod caps;
 mod flags;
 mod ipc;
 mod memory;
+mod memsrv;
 mod pairs;
 mod pointers;
 mod privileged;
@@ -30,6 +32,7 @@ pub const CASES: &[&[Case]] = &[
     caps::CASES,
     ipc::CASES,
     pairs::CASES,
+    memsrv::CASES,
 ];
 
 use test_programs::hostile;

@@ -1,5 +1,6 @@
-//! Cases 7 and 9: running out of memory, and quotas.
+//! Case 7: running out of memory; the helper case 9 spawns.
 use crate::checks::{allocate_until_refused, exited_with, fork_child, Checks, SCRATCH};
+use crate::jobs::HELPER_PAGES;
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
 use userlib::println;
@@ -7,16 +8,12 @@ use userlib::process::{self, getpid};
 
 /// The argument of the process case 9 spawns: `forktest:100`.
 pub const HELPER: u64 = 100;
-/// How many pages the helper allocates.
-const HELPER_PAGES: u64 = 256;
-/// Most processes in case 7's chain: with a quota of about half the memory, two or three
-/// processes exhaust it.
+/// Most processes in case 7's chain: they share their job's quota, so the first uses it up.
 const MAX_CHAIN: u32 = 8;
 
 /// One link of case 7's chain: allocate until refused (from where the parent stopped), then fork
-/// a child that does the same. A fork may succeed while only this process's quota is used up (the
-/// child has a quota of its own), but once memory as a whole is out, fork and eager fork must fail
-/// cleanly with OutOfMemory — and the process must carry on. The status is 0 when that happened,
+/// a child that does the same. Once memory (the job's quota, shared by the chain) is out, fork and
+/// eager fork must fail cleanly with OutOfMemory — and the process must carry on. The status is 0 when that happened,
 /// else a number naming what went wrong.
 fn chain(level: u32, from: u64) -> i32 {
     let (next, why) = allocate_until_refused(from);
@@ -86,28 +83,6 @@ pub fn fork_out_of_memory(c: &mut Checks) {
         "once they exited, fork works again",
     );
     // That every frame came back is init's census check at the end.
-}
-
-pub fn runaway_allocator(c: &mut Checks) {
-    let (next, why) = allocate_until_refused(SCRATCH);
-    let pages = (next - SCRATCH) / PAGE_SIZE;
-    println!("forktest:9: the runaway got {pages} pages; page_alloc: {why}");
-    c.check(
-        why == MemError::OutOfMemory,
-        "the runaway is refused with OutOfMemory",
-    );
-    c.check(pages > HELPER_PAGES, "it got a fair share first");
-    c.check(
-        process::frame_of(SCRATCH).is_ok(),
-        "the memory server still serves the runaway",
-    );
-    match process::spawn("forktest", HELPER) {
-        Ok(pid) => c.check(
-            exited_with(pid, 0),
-            "another process can still allocate (1 MiB)",
-        ),
-        Err(e) => c.check(false, &alloc::format!("spawn: {e}")),
-    }
 }
 
 /// `forktest:100`: allocates [`HELPER_PAGES`] pages; exits 0 if it got them all.

@@ -7,7 +7,8 @@
 //! batch shows whether the kernel lost track of anything.
 //!
 //! The cases, by family (one file each). Numbers: frames and mappings 1.., kernel objects and their
-//! exhaustion 100.., tasks it creates in its own space and controls 200..
+//! exhaustion 100.., tasks it creates in its own space and controls 200.., the memory server's
+//! processes (with `attack`) 300..
 #![no_std]
 #![no_main]
 
@@ -15,6 +16,7 @@ mod frames;
 mod handoff;
 mod helper;
 mod jobs;
+mod memsrv;
 mod objects;
 mod registers;
 mod tasks;
@@ -27,6 +29,7 @@ pub const CASES: &[&[Case]] = &[
     tasks::CASES,
     registers::CASES,
     handoff::CASES,
+    memsrv::CASES,
 ];
 
 use test_programs::hostile;

@@ -1,0 +1,145 @@
+//! The memory server's protocol misused (700..): a `Wait` sent rather than called, `page_alloc` of
+//! the null page, spawning the system's own programs, asking for the checks only init may ask
+//! for — and, with `rogue` (its cases 300..), a kernel notice about another task under this
+//! process's badge, and a frame of this process mapped behind the server's back.
+use test_programs::hostile::case::{check, survival, works, Case, Checked, Failure};
+use userlib::abi::memsrv::{MemError, Request};
+use userlib::ipc::message;
+use userlib::process::{self, yield_now};
+use userlib::{cap, names, slots, sys, CapSlot, Endpoint, MsgTag, HZ};
+
+pub const CASES: &[Case] = &[
+    survival(700, "a Wait sent, not called, is ignored", wait_sent),
+    survival(701, "page_alloc of the null page is refused", null_page),
+    survival(702, "the system's programs cannot be spawned", spawn_system),
+    survival(703, "only init may ask for the checks", check_refused),
+    survival(
+        704,
+        "a notice about the rogue's task under this badge is ignored",
+        notice_about_another_task,
+    ),
+    survival(
+        705,
+        "a frame of this process mapped by the rogue too",
+        frame_mapped_elsewhere,
+    ),
+];
+
+/// Where the pair cases keep the rogue's endpoint.
+const ROGUE: CapSlot = CapSlot(12);
+/// A page of this process's own for case 705.
+const PAGE: u64 = 0x0000_4000_0000_0000;
+
+fn mem(what: &'static str, e: MemError) -> Failure {
+    Failure {
+        what,
+        got: e as u64,
+    }
+}
+
+/// A child that exits at once, left a zombie; a `Wait` for it is then sent (no reply can come):
+/// the server must not reap it, so a called `waitpid` still finds it.
+fn wait_sent() -> Checked {
+    let child = match process::fork() {
+        Ok(0) => process::exit(5),
+        Ok(pid) => pid,
+        Err(e) => return Err(mem("fork", e)),
+    };
+    for _ in 0..200 {
+        yield_now();
+    }
+    let tag = MsgTag::new(Request::Wait as u32, 4, 0);
+    works(
+        sys::send(slots::SUPERVISOR, tag, [child, 0, 0, 0]),
+        "send the Wait",
+    )?;
+    let status = process::waitpid(child).map_err(|e| mem("waitpid after the sent Wait", e))?;
+    check(
+        status.code == 5,
+        "the status is still there",
+        status.code as u64,
+    )
+}
+
+fn null_page() -> Checked {
+    let refused = process::page_alloc(0);
+    check(
+        refused == Err(MemError::BadAddress),
+        "page_alloc(0) is BadAddress",
+        refused.map_or_else(|e| e as u64, |()| 0),
+    )?;
+    check(process::frame_of(0).is_err(), "nothing is mapped at 0", 0)
+}
+
+fn spawn_system() -> Checked {
+    for name in ["init", "memsrv", "names", "viewer"] {
+        let result = process::spawn(name, 0);
+        check(
+            result == Err(MemError::NoSuchProgram),
+            "spawning a system program is refused",
+            result.unwrap_or_else(|e| e as u64),
+        )?;
+    }
+    Ok(())
+}
+
+fn check_refused() -> Checked {
+    let result = process::check();
+    check(
+        result == Err(MemError::BadRequest),
+        "Check from a process is BadRequest",
+        result.map_or_else(|e| e as u64, |r| r.errors),
+    )
+}
+
+/// The rogue's endpoint, once it has registered `name`.
+fn rogue(name: &str) -> Result<Endpoint, Failure> {
+    names::lookup(name, ROGUE, 10 * HZ as u32).map_err(|_| Failure {
+        what: "find the rogue",
+        got: 0,
+    })
+}
+
+/// Gives the rogue this process's endpoint to the memory server (badged with its pid); the rogue
+/// makes it the fault endpoint of a helper task of its own, which exits. The kernel's notice
+/// reaches the server with this pid's badge but names the helper: it must not end this process.
+fn notice_about_another_task() -> Checked {
+    let rogue = rogue("rogue-notice")?;
+    let reply = works(
+        rogue.call_long(0x704, &[], &[slots::SUPERVISOR]),
+        "hand the rogue the supervisor endpoint",
+    )?;
+    check(
+        reply.tag.label() == 0,
+        "the rogue's helper exited",
+        reply.tag.0,
+    )?;
+    // The server handles messages in order: by its answer here it has seen the notice.
+    let pid = process::getpid();
+    check(pid != 0, "still a process of the memory server", pid)?;
+    works(
+        process::page_alloc(PAGE).map_err(|_| userlib::SysError::OutOfMemory),
+        "still served",
+    )
+}
+
+/// Tells the rogue the frame of one of its pages; the rogue maps it too, writable, and holds it
+/// while init has the server check (`--run-for`: every two seconds), then lets go. The checks
+/// must see a frame shared and writable, and mapped more often than the server knows.
+fn frame_mapped_elsewhere() -> Checked {
+    works(
+        process::page_alloc(PAGE).map_err(|_| userlib::SysError::OutOfMemory),
+        "map a page",
+    )?;
+    let (frame, _, _) = process::frame_of(PAGE).map_err(|e| mem("frame_of", e))?;
+    let rogue = rogue("rogue-frame")?;
+    let mapped = works(rogue.call(&message(0x705, &[frame])), "tell the rogue")?;
+    check(mapped.tag.label() == 0, "the rogue mapped it", mapped.tag.0)?;
+    let _ = sys::recv_timeout(cap::own().0, 5 * HZ);
+    let released = works(rogue.call(&message(0x706, &[])), "let the rogue go")?;
+    check(
+        released.tag.label() == 0,
+        "the rogue unmapped it",
+        released.tag.0,
+    )
+}
