@@ -17,16 +17,18 @@ pub const FIXED: u8 = 1;
 pub const HEAP: u8 = 2;
 
 /// The three levels below the root: the shift of the span one table maps, and a tag for keys.
-const LEVELS: [(u32, u64); 3] = [(21, 1 << 60), (30, 2 << 60), (39, 3 << 60)];
+/// Keys are `tag | index of the span`: user space has 2^26 spans of 2 MiB, so 32 bits hold them
+/// (a key costs the server's heap 8 bytes or so; the process is charged a frame for it).
+const LEVELS: [(u32, u32); 3] = [(21, 1 << 30), (30, 2 << 30), (39, 3 << 30)];
 
-/// A last-level table's key's tag (keys are tag | index of the span).
-const LEAF_TAG: u64 = 1 << 60;
-const TAG_MASK: u64 = 0xf << 60;
+/// A last-level table's key's tag.
+const LEAF_TAG: u32 = 1 << 30;
+const TAG_MASK: u32 = 3 << 30;
 
-/// The keys of the tables mapping `[start, end)` (page-aligned, `start < end`).
-fn keys(start: u64, end: u64) -> impl Iterator<Item = u64> {
+/// The keys of the tables mapping `[start, end)` (page-aligned user addresses, `start < end`).
+fn keys(start: u64, end: u64) -> impl Iterator<Item = u32> {
     LEVELS.into_iter().flat_map(move |(shift, tag)| {
-        (start >> shift..=(end - 1) >> shift).map(move |index| tag | index)
+        (start >> shift..=(end - 1) >> shift).map(move |index| tag | index as u32)
     })
 }
 
@@ -36,7 +38,7 @@ pub struct NoRoom;
 
 #[derive(Clone)]
 pub struct Tables {
-    claims: Map<u64, u8>,
+    claims: Map<u32, u8>,
     /// The last-level table of the last fixed claim: a `page_alloc` next to the previous one
     /// needs no look-up (fixed claims are never taken back).
     last_fixed: u64,
@@ -96,8 +98,8 @@ impl Tables {
         let kept: Option<(u64, u64)> = (keep.0 < keep.1).then_some(keep);
         let mut freed = 0;
         for key in keys(start, end) {
-            let shift = LEVELS[((key >> 60) - 1) as usize].0;
-            let index = key & !TAG_MASK;
+            let shift = LEVELS[((key >> 30) - 1) as usize].0;
+            let index = u64::from(key & !TAG_MASK);
             let still = kept.is_some_and(|(s, e)| s >> shift <= index && index <= (e - 1) >> shift);
             if still {
                 continue;
@@ -131,6 +133,6 @@ impl Tables {
         self.claims
             .keys()
             .filter(|&&k| k & TAG_MASK == LEAF_TAG)
-            .map(|&k| (k & !TAG_MASK) << 21)
+            .map(|&k| u64::from(k & !TAG_MASK) << 21)
     }
 }

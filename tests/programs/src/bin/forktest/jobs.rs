@@ -84,7 +84,7 @@ const DEEP_STACK: usize = 256 * 1024;
 #[inline(never)]
 fn deep(bytes: usize) -> u64 {
     let mut frame = [0u8; 4096];
-    frame[0] = bytes as u8;
+    frame[0] = 1;
     let frame = core::hint::black_box(&mut frame);
     if bytes <= 4096 {
         return frame[0] as u64;
