@@ -68,6 +68,11 @@ def variant(value):
     return None, None
 
 
+def has_field(value, name):
+    """Whether a struct (or enum variant) value has a field `name`."""
+    return any(f.name == name for f in value.type.fields())
+
+
 def some(value):
     """The payload of `Some(x)`, or None."""
     name, payload = variant(value)
@@ -202,12 +207,14 @@ def state_text(state):
     name, fields = variant(state)
     if name in ("Sending", "Receiving", "ReceivingUntil"):
         waits = f"endpoint {int(fields['endpoint'])}"
-        if name == "ReceivingUntil":
+        if has_field(fields, "deadline") and int(fields["deadline"]):
             waits += f" until tick {int(fields['deadline'])}"
         return ("sending" if name == "Sending" else "receiving"), waits
-    if name == "AwaitingReply":
-        what = "its fault handled" if bool(fields["fault"]) else "a reply"
-        return f"awaiting {what}", f"from {label(int(fields['server']))}"
+    if name in ("AwaitingReply", "AwaitingReplyUntil"):
+        fault = has_field(fields, "fault") and bool(fields["fault"])
+        what = "its fault handled" if fault else "a reply"
+        until = f" until tick {int(fields['deadline'])}" if has_field(fields, "deadline") else ""
+        return f"awaiting {what}", f"from {label(int(fields['server']))}{until}"
     return (name or "?").lower(), ""
 
 
@@ -223,7 +230,7 @@ def callers_of(server):
     """Tasks waiting for `server` to reply."""
     for index, _, task in live_objects(kernel()["tasks"]):
         name, fields = variant(task["state"])
-        if name == "AwaitingReply" and int(fields["server"]) == server:
+        if name in ("AwaitingReply", "AwaitingReplyUntil") and int(fields["server"]) == server:
             yield index, task
 
 
