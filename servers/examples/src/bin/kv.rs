@@ -6,7 +6,8 @@
 extern crate alloc;
 
 use alloc::collections::BTreeMap;
-use examples::protocol::kv::{Error, Key, Kv, Reply, Request, Value};
+use core::ops::Bound;
+use examples::protocol::kv::{Error, Key, Keys, Kv, Reply, Request, Value, KEYS_PER_PAGE};
 use userlib::names;
 use userlib::rpc::{Call, Server};
 
@@ -31,8 +32,25 @@ impl Server<Kv> for Store {
             Request::Get { key } => self.0.get(&key).cloned().map(Reply::Value),
             Request::Remove { key } => self.0.remove(&key).map(|_| Reply::Removed),
             Request::Count => Some(Reply::Count(self.0.len() as u32)),
+            Request::List { after } => Some(self.page(after)),
         }
         .ok_or(Error::NotFound)
+    }
+}
+
+impl Store {
+    /// The keys after `after`, a page at a time: a reply holds at most `KEYS_PER_PAGE`.
+    fn page(&self, after: Option<Key>) -> Reply {
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut rest = self
+            .0
+            .range((from, Bound::Unbounded))
+            .map(|(k, _)| k.clone());
+        let keys: Keys = rest.by_ref().take(KEYS_PER_PAGE).collect();
+        Reply::Keys {
+            keys,
+            more: rest.next().is_some(),
+        }
     }
 }
 
