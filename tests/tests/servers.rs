@@ -85,3 +85,17 @@ fn a_typed_server_at_its_edges() {
     );
     expect_output(&out, NO_LEAK);
 }
+
+#[test]
+fn a_server_named_alone_serves_until_the_timeout() {
+    // Without --run-for a batch of servers only has nothing to end it: init waits with them,
+    // awake, so the kernel sees no deadlock; the runner's wall-clock timeout ends the run.
+    let out = run(runner::Options::for_test(&["kv"], 90));
+    expect_verdict(&out, Verdict::Timeout);
+    expect_output(&out, "init: a batch of servers only: they serve until");
+    assert!(
+        !out.transcript.contains("no task can run"),
+        "the kernel reported a deadlock\n{}",
+        out.transcript
+    );
+}
