@@ -229,6 +229,26 @@ mod tests {
     }
 
     #[test]
+    fn sizes_are_what_postcard_writes_at_most() {
+        // u8: 1 byte; u32: a varint of up to 5; the error: its variant number.
+        assert_eq!(crate::rpc::max_sizes::<Small>(), (1, 5));
+        #[derive(Serialize, Deserialize, MaxSize)]
+        struct Page(heapless::Vec<u64, 60>);
+        struct Big;
+        impl Protocol for Big {
+            const ID: u16 = 0x6;
+            const NAME: &'static str = "big";
+            type Request = ();
+            type Reply = Page;
+            type Error = ();
+        }
+        // 60 varints of up to 10 bytes and a length: more than a message, so a call or a server
+        // of `Big` would not compile (`Fits`).
+        assert_eq!(crate::rpc::max_sizes::<Big>(), (0, 601));
+        assert!(crate::rpc::max_sizes::<Big>().1 > abi::wire::MAX_BYTES);
+    }
+
+    #[test]
     fn a_reply_whose_length_does_not_match_is_bad() {
         let mut ok = reply_message::<Small>(&Ok(7), 0);
         ok.tag = MsgTag::new(ok.tag.label(), 3, 0);
