@@ -17,6 +17,9 @@ as a whole (the task table alone is 150 KB, over gdb's max-value-size).
 TASK is an index (as `mikros tasks` shows) or a program name. Pretty-printers show MsgTag,
 kernel capabilities, tasks, task states and endpoint queues (task indices named), and
 `userlib::ipc::Received` (its sender named).
+
+Typed protocols (userlib::rpc): `mikros step-ipc` stops in a typed server's handler and on a typed
+client's line after its call.
 """
 import os
 import re
@@ -483,6 +486,57 @@ def debuggable_build():
     return any("/x86_64-unknown-none/gdb/" in (o.filename or "") for o in gdb.objfiles())
 
 
+TYPED_SERVE = "userlib::rpc::serve<"
+TYPED_CLIENT = "userlib::rpc::Client<"
+
+
+def library_frames():
+    """The newest frames of the current task that are library code (userlib, abi, ...), newest
+    first: the way from a syscall instruction out to the task's own code."""
+    frames, frame = [], gdb.newest_frame()
+    while frame is not None and len(frames) < 32:
+        symtab = frame.find_sal().symtab
+        if symtab is None or not is_library(symtab.filename):
+            break
+        frames.append(frame)
+        frame = frame.older()
+    return frames
+
+
+def function_range(frame):
+    block = frame.block()
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is None:
+        raise gdb.GdbError(f"no function around {frame.pc():#x}")
+    return block.start, block.end
+
+
+def calls_in(start, end):
+    """(address of the call instruction, name of the function it calls) for each direct call."""
+    arch = gdb.selected_frame().architecture()
+    for insn in arch.disassemble(start, end - 1):
+        found = re.match(r"call[lq]?\s+(0x[0-9a-f]+)", insn["asm"])
+        if found:
+            target = int(found.group(1), 16)
+            block = gdb.block_for_pc(target)
+            while block is not None and block.function is None:
+                block = block.superblock
+            yield insn["addr"], (block.function.name if block is not None else "")
+
+
+def serve_calls(serve):
+    """In a typed server's loop (`userlib::rpc::serve<P, S>`): the calls of the handler
+    (`<S as Server<P>>::handle`) and of `rpc::rejection`."""
+    handler, reject = [], []
+    for address, callee in calls_in(*function_range(serve)):
+        if callee.endswith("::handle"):
+            handler.append(address)
+        elif callee == "userlib::rpc::rejection":
+            reject.append(address)
+    return handler, reject
+
+
 def is_library(filename):
     """userlib, abi, the Rust library and crates.io code: not the program's own."""
     pattern = r"(^|/)(userlib|abi)/|/rustc/|/library/(core|alloc)/|/\.cargo/registry/"
@@ -494,8 +548,11 @@ class StepIpc(gdb.Command):
 From a task's code or from inside the kernel's handling of its IPC syscall: a Call or Send goes
 to the receiver, a Reply or ReplyRecv to the caller it replies to, a Recv to the task itself
 when its message arrives. In the debuggable build it stops in that task's own code (out of
-userlib), as `step` would; in the optimised build just after the task's syscall instruction.
-Breakpoints met on the way stop it, as they stop `next`."""
+userlib), as `step` would: a typed server (`userlib::rpc::serve`) at the first line of its
+handler (`Server::handle`), past the request's decoding; a typed client (`rpc::Client`) on the
+line after its call, past the reply's decoding; otherwise at the first line out of userlib. In
+the optimised build it stops just after the task's syscall instruction. Breakpoints met on the
+way stop it, as they stop `next`."""
 
     def __init__(self):
         super().__init__("mikros step-ipc", gdb.COMMAND_RUNNING)
@@ -522,10 +579,65 @@ Breakpoints met on the way stop it, as they stop `next`."""
         if not run_until([f"*{rip:#x}"], lambda: current_index() == other):
             print(f"mikros: stopped before {label(other)} resumed (see above)")
             return
+        note = ""
         if debuggable_build():
-            self.step_out_of_libraries()
-        print(f"mikros: {IPC_SYSCALLS[sysnum]} by {label(task)} -> now in {label(other)}")
+            note = self.into_own_code(other)
+            if note is None:
+                return
+        print(f"mikros: {IPC_SYSCALLS[sysnum]} by {label(task)} -> now in {label(other)}{note}")
         gdb.execute("frame")
+
+    def into_own_code(self, task):
+        """From the syscall's return in `task` to its own code: a typed server's handler, a typed
+        client's line after its call, or (raw messages) the first line out of userlib. Returns a
+        note for the report, or None if something else stopped the target (already shown)."""
+        frames = library_frames()
+        names = [f.name() or "" for f in frames]
+        serve = next((f for f, n in zip(frames, names) if n.startswith(TYPED_SERVE)), None)
+        if serve is not None:
+            return self.to_handler(task, serve)
+        if any(n.startswith(TYPED_CLIENT) for n in names):
+            caller = frames[-1].older() if frames else None
+            if caller is not None:
+                return self.to_caller_line(task, caller)
+        self.step_out_of_libraries()
+        return ""
+
+    @staticmethod
+    def to_handler(task, serve):
+        """Runs a typed server's loop (`userlib::rpc::serve`) to its call of the handler and steps
+        into it, past the request's decoding (serde's derived code, postcard). A request the loop
+        rejects stops at its call of `rejection` instead."""
+        handler, reject = serve_calls(serve)
+        if not handler:
+            StepIpc.step_out_of_libraries()
+            return ""
+        points = handler + reject
+        if not run_until([f"*{a:#x}" for a in points], lambda: current_index() == task):
+            print(f"mikros: stopped before {label(task)} reached its handler (see above)")
+            return None
+        if pc() in reject:
+            return ": its loop rejects the request (`mikros msg` says why it does not decode)"
+        with Quiet():
+            gdb.execute("step")
+        return ", in its handler"
+
+    @staticmethod
+    def to_caller_line(task, caller):
+        """Runs a typed client out of `Client::call` (and the reply's decoding) back to the line of
+        its own code that made the call, then on to the next line, as `next` would."""
+        sp = int(caller.read_register("rsp")) & ((1 << 64) - 1)
+
+        def returned():
+            rsp = int(gdb.parse_and_eval("$rsp")) & ((1 << 64) - 1)
+            return current_index() == task and rsp == sp
+
+        if not run_until([f"*{caller.pc():#x}"], returned):
+            print(f"mikros: stopped before {label(task)} returned from its call (see above)")
+            return None
+        with Quiet():
+            gdb.execute("next")
+        return ", after its call"
 
     @staticmethod
     def ipc_syscall_of(task):
