@@ -8,7 +8,8 @@ as a whole (the task table alone is 150 KB, over gdb's max-value-size).
     mikros tasks              every task: index, id, name, state, what it waits on, address space
     mikros caps [TASK]        a task's capabilities (default: the current task)
     mikros endpoint N         an endpoint's queue, and who holds capabilities to it
-    mikros msg [TASK]         the message a task is sending, serving, or has just received
+    mikros msg [TASK]         the message a task is sending, serving, or has just received;
+                              a typed one decoded (protocol, variant, fields)
     mikros break PROG LOC     a breakpoint that stops only when PROG is the running task
     mikros step-ipc           run to the other side of the current IPC (receiver or caller)
     mikros task ID            a task id (`request.sender`, `$r12`) or index, named
@@ -18,8 +19,9 @@ TASK is an index (as `mikros tasks` shows) or a program name. Pretty-printers sh
 kernel capabilities, tasks, task states and endpoint queues (task indices named), and
 `userlib::ipc::Received` (its sender named).
 
-Typed protocols (userlib::rpc): `mikros step-ipc` stops in a typed server's handler and on a typed
-client's line after its call.
+Typed protocols (userlib::rpc): `mikros msg` decodes a typed message's postcard bytes with the
+protocol's Rust types, found in the debug info of the programs at both ends; `mikros step-ipc`
+stops in a typed server's handler and on a typed client's line after its call.
 """
 import os
 import re
@@ -237,6 +239,344 @@ def registers_message(regs):
     return tag_text(regs["rsi"]), [f"{w:#x}" for w in words[:count]]
 
 
+# --- Memory of any task -----------------------------------------------------------------------
+
+PHYS_WINDOW = "kernel::mem::phys::WINDOW"
+PAGE_SIZE = 4096
+# abi::layout::IPC_BUFFER: every task's IPC buffer (abi::msg::IpcBuffer: message words first).
+IPC_BUFFER = 0x0000_7FFF_FFFF_0000
+
+
+def phys_window():
+    """Where the kernel maps all physical memory (kernel::mem::phys)."""
+    symbol = gdb.lookup_static_symbol(PHYS_WINDOW) or gdb.lookup_global_symbol(PHYS_WINDOW)
+    if symbol is None:
+        raise gdb.GdbError(f"no {PHYS_WINDOW} in the kernel's symbols")
+    return scalar(symbol.value())
+
+
+def read_phys(window, address, size):
+    return bytes(gdb.selected_inferior().read_memory(window + address, size))
+
+
+def read_task_memory(index, address, size):
+    """`size` bytes at user `address` of task `index`'s address space, whichever space is current:
+    its page tables are walked through the kernel's window onto physical memory."""
+    window, root = phys_window(), int(task_at(index)["root"])
+    data = b""
+    while size > 0:
+        frame = root
+        for shift in (39, 30, 21, 12):
+            at = frame * PAGE_SIZE + ((address >> shift) & 0x1FF) * 8
+            entry = int.from_bytes(read_phys(window, at, 8), "little")
+            if not entry & 1:
+                raise gdb.GdbError(f"{address:#x} is not mapped in {label(index)}")
+            frame = (entry & 0x000F_FFFF_FFFF_F000) // PAGE_SIZE
+        offset = address % PAGE_SIZE
+        count = min(size, PAGE_SIZE - offset)
+        data += read_phys(window, frame * PAGE_SIZE + offset, count)
+        address, size = address + count, size - count
+    return data
+
+
+# --- Typed messages (abi::wire, userlib::rpc) -------------------------------------------------
+
+# abi::wire: a typed message's label is (protocol id or ReplyKind) << 16 | byte count; the bytes
+# (postcard) fill the register words, then the IPC buffer's words.
+WIRE_MAX_BYTES = 64 * 8
+REG_WORDS = 4
+REPLY_KINDS = {0: "Ok", 1: "Err", 2: "Rejected"}
+REJECTIONS = {1: "WrongProtocol", 2: "BadLength", 3: "Undecodable", 4: "WrongCaps"}
+# The userlib::rpc functions whose instantiations name a program's protocols and their types.
+PROTOCOL_FUNCTIONS = [
+    "^userlib::rpc::decode_request<",
+    "^userlib::rpc::reply_message<",
+    "^userlib::rpc::Client<.*>::call_with_caps",
+]
+_protocols = None
+
+
+class Undecodable(Exception):
+    pass
+
+
+def enum_payload(enum_type, variant_name):
+    """The type inside `variant_name(T)` of a Rust enum type (`Ok` of a Result, ...)."""
+    for field in enum_type.strip_typedefs().fields():
+        if field.name == variant_name:
+            return field.type.strip_typedefs().fields()[0].type
+    raise KeyError(variant_name)
+
+
+def protocol_types(function, ftype):
+    """(protocol, {role: type}) from one userlib::rpc instantiation's signature."""
+    found = re.match(r"userlib::rpc::decode_request<(.*)>$", function)
+    if found:
+        return found.group(1), {"request": enum_payload(ftype.target(), "Ok")}
+    found = re.match(r"userlib::rpc::reply_message<(.*)>$", function)
+    if found:
+        result = ftype.fields()[0].type.target()
+        return found.group(1), {
+            "reply": enum_payload(result, "Ok"),
+            "error": enum_payload(result, "Err"),
+        }
+    found = re.match(r"userlib::rpc::Client<(.*)>::call_with_caps", function)
+    if found:
+        result = ftype.target()
+        reply = enum_payload(result, "Ok").strip_typedefs().fields()[0].type  # (Reply, usize)
+        return found.group(1), {
+            "request": ftype.fields()[1].type.target(),
+            "reply": reply,
+            "error": enum_payload(enum_payload(result, "Err"), "Server"),
+        }
+    return None, {}
+
+
+def protocols():
+    """{program: {protocol: {"request"/"reply"/"error": type}}}: the typed protocols each program
+    serves (`rpc::serve`, `rpc::decode_request`) or calls (`rpc::Client`), read once from the
+    debug info (the types are each program's own copies)."""
+    global _protocols
+    if _protocols is None:
+        functions = set()
+        for pattern in PROTOCOL_FUNCTIONS:
+            listing = gdb.execute(f"info functions -q -n {pattern}", to_string=True)
+            functions.update(re.findall(r"fn (userlib::rpc::[^(]*)\(", listing))
+        table = {}
+        for objfile in gdb.objfiles():
+            program = os.path.basename(objfile.filename or "")
+            for function in sorted(functions):
+                symbol = objfile.lookup_static_symbol(function)
+                symbol = symbol or objfile.lookup_global_symbol(function)
+                if symbol is None:
+                    continue
+                try:
+                    protocol, types = protocol_types(function, symbol.type)
+                except (KeyError, IndexError, gdb.error):
+                    continue
+                if protocol:
+                    table.setdefault(program, {}).setdefault(protocol, {}).update(types)
+        _protocols = table
+    return _protocols
+
+
+class Reader:
+    """postcard's encoding, read back: varints (LEB128, zigzag for signed), raw bytes."""
+
+    def __init__(self, data):
+        self.data, self.at = data, 0
+
+    def take(self, count):
+        if self.at + count > len(self.data):
+            raise Undecodable("the bytes end early")
+        chunk = self.data[self.at : self.at + count]
+        self.at += count
+        return chunk
+
+    def varint(self, bits):
+        value = 0
+        for i in range((bits + 6) // 7):
+            byte = self.take(1)[0]
+            value |= (byte & 0x7F) << (7 * i)
+            if not byte & 0x80:
+                if value >> bits:
+                    raise Undecodable(f"a varint over {bits} bits")
+                return value
+        raise Undecodable("a varint too long")
+
+
+def short_name(name):
+    """`kv::protocol::Request::Put` -> `Put` (generic arguments kept whole)."""
+    depth, cut = 0, 0
+    for i, c in enumerate(name or ""):
+        depth += {"<": 1, ">": -1}.get(c, 0)
+        if depth == 0 and name[i : i + 2] == "::":
+            cut = i + 2
+    return (name or "?")[cut:]
+
+
+def data_fields(struct_type):
+    return [f for f in struct_type.fields() if hasattr(f, "bitpos") and not f.artificial]
+
+
+def is_rust_enum(struct_type):
+    fields = struct_type.fields()
+    return len(fields) > 1 and fields[0].artificial and fields[0].name is None
+
+
+def heapless_vec_element(vec_type):
+    """T of a heapless Vec<T, N>: its buffer holds MaybeUninit<T> (a union whose `value` is a
+    ManuallyDrop<T>)."""
+    buffer = next(f for f in vec_type.fields() if f.name == "buffer").type.strip_typedefs()
+    element = buffer.target().strip_typedefs()
+    for name in ("value", "value"):
+        inner = [f for f in element.fields() if f.name == name]
+        if not inner:
+            break
+        element = inner[0].type.strip_typedefs()
+    return element, buffer.range()[1] + 1
+
+
+def fields_text(name, struct_type, reader, depth):
+    fields = data_fields(struct_type)
+    if not fields:
+        return name
+    values = [decode_postcard(f.type, reader, depth + 1) for f in fields]
+    if all(re.fullmatch(r"__\d+", f.name or "") for f in fields):
+        return f"{name}({', '.join(values)})"
+    pairs = ", ".join(f"{f.name}: {v}" for f, v in zip(fields, values))
+    return f"{name} {{ {pairs} }}"
+
+
+def decode_postcard(value_type, reader, depth=0):
+    """The value of Rust type `value_type` that `reader` holds, in Rust's Debug style. What serde's
+    derive and postcard write: fields in declaration order, an enum's variant index as a varint,
+    sequences and strings with a varint length, integers as varints (u8/i8 as one byte)."""
+    if depth > 32:
+        raise Undecodable("nested too deeply")
+    t = value_type.strip_typedefs()
+    name, code = t.name or "", t.code
+    if code == gdb.TYPE_CODE_BOOL:
+        byte = reader.take(1)[0]
+        if byte > 1:
+            raise Undecodable(f"bool {byte}")
+        return "true" if byte else "false"
+    if code == gdb.TYPE_CODE_CHAR:
+        text = reader.take(reader.varint(64)).decode("utf-8", errors="strict")
+        return repr(text)
+    if code == gdb.TYPE_CODE_INT:
+        if t.sizeof == 0:
+            return "()"
+        if t.sizeof == 1:
+            byte = reader.take(1)[0]
+            return str(byte - 256 if t.is_signed and byte >= 128 else byte)
+        number = reader.varint(t.sizeof * 8)
+        if t.is_signed:
+            number = (number >> 1) ^ -(number & 1)
+        return str(number)
+    if code == gdb.TYPE_CODE_FLT:
+        import struct
+
+        return str(struct.unpack("<f" if t.sizeof == 4 else "<d", reader.take(t.sizeof))[0])
+    if code == gdb.TYPE_CODE_ENUM:
+        index, variants = reader.varint(32), t.fields()
+        if index >= len(variants):
+            raise Undecodable(f"variant {index} of {name}")
+        return short_name(variants[index].name)
+    if code == gdb.TYPE_CODE_ARRAY:
+        element = t.target().strip_typedefs()
+        count = t.range()[1] + 1
+        if element.code == gdb.TYPE_CODE_INT and element.sizeof == 1:
+            return byte_text(reader.take(count))
+        return list_text(decode_postcard(element, reader, depth + 1) for _ in range(count))
+    if code not in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+        raise Undecodable(f"a {name or 'value'} (not serialisable by value)")
+    if name.startswith("heapless::string::String<"):
+        _, capacity = heapless_vec_element(t.fields()[0].type.strip_typedefs())
+        count = reader.varint(64)
+        if count > capacity:
+            raise Undecodable(f"{count} bytes for a {name}")
+        try:
+            return string_text(reader.take(count).decode("utf-8"), element_limit())
+        except UnicodeDecodeError:
+            raise Undecodable(f"a {name} that is not UTF-8")
+    if name.startswith("heapless::vec::Vec<"):
+        element, capacity = heapless_vec_element(t)
+        count = reader.varint(64)
+        if count > capacity:
+            raise Undecodable(f"{count} elements for a {name}")
+        if element.code == gdb.TYPE_CODE_INT and element.sizeof == 1 and not element.is_signed:
+            return byte_text(reader.take(count), element_limit())
+        return list_text(decode_postcard(element, reader, depth + 1) for _ in range(count))
+    if is_rust_enum(t):
+        variants = [f for f in t.fields() if not f.artificial]
+        index = reader.varint(32)
+        if index >= len(variants):
+            raise Undecodable(f"variant {index} of {name} (it has {len(variants)})")
+        variant_field = variants[index]
+        return fields_text(variant_field.name, variant_field.type.strip_typedefs(), reader, depth)
+    if name.startswith("core::marker::PhantomData"):
+        return "PhantomData"
+    if name.startswith("("):
+        values = [decode_postcard(f.type, reader, depth + 1) for f in data_fields(t)]
+        return "(" + ", ".join(values) + (",)" if len(values) == 1 else ")")
+    return fields_text(short_name(name), t, reader, depth)
+
+
+def list_text(items):
+    return "[" + ", ".join(items) + "]"
+
+
+def decode_exact(value_type, data):
+    reader = Reader(data)
+    text = decode_postcard(value_type, reader)
+    if reader.at != len(data):
+        raise Undecodable(f"{len(data) - reader.at} bytes left over")
+    return text
+
+
+def message_bytes(tag, words, buffer_task):
+    """The `label_len` bytes of a typed message: its register words, then words from the IPC
+    buffer of `buffer_task` (where the sender wrote them, or where they were delivered)."""
+    label_value = tag & 0xFFFF_FFFF
+    length = label_value & 0xFFFF
+    count = (tag >> 32) & 0xFF
+    data = b"".join(w.to_bytes(8, "little") for w in words[:REG_WORDS])
+    if count > REG_WORDS:
+        data = data.ljust(REG_WORDS * 8, b"\0")
+        data += read_task_memory(buffer_task, IPC_BUFFER + REG_WORDS * 8, (count - REG_WORDS) * 8)
+    return data[:length]
+
+
+def typed_text(tag, words, buffer_task, programs, reply):
+    """What a typed message says, decoded with the types of the protocols `programs` use (the
+    sender's and the receiver's), or None when it is not a typed message of theirs."""
+    tag = int(tag) & ((1 << 64) - 1)
+    label_value, count = tag & 0xFFFF_FFFF, (tag >> 32) & 0xFF
+    high, length = label_value >> 16, label_value & 0xFFFF
+    known = [(p, types) for prog in programs for p, types in protocols().get(prog, {}).items()]
+    if not known:
+        return None
+    if reply and high == 2 and length == 0 and count >= 1:
+        why = words[0] if words else 0
+        return f"typed reply Rejected({REJECTIONS.get(why, why)})"
+    if length > WIRE_MAX_BYTES or (length + 7) // 8 != count:
+        return None
+    if reply:
+        if high not in (0, 1):
+            return None
+        role = "reply" if high == 0 else "error"
+        what = f"typed reply {REPLY_KINDS[high]}"
+    else:
+        if high == 0:
+            return None  # a raw message (typed protocols have ids)
+        role = "request"
+        what = f"typed request, protocol id {high:#06x}"
+    try:
+        data = message_bytes(tag, words, buffer_task)
+    except gdb.error as e:
+        return f"{what}, {length} bytes (not readable: {e})"
+    failures = []
+    for protocol, types in known:
+        if role not in types:
+            continue
+        try:
+            text = decode_exact(types[role], data)
+        except (Undecodable, gdb.error) as e:
+            type_name = short_name(str(types[role].strip_typedefs()))
+            failures.append(f"not a {type_name} of {protocol}: {e}")
+            continue
+        return f"{what} ({protocol}), {length} bytes: {text}"
+    if reply:
+        return None
+    return f"{what}, {length} bytes: {data.hex(' ')} ({'; '.join(failures) or 'no protocol'})"
+
+
+def program_of(index):
+    task = task_at(index)
+    return name_of(task) if task is not None else None
+
+
 # --- Commands ---------------------------------------------------------------------------------
 
 
@@ -324,7 +664,9 @@ class EndpointCommand(gdb.Command):
 
 class Msg(gdb.Command):
     """mikros msg [TASK]: the message a task is sending (queued, or in its syscall's registers),
-the requests it is serving (its callers' messages), or the one it has just received."""
+the requests it is serving (its callers' messages), or the one it has just received.
+A typed message (userlib::rpc) is decoded too: protocol, request variant and fields (or the reply),
+with the Rust types of the protocols the sender and the receiver use."""
 
     def __init__(self):
         super().__init__("mikros msg", gdb.COMMAND_USER)
@@ -338,12 +680,15 @@ the requests it is serving (its callers' messages), or the one it has just recei
         sysnum = int(regs["rax"])
         if state == "Sending":
             pending = task["pending"]
+            tag = int(pending["tag"]["__0"])
+            words = [int(pending["words"][i]) for i in range(4)]
             print(
                 f"{label(index)} waits to {enum_name(pending['kind'])} on endpoint "
                 f"{int(fields['endpoint'])}: badge {int(pending['badge']):#x}, "
-                f"{tag_text(pending['tag']['__0'])}, words "
-                f"{[hex(int(pending['words'][i])) for i in range(4)]}"
+                f"{tag_text(tag)}, words {[hex(w) for w in words]}"
             )
+            reply = enum_name(pending["kind"]) == "Reply"
+            self.typed(tag, words, index, [program_of(index)], reply)
             shown = True
         elif (state == "AwaitingReply" and not bool(fields["fault"])) or (
             index == current_index() and in_kernel() and sysnum in IPC_SYSCALLS
@@ -351,13 +696,22 @@ the requests it is serving (its callers' messages), or the one it has just recei
             tag, words = registers_message(regs)
             what = IPC_SYSCALLS.get(sysnum, "Call")
             target = f"slot {int(regs['rdi'])}"
-            if sysnum in (REPLY, REPLY_RECV) and int(regs["r12"]) != NO_REPLY:
+            replying = sysnum in (REPLY, REPLY_RECV) and int(regs["r12"]) != NO_REPLY
+            if replying:
                 target = f"{task_id_text(int(regs['r12']))} (replying), then slot {int(regs['rdi'])}"
             print(f"{label(index)}: {what} to {target}: {tag}, words {words}")
+            programs = [program_of(index)]
+            if replying:
+                programs.append(program_of(int(regs["r12"]) & 0xFFFF))
+            if sysnum in (CALL, SEND) or replying:
+                self.typed(regs["rsi"], register_words(regs), index, programs, replying)
             shown = True
         for caller, caller_task in callers_of(index):
-            tag, words = registers_message(caller_task["regs"])
+            caller_regs = caller_task["regs"]
+            tag, words = registers_message(caller_regs)
             print(f"serving {label(caller)}, which awaits the reply to: {tag}, words {words}")
+            programs = [program_of(index), program_of(caller)]
+            self.typed(caller_regs["rsi"], register_words(caller_regs), caller, programs, False)
             shown = True
         if index == current_index() and not in_kernel():
             frame = gdb.selected_frame()
@@ -371,9 +725,28 @@ the requests it is serving (its callers' messages), or the one it has just recei
                     f"{int(live['rdi']) & ((1 << 64) - 1):#x}, {tag}, words {words}, "
                     f"from {task_id_text(sender)}"
                 )
+                raw_tag = int(live["rsi"]) & ((1 << 64) - 1)
+                programs = [program_of(index), program_of(sender & 0xFFFF)]
+                # A call's request arrives flagged CALL; anything else may be a reply.
+                call = bool(raw_tag & TAG_FLAGS[0][0])
+                for reply in (False,) if call else (True, False):
+                    if self.typed(raw_tag, register_words(live), index, programs, reply):
+                        break
                 shown = True
         if not shown:
             print(f"{label(index)} ({state_text(task['state'])[0]}) has no message in flight")
+
+    @staticmethod
+    def typed(tag, words, buffer_task, programs, reply):
+        """Prints what a typed message says, if it is one; True if it was."""
+        text = typed_text(tag, words, buffer_task, [p for p in programs if p], reply)
+        if text:
+            print(f"  {text}")
+        return bool(text)
+
+
+def register_words(regs):
+    return [int(regs[r]) & ((1 << 64) - 1) for r in ("rdx", "r10", "r8", "r9")]
 
 
 class ProgramBreakpoint(gdb.Breakpoint):
@@ -789,6 +1162,42 @@ class TaskQueuePrinter:
 
     def to_string(self):
         return "TaskQueue [" + ", ".join(label(i) for i in queue_order(self.value)) + "]"
+
+
+# Values of the Rust library and crates our messages are made of.
+
+ESCAPES = {
+    ord("\\"): "\\\\",
+    ord('"'): '\\"',
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    0: "\\0",
+}
+
+
+def element_limit():
+    """gdb's `print elements` (None: unlimited)."""
+    limit = gdb.parameter("print elements")
+    return limit if limit else None
+
+
+def byte_text(data, limit=None):
+    """Bytes as a Rust byte string: b"hi\\x00"."""
+    shown = data if limit is None else data[:limit]
+    text = "".join(
+        ESCAPES.get(b) or (chr(b) if 32 <= b < 127 else f"\\x{b:02x}") for b in shown
+    )
+    return f'b"{text}"' + ("..." if len(shown) < len(data) else "")
+
+
+def string_text(text, limit=None):
+    """Text as a Rust string literal."""
+    shown = text if limit is None else text[:limit]
+    escaped = "".join(
+        ESCAPES.get(ord(c)) or (c if c.isprintable() else f"\\u{{{ord(c):x}}}") for c in shown
+    )
+    return f'"{escaped}"' + ("..." if len(shown) < len(text) else "")
 
 
 def printers():
