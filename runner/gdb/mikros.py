@@ -16,8 +16,9 @@ as a whole (the task table alone is 150 KB, over gdb's max-value-size).
     mikros console [N]        the last N lines of the guest's console (gdb sessions of the runner)
 
 TASK is an index (as `mikros tasks` shows) or a program name. Pretty-printers show MsgTag,
-kernel capabilities, tasks, task states and endpoint queues (task indices named), and
-`userlib::ipc::Received` (its sender named).
+kernel capabilities, tasks, task states and endpoint queues (task indices named),
+`userlib::ipc::Received` (its sender named), and heapless String, Vec and IndexMap (their
+contents, not their buffers).
 
 Typed protocols (userlib::rpc): `mikros msg` decodes a typed message's postcard bytes with the
 protocol's Rust types, found in the debug info of the programs at both ends; `mikros step-ipc`
@@ -1200,8 +1201,87 @@ def string_text(text, limit=None):
     return f'"{escaped}"' + ("..." if len(shown) < len(text) else "")
 
 
+def heapless_parts(vec):
+    """(length, buffer, element type) of a heapless::Vec value (heapless 0.8: `len`, and `buffer`,
+    an array of MaybeUninit<T>)."""
+    element, capacity = heapless_vec_element(vec.type.strip_typedefs())
+    return max(0, min(int(vec["len"]), capacity)), vec["buffer"], element
+
+
+def heapless_element(buffer, index):
+    item = buffer[index]
+    for name in ("value", "value"):  # MaybeUninit<T>.value: ManuallyDrop<T>, whose .value is T
+        try:
+            item = item[name]
+        except gdb.error:
+            break
+    return item
+
+
+def heapless_bytes(vec):
+    length, buffer, _ = heapless_parts(vec)
+    if length and buffer.address is not None:
+        return bytes(gdb.selected_inferior().read_memory(buffer.address, length))
+    return bytes(int(heapless_element(buffer, i)) & 0xFF for i in range(length))
+
+
+class HeaplessStringPrinter:
+    """heapless::String<N>: its text, not the N bytes of its buffer."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        data = heapless_bytes(self.value["vec"])
+        return string_text(data.decode("utf-8", errors="replace"), element_limit())
+
+
+class HeaplessVecPrinter:
+    """heapless::Vec<T, N>: its `len` elements (bytes as a byte string), not the whole buffer."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        length, buffer, element = heapless_parts(self.value)
+        if element.code == gdb.TYPE_CODE_INT and element.sizeof == 1 and not element.is_signed:
+            return byte_text(heapless_bytes(self.value), element_limit())
+        limit = element_limit()
+        shown = length if limit is None else min(length, limit)
+        items = [str(heapless_element(buffer, i)) for i in range(shown)]
+        return "[" + ", ".join(items) + (", ..." if shown < length else "") + "]"
+
+
+class HeaplessMapPrinter:
+    """heapless::IndexMap (FnvIndexMap): its entries, key => value, in insertion order."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        entries = self.value["core"]["entries"]
+        length, buffer, _ = heapless_parts(entries)
+        return f"IndexMap({length} of {heapless_vec_element(entries.type.strip_typedefs())[1]})"
+
+    def children(self):
+        entries = self.value["core"]["entries"]
+        length, buffer, _ = heapless_parts(entries)
+        for i in range(length):
+            bucket = heapless_element(buffer, i)
+            yield f"k{i}", bucket["key"]
+            yield f"v{i}", bucket["value"]
+
+    def display_hint(self):
+        return "map"
+
+
 def printers():
     collection = gdb.printing.RegexpCollectionPrettyPrinter("mikros")
+    collection.add_printer("heapless::String", r"^heapless::string::String<", HeaplessStringPrinter)
+    collection.add_printer("heapless::Vec", r"^heapless::vec::Vec<", HeaplessVecPrinter)
+    collection.add_printer(
+        "heapless::IndexMap", r"^heapless::indexmap::IndexMap<", HeaplessMapPrinter
+    )
     collection.add_printer("MsgTag", r"^abi::msg::MsgTag$", MsgTagPrinter)
     collection.add_printer("Cap", r"^kernel::obj::cap::Cap$", CapPrinter)
     collection.add_printer("Received", r"^userlib::ipc::Received$", ReceivedPrinter)
