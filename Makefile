@@ -74,7 +74,9 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
-	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib -p init -p programs -- -D warnings
+	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
+		-p init -p memsrv -p names -p viewer -p examples -p weensyos -p benchmarks -p test-programs \
+		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice
 # side by side (the runs must agree on every figure); one table beside seL4 and Linux, the record

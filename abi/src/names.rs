@@ -1,6 +1,6 @@
 //! The name service's protocol: servers register a name for an endpoint, clients look names up
 //! and get a capability to the server, badged for them. A typed protocol (`abi::wire`,
-//! `userlib::rpc`); the client side is `userlib::names`, the server `servers/programs/src/bin/names.rs`.
+//! `userlib::rpc`); the client side is `userlib::names`, the server `servers/names`.
 //! Every program reaches the service through `slots::NAMES`, badged with its own id, so the
 //! service knows who asks. See `docs/writing-a-server.md`.
 //!

@@ -33,10 +33,10 @@ pub fn startup_commands(image: &BootImage, port: u16) -> Vec<String> {
         format!("file {}", image.kernel.display()),
     ];
     // Quietly: a line per program would fill the first screen and stop at gdb's pager.
-    for (_, program) in &image.programs {
+    for program in &image.programs {
         commands.push(format!(
             "python gdb.execute('add-symbol-file {}', to_string=True)",
-            program.display()
+            program.path.display()
         ));
     }
     commands.push(format!("source {}", extension().display()));

@@ -1,5 +1,6 @@
 //! Making the boot image: the kernel plus a boot archive (ramdisk) holding every user program and
 //! the command line (which programs init should start).
+use crate::catalog::{self, Program};
 use crate::checkout;
 use crate::options::{Build, KernelImage, Options};
 use bootloader::{BiosBoot, UefiBoot};
@@ -8,33 +9,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-include!(concat!(env!("OUT_DIR"), "/programs.rs"));
-
-/// The list of user programs (`abi::registry`); it goes into the boot archive for init.
-pub const REGISTRY: &str = include_str!("../../servers/programs/programs.list");
-
-/// The user programs cargo built for us (artifact dependencies), by name.
-pub fn available_programs() -> Vec<(String, PathBuf)> {
-    let mut programs = vec![
-        (
-            "init".to_string(),
-            PathBuf::from(env!("CARGO_BIN_FILE_INIT_init")),
-        ),
-        (
-            "memsrv".to_string(),
-            PathBuf::from(env!("CARGO_BIN_FILE_MEMSRV_memsrv")),
-        ),
-    ];
-    // Every binary of the `programs` crate, as listed by build.rs.
-    programs.extend(
-        PROGRAMS
-            .iter()
-            .map(|(name, path)| (name.to_string(), PathBuf::from(path))),
-    );
-    programs.sort();
-    programs
-}
 
 fn kernel_path(kind: KernelImage) -> &'static Path {
     Path::new(match kind {
@@ -53,18 +27,20 @@ fn kernel_name(kind: KernelImage) -> &'static str {
 /// The kernel and the user programs to boot.
 pub struct Binaries {
     pub kernel: PathBuf,
-    pub programs: Vec<(String, PathBuf)>,
+    pub programs: Vec<Program>,
 }
 
-/// The binaries of the build `opts` asks for: the optimised ones cargo built with the runner, or
-/// the debuggable ones, built now.
+/// The binaries of the build `opts` asks for, with the programs its command line packs
+/// ([`catalog::packed`]): the optimised ones cargo built with the runner, or the debuggable ones,
+/// built now.
 pub fn binaries(opts: &Options) -> Result<Binaries, String> {
+    let programs = catalog::packed(&opts.programs);
     match opts.build {
         Build::Optimised => Ok(Binaries {
             kernel: kernel_path(opts.kernel).to_path_buf(),
-            programs: available_programs(),
+            programs,
         }),
-        Build::Debuggable => build_debuggable(opts.kernel),
+        Build::Debuggable => build_debuggable(opts.kernel, programs),
     }
 }
 
@@ -73,10 +49,11 @@ pub fn debuggable_dir() -> PathBuf {
     checkout::root().join("target/x86_64-unknown-none/gdb")
 }
 
-/// Builds the kernel and every program with cargo profile `gdb` (unoptimised, full debug info; see
-/// the workspace Cargo.toml). Only these crates: the runner and the bootloader keep the build they
-/// have. Cargo rebuilds only what changed, so this takes a second once done.
-fn build_debuggable(kind: KernelImage) -> Result<Binaries, String> {
+/// Builds the kernel and the crates of the programs to pack with cargo profile `gdb` (unoptimised,
+/// full debug info; see the workspace Cargo.toml). Only these crates: the runner and the
+/// bootloader keep the build they have, and a crate the run does not pack (the tests' programs,
+/// say) is not built. Cargo rebuilds only what changed, so this takes a second once done.
+fn build_debuggable(kind: KernelImage, mut programs: Vec<Program>) -> Result<Binaries, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build.current_dir(checkout::root()).args([
@@ -88,11 +65,18 @@ fn build_debuggable(kind: KernelImage) -> Result<Binaries, String> {
         "x86_64-unknown-none",
         "--target-dir",
         "target",
+        "-p",
+        "kernel",
     ]);
-    for package in ["kernel", "init", "memsrv", "programs"] {
+    let mut packages: Vec<&str> = programs.iter().map(|p| p.home.package).collect();
+    packages.dedup();
+    for package in &packages {
         build.args(["-p", package]);
     }
-    eprintln!("runner: building the debuggable kernel and programs (cargo profile gdb)...");
+    eprintln!(
+        "runner: building the debuggable kernel and {} (cargo profile gdb)...",
+        packages.join(", ")
+    );
     let status = build
         .status()
         .map_err(|e| format!("running cargo for the debuggable build: {e}"))?;
@@ -100,13 +84,9 @@ fn build_debuggable(kind: KernelImage) -> Result<Binaries, String> {
         return Err(format!("the debuggable build failed ({status})"));
     }
     let dir = debuggable_dir();
-    let programs = available_programs()
-        .into_iter()
-        .map(|(name, _)| {
-            let path = dir.join(&name);
-            (name, path)
-        })
-        .collect();
+    for program in &mut programs {
+        program.path = dir.join(program.name());
+    }
     Ok(Binaries {
         kernel: dir.join(kernel_name(kind)),
         programs,
@@ -148,7 +128,7 @@ fn loadable_part(mut elf: Vec<u8>) -> Vec<u8> {
 pub struct BootImage {
     pub disk: File,
     pub kernel: PathBuf,
-    pub programs: Vec<(String, PathBuf)>,
+    pub programs: Vec<Program>,
     /// Where QEMU's monitor listens for `--screenshot` (a socket, removed after the run).
     pub monitor: PathBuf,
 }
@@ -170,35 +150,55 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Checks the requested programs and writes the disk image.
-pub fn build_image(opts: &Options) -> Result<BootImage, String> {
-    let Binaries { kernel, programs } = binaries(opts)?;
+/// Checks that every word of the command line is one init understands, naming a program it can
+/// start.
+fn check_words(opts: &Options, programs: &[Program]) -> Result<(), String> {
+    use abi::cmdline::{parse_word, Word};
     for wanted in &opts.programs {
-        use abi::cmdline::{parse_word, Word};
         match parse_word(wanted) {
-            Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
+            Ok(Word::Program(p)) => match programs.iter().find(|q| q.name() == p.name) {
+                Some(q) if q.entry.system => {
+                    return Err(format!(
+                        "'{}' is a system program: {} (it cannot be named on the command line; \
+                         the viewer comes with --viewer)",
+                        p.name, q.entry.about
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    let all = catalog::all();
+                    let startable = all.iter().filter(|p| !p.entry.system);
+                    let names: Vec<&str> = startable.map(Program::name).collect();
+                    return Err(format!(
+                        "unknown program '{wanted}'; available: {}",
+                        names.join(", ")
+                    ));
+                }
+            },
             Ok(Word::Then) => {}
             // `--run-for` is the way to say it, but the word itself means the same.
             Ok(Word::RunFor(_) | Word::Viewer(_)) => {}
             // The test kernel takes `test:...` words from the same command line.
             Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
+            Ok(Word::Test(_)) => return Err(format!("'{wanted}' needs --test-kernel")),
             Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
-            _ => {
-                let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
-                return Err(format!(
-                    "unknown program '{wanted}'; available: {}",
-                    names.join(", ")
-                ));
-            }
         }
     }
+    Ok(())
+}
+
+/// Checks the requested programs and writes the disk image.
+pub fn build_image(opts: &Options) -> Result<BootImage, String> {
+    let Binaries { kernel, programs } = binaries(opts)?;
+    check_words(opts, &programs)?;
     let mut contents = vec![(
         abi::registry::ARCHIVE_NAME.to_string(),
-        REGISTRY.as_bytes().to_vec(),
+        catalog::registry_of(&programs).into_bytes(),
     )];
-    for (name, path) in &programs {
+    for program in &programs {
+        let path = &program.path;
         let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        contents.push((name.clone(), loadable_part(data)));
+        contents.push((program.name().to_string(), loadable_part(data)));
     }
     let files: Vec<(&str, &[u8])> = contents
         .iter()

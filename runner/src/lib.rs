@@ -3,6 +3,7 @@
 //! Used by `cargo run` (see `main.rs`) and by the system tests in `tests/`, which call [`run`] and
 //! assert on the [`Outcome`].
 pub mod bench;
+pub mod catalog;
 mod checkout;
 mod gdb;
 mod image;
@@ -11,8 +12,6 @@ mod qemu;
 mod screenshot;
 
 pub use abi::cmdline::ViewerMode;
-pub use image::{
-    available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
-};
+pub use image::{binaries, build_image, debuggable_dir, Binaries, BootImage};
 pub use options::{parse_args, Build, Debugger, KernelImage, Options, ParsedArgs, USAGE};
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};

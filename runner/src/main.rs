@@ -10,23 +10,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(ParsedArgs::List) => {
-            use abi::registry;
-            for (name, _) in runner::available_programs() {
-                let entry = registry::find(runner::REGISTRY, &name);
-                let (role, about) = match entry {
-                    Some(e) if e.server => ("server", e.about),
-                    Some(e) => ("", e.about),
-                    None if name == "init" => ("system", "the first server: starts the rest"),
-                    None => ("system", "the memory server, started by init for every run"),
-                };
-                let with: Vec<&str> = entry.iter().flat_map(|e| e.with()).collect();
-                let with = if with.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (brings {})", with.join(", "))
-                };
-                println!("{name:<12} {role:<7} {about}{with}");
-            }
+            list_programs();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -50,6 +34,34 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("runner: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--list`: every program, crate by crate, with its role and the servers it brings.
+fn list_programs() {
+    use runner::catalog;
+    for home in catalog::HOMES {
+        let when = if home.kind.always_packed() {
+            ""
+        } else {
+            " (packed into the boot archive only when named)"
+        };
+        println!("{}/{when}", home.dir);
+        for program in catalog::all().iter().filter(|p| std::ptr::eq(p.home, home)) {
+            let e = &program.entry;
+            let role = match (e.system, e.server) {
+                (true, _) => "system",
+                (false, true) => "server",
+                (false, false) => "",
+            };
+            let with: Vec<&str> = e.with().collect();
+            let with = if with.is_empty() {
+                String::new()
+            } else {
+                format!(" (brings {})", with.join(", "))
+            };
+            println!("  {:<12} {role:<7} {}{with}", e.name, e.about);
         }
     }
 }

@@ -5,7 +5,7 @@
 //! checks passing — and for every batch that init found every frame and kernel object back. The
 //! kernel must never panic, hang or reset, whatever the programs do.
 //!
-//! The cases are numbered as in `servers/programs/src/attack/` and `src/rogue/`; this file is
+//! The cases are numbered as in `tests/programs/src/bin/attack/` and `.../rogue/`; this file is
 //! the specification of their outcomes.
 use runner::{Options, Outcome, Verdict};
 use system_tests::*;
@@ -55,9 +55,23 @@ fn killed(reasons: &[&str]) -> Expect {
     Killed(reasons.iter().map(|r| r.to_string()).collect())
 }
 
+/// Where `program` is linked (its crate's `programs.list`).
+fn link_base(program: &str) -> u64 {
+    let program = runner::catalog::find(program).expect("the program is listed");
+    program.link_base()
+}
+
+/// How the addresses of `program`'s image begin: its code and data are in the 16 MiB above its
+/// link base (and link bases are 16 MiB apart).
+fn image_prefix(program: &str) -> String {
+    format!("{:#x}", link_base(program) >> 24)
+}
+
 /// `attack`'s cases the kernel must kill, with the reason init must give.
 fn attack_kills() -> Vec<(u64, Vec<String>)> {
     let r = |reasons: &[&str]| reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+    let base = link_base("attack");
+    let image = image_prefix("attack");
     [
         (1, r(&["page fault reading 0xffff800000000000 "])),
         (2, r(&["page fault writing 0xffff800000000000 "])),
@@ -76,12 +90,12 @@ fn attack_kills() -> Vec<(u64, Vec<String>)> {
         (14, r(&["page fault reading 0x0 "])),
         (15, r(&["page fault reading 0x7ffffffff000 "])),
         (16, r(&["page fault writing 0x7ffffffffffc "])),
-        (17, r(&["page fault writing 0x11000000 "])),
-        // Its code, data and stack: attack is linked at 0x1100_0000, the stack ends at
-        // 0x7fff_fffe_f000.
-        (18, r(&["page fault writing 0x110"])),
+        (17, vec![format!("page fault writing {base:#x} ")]),
+        // Its code, data and stack: attack's image is in the 16 MiB from its link base, the stack
+        // ends at 0x7fff_fffe_f000.
+        (18, vec![format!("page fault writing {image}")]),
         (19, r(&["page fault executing 0x7ffffffe"])),
-        (20, r(&["page fault executing 0x110"])),
+        (20, vec![format!("page fault executing {image}")]),
         (21, r(&["page fault executing 0x7fffffff0000 "])),
         (22, r(&["page fault executing 0xb8000 "])),
         (100, r(GP0)),
@@ -344,12 +358,16 @@ const ROGUE_SURVIVALS: &[(u64, &str)] = &[
         "init: ignored kernel message 0xffff0003 from rogue (pid ",
     ),
 ];
-const ROGUE_KILLS: &[(u64, &str)] = &[
-    // rogue is linked at 0x1200_0000; its stack ends at 0x7fff_fffe_f000.
-    (50, "page fault executing 0x120"),
-    (51, "page fault executing 0x120"),
-    (52, "page fault writing 0x7ffffffe"),
-];
+/// `rogue`'s cases the kernel must kill: executing its data (in its image), writing past its stack
+/// (which ends at 0x7fff_fffe_f000).
+fn rogue_kills() -> [(u64, String); 3] {
+    let image = image_prefix("rogue");
+    [
+        (50, format!("page fault executing {image}")),
+        (51, format!("page fault executing {image}")),
+        (52, "page fault writing 0x7ffffffe".to_string()),
+    ]
+}
 
 fn word(case: &Case) -> String {
     let bang = if matches!(case.expect, Killed(_)) {
@@ -600,8 +618,8 @@ fn rogue_pool_holder_cannot_break_the_kernel_or_its_accounting() {
     for &(n, line) in ROGUE_SURVIVALS {
         batches.push(single("rogue", n, Survives, &[line]));
     }
-    for &(n, reason) in ROGUE_KILLS {
-        batches.push(single("rogue", n, killed(&[reason]), &[]));
+    for (n, reason) in rogue_kills() {
+        batches.push(single("rogue", n, killed(&[&reason]), &[]));
     }
     run_suite(&batches);
 }

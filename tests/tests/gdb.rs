@@ -9,10 +9,12 @@ use system_tests::{expect_verdict, run};
 const TIMEOUT_SECS: u64 = 180;
 
 /// The sources the sessions stop in, relative to the checkout (as gdb names them).
-const IPCBENCH: &str = "servers/programs/src/bin/ipcbench.rs";
-const IPCECHO: &str = "servers/programs/src/bin/ipcecho.rs";
-const KV_CLIENT: &str = "servers/programs/src/bin/kvclient.rs";
-const KV_SERVER: &str = "servers/programs/src/bin/kv.rs";
+const IPCBENCH: &str = "runner/benchmarks/src/bin/ipcbench.rs";
+const IPCECHO: &str = "runner/benchmarks/src/bin/ipcecho.rs";
+const KV_CLIENT: &str = "servers/examples/src/bin/kvclient.rs";
+const KV_SERVER: &str = "servers/examples/src/bin/kv.rs";
+/// The Rust path of the kv protocol's module (`Kv`, `Request`), as the debug info names it.
+const KV_PROTOCOL: &str = "examples::protocol::kv";
 
 /// The 1-based line of the first line in `file` (relative to the checkout) containing `text`.
 fn line_of(file: &str, text: &str) -> usize {
@@ -273,7 +275,7 @@ fn a_typed_call_into_the_handler_and_back() {
             "mikros step-ipc",
             // The next request is the long one: 265 bytes, most in the IPC buffer.
             "delete",
-            "mikros break kv userlib::rpc::decode<kv::protocol::Request>",
+            &format!("mikros break kv userlib::rpc::decode<{KV_PROTOCOL}::Request>"),
             "mark decode",
             "continue",
             "mark long-msg",
@@ -311,15 +313,17 @@ fn a_typed_call_into_the_handler_and_back() {
         "{msg}"
     );
     assert!(
-        msg.contains(
-            "typed request, protocol id 0x4b56 (kv::protocol::Kv), 16 bytes: \
-             Put { key: \"greeting\", value: b\"hello\" }"
-        ),
+        msg.contains(&format!(
+            "typed request, protocol id 0x4b56 ({KV_PROTOCOL}::Kv), 16 bytes: \
+             Put {{ key: \"greeting\", value: b\"hello\" }}"
+        )),
         "{msg}"
     );
     let request = section(&sections, "request");
     assert!(
-        request.contains("kv::protocol::Request::Put{key: \"greeting\", value: b\"hello\"}"),
+        request.contains(&format!(
+            "{KV_PROTOCOL}::Request::Put{{key: \"greeting\", value: b\"hello\"}}"
+        )),
         "{request}"
     );
     assert!(
@@ -337,10 +341,10 @@ fn a_typed_call_into_the_handler_and_back() {
 
     let long = section(&sections, "long-msg");
     assert!(
-        long.contains(
-            "typed request, protocol id 0x4b56 (kv::protocol::Kv), 265 bytes: \
-             Put { key: \"bytes\", value: b\"\\0\\x01\\x02\\x03"
-        ),
+        long.contains(&format!(
+            "typed request, protocol id 0x4b56 ({KV_PROTOCOL}::Kv), 265 bytes: \
+             Put {{ key: \"bytes\", value: b\"\\0\\x01\\x02\\x03"
+        )),
         "{long}"
     );
     let finish = section(&sections, "finish-decode");

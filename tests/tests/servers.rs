@@ -7,7 +7,7 @@ const NO_LEAK: &str = "init: frame census unchanged and audited";
 
 #[test]
 fn the_tutorial_server_answers_its_client() {
-    // `count` brings `counter` (programs.list: `with=counter`) and finds it by name.
+    // `count` brings `counter` (servers/examples/programs.list: `with=counter`) and finds it by name.
     let out = boot(&["count"]);
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "count: added 3, total 6");

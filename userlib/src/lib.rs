@@ -14,6 +14,7 @@
 //! - [`heap`]: an opt-in global allocator (`sbrk_heap!()` or `arena_heap!(BYTES)`) so programs can
 //!   use `alloc`.
 //! - [`load`]: loading an ELF program into another address space (for servers that start programs).
+//! - [`rng`]: a small seeded random-number generator (WeensyOS's programs and the fuzzer).
 //! - [`rt`]: the entry point (`userlib::entry!(main)`) and the panic handler.
 //!
 //! All `unsafe` code lives in [`arch`] (the `syscall` instruction, `rdtsc`, and volatile access to the
@@ -22,7 +23,7 @@
 //!
 //! The examples in these docs are marked `ignore`: they make syscalls, and userlib brings its own
 //! panic handler, so they build only into programs for `x86_64-unknown-none`, not as host doctests.
-//! `docs/writing-a-server.md` and `servers/programs/src/bin/` have complete programs.
+//! `docs/writing-a-server.md` and `servers/examples/` have complete programs.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -35,6 +36,7 @@ pub mod ipc;
 pub mod load;
 pub mod names;
 pub mod process;
+pub mod rng;
 pub mod rpc;
 pub mod rt;
 pub mod sys;

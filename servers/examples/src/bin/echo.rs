@@ -1,0 +1,35 @@
+//! echo: an example server — echoes numbers and bytes back and prints log lines for its clients,
+//! counting each client's lines (clients are told apart by the badge the name service gave them).
+//! Registered as "echo"; the protocol is `src/protocol/echo.rs`.
+#![no_std]
+#![no_main]
+
+use examples::protocol::echo::{Echo, Reply, Request};
+use heapless::FnvIndexMap;
+use userlib::names;
+use userlib::println;
+use userlib::rpc::{Call, Server};
+
+userlib::entry!(main);
+
+/// Lines logged, per client badge (a client beyond the table's size is counted as 0).
+struct Logger(FnvIndexMap<u64, u32, 32>);
+
+impl Server<Echo> for Logger {
+    fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, ()> {
+        Ok(match request {
+            Request::Ping(n) => Reply::Pong(n),
+            Request::Echo(bytes) => Reply::Echoed(bytes),
+            Request::Log(line) => {
+                println!("echo: client {} logs: {line}", call.badge);
+                let lines = self.0.get(&call.badge).copied().unwrap_or(0) + 1;
+                let _ = self.0.insert(call.badge, lines);
+                Reply::Logged(lines)
+            }
+        })
+    }
+}
+
+fn main() -> i32 {
+    names::register_and_serve::<Echo, _>("echo", &mut Logger(FnvIndexMap::new()))
+}
