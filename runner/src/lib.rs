@@ -14,5 +14,5 @@ pub use abi::cmdline::ViewerMode;
 pub use image::{
     available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
 };
-pub use options::{parse_args, Build, Debugger, KernelImage, Options, ParsedArgs, USAGE};
+pub use options::{parse_args, usage_error, Build, Debugger, KernelImage, Options, ParsedArgs};
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};
