@@ -1,7 +1,7 @@
 //! Making the boot image: the kernel plus a boot archive (ramdisk) holding every user program and
 //! the command line (which programs init should start).
-use crate::checkout;
 use crate::options::{Build, KernelImage, Options};
+use crate::{checkout, programs, Error};
 use bootloader::{BiosBoot, UefiBoot};
 use bootloader_boot_config::{BootConfig, LevelFilter};
 use std::fs::File;
@@ -171,27 +171,11 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
 }
 
 /// Checks the requested programs and writes the disk image.
-pub fn build_image(opts: &Options) -> Result<BootImage, String> {
+pub fn build_image(opts: &Options) -> Result<BootImage, Error> {
+    let available = available_programs();
+    let names: Vec<&str> = available.iter().map(|(n, _)| n.as_str()).collect();
+    programs::check_words(&opts.programs, &names, opts.kernel == KernelImage::Test)?;
     let Binaries { kernel, programs } = binaries(opts)?;
-    for wanted in &opts.programs {
-        use abi::cmdline::{parse_word, Word};
-        match parse_word(wanted) {
-            Ok(Word::Program(p)) if programs.iter().any(|(name, _)| name == p.name) => {}
-            Ok(Word::Then) => {}
-            // `--run-for` is the way to say it, but the word itself means the same.
-            Ok(Word::RunFor(_) | Word::Viewer(_)) => {}
-            // The test kernel takes `test:...` words from the same command line.
-            Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
-            Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
-            _ => {
-                let names: Vec<&str> = programs.iter().map(|(n, _)| n.as_str()).collect();
-                return Err(format!(
-                    "unknown program '{wanted}'; available: {}",
-                    names.join(", ")
-                ));
-            }
-        }
-    }
     let mut contents = vec![(
         abi::registry::ARCHIVE_NAME.to_string(),
         REGISTRY.as_bytes().to_vec(),

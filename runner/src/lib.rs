@@ -4,15 +4,19 @@
 //! assert on the [`Outcome`].
 pub mod bench;
 mod checkout;
+mod error;
 mod gdb;
 mod image;
 mod options;
+mod programs;
 mod qemu;
 mod screenshot;
 
 pub use abi::cmdline::ViewerMode;
+pub use error::Error;
 pub use image::{
     available_programs, binaries, build_image, debuggable_dir, Binaries, BootImage, REGISTRY,
 };
 pub use options::{parse_args, usage_error, Build, Debugger, KernelImage, Options, ParsedArgs};
+pub use programs::check_words;
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};

@@ -1,5 +1,5 @@
 //! `cargo run -- [OPTIONS] [PROGRAM...]`: build everything and boot it in QEMU.
-use runner::{parse_args, ParsedArgs, Verdict};
+use runner::{parse_args, Error, ParsedArgs, Verdict};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -41,6 +41,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        // An unknown program, shown as clap shows a bad option (exit status 2).
+        Err(Error::Usage(message)) => runner::usage_error(message).exit(),
         Err(e) => {
             eprintln!("runner: {e}");
             ExitCode::FAILURE

@@ -67,8 +67,14 @@ fn runner_times_out_a_hung_guest() {
 
 #[test]
 fn runner_rejects_unknown_programs() {
+    // The library: a usage error, found before anything is built or booted.
     let err = runner::run(&Options::for_test(&["no-such-program"], 5)).unwrap_err();
-    assert!(err.contains("unknown program 'no-such-program'"), "{err}");
+    assert!(matches!(err, runner::Error::Usage(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("unknown program 'no-such-program'"),
+        "{err}"
+    );
 }
 
 #[test]
