@@ -75,6 +75,43 @@ fn runner_rejects_unknown_programs() {
             .contains("unknown program 'no-such-program'"),
         "{err}"
     );
+    // The binary, as a user runs it: a usage error is exit status 2, with a suggestion for a
+    // near miss, and the error is the end of what it prints (not followed by the whole help).
+    let near_misses = [
+        (&["hello", "helo"][..], "a similar program exists: 'hello'"),
+        (
+            &["--headles", "hello"],
+            "a similar argument exists: '--headless'",
+        ),
+    ];
+    for (args, tip) in near_misses {
+        let out = run_runner_binary(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}:\n{stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}:\n{stderr}");
+        assert!(stderr.contains(tip), "{args:?}:\n{stderr}");
+        assert!(
+            stderr
+                .trim_end()
+                .ends_with("For more information, try '--help'."),
+            "{args:?}:\n{stderr}"
+        );
+        assert!(
+            stderr.lines().count() < 10 && !stderr.contains("--test-kernel"),
+            "the help buries the error:\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing boots");
+    }
+}
+
+/// Runs the runner's binary (headless, and bounded in case it does boot) with `args`.
+fn run_runner_binary(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_FILE_RUNNER_runner"))
+        .args(["--headless", "--timeout", "60"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the runner binary starts")
 }
 
 #[test]
