@@ -1,6 +1,6 @@
 //! Boot: from the bootloader's hand-off to the first user server.
 use crate::mem::frames::{FrameState, FrameTable};
-use crate::mem::phys;
+use crate::mem::phys::{self, PHYSICAL_MEMORY_OFFSET};
 use crate::sched::Kernel;
 use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
@@ -9,10 +9,6 @@ use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::info::{MemoryRegion, MemoryRegionKind, MemoryRegions};
 use bootloader_api::BootInfo;
 use x86_64::registers::control::Cr3;
-
-/// Where the bootloader maps all physical memory: the start of the upper half. Everything the
-/// kernel needs lives in the upper half, so user space owns the whole lower half.
-pub const PHYSICAL_MEMORY_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 
 pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();

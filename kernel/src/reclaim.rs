@@ -179,6 +179,12 @@ impl Kernel {
         }
     }
 
+    /// The frame audit (`mem::audit`) over every address space.
+    pub fn audit_frames(&mut self) -> bool {
+        let spaces = self.spaces.iter().map(|(_, s)| (s.root, s.tables));
+        crate::mem::audit::frames(&mut self.frames, self.console_frame, spaces)
+    }
+
     /// Checks every live object's reference count against the capabilities that name it.
     pub fn audit_objects(&self) -> bool {
         let mut counts = [[0u32; MAX_ENDPOINTS]; 3];
