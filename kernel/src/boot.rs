@@ -2,7 +2,7 @@
 use crate::mem::frames::{FrameState, FrameTable};
 use crate::mem::phys::{self, PHYSICAL_MEMORY_OFFSET};
 use crate::sched::Kernel;
-use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
+use crate::{arch, console, entry, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
 use abi::layout::PAGE_SIZE;
 use bootloader_api::config::{BootloaderConfig, Mapping};
@@ -51,12 +51,10 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
         (hooks.after_banner)(bootfs.cmdline());
     }
 
-    arch::entry::with_kernel(|k| {
-        start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs, hooks)
-    });
+    entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs, hooks));
     arch::entry::init_syscall();
     crate::irq::init();
-    arch::entry::enter_user_mode()
+    entry::enter_user_mode()
 }
 
 /// Sets up frames and the console page, and creates init.

@@ -12,6 +12,7 @@
 pub mod arch;
 pub mod boot;
 pub mod console;
+pub mod entry;
 pub mod fastpath;
 pub mod fault;
 pub mod first_server;

@@ -74,6 +74,16 @@ impl Kernel {
         self.run(Vec::from_slice(&[Doomed::Space(index)]).unwrap_or_default());
     }
 
+    /// Whether the object a capability names still exists (kinds without an object always do).
+    pub fn is_live(&self, cap: &Cap) -> bool {
+        match cap.kind {
+            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
+            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
+            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
+            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
+        }
+    }
+
     fn count(&mut self, cap: Cap) {
         match cap.kind {
             CapKind::Task => self.tasks.add_ref(cap.index, cap.gen),

@@ -3,7 +3,6 @@ pub mod cpu;
 pub mod entry;
 pub mod exit;
 pub mod gdt;
-mod idle;
 pub mod idt;
 pub mod serial;
 pub mod trap;

@@ -1,4 +1,4 @@
-//! The syscall dispatcher: safe Rust, reached from the one unsafe entry in `arch::entry`.
+//! The syscall dispatcher: safe Rust, reached from the entry handlers (`crate::entry`).
 //!
 //! Each syscall decodes first — every lookup and check, any of which may fail with a `SysError` —
 //! and only then invokes, which cannot fail. A failed syscall changes nothing but `rax`.
@@ -116,15 +116,5 @@ impl Kernel {
     ) -> Result<Cap, SysError> {
         let cap = self.task(t).caps.lookup(slot, kind, rights)?;
         self.is_live(&cap).then_some(cap).ok_or(SysError::StaleCap)
-    }
-
-    /// Whether the object a capability names still exists (kinds without an object always do).
-    pub fn is_live(&self, cap: &Cap) -> bool {
-        match cap.kind {
-            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
-            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
-            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
-            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
-        }
     }
 }

@@ -1,6 +1,9 @@
 //! The kernel's state, the run queue and task lifecycle (start, stop, destroy).
 //!
-//! There is one `Kernel`; the entry code hands it to each entry from user mode (`arch::entry`).
+//! There is one `Kernel`; the entry code hands it to each entry from user mode (`crate::entry`).
+mod idle;
+mod switch;
+
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
