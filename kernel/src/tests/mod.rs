@@ -5,6 +5,7 @@
 mod caps;
 mod inspect;
 mod ipc;
+mod layers;
 mod memory;
 mod objects;
 mod reclaim;
