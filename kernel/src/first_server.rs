@@ -32,7 +32,7 @@ impl Loader<'_> {
             paging::protect(tables.root, page, paging::rights_of(flags) | rights)?;
             return Ok(frame);
         }
-        Ok(tables.alloc(page, rights)?)
+        tables.alloc(page, rights)
     }
 
     fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {

@@ -7,6 +7,7 @@
 //! zeroing is off their path; frames about to be overwritten take a dirty one first.
 use super::phys;
 use abi::frames::FrameView;
+use abi::SysError;
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,14 +45,6 @@ pub struct FrameTable {
     free: &'static mut [u32],
     zeroed: usize,
     dirty: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameError {
-    OutOfFrames,
-    /// Not a user frame (or out of range).
-    NotUser,
-    StillMapped,
 }
 
 impl FrameTable {
@@ -98,7 +91,7 @@ impl FrameTable {
     /// Takes a free frame for `state`, a dirty one first: its contents are whatever was there
     /// (for a frame about to be overwritten).
     #[must_use = "a frame that is not used is leaked"]
-    pub fn alloc(&mut self, state: FrameState) -> Result<u64, FrameError> {
+    pub fn alloc(&mut self, state: FrameState) -> Result<u64, SysError> {
         let Some(frame) = self.pop_dirty() else {
             return self.alloc_zeroed(state);
         };
@@ -108,9 +101,9 @@ impl FrameTable {
 
     /// Takes a zeroed frame for `state`: one zeroed ahead of time, else a dirty one zeroed now.
     #[must_use = "a frame that is not used is leaked"]
-    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, FrameError> {
+    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, SysError> {
         if self.zeroed == 0 && !self.zero_one() {
-            return Err(FrameError::OutOfFrames);
+            return Err(SysError::OutOfMemory);
         }
         self.zeroed -= 1;
         let frame = self.free[self.zeroed] as u64;
@@ -161,15 +154,15 @@ impl FrameTable {
         self.free[at] = frame as u32;
     }
 
-    /// Returns an unmapped user frame to the free list.
-    pub fn free_user(&mut self, frame: u64) -> Result<(), FrameError> {
+    /// Returns an unmapped user frame to the free list (`BadFrame`: not a user frame).
+    pub fn free_user(&mut self, frame: u64) -> Result<(), SysError> {
         match self.state(frame) {
             Some(FrameState::User { maps: 0 }) => {
                 self.push_free(frame);
                 Ok(())
             }
-            Some(FrameState::User { .. }) => Err(FrameError::StillMapped),
-            _ => Err(FrameError::NotUser),
+            Some(FrameState::User { .. }) => Err(SysError::FrameInUse),
+            _ => Err(SysError::BadFrame),
         }
     }
 

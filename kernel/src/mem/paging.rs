@@ -3,21 +3,12 @@
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
 //! the leaves, intermediate entries allow everything.
-use super::frames::{FrameError, FrameState, FrameTable};
+use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
-use abi::PageRights;
+use abi::{PageRights, SysError};
 use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
 use x86_64::{PhysAddr, VirtAddr};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapError {
-    AlreadyMapped,
-    NotMapped,
-    OutOfMemory,
-    /// Not a user frame (the console page).
-    NotUser,
-}
 
 fn indices(vaddr: u64) -> [PageTableIndex; 4] {
     let v = VirtAddr::new(vaddr);
@@ -53,17 +44,12 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
 }
 
 fn new_table(frames: &mut FrameTable) -> R<u64> {
-    Ok(frames.alloc_zeroed(FrameState::PageTable { used: 0 })?)
+    frames.alloc_zeroed(FrameState::PageTable { used: 0 })
 }
 
-type R<T> = Result<T, MapError>;
+/// The errors are the syscalls' own (`AlreadyMapped`, `NotMapped`, `OutOfMemory`, `BadFrame`).
+type R<T> = Result<T, SysError>;
 type Pte = x86_64::structures::paging::page_table::PageTableEntry;
-
-impl From<FrameError> for MapError {
-    fn from(_: FrameError) -> MapError {
-        MapError::OutOfMemory
-    }
-}
 
 /// The tables from the root down to the last-level table for `va`, if they all exist.
 #[inline]
@@ -72,7 +58,7 @@ fn path(root: u64, va: u64) -> R<[u64; 4]> {
     for level in 0..3 {
         let entry = &phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            return Err(MapError::NotMapped);
+            return Err(SysError::NotMapped);
         }
         path[level + 1] = frame_of(entry.addr());
     }
@@ -85,7 +71,7 @@ fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let path = path(root, va)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
     if entry.is_unused() {
-        return Err(MapError::NotMapped);
+        return Err(SysError::NotMapped);
     }
     Ok((path, entry))
 }
@@ -134,7 +120,7 @@ impl Tables<'_> {
         let table = self.leaf_table(va)?;
         let entry = &mut phys::table(table)[indices(va)[3]];
         if !entry.is_unused() {
-            return Err(MapError::AlreadyMapped);
+            return Err(SysError::AlreadyMapped);
         }
         let frame = frame(self.frames)?;
         set(entry, frame, rights);
@@ -151,7 +137,7 @@ impl Tables<'_> {
     /// Maps a fresh zeroed user frame at `va`; returns it.
     pub fn alloc(&mut self, va: u64, rights: PageRights) -> R<u64> {
         self.put(va, rights, |frames| {
-            Ok(frames.alloc_zeroed(FrameState::User { maps: 0 })?)
+            frames.alloc_zeroed(FrameState::User { maps: 0 })
         })
     }
 
@@ -184,7 +170,7 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
     if !frames.is_user(old) {
-        return Err(MapError::NotUser);
+        return Err(SysError::BadFrame);
     }
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);

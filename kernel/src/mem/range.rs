@@ -4,11 +4,11 @@
 //! skipped whole, so an empty range costs a few entries per level. The per-page path works on raw
 //! entries: it is the point of the call.
 use super::frames::{FrameState, FrameTable};
-use super::paging::{self, frame_of, MapError, Tables};
+use super::paging::{self, frame_of, Tables};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::space::ShareMode;
-use abi::PageRights;
+use abi::{PageRights, SysError};
 
 /// Most frames one call copies.
 pub const MAX_COPIES: u32 = 16;
@@ -56,7 +56,7 @@ pub fn share(
     src_active: bool,
     start: u64,
     end: u64,
-) -> Result<u64, MapError> {
+) -> Result<u64, SysError> {
     let mut va = start;
     let table = loop {
         if va >= end {
@@ -113,7 +113,7 @@ fn fill(
     src: &mut [u64; 512],
     targets: &mut [u64; 512],
     w: &Walk,
-) -> (Result<u64, MapError>, i16) {
+) -> (Result<u64, SysError>, i16) {
     let ((dst_and, dst_or), (src_and, src_or)) = (masks(w.mode.dst_keep), masks(w.mode.src_keep));
     let (mut added, mut copies) = (0, 0);
     for i in w.first.min(512)..w.end.min(512) {
@@ -123,7 +123,7 @@ fn fill(
             continue;
         };
         if targets[i] != 0 {
-            return (Err(MapError::AlreadyMapped), added);
+            return (Err(SysError::AlreadyMapped), added);
         }
         let (leaf, va) = (e & LEAF, w.base + i as u64 * PAGE_SIZE);
         if w.mode.copy_writable && e & WRITABLE != 0 {
@@ -131,7 +131,7 @@ fn fill(
                 return (Ok(va), added);
             }
             let Ok(copy) = frames.alloc(FrameState::User { maps: 1 }) else {
-                return (Err(MapError::OutOfMemory), added);
+                return (Err(SysError::OutOfMemory), added);
             };
             phys::copy(copy, frame);
             targets[i] = leaf & !ADDRESS | (copy * PAGE_SIZE);

@@ -1,7 +1,7 @@
 //! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
 use super::{ensure, Args, Done, SysResult};
-use crate::mem::frames::{FrameError, FrameState};
-use crate::mem::paging::{self, MapError, Tables};
+use crate::mem::frames::FrameState;
+use crate::mem::paging::{self, Tables};
 use crate::mem::range;
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
@@ -9,17 +9,6 @@ use crate::sched::Kernel;
 use abi::layout::{is_user_page, CONSOLE, USER_TOP};
 use abi::space::{ShareMode, UnmapFlags};
 use abi::{CapKind, PageRights, Rights, SysError};
-
-impl From<MapError> for SysError {
-    fn from(e: MapError) -> SysError {
-        match e {
-            MapError::AlreadyMapped => SysError::AlreadyMapped,
-            MapError::NotMapped => SysError::NotMapped,
-            MapError::OutOfMemory => SysError::OutOfMemory,
-            MapError::NotUser => SysError::BadFrame,
-        }
-    }
-}
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
     is_user_page(vaddr)
@@ -40,20 +29,14 @@ fn space(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<(u16, u64)
 
 pub fn frame_alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    let frame = k
-        .frames
-        .alloc_zeroed(FrameState::User { maps: 0 })
-        .map_err(|_| SysError::OutOfMemory)?;
+    let frame = k.frames.alloc_zeroed(FrameState::User { maps: 0 })?;
     k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
 
 pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    k.frames.free_user(a.0[1]).map_err(|e| match e {
-        FrameError::StillMapped => SysError::FrameInUse,
-        _ => SysError::BadFrame,
-    })?;
+    k.frames.free_user(a.0[1])?;
     Ok(Done::Return)
 }
 
@@ -81,7 +64,7 @@ impl Kernel {
         };
         if let Err(e) = space.map(CONSOLE, self.console_frame, PageRights::WRITE) {
             paging::destroy(&mut self.frames, root);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(Space {
             root,
