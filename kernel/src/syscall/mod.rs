@@ -30,19 +30,12 @@ fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
 }
 
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
-pub struct Args(pub [u64; 6]);
-
-impl Args {
-    #[inline(always)]
-    pub fn of(r: &crate::arch::trap::SavedRegs) -> Args {
-        Args([r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9])
-    }
-}
+pub type Args = [u64; 6];
 
 /// Runs the syscall the current task made.
 pub fn dispatch(k: &mut Kernel, t: u16) {
     let r = &k.task(t).regs;
-    let args = Args::of(r);
+    let args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
     let result = match Sysnum::from_raw(r.rax) {
         Some(num) => run(k, t, num, &args),
         None => Err(SysError::UnknownSyscall),
