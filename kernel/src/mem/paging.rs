@@ -29,7 +29,7 @@ pub fn rights_of(flags: F) -> PageRights {
     r
 }
 
-pub(super) fn frame_of(addr: PhysAddr) -> u64 {
+fn frame_of(addr: PhysAddr) -> u64 {
     addr.as_u64() / PAGE_SIZE
 }
 
@@ -51,14 +51,15 @@ fn new_table(frames: &mut FrameTable) -> R<u64> {
 type R<T> = Result<T, SysError>;
 type Pte = x86_64::structures::paging::page_table::PageTableEntry;
 
-/// The tables from the root down to the last-level table for `va`, if they all exist.
+/// The tables from the root down to the last-level table for `va`, if they all exist; else the
+/// level (0: the root) of the table whose entry is missing.
 #[inline]
-fn path(root: u64, va: u64) -> R<[u64; 4]> {
+pub(super) fn path(root: u64, va: u64) -> Result<[u64; 4], usize> {
     let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
         let entry = &phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            return Err(SysError::NotMapped);
+            return Err(level);
         }
         path[level + 1] = frame_of(entry.addr());
     }
@@ -68,7 +69,7 @@ fn path(root: u64, va: u64) -> R<[u64; 4]> {
 /// The present leaf entry for `va`, with the tables above it (root first).
 #[inline]
 fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
-    let path = path(root, va)?;
+    let path = path(root, va).map_err(|_| SysError::NotMapped)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
     if entry.is_unused() {
         return Err(SysError::NotMapped);
