@@ -102,10 +102,11 @@ pub fn move_to_frame(cells: &'static mut [u16; 2048]) {
     PAGE.store(cells, Ordering::Relaxed);
 }
 
-/// Called on every timer tick: redraws what user programs wrote, 20 times a second.
+/// Called on every timer tick: redraws what user programs changed in the console page, 20 times
+/// a second (unless the kernel is printing: then it is drawn when that is done).
 pub fn tick(ticks: u64) {
-    if ticks % 5 == 0 {
-        refresh();
+    if let Some(mut out) = OUTPUT.try_lock().filter(|_| ticks % 5 == 0) {
+        draw(&mut out);
     }
 }
 
@@ -156,13 +157,6 @@ pub fn print(args: fmt::Arguments) {
 /// Text for the serial port only (a viewer's terminal escapes must stay out of the grid).
 pub fn print_serial(s: &str) {
     let _ = Serial.write_str(s);
-}
-
-/// Redraws whatever user programs changed in the console page.
-fn refresh() {
-    if let Some(mut out) = OUTPUT.try_lock() {
-        draw(&mut out);
-    }
 }
 
 /// Printing for the panic path: never waits for the lock.
