@@ -23,14 +23,11 @@ pub fn mint(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 /// Empties a slot. If it held the last capability to an object, the object is reclaimed — which
-/// may be the caller itself (its last task capability), which then never returns.
+/// may be the caller itself (its last task capability), which then never returns (`dispatch`
+/// leaves a task that is gone alone).
 pub fn delete(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.delete_cap(t, a[0])?;
-    Ok(if k.tasks.at(t).is_some() {
-        Done::Return
-    } else {
-        Done::Blocked
-    })
+    Ok(Done::Return)
 }
 
 pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

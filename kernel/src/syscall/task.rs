@@ -128,12 +128,8 @@ pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         matches!(task.state, State::Sending { .. }) && task.pending.kind == SendKind::Exit;
     let stoppable = task.state != State::Exited && !exiting;
     ensure(stoppable, SysError::BadTaskState)?;
-    if target == t {
-        // Restarted, the task sees its `TaskStop` succeed.
-        task.regs.rax = 0;
-        k.stop(t);
-        return Ok(Done::Blocked);
-    }
+    // A task that stops itself is running, not in an IPC syscall: `stop` leaves its `rax` alone, so
+    // once restarted it sees its `TaskStop` succeed.
     k.stop(target);
     Ok(Done::Return)
 }
