@@ -46,7 +46,16 @@ pub fn with_kernel<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
 /// (`Call` and `ReplyRecv` come in through their own entries, chosen by the entry code, as in seL4.)
 #[no_mangle]
 extern "C" fn syscall_from_user() -> *const SavedRegs {
-    with_kernel(Kernel::handle_syscall)
+    with_kernel(|k| -> *const SavedRegs {
+        let t = k.current.expect("a syscall came from a running task");
+        let task = k.task(t);
+        if task.regs.rax == Sysnum::TaskSelf as u64 {
+            // The null syscall: the caller stays current and entered; return straight to it.
+            syscall::local::task_self(task);
+            return &task.regs;
+        }
+        k.general_syscall(t)
+    })
 }
 
 /// `Call`: the IPC fast path, or the general path.
@@ -133,19 +142,6 @@ fn report(frame: &SavedRegs, context: &str) {
 }
 
 impl Kernel {
-    /// The syscall the current task made: the IPC fast path if it applies, else the dispatcher.
-    #[inline(always)]
-    fn handle_syscall(&mut self) -> *const SavedRegs {
-        let t = self.current.expect("a syscall came from a running task");
-        let task = self.task(t);
-        if task.regs.rax == Sysnum::TaskSelf as u64 {
-            // The caller stays current and entered: return straight to it.
-            syscall::local::task_self(task);
-            return &task.regs;
-        }
-        self.general_syscall(t)
-    }
-
     /// Tries `fast` (one of the fast paths), then `long` (its variant for long messages) for the
     /// current task's syscall, else the general path.
     #[inline(always)]

@@ -64,8 +64,7 @@ impl FrameTable {
         FrameTable {
             states,
             free,
-            zeroed: 0,
-            dirty: 0,
+            ..FrameTable::empty()
         }
     }
 
@@ -75,8 +74,7 @@ impl FrameTable {
 
     /// Marks a frame that was unusable as free.
     pub fn add_free(&mut self, frame: u64) {
-        let f = frame as usize;
-        if f < self.states.len() && self.states[f] == FrameState::Unusable {
+        if self.state(frame) == Some(FrameState::Unusable) {
             self.push_free(frame);
         }
     }
