@@ -32,12 +32,10 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
     arch::serial::init();
     arch::trap::init_kernel_stack();
     let features = arch::init();
-    if let Some(fb) = boot_info.framebuffer.as_mut() {
+    if let Some(fb) = boot_info.framebuffer.take() {
+        // The console is the framebuffer's only user from now on.
         let info = fb.info();
-        // SAFETY: the framebuffer is mapped for the kernel's lifetime and only the console uses it.
-        let buf =
-            unsafe { core::slice::from_raw_parts_mut(fb.buffer_mut().as_mut_ptr(), info.byte_len) };
-        console::attach_screen(Screen::new(buf, info));
+        console::attach_screen(Screen::new(fb.into_buffer(), info));
     }
 
     let ramdisk = ramdisk(boot_info);
