@@ -77,11 +77,7 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let stopped = k.task(target).state == State::Stopped;
     ensure(stopped, SysError::BadTaskState)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
-    let mut words = [0u64; UserRegs::WORDS];
-    for (i, w) in words.iter_mut().enumerate() {
-        *w = phys::read_u64(buffer, i);
-    }
-    let u = UserRegs::from_words(&words);
+    let u = UserRegs::from_words(&core::array::from_fn(|i| phys::read_u64(buffer, i)));
     // Both must be canonical user addresses: a non-canonical one would fault `iretq` in kernel
     // mode. Code can never run from the unmappable top page, so rip stays below `USER_TOP`.
     let user = u.rip < USER_TOP && u.rsp < USER_END;
