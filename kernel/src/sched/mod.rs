@@ -108,19 +108,12 @@ impl Kernel {
 
     /// Picks the task to run next: the current one if it can still run, else the next ready one.
     pub fn pick(&mut self) -> Option<u16> {
-        if let Some(c) = self.current {
-            if self.tasks.at(c).is_some_and(|t| t.state == State::Ready) {
-                return Some(c);
-            }
+        let tasks = &self.tasks;
+        let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        if !self.current.as_ref().is_some_and(ready) {
+            self.current = core::iter::from_fn(|| self.ready.pop_front()).find(ready);
         }
-        self.current = None;
-        while let Some(t) = self.ready.pop_front() {
-            if self.tasks.at(t).is_some_and(|t| t.state == State::Ready) {
-                self.current = Some(t);
-                return Some(t);
-            }
-        }
-        None
+        self.current
     }
 
     /// A timer tick: the time is now `now`. Receivers whose timeout has passed wake with
