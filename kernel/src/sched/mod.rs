@@ -151,13 +151,9 @@ impl Kernel {
         let state = self.task(index).state;
         match state {
             State::Ready => {
-                let n = self.ready.len();
-                for _ in 0..n {
-                    if let Some(t) = self.ready.pop_front() {
-                        if t != index {
-                            let _ = self.ready.push_back(t);
-                        }
-                    }
+                let queued = core::mem::take(&mut self.ready);
+                for t in queued.into_iter().filter(|&t| t != index) {
+                    let _ = self.ready.push_back(t);
                 }
             }
             State::Sending { endpoint }
