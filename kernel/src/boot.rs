@@ -40,16 +40,14 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
 
     let ramdisk = ramdisk(boot_info);
     print_banner(&boot_info.memory_regions, features, ramdisk);
-    let bootfs = match ramdisk.map(BootFs::parse) {
-        Some(Ok(fs)) => fs,
-        Some(Err(e)) => panic!("boot archive is damaged: {e:?}"),
-        None => panic!("no boot archive (ramdisk) was given"),
-    };
+    let archive = ramdisk.expect("no boot archive (ramdisk) was given");
+    let bootfs =
+        BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
     if let Some(hooks) = &hooks {
         (hooks.after_banner)(bootfs.cmdline());
     }
 
-    entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs, hooks));
+    entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, archive, &bootfs, hooks));
     arch::entry::init_syscall();
     crate::irq::init();
     entry::enter_user_mode()
@@ -59,7 +57,7 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
 fn start_kernel(
     k: &mut Kernel,
     regions: &MemoryRegions,
-    ramdisk: Option<&[u8]>,
+    archive: &[u8],
     bootfs: &BootFs,
     hooks: Option<BootHooks>,
 ) {
@@ -76,7 +74,6 @@ fn start_kernel(
     if let Some(hooks) = hooks {
         (hooks.before_init)(k, bootfs);
     }
-    let archive = ramdisk.unwrap_or_default();
     if let Err(e) = first_server::start_init(k, archive, bootfs) {
         panic!("cannot start init: {e}");
     }
