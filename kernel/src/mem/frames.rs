@@ -179,13 +179,11 @@ impl FrameTable {
         }
     }
 
-    /// Counts one mapping fewer of `frame`; with `release`, a user frame left with none goes back
-    /// to the free list.
-    pub fn drop_map(&mut self, frame: u64, release: bool) {
+    /// Counts one mapping fewer of `frame`; a user frame left with none goes back to the free list
+    /// (any other frame, e.g. the console page, stays as it is).
+    pub fn drop_map(&mut self, frame: u64) {
         self.adjust_maps(frame, -1);
-        if release {
-            let _ = self.free_user(frame);
-        }
+        let _ = self.free_user(frame);
     }
 
     /// Counts one more (`delta = 1`) or one fewer (`-1`) mapping of a user frame.

@@ -176,7 +176,7 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
     set(entry, new, rights);
-    frames.drop_map(old, true);
+    frames.drop_map(old);
     Ok(new)
 }
 
@@ -249,7 +249,7 @@ pub fn for_each_entry(
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
     for_each_entry(frames, root, false, &mut |frames, entry| match entry {
-        Entry::Leaf(frame) => frames.drop_map(frame, true),
+        Entry::Leaf(frame) => frames.drop_map(frame),
         Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;
