@@ -40,11 +40,8 @@ impl Kernel {
             return;
         }
         let (name, vector, error) = (self.task(t).name(), r.vector, r.error_code);
-        let why = if error & 1 != 0 {
-            "protection violation"
-        } else {
-            "not mapped"
-        };
+        // Error code bit 0: the page was present.
+        let why = ["not mapped", "protection violation"][error as usize & 1];
         let (access, vector_name) = (fault::access(error), vector_name(vector));
         let what = if vector == PAGE_FAULT {
             format_args!("page fault {access} {cr2:#x} ({why})")

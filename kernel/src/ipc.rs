@@ -157,10 +157,7 @@ impl Kernel {
             }
         }
         let sender_id = task_id(from, self.tasks.gen(from));
-        let mut flags = delivery_flags(msg.kind);
-        if lost {
-            flags |= MsgTag::CAPS_LOST;
-        }
+        let flags = delivery_flags(msg.kind) | (lost as u64 * MsgTag::CAPS_LOST);
         let tag = MsgTag::new(msg.tag.label(), words, caps).with(flags);
         let r = self.regs(to);
         write_message(r, msg.badge, tag, &msg.words);
