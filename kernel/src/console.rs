@@ -15,10 +15,6 @@ pub const CURSOR_INDEX: usize = CELLS;
 /// Light grey on black, the kernel's colour.
 pub const KERNEL_ATTR: u16 = 0x07;
 
-/// The console page's contents.
-#[repr(C, align(4096))]
-pub struct ConsolePage(pub [u16; 2048]);
-
 /// Text operations on a console page; plain logic, unit-tested on the host.
 pub struct Grid<'a> {
     pub cells: &'a mut [u16; 2048],
@@ -65,7 +61,7 @@ impl Write for Grid<'_> {
 }
 
 /// The console page used during early boot, before the frame allocator exists.
-static mut EARLY_PAGE: ConsolePage = ConsolePage([0; 2048]);
+static mut EARLY_PAGE: [u16; 2048] = [0; 2048];
 
 /// The console page: `EARLY_PAGE`, then a frame of its own that user programs get mapped.
 /// Written by the kernel under `OUTPUT`'s lock and by user programs through their mapping (never
@@ -86,7 +82,7 @@ fn draw(screen: &mut Option<Screen>) {
 fn console_grid() -> Grid<'static> {
     let mut page = PAGE.load(Ordering::Relaxed);
     if page.is_null() {
-        page = (&raw mut EARLY_PAGE).cast();
+        page = &raw mut EARLY_PAGE;
     }
     // SAFETY: `page` is the early static page or the console frame (both live forever); callers
     // hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other kernel reference

@@ -156,9 +156,7 @@ pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Names a task (16 bytes of UTF-8 in two registers, NUL-padded): diagnostics and debuggers show it.
 pub fn set_name(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a[0], Rights::CONTROL)?;
-    let mut name = [0u8; NAME_LEN];
-    name[..8].copy_from_slice(&a[1].to_le_bytes());
-    name[8..].copy_from_slice(&a[2].to_le_bytes());
+    let name: [u8; NAME_LEN] = (u128::from(a[2]) << 64 | u128::from(a[1])).to_le_bytes();
     let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
     let padded = name[len..].iter().all(|&b| b == 0);
     let valid = core::str::from_utf8(&name[..len]).is_ok() && padded;
