@@ -8,7 +8,7 @@ use crate::arch::cpu;
 use crate::arch::entry::{return_to_user, SyscallHandler};
 use crate::arch::trap::{vector_name, KernelTrapHandler, SavedRegs, UserTrapHandler};
 use crate::sched::Kernel;
-use crate::{console, irq, kprintln, syscall};
+use crate::{irq, kprintln, syscall};
 use abi::Sysnum;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -93,9 +93,7 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
         match frame.vector {
             v if v >= 32 => {
                 if irq::handle(v as u8) {
-                    let now = irq::ticks();
-                    console::tick(now);
-                    k.tick(now);
+                    k.tick(irq::ticks());
                     k.preempt();
                 }
             }

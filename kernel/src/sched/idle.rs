@@ -2,7 +2,7 @@
 //! receiver whose timeout has passed; with no such receiver, nothing can ever run again.
 use super::Kernel;
 use crate::arch::{cpu, exit};
-use crate::{console, irq};
+use crate::irq;
 
 impl Kernel {
     /// Waits until a timer tick makes a task ready; returns it. Meanwhile it zeroes dirty free
@@ -30,9 +30,7 @@ impl Kernel {
                 interrupts::enable_and_hlt();
                 interrupts::disable();
             }
-            let now = irq::ticks();
-            console::tick(now);
-            self.tick(now);
+            self.tick(irq::ticks());
             if let Some(t) = self.pick() {
                 return t;
             }

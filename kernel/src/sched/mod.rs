@@ -116,9 +116,11 @@ impl Kernel {
         self.current
     }
 
-    /// A timer tick: the time is now `now`. Receivers whose timeout has passed wake with
-    /// `TimedOut`; a scan of the task table, only when the earliest deadline has come.
+    /// A timer tick: the time is now `now`. The console shows what user programs wrote, and
+    /// receivers whose timeout has passed wake with `TimedOut` (a scan of the task table, only when
+    /// the earliest deadline has come).
     pub fn tick(&mut self, now: u64) {
+        crate::console::tick(now);
         self.now = now;
         if now < self.next_wake {
             return;
