@@ -1,4 +1,6 @@
-//! Everything that touches the CPU or devices directly. Most of the kernel's `unsafe` is here.
+//! Everything that touches the CPU directly. Most of the kernel's `unsafe` is here. The bottom
+//! layer: it uses nothing else in the kernel (`arch::entry` says how its entry code reaches the
+//! handlers above).
 pub mod cpu;
 pub mod entry;
 pub mod exit;
