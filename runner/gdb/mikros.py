@@ -30,7 +30,7 @@ import re
 import gdb
 import gdb.printing
 
-KERNEL_STATIC = "kernel::arch::entry::KERNEL"
+KERNEL_STATIC = "kernel::entry::KERNEL"
 # Addresses from here up are the kernel's (abi::layout: user space is the lower half).
 KERNEL_HALF = 0xFFFF_8000_0000_0000
 NO_TASK = 0xFFFF
