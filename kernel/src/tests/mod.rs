@@ -6,6 +6,7 @@ mod call_timeout;
 mod caps;
 mod inspect;
 mod ipc;
+mod layers;
 mod memory;
 mod objects;
 mod reclaim;
@@ -35,7 +36,7 @@ pub fn map_at(
     va: u64,
     frame: u64,
     rights: PageRights,
-) -> Result<(), paging::MapError> {
+) -> Result<(), SysError> {
     paging::Tables {
         frames,
         root,
@@ -49,7 +50,7 @@ pub fn unmap_at(
     root: u64,
     tables: &mut u32,
     va: u64,
-) -> Result<u64, paging::MapError> {
+) -> Result<u64, SysError> {
     paging::Tables {
         frames,
         root,
