@@ -60,12 +60,14 @@ impl Kernel {
     }
 
     /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued.
+    #[inline]
     pub fn send(&mut self, from: u16, endpoint: u16, msg: Pending) {
         self.send_until(from, endpoint, msg, 0);
     }
 
     /// [`Kernel::send`] for a call that gives up at tick `deadline` (0: never), waiting to be
     /// received or for the reply.
+    #[inline]
     pub fn send_until(&mut self, from: u16, endpoint: u16, msg: Pending, deadline: u64) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
@@ -101,7 +103,8 @@ impl Kernel {
         };
         match ep.take(Waiting::Senders) {
             Some(sender) => {
-                let (msg, state) = (self.task(sender).pending, self.task(sender).state);
+                let task = self.task(sender);
+                let (msg, state) = (task.pending, task.state);
                 let deadline = match state {
                     State::Sending { deadline, .. } => deadline,
                     _ => 0,
