@@ -387,7 +387,8 @@ impl<P: Protocol> Client<P> {
     /// [`Client::call_with_caps`] that gives up after `ticks` timer ticks (0: never), as
     /// [`Client::call_timeout`] does. Every call goes through here: 0 is a plain `Call` (the fast
     /// path), anything else `CallTimeout`. (Its instantiations name each client's protocol types
-    /// for the debugger, `runner/gdb/mikros.py`.)
+    /// for the debugger, `runner/gdb/mikros.py`, which reads the unoptimised build.)
+    #[inline]
     pub fn call_with_caps_timeout(
         &self,
         request: &P::Request,
