@@ -1,6 +1,7 @@
 """The abi crate's numbers (system calls, MsgTag's layout, rights) and messages in words. Bit
 constants are not in the debug info; the gdb system test checks these decodings against a real
 run."""
+from .rust import u64
 
 # abi::sysnum: the IPC system calls.
 SEND, RECV, CALL, REPLY, REPLY_RECV = 4, 5, 6, 7, 8
@@ -20,11 +21,16 @@ def rights_text(bits):
     return "|".join(names) if names else "none"
 
 
+def tag_fields(tag):
+    """(label, words, capabilities) of a MsgTag."""
+    tag = u64(tag)
+    return tag & 0xFFFF_FFFF, (tag >> 32) & 0xFF, (tag >> 40) & 0xF
+
+
 def tag_text(tag):
     """MsgTag decoded: label, words, capabilities, delivery flags."""
-    tag = int(tag) & ((1 << 64) - 1)
-    label_value = tag & 0xFFFF_FFFF
-    words, caps = (tag >> 32) & 0xFF, (tag >> 40) & 0xF
+    tag = u64(tag)
+    label_value, words, caps = tag_fields(tag)
     text = f"label {label_value:#x}"
     if label_value in KERNEL_LABELS:
         text += f" ({KERNEL_LABELS[label_value]})"
@@ -40,9 +46,9 @@ def tag_text(tag):
 def registers_message(regs):
     """The message words in a register block (rdi slot or badge, rsi tag, rdx r10 r8 r9)."""
     words = [int(regs[r]) for r in ("rdx", "r10", "r8", "r9")]
-    count = min((int(regs["rsi"]) >> 32) & 0xFF, 4)
+    count = min(tag_fields(regs["rsi"])[1], 4)
     return tag_text(regs["rsi"]), [f"{w:#x}" for w in words[:count]]
 
 
 def register_words(regs):
-    return [int(regs[r]) & ((1 << 64) - 1) for r in ("rdx", "r10", "r8", "r9")]
+    return [u64(regs[r]) for r in ("rdx", "r10", "r8", "r9")]

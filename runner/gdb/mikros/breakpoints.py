@@ -3,7 +3,7 @@ import os
 
 import gdb
 
-from .kernel import KERNEL_HALF, current_index, name_of, task_at
+from .kernel import KERNEL_HALF, current_index, program_of
 
 
 class ProgramBreakpoint(gdb.Breakpoint):
@@ -14,8 +14,7 @@ class ProgramBreakpoint(gdb.Breakpoint):
         self.program = program
 
     def stop(self):
-        task = task_at(current_index())
-        return task is not None and name_of(task) == self.program
+        return program_of(current_index()) == self.program
 
 
 def program_names():

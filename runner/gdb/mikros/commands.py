@@ -6,6 +6,7 @@ import gdb
 
 from .abi import tag_text
 from .kernel import (
+    cap_slots,
     cap_text,
     current_index,
     kernel,
@@ -18,7 +19,7 @@ from .kernel import (
     task_at,
     task_id_text,
 )
-from .rust import enum_name, variant
+from .rust import enum_name, u64, variant
 
 # Where the runner logs the guest's console while gdb has the terminal (the checkout's target/).
 CONSOLE_LOG = os.path.abspath(
@@ -63,10 +64,8 @@ class Caps(gdb.Command):
 
     def invoke(self, argument, from_tty):
         index = resolve_task(argument)
-        slots = task_at(index)["caps"]["slots"]
         print(f"{label(index)}:")
-        for slot in range(slots.type.range()[1] + 1):
-            cap = slots[slot]
+        for slot, cap in cap_slots(task_at(index)):
             if enum_name(cap["kind"]) != "Empty":
                 print(f"  slot {slot:>2}: {cap_text(cap)}")
 
@@ -97,9 +96,7 @@ class EndpointCommand(gdb.Command):
             print(f"  {position + 1}. {label(index)}{detail}")
         print("capabilities to it:")
         for index, _, task in live_objects(kernel()["tasks"]):
-            slots = task["caps"]["slots"]
-            for slot in range(slots.type.range()[1] + 1):
-                cap = slots[slot]
+            for slot, cap in cap_slots(task):
                 if (
                     int(cap["index"]) == wanted
                     and enum_name(cap["kind"]) == "Endpoint"
@@ -118,7 +115,7 @@ class TaskCommand(gdb.Command):
     def invoke(self, argument, from_tty):
         if not argument.strip():
             raise gdb.GdbError("usage: mikros task ID (an expression: request.sender, $r12, 3)")
-        number = int(gdb.parse_and_eval(argument)) & ((1 << 64) - 1)
+        number = u64(gdb.parse_and_eval(argument))
         print(task_id_text(number) if number > 0xFFFF else label(number))
 
 

@@ -12,7 +12,7 @@ import re
 import gdb
 import gdb.printing
 
-from .rust import data_fields, is_rust_enum, short_name
+from .rust import data_fields, is_rust_enum, short_name, struct_text
 
 GDB_MAJOR = int(re.match(r"\d+", gdb.VERSION).group(0))
 
@@ -53,13 +53,8 @@ class UnresolvedEnumPrinter:
             )
         payload = self.value[active]
         fields = data_fields(payload.type.strip_typedefs())
-        name = str(payload.type.strip_typedefs())
-        if not fields:
-            return name
         values = [str(payload[f]) for f in fields]
-        if all(re.fullmatch(r"__\d+", f.name or "") for f in fields):
-            return f"{name}({', '.join(values)})"
-        return name + "{" + ", ".join(f"{f.name}: {v}" for f, v in zip(fields, values)) + "}"
+        return struct_text(str(payload.type.strip_typedefs()), fields, values, debug_style=False)
 
 
 def unresolved_enum(value):

@@ -4,7 +4,7 @@ of any task."""
 import gdb
 
 from .abi import rights_text
-from .rust import enum_name, scalar, some, variant
+from .rust import array_length, enum_name, scalar, some, static_symbol, u64, variant
 
 KERNEL_STATIC = "kernel::entry::KERNEL"
 # Addresses from here up are the kernel's (abi::layout: user space is the lower half).
@@ -15,7 +15,7 @@ NO_TASK = 0xFFFF
 def kernel():
     """The kernel's state; found by symbol, so that it works whatever language gdb is in (C in
     code without debug info, such as the bootloader's)."""
-    symbol = gdb.lookup_static_symbol(KERNEL_STATIC) or gdb.lookup_global_symbol(KERNEL_STATIC)
+    symbol = static_symbol(KERNEL_STATIC)
     if symbol is None:
         raise gdb.GdbError(f"no {KERNEL_STATIC}: is the kernel's symbol file loaded?")
     try:
@@ -27,7 +27,7 @@ def kernel():
 def live_objects(table):
     """(index, generation, object) of every live entry of a kernel ObjTable."""
     entries = table["entries"]
-    for index in range(entries.type.range()[1] + 1):
+    for index in range(array_length(entries.type)):
         entry = entries[index]
         obj = some(entry["obj"])
         if obj is not None:
@@ -38,7 +38,7 @@ def task_at(index):
     if index is None or not 0 <= index < NO_TASK:
         return None
     entries = kernel()["tasks"]["entries"]
-    if index > entries.type.range()[1]:
+    if index >= array_length(entries.type):
         return None
     return some(entries[index]["obj"])
 
@@ -54,10 +54,15 @@ def name_of(task):
     return raw.split(b"\0")[0].decode(errors="replace") or "?"
 
 
+def program_of(index):
+    """The name of task `index`, or None if there is no such task."""
+    task = task_at(index)
+    return name_of(task) if task is not None else None
+
+
 def label(index):
     """`task 3 (ipcbench)`."""
-    task = task_at(index)
-    return f"task {index} ({name_of(task) if task is not None else 'gone'})"
+    return f"task {index} ({program_of(index) or 'gone'})"
 
 
 def task_id_text(task_id):
@@ -69,13 +74,8 @@ def task_id_text(task_id):
     return f"id {task_id:#x} (index {index}, generation {gen}: no such task now)"
 
 
-def program_of(index):
-    task = task_at(index)
-    return name_of(task) if task is not None else None
-
-
 def pc():
-    return int(gdb.parse_and_eval("$pc")) & ((1 << 64) - 1)
+    return u64(gdb.parse_and_eval("$pc"))
 
 
 def in_kernel():
@@ -98,6 +98,13 @@ def resolve_task(argument):
     if not matches:
         raise gdb.GdbError(f"no task named {argument!r} (see `mikros tasks`)")
     return matches[0]
+
+
+def cap_slots(task):
+    """(slot, capability) of every slot of a task's capability table, empty ones too."""
+    slots = task["caps"]["slots"]
+    for slot in range(array_length(slots.type)):
+        yield slot, slots[slot]
 
 
 def cap_text(cap):
@@ -130,7 +137,7 @@ def queue_order(queue):
     """The task indices in an endpoint's TaskQueue (a ring), first to last."""
     head, length = int(queue["head"]), int(queue["len"])
     ring = queue["tasks"]
-    size = ring.type.range()[1] + 1
+    size = array_length(ring.type)
     return [int(ring[(head + i) % size]) for i in range(length)]
 
 
@@ -150,7 +157,7 @@ PAGE_SIZE = 4096
 
 def phys_window():
     """Where the kernel maps all physical memory (kernel::mem::phys)."""
-    symbol = gdb.lookup_static_symbol(PHYS_WINDOW) or gdb.lookup_global_symbol(PHYS_WINDOW)
+    symbol = static_symbol(PHYS_WINDOW)
     if symbol is None:
         raise gdb.GdbError(f"no {PHYS_WINDOW} in the kernel's symbols")
     return scalar(symbol.value())

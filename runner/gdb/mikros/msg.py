@@ -27,7 +27,7 @@ from .kernel import (
     task_id_text,
 )
 from .protocols import typed_text
-from .rust import enum_name, variant
+from .rust import enum_name, u64, variant
 
 
 class Msg(gdb.Command):
@@ -87,13 +87,13 @@ with the Rust types of the protocols the sender and the receiver use."""
             if after_syscall and frame.level() == 0:
                 live = {r: gdb.parse_and_eval(f"${r}") for r in ("rdi", "rsi", "rdx", "r10", "r8", "r9")}
                 tag, words = registers_message(live)
-                sender = int(gdb.parse_and_eval("$r12")) & ((1 << 64) - 1)
+                sender = u64(gdb.parse_and_eval("$r12"))
                 print(
                     f"just received (rax {int(gdb.parse_and_eval('$rax'))}): badge "
-                    f"{int(live['rdi']) & ((1 << 64) - 1):#x}, {tag}, words {words}, "
+                    f"{u64(live['rdi']):#x}, {tag}, words {words}, "
                     f"from {task_id_text(sender)}"
                 )
-                raw_tag = int(live["rsi"]) & ((1 << 64) - 1)
+                raw_tag = u64(live["rsi"])
                 programs = [program_of(index), program_of(sender & 0xFFFF)]
                 # A call's request arrives flagged CALL; anything else may be a reply.
                 call = bool(raw_tag & TAG_FLAGS[0][0])

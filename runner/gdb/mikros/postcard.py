@@ -1,11 +1,11 @@
 """postcard's encoding read back with a Rust type from the debug info: a typed message's bytes as
 the value they encode, in Rust's Debug style."""
-import re
 import struct
 
 import gdb
 
 from .rust import (
+    array_length,
     byte_text,
     data_fields,
     element_limit,
@@ -13,6 +13,7 @@ from .rust import (
     is_rust_enum,
     short_name,
     string_text,
+    struct_text,
 )
 
 
@@ -47,13 +48,8 @@ class Reader:
 
 def fields_text(name, struct_type, reader, depth):
     fields = data_fields(struct_type)
-    if not fields:
-        return name
     values = [decode_postcard(f.type, reader, depth + 1) for f in fields]
-    if all(re.fullmatch(r"__\d+", f.name or "") for f in fields):
-        return f"{name}({', '.join(values)})"
-    pairs = ", ".join(f"{f.name}: {v}" for f, v in zip(fields, values))
-    return f"{name} {{ {pairs} }}"
+    return struct_text(name, fields, values)
 
 
 def decode_postcard(value_type, reader, depth=0):
@@ -91,7 +87,7 @@ def decode_postcard(value_type, reader, depth=0):
         return short_name(variants[index].name)
     if code == gdb.TYPE_CODE_ARRAY:
         element = t.target().strip_typedefs()
-        count = t.range()[1] + 1
+        count = array_length(t)
         if element.code == gdb.TYPE_CODE_INT and element.sizeof == 1:
             return byte_text(reader.take(count))
         return list_text(decode_postcard(element, reader, depth + 1) for _ in range(count))

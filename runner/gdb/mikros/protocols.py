@@ -5,10 +5,10 @@ import re
 
 import gdb
 
-from .abi import IPC_BUFFER
+from .abi import IPC_BUFFER, tag_fields
 from .kernel import read_task_memory
 from .postcard import Undecodable, decode_exact
-from .rust import short_name
+from .rust import short_name, static_symbol, u64
 
 # abi::wire: a typed message's label is (protocol id or ReplyKind) << 16 | byte count; the bytes
 # (postcard) fill the register words, then the IPC buffer's words.
@@ -71,8 +71,7 @@ def protocols():
         for objfile in gdb.objfiles():
             program = os.path.basename(objfile.filename or "")
             for function in sorted(functions):
-                symbol = objfile.lookup_static_symbol(function)
-                symbol = symbol or objfile.lookup_global_symbol(function)
+                symbol = static_symbol(function, objfile)
                 if symbol is None:
                     continue
                 try:
@@ -88,9 +87,8 @@ def protocols():
 def message_bytes(tag, words, buffer_task):
     """The `label_len` bytes of a typed message: its register words, then words from the IPC
     buffer of `buffer_task` (where the sender wrote them, or where they were delivered)."""
-    label_value = tag & 0xFFFF_FFFF
+    label_value, count, _ = tag_fields(tag)
     length = label_value & 0xFFFF
-    count = (tag >> 32) & 0xFF
     data = b"".join(w.to_bytes(8, "little") for w in words[:REG_WORDS])
     if count > REG_WORDS:
         data = data.ljust(REG_WORDS * 8, b"\0")
@@ -101,8 +99,8 @@ def message_bytes(tag, words, buffer_task):
 def typed_text(tag, words, buffer_task, programs, reply):
     """What a typed message says, decoded with the types of the protocols `programs` use (the
     sender's and the receiver's), or None when it is not a typed message of theirs."""
-    tag = int(tag) & ((1 << 64) - 1)
-    label_value, count = tag & 0xFFFF_FFFF, (tag >> 32) & 0xFF
+    tag = u64(tag)
+    label_value, count, _ = tag_fields(tag)
     high, length = label_value >> 16, label_value & 0xFFFF
     known = [(p, types) for prog in programs for p, types in protocols().get(prog, {}).items()]
     if not known:

@@ -1,6 +1,24 @@
 """Rust values and types as gdb shows them (enums, structs, heapless containers), and Rust
 literals for bytes and text."""
+import re
+
 import gdb
+
+U64 = (1 << 64) - 1
+
+
+def u64(value):
+    """A value as the unsigned 64-bit number it holds (gdb reads registers as signed)."""
+    return int(value) & U64
+
+
+def static_symbol(name, scope=gdb):
+    """The symbol `name`, static or global, in `scope` (gdb: every objfile; or one objfile)."""
+    return scope.lookup_static_symbol(name) or scope.lookup_global_symbol(name)
+
+
+def array_length(array_type):
+    return array_type.range()[1] + 1
 
 
 def variant(value):
@@ -49,6 +67,17 @@ def data_fields(struct_type):
     return [f for f in struct_type.fields() if hasattr(f, "bitpos") and not f.artificial]
 
 
+def struct_text(name, fields, values, debug_style=True):
+    """A struct or enum variant with its fields' values: `Name(a, b)` when they are a tuple's,
+    else `Name { x: a }` as Debug writes it or, `debug_style` false, `Name{x: a}` as gdb does."""
+    if not fields:
+        return name
+    if all(re.fullmatch(r"__\d+", f.name or "") for f in fields):
+        return f"{name}({', '.join(values)})"
+    pairs = ", ".join(f"{f.name}: {v}" for f, v in zip(fields, values))
+    return f"{name} {{ {pairs} }}" if debug_style else f"{name}{{{pairs}}}"
+
+
 def is_rust_enum(struct_type):
     fields = struct_type.fields()
     return len(fields) > 1 and fields[0].artificial and fields[0].name is None
@@ -64,7 +93,7 @@ def heapless_vec_element(vec_type):
         if not inner:
             break
         element = inner[0].type.strip_typedefs()
-    return element, buffer.range()[1] + 1
+    return element, array_length(buffer)
 
 
 # Rust literals (as Debug writes them) for bytes and text.

@@ -6,7 +6,7 @@ import gdb
 
 from .abi import CALL, IPC_SYSCALLS, NO_REPLY, REPLY, REPLY_RECV, SEND
 from .kernel import current_index, in_kernel, kernel, label, pc, task_at
-from .rust import variant
+from .rust import u64, variant
 
 
 class StopWhen(gdb.Breakpoint):
@@ -83,10 +83,15 @@ def library_frames():
     return frames
 
 
-def function_range(frame):
-    block = frame.block()
+def function_block(block):
+    """The block of the function `block` is in, or None."""
     while block is not None and block.function is None:
         block = block.superblock
+    return block
+
+
+def function_range(frame):
+    block = function_block(frame.block())
     if block is None:
         raise gdb.GdbError(f"no function around {frame.pc():#x}")
     return block.start, block.end
@@ -99,9 +104,7 @@ def calls_in(start, end):
         found = re.match(r"call[lq]?\s+(0x[0-9a-f]+)", insn["asm"])
         if found:
             target = int(found.group(1), 16)
-            block = gdb.block_for_pc(target)
-            while block is not None and block.function is None:
-                block = block.superblock
+            block = function_block(gdb.block_for_pc(target))
             yield insn["addr"], (block.function.name if block is not None else "")
 
 
@@ -150,7 +153,7 @@ way stop it, as they stop `next`."""
         sysnum = int(regs["rax"])
         if sysnum not in IPC_SYSCALLS:
             raise gdb.GdbError(f"{label(task)} is not in an IPC syscall (rax {sysnum})")
-        arrived = self.arrival(task, sysnum, int(regs["r12"]) & ((1 << 64) - 1))
+        arrived = self.arrival(task, sysnum, u64(regs["r12"]))
         if not run_until([f"*{symbol_address('return_to_user')}"], arrived):
             print("mikros: stopped before the other side ran (see above)")
             return
@@ -206,10 +209,10 @@ way stop it, as they stop `next`."""
     def to_caller_line(task, caller):
         """Runs a typed client out of `Client::call` (and the reply's decoding) back to the line of
         its own code that made the call, then on to the next line, as `next` would."""
-        sp = int(caller.read_register("rsp")) & ((1 << 64) - 1)
+        sp = u64(caller.read_register("rsp"))
 
         def returned():
-            rsp = int(gdb.parse_and_eval("$rsp")) & ((1 << 64) - 1)
+            rsp = u64(gdb.parse_and_eval("$rsp"))
             return current_index() == task and rsp == sp
 
         if not run_until([f"*{caller.pc():#x}"], returned):
