@@ -12,6 +12,8 @@ NO_REPLY = (1 << 64) - 1
 RIGHTS = ["SEND", "RECEIVE", "GRANT", "MAP", "READ", "CONTROL"]
 TAG_FLAGS = [(1 << 44, "CALL"), (1 << 45, "KERNEL"), (1 << 46, "CAPS_LOST")]
 KERNEL_LABELS = {0xFFFF0001: "PAGE_FAULT", 0xFFFF0002: "EXCEPTION", 0xFFFF0003: "EXIT"}
+# The registers of a message's words in a syscall (rdi holds the slot or badge, rsi the tag).
+WORD_REGISTERS = ("rdx", "r10", "r8", "r9")
 # abi::layout::IPC_BUFFER: every task's IPC buffer (abi::msg::IpcBuffer: message words first).
 IPC_BUFFER = 0x0000_7FFF_FFFF_0000
 
@@ -43,12 +45,12 @@ def tag_text(tag):
     return text
 
 
-def registers_message(regs):
-    """The message words in a register block (rdi slot or badge, rsi tag, rdx r10 r8 r9)."""
-    words = [int(regs[r]) for r in ("rdx", "r10", "r8", "r9")]
-    count = min(tag_fields(regs["rsi"])[1], 4)
-    return tag_text(regs["rsi"]), [f"{w:#x}" for w in words[:count]]
-
-
 def register_words(regs):
-    return [u64(regs[r]) for r in ("rdx", "r10", "r8", "r9")]
+    """The four message words of a register block (a task's saved registers, or the live ones)."""
+    return [u64(regs[r]) for r in WORD_REGISTERS]
+
+
+def registers_message(regs):
+    """(the tag in words, the words the tag counts in hex) of a register block."""
+    count = min(tag_fields(regs["rsi"])[1], len(WORD_REGISTERS))
+    return tag_text(regs["rsi"]), [f"{w:#x}" for w in register_words(regs)[:count]]

@@ -10,6 +10,7 @@ from .abi import (
     REPLY_RECV,
     SEND,
     TAG_FLAGS,
+    WORD_REGISTERS,
     register_words,
     registers_message,
     tag_text,
@@ -85,7 +86,7 @@ with the Rust types of the protocols the sender and the receiver use."""
             frame = gdb.selected_frame()
             after_syscall = bytes(gdb.selected_inferior().read_memory(pc() - 2, 2)) == b"\x0f\x05"
             if after_syscall and frame.level() == 0:
-                live = {r: gdb.parse_and_eval(f"${r}") for r in ("rdi", "rsi", "rdx", "r10", "r8", "r9")}
+                live = {r: gdb.parse_and_eval(f"${r}") for r in ("rdi", "rsi") + WORD_REGISTERS}
                 tag, words = registers_message(live)
                 sender = u64(gdb.parse_and_eval("$r12"))
                 print(
