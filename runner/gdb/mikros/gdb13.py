@@ -12,6 +12,7 @@ import re
 import gdb
 import gdb.printing
 
+from .printers import Printer
 from .rust import data_fields, is_rust_enum, short_name, struct_text
 
 GDB_MAJOR = int(re.match(r"\d+", gdb.VERSION).group(0))
@@ -34,10 +35,7 @@ def tagged_variant(value):
     return fields[1 + number] if 0 <= number < len(fields) - 1 else None
 
 
-class UnresolvedEnumPrinter:
-    def __init__(self, value):
-        self.value = value
-
+class UnresolvedEnumPrinter(Printer):
     def to_string(self):
         if self.value.address is not None:
             resolved = self.value.address.dereference()  # read again: gdb resolves it now

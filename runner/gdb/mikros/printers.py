@@ -8,26 +8,24 @@ from .kernel import cap_text, label, name_of, queue_order, state_text, task_id_t
 from .rust import byte_text, element_limit, heapless_vec_element, string_text
 
 
-class MsgTagPrinter:
+class Printer:
+    """A pretty-printer of one value (gdb.printing calls the class with it)."""
+
     def __init__(self, value):
         self.value = value
 
+
+class MsgTagPrinter(Printer):
     def to_string(self):
         return f"MsgTag({tag_text(self.value['__0'])})"
 
 
-class CapPrinter:
-    def __init__(self, value):
-        self.value = value
-
+class CapPrinter(Printer):
     def to_string(self):
         return f"Cap({cap_text(self.value)})"
 
 
-class ReceivedPrinter:
-    def __init__(self, value):
-        self.value = value
-
+class ReceivedPrinter(Printer):
     def to_string(self):
         sender, flags = int(self.value["sender"]), int(self.value["flags"])
         flag_names = "|".join(name for bit, name in TAG_FLAGS if flags & bit) or "no flags"
@@ -40,11 +38,8 @@ class ReceivedPrinter:
         yield "msg", self.value["msg"]
 
 
-class TaskPrinter:
+class TaskPrinter(Printer):
     """A task without its capability table (`mikros caps` lists that)."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         task_id = int(self.value["id"])
@@ -56,22 +51,16 @@ class TaskPrinter:
             yield field, self.value[field]
 
 
-class StatePrinter:
+class StatePrinter(Printer):
     """A task state with the tasks it names (`AwaitingReply { server }` is a task index)."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         state, waits = state_text(self.value)
         return f"{state} {waits}".strip()
 
 
-class TaskQueuePrinter:
+class TaskQueuePrinter(Printer):
     """An endpoint's ring of waiting task indices, in order, named."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         return "TaskQueue [" + ", ".join(label(i) for i in queue_order(self.value)) + "]"
@@ -104,22 +93,16 @@ def heapless_bytes(vec):
     return bytes(int(heapless_element(buffer, i)) & 0xFF for i in range(length))
 
 
-class HeaplessStringPrinter:
+class HeaplessStringPrinter(Printer):
     """heapless::String<N>: its text, not the N bytes of its buffer."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         data = heapless_bytes(self.value["vec"])
         return string_text(data.decode("utf-8", errors="replace"), element_limit())
 
 
-class HeaplessVecPrinter:
+class HeaplessVecPrinter(Printer):
     """heapless::Vec<T, N>: its `len` elements (bytes as a byte string), not the whole buffer."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         length, buffer, element = heapless_parts(self.value)
@@ -131,11 +114,8 @@ class HeaplessVecPrinter:
         return "[" + ", ".join(items) + (", ..." if shown < length else "") + "]"
 
 
-class HeaplessMapPrinter:
+class HeaplessMapPrinter(Printer):
     """heapless::IndexMap (FnvIndexMap): its entries, key => value, in insertion order."""
-
-    def __init__(self, value):
-        self.value = value
 
     def to_string(self):
         entries = self.value["core"]["entries"]
