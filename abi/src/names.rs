@@ -21,6 +21,7 @@
 //! assert!(!valid_name("") && !valid_name("my server"));
 //! ```
 
+use postcard::experimental::max_size::MaxSize;
 use serde::{Deserialize, Serialize};
 
 /// The protocol id in request labels.
@@ -38,7 +39,7 @@ pub const SERVER_BADGES: u64 = 1 << 32;
 pub const NAMES_PER_CLIENT: usize = 4;
 
 /// What a client asks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum Request {
     /// Carries one capability: the endpoint (with `SEND`) that clients will reach the server by.
     /// The name stays registered until its owner unregisters it or the endpoint is destroyed (the
@@ -66,7 +67,7 @@ pub enum Request {
 }
 
 /// What the service answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum Reply {
     /// The name is registered (by this call, or while a lookup waited).
     Registered,
@@ -77,7 +78,7 @@ pub enum Reply {
 }
 
 /// Why the service refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum NameError {
     /// No server has registered that name (after waiting, if the lookup asked to wait).
     NotFound,

@@ -3,11 +3,10 @@
 //! kernel's own output goes to the serial port and into this grid; `framebuffer` draws the grid.
 //! The cursor position lives in the page too (after the cells), so user programs printing straight
 //! into the page and the kernel share one cursor.
-use crate::arch::serial;
 use crate::framebuffer::Screen;
 use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use spin::Mutex;
 
 pub const CELLS: usize = COLS * ROWS;
@@ -15,10 +14,6 @@ pub const CELLS: usize = COLS * ROWS;
 pub const CURSOR_INDEX: usize = CELLS;
 /// Light grey on black, the kernel's colour.
 pub const KERNEL_ATTR: u16 = 0x07;
-
-/// The console page's contents.
-#[repr(C, align(4096))]
-pub struct ConsolePage(pub [u16; 2048]);
 
 /// Text operations on a console page; plain logic, unit-tested on the host.
 pub struct Grid<'a> {
@@ -40,8 +35,11 @@ impl Grid<'_> {
         self.cells.copy_within(COLS..CELLS, 0);
         self.cells[CELLS - COLS..CELLS].fill(b' ' as u16 | KERNEL_ATTR << 8);
     }
+}
 
-    pub fn write_str(&mut self, s: &str, attr: u16) {
+/// Writes in the kernel's colour.
+impl Write for Grid<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
         let mut cursor = self.cursor();
         for ch in s.chars() {
             if ch == '\n' {
@@ -49,7 +47,7 @@ impl Grid<'_> {
             } else {
                 let printable = ch.is_ascii() && !ch.is_ascii_control();
                 let byte = if printable { ch as u16 } else { b'?' as u16 };
-                self.cells[cursor] = attr << 8 | byte;
+                self.cells[cursor] = KERNEL_ATTR << 8 | byte;
                 cursor += 1;
             }
             if cursor >= CELLS {
@@ -58,36 +56,33 @@ impl Grid<'_> {
             }
         }
         self.cells[CURSOR_INDEX] = cursor as u16;
+        Ok(())
     }
 }
 
 /// The console page used during early boot, before the frame allocator exists.
-static mut EARLY_PAGE: ConsolePage = ConsolePage([0; 2048]);
+static mut EARLY_PAGE: [u16; 2048] = [0; 2048];
 
 /// The console page: `EARLY_PAGE`, then a frame of its own that user programs get mapped.
 /// Written by the kernel under `OUTPUT`'s lock and by user programs through their mapping (never
 /// at the same time: single core, kernel not preemptible).
 static PAGE: AtomicPtr<[u16; 2048]> = AtomicPtr::new(core::ptr::null_mut());
 
-struct Output {
-    screen: Option<Screen>,
-}
+/// The screen the console is drawn on, if any. Its lock also keeps the kernel's writers of the
+/// console page apart.
+static OUTPUT: Mutex<Option<Screen>> = Mutex::new(None);
 
-static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
-
-impl Output {
-    /// Draws the console page on the screen, if there is one.
-    fn draw(&mut self) {
-        if let Some(s) = self.screen.as_mut() {
-            s.draw(console_grid().cells);
-        }
+/// Draws the console page on the screen, if there is one.
+fn draw(screen: &mut Option<Screen>) {
+    if let Some(s) = screen {
+        s.draw(console_grid().cells);
     }
 }
 
 fn console_grid() -> Grid<'static> {
     let mut page = PAGE.load(Ordering::Relaxed);
     if page.is_null() {
-        page = (&raw mut EARLY_PAGE).cast();
+        page = &raw mut EARLY_PAGE;
     }
     // SAFETY: `page` is the early static page or the console frame (both live forever); callers
     // hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other kernel reference
@@ -103,18 +98,19 @@ pub fn move_to_frame(cells: &'static mut [u16; 2048]) {
     PAGE.store(cells, Ordering::Relaxed);
 }
 
-/// Called on every timer tick: redraws what user programs wrote, 20 times a second.
+/// Called on every timer tick: redraws what user programs changed in the console page, 20 times
+/// a second (unless the kernel is printing: then it is drawn when that is done).
 pub fn tick(ticks: u64) {
-    if ticks % 5 == 0 {
-        refresh();
+    if let Some(mut out) = OUTPUT.try_lock().filter(|_| ticks % 5 == 0) {
+        draw(&mut out);
     }
 }
 
 /// Attaches the framebuffer; from now on the console is drawn on screen too.
 pub fn attach_screen(screen: Screen) {
     let mut out = OUTPUT.lock();
-    out.screen = Some(screen);
-    out.draw();
+    *out = Some(screen);
+    draw(&mut out);
 }
 
 #[cfg(test)]
@@ -130,68 +126,99 @@ pub fn printed() -> std::string::String {
     PRINTED.with(|p| core::mem::take(&mut *p.borrow_mut()))
 }
 
-#[cfg(not(test))]
-struct SerialAndGrid;
+/// Who wrote the serial line in progress (0: the kernel, task id + 1: a task), and whether one is
+/// in progress: another writer starts a new line, so no one can finish someone else's.
+static LINE_OWNER: AtomicU32 = AtomicU32::new(0);
+static MID_LINE: AtomicBool = AtomicBool::new(false);
 
-#[cfg(not(test))]
-impl Write for SerialAndGrid {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        serial::write_str(s);
-        console_grid().write_str(s, KERNEL_ATTR);
+/// Makes `owner` the writer of the current line; true if it starts a fresh one.
+fn take_line(owner: u32) -> bool {
+    let mid_line = MID_LINE.load(Ordering::Relaxed);
+    if mid_line && LINE_OWNER.swap(owner, Ordering::Relaxed) != owner {
+        write_both(format_args!("\n"));
+        return true;
+    }
+    LINE_OWNER.store(owner, Ordering::Relaxed);
+    !mid_line
+}
+
+/// User text with what a terminal would act on (C0 and C1 controls but newline and tab, and the
+/// bidirectional overrides) replaced by `?`, as the screen shows it.
+struct Inert<'a>(&'a str);
+
+impl fmt::Display for Inert<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for c in self.0.chars() {
+            let active = (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            f.write_char(if active { '?' } else { c })?;
+        }
         Ok(())
     }
 }
 
-/// Host tests have no serial port or console page: their output is the test's, and the test can
-/// read it back (`printed`).
-#[cfg(test)]
-pub fn print(args: fmt::Arguments) {
-    std::print!("{args}");
-    PRINTED.with(|p| p.borrow_mut().push_str(&args.to_string()));
+/// A task's `DebugWrite`: inert, and every line it starts marked with its name unless it already
+/// begins with it (`hello from pid 2`, `init: ...`), so no program can print a line that passes
+/// for another's — `init:` or `kernel:` lines included.
+pub fn print_user(task: u16, name: &str, text: &str) {
+    let mut out = OUTPUT.lock();
+    for line in text.split_inclusive('\n') {
+        let named = line
+            .strip_prefix(name)
+            .is_some_and(|r| r.starts_with([':', ' ']));
+        if take_line(u32::from(task) + 1) && !named {
+            write_both(format_args!("{name}: "));
+        }
+        write_both(format_args!("{}", Inert(line)));
+    }
+    draw(&mut out);
 }
 
-#[cfg(not(test))]
+/// The serial port. Host tests have none: there the output is the test's, and the test can read
+/// it back (`printed`).
+struct Serial;
+
+impl Write for Serial {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(last) = s.chars().last() {
+            MID_LINE.store(last != '\n', Ordering::Relaxed);
+        }
+        #[cfg(not(test))]
+        crate::arch::serial::write_str(s);
+        #[cfg(test)]
+        {
+            std::print!("{s}");
+            PRINTED.with(|p| p.borrow_mut().push_str(s));
+        }
+        Ok(())
+    }
+}
+
+/// To the serial port and into the console page (the caller holds `OUTPUT`'s lock).
+fn write_both(args: fmt::Arguments) {
+    let _ = Serial.write_fmt(args);
+    let _ = console_grid().write_fmt(args);
+}
+
 pub fn print(args: fmt::Arguments) {
     let mut out = OUTPUT.lock();
-    let _ = SerialAndGrid.write_fmt(args);
-    out.draw();
+    take_line(0);
+    write_both(args);
+    draw(&mut out);
 }
 
-/// Text for the serial port only (a viewer's terminal escapes must stay out of the grid).
+/// Text for the serial port only, as it is (a viewer's terminal escapes must stay out of the
+/// grid; only a holder of the system capability may).
 pub fn print_serial(s: &str) {
-    #[cfg(not(test))]
-    serial::write_str(s);
-    #[cfg(test)]
-    print(format_args!("{s}"));
-}
-
-/// Redraws whatever user programs changed in the console page.
-pub fn refresh() {
-    if let Some(mut out) = OUTPUT.try_lock() {
-        out.draw();
-    }
+    let _ = Serial.write_str(s);
 }
 
 /// Printing for the panic path: never waits for the lock.
 pub fn emergency_print(args: fmt::Arguments) {
-    struct Serial;
-    impl Write for Serial {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            serial::write_str(s);
-            Ok(())
-        }
-    }
     let _ = Serial.write_fmt(args);
     if let Some(mut out) = OUTPUT.try_lock() {
         let _ = console_grid().write_fmt(args);
-        out.draw();
-    }
-}
-
-impl Write for Grid<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        Grid::write_str(self, s, KERNEL_ATTR);
-        Ok(())
+        draw(&mut out);
     }
 }
 
@@ -221,7 +248,7 @@ mod tests {
     fn writes_and_wraps_lines() {
         let mut page = [0u16; 2048];
         let mut g = Grid { cells: &mut page };
-        g.write_str("hi\nthere", 0x07);
+        g.write_str("hi\nthere").unwrap();
         assert_eq!(g.cursor(), COLS + 5);
         assert!(text_of_row(g.cells, 0).starts_with("hi"));
         assert!(text_of_row(g.cells, 1).starts_with("there"));
@@ -233,7 +260,7 @@ mod tests {
         let mut page = [0u16; 2048];
         let mut g = Grid { cells: &mut page };
         for i in 0..ROWS + 2 {
-            g.write_str(&std::format!("line {i}\n"), 0x07);
+            g.write_str(&std::format!("line {i}\n")).unwrap();
         }
         assert!(text_of_row(g.cells, ROWS - 2).starts_with(&std::format!("line {}", ROWS + 1)));
         assert_eq!(g.cursor(), (ROWS - 1) * COLS);
@@ -244,7 +271,7 @@ mod tests {
         let mut page = [0u16; 2048];
         page[CURSOR_INDEX] = 60000;
         let mut g = Grid { cells: &mut page };
-        g.write_str("x", 0x07);
+        g.write_str("x").unwrap();
         assert_eq!(g.cells[0] as u8, b'x');
     }
 }

@@ -8,14 +8,13 @@
 //! carries flags no sender can set: the sender awaits a reply (`CALL`), the kernel sent it
 //! (`KERNEL`), capabilities were lost (`CAPS_LOST`).
 use crate::arch::trap::SavedRegs;
-use crate::mem::{paging, phys};
+use crate::mem::{phys, user};
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{task_id, Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
 use abi::MsgTag;
-use x86_64::structures::paging::PageTableFlags as F;
 
 /// The register part of a delivery (all a short message is): what the receiving syscall returns.
 #[inline(always)]
@@ -44,10 +43,7 @@ fn delivery_flags(kind: SendKind) -> u64 {
 /// (Always inlined: on the long fast path a call costs more than the walk.)
 #[inline(always)]
 pub fn ipc_buffer_in(root: u64) -> Option<u64> {
-    let (frame, flags) = paging::lookup(root, IPC_BUFFER)?;
-    flags
-        .contains(F::USER_ACCESSIBLE | F::WRITABLE)
-        .then_some(frame)
+    user::user_frame(root, IPC_BUFFER, true).ok()
 }
 
 /// For the fast path's long messages: the (source, destination) IPC buffers, or `None` if either
@@ -64,22 +60,38 @@ impl Kernel {
     }
 
     /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued.
+    #[inline]
     pub fn send(&mut self, from: u16, endpoint: u16, msg: Pending) {
+        self.send_until(from, endpoint, msg, 0);
+    }
+
+    /// [`Kernel::send`] for a call that gives up at tick `deadline` (0: never), waiting to be
+    /// received or for the reply.
+    #[inline]
+    pub fn send_until(&mut self, from: u16, endpoint: u16, msg: Pending, deadline: u64) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
         match ep.take(Waiting::Receivers) {
             Some(receiver) => {
                 self.deliver(from, receiver, &msg, true);
-                self.after_delivery(from, receiver, msg.kind);
+                self.after_delivery(from, receiver, msg.kind, deadline);
                 self.make_ready(receiver, true);
             }
             None => {
                 ep.enqueue(Waiting::Senders, from);
                 let t = self.task(from);
                 t.pending = msg;
-                t.state = State::Sending { endpoint };
+                t.state = State::Sending { endpoint, deadline };
             }
+        }
+        self.wake_by(deadline);
+    }
+
+    /// A wait that ends at tick `deadline` (0: none) has begun.
+    fn wake_by(&mut self, deadline: u64) {
+        if deadline != 0 {
+            self.next_wake = self.next_wake.min(deadline);
         }
     }
 
@@ -91,9 +103,14 @@ impl Kernel {
         };
         match ep.take(Waiting::Senders) {
             Some(sender) => {
-                let msg = self.task(sender).pending;
+                let task = self.task(sender);
+                let (msg, state) = (task.pending, task.state);
+                let deadline = match state {
+                    State::Sending { deadline, .. } => deadline,
+                    _ => 0,
+                };
                 self.deliver(sender, to, &msg, true);
-                self.after_delivery(sender, to, msg.kind);
+                self.after_delivery(sender, to, msg.kind, deadline);
                 if msg.kind == SendKind::Send {
                     self.regs(sender).rax = 0;
                     self.make_ready(sender, false);
@@ -105,17 +122,20 @@ impl Kernel {
                     0 => State::Receiving { endpoint },
                     _ => State::ReceivingUntil { endpoint, deadline },
                 };
-                if deadline != 0 {
-                    self.next_wake = self.next_wake.min(deadline);
-                }
+                self.wake_by(deadline);
             }
         }
     }
 
-    /// The sender's state once its message is delivered.
-    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
+    /// The sender's state once its message is delivered (a call with a `deadline` other than 0
+    /// keeps it while awaiting the reply).
+    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind, deadline: u64) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
+            SendKind::Call if deadline != 0 => State::AwaitingReplyUntil {
+                server: receiver,
+                deadline,
+            },
             SendKind::Call | SendKind::Fault => {
                 let (server, fault) = (receiver, kind == SendKind::Fault);
                 State::AwaitingReply { server, fault }
@@ -133,7 +153,7 @@ impl Kernel {
     /// `grant` (the server replies through an endpoint capability with GRANT, seL4's
     /// CanGrantReply). A fault reply resumes the task where it faulted, its registers untouched.
     pub fn reply(&mut self, server: u16, target: u16, msg: &Pending, grant: bool) {
-        let State::AwaitingReply { fault, .. } = self.task(target).state else {
+        let Some((_, fault)) = self.task(target).state.awaits_reply_from() else {
             return;
         };
         if !fault {
@@ -161,10 +181,7 @@ impl Kernel {
             }
         }
         let sender_id = task_id(from, self.tasks.gen(from));
-        let mut flags = delivery_flags(msg.kind);
-        if lost {
-            flags |= MsgTag::CAPS_LOST;
-        }
+        let flags = delivery_flags(msg.kind) | (lost as u64 * MsgTag::CAPS_LOST);
         let tag = MsgTag::new(msg.tag.label(), words, caps).with(flags);
         let r = self.regs(to);
         write_message(r, msg.badge, tag, &msg.words);

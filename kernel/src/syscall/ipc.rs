@@ -2,13 +2,13 @@
 use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
-use crate::obj::task::{split_task_id, Pending, SendKind, State};
+use crate::obj::task::{split_task_id, Pending, SendKind};
 use crate::sched::Kernel;
 use abi::{CapKind, MsgTag, Rights, SysError};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
-    let (tag, words) = (MsgTag(a.0[1]), [a.0[2], a.0[3], a.0[4], a.0[5]]);
+    let (tag, words) = (MsgTag(a[1]), [a[2], a[3], a[4], a[5]]);
     ensure(tag.is_valid(), SysError::InvalidArgument)?;
     Ok(Pending::new(kind, 0, tag, words))
 }
@@ -28,17 +28,32 @@ fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
 
 pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
     let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send })?;
-    let cap = send_cap(k, t, a.0[0], msg.tag)?;
+    let cap = send_cap(k, t, a[0], msg.tag)?;
     check_buffer(k, t, msg.tag)?;
     msg.badge = cap.badge;
     k.send(t, cap.index, msg);
     Ok(Done::Blocked)
 }
 
+/// A call that gives up after `r12` timer ticks (0: never) with `TimedOut`, whether it still waits
+/// to be received or for the reply.
+pub fn call_timeout(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let mut msg = message(a, SendKind::Call)?;
+    let cap = send_cap(k, t, a[0], msg.tag)?;
+    check_buffer(k, t, msg.tag)?;
+    msg.badge = cap.badge;
+    let deadline = match k.regs(t).r12 {
+        0 => 0,
+        ticks => k.now.saturating_add(ticks),
+    };
+    k.send_until(t, cap.index, msg, deadline);
+    Ok(Done::Blocked)
+}
+
 /// Receives; `rsi` is a timeout in timer ticks (0: none).
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    let deadline = match a.0[1] {
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    let deadline = match a[1] {
         0 => 0,
         ticks => k.now.saturating_add(ticks),
     };
@@ -49,8 +64,12 @@ pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Decodes a reply target (`r12`): a task awaiting a reply from `t`.
 fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
     let (index, gen) = split_task_id(k.regs(t).r12);
-    match k.tasks.get(index, gen).map(|task| task.state) {
-        Ok(State::AwaitingReply { server, .. }) if server == t => Ok(index),
+    match k
+        .tasks
+        .get(index, gen)
+        .map(|task| task.state.awaits_reply_from())
+    {
+        Ok(Some((server, _))) if server == t => Ok(index),
         _ => Err(SysError::NoReplyTarget),
     }
 }
@@ -63,7 +82,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let grant = msg.tag.caps() > 0;
     if grant {
         let rights = Rights::RECEIVE | Rights::GRANT;
-        k.lookup(t, a.0[0], CapKind::Endpoint, rights)?;
+        k.lookup(t, a[0], CapKind::Endpoint, rights)?;
     }
     let target = reply_target(k, t)?;
     k.reply(t, target, &msg, grant);
@@ -76,7 +95,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability) fail the call.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply)?;
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
     if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;
         if let Ok(target) = reply_target(k, t) {
@@ -88,8 +107,8 @@ pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a.0[1];
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    let dst = a[1];
     k.task(t).caps.check_empty(dst)?;
     let (index, gen) = k.endpoints.alloc(Endpoint::new())?;
     let rights = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
@@ -99,7 +118,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::CONTROL)?;
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::CONTROL)?;
     k.destroy_endpoint(cap.index);
     Ok(Done::Return)
 }

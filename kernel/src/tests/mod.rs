@@ -2,9 +2,11 @@
 //! tasks, spaces and endpoints, and runs syscalls the way the entry code does (the fast path for
 //! `Call`/`ReplyRecv` when it applies, else the dispatcher, then the scheduler's pick). A security
 //! check is tested here in milliseconds, without booting QEMU.
+mod call_timeout;
 mod caps;
 mod inspect;
 mod ipc;
+mod layers;
 mod memory;
 mod objects;
 mod reclaim;
@@ -35,7 +37,7 @@ pub fn map_at(
     va: u64,
     frame: u64,
     rights: PageRights,
-) -> Result<(), paging::MapError> {
+) -> Result<(), SysError> {
     paging::Tables {
         frames,
         root,
@@ -49,7 +51,7 @@ pub fn unmap_at(
     root: u64,
     tables: &mut u32,
     va: u64,
-) -> Result<u64, paging::MapError> {
+) -> Result<u64, SysError> {
     paging::Tables {
         frames,
         root,

@@ -19,7 +19,7 @@ fn target_dir() -> PathBuf {
 /// One boot of `boot`: its figures and the wall-clock seconds it took.
 fn run_once(boot: &bench::Boot) -> Result<(BTreeMap<String, u64>, f64), String> {
     let started = Instant::now();
-    let outcome = runner::run(&boot.options())?;
+    let outcome = runner::run(&boot.options()).map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
     if !outcome.verdict.is_success() {
         return Err(format!(
@@ -29,7 +29,7 @@ fn run_once(boot: &bench::Boot) -> Result<(BTreeMap<String, u64>, f64), String> 
             outcome.transcript
         ));
     }
-    Ok((bench::parse(&outcome.transcript), secs))
+    Ok((bench::parse(boot.program, &outcome.transcript), secs))
 }
 
 fn charts(dir: &str) -> Result<(), String> {

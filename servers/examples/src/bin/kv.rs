@@ -11,7 +11,7 @@
 extern crate alloc;
 
 use alloc::vec::Vec;
-use examples::protocol::kv::{Error, Key, Kv, Reply, Request, Value};
+use examples::protocol::kv::{Error, Key, Keys, Kv, Reply, Request, Value, KEYS_PER_PAGE};
 use userlib::names;
 use userlib::rpc::{Call, Server};
 
@@ -27,6 +27,20 @@ struct Store(Vec<(Key, Value)>);
 impl Store {
     fn find(&self, key: &Key) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| k.cmp(key))
+    }
+
+    /// The keys after `after`, a page at a time: a reply holds at most `KEYS_PER_PAGE`.
+    fn page(&self, after: Option<Key>) -> Reply {
+        let from = match after {
+            Some(key) => self.find(&key).map_or_else(|at| at, |at| at + 1),
+            None => 0,
+        };
+        let mut rest = self.0[from..].iter().map(|(k, _)| k.clone());
+        let keys: Keys = rest.by_ref().take(KEYS_PER_PAGE).collect();
+        Reply::Keys {
+            keys,
+            more: rest.next().is_some(),
+        }
     }
 }
 
@@ -57,6 +71,7 @@ impl Server<Kv> for Store {
                 Err(_) => Err(Error::NotFound),
             },
             Request::Count => Ok(Reply::Count(self.0.len() as u32)),
+            Request::List { after } => Ok(self.page(after)),
         }
     }
 }

@@ -7,12 +7,13 @@
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
 //! capability misuse 400.., IPC misuse 500.., cases played by two or three instances together
-//! 600.., the memory server's protocol misused 700.. (some with `rogue`), and every
-//! software-interrupt vector at 1000 + vector.
+//! 600.., the memory server's protocol misused 700.. (some with `rogue`), the developer's terminal
+//! 800.., and every software-interrupt vector at 1000 + vector.
 #![no_std]
 #![no_main]
 
 mod caps;
+mod console;
 mod flags;
 mod ipc;
 mod memory;
@@ -33,6 +34,7 @@ pub const CASES: &[&[Case]] = &[
     ipc::CASES,
     pairs::CASES,
     memsrv::CASES,
+    console::CASES,
 ];
 
 use test_programs::hostile;

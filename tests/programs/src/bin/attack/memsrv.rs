@@ -5,7 +5,7 @@
 use test_programs::hostile::case::{check, survival, works, Case, Checked, Failure};
 use userlib::abi::memsrv::{MemError, Request};
 use userlib::ipc::message;
-use userlib::process::{self, yield_now};
+use userlib::process::{self, yield_now, Error};
 use userlib::{cap, names, slots, sys, CapSlot, Endpoint, MsgTag, HZ};
 
 pub const CASES: &[Case] = &[
@@ -30,10 +30,15 @@ const ROGUE: CapSlot = CapSlot(12);
 /// A page of this process's own for case 705.
 const PAGE: u64 = 0x0000_4000_0000_0000;
 
-fn mem(what: &'static str, e: MemError) -> Failure {
-    Failure {
-        what,
-        got: e as u64,
+fn mem(what: &'static str, e: Error) -> Failure {
+    Failure { what, got: code(e) }
+}
+
+/// A number for a failure line: the memory server's error code, or the kernel's with bit 32.
+fn code(e: Error) -> u64 {
+    match e {
+        Error::Mem(e) => e as u64,
+        Error::Sys(e) => 1 << 32 | e.raw(),
     }
 }
 
@@ -64,9 +69,9 @@ fn wait_sent() -> Checked {
 fn null_page() -> Checked {
     let refused = process::page_alloc(0);
     check(
-        refused == Err(MemError::BadAddress),
+        refused == Err(Error::Mem(MemError::BadAddress)),
         "page_alloc(0) is BadAddress",
-        refused.map_or_else(|e| e as u64, |()| 0),
+        refused.map_or_else(code, |()| 0),
     )?;
     check(process::frame_of(0).is_err(), "nothing is mapped at 0", 0)
 }
@@ -75,9 +80,9 @@ fn spawn_system() -> Checked {
     for name in ["init", "memsrv", "names", "viewer"] {
         let result = process::spawn(name, 0);
         check(
-            result == Err(MemError::NoSuchProgram),
+            result == Err(Error::Mem(MemError::NoSuchProgram)),
             "spawning a system program is refused",
-            result.unwrap_or_else(|e| e as u64),
+            result.unwrap_or_else(code),
         )?;
     }
     Ok(())
@@ -86,9 +91,9 @@ fn spawn_system() -> Checked {
 fn check_refused() -> Checked {
     let result = process::check();
     check(
-        result == Err(MemError::BadRequest),
+        result == Err(Error::Mem(MemError::BadRequest)),
         "Check from a process is BadRequest",
-        result.map_or_else(|e| e as u64, |r| r.errors),
+        result.map_or_else(code, |r| r.errors),
     )
 }
 

@@ -8,7 +8,7 @@ use crate::checks::{allocate_until_refused, exited_with, fork_child, Checks, SCR
 use crate::meet::sleep;
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::layout::{PAGE_SIZE, STACK_TOP};
-use userlib::process::{self, getpid};
+use userlib::process::{self, getpid, Error};
 use userlib::{println, HZ};
 use weensyos::alloc_loop::STACK_RESERVE;
 use weensyos::pages;
@@ -92,7 +92,8 @@ pub fn fork_commits_the_parents_pages(c: &mut Checks) {
     println!("forktest:22: {room} pages of room; forks at 60%: {cow:?}, {eager:?}");
     c.check(heap != 0, "the heap grew");
     c.check(
-        cow == Err(MemError::OutOfMemory) && eager == Err(MemError::OutOfMemory),
+        cow == Err(Error::Mem(MemError::OutOfMemory))
+            && eager == Err(Error::Mem(MemError::OutOfMemory)),
         "with 60% committed, fork and eager fork are refused",
     );
     c.check(wrote, "with 30%, the child writes every heap page");
@@ -111,12 +112,12 @@ pub fn refusals_roll_back(c: &mut Checks) {
     let mut refused = 0;
     for _ in 0..REFUSALS {
         match process::fork() {
-            Err(MemError::OutOfMemory) => refused += 1,
+            Err(Error::Mem(MemError::OutOfMemory)) => refused += 1,
             Ok(0) => process::exit(1),
             r => other = Some(r),
         }
         match process::spawn("hello", 0) {
-            Err(MemError::OutOfMemory) => refused += 1,
+            Err(Error::Mem(MemError::OutOfMemory)) => refused += 1,
             r => other = Some(r),
         }
     }

@@ -13,7 +13,7 @@ use crate::meet::{announce, await_name, sleep};
 use examples::protocol::kv::{Error as KvError, Key, Kv, Reply, Request, Value};
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
-use userlib::process::{self, getpid, yield_now};
+use userlib::process::{self, getpid, yield_now, Error};
 use userlib::rpc::{CallError, Client};
 use userlib::{names, println, CapSlot, HZ};
 use weensyos::pages;
@@ -65,7 +65,7 @@ pub fn another_job(c: &mut Checks) {
 }
 
 /// Maps pages from `from` until `count` are mapped or `page_alloc` refuses.
-fn allocate_until_refused_or(from: u64, count: u64) -> (u64, Option<MemError>) {
+fn allocate_until_refused_or(from: u64, count: u64) -> (u64, Option<Error>) {
     for i in 0..count {
         if let Err(e) = process::page_alloc(from + i * PAGE_SIZE) {
             return (from + i * PAGE_SIZE, Some(e));
@@ -191,7 +191,7 @@ pub fn zombies_and_bomb(c: &mut Checks) {
             Ok(0) => process::exit(0),
             Ok(_) => forked += 1,
             // Children not ended yet: the job's live processes are bounded.
-            Err(MemError::TooManyProcesses) => {
+            Err(Error::Mem(MemError::TooManyProcesses)) => {
                 refused += 1;
                 yield_now();
             }

@@ -1,6 +1,9 @@
 //! The kernel's state, the run queue and task lifecycle (start, stop, destroy).
 //!
-//! There is one `Kernel`; the entry code hands it to each entry from user mode (`arch::entry`).
+//! There is one `Kernel`; the entry code hands it to each entry from user mode (`crate::entry`).
+mod idle;
+mod switch;
+
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
@@ -105,32 +108,26 @@ impl Kernel {
 
     /// Picks the task to run next: the current one if it can still run, else the next ready one.
     pub fn pick(&mut self) -> Option<u16> {
-        if let Some(c) = self.current {
-            if self.tasks.at(c).is_some_and(|t| t.state == State::Ready) {
-                return Some(c);
-            }
+        let tasks = &self.tasks;
+        let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        if !self.current.as_ref().is_some_and(ready) {
+            self.current = core::iter::from_fn(|| self.ready.pop_front()).find(ready);
         }
-        self.current = None;
-        while let Some(t) = self.ready.pop_front() {
-            if self.tasks.at(t).is_some_and(|t| t.state == State::Ready) {
-                self.current = Some(t);
-                return Some(t);
-            }
-        }
-        None
+        self.current
     }
 
-    /// A timer tick: the time is now `now`. Receivers whose timeout has passed wake with
-    /// `TimedOut`; a scan of the task table, only when the earliest deadline has come.
+    /// A timer tick: the time is now `now`. The console shows what user programs wrote, and
+    /// receivers and timed callers whose timeout has passed wake with `TimedOut` (a scan of the
+    /// task table, only when the earliest deadline has come).
     pub fn tick(&mut self, now: u64) {
+        crate::console::tick(now);
         self.now = now;
         if now < self.next_wake {
             return;
         }
         self.next_wake = u64::MAX;
         for t in 0..MAX_TASKS as u16 {
-            let Some(State::ReceivingUntil { deadline, .. }) = self.tasks.at(t).map(|t| t.state)
-            else {
+            let Some(deadline) = self.tasks.at(t).and_then(|t| t.state.deadline()) else {
                 continue;
             };
             if deadline > now {
@@ -145,9 +142,7 @@ impl Kernel {
 
     /// Is any task waiting with a timeout (so a tick will wake it)?
     pub fn sleeping(&self) -> bool {
-        self.tasks
-            .iter()
-            .any(|(_, t)| matches!(t.state, State::ReceivingUntil { .. }))
+        self.tasks.iter().any(|(_, t)| t.state.deadline().is_some())
     }
 
     /// Takes a task out of whatever it waits in; returns its old state.
@@ -155,16 +150,12 @@ impl Kernel {
         let state = self.task(index).state;
         match state {
             State::Ready => {
-                let n = self.ready.len();
-                for _ in 0..n {
-                    if let Some(t) = self.ready.pop_front() {
-                        if t != index {
-                            let _ = self.ready.push_back(t);
-                        }
-                    }
+                let queued = core::mem::take(&mut self.ready);
+                for t in queued.into_iter().filter(|&t| t != index) {
+                    let _ = self.ready.push_back(t);
                 }
             }
-            State::Sending { endpoint }
+            State::Sending { endpoint, .. }
             | State::Receiving { endpoint }
             | State::ReceivingUntil { endpoint, .. } => {
                 if let Some(ep) = self.endpoints.at_mut(endpoint) {
@@ -189,6 +180,7 @@ impl Kernel {
             State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
             State::Receiving { .. } | State::ReceivingUntil { .. } => true,
             State::AwaitingReply { fault, .. } => !fault,
+            State::AwaitingReplyUntil { .. } => true,
             _ => false,
         };
         if in_ipc_syscall {
@@ -203,7 +195,7 @@ impl Kernel {
         for (i, t) in self.tasks.iter() {
             let name = t.name();
             match t.state {
-                State::Sending { endpoint } => line(format_args!(
+                State::Sending { endpoint, .. } => line(format_args!(
                     "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
                     self.receivers_hint(endpoint)
                 )),
@@ -212,13 +204,16 @@ impl Kernel {
                         "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
                     ))
                 }
-                State::AwaitingReply { server, fault, .. } => line(format_args!(
+                State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
+                    let fault = matches!(t.state, State::AwaitingReply { fault: true, .. });
+                    line(format_args!(
                     "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
                      which is {}",
                     if fault { "fault" } else { "call" },
                     self.tasks.at(server).map_or("?", |s| s.name()),
                     self.tasks.at(server).map_or("gone", |s| describe(s.state)),
-                )),
+                    ))
+                }
                 other => line(format_args!("  task {i} ({name}): {}", describe(other))),
             }
         }
@@ -255,7 +250,7 @@ fn describe(state: State) -> &'static str {
         State::Stopped => "stopped",
         State::Sending { .. } => "sending",
         State::Receiving { .. } | State::ReceivingUntil { .. } => "receiving",
-        State::AwaitingReply { .. } => "awaiting a reply",
+        State::AwaitingReply { .. } | State::AwaitingReplyUntil { .. } => "awaiting a reply",
         State::Exited => "exited, waiting for its supervisor to reap it",
     }
 }
