@@ -16,6 +16,7 @@ mod check;
 mod fault;
 mod fork;
 mod lifecycle;
+mod names;
 mod observe;
 mod procs;
 mod requests;

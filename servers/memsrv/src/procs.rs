@@ -190,6 +190,7 @@ impl Table {
         if self.records.len() == MAX_RECORDS {
             return None;
         }
+        // Never reused: the name service and servers know programs by pid for the whole run.
         let pid = self.next_pid;
         self.next_pid += 1;
         self.used_slots[free] = pid;
