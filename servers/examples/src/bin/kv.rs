@@ -1,5 +1,8 @@
 //! kv: an example server — a key-value store (string keys, byte values) on the heap, registered as
-//! "kv". The protocol is `src/protocol/kv.rs`; `kvclient` uses it.
+//! "kv". Each client has a store of its own (told apart by the badge the name service gave it),
+//! which goes when a new client needs its place after it has ended: no client can fill the server
+//! for others, nor leave its keys behind for good. The protocol is `src/protocol/kv.rs`;
+//! `kvclient` uses it.
 #![no_std]
 #![no_main]
 
@@ -7,35 +10,38 @@ extern crate alloc;
 
 use alloc::collections::BTreeMap;
 use examples::protocol::kv::{Error, Key, Kv, Reply, Request, Value};
+use userlib::clients::Clients;
 use userlib::names;
 use userlib::rpc::{Call, Server};
 
 userlib::sbrk_heap!();
 userlib::entry!(main);
 
-/// Most keys stored (so no client can make the store take all memory).
-const MAX_KEYS: usize = 1024;
+/// Most keys one client stores (so no client can make the server take all memory).
+const MAX_KEYS: usize = 64;
 
-struct Store(BTreeMap<Key, Value>);
+/// A store per client, for 16 live clients at once.
+struct Stores(Clients<BTreeMap<Key, Value>, 16>);
 
-impl Server<Kv> for Store {
-    fn handle(&mut self, _call: &mut Call, request: Request) -> Result<Reply, Error> {
+impl Server<Kv> for Stores {
+    fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, Error> {
+        let store = self.0.entry(call.badge, BTreeMap::new).ok_or(Error::Full)?;
         match request {
             Request::Put { key, value } => {
-                if self.0.len() >= MAX_KEYS && !self.0.contains_key(&key) {
+                if store.len() >= MAX_KEYS && !store.contains_key(&key) {
                     return Err(Error::Full);
                 }
-                self.0.insert(key, value);
+                store.insert(key, value);
                 Some(Reply::Stored)
             }
-            Request::Get { key } => self.0.get(&key).cloned().map(Reply::Value),
-            Request::Remove { key } => self.0.remove(&key).map(|_| Reply::Removed),
-            Request::Count => Some(Reply::Count(self.0.len() as u32)),
+            Request::Get { key } => store.get(&key).cloned().map(Reply::Value),
+            Request::Remove { key } => store.remove(&key).map(|_| Reply::Removed),
+            Request::Count => Some(Reply::Count(store.len() as u32)),
         }
         .ok_or(Error::NotFound)
     }
 }
 
 fn main() -> i32 {
-    names::register_and_serve::<Kv, _>("kv", &mut Store(BTreeMap::new()))
+    names::register_and_serve::<Kv, _>("kv", &mut Stores(Clients::new()))
 }
