@@ -124,13 +124,16 @@ pub fn find(name: &str) -> Option<Program> {
 }
 
 /// The programs a run with these command-line words packs: every program of a kind that is
-/// always packed, and the named ones with the servers they bring (`with=`), and theirs.
+/// always packed, and the named ones (also by the test kernel's `test:orphan=NAME`) with the
+/// servers they bring (`with=`), and theirs.
 pub fn packed(words: &[String]) -> Vec<Program> {
     let all = all();
     let mut wanted: Vec<&str> = words
         .iter()
         .filter_map(|w| match parse_word(w) {
             Ok(Word::Program(p)) => Some(p.name),
+            // The test kernel starts this one itself (kernel/src/bin/test_kernel.rs).
+            Ok(Word::Test(t)) => t.strip_prefix("test:orphan="),
             _ => None,
         })
         .collect();
@@ -251,5 +254,6 @@ mod tests {
         }
         assert!(!bench.contains(&"fuzz"));
         assert!(names(&["regcheck"]).contains(&"ipcecho"));
+        assert!(names(&["test:orphan=kread", "hello"]).contains(&"kread"));
     }
 }

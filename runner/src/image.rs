@@ -1,8 +1,8 @@
 //! Making the boot image: the kernel plus a boot archive (ramdisk) holding every user program and
 //! the command line (which programs init should start).
 use crate::catalog::{self, Program};
-use crate::checkout;
 use crate::options::{Build, KernelImage, Options};
+use crate::{checkout, programs, Error};
 use bootloader::{BiosBoot, UefiBoot};
 use bootloader_boot_config::{BootConfig, LevelFilter};
 use std::fs::File;
@@ -150,47 +150,20 @@ fn fresh_dir() -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Checks that every word of the command line is one init understands, naming a program it can
-/// start.
-fn check_words(opts: &Options, programs: &[Program]) -> Result<(), String> {
-    use abi::cmdline::{parse_word, Word};
-    for wanted in &opts.programs {
-        match parse_word(wanted) {
-            Ok(Word::Program(p)) => match programs.iter().find(|q| q.name() == p.name) {
-                Some(q) if q.entry.system => {
-                    return Err(format!(
-                        "'{}' is a system program: {} (it cannot be named on the command line; \
-                         the viewer comes with --viewer)",
-                        p.name, q.entry.about
-                    ))
-                }
-                Some(_) => {}
-                None => {
-                    let all = catalog::all();
-                    let startable = all.iter().filter(|p| !p.entry.system);
-                    let names: Vec<&str> = startable.map(Program::name).collect();
-                    return Err(format!(
-                        "unknown program '{wanted}'; available: {}",
-                        names.join(", ")
-                    ));
-                }
-            },
-            Ok(Word::Then) => {}
-            // `--run-for` is the way to say it, but the word itself means the same.
-            Ok(Word::RunFor(_) | Word::Viewer(_)) => {}
-            // The test kernel takes `test:...` words from the same command line.
-            Ok(Word::Test(_)) if opts.kernel == KernelImage::Test => {}
-            Ok(Word::Test(_)) => return Err(format!("'{wanted}' needs --test-kernel")),
-            Err(e) => return Err(format!("cannot read '{wanted}': {e:?} (see abi::cmdline)")),
-        }
-    }
-    Ok(())
-}
-
 /// Checks the requested programs and writes the disk image.
-pub fn build_image(opts: &Options) -> Result<BootImage, String> {
+pub fn build_image(opts: &Options) -> Result<BootImage, Error> {
+    let all = catalog::all();
+    let (system, startable): (Vec<&Program>, Vec<&Program>) =
+        all.iter().partition(|p| p.entry.system);
+    let names = |programs: &[&Program]| programs.iter().map(|p| p.name()).collect::<Vec<_>>();
+    let test_kernel = opts.kernel == KernelImage::Test;
+    programs::check_words(
+        &opts.programs,
+        &names(&startable),
+        &names(&system),
+        test_kernel,
+    )?;
     let Binaries { kernel, programs } = binaries(opts)?;
-    check_words(opts, &programs)?;
     let mut contents = vec![(
         abi::registry::ARCHIVE_NAME.to_string(),
         catalog::registry_of(&programs).into_bytes(),

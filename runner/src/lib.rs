@@ -5,13 +5,17 @@
 pub mod bench;
 pub mod catalog;
 mod checkout;
+mod error;
 mod gdb;
 mod image;
 mod options;
+mod programs;
 mod qemu;
 mod screenshot;
 
 pub use abi::cmdline::ViewerMode;
+pub use error::Error;
 pub use image::{binaries, build_image, debuggable_dir, Binaries, BootImage};
-pub use options::{parse_args, Build, Debugger, KernelImage, Options, ParsedArgs, USAGE};
+pub use options::{parse_args, usage_error, Build, Debugger, KernelImage, Options, ParsedArgs};
+pub use programs::check_words;
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};

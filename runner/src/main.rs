@@ -1,22 +1,16 @@
 //! `cargo run -- [OPTIONS] [PROGRAM...]`: build everything and boot it in QEMU.
-use runner::{parse_args, ParsedArgs, Verdict, USAGE};
+use runner::{parse_args, Error, ParsedArgs, Verdict};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let opts = match parse_args(std::env::args().skip(1)) {
+    let opts = match parse_args(std::env::args_os().skip(1)) {
         Ok(ParsedArgs::Run(opts)) => opts,
-        Ok(ParsedArgs::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         Ok(ParsedArgs::List) => {
             list_programs();
             return ExitCode::SUCCESS;
         }
-        Err(e) => {
-            eprintln!("runner: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        // The help on stdout (exit status 0), or a usage error on stderr (exit status 2).
+        Err(e) => e.exit(),
     };
     match runner::run(&opts) {
         Ok(outcome) => {
@@ -31,6 +25,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        // An unknown program, shown as clap shows a bad option (exit status 2).
+        Err(Error::Usage(message)) => runner::usage_error(message).exit(),
         Err(e) => {
             eprintln!("runner: {e}");
             ExitCode::FAILURE

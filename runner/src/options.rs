@@ -1,39 +1,10 @@
-//! Command-line options (hand-parsed: a dozen flags do not need a dependency).
+//! Command-line options: clap reads the command line ([`parse_args`]) into [`Options`], which the
+//! library and the system tests use (they make theirs with [`Options::for_test`]).
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{value_parser, ArgGroup, CommandFactory, Parser};
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
-
-pub const USAGE: &str = "\
-usage: cargo run -- [OPTIONS] [PROGRAM...] [-- QEMU-ARGS...]
-
-Builds the kernel and user programs, makes a boot image and runs it in QEMU.
-PROGRAM...        user programs init starts, in order (default: none)
-
-options:
-  --headless      no window; the console is on stdout (default when there is no display)
-  --gdb           debug in this terminal: boot the debuggable build with QEMU stopped and run gdb
-                  with every binary's symbols and the `mikros` commands; the guest's console goes
-                  to target/gdb-console.log; QEMU ends with gdb (docs/debugging.md)
-  --gdb-stub      the same without starting gdb: print the command that attaches one (another
-                  terminal) and show the console here
-  --gdb-port N    the gdb stub's tcp port (default: a free one)
-  --debuggable    boot the debuggable build (cargo profile `gdb`: unoptimised, full debug info;
-                  implied by --gdb and --gdb-stub)
-  --optimised     boot the optimised build even with --gdb (the default otherwise)
-  --kvm           use KVM (opt-in: it hangs on some hosts); the default is TCG emulation
-  --icount        run under -icount shift=0: guest rdtsc counts instructions (benchmarks)
-  --timeout SECS  give up after SECS seconds of wall-clock time (exit status 1)
-  --run-for SECS  run the programs for SECS seconds of guest time, then init stops them, checks
-                  memory and leaks, and ends the run (for programs that run forever)
-  --memory MIB    guest memory in MiB (default 128; 32 with the viewer, so its map stays readable)
-  --viewer        run the memory viewer: on the screen, and on this terminal (redrawn in place,
-                  or plain snapshots when the output is not a terminal)
-  --screenshot F  save the screen as PNG file F when the run ends (QEMU's screendump; implies
-                  --viewer)
-  --uefi          boot with UEFI firmware (OVMF) instead of BIOS
-  --test-kernel   boot the kernel with test-only behaviours (used by the tests)
-  --list          list the user programs and exit
-  -h, --help      this text
-
-exit status: 0 when the guest reports success, 1 otherwise (the reason is printed), 2 for usage errors.";
 
 /// Which kernel binary to boot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -152,9 +123,188 @@ impl Options {
     }
 }
 
+/// The last paragraph of `-h` and `--help`.
+macro_rules! exit_status {
+    () => {
+        "exit status: 0 when the guest reports success, 1 otherwise (the reason is printed),\n2 \
+         for usage errors."
+    };
+}
+
+/// The command line as clap reads it (`cargo run -- --help` shows it); [`parse_args`] turns it
+/// into [`Options`]. The words for programs are checked later, against the programs there are
+/// (`crate::programs`).
+#[derive(Parser, Debug)]
+#[command(
+    name = "runner",
+    bin_name = "cargo run --",
+    about = "Builds the kernel and user programs, makes a boot image and runs it in QEMU.",
+    after_help = exit_status!(),
+    after_long_help = concat!(
+        "Examples:\n",
+        "  cargo run -- --headless --timeout 60 hello     # run `hello`, give up after 60 s\n",
+        "  cargo run -- kread! hello then ping pong        # batches; `!` = must be killed\n",
+        "  cargo run -- kv kvclient echo echoclient        # servers and clients, found by name\n",
+        "  cargo run -- --gdb ipcbench                     # debug in this terminal\n",
+        "  cargo run -- --icount ipcbench                  # deterministic instruction counts\n",
+        "  cargo run -- --run-for 20 fork                  # 20 s of guest time, stop, check\n",
+        "  cargo run -- --memory 256 forkexit              # guest memory in MiB (default 128)\n",
+        "  cargo run -- --viewer forkexit                  # the memory viewer\n",
+        "  cargo run -- --run-for 10 --screenshot a.png fork   # and the screen saved at the end\n",
+        "  cargo run -- hello -- -m 256M                   # anything after `--` goes to QEMU\n",
+        "\n",
+        exit_status!(),
+    ),
+    // A repeated option means what its last occurrence says, as `--timeout 5 --timeout 9` did.
+    args_override_self = true,
+    group(ArgGroup::new("debugger").args(["gdb", "gdb_stub"]).multiple(true))
+)]
+struct Cli {
+    /// User programs init starts, in order (default: none; --list lists them)
+    #[arg(
+        value_name = "PROGRAM",
+        long_help = "User programs init starts, in order (default: none; --list lists them). The \
+                     words\n(abi::cmdline): NAME; NAME:N, with N a number passed to the program; \
+                     NAME!, expected\nto be killed (that is its success); `then`, the end of a \
+                     batch: what follows starts\nonce init has checked that every frame and \
+                     kernel object came back; `test:...`, for\nthe test kernel (--test-kernel)"
+    )]
+    programs: Vec<String>,
+
+    /// Passed to QEMU as they are
+    #[arg(last = true, value_name = "QEMU-ARGS")]
+    qemu_args: Vec<String>,
+
+    /// No window; the console is on stdout (default when there is no display)
+    #[arg(long)]
+    headless: bool,
+
+    /// Debug in this terminal: gdb on the debuggable build (docs/debugging.md)
+    #[arg(
+        long,
+        overrides_with = "gdb_stub",
+        long_help = "Debug in this terminal: boot the debuggable build with QEMU stopped and run \
+                     gdb\nwith every binary's symbols and the `mikros` commands; the guest's \
+                     console goes\nto target/gdb-console.log; QEMU ends with gdb \
+                     (docs/debugging.md)"
+    )]
+    gdb: bool,
+
+    /// The same without starting gdb: print the command that attaches one
+    #[arg(
+        long,
+        overrides_with = "gdb",
+        long_help = "The same without starting gdb: print the command that attaches one \
+                     (another\nterminal) and show the console here"
+    )]
+    gdb_stub: bool,
+
+    /// The gdb stub's tcp port (default: a free one)
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = value_parser!(u16).range(1..),
+        requires = "debugger"
+    )]
+    gdb_port: Option<u16>,
+
+    /// Boot the debuggable build (implied by --gdb and --gdb-stub)
+    #[arg(
+        long,
+        overrides_with = "optimised",
+        long_help = "Boot the debuggable build (cargo profile `gdb`: unoptimised, full debug \
+                     info;\nimplied by --gdb and --gdb-stub)"
+    )]
+    debuggable: bool,
+
+    /// Boot the optimised build even with --gdb (the default otherwise)
+    #[arg(long, alias = "optimized", overrides_with = "debuggable")]
+    optimised: bool,
+
+    /// Use KVM (opt-in: it hangs on some hosts); the default is TCG emulation
+    #[arg(long)]
+    kvm: bool,
+
+    /// Run under -icount shift=0: guest rdtsc counts instructions (benchmarks)
+    #[arg(long)]
+    icount: bool,
+
+    /// Give up after SECS seconds of wall-clock time (exit status 1)
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = parse_timeout,
+        allow_negative_numbers = true
+    )]
+    timeout: Option<Duration>,
+
+    /// Run the programs for SECS s of guest time, then check and end the run
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = value_parser!(u64).range(1..),
+        long_help = "Run the programs for SECS seconds of guest time, then init stops them, \
+                     checks\nmemory and leaks, and ends the run (for programs that run forever)"
+    )]
+    run_for: Option<u64>,
+
+    /// Guest memory in MiB (default 128; 32 with the viewer)
+    // Below 32 MiB the kernel and its boot image do not fit; QEMU's own limit is far above what a
+    // test wants.
+    #[arg(
+        long,
+        value_name = "MIB",
+        value_parser = value_parser!(u32).range(32..=65536),
+        long_help = "Guest memory in MiB (default 128; 32 with the viewer, so its map stays \
+                     readable)"
+    )]
+    memory: Option<u32>,
+
+    /// Run the memory viewer: on the screen, and on this terminal
+    #[arg(
+        long,
+        long_help = "Run the memory viewer: on the screen, and on this terminal (redrawn in \
+                     place,\nor plain snapshots when the output is not a terminal)"
+    )]
+    viewer: bool,
+
+    /// Save the screen as PNG file F when the run ends (implies --viewer)
+    #[arg(
+        long,
+        value_name = "F",
+        long_help = "Save the screen as PNG file F when the run ends (QEMU's screendump; \
+                     implies\n--viewer)"
+    )]
+    screenshot: Option<PathBuf>,
+
+    /// Boot with UEFI firmware (OVMF) instead of BIOS
+    #[arg(long)]
+    uefi: bool,
+
+    /// Boot the kernel with test-only behaviours (used by the tests)
+    #[arg(long)]
+    test_kernel: bool,
+
+    /// List the user programs and exit
+    #[arg(long)]
+    list: bool,
+}
+
+/// `--timeout`: positive seconds, fractions allowed.
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number"))?;
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("'{value}' must be positive"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
 pub enum ParsedArgs {
     Run(Options),
-    Help,
     List,
 }
 
@@ -162,95 +312,80 @@ fn has_display() -> bool {
     std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
 }
 
-pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<ParsedArgs, String> {
-    let mut opts = Options {
-        headless: !has_display(),
-        ..Options::default()
-    };
-    let mut args = args.into_iter();
-    let mut build = None;
-    let mut memory_given = false;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(ParsedArgs::Help),
-            "--list" => return Ok(ParsedArgs::List),
-            "--headless" => opts.headless = true,
-            "--gdb" => opts.gdb = Debugger::Interactive,
-            "--gdb-stub" => opts.gdb = Debugger::Stub,
-            "--gdb-port" => {
-                let value = args.next().ok_or("--gdb-port needs a tcp port number")?;
-                let port: u16 =
-                    value.parse().ok().filter(|&p| p != 0).ok_or_else(|| {
-                        format!("--gdb-port: '{value}' is not a tcp port (1-65535)")
-                    })?;
-                opts.gdb_port = Some(port);
-            }
-            "--debuggable" => build = Some(Build::Debuggable),
-            "--optimised" | "--optimized" => build = Some(Build::Optimised),
-            "--kvm" => opts.kvm = true,
-            "--icount" => opts.icount = true,
-            "--uefi" => opts.uefi = true,
-            "--test-kernel" => opts.kernel = KernelImage::Test,
-            "--timeout" => {
-                let value = args.next().ok_or("--timeout needs a number of seconds")?;
-                let secs: f64 = value
-                    .parse()
-                    .map_err(|_| format!("--timeout: '{value}' is not a number"))?;
-                if !(secs > 0.0 && secs.is_finite()) {
-                    return Err(format!("--timeout: '{value}' must be positive"));
-                }
-                opts.timeout = Some(Duration::from_secs_f64(secs));
-            }
-            "--run-for" => {
-                let value = args.next().ok_or("--run-for needs a number of seconds")?;
-                let secs: u64 = value
-                    .parse()
-                    .map_err(|_| format!("--run-for: '{value}' is not a whole number"))?;
-                if secs == 0 {
-                    return Err("--run-for: the time must be positive".into());
-                }
-                opts.run_for = Some(secs);
-            }
-            "--memory" => {
-                let value = args.next().ok_or("--memory needs a size in MiB")?;
-                let mib: u32 = value
-                    .parse()
-                    .map_err(|_| format!("--memory: '{value}' is not a number of MiB"))?;
-                // Below 32 MiB the kernel and its boot image do not fit; QEMU's own limit is far
-                // above what a test wants.
-                if !(32..=65536).contains(&mib) {
-                    return Err(format!("--memory: {mib} MiB is outside 32..=65536"));
-                }
-                opts.memory_mib = mib;
-                memory_given = true;
-            }
-            "--viewer" => opts.viewer = Some(viewer_mode()),
-            "--screenshot" => {
-                let value = args.next().ok_or("--screenshot needs a file name")?;
-                opts.screenshot = Some(value.into());
-                opts.viewer.get_or_insert_with(viewer_mode);
-            }
-            "--" => {
-                opts.qemu_args.extend(args.by_ref());
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option '{flag}'")),
-            program => opts.programs.push(program.to_string()),
-        }
+/// Reads the arguments (without the program's name). Err is clap's: a usage error (exit status
+/// 2) or the help (exit status 0); its [`clap::Error::exit`] prints it and exits.
+pub fn parse_args<I, T>(args: I) -> Result<ParsedArgs, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let argv = std::iter::once(OsString::from("runner")).chain(args.into_iter().map(Into::into));
+    let cli = Cli::try_parse_from(argv).map_err(about_qemu)?;
+    if cli.list {
+        return Ok(ParsedArgs::List);
     }
+    let gdb = match (cli.gdb, cli.gdb_stub) {
+        (true, _) => Debugger::Interactive,
+        (_, true) => Debugger::Stub,
+        _ => Debugger::None,
+    };
     // Debugging wants the debuggable build unless the user asked for the other one.
-    let debugging = opts.gdb != Debugger::None;
-    opts.build = build.unwrap_or(if debugging {
+    let build = if cli.debuggable || (gdb != Debugger::None && !cli.optimised) {
         Build::Debuggable
     } else {
         Build::Optimised
-    });
-    if opts.gdb_port.is_some() && !debugging {
-        return Err("--gdb-port goes with --gdb or --gdb-stub".into());
+    };
+    let viewer = (cli.viewer || cli.screenshot.is_some()).then(viewer_mode);
+    let default_memory = match viewer {
+        Some(_) => VIEWER_MEMORY_MIB,
+        None => DEFAULT_MEMORY_MIB,
+    };
+    Ok(ParsedArgs::Run(Options {
+        headless: cli.headless || !has_display(),
+        gdb,
+        gdb_port: cli.gdb_port,
+        build,
+        kvm: cli.kvm,
+        icount: cli.icount,
+        uefi: cli.uefi,
+        timeout: cli.timeout,
+        run_for: cli.run_for,
+        memory_mib: cli.memory.unwrap_or(default_memory),
+        programs: cli.programs,
+        qemu_args: cli.qemu_args,
+        kernel: if cli.test_kernel {
+            KernelImage::Test
+        } else {
+            KernelImage::Normal
+        },
+        quiet: false,
+        viewer,
+        screenshot: cli.screenshot,
+    }))
+}
+
+/// clap offers `-- ARG` for an unknown option, "to pass it as a value": here that hands it to
+/// QEMU, which is right for one of QEMU's options and wrong for a mistyped one of ours.
+fn about_qemu(mut e: clap::Error) -> clap::Error {
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
     }
-    if opts.viewer.is_some() && !memory_given {
-        opts.memory_mib = VIEWER_MEMORY_MIB;
+    e.remove(ContextKind::Suggested);
+    let similar = e.get(ContextKind::SuggestedArg).is_some();
+    if let (false, Some(ContextValue::String(arg))) = (similar, e.get(ContextKind::InvalidArg)) {
+        let tip = format!("to pass '{arg}' to QEMU, put it after '--'");
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![tip.into()]),
+        );
     }
-    Ok(ParsedArgs::Run(opts))
+    e
+}
+
+/// A usage error found after parsing (an unknown program: [`crate::Error::Usage`]), shown as
+/// clap shows its own: the message, the usage line and where to find more; exit status 2.
+pub fn usage_error(message: impl std::fmt::Display) -> clap::Error {
+    Cli::command().error(ErrorKind::InvalidValue, message)
 }
 
 /// Guest memory with the viewer, unless `--memory` says otherwise: small, as WeensyOS's, so a
@@ -271,13 +406,31 @@ fn viewer_mode() -> abi::cmdline::ViewerMode {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<ParsedArgs, String> {
-        parse_args(args.iter().map(|s| s.to_string()))
+    fn parse(args: &[&str]) -> Result<ParsedArgs, clap::Error> {
+        parse_args(args)
+    }
+
+    fn options(args: &[&str]) -> Options {
+        match parse(args) {
+            Ok(ParsedArgs::Run(o)) => o,
+            other => panic!("expected options from {args:?}, got {other:?}"),
+        }
+    }
+
+    fn usage_error_of(args: &[&str]) -> clap::Error {
+        let e = parse(args).expect_err("a usage error");
+        assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        e
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn parses_flags_programs_and_qemu_args() {
-        let Ok(ParsedArgs::Run(o)) = parse(&[
+        let o = options(&[
             "--headless",
             "--icount",
             "--timeout",
@@ -286,9 +439,7 @@ mod tests {
             "--",
             "-m",
             "256M",
-        ]) else {
-            panic!("expected options")
-        };
+        ]);
         assert!(o.headless && o.icount && o.gdb == Debugger::None && !o.kvm);
         assert_eq!(o.build, Build::Optimised);
         assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
@@ -297,72 +448,197 @@ mod tests {
     }
 
     #[test]
+    fn everything_after_the_first_double_dash_goes_to_qemu() {
+        let o = options(&["hello", "--", "--help", "-d", "int", "--", "hello"]);
+        assert_eq!(o.programs, ["hello"]);
+        assert_eq!(o.qemu_args, ["--help", "-d", "int", "--", "hello"]);
+    }
+
+    #[test]
+    fn program_words_pass_as_they_are_between_options() {
+        let o = options(&[
+            "attack:3",
+            "--kvm",
+            "kread!",
+            "then",
+            "run-for:20",
+            "--uefi",
+            "test:panic",
+        ]);
+        assert_eq!(
+            o.programs,
+            ["attack:3", "kread!", "then", "run-for:20", "test:panic"]
+        );
+        assert!(o.kvm && o.uefi && o.kernel == KernelImage::Normal);
+        assert_eq!(options(&["--test-kernel"]).kernel, KernelImage::Test);
+    }
+
+    #[test]
     fn run_for_goes_first_on_the_boot_command_line() {
-        let Ok(ParsedArgs::Run(o)) = parse(&["fork", "--run-for", "20", "--memory", "256"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["fork", "--run-for", "20", "--memory", "256"]);
         assert_eq!(o.run_for, Some(20));
         assert_eq!(o.memory_mib, 256);
         assert_eq!(o.cmdline(), "run-for:20 fork");
         assert_eq!(abi::cmdline::run_for(&o.cmdline()), Some(20));
-        let Ok(ParsedArgs::Run(plain)) = parse(&["hello", "then", "ping"]) else {
-            panic!("expected options")
-        };
+        let plain = options(&["hello", "then", "ping"]);
         assert_eq!(plain.cmdline(), "hello then ping");
         assert_eq!(plain.memory_mib, DEFAULT_MEMORY_MIB);
     }
 
     #[test]
     fn gdb_implies_the_debuggable_build_unless_told_otherwise() {
-        let Ok(ParsedArgs::Run(o)) = parse(&["--gdb", "--gdb-port", "4321", "ipcbench"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["--gdb", "--gdb-port", "4321", "ipcbench"]);
         assert_eq!(
             (o.gdb, o.gdb_port, o.build),
             (Debugger::Interactive, Some(4321), Build::Debuggable)
         );
-        let Ok(ParsedArgs::Run(o)) = parse(&["--gdb-stub", "--optimised"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["--gdb-stub", "--optimised"]);
         assert_eq!((o.gdb, o.build), (Debugger::Stub, Build::Optimised));
-        let Ok(ParsedArgs::Run(o)) = parse(&["--debuggable", "ipcbench"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["--gdb-stub", "--optimized"]);
+        assert_eq!(o.build, Build::Optimised, "the American spelling");
+        let o = options(&["--debuggable", "ipcbench"]);
         assert_eq!((o.gdb, o.build), (Debugger::None, Build::Debuggable));
     }
 
     #[test]
+    fn the_last_of_competing_or_repeated_options_wins() {
+        assert_eq!(options(&["--gdb", "--gdb-stub"]).gdb, Debugger::Stub);
+        assert_eq!(options(&["--gdb-stub", "--gdb"]).gdb, Debugger::Interactive);
+        assert_eq!(
+            options(&["--debuggable", "--optimised"]).build,
+            Build::Optimised
+        );
+        assert_eq!(
+            options(&["--gdb", "--optimised", "--debuggable"]).build,
+            Build::Debuggable
+        );
+        let o = options(&[
+            "--timeout",
+            "5",
+            "--timeout",
+            "9",
+            "--headless",
+            "--headless",
+        ]);
+        assert_eq!(o.timeout, Some(Duration::from_secs(9)));
+    }
+
+    #[test]
     fn a_screenshot_runs_the_viewer_in_small_memory() {
-        let Ok(ParsedArgs::Run(o)) = parse(&["--screenshot", "a.png", "fork"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["--screenshot", "a.png", "fork"]);
         assert!(o.viewer.is_some());
+        assert_eq!(o.screenshot, Some(PathBuf::from("a.png")));
         assert_eq!(o.memory_mib, VIEWER_MEMORY_MIB);
         assert!(abi::cmdline::viewer(&o.cmdline()).is_some());
-        let Ok(ParsedArgs::Run(o)) = parse(&["--viewer", "--memory", "64"]) else {
-            panic!("expected options")
-        };
+        let o = options(&["--viewer", "--memory", "64"]);
         assert_eq!(o.memory_mib, 64);
     }
 
     #[test]
-    fn rejects_bad_input() {
-        assert!(parse(&["--gdb-port", "0", "--gdb"]).is_err());
-        assert!(parse(&["--gdb-port", "70000", "--gdb"]).is_err());
+    fn list_and_help() {
+        assert!(matches!(parse(&["--list"]), Ok(ParsedArgs::List)));
+        for help in ["-h", "--help"] {
+            let e = parse(&[help]).expect_err("help comes as clap's error");
+            assert_eq!((e.kind(), e.exit_code()), (ErrorKind::DisplayHelp, 0));
+            let text = e.to_string();
+            for option in [
+                "--headless",
+                "--gdb",
+                "--gdb-stub",
+                "--gdb-port <N>",
+                "--debuggable",
+                "--optimised",
+                "--kvm",
+                "--icount",
+                "--timeout <SECS>",
+                "--run-for <SECS>",
+                "--memory <MIB>",
+                "--viewer",
+                "--screenshot <F>",
+                "--uefi",
+                "--test-kernel",
+                "--list",
+                "[PROGRAM]...",
+                "[-- <QEMU-ARGS>...]",
+                "exit status: 0 when the guest reports success, 1 otherwise (the reason is \
+                 printed),\n2 for usage errors.",
+            ] {
+                assert!(text.contains(option), "{help} lacks {option:?}:\n{text}");
+            }
+        }
+        let long = parse(&["--help"]).unwrap_err().to_string();
+        assert!(long.contains("Examples:\n  cargo run -- --headless --timeout 60 hello"));
+        assert!(long.contains("target/gdb-console.log"), "{long}");
+    }
+
+    #[test]
+    fn a_mistyped_option_gets_a_suggestion_and_no_help_page() {
+        let e = usage_error_of(&["--headles", "hello"]);
+        assert_eq!(e.kind(), ErrorKind::UnknownArgument);
+        let text = e.to_string();
         assert!(
-            parse(&["--gdb-port", "4321"]).is_err(),
-            "a port without gdb"
+            text.starts_with("error: unexpected argument '--headles' found"),
+            "{text}"
         );
-        assert!(parse(&["--timeout"]).is_err());
-        assert!(parse(&["--timeout", "soon"]).is_err());
-        assert!(parse(&["--timeout", "-3"]).is_err());
-        assert!(parse(&["--frobnicate"]).is_err());
-        assert!(parse(&["--run-for"]).is_err());
-        assert!(parse(&["--run-for", "0"]).is_err());
-        assert!(parse(&["--run-for", "2.5"]).is_err());
-        assert!(parse(&["--memory", "16"]).is_err());
-        assert!(parse(&["--memory", "lots"]).is_err());
-        assert!(parse(&["--screenshot"]).is_err());
-        assert!(matches!(parse(&["--help"]), Ok(ParsedArgs::Help)));
+        assert!(
+            text.contains("tip: a similar argument exists: '--headless'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("For more information, try '--help'."),
+            "{text}"
+        );
+        assert!(
+            !text.contains("--test-kernel"),
+            "the full help buries the error:\n{text}"
+        );
+        assert!(
+            !text.contains("'-- --headles'"),
+            "QEMU would get it:\n{text}"
+        );
+        let text = usage_error_of(&["--run-fro", "20"]).to_string();
+        assert!(text.contains("'--run-for'"), "{text}");
+        let text = usage_error_of(&["hello", "-m", "256M"]).to_string();
+        assert!(
+            text.contains("tip: to pass '-m' to QEMU, put it after '--'"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_input_with_exit_status_2() {
+        for args in [
+            &["--gdb-port", "0", "--gdb"][..],
+            &["--gdb-port", "70000", "--gdb"],
+            &["--gdb-port", "4321"], // a port without gdb
+            &["--timeout"],
+            &["--timeout", "soon"],
+            &["--timeout", "-3"],
+            &["--timeout", "inf"],
+            &["--frobnicate"],
+            &["-x"],
+            &["--run-for"],
+            &["--run-for", "0"],
+            &["--run-for", "2.5"],
+            &["--memory", "16"],
+            &["--memory", "lots"],
+            &["--screenshot"],
+        ] {
+            usage_error_of(args);
+        }
+        let text = usage_error_of(&["--timeout", "-3"]).to_string();
+        assert!(text.contains("'-3' must be positive"), "{text}");
+    }
+
+    #[test]
+    fn a_late_usage_error_looks_like_clap_s_own() {
+        let e = usage_error("unknown program 'helo'");
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(text.starts_with("error: unknown program 'helo'"), "{text}");
+        assert!(
+            text.contains("For more information, try '--help'."),
+            "{text}"
+        );
     }
 }

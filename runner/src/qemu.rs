@@ -1,7 +1,7 @@
 //! Running QEMU: the command line, the console transcript, the timeout and the verdict.
 use crate::image::{build_image, BootImage};
 use crate::options::{Debugger, Options};
-use crate::{checkout, gdb, screenshot};
+use crate::{checkout, gdb, screenshot, Error};
 use abi::qemu::ExitCode;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -132,12 +132,10 @@ pub fn gdb_console_log() -> std::path::PathBuf {
 }
 
 /// Builds the image and runs it to the end (or the timeout, or the end of the gdb session).
-pub fn run(opts: &Options) -> Result<Outcome, String> {
+pub fn run(opts: &Options) -> Result<Outcome, Error> {
     checkout::check()?;
     if opts.uefi && !std::path::Path::new(OVMF).exists() {
-        return Err(format!(
-            "--uefi needs the UEFI firmware {OVMF} (run `make setup`)"
-        ));
+        return Err(format!("--uefi needs the UEFI firmware {OVMF} (run `make setup`)").into());
     }
     let image = build_image(opts)?;
     let gdb_port = match opts.gdb {
@@ -257,7 +255,7 @@ pub fn run(opts: &Options) -> Result<Outcome, String> {
     let _ = std::fs::remove_file(&monitor);
     let mut qemu_stderr = err_reader.join().unwrap_or_default();
     if let Some(Err(e)) = gdb_result {
-        return Err(format!("{e}\n--- qemu stderr ---\n{qemu_stderr}"));
+        return Err(format!("{e}\n--- qemu stderr ---\n{qemu_stderr}").into());
     }
     if let (Some(pictures), Some(file)) = (pictures, &opts.screenshot) {
         if pictures.join().unwrap_or(false) {

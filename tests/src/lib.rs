@@ -76,3 +76,11 @@ pub fn expect_output(outcome: &Outcome, needle: &str) {
         outcome.transcript
     );
 }
+
+/// How the addresses in `program`'s image begin (`0x40` for one linked at `0x4000_0000`): its code
+/// and data lie in the 16 MiB above its link base (its crate's `programs.list`), and link bases
+/// are 16 MiB apart.
+pub fn image_prefix(program: &str) -> String {
+    let program = runner::catalog::find(program).expect("the program is listed");
+    format!("{:#x}", program.link_base() >> 24)
+}

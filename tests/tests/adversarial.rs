@@ -55,22 +55,10 @@ fn killed(reasons: &[&str]) -> Expect {
     Killed(reasons.iter().map(|r| r.to_string()).collect())
 }
 
-/// Where `program` is linked (its crate's `programs.list`).
-fn link_base(program: &str) -> u64 {
-    let program = runner::catalog::find(program).expect("the program is listed");
-    program.link_base()
-}
-
-/// How the addresses of `program`'s image begin: its code and data are in the 16 MiB above its
-/// link base (and link bases are 16 MiB apart).
-fn image_prefix(program: &str) -> String {
-    format!("{:#x}", link_base(program) >> 24)
-}
-
 /// `attack`'s cases the kernel must kill, with the reason init must give.
 fn attack_kills() -> Vec<(u64, Vec<String>)> {
     let r = |reasons: &[&str]| reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>();
-    let base = link_base("attack");
+    let base = runner::catalog::find("attack").expect("listed").link_base();
     let image = image_prefix("attack");
     [
         (1, r(&["page fault reading 0xffff800000000000 "])),

@@ -67,8 +67,53 @@ fn runner_times_out_a_hung_guest() {
 
 #[test]
 fn runner_rejects_unknown_programs() {
+    // The library: a usage error, found before anything is built or booted.
     let err = runner::run(&Options::for_test(&["no-such-program"], 5)).unwrap_err();
-    assert!(err.contains("unknown program 'no-such-program'"), "{err}");
+    assert!(matches!(err, runner::Error::Usage(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("unknown program 'no-such-program'"),
+        "{err}"
+    );
+    // The binary, as a user runs it: a usage error is exit status 2, with a suggestion for a
+    // near miss, and the error is the end of what it prints (not followed by the whole help).
+    let near_misses = [
+        (&["hello", "helo"][..], "a similar program exists: 'hello'"),
+        (
+            &["--headles", "hello"],
+            "a similar argument exists: '--headless'",
+        ),
+        // A second init would find none of what the kernel gives the first.
+        (&["hello", "init"], "'init' is a system program"),
+    ];
+    for (args, tip) in near_misses {
+        let out = run_runner_binary(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}:\n{stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}:\n{stderr}");
+        assert!(stderr.contains(tip), "{args:?}:\n{stderr}");
+        assert!(
+            stderr
+                .trim_end()
+                .ends_with("For more information, try '--help'."),
+            "{args:?}:\n{stderr}"
+        );
+        assert!(
+            stderr.lines().count() < 10 && !stderr.contains("--test-kernel"),
+            "the help buries the error:\n{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing boots");
+    }
+}
+
+/// Runs the runner's binary (headless, and bounded in case it does boot) with `args`.
+fn run_runner_binary(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_FILE_RUNNER_runner"))
+        .args(["--headless", "--timeout", "60"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the runner binary starts")
 }
 
 #[test]
@@ -87,10 +132,9 @@ fn a_fault_without_a_handler_is_killed_and_reported_by_the_kernel() {
     let out = boot_test_kernel(&["test:orphan=kread"]);
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "kread: reading kernel memory at 0xffffffff80000000");
-    expect_output(
-        &out,
-        "kernel: task 0 (kread) killed: page fault reading 0xffffffff80000000 (protection violation) at rip=0x9",
-    );
+    let killed = "kernel: task 0 (kread) killed: page fault reading 0xffffffff80000000 \
+                  (protection violation) at rip=";
+    expect_output(&out, &format!("{killed}{}", image_prefix("kread")));
     // ... and the system carries on: init runs and ends the run.
     expect_output(&out, "init: no programs to run");
 }

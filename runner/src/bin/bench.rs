@@ -19,7 +19,7 @@ fn target_dir() -> PathBuf {
 /// One boot of `boot`: its figures and the wall-clock seconds it took.
 fn run_once(boot: &bench::Boot) -> Result<(BTreeMap<String, u64>, f64), String> {
     let started = Instant::now();
-    let outcome = runner::run(&boot.options())?;
+    let outcome = runner::run(&boot.options()).map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
     if !outcome.verdict.is_success() {
         return Err(format!(
