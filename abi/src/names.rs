@@ -1,8 +1,10 @@
 //! The name service's protocol: servers register a name for an endpoint, clients look names up
 //! and get a capability to the server, badged for them. A typed protocol (`abi::wire`,
 //! `userlib::rpc`); the client side is `userlib::names`, the server `servers/names`.
-//! Every program reaches the service through `slots::NAMES`, badged with its own id, so the
-//! service knows who asks. See `docs/writing-a-server.md`.
+//! Every program reaches the service through `slots::NAMES`, badged with its own id (never
+//! reused in a run), so the service knows who asks; the system (init, the memory server) holds
+//! unbadged capabilities and tells it when programs start and end. Only calls are answered: a
+//! request only sent is dropped. See `docs/writing-a-server.md`.
 //!
 //! ```
 //! use abi::names::{valid_name, Name, Request, MAX_WAIT_TICKS};
@@ -50,8 +52,9 @@ pub type Program = heapless::String<{ crate::memsrv::NAME_MAX }>;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// Carries one capability: the endpoint (with `SEND`) that clients will reach the server by.
-    /// The name stays registered until its owner unregisters it or the endpoint is destroyed (the
-    /// memory server destroys a process's own endpoint when it ends).
+    /// The name stays registered until its owner unregisters it or ends, or the endpoint is
+    /// destroyed (the memory server destroys a process's own endpoint when it ends). A reserved
+    /// name only the program of that name may register ([`NameError::Reserved`]).
     Register {
         /// The name clients will look up.
         name: Name,
