@@ -1,18 +1,14 @@
 //! Boot: from the bootloader's hand-off to the first user server.
 use crate::mem::frames::{FrameState, FrameTable};
-use crate::mem::phys;
+use crate::mem::phys::{self, PHYSICAL_MEMORY_OFFSET};
 use crate::sched::Kernel;
-use crate::{arch, console, first_server, framebuffer::Screen, kprintln};
+use crate::{arch, console, entry, first_server, framebuffer::Screen, kprintln};
 use abi::bootfs::BootFs;
 use abi::layout::PAGE_SIZE;
 use bootloader_api::config::{BootloaderConfig, Mapping};
 use bootloader_api::info::{MemoryRegion, MemoryRegionKind, MemoryRegions};
 use bootloader_api::BootInfo;
 use x86_64::registers::control::Cr3;
-
-/// Where the bootloader maps all physical memory: the start of the upper half. Everything the
-/// kernel needs lives in the upper half, so user space owns the whole lower half.
-pub const PHYSICAL_MEMORY_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 
 pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
@@ -36,38 +32,32 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
     arch::serial::init();
     arch::trap::init_kernel_stack();
     let features = arch::init();
-    if let Some(fb) = boot_info.framebuffer.as_mut() {
+    if let Some(fb) = boot_info.framebuffer.take() {
+        // The console is the framebuffer's only user from now on.
         let info = fb.info();
-        // SAFETY: the framebuffer is mapped for the kernel's lifetime and only the console uses it.
-        let buf =
-            unsafe { core::slice::from_raw_parts_mut(fb.buffer_mut().as_mut_ptr(), info.byte_len) };
-        console::attach_screen(Screen::new(buf, info));
+        console::attach_screen(Screen::new(fb.into_buffer(), info));
     }
 
     let ramdisk = ramdisk(boot_info);
     print_banner(&boot_info.memory_regions, features, ramdisk);
-    let bootfs = match ramdisk.map(BootFs::parse) {
-        Some(Ok(fs)) => fs,
-        Some(Err(e)) => panic!("boot archive is damaged: {e:?}"),
-        None => panic!("no boot archive (ramdisk) was given"),
-    };
+    let archive = ramdisk.expect("no boot archive (ramdisk) was given");
+    let bootfs =
+        BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
     if let Some(hooks) = &hooks {
         (hooks.after_banner)(bootfs.cmdline());
     }
 
-    arch::entry::with_kernel(|k| {
-        start_kernel(k, &boot_info.memory_regions, ramdisk, &bootfs, hooks)
-    });
+    entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, archive, &bootfs, hooks));
     arch::entry::init_syscall();
     crate::irq::init();
-    arch::entry::enter_user_mode()
+    entry::enter_user_mode()
 }
 
 /// Sets up frames and the console page, and creates init.
 fn start_kernel(
     k: &mut Kernel,
     regions: &MemoryRegions,
-    ramdisk: Option<&[u8]>,
+    archive: &[u8],
     bootfs: &BootFs,
     hooks: Option<BootHooks>,
 ) {
@@ -84,7 +74,6 @@ fn start_kernel(
     if let Some(hooks) = hooks {
         (hooks.before_init)(k, bootfs);
     }
-    let archive = ramdisk.unwrap_or_default();
     if let Err(e) = first_server::start_init(k, archive, bootfs) {
         panic!("cannot start init: {e}");
     }

@@ -3,7 +3,6 @@
 //! kernel's own output goes to the serial port and into this grid; `framebuffer` draws the grid.
 //! The cursor position lives in the page too (after the cells), so user programs printing straight
 //! into the page and the kernel share one cursor.
-use crate::arch::serial;
 use crate::framebuffer::Screen;
 use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
 use core::fmt::{self, Write};
@@ -15,10 +14,6 @@ pub const CELLS: usize = COLS * ROWS;
 pub const CURSOR_INDEX: usize = CELLS;
 /// Light grey on black, the kernel's colour.
 pub const KERNEL_ATTR: u16 = 0x07;
-
-/// The console page's contents.
-#[repr(C, align(4096))]
-pub struct ConsolePage(pub [u16; 2048]);
 
 /// Text operations on a console page; plain logic, unit-tested on the host.
 pub struct Grid<'a> {
@@ -40,8 +35,11 @@ impl Grid<'_> {
         self.cells.copy_within(COLS..CELLS, 0);
         self.cells[CELLS - COLS..CELLS].fill(b' ' as u16 | KERNEL_ATTR << 8);
     }
+}
 
-    pub fn write_str(&mut self, s: &str, attr: u16) {
+/// Writes in the kernel's colour.
+impl Write for Grid<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
         let mut cursor = self.cursor();
         for ch in s.chars() {
             if ch == '\n' {
@@ -49,7 +47,7 @@ impl Grid<'_> {
             } else {
                 let printable = ch.is_ascii() && !ch.is_ascii_control();
                 let byte = if printable { ch as u16 } else { b'?' as u16 };
-                self.cells[cursor] = attr << 8 | byte;
+                self.cells[cursor] = KERNEL_ATTR << 8 | byte;
                 cursor += 1;
             }
             if cursor >= CELLS {
@@ -58,36 +56,33 @@ impl Grid<'_> {
             }
         }
         self.cells[CURSOR_INDEX] = cursor as u16;
+        Ok(())
     }
 }
 
 /// The console page used during early boot, before the frame allocator exists.
-static mut EARLY_PAGE: ConsolePage = ConsolePage([0; 2048]);
+static mut EARLY_PAGE: [u16; 2048] = [0; 2048];
 
 /// The console page: `EARLY_PAGE`, then a frame of its own that user programs get mapped.
 /// Written by the kernel under `OUTPUT`'s lock and by user programs through their mapping (never
 /// at the same time: single core, kernel not preemptible).
 static PAGE: AtomicPtr<[u16; 2048]> = AtomicPtr::new(core::ptr::null_mut());
 
-struct Output {
-    screen: Option<Screen>,
-}
+/// The screen the console is drawn on, if any. Its lock also keeps the kernel's writers of the
+/// console page apart.
+static OUTPUT: Mutex<Option<Screen>> = Mutex::new(None);
 
-static OUTPUT: Mutex<Output> = Mutex::new(Output { screen: None });
-
-impl Output {
-    /// Draws the console page on the screen, if there is one.
-    fn draw(&mut self) {
-        if let Some(s) = self.screen.as_mut() {
-            s.draw(console_grid().cells);
-        }
+/// Draws the console page on the screen, if there is one.
+fn draw(screen: &mut Option<Screen>) {
+    if let Some(s) = screen {
+        s.draw(console_grid().cells);
     }
 }
 
 fn console_grid() -> Grid<'static> {
     let mut page = PAGE.load(Ordering::Relaxed);
     if page.is_null() {
-        page = (&raw mut EARLY_PAGE).cast();
+        page = &raw mut EARLY_PAGE;
     }
     // SAFETY: `page` is the early static page or the console frame (both live forever); callers
     // hold `OUTPUT`'s lock (or are the panic path, which runs alone), so no other kernel reference
@@ -103,18 +98,19 @@ pub fn move_to_frame(cells: &'static mut [u16; 2048]) {
     PAGE.store(cells, Ordering::Relaxed);
 }
 
-/// Called on every timer tick: redraws what user programs wrote, 20 times a second.
+/// Called on every timer tick: redraws what user programs changed in the console page, 20 times
+/// a second (unless the kernel is printing: then it is drawn when that is done).
 pub fn tick(ticks: u64) {
-    if ticks % 5 == 0 {
-        refresh();
+    if let Some(mut out) = OUTPUT.try_lock().filter(|_| ticks % 5 == 0) {
+        draw(&mut out);
     }
 }
 
 /// Attaches the framebuffer; from now on the console is drawn on screen too.
 pub fn attach_screen(screen: Screen) {
     let mut out = OUTPUT.lock();
-    out.screen = Some(screen);
-    out.draw();
+    *out = Some(screen);
+    draw(&mut out);
 }
 
 #[cfg(test)]
@@ -130,68 +126,41 @@ pub fn printed() -> std::string::String {
     PRINTED.with(|p| core::mem::take(&mut *p.borrow_mut()))
 }
 
-#[cfg(not(test))]
-struct SerialAndGrid;
+/// The serial port. Host tests have none: there the output is the test's, and the test can read
+/// it back (`printed`).
+struct Serial;
 
-#[cfg(not(test))]
-impl Write for SerialAndGrid {
+impl Write for Serial {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        serial::write_str(s);
-        console_grid().write_str(s, KERNEL_ATTR);
+        #[cfg(not(test))]
+        crate::arch::serial::write_str(s);
+        #[cfg(test)]
+        {
+            std::print!("{s}");
+            PRINTED.with(|p| p.borrow_mut().push_str(s));
+        }
         Ok(())
     }
 }
 
-/// Host tests have no serial port or console page: their output is the test's, and the test can
-/// read it back (`printed`).
-#[cfg(test)]
-pub fn print(args: fmt::Arguments) {
-    std::print!("{args}");
-    PRINTED.with(|p| p.borrow_mut().push_str(&args.to_string()));
-}
-
-#[cfg(not(test))]
 pub fn print(args: fmt::Arguments) {
     let mut out = OUTPUT.lock();
-    let _ = SerialAndGrid.write_fmt(args);
-    out.draw();
+    let _ = Serial.write_fmt(args);
+    let _ = console_grid().write_fmt(args);
+    draw(&mut out);
 }
 
 /// Text for the serial port only (a viewer's terminal escapes must stay out of the grid).
 pub fn print_serial(s: &str) {
-    #[cfg(not(test))]
-    serial::write_str(s);
-    #[cfg(test)]
-    print(format_args!("{s}"));
-}
-
-/// Redraws whatever user programs changed in the console page.
-pub fn refresh() {
-    if let Some(mut out) = OUTPUT.try_lock() {
-        out.draw();
-    }
+    let _ = Serial.write_str(s);
 }
 
 /// Printing for the panic path: never waits for the lock.
 pub fn emergency_print(args: fmt::Arguments) {
-    struct Serial;
-    impl Write for Serial {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            serial::write_str(s);
-            Ok(())
-        }
-    }
     let _ = Serial.write_fmt(args);
     if let Some(mut out) = OUTPUT.try_lock() {
         let _ = console_grid().write_fmt(args);
-        out.draw();
-    }
-}
-
-impl Write for Grid<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        Grid::write_str(self, s, KERNEL_ATTR);
-        Ok(())
+        draw(&mut out);
     }
 }
 
@@ -221,7 +190,7 @@ mod tests {
     fn writes_and_wraps_lines() {
         let mut page = [0u16; 2048];
         let mut g = Grid { cells: &mut page };
-        g.write_str("hi\nthere", 0x07);
+        g.write_str("hi\nthere").unwrap();
         assert_eq!(g.cursor(), COLS + 5);
         assert!(text_of_row(g.cells, 0).starts_with("hi"));
         assert!(text_of_row(g.cells, 1).starts_with("there"));
@@ -233,7 +202,7 @@ mod tests {
         let mut page = [0u16; 2048];
         let mut g = Grid { cells: &mut page };
         for i in 0..ROWS + 2 {
-            g.write_str(&std::format!("line {i}\n"), 0x07);
+            g.write_str(&std::format!("line {i}\n")).unwrap();
         }
         assert!(text_of_row(g.cells, ROWS - 2).starts_with(&std::format!("line {}", ROWS + 1)));
         assert_eq!(g.cursor(), (ROWS - 1) * COLS);
@@ -244,7 +213,7 @@ mod tests {
         let mut page = [0u16; 2048];
         page[CURSOR_INDEX] = 60000;
         let mut g = Grid { cells: &mut page };
-        g.write_str("x", 0x07);
+        g.write_str("x").unwrap();
         assert_eq!(g.cells[0] as u8, b'x');
     }
 }

@@ -39,22 +39,16 @@ impl Kernel {
         if self.report(t, SendKind::Fault, MsgTag::new(label, 4, 0), words) {
             return;
         }
-        let (name, vector, error) = (self.task(t).name(), r.vector, r.error_code);
-        let why = if error & 1 != 0 {
-            "protection violation"
-        } else {
-            "not mapped"
-        };
+        let (name, vector, error, rip) = (self.task(t).name(), r.vector, r.error_code, r.rip);
+        // Error code bit 0: the page was present.
+        let why = ["not mapped", "protection violation"][error as usize & 1];
         let (access, vector_name) = (fault::access(error), vector_name(vector));
         let what = if vector == PAGE_FAULT {
             format_args!("page fault {access} {cr2:#x} ({why})")
         } else {
             format_args!("{vector_name} (vector {vector}) error={error:#x}")
         };
-        crate::kprintln!(
-            "kernel: task {t} ({name}) killed: {what} at rip={:#x}",
-            r.rip
-        );
+        crate::kprintln!("kernel: task {t} ({name}) killed: {what} at rip={rip:#x}");
         self.destroy_task(t);
     }
 }

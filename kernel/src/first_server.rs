@@ -18,36 +18,18 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn root(&self) -> u64 {
-        self.k.spaces.at(self.space).map_or(0, |s| s.root)
-    }
-
     /// Maps a fresh zeroed frame at `page`, or widens the rights of what is there.
-    fn page(&mut self, page: u64, rights: PageRights) -> Result<u64, SysError> {
+    fn page(&mut self, page: u64, rights: PageRights) -> Result<(), SysError> {
         if !is_user_page(page) {
             return Err(SysError::BadAddress);
         }
         let mut tables = self.k.tables(self.space)?;
-        if let Some((frame, flags)) = paging::lookup(tables.root, page) {
-            paging::protect(tables.root, page, paging::rights_of(flags) | rights)?;
-            return Ok(frame);
+        match paging::lookup(tables.root, page) {
+            Some((_, flags)) => {
+                paging::protect(tables.root, page, paging::rights_of(flags) | rights)
+            }
+            None => tables.alloc(page, rights).map(drop),
         }
-        Ok(tables.alloc(page, rights)?)
-    }
-
-    fn copy(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
-        let mut done = 0;
-        while done < bytes.len() {
-            let a = vaddr + done as u64;
-            let offset = (a % PAGE_SIZE) as usize;
-            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
-            let root = self.root();
-            let (frame, _) =
-                paging::lookup(root, a & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
-            phys::write(frame, offset, &bytes[done..done + n]);
-            done += n;
-        }
-        Ok(())
     }
 }
 
@@ -55,10 +37,21 @@ impl LoadTarget for Loader<'_> {
     type Error = SysError;
     fn ensure_page(&mut self, page: u64, writable: bool, executable: bool) -> Result<(), SysError> {
         self.page(page, PageRights::for_segment(writable, executable))
-            .map(|_| ())
     }
+    /// Copies `bytes` to `vaddr`, whose pages must be mapped.
     fn write(&mut self, vaddr: u64, bytes: &[u8]) -> Result<(), SysError> {
-        self.copy(vaddr, bytes)
+        let root = self.k.spaces.at(self.space).map_or(0, |s| s.root);
+        let mut done = 0;
+        while done < bytes.len() {
+            let a = vaddr + done as u64;
+            let offset = (a % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
+            let (frame, _) =
+                paging::lookup(root, a & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
+            phys::write(frame, offset, &bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
     }
 }
 
@@ -109,7 +102,7 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
         for offset in (0..archive.len() as u64).step_by(PAGE_SIZE as usize) {
             loader.page(BOOTFS + offset, PageRights::empty())?;
         }
-        loader.copy(BOOTFS, archive)
+        loader.write(BOOTFS, archive)
     };
     let (space, task) = load(k, fs, "init", [BOOTFS, archive.len() as u64], map_archive)?;
     let all = Rights::all();

@@ -1,9 +1,10 @@
 //! Draws the console grid on the bootloader's pixel framebuffer (there is no VGA text mode), with
 //! the CGA colours WeensyOS programs expect. Only cells that changed since the last draw are redrawn.
-use crate::console::CELLS;
-use abi::layout::CONSOLE_COLUMNS as COLS;
+use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
 use bootloader_api::info::{FrameBufferInfo, PixelFormat};
 use font8x8::legacy::BASIC_LEGACY;
+
+const CELLS: usize = COLS * ROWS;
 
 /// CGA palette as 0xRRGGBB.
 const PALETTE: [u32; 16] = [
@@ -23,7 +24,7 @@ pub struct Screen {
 impl Screen {
     pub fn new(buf: &'static mut [u8], info: FrameBufferInfo) -> Screen {
         // Double size if the screen fits the console's 80x25 cells at 16x16 pixels.
-        let roomy = info.width >= COLS * 16 && info.height >= 25 * 16;
+        let roomy = info.width >= COLS * 16 && info.height >= ROWS * 16;
         let scale = if roomy { 2 } else { 1 };
         buf.fill(0);
         Screen {

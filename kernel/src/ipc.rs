@@ -8,14 +8,13 @@
 //! carries flags no sender can set: the sender awaits a reply (`CALL`), the kernel sent it
 //! (`KERNEL`), capabilities were lost (`CAPS_LOST`).
 use crate::arch::trap::SavedRegs;
-use crate::mem::{paging, phys};
+use crate::mem::{phys, user};
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{task_id, Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
 use abi::MsgTag;
-use x86_64::structures::paging::PageTableFlags as F;
 
 /// The register part of a delivery (all a short message is): what the receiving syscall returns.
 #[inline(always)]
@@ -44,10 +43,7 @@ fn delivery_flags(kind: SendKind) -> u64 {
 /// (Always inlined: on the long fast path a call costs more than the walk.)
 #[inline(always)]
 pub fn ipc_buffer_in(root: u64) -> Option<u64> {
-    let (frame, flags) = paging::lookup(root, IPC_BUFFER)?;
-    flags
-        .contains(F::USER_ACCESSIBLE | F::WRITABLE)
-        .then_some(frame)
+    user::user_frame(root, IPC_BUFFER, true).ok()
 }
 
 /// For the fast path's long messages: the (source, destination) IPC buffers, or `None` if either
@@ -161,10 +157,7 @@ impl Kernel {
             }
         }
         let sender_id = task_id(from, self.tasks.gen(from));
-        let mut flags = delivery_flags(msg.kind);
-        if lost {
-            flags |= MsgTag::CAPS_LOST;
-        }
+        let flags = delivery_flags(msg.kind) | (lost as u64 * MsgTag::CAPS_LOST);
         let tag = MsgTag::new(msg.tag.label(), words, caps).with(flags);
         let r = self.regs(to);
         write_message(r, msg.badge, tag, &msg.words);

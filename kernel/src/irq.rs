@@ -37,16 +37,13 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-fn end_of_interrupt(vector: u8) {
+/// Acknowledges an interrupt (end of interrupt to the PICs it came through); returns whether it
+/// was a timer tick.
+pub fn handle(vector: u8) -> bool {
     if vector >= 40 {
         outb(0xA0, 0x20);
     }
     outb(0x20, 0x20);
-}
-
-/// Acknowledges an interrupt; returns whether it was a timer tick.
-pub fn handle(vector: u8) -> bool {
-    end_of_interrupt(vector);
     if vector == TIMER_VECTOR {
         TICKS.fetch_add(1, Ordering::Relaxed);
         return true;

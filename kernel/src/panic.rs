@@ -7,12 +7,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     // Print without taking the console lock: the panic may have happened while it was held.
     crate::console::emergency_print(format_args!("\nKERNEL PANIC: {}\n", info.message()));
     if let Some(loc) = info.location() {
-        crate::console::emergency_print(format_args!(
-            "  at {}:{}:{}\n",
-            loc.file(),
-            loc.line(),
-            loc.column()
-        ));
+        // `file:line:column`
+        crate::console::emergency_print(format_args!("  at {loc}\n"));
     }
     arch::exit::qemu_exit(ExitCode::KernelPanic)
 }

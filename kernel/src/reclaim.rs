@@ -74,6 +74,16 @@ impl Kernel {
         self.run(Vec::from_slice(&[Doomed::Space(index)]).unwrap_or_default());
     }
 
+    /// Whether the object a capability names still exists (kinds without an object always do).
+    pub fn is_live(&self, cap: &Cap) -> bool {
+        match cap.kind {
+            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
+            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
+            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
+            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
+        }
+    }
+
     fn count(&mut self, cap: Cap) {
         match cap.kind {
             CapKind::Task => self.tasks.add_ref(cap.index, cap.gen),
@@ -177,6 +187,12 @@ impl Kernel {
             let freed = crate::mem::paging::destroy(&mut self.frames, space.root);
             debug_assert_eq!(freed, space.tables);
         }
+    }
+
+    /// The frame audit (`mem::audit`) over every address space.
+    pub fn audit_frames(&mut self) -> bool {
+        let spaces = self.spaces.iter().map(|(_, s)| (s.root, s.tables));
+        crate::mem::audit::frames(&mut self.frames, self.console_frame, spaces)
     }
 
     /// Checks every live object's reference count against the capabilities that name it.

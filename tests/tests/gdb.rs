@@ -1,22 +1,39 @@
 //! gdb against the debuggable build: break in a client's call, follow it into the kernel's IPC
 //! path and on into the server's handler and back, checking the function and source line at each
-//! stop, and read the kernel's state with the `mikros` commands (runner/gdb/mikros.py).
+//! stop, and read the kernel's state with the `mikros` commands (runner/gdb/mikros.py). A raw
+//! server (`ipcecho`) and a typed one (`kv`, `userlib::rpc`).
 use runner::{Build, Debugger, Options, Verdict};
 use system_tests::{expect_verdict, run};
 
 /// The gdb session (the debuggable build before it has no limit): a boot and a dozen stops.
 const TIMEOUT_SECS: u64 = 180;
 
+/// The sources the sessions stop in, relative to the checkout (as gdb names them).
+const IPCBENCH: &str = "runner/benchmarks/src/bin/ipcbench.rs";
+const IPCECHO: &str = "runner/benchmarks/src/bin/ipcecho.rs";
+const KV_CLIENT: &str = "servers/examples/src/bin/kvclient.rs";
+const KV_SERVER: &str = "servers/examples/src/bin/kv.rs";
+/// The Rust path of the kv protocol's module (`Kv`, `Request`), as the debug info names it.
+const KV_PROTOCOL: &str = "examples::protocol::kv";
+
 /// The 1-based line of the first line in `file` (relative to the checkout) containing `text`.
 fn line_of(file: &str, text: &str) -> usize {
+    line_after(file, 0, text)
+}
+
+/// The 1-based line of the first line after line `after` in `file` containing `text`.
+fn line_after(file: &str, after: usize, text: &str) -> usize {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(file);
     let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     source
         .lines()
-        .position(|line| line.contains(text))
-        .unwrap_or_else(|| panic!("{text:?} not in {file}"))
+        .enumerate()
+        .skip(after)
+        .find(|(_, line)| line.contains(text))
+        .unwrap_or_else(|| panic!("{text:?} not in {file} after line {after}"))
+        .0
         + 1
 }
 
@@ -88,7 +105,7 @@ fn stop_in(text: &str) -> (String, String, usize) {
 
 #[track_caller]
 fn expect_stop(sections: &[(String, String)], name: &str, function: &str, file: &str, line: usize) {
-    let text = &sections.iter().find(|(n, _)| n == name).unwrap().1;
+    let text = section(sections, name);
     let stop = stop_in(text);
     assert_eq!(
         stop,
@@ -97,19 +114,31 @@ fn expect_stop(sections: &[(String, String)], name: &str, function: &str, file: 
     );
 }
 
+/// The output of the commands after `mark NAME`; fails if gdb ended before them (a crash).
 #[track_caller]
 fn section<'a>(sections: &'a [(String, String)], name: &str) -> &'a str {
-    &sections.iter().find(|(n, _)| n == name).unwrap().1
+    match sections.iter().find(|(n, _)| n == name) {
+        Some((_, text)) => text,
+        None => {
+            let last = sections
+                .last()
+                .map_or(("", ""), |(n, t)| (n.as_str(), t.as_str()));
+            panic!(
+                "gdb ended before `mark {name}`; the last section, {:?}:\n{}",
+                last.0, last.1
+            )
+        }
+    }
 }
 
 #[test]
 fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
-    let client_file = "runner/benchmarks/src/bin/ipcbench.rs";
+    let client_file = IPCBENCH;
     let call_line = line_of(
         client_file,
         "match sys::call(IPCECHO, tag, [round, 0, 0, 0]) {",
     );
-    let server_file = "runner/benchmarks/src/bin/ipcecho.rs";
+    let server_file = IPCECHO;
     let handler_line = line_of(server_file, "if request.label() == CAP_LABEL {");
     let fast_path = "kernel/src/fastpath.rs";
     let fast_call_line = line_of(fast_path, "pub fn fast_call") + 1;
@@ -215,5 +244,115 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
     assert!(
         caps.contains("(ipcbench):") && caps.contains(": Endpoint ") && caps.contains("SEND"),
         "{caps}"
+    );
+}
+
+/// A typed call (`userlib::rpc`): `step-ipc` from the client's call lands on the first line of the
+/// server's handler (not in serde's derived decoding below it) and back on the client's line after
+/// the call; `mikros msg` decodes the request (in registers, and a long one through the IPC
+/// buffer) with the protocol's Rust types; heapless strings and byte vectors print as text; and
+/// `finish` out of a function returning `Option::Some(request)` does not crash gdb 13.
+#[test]
+fn a_typed_call_into_the_handler_and_back() {
+    let put_line = line_of(KV_CLIENT, "kv.call(&Request::Put {");
+    let after_put = line_after(KV_CLIENT, put_line, "};");
+    let handler_line = line_of(KV_SERVER, "match request {");
+    let sections = gdb_session(
+        &["kvclient"],
+        &[
+            &format!("mikros break kvclient kvclient.rs:{put_line}"),
+            "mark client",
+            "continue",
+            "mark handler",
+            "mikros step-ipc",
+            "mark msg",
+            "mikros msg",
+            "mark request",
+            "print request",
+            "mark finish-handler",
+            "finish",
+            "mark back",
+            "mikros step-ipc",
+            // The next request is the long one: 265 bytes, most in the IPC buffer.
+            "delete",
+            &format!("mikros break kv userlib::rpc::decode<{KV_PROTOCOL}::Request>"),
+            "mark decode",
+            "continue",
+            "mark long-msg",
+            "mikros msg",
+            // decode returns Option::Some(request) by value: gdb 13.1 died printing it.
+            "mark finish-decode",
+            "finish",
+            "mark alive",
+            "mikros tasks",
+        ],
+    );
+    expect_stop(
+        &sections,
+        "client",
+        "kvclient::main::{closure#1}",
+        KV_CLIENT,
+        put_line,
+    );
+    expect_stop(
+        &sections,
+        "handler",
+        "kv::{impl#0}::handle",
+        KV_SERVER,
+        handler_line,
+    );
+    assert!(
+        section(&sections, "handler").contains(", in its handler"),
+        "{}",
+        section(&sections, "handler")
+    );
+
+    let msg = section(&sections, "msg");
+    assert!(
+        msg.contains("(kvclient), which awaits the reply to: label 0x4b560010, 2 words"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!(
+            "typed request, protocol id 0x4b56 ({KV_PROTOCOL}::Kv), 16 bytes: \
+             Put {{ key: \"greeting\", value: b\"hello\" }}"
+        )),
+        "{msg}"
+    );
+    let request = section(&sections, "request");
+    assert!(
+        request.contains(&format!(
+            "{KV_PROTOCOL}::Request::Put{{key: \"greeting\", value: b\"hello\"}}"
+        )),
+        "{request}"
+    );
+    assert!(
+        section(&sections, "finish-handler").contains("Value returned is"),
+        "{}",
+        section(&sections, "finish-handler")
+    );
+    expect_stop(
+        &sections,
+        "back",
+        "kvclient::main::{closure#1}",
+        KV_CLIENT,
+        after_put,
+    );
+
+    let long = section(&sections, "long-msg");
+    assert!(
+        long.contains(&format!(
+            "typed request, protocol id 0x4b56 ({KV_PROTOCOL}::Kv), 265 bytes: \
+             Put {{ key: \"bytes\", value: b\"\\0\\x01\\x02\\x03"
+        )),
+        "{long}"
+    );
+    let finish = section(&sections, "finish-decode");
+    assert!(finish.contains("Value returned is"), "{finish}");
+    assert!(!finish.contains("internal-error"), "{finish}");
+    assert!(
+        section(&sections, "alive").contains("kvclient"),
+        "{}",
+        section(&sections, "alive")
     );
 }

@@ -11,19 +11,15 @@ pub struct Features {
     pub smap: bool,
 }
 
-fn cpuid(leaf: u32, sub: u32) -> core::arch::x86_64::CpuidResult {
-    #[allow(unused_unsafe)]
-    // SAFETY: `cpuid` is available on every x86-64 CPU and only reads identification registers.
-    unsafe {
-        __cpuid_count(leaf, sub)
-    }
-}
-
 pub fn enable_protection() -> Features {
-    let max_leaf = cpuid(0, 0).eax;
-    let ext = cpuid(0x8000_0001, 0);
+    let max_leaf = __cpuid_count(0, 0).eax;
+    let ext = __cpuid_count(0x8000_0001, 0);
     let nx = ext.edx & (1 << 20) != 0;
-    let leaf7 = if max_leaf >= 7 { cpuid(7, 0).ebx } else { 0 };
+    let leaf7 = if max_leaf >= 7 {
+        __cpuid_count(7, 0).ebx
+    } else {
+        0
+    };
     let smep = leaf7 & (1 << 7) != 0;
     let smap = leaf7 & (1 << 20) != 0;
     // SAFETY: setting NXE, WP, SMEP and SMAP only adds protection checks; the kernel never executes

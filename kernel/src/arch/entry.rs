@@ -1,45 +1,25 @@
-//! Entering the kernel from user mode and leaving it: `syscall`, traps, and the return path.
+//! Entering the kernel by `syscall` and leaving it for user mode: the raw entry and exit code.
 //!
 //! `syscall_entry` saves the user registers straight into the current task's `SavedRegs` (the same
-//! layout the trap stubs produce), switches to the kernel stack and calls `syscall_from_user`.
-//! Both that and `trap_from_user` take the kernel lock, do their work, pick the task to run, and
-//! leave through `return_to_user`, which restores that task's registers with `sysretq` when it
-//! entered by `syscall` (cheap) or `iretq` otherwise.
+//! layout the trap stubs produce), switches to the kernel stack and calls a [`SyscallHandler`]:
+//! `call_from_user` for `Call`, `reply_recv_from_user` for `ReplyRecv` (their own entries, as in
+//! seL4), `syscall_from_user` for the rest. `return_to_user` restores the registers of the task a
+//! handler returns with `sysretq` when it entered by `syscall` (cheap) or `iretq` otherwise.
+//!
+//! The handlers are the kernel's, a layer above (`crate::entry`): the assembly calls them by symbol
+//! name, as seL4's calls `c_handle_syscall`, so arch imports nothing of the layers above it and the
+//! IPC path pays no indirect call. The types here are the contract the kernel checks them against.
 use super::gdt;
 use super::trap::{pop_gprs, push_gprs, SavedRegs, SYSCALL_MARK};
-use crate::sched::Kernel;
-use crate::syscall;
 use abi::Sysnum;
 use core::arch::global_asm;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, Ordering};
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
 
-/// The kernel state, handed to one entry at a time by [`with_kernel`].
-struct KernelCell(UnsafeCell<Kernel>);
-// SAFETY: there is one core, and `with_kernel` never hands out two references at once.
-unsafe impl Sync for KernelCell {}
-static KERNEL: KernelCell = KernelCell(UnsafeCell::new(Kernel::new()));
-static IN_KERNEL: AtomicBool = AtomicBool::new(false);
-
-/// Runs `f` with the kernel state. The kernel runs on one core with interrupts off and never
-/// re-enters itself (traps taken in kernel mode never come here), so no lock is needed; a
-/// re-entry would be a kernel bug and panics (checked in debug builds only: this is the IPC path).
-#[inline(always)]
-pub fn with_kernel<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
-    debug_assert!(
-        !IN_KERNEL.swap(true, Ordering::Relaxed),
-        "kernel re-entered"
-    );
-    // SAFETY: single core, no re-entry (above): this is the only reference while `f` runs.
-    let result = f(unsafe { &mut *KERNEL.0.get() });
-    if cfg!(debug_assertions) {
-        IN_KERNEL.store(false, Ordering::Relaxed);
-    }
-    result
-}
+/// Runs the current task's syscall; returns the registers of the task to resume (see
+/// [`set_save_area`]).
+pub type SyscallHandler = extern "C" fn() -> *const SavedRegs;
 
 /// End of the current task's `SavedRegs`: where `syscall_entry` starts pushing.
 #[no_mangle]
@@ -50,7 +30,9 @@ static mut USER_RSP_SCRATCH: u64 = 0;
 
 extern "C" {
     fn syscall_entry();
-    fn return_to_user(regs: *const SavedRegs) -> !;
+    /// Resumes user mode with the registers at `regs`: those of the task whose save area
+    /// [`set_save_area`] installed last, in its address space.
+    pub fn return_to_user(regs: *const SavedRegs) -> !;
 }
 
 global_asm!(
@@ -147,174 +129,12 @@ pub fn initial_user_regs() -> SavedRegs {
     }
 }
 
-/// Runs the syscall; the entry code then returns to the task whose registers this points at.
-/// (`Call` and `ReplyRecv` come in through their own entries, chosen by the entry code, as in seL4.)
-#[no_mangle]
-extern "C" fn syscall_from_user() -> *const SavedRegs {
-    with_kernel(Kernel::handle_syscall)
-}
-
-/// `Call`: the IPC fast path, or the general path.
-#[no_mangle]
-extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_call::<false>, Kernel::fast_call::<true>))
-}
-
-/// `ReplyRecv`: the IPC fast path, or the general path.
-#[no_mangle]
-extern "C" fn reply_recv_from_user() -> *const SavedRegs {
-    with_kernel(|k| {
-        k.fast_or_general(
-            Kernel::fast_reply_recv::<false>,
-            Kernel::fast_reply_recv::<true>,
-        )
-    })
-}
-
-/// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
-/// double fault and machine check, which are never the user's doing).
-#[no_mangle]
-extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
-    if matches!(frame.vector, 2 | 8 | 18) {
-        super::trap::report(frame, "user mode");
-        panic!(
-            "{} while in user mode",
-            super::trap::vector_name(frame.vector)
-        );
-    }
-    let next = with_kernel(|k| {
-        let t = k.current.expect("a trap came from a running task");
-        // A trap on its own stack (#DB) left the user's registers there, not in the save area.
-        let saved = &mut k.task(t).regs;
-        if !core::ptr::eq(frame, saved) {
-            *saved = *frame;
-        }
-        match frame.vector {
-            v if v >= 32 => {
-                if crate::irq::handle(v as u8) {
-                    let now = crate::irq::ticks();
-                    crate::console::tick(now);
-                    k.tick(now);
-                    k.preempt();
-                }
-            }
-            _ => k.user_exception(t, super::cpu::cr2()),
-        }
-        k.switch_to_next()
-    });
-    // SAFETY: as in `syscall_from_user`.
-    unsafe { return_to_user(next) }
-}
-
-impl Kernel {
-    /// The syscall the current task made: the IPC fast path if it applies, else the dispatcher.
-    #[inline(always)]
-    fn handle_syscall(&mut self) -> *const SavedRegs {
-        let t = self.current.expect("a syscall came from a running task");
-        let task = self.task(t);
-        if task.regs.rax == Sysnum::TaskSelf as u64 {
-            // The caller stays current and entered: return straight to it.
-            syscall::local::task_self(task);
-            return &task.regs;
-        }
-        self.general_syscall(t)
-    }
-
-    /// Tries `fast` (one of the fast paths), then `long` (its variant for long messages) for the
-    /// current task's syscall, else the general path.
-    #[inline(always)]
-    fn fast_or_general(
-        &mut self,
-        fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
-        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
-    ) -> *const SavedRegs {
-        let t = self.current.expect("a syscall came from a running task");
-        match fast(self, t) {
-            Some(next) => self.enter(next),
-            None => self.long_or_general(t, long),
-        }
-    }
-
-    /// Out of line, like the general path: the short fast path above stays short.
-    #[inline(never)]
-    fn long_or_general(
-        &mut self,
-        t: u16,
-        long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
-    ) -> *const SavedRegs {
-        match long(self, t) {
-            Some(next) => self.enter(next),
-            None => self.general_syscall(t),
-        }
-    }
-
-    /// The general path: the dispatcher, then the scheduler. (Out of line, so that the short paths
-    /// above and in `fastpath.rs` stay short.)
-    #[inline(never)]
-    fn general_syscall(&mut self, t: u16) -> *const SavedRegs {
-        syscall::dispatch(self, t);
-        self.switch_to_next()
-    }
-
-    /// Chooses the next task and makes it current: its address space in CR3, its save area as the
-    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task.
-    pub fn switch_to_next(&mut self) -> *const SavedRegs {
-        let t = match self.pick() {
-            Some(t) => t,
-            None => self.idle(),
-        };
-        self.enter(t)
-    }
-
-    /// Makes `t` (already `current`) the task the next return to user mode resumes.
-    #[inline(always)]
-    pub fn enter(&mut self, t: u16) -> *const SavedRegs {
-        let entered = core::mem::replace(&mut self.entered, t);
-        if entered == t && self.active_root == self.task(t).root {
-            // Still the task whose save area, address space and segments are installed (the
-            // kernel may have idled in its own page tables since).
-            return &self.task(t).regs;
-        }
-        // Data segment selectors are user state the CPU keeps across kernel entries: each task
-        // keeps its own, so nothing one task loads is seen by another. `self.segments` is what the
-        // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
-        let live = super::cpu::data_segments();
-        if live != self.segments {
-            if let Some(old) = self.tasks.at_mut(entered) {
-                old.segments = live;
-            }
-            self.segments = live;
-        }
-        let loaded = self.segments;
-        let task = self.task(t);
-        let wanted = task.segments;
-        if wanted != loaded {
-            super::cpu::load_data_segments(wanted);
-        }
-        self.segments = wanted;
-        let task = self.task(t);
-        // sysretq must return to a canonical rip (at most `USER_TOP`, see `is_syscall_return`).
-        debug_assert!(
-            task.regs.vector != SYSCALL_MARK || abi::layout::is_syscall_return(task.regs.rip),
-            "sysretq to a rip outside user space"
-        );
-        let regs: *const SavedRegs = &task.regs;
-        let root = task.root;
-        let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
-        gdt::set_kernel_entry_stack(end);
-        // SAFETY: single core with interrupts off; only the entry code reads this.
-        unsafe { CURRENT_SAVE_END = end };
-        if self.active_root != root {
-            self.active_root = root;
-            super::cpu::switch_address_space(root);
-        }
-        regs
-    }
-}
-
-/// Runs the first task; never returns.
-pub fn enter_user_mode() -> ! {
-    let next = with_kernel(|k| k.switch_to_next());
-    // SAFETY: as in `syscall_from_user`.
-    unsafe { return_to_user(next) }
+/// Installs the save area of the task to resume, `regs`: where a trap from user mode pushes
+/// (TSS.RSP0 at its end) and where `syscall_entry` saves.
+#[inline(always)]
+pub fn set_save_area(regs: *const SavedRegs) {
+    let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
+    gdt::set_kernel_entry_stack(end);
+    // SAFETY: single core with interrupts off; only the entry code reads this.
+    unsafe { CURRENT_SAVE_END = end };
 }

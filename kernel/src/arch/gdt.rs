@@ -44,12 +44,10 @@ pub fn init() {
     // SAFETY: runs once, before interrupts are enabled and before anything else reads the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
-        for (slot, stack) in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST, DEBUG_IST]
-            .into_iter()
-            .enumerate()
-        {
-            let top = VirtAddr::from_ptr(addr_of!(IST_STACKS[slot])) + IST_STACK_SIZE as u64;
-            tss.interrupt_stack_table[stack as usize] = top;
+        // IST slot `i` gets stack `i`.
+        for ist in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST, DEBUG_IST].map(usize::from) {
+            let top = VirtAddr::from_ptr(addr_of!(IST_STACKS[ist])) + IST_STACK_SIZE as u64;
+            tss.interrupt_stack_table[ist] = top;
         }
     }
     let (gdt, sel) = GDT.call_once(|| {

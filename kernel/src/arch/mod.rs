@@ -1,9 +1,10 @@
-//! Everything that touches the CPU or devices directly. Most of the kernel's `unsafe` is here.
+//! Everything that touches the CPU directly. Most of the kernel's `unsafe` is here. The bottom
+//! layer: it uses nothing else in the kernel (`arch::entry` says how its entry code reaches the
+//! handlers above).
 pub mod cpu;
 pub mod entry;
 pub mod exit;
 pub mod gdt;
-mod idle;
 pub mod idt;
 pub mod serial;
 pub mod trap;

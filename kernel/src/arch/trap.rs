@@ -6,8 +6,16 @@
 //! blocks in kernel mode, so one kernel stack serves every task; leaving the kernel restores some
 //! task's `SavedRegs` with `sysretq` (if it entered by `syscall`) or `iretq`.
 //!
-//! Traps taken in kernel mode (idle loop interrupts, kernel bugs) stay on the kernel stack.
+//! Traps taken in kernel mode (idle loop interrupts, kernel bugs) stay on the kernel stack. The
+//! stubs call the kernel's handlers by symbol name (see `arch::entry`): `trap_from_user`, a
+//! [`UserTrapHandler`], and `trap_from_kernel`, a [`KernelTrapHandler`].
 use core::arch::global_asm;
+
+/// Handles a trap from user mode, `frame` being the current task's save area (or an IST stack for
+/// NMI, double fault and machine check), and resumes some task.
+pub type UserTrapHandler = extern "C" fn(frame: &mut SavedRegs) -> !;
+/// Handles a trap taken in kernel mode; the kernel's code resumes where it was.
+pub type KernelTrapHandler = extern "C" fn(frame: &mut SavedRegs);
 
 /// The `vector` value marking registers saved by the `syscall` instruction path.
 pub const SYSCALL_MARK: u64 = 0x100;
@@ -164,38 +172,4 @@ pub fn vector_name(vector: u64) -> &'static str {
         SYSCALL_MARK => "syscall",
         v => abi::msg::fault::vector_name(v),
     }
-}
-
-/// A trap in kernel mode: interrupts while idle are handled; a breakpoint is reported and resumed;
-/// anything else is a kernel bug, reported in full before the panic ends the run.
-#[no_mangle]
-extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
-    match frame.vector {
-        3 => crate::kprintln!("breakpoint in kernel at rip={:#x}; continuing", frame.rip),
-        // A single-step trap pending from a user `syscall` made with TF set can be delivered at the
-        // entry point (SFMASK clears TF only for what follows): nothing to do, carry on.
-        1 => {}
-        v if v >= 32 => {
-            crate::irq::handle(v as u8);
-        }
-        _ => {
-            report(frame, "kernel");
-            panic!("unhandled {} in kernel mode", vector_name(frame.vector));
-        }
-    }
-}
-
-/// Prints everything known about an exception: vector, error code, RIP, CR2 and the context.
-pub fn report(frame: &SavedRegs, context: &str) {
-    crate::kprintln!(
-        "EXCEPTION {} (vector {}) in {}: error={:#x} rip={:#x} cr2={:#x} rsp={:#x} rflags={:#x}",
-        vector_name(frame.vector),
-        frame.vector,
-        context,
-        frame.error_code,
-        frame.rip,
-        super::cpu::cr2(),
-        frame.rsp,
-        frame.rflags
-    );
 }

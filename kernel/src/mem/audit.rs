@@ -7,38 +7,38 @@
 //! - every mapping points at a user frame (or the console page), never at a free, kernel or
 //!   page-table frame, and the user frames' map counts add up to the mappings found (count and
 //!   frame-weighted checksum).
-use super::frames::FrameState;
+use super::frames::{FrameState, FrameTable};
 use super::paging::{self, Entry};
-use crate::sched::Kernel;
 
-impl Kernel {
-    /// Runs every check above; `true` if all hold.
-    pub fn audit_frames(&mut self) -> bool {
-        let (census, mut ok) = self.frames.census();
-        let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
-        let console = self.console_frame;
-        for (_, space) in self.spaces.iter() {
-            let mut own_tables = 0u32;
-            let frames = &mut self.frames;
-            paging::for_each_entry(frames, space.root, true, &mut |frames, entry| match entry {
-                Entry::Table { frame, present } => {
-                    own_tables += 1;
-                    ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });
+/// Runs every check above over the address spaces `spaces` (each its top-level table and its
+/// count of table frames); `console` is the console page every space maps. `true` if all hold.
+pub fn frames(
+    frames: &mut FrameTable,
+    console: u64,
+    spaces: impl Iterator<Item = (u64, u32)>,
+) -> bool {
+    let (census, mut ok) = frames.census();
+    let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
+    for (root, counted_tables) in spaces {
+        let mut own_tables = 0u32;
+        paging::for_each_entry(frames, root, true, &mut |frames, entry| match entry {
+            Entry::Table { frame, present } => {
+                own_tables += 1;
+                ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });
+            }
+            Entry::Leaf(frame) => match frames.state(frame) {
+                Some(FrameState::User { .. }) => {
+                    mappings += 1;
+                    checksum = checksum.wrapping_add(frame);
                 }
-                Entry::Leaf(frame) => match frames.state(frame) {
-                    Some(FrameState::User { .. }) => {
-                        mappings += 1;
-                        checksum = checksum.wrapping_add(frame);
-                    }
-                    Some(FrameState::Kernel) if frame == console => {}
-                    _ => ok = false,
-                },
-            });
-            ok &= own_tables == space.tables;
-            tables += own_tables as u64;
-        }
-        ok && tables == census.page_table && self.frames.map_totals() == (mappings, checksum)
+                Some(FrameState::Kernel) if frame == console => {}
+                _ => ok = false,
+            },
+        });
+        ok &= own_tables == counted_tables;
+        tables += own_tables as u64;
     }
+    ok && tables == census.page_table && frames.map_totals() == (mappings, checksum)
 }
 
 #[cfg(test)]
@@ -46,21 +46,30 @@ mod tests {
     use super::*;
     use crate::mem::frames::test_table;
     use crate::mem::phys;
+    use crate::tests::map_at;
+    use abi::layout::CONSOLE;
     use abi::PageRights;
 
     #[test]
     fn the_audit_passes_exact_accounting_and_catches_a_wrong_count() {
         let _memory = phys::test_memory::take(64);
-        let mut k = Box::new(Kernel::new());
-        k.frames = test_table(64);
-        k.kernel_root = k.frames.alloc(FrameState::Kernel).unwrap();
-        k.console_frame = k.frames.alloc(FrameState::Kernel).unwrap();
-        let space = k.new_space_root().unwrap();
-        let (root, mut tables) = (space.root, space.tables);
-        let index = k.spaces.alloc(space).unwrap().0;
-        let page = k.frames.alloc(FrameState::User { maps: 0 }).unwrap();
-        crate::tests::map_at(
-            &mut k.frames,
+        let mut f = test_table(64);
+        let kernel_root = f.alloc(FrameState::Kernel).unwrap();
+        let console = f.alloc(FrameState::Kernel).unwrap();
+        let root = paging::new_root(&mut f, kernel_root).unwrap();
+        let mut tables = 1;
+        map_at(
+            &mut f,
+            root,
+            &mut tables,
+            CONSOLE,
+            console,
+            PageRights::WRITE,
+        )
+        .unwrap();
+        let page = f.alloc(FrameState::User { maps: 0 }).unwrap();
+        map_at(
+            &mut f,
             root,
             &mut tables,
             0x40_0000,
@@ -68,16 +77,23 @@ mod tests {
             PageRights::WRITE,
         )
         .unwrap();
-        k.spaces.at_mut(index).unwrap().tables = tables;
-        assert!(k.audit_frames(), "exact accounting passes");
+        let space = |tables| [(root, tables)].into_iter();
+        assert!(frames(&mut f, console, space(tables)), "exact accounting");
 
-        k.frames.adjust_maps(page, 1);
+        f.adjust_maps(page, 1);
         assert!(
-            !k.audit_frames(),
+            !frames(&mut f, console, space(tables)),
             "a map count that disagrees with the page tables is caught"
         );
-        k.frames.adjust_maps(page, -1);
-        k.spaces.at_mut(index).unwrap().tables += 1;
-        assert!(!k.audit_frames(), "a wrong table count is caught");
+        f.adjust_maps(page, -1);
+        let wrong = tables + 1;
+        assert!(
+            !frames(&mut f, console, space(wrong)),
+            "a wrong table count"
+        );
+        assert!(
+            !frames(&mut f, kernel_root, space(tables)),
+            "a kernel frame mapped that is not the console page"
+        );
     }
 }

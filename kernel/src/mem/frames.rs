@@ -7,6 +7,7 @@
 //! zeroing is off their path; frames about to be overwritten take a dirty one first.
 use super::phys;
 use abi::frames::FrameView;
+use abi::SysError;
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +47,6 @@ pub struct FrameTable {
     dirty: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FrameError {
-    OutOfFrames,
-    /// Not a user frame (or out of range).
-    NotUser,
-    StillMapped,
-}
-
 impl FrameTable {
     /// A table with no frames (before boot has found memory).
     pub const fn empty() -> FrameTable {
@@ -71,8 +64,7 @@ impl FrameTable {
         FrameTable {
             states,
             free,
-            zeroed: 0,
-            dirty: 0,
+            ..FrameTable::empty()
         }
     }
 
@@ -82,8 +74,7 @@ impl FrameTable {
 
     /// Marks a frame that was unusable as free.
     pub fn add_free(&mut self, frame: u64) {
-        let f = frame as usize;
-        if f < self.states.len() && self.states[f] == FrameState::Unusable {
+        if self.state(frame) == Some(FrameState::Unusable) {
             self.push_free(frame);
         }
     }
@@ -98,7 +89,7 @@ impl FrameTable {
     /// Takes a free frame for `state`, a dirty one first: its contents are whatever was there
     /// (for a frame about to be overwritten).
     #[must_use = "a frame that is not used is leaked"]
-    pub fn alloc(&mut self, state: FrameState) -> Result<u64, FrameError> {
+    pub fn alloc(&mut self, state: FrameState) -> Result<u64, SysError> {
         let Some(frame) = self.pop_dirty() else {
             return self.alloc_zeroed(state);
         };
@@ -107,10 +98,12 @@ impl FrameTable {
     }
 
     /// Takes a zeroed frame for `state`: one zeroed ahead of time, else a dirty one zeroed now.
+    /// (Inlined: on the demand-zero fault path a call costs more than the work.)
     #[must_use = "a frame that is not used is leaked"]
-    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, FrameError> {
+    #[inline]
+    pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, SysError> {
         if self.zeroed == 0 && !self.zero_one() {
-            return Err(FrameError::OutOfFrames);
+            return Err(SysError::OutOfMemory);
         }
         self.zeroed -= 1;
         let frame = self.free[self.zeroed] as u64;
@@ -161,15 +154,15 @@ impl FrameTable {
         self.free[at] = frame as u32;
     }
 
-    /// Returns an unmapped user frame to the free list.
-    pub fn free_user(&mut self, frame: u64) -> Result<(), FrameError> {
+    /// Returns an unmapped user frame to the free list (`BadFrame`: not a user frame).
+    pub fn free_user(&mut self, frame: u64) -> Result<(), SysError> {
         match self.state(frame) {
             Some(FrameState::User { maps: 0 }) => {
                 self.push_free(frame);
                 Ok(())
             }
-            Some(FrameState::User { .. }) => Err(FrameError::StillMapped),
-            _ => Err(FrameError::NotUser),
+            Some(FrameState::User { .. }) => Err(SysError::FrameInUse),
+            _ => Err(SysError::BadFrame),
         }
     }
 
@@ -186,13 +179,11 @@ impl FrameTable {
         }
     }
 
-    /// Counts one mapping fewer of `frame`; with `release`, a user frame left with none goes back
-    /// to the free list.
-    pub fn drop_map(&mut self, frame: u64, release: bool) {
+    /// Counts one mapping fewer of `frame`; a user frame left with none goes back to the free list
+    /// (any other frame, e.g. the console page, stays as it is).
+    pub fn drop_map(&mut self, frame: u64) {
         self.adjust_maps(frame, -1);
-        if release {
-            let _ = self.free_user(frame);
-        }
+        let _ = self.free_user(frame);
     }
 
     /// Counts one more (`delta = 1`) or one fewer (`-1`) mapping of a user frame.

@@ -3,21 +3,12 @@
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
 //! the leaves, intermediate entries allow everything.
-use super::frames::{FrameError, FrameState, FrameTable};
+use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
-use abi::PageRights;
+use abi::{PageRights, SysError};
 use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
 use x86_64::{PhysAddr, VirtAddr};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapError {
-    AlreadyMapped,
-    NotMapped,
-    OutOfMemory,
-    /// Not a user frame (the console page).
-    NotUser,
-}
 
 fn indices(vaddr: u64) -> [PageTableIndex; 4] {
     let v = VirtAddr::new(vaddr);
@@ -38,7 +29,7 @@ pub fn rights_of(flags: F) -> PageRights {
     r
 }
 
-pub(super) fn frame_of(addr: PhysAddr) -> u64 {
+fn frame_of(addr: PhysAddr) -> u64 {
     addr.as_u64() / PAGE_SIZE
 }
 
@@ -53,26 +44,22 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
 }
 
 fn new_table(frames: &mut FrameTable) -> R<u64> {
-    Ok(frames.alloc_zeroed(FrameState::PageTable { used: 0 })?)
+    frames.alloc_zeroed(FrameState::PageTable { used: 0 })
 }
 
-type R<T> = Result<T, MapError>;
+/// The errors are the syscalls' own (`AlreadyMapped`, `NotMapped`, `OutOfMemory`, `BadFrame`).
+type R<T> = Result<T, SysError>;
 type Pte = x86_64::structures::paging::page_table::PageTableEntry;
 
-impl From<FrameError> for MapError {
-    fn from(_: FrameError) -> MapError {
-        MapError::OutOfMemory
-    }
-}
-
-/// The tables from the root down to the last-level table for `va`, if they all exist.
+/// The tables from the root down to the last-level table for `va`, if they all exist; else the
+/// level (0: the root) of the table whose entry is missing.
 #[inline]
-fn path(root: u64, va: u64) -> R<[u64; 4]> {
+pub(super) fn path(root: u64, va: u64) -> Result<[u64; 4], usize> {
     let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
         let entry = &phys::table(path[level])[idx[level]];
         if entry.is_unused() {
-            return Err(MapError::NotMapped);
+            return Err(level);
         }
         path[level + 1] = frame_of(entry.addr());
     }
@@ -82,10 +69,10 @@ fn path(root: u64, va: u64) -> R<[u64; 4]> {
 /// The present leaf entry for `va`, with the tables above it (root first).
 #[inline]
 fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
-    let path = path(root, va)?;
+    let path = path(root, va).map_err(|_| SysError::NotMapped)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
     if entry.is_unused() {
-        return Err(MapError::NotMapped);
+        return Err(SysError::NotMapped);
     }
     Ok((path, entry))
 }
@@ -134,7 +121,7 @@ impl Tables<'_> {
         let table = self.leaf_table(va)?;
         let entry = &mut phys::table(table)[indices(va)[3]];
         if !entry.is_unused() {
-            return Err(MapError::AlreadyMapped);
+            return Err(SysError::AlreadyMapped);
         }
         let frame = frame(self.frames)?;
         set(entry, frame, rights);
@@ -151,7 +138,7 @@ impl Tables<'_> {
     /// Maps a fresh zeroed user frame at `va`; returns it.
     pub fn alloc(&mut self, va: u64, rights: PageRights) -> R<u64> {
         self.put(va, rights, |frames| {
-            Ok(frames.alloc_zeroed(FrameState::User { maps: 0 })?)
+            frames.alloc_zeroed(FrameState::User { maps: 0 })
         })
     }
 
@@ -184,12 +171,12 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
     if !frames.is_user(old) {
-        return Err(MapError::NotUser);
+        return Err(SysError::BadFrame);
     }
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
     set(entry, new, rights);
-    frames.drop_map(old, true);
+    frames.drop_map(old);
     Ok(new)
 }
 
@@ -262,7 +249,7 @@ pub fn for_each_entry(
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
     for_each_entry(frames, root, false, &mut |frames, entry| match entry {
-        Entry::Leaf(frame) => frames.drop_map(frame, true),
+        Entry::Leaf(frame) => frames.drop_map(frame),
         Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;

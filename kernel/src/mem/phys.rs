@@ -1,10 +1,14 @@
 //! The window onto physical memory: the bootloader maps all of it at `PHYSICAL_MEMORY_OFFSET`.
 //! The kernel touches page tables, frames and user memory only through here (never through user
 //! addresses, so SMAP stays on and a bad user pointer can never fault the kernel).
-use crate::boot::PHYSICAL_MEMORY_OFFSET;
 use abi::layout::PAGE_SIZE;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::structures::paging::PageTable;
+
+/// Where the bootloader maps all physical memory (`boot::BOOTLOADER_CONFIG` asks for it): the start
+/// of the upper half. Everything the kernel needs lives in the upper half, so user space owns the
+/// whole lower half.
+pub const PHYSICAL_MEMORY_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 
 /// Where the window starts: the bootloader's mapping, or a plain buffer in host tests.
 static WINDOW: AtomicU64 = AtomicU64::new(PHYSICAL_MEMORY_OFFSET);

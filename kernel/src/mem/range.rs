@@ -4,11 +4,11 @@
 //! skipped whole, so an empty range costs a few entries per level. The per-page path works on raw
 //! entries: it is the point of the call.
 use super::frames::{FrameState, FrameTable};
-use super::paging::{self, frame_of, MapError, Tables};
+use super::paging::{self, Tables};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::space::ShareMode;
-use abi::PageRights;
+use abi::{PageRights, SysError};
 
 /// Most frames one call copies.
 pub const MAX_COPIES: u32 = 16;
@@ -21,20 +21,6 @@ const NO_EXECUTE: u64 = 1 << 63;
 const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 /// What a shared or copied entry keeps of the source's (not its accessed and dirty bits).
 const LEAF: u64 = ADDRESS | PRESENT | WRITABLE | 1 << 2 | NO_EXECUTE;
-
-/// The last-level table of `root` for `va`, or the size of the empty region there (what the
-/// absent entry would map: 512 GiB, 1 GiB or 2 MiB).
-fn leaf_table(root: u64, va: u64) -> Result<u64, u64> {
-    let mut table = root;
-    for shift in [39, 30, 21] {
-        let entry = &phys::table(table)[(va >> shift) as usize % 512];
-        if entry.is_unused() {
-            return Err(1 << shift);
-        }
-        table = frame_of(entry.addr());
-    }
-    Ok(table)
-}
 
 /// What `rights & keep` does to a leaf entry: the bits to keep (all but perhaps WRITABLE) and
 /// the bits to set (perhaps NO_EXECUTE).
@@ -56,15 +42,16 @@ pub fn share(
     src_active: bool,
     start: u64,
     end: u64,
-) -> Result<u64, MapError> {
+) -> Result<u64, SysError> {
     let mut va = start;
     let table = loop {
         if va >= end {
             return Ok(end);
         }
-        match leaf_table(src, va) {
-            Ok(table) => break table,
-            Err(span) => va = (va | (span - 1)) + 1,
+        match paging::path(src, va) {
+            Ok(path) => break path[3],
+            // Past what the missing entry would map (512 GiB, 1 GiB or 2 MiB).
+            Err(level) => va = (va | ((1 << (39 - 9 * level)) - 1)) + 1,
         }
     };
     let (src, base, stop) = (
@@ -113,7 +100,7 @@ fn fill(
     src: &mut [u64; 512],
     targets: &mut [u64; 512],
     w: &Walk,
-) -> (Result<u64, MapError>, i16) {
+) -> (Result<u64, SysError>, i16) {
     let ((dst_and, dst_or), (src_and, src_or)) = (masks(w.mode.dst_keep), masks(w.mode.src_keep));
     let (mut added, mut copies) = (0, 0);
     for i in w.first.min(512)..w.end.min(512) {
@@ -123,7 +110,7 @@ fn fill(
             continue;
         };
         if targets[i] != 0 {
-            return (Err(MapError::AlreadyMapped), added);
+            return (Err(SysError::AlreadyMapped), added);
         }
         let (leaf, va) = (e & LEAF, w.base + i as u64 * PAGE_SIZE);
         if w.mode.copy_writable && e & WRITABLE != 0 {
@@ -131,7 +118,7 @@ fn fill(
                 return (Ok(va), added);
             }
             let Ok(copy) = frames.alloc(FrameState::User { maps: 1 }) else {
-                return (Err(MapError::OutOfMemory), added);
+                return (Err(SysError::OutOfMemory), added);
             };
             phys::copy(copy, frame);
             targets[i] = leaf & !ADDRESS | (copy * PAGE_SIZE);

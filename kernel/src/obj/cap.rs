@@ -55,11 +55,8 @@ pub struct CapTable {
 }
 
 fn index(slot: u64) -> Result<usize, SysError> {
-    if slot < CAP_SLOTS as u64 {
-        Ok(slot as usize)
-    } else {
-        Err(SysError::InvalidSlot)
-    }
+    let index = (slot < CAP_SLOTS as u64).then_some(slot as usize);
+    index.ok_or(SysError::InvalidSlot)
 }
 
 impl CapTable {

@@ -96,10 +96,9 @@ impl Endpoint {
     /// Removes a task from the queue (it was stopped or destroyed while waiting).
     pub fn remove(&mut self, task: u16) {
         for _ in 0..self.queue.len {
-            if let Some(t) = self.queue.pop_front() {
-                if t != task {
-                    self.queue.push_back(t);
-                }
+            match self.queue.pop_front() {
+                Some(t) if t != task => self.queue.push_back(t),
+                _ => {}
             }
         }
         if self.queue.is_empty() {

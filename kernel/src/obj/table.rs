@@ -53,28 +53,18 @@ impl<T, const N: usize> ObjTable<T, N> {
         self.free_index().is_some()
     }
 
-    fn entry(&self, index: u16, gen: u64) -> Option<&Entry<T>> {
-        self.entries
-            .get(index as usize)
-            .filter(|e| e.gen == gen && e.obj.is_some())
-    }
-
     /// The object at `index` if it is still generation `gen`.
     pub fn get(&self, index: u16, gen: u64) -> Result<&T, SysError> {
-        self.entry(index, gen)
-            .and_then(|e| e.obj.as_ref())
-            .ok_or(SysError::StaleCap)
+        let entry = self.entries.get(index as usize).filter(|e| e.gen == gen);
+        entry.and_then(|e| e.obj.as_ref()).ok_or(SysError::StaleCap)
     }
 
     pub fn get_mut(&mut self, index: u16, gen: u64) -> Result<&mut T, SysError> {
-        match self.entries.get_mut(index as usize) {
-            Some(Entry {
-                gen: g,
-                obj: Some(o),
-                ..
-            }) if *g == gen => Ok(o),
-            _ => Err(SysError::StaleCap),
-        }
+        let entry = self
+            .entries
+            .get_mut(index as usize)
+            .filter(|e| e.gen == gen);
+        entry.and_then(|e| e.obj.as_mut()).ok_or(SysError::StaleCap)
     }
 
     /// The live object at `index`, whatever its generation (for kernel-internal references).

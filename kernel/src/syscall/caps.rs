@@ -9,34 +9,31 @@ pub(super) fn rights(mask: u64) -> Result<Rights, SysError> {
 }
 
 pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (src, dst, mask) = (a.0[0], a.0[1], rights(a.0[2])?);
+    let (src, dst, mask) = (a[0], a[1], rights(a[2])?);
     let cap = k.task(t).caps.get(src)?;
     k.insert_cap(t, dst, cap.diminished(mask))?;
     Ok(Done::Return)
 }
 
 pub fn mint(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (src, dst, mask, badge) = (a.0[0], a.0[1], rights(a.0[2])?, a.0[3]);
+    let (src, dst, mask, badge) = (a[0], a[1], rights(a[2])?, a[3]);
     let minted = k.task(t).caps.get(src)?.minted(mask, badge)?;
     k.insert_cap(t, dst, minted)?;
     Ok(Done::Return)
 }
 
 /// Empties a slot. If it held the last capability to an object, the object is reclaimed — which
-/// may be the caller itself (its last task capability), which then never returns.
+/// may be the caller itself (its last task capability), which then never returns (`dispatch`
+/// leaves a task that is gone alone).
 pub fn delete(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.delete_cap(t, a.0[0])?;
-    Ok(if k.tasks.at(t).is_some() {
-        Done::Return
-    } else {
-        Done::Blocked
-    })
+    k.delete_cap(t, a[0])?;
+    Ok(Done::Return)
 }
 
 pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.task(t).caps.get(a.0[0])?;
+    let cap = k.task(t).caps.get(a[0])?;
     // A capability whose object is gone reports `StaleCap` rather than describing a ghost.
-    k.lookup(t, a.0[0], cap.kind, Rights::empty())?;
+    k.lookup(t, a[0], cap.kind, Rights::empty())?;
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx) = (cap.kind.raw(), cap.rights.bits(), cap.badge);
     // Which object: equal for every capability to it, never another's (generations retire), so a

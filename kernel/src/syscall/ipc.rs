@@ -8,7 +8,7 @@ use abi::{CapKind, MsgTag, Rights, SysError};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
-    let (tag, words) = (MsgTag(a.0[1]), [a.0[2], a.0[3], a.0[4], a.0[5]]);
+    let (tag, words) = (MsgTag(a[1]), [a[2], a[3], a[4], a[5]]);
     ensure(tag.is_valid(), SysError::InvalidArgument)?;
     Ok(Pending::new(kind, 0, tag, words))
 }
@@ -28,7 +28,7 @@ fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
 
 pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
     let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send })?;
-    let cap = send_cap(k, t, a.0[0], msg.tag)?;
+    let cap = send_cap(k, t, a[0], msg.tag)?;
     check_buffer(k, t, msg.tag)?;
     msg.badge = cap.badge;
     k.send(t, cap.index, msg);
@@ -37,8 +37,8 @@ pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
 
 /// Receives; `rsi` is a timeout in timer ticks (0: none).
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    let deadline = match a.0[1] {
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    let deadline = match a[1] {
         0 => 0,
         ticks => k.now.saturating_add(ticks),
     };
@@ -63,7 +63,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let grant = msg.tag.caps() > 0;
     if grant {
         let rights = Rights::RECEIVE | Rights::GRANT;
-        k.lookup(t, a.0[0], CapKind::Endpoint, rights)?;
+        k.lookup(t, a[0], CapKind::Endpoint, rights)?;
     }
     let target = reply_target(k, t)?;
     k.reply(t, target, &msg, grant);
@@ -76,7 +76,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability) fail the call.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply)?;
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::RECEIVE)?;
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
     if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;
         if let Ok(target) = reply_target(k, t) {
@@ -88,8 +88,8 @@ pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a.0[1];
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    let dst = a[1];
     k.task(t).caps.check_empty(dst)?;
     let (index, gen) = k.endpoints.alloc(Endpoint::new())?;
     let rights = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
@@ -99,7 +99,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::Endpoint, Rights::CONTROL)?;
+    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::CONTROL)?;
     k.destroy_endpoint(cap.index);
     Ok(Done::Return)
 }

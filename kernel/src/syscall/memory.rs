@@ -1,7 +1,7 @@
 //! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
 use super::{ensure, Args, Done, SysResult};
-use crate::mem::frames::{FrameError, FrameState};
-use crate::mem::paging::{self, MapError, Tables};
+use crate::mem::frames::FrameState;
+use crate::mem::paging::{self, Tables};
 use crate::mem::range;
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
@@ -9,17 +9,6 @@ use crate::sched::Kernel;
 use abi::layout::{is_user_page, CONSOLE, USER_TOP};
 use abi::space::{ShareMode, UnmapFlags};
 use abi::{CapKind, PageRights, Rights, SysError};
-
-impl From<MapError> for SysError {
-    fn from(e: MapError) -> SysError {
-        match e {
-            MapError::AlreadyMapped => SysError::AlreadyMapped,
-            MapError::NotMapped => SysError::NotMapped,
-            MapError::OutOfMemory => SysError::OutOfMemory,
-            MapError::NotUser => SysError::BadFrame,
-        }
-    }
-}
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
     is_user_page(vaddr)
@@ -39,27 +28,21 @@ fn space(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<(u16, u64)
 }
 
 pub fn frame_alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    let frame = k
-        .frames
-        .alloc_zeroed(FrameState::User { maps: 0 })
-        .map_err(|_| SysError::OutOfMemory)?;
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    let frame = k.frames.alloc_zeroed(FrameState::User { maps: 0 })?;
     k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
 
 pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    k.frames.free_user(a.0[1]).map_err(|e| match e {
-        FrameError::StillMapped => SysError::FrameInUse,
-        _ => SysError::BadFrame,
-    })?;
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    k.frames.free_user(a[1])?;
     Ok(Done::Return)
 }
 
 pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a.0[1];
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    let dst = a[1];
     k.task(t).caps.check_empty(dst)?;
     ensure(k.spaces.has_room(), SysError::OutOfMemory)?;
     let root = k.new_space_root()?;
@@ -81,7 +64,7 @@ impl Kernel {
         };
         if let Err(e) = space.map(CONSOLE, self.console_frame, PageRights::WRITE) {
             paging::destroy(&mut self.frames, root);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(Space {
             root,
@@ -109,9 +92,9 @@ impl Kernel {
 }
 
 pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
-    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
-    let (frame, vaddr, rights) = (a.0[2], page(a.0[3])?, page_rights(a.0[4])?);
+    let (index, _) = space(k, t, a[0], Rights::MAP)?;
+    k.lookup(t, a[1], CapKind::FramePool, Rights::MAP)?;
+    let (frame, vaddr, rights) = (a[2], page(a[3])?, page_rights(a[4])?);
     ensure(k.frames.is_user(frame), SysError::BadFrame)?;
     k.tables(index)?.map(vaddr, frame, rights)?;
     Ok(Done::Return)
@@ -119,18 +102,18 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// A fresh zeroed frame from the pool, mapped: `AsMap` without a separate `FrameAlloc`.
 pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (index, _) = space(k, t, a.0[0], Rights::MAP)?;
-    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
-    let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
+    let (index, _) = space(k, t, a[0], Rights::MAP)?;
+    k.lookup(t, a[1], CapKind::FramePool, Rights::MAP)?;
+    let (vaddr, rights) = (page(a[2])?, page_rights(a[3])?);
     let frame = k.tables(index)?.alloc(vaddr, rights)?;
     k.regs(t).rdi = frame;
     Ok(Done::Return)
 }
 
 pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (index, root) = space(k, t, a.0[0], Rights::MAP)?;
-    let vaddr = page(a.0[1])?;
-    let flags = UnmapFlags::from_bits(a.0[2]).ok_or(SysError::InvalidArgument)?;
+    let (index, root) = space(k, t, a[0], Rights::MAP)?;
+    let vaddr = page(a[1])?;
+    let flags = UnmapFlags::from_bits(a[2]).ok_or(SysError::InvalidArgument)?;
     let frame = k.tables(index)?.unmap(vaddr)?;
     if flags.contains(UnmapFlags::RELEASE) {
         // Back to the free list if that was its last mapping.
@@ -143,15 +126,15 @@ pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// Shares (or copies) the mappings of a range of one space into another; bounded work per call.
 pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (src, src_root) = space(k, t, a.0[0], Rights::MAP)?;
-    let (dst, _) = space(k, t, a.0[1], Rights::MAP)?;
-    let (start, end) = (a.0[2], a.0[3]);
+    let (src, src_root) = space(k, t, a[0], Rights::MAP)?;
+    let (dst, _) = space(k, t, a[1], Rights::MAP)?;
+    let (start, end) = (a[2], a[3]);
     let in_user = is_user_page(start) && (is_user_page(end) || end == USER_TOP);
     ensure(in_user && start < end, SysError::BadAddress)?;
-    let mode = ShareMode::from_word(a.0[4]).ok_or(SysError::InvalidArgument)?;
+    let mode = ShareMode::from_word(a[4]).ok_or(SysError::InvalidArgument)?;
     ensure(src != dst, SysError::InvalidArgument)?;
     if mode.copy_writable {
-        k.lookup(t, a.0[5], CapKind::FramePool, Rights::MAP)?;
+        k.lookup(t, a[5], CapKind::FramePool, Rights::MAP)?;
     }
     let src_active = k.active_root == src_root;
     let next = range::share(&mut k.tables(dst)?, src_root, mode, src_active, start, end)?;
@@ -161,9 +144,9 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// Replaces a mapping with a private copy of its frame (the copy-on-write break).
 pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
-    k.lookup(t, a.0[1], CapKind::FramePool, Rights::MAP)?;
-    let (vaddr, rights) = (page(a.0[2])?, page_rights(a.0[3])?);
+    let (_, root) = space(k, t, a[0], Rights::MAP)?;
+    k.lookup(t, a[1], CapKind::FramePool, Rights::MAP)?;
+    let (vaddr, rights) = (page(a[2])?, page_rights(a[3])?);
     let frame = paging::copy(&mut k.frames, root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     k.regs(t).rdi = frame;
@@ -171,16 +154,16 @@ pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (_, root) = space(k, t, a.0[0], Rights::MAP)?;
-    let (vaddr, rights) = (page(a.0[1])?, page_rights(a.0[2])?);
+    let (_, root) = space(k, t, a[0], Rights::MAP)?;
+    let (vaddr, rights) = (page(a[1])?, page_rights(a[2])?);
     paging::protect(root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)
 }
 
 pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (_, root) = space(k, t, a.0[0], Rights::READ)?;
-    let vaddr = page(a.0[1])?;
+    let (_, root) = space(k, t, a[0], Rights::READ)?;
+    let vaddr = page(a[1])?;
     let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
     let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
     let r = k.regs(t);
@@ -189,7 +172,7 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::CONTROL)?;
+    let cap = k.lookup(t, a[0], CapKind::AddressSpace, Rights::CONTROL)?;
     let tasks = k.spaces.get(cap.index, cap.gen)?.tasks;
     ensure(tasks == 0, SysError::InUse)?;
     k.destroy_space(cap.index);

@@ -12,14 +12,14 @@ use abi::{CapKind, MsgTag, Rights, SysError};
 const DEBUG_WRITE_MAX: usize = 4096;
 
 pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let (ptr, len) = (a.0[0], a.0[1] as usize);
-    let valid = len <= DEBUG_WRITE_MAX && a.0[2] & !frames::SERIAL_ONLY == 0;
+    let (ptr, len) = (a[0], a[1] as usize);
+    let valid = len <= DEBUG_WRITE_MAX && a[2] & !frames::SERIAL_ONLY == 0;
     ensure(valid, SysError::InvalidArgument)?;
     let mut buf = [0u8; DEBUG_WRITE_MAX];
     let root = k.task(t).root;
     user::read(root, ptr, &mut buf[..len])?;
     let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
-    if a.0[2] == frames::SERIAL_ONLY {
+    if a[2] == frames::SERIAL_ONLY {
         crate::console::print_serial(text);
     } else {
         crate::kprint!("{text}");
@@ -35,7 +35,7 @@ pub fn yield_now(k: &mut Kernel) -> SysResult {
 /// Ends the caller. With a fault endpoint the supervisor gets an `EXIT` message and destroys the
 /// task; without one the kernel reports and destroys it.
 pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let status = a.0[0];
+    let status = a[0];
     let (tag, words) = (MsgTag::new(fault::EXIT, 2, 0), [t as u64, status, 0, 0]);
     if !k.report(t, SendKind::Exit, tag, words) {
         let name = k.task(t).name();
@@ -46,9 +46,9 @@ pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn shutdown(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
-    let code = match ExitCode::from_raw(a.0[1] as u32) {
-        Some(c @ (ExitCode::Success | ExitCode::Failure)) if a.0[1] <= u32::MAX as u64 => c,
+    k.lookup(t, a[0], CapKind::System, Rights::CONTROL)?;
+    let code = match ExitCode::from_raw(a[1] as u32) {
+        Some(c @ (ExitCode::Success | ExitCode::Failure)) if a[1] <= u32::MAX as u64 => c,
         _ => return Err(SysError::InvalidArgument),
     };
     crate::kprintln!("kernel: shutdown requested by task {t}: {code:?}");
@@ -56,7 +56,7 @@ pub fn shutdown(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::System, Rights::CONTROL)?;
+    k.lookup(t, a[0], CapKind::System, Rights::CONTROL)?;
     let (c, _) = k.frames.census();
     let consistent = k.audit_frames() && k.audit_objects();
     let objects = k.tasks.live() | k.spaces.live() << 16 | k.endpoints.live() << 32;
@@ -68,10 +68,10 @@ pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// `FrameStates`: the states of frames from a1 on, a byte each, in the caller's IPC buffer words.
 pub fn frame_states(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a.0[0], CapKind::System, Rights::READ)?;
+    k.lookup(t, a[0], CapKind::System, Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut states = [0u8; frames::PER_CALL];
-    let (count, total) = k.frames.describe(a.0[1], &mut states);
+    let (count, total) = k.frames.describe(a[1], &mut states);
     phys::write(buffer, 0, &states);
     let r = k.regs(t);
     (r.rdi, r.rsi) = (count, total);

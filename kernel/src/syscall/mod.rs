@@ -1,4 +1,4 @@
-//! The syscall dispatcher: safe Rust, reached from the one unsafe entry in `arch::entry`.
+//! The syscall dispatcher: safe Rust, reached from the entry handlers (`crate::entry`).
 //!
 //! Each syscall decodes first — every lookup and check, any of which may fail with a `SysError` —
 //! and only then invokes, which cannot fail. A failed syscall changes nothing but `rax`.
@@ -30,19 +30,12 @@ fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
 }
 
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
-pub struct Args(pub [u64; 6]);
-
-impl Args {
-    #[inline(always)]
-    pub fn of(r: &crate::arch::trap::SavedRegs) -> Args {
-        Args([r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9])
-    }
-}
+pub type Args = [u64; 6];
 
 /// Runs the syscall the current task made.
 pub fn dispatch(k: &mut Kernel, t: u16) {
     let r = &k.task(t).regs;
-    let args = Args::of(r);
+    let args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
     let result = match Sysnum::from_raw(r.rax) {
         Some(num) => run(k, t, num, &args),
         None => Err(SysError::UnknownSyscall),
@@ -116,15 +109,5 @@ impl Kernel {
     ) -> Result<Cap, SysError> {
         let cap = self.task(t).caps.lookup(slot, kind, rights)?;
         self.is_live(&cap).then_some(cap).ok_or(SysError::StaleCap)
-    }
-
-    /// Whether the object a capability names still exists (kinds without an object always do).
-    pub fn is_live(&self, cap: &Cap) -> bool {
-        match cap.kind {
-            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
-            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
-            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
-            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
-        }
     }
 }

@@ -20,8 +20,8 @@ fn task_index(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<u16, 
 }
 
 pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a.0[0], CapKind::AddressSpace, Rights::MAP)?;
-    let dst = a.0[1];
+    let cap = k.lookup(t, a[0], CapKind::AddressSpace, Rights::MAP)?;
+    let dst = a[1];
     k.task(t).caps.check_empty(dst)?;
     ensure(k.tasks.has_room(), SysError::OutOfMemory)?;
     k.spaces.get(cap.index, cap.gen)?;
@@ -34,7 +34,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::READ)?;
+    let target = task_index(k, t, a[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let words = user_view(&k.task(target).regs);
     for (i, w) in words.iter().enumerate() {
@@ -46,10 +46,10 @@ pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// `TaskCaps`: slots a1.. of a task's table (`abi::inspect`, two words each) into the caller's IPC
 /// buffer, and what the task waits on.
 pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::READ)?;
+    let target = task_index(k, t, a[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let task = k.task(target);
-    let first = a.0[1].min(CAP_SLOTS as u64);
+    let first = a[1].min(CAP_SLOTS as u64);
     let count = (CAP_SLOTS as u64 - first).min(inspect::SLOTS_PER_CALL as u64);
     for i in 0..count as usize {
         let cap = task.caps.get(first + i as u64).unwrap_or(Cap::EMPTY);
@@ -73,15 +73,11 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
     let stopped = k.task(target).state == State::Stopped;
     ensure(stopped, SysError::BadTaskState)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
-    let mut words = [0u64; UserRegs::WORDS];
-    for (i, w) in words.iter_mut().enumerate() {
-        *w = phys::read_u64(buffer, i);
-    }
-    let u = UserRegs::from_words(&words);
+    let u = UserRegs::from_words(&core::array::from_fn(|i| phys::read_u64(buffer, i)));
     // Both must be canonical user addresses: a non-canonical one would fault `iretq` in kernel
     // mode. Code can never run from the unmappable top page, so rip stays below `USER_TOP`.
     let user = u.rip < USER_TOP && u.rsp < USER_END;
@@ -114,7 +110,7 @@ fn user_view(r: &SavedRegs) -> [u64; UserRegs::WORDS] {
 }
 
 pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
     let stopped = k.task(target).state == State::Stopped;
     ensure(stopped, SysError::BadTaskState)?;
     k.make_ready(target, false);
@@ -122,51 +118,45 @@ pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
     let task = k.task(target);
     let exiting =
         matches!(task.state, State::Sending { .. }) && task.pending.kind == SendKind::Exit;
     let stoppable = task.state != State::Exited && !exiting;
     ensure(stoppable, SysError::BadTaskState)?;
-    if target == t {
-        // Restarted, the task sees its `TaskStop` succeed.
-        task.regs.rax = 0;
-        k.stop(t);
-        return Ok(Done::Blocked);
-    }
+    // A task that stops itself is running, not in an IPC syscall: `stop` leaves its `rax` alone, so
+    // once restarted it sees its `TaskStop` succeed.
     k.stop(target);
     Ok(Done::Return)
 }
 
 /// Destroys another task. A task cannot destroy itself: it exits, so that its supervisor hears.
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
     ensure(target != t, SysError::BadTaskState)?;
     k.destroy_task(target);
     Ok(Done::Return)
 }
 
 pub fn set_fault(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    let endpoint = k.lookup(t, a.0[1], CapKind::Endpoint, Rights::SEND)?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
+    let endpoint = k.lookup(t, a[1], CapKind::Endpoint, Rights::SEND)?;
     k.set_fault_endpoint(target, Some(endpoint.diminished(Rights::SEND)));
     Ok(Done::Return)
 }
 
 pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    let mask = super::caps::rights(a.0[3])?;
-    let cap = k.task(t).caps.get(a.0[1])?;
-    k.insert_cap(target, a.0[2], cap.diminished(mask))?;
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
+    let mask = super::caps::rights(a[3])?;
+    let cap = k.task(t).caps.get(a[1])?;
+    k.insert_cap(target, a[2], cap.diminished(mask))?;
     Ok(Done::Return)
 }
 
 /// Names a task (16 bytes of UTF-8 in two registers, NUL-padded): diagnostics and debuggers show it.
 pub fn set_name(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let target = task_index(k, t, a.0[0], Rights::CONTROL)?;
-    let mut name = [0u8; NAME_LEN];
-    name[..8].copy_from_slice(&a.0[1].to_le_bytes());
-    name[8..].copy_from_slice(&a.0[2].to_le_bytes());
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
+    let name: [u8; NAME_LEN] = (u128::from(a[2]) << 64 | u128::from(a[1])).to_le_bytes();
     let len = name.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
     let padded = name[len..].iter().all(|&b| b == 0);
     let valid = core::str::from_utf8(&name[..len]).is_ok() && padded;

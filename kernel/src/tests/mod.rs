@@ -5,6 +5,7 @@
 mod caps;
 mod inspect;
 mod ipc;
+mod layers;
 mod memory;
 mod objects;
 mod reclaim;
@@ -34,7 +35,7 @@ pub fn map_at(
     va: u64,
     frame: u64,
     rights: PageRights,
-) -> Result<(), paging::MapError> {
+) -> Result<(), SysError> {
     paging::Tables {
         frames,
         root,
@@ -48,7 +49,7 @@ pub fn unmap_at(
     root: u64,
     tables: &mut u32,
     va: u64,
-) -> Result<u64, paging::MapError> {
+) -> Result<u64, SysError> {
     paging::Tables {
         frames,
         root,

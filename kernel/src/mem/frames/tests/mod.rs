@@ -21,7 +21,7 @@ fn allocates_until_empty_and_accounts_exactly() {
     let b = t.alloc(FrameState::PageTable { used: 0 }).unwrap();
     let _ = t.alloc(FrameState::Kernel).unwrap();
     let _ = t.alloc(FrameState::User { maps: 0 }).unwrap();
-    assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
+    assert_eq!(t.alloc(FrameState::Kernel), Err(SysError::OutOfMemory));
     let (c, ok) = t.census();
     assert!(ok);
     assert_eq!((c.free, c.kernel, c.page_table, c.user), (0, 1, 1, 2));
@@ -41,16 +41,16 @@ fn mapped_and_foreign_frames_cannot_be_freed() {
     let u = t.alloc(FrameState::User { maps: 0 }).unwrap();
     let k = t.alloc(FrameState::Kernel).unwrap();
     t.adjust_maps(u, 1);
-    assert_eq!(t.free_user(u), Err(FrameError::StillMapped));
-    assert_eq!(t.free_user(k), Err(FrameError::NotUser));
-    assert_eq!(t.free_user(99), Err(FrameError::NotUser));
+    assert_eq!(t.free_user(u), Err(SysError::FrameInUse));
+    assert_eq!(t.free_user(k), Err(SysError::BadFrame));
+    assert_eq!(t.free_user(99), Err(SysError::BadFrame));
     assert_eq!(t.map_totals(), (1, u));
     t.adjust_maps(u, -1);
     assert_eq!(t.map_totals(), (0, 0));
     assert_eq!(t.free_user(u), Ok(()));
     assert_eq!(
         t.free_user(u),
-        Err(FrameError::NotUser),
+        Err(SysError::BadFrame),
         "double free is refused"
     );
 }
@@ -70,7 +70,7 @@ fn only_unusable_frames_inside_the_table_are_added_or_claimed() {
     assert!(ok);
     assert_eq!((c.free, c.kernel, c.unusable), (1, 1, 2));
     assert_eq!(t.alloc(FrameState::Kernel), Ok(1));
-    assert_eq!(t.alloc(FrameState::Kernel), Err(FrameError::OutOfFrames));
+    assert_eq!(t.alloc(FrameState::Kernel), Err(SysError::OutOfMemory));
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn mappings_count_their_frames_and_tables() {
             page,
             PageRights::empty()
         ),
-        Err(MapError::AlreadyMapped)
+        Err(SysError::AlreadyMapped)
     );
     // A neighbour shares the tables; the same frame may be mapped twice.
     map(
@@ -110,13 +110,13 @@ fn mappings_count_their_frames_and_tables() {
     assert_eq!(rights_of(flags), PageRights::EXECUTE);
     assert_eq!(
         protect(root, 0x50_0000, PageRights::empty()),
-        Err(MapError::NotMapped)
+        Err(SysError::NotMapped)
     );
 
     assert_eq!(unmap(&mut frames, root, &mut tables, 0x40_0000), Ok(page));
     assert_eq!(
         unmap(&mut frames, root, &mut tables, 0x40_0000),
-        Err(MapError::NotMapped)
+        Err(SysError::NotMapped)
     );
     assert!(lookup(root, 0x40_0000).is_none());
     assert_eq!(tables, 4, "the tables still hold the neighbour");
@@ -226,7 +226,7 @@ fn running_out_of_memory_keeps_made_tables_counted() {
         page,
         PageRights::WRITE,
     );
-    assert_eq!(result, Err(MapError::OutOfMemory));
+    assert_eq!(result, Err(SysError::OutOfMemory));
     assert_eq!(
         tables, 2,
         "the table made before memory ran out belongs to the space"

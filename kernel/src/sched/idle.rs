@@ -1,6 +1,8 @@
 //! Idling: with no task ready, the kernel zeroes free frames and waits for the timer to wake a
 //! receiver whose timeout has passed; with no such receiver, nothing can ever run again.
-use crate::sched::Kernel;
+use super::Kernel;
+use crate::arch::{cpu, exit};
+use crate::irq;
 
 impl Kernel {
     /// Waits until a timer tick makes a task ready; returns it. Meanwhile it zeroes dirty free
@@ -12,25 +14,23 @@ impl Kernel {
         use x86_64::instructions::interrupts;
         if self.active_root != self.kernel_root {
             self.active_root = self.kernel_root;
-            super::cpu::switch_address_space(self.kernel_root);
+            cpu::switch_address_space(self.kernel_root);
         }
         loop {
             if !self.sleeping() {
                 self.nothing_to_run()
             }
-            while crate::irq::ticks() == self.now && self.frames.zero_one() {
+            while irq::ticks() == self.now && self.frames.zero_one() {
                 // SAFETY: `sti; nop; cli` lets a pending interrupt in after the `nop` (`sti`
                 // delays it by one instruction); a kernel-mode interrupt touches no kernel state
                 // but the tick count (`trap_from_kernel`).
                 unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) };
             }
-            if crate::irq::ticks() == self.now {
+            if irq::ticks() == self.now {
                 interrupts::enable_and_hlt();
                 interrupts::disable();
             }
-            let now = crate::irq::ticks();
-            crate::console::tick(now);
-            self.tick(now);
+            self.tick(irq::ticks());
             if let Some(t) = self.pick() {
                 return t;
             }
@@ -44,6 +44,6 @@ impl Kernel {
             "kernel: no task can run (a deadlock, or init ended without shutting down); tasks:"
         );
         self.report_tasks(|line| crate::kprintln!("{line}"));
-        super::exit::qemu_exit(abi::qemu::ExitCode::Failure)
+        exit::qemu_exit(abi::qemu::ExitCode::Failure)
     }
 }

@@ -1,6 +1,9 @@
 //! The kernel's state, the run queue and task lifecycle (start, stop, destroy).
 //!
-//! There is one `Kernel`; the entry code hands it to each entry from user mode (`arch::entry`).
+//! There is one `Kernel`; the entry code hands it to each entry from user mode (`crate::entry`).
+mod idle;
+mod switch;
+
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
@@ -105,24 +108,19 @@ impl Kernel {
 
     /// Picks the task to run next: the current one if it can still run, else the next ready one.
     pub fn pick(&mut self) -> Option<u16> {
-        if let Some(c) = self.current {
-            if self.tasks.at(c).is_some_and(|t| t.state == State::Ready) {
-                return Some(c);
-            }
+        let tasks = &self.tasks;
+        let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        if !self.current.as_ref().is_some_and(ready) {
+            self.current = core::iter::from_fn(|| self.ready.pop_front()).find(ready);
         }
-        self.current = None;
-        while let Some(t) = self.ready.pop_front() {
-            if self.tasks.at(t).is_some_and(|t| t.state == State::Ready) {
-                self.current = Some(t);
-                return Some(t);
-            }
-        }
-        None
+        self.current
     }
 
-    /// A timer tick: the time is now `now`. Receivers whose timeout has passed wake with
-    /// `TimedOut`; a scan of the task table, only when the earliest deadline has come.
+    /// A timer tick: the time is now `now`. The console shows what user programs wrote, and
+    /// receivers whose timeout has passed wake with `TimedOut` (a scan of the task table, only when
+    /// the earliest deadline has come).
     pub fn tick(&mut self, now: u64) {
+        crate::console::tick(now);
         self.now = now;
         if now < self.next_wake {
             return;
@@ -155,13 +153,9 @@ impl Kernel {
         let state = self.task(index).state;
         match state {
             State::Ready => {
-                let n = self.ready.len();
-                for _ in 0..n {
-                    if let Some(t) = self.ready.pop_front() {
-                        if t != index {
-                            let _ = self.ready.push_back(t);
-                        }
-                    }
+                let queued = core::mem::take(&mut self.ready);
+                for t in queued.into_iter().filter(|&t| t != index) {
+                    let _ = self.ready.push_back(t);
                 }
             }
             State::Sending { endpoint }

@@ -1,0 +1,59 @@
+//! Switching to a task: its address space, its save area (where its next entry saves its
+//! registers) and its data segments.
+use super::Kernel;
+use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
+use crate::arch::{cpu, entry};
+
+impl Kernel {
+    /// Chooses the next task and makes it current: its address space in CR3, its save area as the
+    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task.
+    pub fn switch_to_next(&mut self) -> *const SavedRegs {
+        let t = match self.pick() {
+            Some(t) => t,
+            None => self.idle(),
+        };
+        self.enter(t)
+    }
+
+    /// Makes `t` (already `current`) the task the next return to user mode resumes.
+    #[inline(always)]
+    pub fn enter(&mut self, t: u16) -> *const SavedRegs {
+        let entered = core::mem::replace(&mut self.entered, t);
+        if entered == t && self.active_root == self.task(t).root {
+            // Still the task whose save area, address space and segments are installed (the
+            // kernel may have idled in its own page tables since).
+            return &self.task(t).regs;
+        }
+        // Data segment selectors are user state the CPU keeps across kernel entries: each task
+        // keeps its own, so nothing one task loads is seen by another. `self.segments` is what the
+        // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
+        let live = cpu::data_segments();
+        if live != self.segments {
+            if let Some(old) = self.tasks.at_mut(entered) {
+                old.segments = live;
+            }
+            self.segments = live;
+        }
+        let loaded = self.segments;
+        let task = self.task(t);
+        let wanted = task.segments;
+        if wanted != loaded {
+            cpu::load_data_segments(wanted);
+        }
+        self.segments = wanted;
+        let task = self.task(t);
+        // sysretq must return to a canonical rip (at most `USER_TOP`, see `is_syscall_return`).
+        debug_assert!(
+            task.regs.vector != SYSCALL_MARK || abi::layout::is_syscall_return(task.regs.rip),
+            "sysretq to a rip outside user space"
+        );
+        let regs: *const SavedRegs = &task.regs;
+        let root = task.root;
+        entry::set_save_area(regs);
+        if self.active_root != root {
+            self.active_root = root;
+            cpu::switch_address_space(root);
+        }
+        regs
+    }
+}
