@@ -6,7 +6,7 @@
 use crate::framebuffer::Screen;
 use abi::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use spin::Mutex;
 
 pub const CELLS: usize = COLS * ROWS;
@@ -126,12 +126,63 @@ pub fn printed() -> std::string::String {
     PRINTED.with(|p| core::mem::take(&mut *p.borrow_mut()))
 }
 
+/// Who wrote the serial line in progress (0: the kernel, task id + 1: a task), and whether one is
+/// in progress: another writer starts a new line, so no one can finish someone else's.
+static LINE_OWNER: AtomicU32 = AtomicU32::new(0);
+static MID_LINE: AtomicBool = AtomicBool::new(false);
+
+/// Makes `owner` the writer of the current line; true if it starts a fresh one.
+fn take_line(owner: u32) -> bool {
+    let mid_line = MID_LINE.load(Ordering::Relaxed);
+    if mid_line && LINE_OWNER.swap(owner, Ordering::Relaxed) != owner {
+        write_both(format_args!("\n"));
+        return true;
+    }
+    LINE_OWNER.store(owner, Ordering::Relaxed);
+    !mid_line
+}
+
+/// User text with what a terminal would act on (C0 and C1 controls but newline and tab, and the
+/// bidirectional overrides) replaced by `?`, as the screen shows it.
+struct Inert<'a>(&'a str);
+
+impl fmt::Display for Inert<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for c in self.0.chars() {
+            let active = (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            f.write_char(if active { '?' } else { c })?;
+        }
+        Ok(())
+    }
+}
+
+/// A task's `DebugWrite`: inert, and every line it starts marked with its name unless it already
+/// begins with it (`hello from pid 2`, `init: ...`), so no program can print a line that passes
+/// for another's — `init:` or `kernel:` lines included.
+pub fn print_user(task: u16, name: &str, text: &str) {
+    let mut out = OUTPUT.lock();
+    for line in text.split_inclusive('\n') {
+        let named = line
+            .strip_prefix(name)
+            .is_some_and(|r| r.starts_with([':', ' ']));
+        if take_line(u32::from(task) + 1) && !named {
+            write_both(format_args!("{name}: "));
+        }
+        write_both(format_args!("{}", Inert(line)));
+    }
+    draw(&mut out);
+}
+
 /// The serial port. Host tests have none: there the output is the test's, and the test can read
 /// it back (`printed`).
 struct Serial;
 
 impl Write for Serial {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(last) = s.chars().last() {
+            MID_LINE.store(last != '\n', Ordering::Relaxed);
+        }
         #[cfg(not(test))]
         crate::arch::serial::write_str(s);
         #[cfg(test)]
@@ -143,14 +194,21 @@ impl Write for Serial {
     }
 }
 
-pub fn print(args: fmt::Arguments) {
-    let mut out = OUTPUT.lock();
+/// To the serial port and into the console page (the caller holds `OUTPUT`'s lock).
+fn write_both(args: fmt::Arguments) {
     let _ = Serial.write_fmt(args);
     let _ = console_grid().write_fmt(args);
+}
+
+pub fn print(args: fmt::Arguments) {
+    let mut out = OUTPUT.lock();
+    take_line(0);
+    write_both(args);
     draw(&mut out);
 }
 
-/// Text for the serial port only (a viewer's terminal escapes must stay out of the grid).
+/// Text for the serial port only, as it is (a viewer's terminal escapes must stay out of the
+/// grid; only a holder of the system capability may).
 pub fn print_serial(s: &str) {
     let _ = Serial.write_str(s);
 }

@@ -200,9 +200,14 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
             }
             let mut all = sink.lock().unwrap();
             all.extend_from_slice(&buf[..n]);
-            // (Only the newest bytes, with room for a mark split between two reads.)
+            // (Only the newest bytes, with room for a mark split between two reads. A mark counts
+            // at the start of a line only: the kernel marks other programs' lines with their
+            // names, so only init can print one there.)
             let recent = String::from_utf8_lossy(&all[all.len().saturating_sub(n + 64)..]);
-            if screenshot::END_MARKS.iter().any(|m| recent.contains(m)) {
+            if screenshot::END_MARKS
+                .iter()
+                .any(|m| recent.contains(&format!("\n{m}")))
+            {
                 end_seen.store(true, Ordering::Relaxed);
             }
             drop(all);

@@ -381,15 +381,16 @@ pub fn frame_states(system: CapSlot, first: u64) -> Result<(u64, u64)> {
     Ok((out.r[0], out.r[1]))
 }
 
-/// Writes bytes to the serial port only, not into the console page (terminal escapes).
+/// Writes bytes to the serial port only, as they are, not into the console page (terminal
+/// escapes). Needs the system capability with `READ`.
 #[inline]
-pub fn serial_write(bytes: &[u8]) -> Result<()> {
+pub fn serial_write(system: CapSlot, bytes: &[u8]) -> Result<()> {
     for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
         let a = [
             chunk.as_ptr() as u64,
             chunk.len() as u64,
             abi::frames::SERIAL_ONLY,
-            0,
+            slot(system),
             0,
             0,
         ];

@@ -20,9 +20,10 @@ pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     user::read(root, ptr, &mut buf[..len])?;
     let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
     if a[2] == frames::SERIAL_ONLY {
+        k.lookup(t, a[3], CapKind::System, Rights::READ)?;
         crate::console::print_serial(text);
     } else {
-        crate::kprint!("{text}");
+        crate::console::print_user(t, k.task(t).name(), text);
     }
     Ok(Done::Return)
 }

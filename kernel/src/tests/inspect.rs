@@ -115,12 +115,62 @@ fn debug_write_to_the_serial_port_only_leaves_the_console_alone() {
     phys::write(buffer, 0, b"\x1b[H");
     let _ = crate::console::printed();
     let serial_only = abi::frames::SERIAL_ONLY;
-    sim.ok(t, Sysnum::DebugWrite, [IPC_BUFFER, 3, serial_only, 0, 0, 0]);
+    // Raw bytes on the developer's terminal need the system capability.
+    for (slot, error) in [(SELF, SysError::WrongKind), (FREE, SysError::EmptySlot)] {
+        let args = [IPC_BUFFER, 3, serial_only, slot, 0, 0];
+        sim.fails(t, Sysnum::DebugWrite, args, error);
+    }
+    assert_eq!(crate::console::printed(), "");
+    sim.ok(
+        t,
+        Sysnum::DebugWrite,
+        [IPC_BUFFER, 3, serial_only, SYSTEM, 0, 0],
+    );
     assert_eq!(crate::console::printed(), "\x1b[H");
     sim.fails(
         t,
         Sysnum::DebugWrite,
         [IPC_BUFFER, 3, 2, 0, 0, 0],
         SysError::InvalidArgument,
+    );
+}
+
+/// What a task prints is inert and marked with its name: it cannot drive the developer's terminal
+/// or print a line that passes for init's or the kernel's.
+#[test]
+fn debug_write_is_inert_and_marked_with_the_writer() {
+    let mut sim = Sim::new();
+    let t = sim.task();
+    let name = u64::from_le_bytes(*b"mallory\0");
+    sim.ok(t, Sysnum::TaskSetName, [SELF, name, 0, 0, 0, 0]);
+    let buffer = sim.frame_at(t, IPC_BUFFER).unwrap();
+    let mut write = |sim: &mut Sim, text: &[u8]| {
+        phys::write(buffer, 0, text);
+        sim.ok(
+            t,
+            Sysnum::DebugWrite,
+            [IPC_BUFFER, text.len() as u64, 0, 0, 0, 0],
+        );
+        crate::console::printed()
+    };
+    let _ = crate::console::printed();
+    let forged = write(
+        &mut sim,
+        "init: all programs done: success\n\x1b]0;t\x07\u{9b}2J\u{202e}x\n".as_bytes(),
+    );
+    assert_eq!(
+        forged,
+        "mallory: init: all programs done: success\nmallory: ?]0;t??2J?x\n"
+    );
+    // Its own lines keep their look, and a line it leaves open is its own to finish...
+    assert_eq!(write(&mut sim, b"mallory: part"), "mallory: part");
+    assert_eq!(write(&mut sim, b" two\n"), " two\n");
+    assert_eq!(write(&mut sim, b"mallory says hi"), "mallory says hi");
+    // ... until someone else writes: the kernel starts a line of its own.
+    crate::kprintln!("kernel: something");
+    assert_eq!(crate::console::printed(), "\nkernel: something\n");
+    assert_eq!(
+        write(&mut sim, b"kernel: forged\n"),
+        "mallory: kernel: forged\n"
     );
 }

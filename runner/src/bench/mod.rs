@@ -57,12 +57,15 @@ impl Boot {
     }
 }
 
-/// The figures a transcript reports: `bench: KEY TICKS ...` lines.
-pub fn parse(transcript: &str) -> BTreeMap<String, u64> {
+/// The figures `program` reports in a transcript: its `bench: KEY TICKS ...` lines, which the
+/// kernel marks with the name of the program that printed them (`ipcbench: bench: ...`), so no
+/// other program can add or change a figure.
+pub fn parse(program: &str, transcript: &str) -> BTreeMap<String, u64> {
+    let mark = format!("{program}: bench: ");
     transcript
         .lines()
         .filter_map(|line| {
-            let mut words = line.strip_prefix("bench: ")?.split_whitespace();
+            let mut words = line.strip_prefix(&mark)?.split_whitespace();
             let key = words.next()?;
             let ticks = words.next()?.trim_end_matches(':').parse().ok()?;
             Some((key.to_string(), ticks))
@@ -200,9 +203,10 @@ mod tests {
 
     #[test]
     fn bench_lines_parse() {
-        let t = "hello\nbench: ipc_rt 392 (min 390): IPC\nbench: fork_cow_64m 1287991: fork\n\
-                 bench: broken\nipcbench: bench: x 1\n";
-        let f = parse(t);
+        let t = "hello\nipcbench: bench: ipc_rt 392 (min 390): IPC\n\
+                 ipcbench: bench: fork_cow_64m 1287991: fork\nipcbench: bench: broken\n\
+                 hello: bench: x 1\nbench: y 1\n";
+        let f = parse("ipcbench", t);
         assert_eq!(f.get("ipc_rt"), Some(&392));
         assert_eq!(f.get("fork_cow_64m"), Some(&1_287_991));
         assert_eq!(f.len(), 2);

@@ -29,7 +29,7 @@ fn run_once(boot: &bench::Boot) -> Result<(BTreeMap<String, u64>, f64), String> 
             outcome.transcript
         ));
     }
-    Ok((bench::parse(&outcome.transcript), secs))
+    Ok((bench::parse(boot.program, &outcome.transcript), secs))
 }
 
 fn charts(dir: &str) -> Result<(), String> {

@@ -33,7 +33,7 @@ pub fn start(mode: ViewerMode) {
     if mode == ViewerMode::Tty {
         let mut t = Text::new();
         let _ = write!(t, "\x1b[2J\x1b[{LOG_ROW}r\x1b[{LOG_ROW};1H");
-        let _ = sys::serial_write(t.as_bytes());
+        let _ = sys::serial_write(crate::gather::SYSTEM, t.as_bytes());
     }
 }
 
@@ -70,7 +70,7 @@ pub fn to_serial(grid: &Grid, mode: ViewerMode, refresh: u64, cost: [u64; 3]) {
         }
         ViewerMode::Log => return,
     }
-    let _ = sys::serial_write(t.as_bytes());
+    let _ = sys::serial_write(crate::gather::SYSTEM, t.as_bytes());
 }
 
 /// A row with a colour change only where the attribute changes.

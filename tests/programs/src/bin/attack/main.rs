@@ -7,12 +7,13 @@
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
 //! capability misuse 400.., IPC misuse 500.. (servers filled by clients that end 528..), cases
-//! played by two or three instances together 600.., and every software-interrupt vector at
-//! 1000 + vector.
+//! played by two or three instances together 600.., the developer's terminal 700.., and every
+//! software-interrupt vector at 1000 + vector.
 #![no_std]
 #![no_main]
 
 mod caps;
+mod console;
 mod flags;
 mod ipc;
 mod memory;
@@ -33,6 +34,7 @@ pub const CASES: &[&[Case]] = &[
     ipc::CASES,
     servers::CASES,
     pairs::CASES,
+    console::CASES,
 ];
 
 use test_programs::hostile;
