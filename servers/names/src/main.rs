@@ -63,6 +63,7 @@ fn main() -> i32 {
     // tick (the memory server's calls at every start and end take this path).
     let mut due: Option<(u64, Message)> = None;
     loop {
+        let replying = due.is_some() && names.waiting.is_empty();
         let next = match (due.take(), names.waiting.is_empty()) {
             (Some((to, reply)), true) => cap::own().reply_recv(to, &reply),
             (Some((to, reply)), false) => {
@@ -78,6 +79,11 @@ fn main() -> i32 {
                 for (to, result) in names.waiting.tick() {
                     answer(to, &result, None);
                 }
+                continue;
+            }
+            // (Only a reply of ours can fail this way; the next turn just receives.)
+            Err(e) if replying => {
+                println!("names: reply refused: {e}");
                 continue;
             }
             Err(e) => {
