@@ -23,6 +23,7 @@
 //! assert!(!valid_name("") && !valid_name("my server"));
 //! ```
 
+use postcard::experimental::max_size::MaxSize;
 use serde::{Deserialize, Serialize};
 
 /// The protocol id in request labels.
@@ -49,7 +50,7 @@ pub const MAX_GONE: usize = 16;
 pub type Program = heapless::String<{ crate::memsrv::NAME_MAX }>;
 
 /// What a client asks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum Request {
     /// Carries one capability: the endpoint (with `SEND`) that clients will reach the server by.
     /// The name stays registered until its owner unregisters it or ends, or the endpoint is
@@ -108,7 +109,7 @@ pub enum Request {
 }
 
 /// What the service answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum Reply {
     /// The name is registered (by this call, or while a lookup waited).
     Registered,
@@ -123,7 +124,7 @@ pub enum Reply {
 }
 
 /// Why the service refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum NameError {
     /// No server has registered that name (after waiting, if the lookup asked to wait).
     NotFound,

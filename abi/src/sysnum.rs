@@ -1,7 +1,7 @@
 //! Syscall numbers. Each syscall is specified in `docs/syscalls.md`.
 //!
 //! Register convention (`syscall` instruction): `rax` = number; arguments in `rdi, rsi, rdx, r10, r8, r9`
-//! (and `r12` for the reply target of `Reply`/`ReplyRecv`). On return `rax` = 0 or a [`crate::SysError`]
+//! (and `r12` for the reply target of `Reply`/`ReplyRecv`, the timeout of `CallTimeout`). On return `rax` = 0 or a [`crate::SysError`]
 //! code, results in the same argument registers. `rcx` and `r11` are clobbered (by the CPU); all other
 //! registers are preserved unless the syscall returns something in them.
 
@@ -88,5 +88,8 @@ numbered_enum! {
         FrameStates = 37,
         /// Another task's capabilities and what it waits for (`abi::inspect`; task `READ`).
         TaskCaps = 38,
+        /// `Call` that gives up after `r12` timer ticks with `TimedOut`, whether it still waits to
+        /// be received or for the reply (for calling a capability nobody vouches for).
+        CallTimeout = 39,
     }
 }

@@ -12,7 +12,8 @@
 //! | 0..16 | byte count | byte count |
 //! | 16..32 | protocol id | [`ReplyKind`] |
 //!
-//! A [`ReplyKind::Rejected`] reply has no bytes: word 0 holds the [`Rejection`].
+//! A [`ReplyKind::Rejected`] reply has no bytes: word 0 holds the [`Rejection`]. A
+//! [`ReplyKind::TooLong`] reply has none either: word 0 holds the byte count the reply needed.
 //!
 //! ```
 //! use abi::msg::MsgTag;
@@ -86,6 +87,9 @@ numbered_enum! {
         Err = 1,
         /// The request could not be served as sent (word 0: a [`Rejection`]); nothing was done.
         Rejected = 2,
+        /// The server handled the request, but its reply needed more than [`MAX_BYTES`] bytes
+        /// (word 0: how many) and was not sent: the server's bug, its protocol's sizes are wrong.
+        TooLong = 3,
     }
 }
 
@@ -100,6 +104,28 @@ numbered_enum! {
         Undecodable = 3,
         /// The request carries a different number of capabilities than it needs.
         WrongCaps = 4,
+        /// The request needs capabilities, and the server offers fewer slots for them than it
+        /// needs (so they were dropped): the server's setup, not the client's request.
+        NoCapSlot = 5,
+    }
+}
+
+impl Rejection {
+    /// What went wrong, in words (for the server's report and the client's error).
+    pub const fn why(self) -> &'static str {
+        match self {
+            Rejection::WrongProtocol => "it is another protocol's request",
+            Rejection::BadLength => "its byte count does not match its words or is too large",
+            Rejection::Undecodable => "its bytes are not one of the protocol's requests",
+            Rejection::WrongCaps => {
+                "it carries a different number of capabilities than the protocol's `caps` says"
+            }
+            Rejection::NoCapSlot => {
+                "it carries capabilities and the server offers too few slots for them (a server \
+                 accepts them only with slots: `rpc::serve`'s `cap_slots`, \
+                 `names::register_and_serve_with_caps`)"
+            }
+        }
     }
 }
 

@@ -60,22 +60,38 @@ impl Kernel {
     }
 
     /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued.
+    #[inline]
     pub fn send(&mut self, from: u16, endpoint: u16, msg: Pending) {
+        self.send_until(from, endpoint, msg, 0);
+    }
+
+    /// [`Kernel::send`] for a call that gives up at tick `deadline` (0: never), waiting to be
+    /// received or for the reply.
+    #[inline]
+    pub fn send_until(&mut self, from: u16, endpoint: u16, msg: Pending, deadline: u64) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
         match ep.take(Waiting::Receivers) {
             Some(receiver) => {
                 self.deliver(from, receiver, &msg, true);
-                self.after_delivery(from, receiver, msg.kind);
+                self.after_delivery(from, receiver, msg.kind, deadline);
                 self.make_ready(receiver, true);
             }
             None => {
                 ep.enqueue(Waiting::Senders, from);
                 let t = self.task(from);
                 t.pending = msg;
-                t.state = State::Sending { endpoint };
+                t.state = State::Sending { endpoint, deadline };
             }
+        }
+        self.wake_by(deadline);
+    }
+
+    /// A wait that ends at tick `deadline` (0: none) has begun.
+    fn wake_by(&mut self, deadline: u64) {
+        if deadline != 0 {
+            self.next_wake = self.next_wake.min(deadline);
         }
     }
 
@@ -87,9 +103,14 @@ impl Kernel {
         };
         match ep.take(Waiting::Senders) {
             Some(sender) => {
-                let msg = self.task(sender).pending;
+                let task = self.task(sender);
+                let (msg, state) = (task.pending, task.state);
+                let deadline = match state {
+                    State::Sending { deadline, .. } => deadline,
+                    _ => 0,
+                };
                 self.deliver(sender, to, &msg, true);
-                self.after_delivery(sender, to, msg.kind);
+                self.after_delivery(sender, to, msg.kind, deadline);
                 if msg.kind == SendKind::Send {
                     self.regs(sender).rax = 0;
                     self.make_ready(sender, false);
@@ -101,17 +122,20 @@ impl Kernel {
                     0 => State::Receiving { endpoint },
                     _ => State::ReceivingUntil { endpoint, deadline },
                 };
-                if deadline != 0 {
-                    self.next_wake = self.next_wake.min(deadline);
-                }
+                self.wake_by(deadline);
             }
         }
     }
 
-    /// The sender's state once its message is delivered.
-    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind) {
+    /// The sender's state once its message is delivered (a call with a `deadline` other than 0
+    /// keeps it while awaiting the reply).
+    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind, deadline: u64) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
+            SendKind::Call if deadline != 0 => State::AwaitingReplyUntil {
+                server: receiver,
+                deadline,
+            },
             SendKind::Call | SendKind::Fault => {
                 let (server, fault) = (receiver, kind == SendKind::Fault);
                 State::AwaitingReply { server, fault }
@@ -129,7 +153,7 @@ impl Kernel {
     /// `grant` (the server replies through an endpoint capability with GRANT, seL4's
     /// CanGrantReply). A fault reply resumes the task where it faulted, its registers untouched.
     pub fn reply(&mut self, server: u16, target: u16, msg: &Pending, grant: bool) {
-        let State::AwaitingReply { fault, .. } = self.task(target).state else {
+        let Some((_, fault)) = self.task(target).state.awaits_reply_from() else {
             return;
         };
         if !fault {

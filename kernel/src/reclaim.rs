@@ -131,8 +131,8 @@ impl Kernel {
         let callers: Vec<(u16, bool), MAX_TASKS> = self
             .tasks
             .iter()
-            .filter_map(|(i, t)| match t.state {
-                State::AwaitingReply { server, fault, .. } if server == index => Some((i, fault)),
+            .filter_map(|(i, t)| match t.state.awaits_reply_from() {
+                Some((server, fault)) if server == index => Some((i, fault)),
                 _ => None,
             })
             .collect();

@@ -20,7 +20,8 @@ pub fn pick_port(wanted: Option<u16>) -> Result<u16, String> {
         .map_err(|e| format!("finding a free tcp port for gdb: {e}"))
 }
 
-/// The extension, from this checkout (edit it and `source` it again in a running gdb).
+/// The extension's entry point, from this checkout: it loads its modules (runner/gdb/mikros/) and,
+/// `source`d again in a running gdb, reloads them after an edit.
 pub fn extension() -> PathBuf {
     checkout::root().join("runner/gdb/mikros.py")
 }

@@ -160,8 +160,8 @@ fn attack_kills() -> Vec<(u64, Vec<String>)> {
 
 /// `attack`'s cases that must be refused, with the error.
 const ATTACK_REFUSALS: &[(u64, &str)] = &[
-    (702, "WrongKind"),
-    (703, "EmptySlot"),
+    (802, "WrongKind"),
+    (803, "EmptySlot"),
     (300, "BadAddress"),
     (301, "BadAddress"),
     (302, "BadAddress"),
@@ -240,9 +240,9 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     // Lines that look like init's and the kernel's come out marked with the writer's name, and
     // terminal escapes inert: no one can end the run early in a reader's eyes, or drive the
     // developer's terminal.
-    (700, "attack: init: all programs done: success"),
-    (700, "attack: kernel: shutdown requested by task 0: Success"),
-    (701, "attack: ?]0;pwned??[2J?1;1H"),
+    (800, "attack: init: all programs done: success"),
+    (800, "attack: kernel: shutdown requested by task 0: Success"),
+    (801, "attack: ?]0;pwned??[2J?1;1H"),
     (201, "attack: AC set, DebugWrite still works"),
     (203, ""),
     // The kernel copied the text forwards although the caller's DF was set.
@@ -434,7 +434,7 @@ fn run_suite(batches: &[Batch]) {
         }
         // The bystander finished, whatever happened beside it: init's line, which starts a line
         // of its own even after another task's unterminated output (attack 313 writes bytes with
-        // no newline), and which no other program can print there (attack 700 tries).
+        // no newline), and which no other program can print there (attack 800 tries).
         let bystander =
             |l: &str| l.starts_with("init: hello (pid ") && l.ends_with("exited with status 0");
         assert!(
@@ -470,7 +470,7 @@ fn batch_segments(out: &Outcome, batches: usize) -> Vec<String> {
     let mut segments = Vec::new();
     let mut rest = out.transcript.as_str();
     for n in 1..=batches {
-        // At the start of a line, where only init can print it (attack 700 tries elsewhere).
+        // At the start of a line, where only init can print it (attack 800 tries elsewhere).
         let census = format!("\ninit: frame census unchanged and audited (batch {n}): ");
         let Some(at) = rest.find(&census) else {
             panic!("no census line for batch {n}\n{}", out.transcript);

@@ -22,7 +22,7 @@ fn unrelated_servers_and_their_clients_share_one_boot() {
     // reject another protocol's requests: attack 526). `counter` is named too, not only brought.
     let out = boot(&["kv", "kvclient", "echo", "echoclient", "counter", "count"]);
     expect_verdict(&out, Verdict::Success);
-    expect_output(&out, "kvclient: 9 of 9 checks passed");
+    expect_output(&out, "kvclient: 10 of 10 checks passed");
     expect_output(&out, "echoclient: 4 of 4 checks passed");
     expect_output(&out, "count: total is 6, as expected");
     expect_output(&out, " logs: second");
@@ -63,4 +63,45 @@ fn a_server_named_alone_runs_until_the_time_is_up() {
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "init: time is up");
     expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn a_typed_server_at_its_edges() {
+    // `probetest` (tests/programs) against `probe`: a rejection is `Rejected` at the client (not
+    // `BadReply`); a capability arrives with the request that takes one; the server's call to a
+    // lent endpoint nobody receives on times out (`call_timeout`) and a forked client is still
+    // served; a reply too long for a message is reported by the server and seen as such.
+    let out = boot(&["probetest"]);
+    expect_verdict(&out, Verdict::Success);
+    for line in [
+        "a request with a capability it does not take is rejected",
+        "a request without the capability it needs is rejected",
+        "the server's call to a lent endpoint nobody answers times out",
+        "a reply too long for a message is the server's error",
+        "the server serves on",
+        "another client was served too",
+        "6 of 6 checks passed",
+    ] {
+        expect_output(&out, &format!("probetest: {line}"));
+    }
+    expect_output(&out, "probe: the reply to client 0x3 needs 603 bytes");
+    expect_output(
+        &out,
+        "(WrongCaps: it carries a different number of capabilities",
+    );
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn a_server_named_alone_serves_until_the_timeout() {
+    // Without --run-for a batch of servers only has nothing to end it: init waits with them,
+    // awake, so the kernel sees no deadlock; the runner's wall-clock timeout ends the run.
+    let out = run(runner::Options::for_test(&["kv"], 90));
+    expect_verdict(&out, Verdict::Timeout);
+    expect_output(&out, "init: a batch of servers only: they serve until");
+    assert!(
+        !out.transcript.contains("no task can run"),
+        "the kernel reported a deadlock\n{}",
+        out.transcript
+    );
 }

@@ -199,6 +199,13 @@ impl Endpoint {
         sys::call(self.0, msg.tag, msg.words)
     }
 
+    /// [`Endpoint::call`] that gives up after `ticks` timer ticks with `TimedOut`
+    /// ([`sys::call_timeout`]): for an endpoint nobody vouches for, such as one a client lent.
+    #[inline]
+    pub fn call_timeout(&self, msg: &Message, ticks: u64) -> Result<Message> {
+        sys::call_timeout(self.0, msg.tag, msg.words, ticks)
+    }
+
     /// Like [`Endpoint::call`] with a long message and capabilities; reply words beyond the
     /// registers are in the IPC buffer ([`ipc_word`]).
     #[inline]

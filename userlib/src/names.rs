@@ -200,8 +200,10 @@ pub mod system {
 }
 
 /// A server's whole `main`: registers the program's own endpoint as `name`, then serves protocol
-/// `P` on it with [`crate::rpc::serve`] (no capabilities accepted in requests). Returns the exit
-/// status: 1, after printing why, if registering fails or serving stops.
+/// `P` on it with [`crate::rpc::serve`]. It offers no slots for capabilities, so a request that
+/// carries one is rejected (`NoCapSlot`); a protocol with such requests uses
+/// [`register_and_serve_with_caps`]. Returns the exit status: 1, after printing why, if
+/// registering fails or serving stops.
 ///
 /// ```ignore
 /// fn main() -> i32 {
@@ -212,11 +214,30 @@ pub fn register_and_serve<P: Protocol, S: crate::rpc::Server<P>>(
     name: &str,
     server: &mut S,
 ) -> i32 {
+    register_and_serve_with_caps(name, &[], server)
+}
+
+/// [`register_and_serve`] for a protocol whose requests carry capabilities
+/// ([`Protocol::caps`]): they land in `cap_slots` (empty slots of the program's own, from
+/// `slots::FIRST_FREE`; as many as the most any request carries), where the handler finds them
+/// (`Call::caps`) and which are emptied after it returns.
+///
+/// ```ignore
+/// fn main() -> i32 {
+///     // Subscribe carries one endpoint: offer slot 9 for it.
+///     names::register_and_serve_with_caps::<Notifier, _>("notifier", &[CapSlot(9)], &mut Topics::new())
+/// }
+/// ```
+pub fn register_and_serve_with_caps<P: Protocol, S: crate::rpc::Server<P>>(
+    name: &str,
+    cap_slots: &[CapSlot],
+    server: &mut S,
+) -> i32 {
     if let Err(e) = register(name, crate::cap::own()) {
         crate::println!("{}: cannot register as {name:?}: {e:?}", P::NAME);
         return 1;
     }
-    let error = crate::rpc::serve(crate::cap::own(), &[], server);
+    let error = crate::rpc::serve(crate::cap::own(), cap_slots, server);
     crate::println!("{}: stopped serving: {error}", P::NAME);
     1
 }

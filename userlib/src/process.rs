@@ -1,22 +1,72 @@
 //! Processes and their memory, WeensyOS style: `page_alloc`, `sbrk`, `fork`, `exit`, `wait`,
 //! `getpid`, `yield`. Each is a call to the memory server (`abi::memsrv`) through the program's
 //! `slots::SUPERVISOR` endpoint, except `exit` and `yield_now`, which are syscalls.
+//!
+//! They fail with one type, [`Error`]: the memory server's answer ([`MemError`]: what the request
+//! asked was refused) or, rarely, the kernel's ([`SysError`]: the call itself did not go through).
+//!
+//! | error | comes from | when |
+//! |---|---|---|
+//! | `Error::Mem(OutOfMemory)`, `BadAddress`, `NoChild`, ... | the memory server | it refused the request (see [`MemError`]) |
+//! | `Error::Sys(PeerDied)`, `Sys(StaleCap)` | the kernel | the memory server has ended |
+//! | `Error::Sys(Interrupted)` | the kernel | this process was stopped while it waited (a `wait`) |
+//!
+//! `?` converts either kind into [`Error`] (`From`), and `e == MemError::NoChild` compares one.
 use crate::sys;
 use abi::memsrv::{self, ExitHow, ForkMode, MemError, Request, WAIT_NOHANG};
-use abi::{slots, Message, MsgTag};
+use abi::{slots, Message, MsgTag, SysError};
 
 pub use crate::sys::{exit, yield_now};
 
-/// What the memory server answers: result words, or why it refused.
-pub type Result<T> = core::result::Result<T, MemError>;
+/// Why a process call failed: the memory server refused it, or the kernel did not carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The memory server's answer: it refused the request.
+    Mem(MemError),
+    /// The kernel's: the call to the memory server failed (it has ended, or this process was
+    /// stopped while waiting).
+    Sys(SysError),
+}
+
+impl From<MemError> for Error {
+    fn from(e: MemError) -> Self {
+        Error::Mem(e)
+    }
+}
+
+impl From<SysError> for Error {
+    fn from(e: SysError) -> Self {
+        Error::Sys(e)
+    }
+}
+
+impl PartialEq<MemError> for Error {
+    fn eq(&self, other: &MemError) -> bool {
+        *self == Error::Mem(*other)
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Mem(e) => write!(f, "{e} (the memory server refused)"),
+            Error::Sys(e) => write!(f, "{e} (the call to the memory server failed)"),
+        }
+    }
+}
+
+/// What a process call returns: its result, or why it failed.
+pub type Result<T> = core::result::Result<T, Error>;
 
 /// One request to the memory server; the reply's words on success.
 fn request(req: Request, words: [u64; 4]) -> Result<[u64; 4]> {
-    let reply: Message = sys::call(slots::SUPERVISOR, MsgTag::new(req as u32, 4, 0), words)
-        .map_err(|_| MemError::BadRequest)?;
+    let reply: Message = sys::call(slots::SUPERVISOR, MsgTag::new(req as u32, 4, 0), words)?;
     match reply.tag.label() {
         0 => Ok(reply.words),
-        code => Err(MemError::from_raw(code).unwrap_or(MemError::BadRequest)),
+        // (An unknown code would be the server's bug; it reads as a bad request.)
+        code => Err(MemError::from_raw(code)
+            .unwrap_or(MemError::BadRequest)
+            .into()),
     }
 }
 
@@ -135,7 +185,7 @@ pub fn getpid() -> u64 {
 
 /// Starts program `name` from the boot archive as a child; returns its pid.
 pub fn spawn(name: &str, arg: u64) -> Result<u64> {
-    let [a, b] = memsrv::pack_name(name).ok_or(MemError::NoSuchProgram)?;
+    let [a, b] = memsrv::pack_name(name).ok_or(Error::Mem(MemError::NoSuchProgram))?;
     Ok(request(Request::Spawn, [a, b, arg, 0])?[0])
 }
 
@@ -153,4 +203,21 @@ pub fn check() -> Result<u64> {
 /// What is mapped at `addr` in the caller's space: (frame, rights bits, map count).
 pub fn frame_of(addr: u64) -> Result<(u64, u64, u64)> {
     request(Request::FrameOf, [addr, 0, 0, 0]).map(|w| (w[0], w[1], w[2]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn either_kind_converts_and_compares() {
+        let from_server: Error = MemError::NoChild.into();
+        assert_eq!(from_server, MemError::NoChild);
+        assert_ne!(from_server, MemError::OutOfMemory);
+        let from_kernel: Error = SysError::PeerDied.into();
+        assert_eq!(from_kernel, Error::Sys(SysError::PeerDied));
+        assert_ne!(from_kernel, MemError::BadRequest);
+        let question_mark = || -> Result<()> { Err(MemError::WouldBlock)? };
+        assert_eq!(question_mark(), Err(Error::Mem(MemError::WouldBlock)));
+    }
 }

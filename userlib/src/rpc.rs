@@ -7,18 +7,20 @@
 //! each request, checks it, calls the handler and replies. Bad input (another protocol's label, a
 //! byte count that does not match, undecodable bytes, the wrong number of capabilities) is
 //! answered with a [`Rejection`] and counted; it never reaches the handler or stops the loop.
+//! Every type says its largest encoding ([`MaxSize`]), checked against the message size when the
+//! protocol is used, at compile time.
 //!
 //! A whole protocol, its server and a client (`docs/writing-a-server.md` builds one step by step):
 //!
 //! ```ignore
 //! use serde::{Deserialize, Serialize};
-//! use userlib::rpc::{self, Call, Client, Protocol, Server};
+//! use userlib::rpc::{self, Call, Client, MaxSize, Protocol, Server};
 //! use userlib::{cap, names, println, CapSlot, HZ};
 //!
-//! // The protocol, in a file both sides include.
+//! // The protocol, in a library both sides use.
 //! pub struct Echo;
 //!
-//! #[derive(Serialize, Deserialize, Debug)]
+//! #[derive(Serialize, Deserialize, MaxSize, Debug)]
 //! pub enum Request {
 //!     Ping(u64),
 //! }
@@ -76,28 +78,34 @@ use abi::msg::{MAX_CAPS, REG_WORDS};
 use abi::wire::{self, Rejection, ReplyKind, MAX_BYTES, REG_BYTES};
 use abi::{CapSlot, Message, MsgTag, SysError};
 use core::marker::PhantomData;
+/// The largest encoding of a type: derive it beside `Serialize` (`#[derive(Serialize,
+/// Deserialize, MaxSize)]`; the crate needs `postcard` among its dependencies, as the derive
+/// names it).
+pub use postcard::experimental::max_size::MaxSize;
 use serde::{de::DeserializeOwned, Serialize};
 
 /// A typed protocol: the types its requests, replies and errors have.
 ///
 /// The types need a fixed largest size (no heap: `heapless::String<N>`, `heapless::Vec<T, N>`), at
-/// most [`MAX_BYTES`] encoded; up to [`REG_BYTES`] keeps a call on the fast path. A request that
-/// carries capabilities says how many in [`Protocol::caps`]:
+/// most [`MAX_BYTES`] encoded, which they say by deriving [`MaxSize`]; a protocol whose request,
+/// reply or error could encode to more does not compile where it is used (a call or a server of
+/// it). Up to [`abi::wire::REG_BYTES`] keeps a call on the fast path. A request that carries
+/// capabilities says how many in [`Protocol::caps`]:
 ///
 /// ```ignore
 /// use serde::{Deserialize, Serialize};
-/// use userlib::rpc::Protocol;
+/// use userlib::rpc::{MaxSize, Protocol};
 ///
 /// pub struct Notifier;
 ///
-/// #[derive(Serialize, Deserialize)]
+/// #[derive(Serialize, Deserialize, MaxSize)]
 /// pub enum Request {
 ///     /// Carries one capability: an endpoint the server will send events to.
 ///     Subscribe { topic: heapless::String<16> },
 ///     Publish { topic: heapless::String<16>, event: u64 },
 /// }
 ///
-/// #[derive(Serialize, Deserialize)]
+/// #[derive(Serialize, Deserialize, MaxSize)]
 /// pub enum Error {
 ///     NoSuchTopic,
 ///     TooManySubscribers,
@@ -120,11 +128,11 @@ pub trait Protocol {
     /// For messages on the console.
     const NAME: &'static str;
     /// What clients send; usually an enum, one variant per operation.
-    type Request: Serialize + DeserializeOwned;
+    type Request: Serialize + DeserializeOwned + MaxSize;
     /// What the server answers on success.
-    type Reply: Serialize + DeserializeOwned;
+    type Reply: Serialize + DeserializeOwned + MaxSize;
     /// What the server answers on failure: errors are values, delivered as [`CallError::Server`].
-    type Error: Serialize + DeserializeOwned;
+    type Error: Serialize + DeserializeOwned + MaxSize;
     /// How many capabilities `request` carries; a request that arrives with another number is
     /// rejected with [`Rejection::WrongCaps`] (and the capabilities that came are deleted).
     fn caps(_request: &Self::Request) -> usize {
@@ -145,12 +153,62 @@ pub enum CallError<E> {
     BadReply,
     /// The request encodes to more than [`MAX_BYTES`] bytes.
     TooLong,
+    /// The server handled the request, but its reply needed this many bytes, more than
+    /// [`MAX_BYTES`], and was not sent: the server's bug (its protocol's sizes are wrong).
+    ReplyTooLong(usize),
+}
+
+impl<E: core::fmt::Debug> core::fmt::Display for CallError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CallError::Server(e) => write!(f, "the server answered {e:?}"),
+            CallError::Rejected(why) => write!(f, "rejected ({why:?}): {}", why.why()),
+            CallError::Sys(e) => write!(f, "the kernel refused the call: {e}"),
+            CallError::BadReply => f.write_str("the reply is not this protocol's"),
+            CallError::TooLong => write!(f, "the request encodes to more than {MAX_BYTES} bytes"),
+            CallError::ReplyTooLong(n) => write!(
+                f,
+                "the server's reply needed {n} bytes, more than {MAX_BYTES}: its protocol's sizes \
+                 are wrong"
+            ),
+        }
+    }
 }
 
 impl<E> From<SysError> for CallError<E> {
     fn from(e: SysError) -> Self {
         CallError::Sys(e)
     }
+}
+
+/// The compile-time check that a protocol's messages fit: evaluated (and so checked) wherever a
+/// call or a server of `P` is compiled.
+struct Fits<P>(PhantomData<P>);
+
+impl<P: Protocol> Fits<P> {
+    const CHECKED: () = {
+        assert!(
+            P::Request::POSTCARD_MAX_SIZE <= MAX_BYTES,
+            "a request of this protocol can encode to more than abi::wire::MAX_BYTES (512) bytes: \
+             make its largest variant smaller (docs/writing-a-server.md, \"Sizing a protocol\")"
+        );
+        assert!(
+            P::Reply::POSTCARD_MAX_SIZE <= MAX_BYTES,
+            "a reply of this protocol can encode to more than abi::wire::MAX_BYTES (512) bytes: \
+             send less per reply, or page it (docs/writing-a-server.md, \"Sizing a protocol\")"
+        );
+        assert!(
+            P::Error::POSTCARD_MAX_SIZE <= MAX_BYTES,
+            "an error of this protocol can encode to more than abi::wire::MAX_BYTES (512) bytes"
+        );
+    };
+}
+
+/// The largest encodings of `P`'s request and reply (or error), in bytes: what [`Fits`] checks.
+pub const fn max_sizes<P: Protocol>() -> (usize, usize) {
+    let (reply, error) = (P::Reply::POSTCARD_MAX_SIZE, P::Error::POSTCARD_MAX_SIZE);
+    let answer = if reply > error { reply } else { error };
+    (P::Request::POSTCARD_MAX_SIZE, answer)
 }
 
 /// Writes postcard's bytes straight into message words: the first [`REG_BYTES`] into register
@@ -283,7 +341,34 @@ impl<P: Protocol> Client<P> {
     /// ```
     #[inline]
     pub fn call(&self, request: &P::Request) -> Result<P::Reply, CallError<P::Error>> {
-        self.call_with_caps(request, &[], &[])
+        self.call_with_caps_timeout(request, &[], &[], 0)
+            .map(|(reply, _)| reply)
+    }
+
+    /// [`Client::call`] that gives up after `ticks` timer ticks (`abi::HZ` a second) with
+    /// `CallError::Sys(TimedOut)`, whether the server never took the request (then it was not
+    /// delivered) or never answered (then it may have acted on it; its late reply goes nowhere).
+    /// For a capability nobody vouches for, such as one a client lent a server: the server then
+    /// goes on serving its other clients whatever the lender does.
+    ///
+    /// ```ignore
+    /// use userlib::rpc::CallError;
+    /// use userlib::{println, SysError, HZ};
+    /// # fn f(lent: userlib::rpc::Client<protocol::Counter>) {
+    /// match lent.call_timeout(&protocol::Request::Get, HZ / 2) {
+    ///     Ok(total) => println!("total: {total}"),
+    ///     Err(CallError::Sys(SysError::TimedOut)) => println!("no answer within half a second"),
+    ///     Err(e) => println!("call failed: {e}"),
+    /// }
+    /// # }
+    /// ```
+    #[inline]
+    pub fn call_timeout(
+        &self,
+        request: &P::Request,
+        ticks: u64,
+    ) -> Result<P::Reply, CallError<P::Error>> {
+        self.call_with_caps_timeout(request, &[], &[], ticks)
             .map(|(reply, _)| reply)
     }
 
@@ -296,6 +381,22 @@ impl<P: Protocol> Client<P> {
         send: &[CapSlot],
         receive: &[CapSlot],
     ) -> Result<(P::Reply, usize), CallError<P::Error>> {
+        self.call_with_caps_timeout(request, send, receive, 0)
+    }
+
+    /// [`Client::call_with_caps`] that gives up after `ticks` timer ticks (0: never), as
+    /// [`Client::call_timeout`] does. Every call goes through here: 0 is a plain `Call` (the fast
+    /// path), anything else `CallTimeout`. (Its instantiations name each client's protocol types
+    /// for the debugger, `runner/gdb/mikros.py`, which reads the unoptimised build.)
+    #[inline]
+    pub fn call_with_caps_timeout(
+        &self,
+        request: &P::Request,
+        send: &[CapSlot],
+        receive: &[CapSlot],
+        ticks: u64,
+    ) -> Result<(P::Reply, usize), CallError<P::Error>> {
+        let () = Fits::<P>::CHECKED;
         if send.len() > MAX_CAPS {
             return Err(CallError::Sys(SysError::InvalidArgument));
         }
@@ -313,30 +414,36 @@ impl<P: Protocol> Client<P> {
         if !receive.is_empty() {
             ipc::set_recv_slots(receive);
         }
-        let reply = sys::call(self.endpoint.slot(), tag, regs);
+        let reply = match ticks {
+            0 => sys::call(self.endpoint.slot(), tag, regs),
+            _ => sys::call_timeout(self.endpoint.slot(), tag, regs, ticks),
+        };
         if let Some(mask) = offered {
             ipc::restore_recv_slots(mask);
         }
-        let reply = reply?;
-        let (kind, len) = (
-            wire::label_high(reply.tag.label()),
-            wire::label_len(reply.tag.label()),
-        );
-        if !wire::len_fits(reply.tag.label(), reply.tag.words()) {
-            return Err(CallError::BadReply);
-        }
-        match ReplyKind::from_raw(kind) {
-            Some(ReplyKind::Ok) => decode(len, &reply.words)
-                .map(|r| (r, reply.tag.caps()))
-                .ok_or(CallError::BadReply),
-            Some(ReplyKind::Err) => Err(decode(len, &reply.words)
-                .map(CallError::Server)
-                .unwrap_or(CallError::BadReply)),
-            Some(ReplyKind::Rejected) => Err(Rejection::from_raw(reply.words[0])
-                .map(CallError::Rejected)
-                .unwrap_or(CallError::BadReply)),
-            None => Err(CallError::BadReply),
-        }
+        decode_reply::<P>(&reply?)
+    }
+}
+
+/// What a reply says: the protocol's reply (and how many capabilities came with it) or why not.
+/// The kind comes first: a rejection has no bytes but a word, so its length says nothing.
+#[inline]
+fn decode_reply<P: Protocol>(reply: &Message) -> Result<(P::Reply, usize), CallError<P::Error>> {
+    let label = reply.tag.label();
+    let len = wire::label_len(label);
+    match ReplyKind::from_raw(wire::label_high(label)) {
+        Some(ReplyKind::Rejected) => Err(Rejection::from_raw(reply.words[0])
+            .map(CallError::Rejected)
+            .unwrap_or(CallError::BadReply)),
+        Some(ReplyKind::TooLong) => Err(CallError::ReplyTooLong(reply.words[0] as usize)),
+        _ if !wire::len_fits(label, reply.tag.words()) => Err(CallError::BadReply),
+        Some(ReplyKind::Ok) => decode(len, &reply.words)
+            .map(|r| (r, reply.tag.caps()))
+            .ok_or(CallError::BadReply),
+        Some(ReplyKind::Err) => Err(decode(len, &reply.words)
+            .map(CallError::Server)
+            .unwrap_or(CallError::BadReply)),
+        None => Err(CallError::BadReply),
     }
 }
 
@@ -345,8 +452,10 @@ pub struct Call<'a> {
     /// The badge of the capability the client called through (for endpoints handed out by the
     /// name service: the client's id).
     pub badge: u64,
-    /// The slots holding the request's capabilities. They are emptied after the handler returns:
-    /// copy one elsewhere (`cap_copy`) to keep it.
+    /// The slots holding the request's capabilities (as many as [`Protocol::caps`] says; they
+    /// arrive only in slots the server offers: `serve`'s `cap_slots`). They are emptied after the
+    /// handler returns: copy one elsewhere (`cap_copy`) to keep it. Call a lent endpoint only
+    /// with a timeout (`Client::call_timeout`): nobody vouches that anyone answers it.
     pub caps: &'a [CapSlot],
     reply_caps: heapless::Vec<CapSlot, MAX_CAPS>,
 }
@@ -388,9 +497,10 @@ pub trait Server<P: Protocol> {
     fn handle(&mut self, call: &mut Call, request: P::Request) -> Result<P::Reply, P::Error>;
 }
 
-/// Checks and decodes a received message as a request of `P` with `received_caps` capabilities.
+/// Checks and decodes a received message as a request of `P` (its capabilities too).
 #[inline]
 pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejection> {
+    let () = Fits::<P>::CHECKED;
     let label = msg.label();
     if wire::label_high(label) != P::ID || msg.from_kernel() {
         return Err(Rejection::WrongProtocol);
@@ -400,10 +510,22 @@ pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejecti
     }
     let request: P::Request =
         decode(wire::label_len(label), &msg.msg.words).ok_or(Rejection::Undecodable)?;
-    if P::caps(&request) != msg.msg.tag.caps() || msg.caps_lost() {
-        return Err(Rejection::WrongCaps);
+    let (wanted, arrived) = (P::caps(&request), msg.msg.tag.caps());
+    if wanted != arrived || msg.caps_lost() {
+        let offered = ipc::recv_slots_mask().count_ones() as usize;
+        return Err(caps_rejection(wanted, offered));
     }
     Ok(request)
+}
+
+/// Why a request that needs `wanted` capabilities did not bring exactly them, when the server
+/// offers `offered` slots: too few slots is the server's doing, anything else the client's.
+fn caps_rejection(wanted: usize, offered: usize) -> Rejection {
+    if wanted > offered {
+        Rejection::NoCapSlot
+    } else {
+        Rejection::WrongCaps
+    }
 }
 
 /// The reply message for `result` carrying `caps` capabilities (named with `ipc::set_send_caps`).
@@ -418,9 +540,21 @@ pub fn reply_message<P: Protocol>(result: &Result<P::Reply, P::Error>, caps: usi
             tag: MsgTag::new(wire::reply_label(kind, len), wire::words_for(len), caps),
             words,
         },
-        // A reply type that does not fit a message is the server's bug: say so to the client.
-        None => rejection(Rejection::BadLength),
+        // Only a `MaxSize` that understates can get here (the sizes are checked at compile time):
+        // the server's bug, which the client is told as such, with the size it needed.
+        None => too_long(
+            match result {
+                Ok(reply) => postcard::experimental::serialized_size(reply),
+                Err(error) => postcard::experimental::serialized_size(error),
+            }
+            .unwrap_or(usize::MAX),
+        ),
     }
+}
+
+/// The answer in place of a reply of `bytes` bytes, too long for a message.
+fn too_long(bytes: usize) -> Message {
+    ipc::message(wire::reply_label(ReplyKind::TooLong, 0), &[bytes as u64])
 }
 
 /// The reply that rejects a request for `why`.
@@ -461,6 +595,7 @@ pub fn serve<P: Protocol, S: Server<P>>(
     cap_slots: &[CapSlot],
     server: &mut S,
 ) -> SysError {
+    let () = Fits::<P>::CHECKED;
     let mut rejected = 0u64;
     if !cap_slots.is_empty() {
         ipc::set_recv_slots(cap_slots);
@@ -483,14 +618,26 @@ pub fn serve<P: Protocol, S: Server<P>>(
                 if !call.reply_caps.is_empty() {
                     ipc::set_send_caps(&call.reply_caps);
                 }
-                reply_message::<P>(&result, call.reply_caps.len())
+                let reply = reply_message::<P>(&result, call.reply_caps.len());
+                if wire::label_high(reply.tag.label()) == ReplyKind::TooLong.raw() {
+                    println!(
+                        "{}: the reply to client {:#x} needs {} bytes, more than a message holds \
+                         ({MAX_BYTES}): not sent, the client gets ReplyTooLong (is a MaxSize \
+                         wrong?)",
+                        P::NAME,
+                        msg.badge,
+                        reply.words[0]
+                    );
+                }
+                reply
             }
             Err(why) => {
                 rejected += 1;
                 println!(
-                    "{}: rejected request from client {:#x} ({why:?}; {rejected} so far)",
+                    "{}: rejected request from client {:#x} ({why:?}: {}; {rejected} so far)",
                     P::NAME,
-                    msg.badge
+                    msg.badge,
+                    why.why()
                 );
                 rejection(why)
             }
@@ -507,7 +654,7 @@ pub fn serve<P: Protocol, S: Server<P>>(
 }
 
 #[cfg(test)]
-mod tests {
+mod word_tests {
     use super::*;
     use serde::Deserialize;
 
@@ -537,5 +684,103 @@ mod tests {
         assert_eq!(decode::<Small>(len - 1, &regs), None);
         assert_eq!(decode::<Small>(1, &[9, 0, 0, 0]), None);
         assert_eq!(decode::<Small>(MAX_BYTES + 1, &regs), None);
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+    use crate::rpc::MaxSize;
+    use serde::{Deserialize, Serialize};
+
+    struct Small;
+
+    #[derive(Serialize, Deserialize, MaxSize, Debug, PartialEq)]
+    enum Error {
+        Nope,
+    }
+
+    impl Protocol for Small {
+        const ID: u16 = 0x5;
+        const NAME: &'static str = "small";
+        type Request = u8;
+        type Reply = u32;
+        type Error = Error;
+    }
+
+    #[test]
+    fn a_client_sees_each_kind_of_answer() {
+        let ok = reply_message::<Small>(&Ok(7), 0);
+        assert_eq!(decode_reply::<Small>(&ok), Ok((7, 0)));
+        let err = reply_message::<Small>(&Err(Error::Nope), 0);
+        assert_eq!(
+            decode_reply::<Small>(&err),
+            Err(CallError::Server(Error::Nope))
+        );
+        // A rejection's one word is no byte count (issue 17: it read as BadReply).
+        for why in [
+            Rejection::WrongCaps,
+            Rejection::Undecodable,
+            Rejection::NoCapSlot,
+        ] {
+            let rejected = decode_reply::<Small>(&rejection(why));
+            assert_eq!(rejected, Err(CallError::Rejected(why)));
+        }
+        let unknown = Message {
+            tag: MsgTag::new(wire::reply_label(ReplyKind::Rejected, 0), 1, 0),
+            words: [99, 0, 0, 0],
+        };
+        assert_eq!(decode_reply::<Small>(&unknown), Err(CallError::BadReply));
+    }
+
+    #[test]
+    fn a_reply_too_long_is_the_servers_fault_not_the_requests() {
+        let too_long = too_long(600);
+        assert_eq!(
+            decode_reply::<Small>(&too_long),
+            Err(CallError::ReplyTooLong(600))
+        );
+    }
+
+    #[test]
+    fn sizes_are_what_postcard_writes_at_most() {
+        // u8: 1 byte; u32: a varint of up to 5; the error: its variant number.
+        assert_eq!(crate::rpc::max_sizes::<Small>(), (1, 5));
+        #[derive(Serialize, Deserialize, MaxSize)]
+        struct Page(heapless::Vec<u64, 60>);
+        struct Big;
+        impl Protocol for Big {
+            const ID: u16 = 0x6;
+            const NAME: &'static str = "big";
+            type Request = ();
+            type Reply = Page;
+            type Error = ();
+        }
+        // 60 varints of up to 10 bytes and a length: more than a message, so a call or a server
+        // of `Big` would not compile (`Fits`).
+        assert_eq!(crate::rpc::max_sizes::<Big>(), (0, 601));
+        assert!(crate::rpc::max_sizes::<Big>().1 > abi::wire::MAX_BYTES);
+    }
+
+    #[test]
+    fn a_reply_whose_length_does_not_match_is_bad() {
+        let mut ok = reply_message::<Small>(&Ok(7), 0);
+        ok.tag = MsgTag::new(ok.tag.label(), 3, 0);
+        assert_eq!(decode_reply::<Small>(&ok), Err(CallError::BadReply));
+    }
+}
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+
+    #[test]
+    fn too_few_slots_is_the_servers_doing() {
+        // A request needing one capability, at a server offering none: not the client's fault.
+        assert_eq!(caps_rejection(1, 0), Rejection::NoCapSlot);
+        assert_eq!(caps_rejection(2, 1), Rejection::NoCapSlot);
+        // Slots enough, or a request that needs none: the client sent the wrong number.
+        assert_eq!(caps_rejection(1, 1), Rejection::WrongCaps);
+        assert_eq!(caps_rejection(0, 0), Rejection::WrongCaps);
     }
 }

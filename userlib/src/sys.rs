@@ -117,6 +117,21 @@ pub fn call(ep: CapSlot, tag: MsgTag, words: [u64; 4]) -> Result<Message> {
     })
 }
 
+/// [`call`] that gives up after `ticks` timer ticks ([`abi::HZ`] a second; 0 waits forever) with
+/// [`SysError::TimedOut`], whether nobody received the message (then it was not delivered) or
+/// nobody replied (then the receiver has it, and its late reply finds nobody: `Reply` fails with
+/// `NoReplyTarget`). For calling a capability nobody vouches for, such as one a client lent.
+#[inline]
+pub fn call_timeout(ep: CapSlot, tag: MsgTag, words: [u64; 4], ticks: u64) -> Result<Message> {
+    let [w0, w1, w2, w3] = words;
+    let a = [slot(ep), tag.0, w0, w1, w2, w3];
+    let out = check(syscall_r12(Sysnum::CallTimeout, a, ticks))?;
+    Ok(Message {
+        tag: MsgTag(out.r[1]),
+        words: [out.r[2], out.r[3], out.r[4], out.r[5]],
+    })
+}
+
 /// Replies to task `target`, which is blocked in `Call` to the caller.
 #[inline]
 pub fn reply(target: u64, tag: MsgTag, words: [u64; 4]) -> Result<()> {

@@ -12,8 +12,9 @@ pub enum State {
     Ready,
     /// Created or stopped; `TaskStart` makes it ready.
     Stopped,
-    /// Waiting in an endpoint's queue to deliver `pending`.
-    Sending { endpoint: u16 },
+    /// Waiting in an endpoint's queue to deliver `pending`; a `CallTimeout` gives up at tick
+    /// `deadline` (0: never) with `TimedOut`.
+    Sending { endpoint: u16, deadline: u64 },
     /// Waiting in an endpoint's queue for a message.
     Receiving { endpoint: u16 },
     /// The same, until tick `deadline`, when it wakes with `TimedOut`. (The deadline lives in the
@@ -22,8 +23,34 @@ pub enum State {
     ReceivingUntil { endpoint: u16, deadline: u64 },
     /// Its call (or fault) was delivered to `server`, which has not replied yet.
     AwaitingReply { server: u16, fault: bool },
+    /// A `CallTimeout`'s call was delivered to `server`: the same, until tick `deadline`, when it
+    /// wakes with `TimedOut` and a late reply finds nobody awaiting it. (A separate state, so the
+    /// fast path stores no deadline and leaves replies to these callers to the general path.)
+    AwaitingReplyUntil { server: u16, deadline: u64 },
     /// Called `Exit` and told its supervisor; waits to be destroyed.
     Exited,
+}
+
+impl State {
+    /// The tick at which this wait ends with `TimedOut`, if it has one.
+    pub fn deadline(self) -> Option<u64> {
+        match self {
+            State::ReceivingUntil { deadline, .. } | State::AwaitingReplyUntil { deadline, .. } => {
+                Some(deadline)
+            }
+            State::Sending { deadline, .. } if deadline != 0 => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// The task awaits a reply from `server` (and whether to a fault).
+    pub fn awaits_reply_from(self) -> Option<(u16, bool)> {
+        match self {
+            State::AwaitingReply { server, fault } => Some((server, fault)),
+            State::AwaitingReplyUntil { server, .. } => Some((server, false)),
+            _ => None,
+        }
+    }
 }
 
 /// What a waiting sender will deliver.

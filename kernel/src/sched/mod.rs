@@ -117,8 +117,8 @@ impl Kernel {
     }
 
     /// A timer tick: the time is now `now`. The console shows what user programs wrote, and
-    /// receivers whose timeout has passed wake with `TimedOut` (a scan of the task table, only when
-    /// the earliest deadline has come).
+    /// receivers and timed callers whose timeout has passed wake with `TimedOut` (a scan of the
+    /// task table, only when the earliest deadline has come).
     pub fn tick(&mut self, now: u64) {
         crate::console::tick(now);
         self.now = now;
@@ -127,8 +127,7 @@ impl Kernel {
         }
         self.next_wake = u64::MAX;
         for t in 0..MAX_TASKS as u16 {
-            let Some(State::ReceivingUntil { deadline, .. }) = self.tasks.at(t).map(|t| t.state)
-            else {
+            let Some(deadline) = self.tasks.at(t).and_then(|t| t.state.deadline()) else {
                 continue;
             };
             if deadline > now {
@@ -143,9 +142,7 @@ impl Kernel {
 
     /// Is any task waiting with a timeout (so a tick will wake it)?
     pub fn sleeping(&self) -> bool {
-        self.tasks
-            .iter()
-            .any(|(_, t)| matches!(t.state, State::ReceivingUntil { .. }))
+        self.tasks.iter().any(|(_, t)| t.state.deadline().is_some())
     }
 
     /// Takes a task out of whatever it waits in; returns its old state.
@@ -158,7 +155,7 @@ impl Kernel {
                     let _ = self.ready.push_back(t);
                 }
             }
-            State::Sending { endpoint }
+            State::Sending { endpoint, .. }
             | State::Receiving { endpoint }
             | State::ReceivingUntil { endpoint, .. } => {
                 if let Some(ep) = self.endpoints.at_mut(endpoint) {
@@ -183,6 +180,7 @@ impl Kernel {
             State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
             State::Receiving { .. } | State::ReceivingUntil { .. } => true,
             State::AwaitingReply { fault, .. } => !fault,
+            State::AwaitingReplyUntil { .. } => true,
             _ => false,
         };
         if in_ipc_syscall {
@@ -197,7 +195,7 @@ impl Kernel {
         for (i, t) in self.tasks.iter() {
             let name = t.name();
             match t.state {
-                State::Sending { endpoint } => line(format_args!(
+                State::Sending { endpoint, .. } => line(format_args!(
                     "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
                     self.receivers_hint(endpoint)
                 )),
@@ -206,13 +204,16 @@ impl Kernel {
                         "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
                     ))
                 }
-                State::AwaitingReply { server, fault, .. } => line(format_args!(
+                State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
+                    let fault = matches!(t.state, State::AwaitingReply { fault: true, .. });
+                    line(format_args!(
                     "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
                      which is {}",
                     if fault { "fault" } else { "call" },
                     self.tasks.at(server).map_or("?", |s| s.name()),
                     self.tasks.at(server).map_or("gone", |s| describe(s.state)),
-                )),
+                    ))
+                }
                 other => line(format_args!("  task {i} ({name}): {}", describe(other))),
             }
         }
@@ -249,7 +250,7 @@ fn describe(state: State) -> &'static str {
         State::Stopped => "stopped",
         State::Sending { .. } => "sending",
         State::Receiving { .. } | State::ReceivingUntil { .. } => "receiving",
-        State::AwaitingReply { .. } => "awaiting a reply",
+        State::AwaitingReply { .. } | State::AwaitingReplyUntil { .. } => "awaiting a reply",
         State::Exited => "exited, waiting for its supervisor to reap it",
     }
 }

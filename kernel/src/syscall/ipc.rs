@@ -2,7 +2,7 @@
 use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
-use crate::obj::task::{split_task_id, Pending, SendKind, State};
+use crate::obj::task::{split_task_id, Pending, SendKind};
 use crate::sched::Kernel;
 use abi::{CapKind, MsgTag, Rights, SysError};
 
@@ -35,6 +35,21 @@ pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
     Ok(Done::Blocked)
 }
 
+/// A call that gives up after `r12` timer ticks (0: never) with `TimedOut`, whether it still waits
+/// to be received or for the reply.
+pub fn call_timeout(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let mut msg = message(a, SendKind::Call)?;
+    let cap = send_cap(k, t, a[0], msg.tag)?;
+    check_buffer(k, t, msg.tag)?;
+    msg.badge = cap.badge;
+    let deadline = match k.regs(t).r12 {
+        0 => 0,
+        ticks => k.now.saturating_add(ticks),
+    };
+    k.send_until(t, cap.index, msg, deadline);
+    Ok(Done::Blocked)
+}
+
 /// Receives; `rsi` is a timeout in timer ticks (0: none).
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
@@ -49,8 +64,12 @@ pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Decodes a reply target (`r12`): a task awaiting a reply from `t`.
 fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
     let (index, gen) = split_task_id(k.regs(t).r12);
-    match k.tasks.get(index, gen).map(|task| task.state) {
-        Ok(State::AwaitingReply { server, .. }) if server == t => Ok(index),
+    match k
+        .tasks
+        .get(index, gen)
+        .map(|task| task.state.awaits_reply_from())
+    {
+        Ok(Some((server, _))) if server == t => Ok(index),
         _ => Err(SysError::NoReplyTarget),
     }
 }

@@ -61,6 +61,7 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         FrameCensus => misc::census(k, t, a),
         FrameStates => misc::frame_states(k, t, a),
         Send | Call => ipc::send(k, t, a, num == Call),
+        CallTimeout => ipc::call_timeout(k, t, a),
         Recv => ipc::recv(k, t, a),
         Reply => ipc::reply(k, t, a),
         ReplyRecv => ipc::reply_recv(k, t, a),

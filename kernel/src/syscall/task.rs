@@ -60,11 +60,13 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (activity, on) = match task.state {
         State::Ready => (Activity::Ready, 0),
         State::Stopped => (Activity::Stopped, 0),
-        State::Sending { endpoint } => (Activity::Sending, endpoint),
+        State::Sending { endpoint, .. } => (Activity::Sending, endpoint),
         State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
             (Activity::Receiving, endpoint)
         }
-        State::AwaitingReply { server, .. } => (Activity::AwaitingReply, server),
+        State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
+            (Activity::AwaitingReply, server)
+        }
         State::Exited => (Activity::Exited, 0),
     };
     let r = k.regs(t);

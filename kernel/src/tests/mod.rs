@@ -2,6 +2,7 @@
 //! tasks, spaces and endpoints, and runs syscalls the way the entry code does (the fast path for
 //! `Call`/`ReplyRecv` when it applies, else the dispatcher, then the scheduler's pick). A security
 //! check is tested here in milliseconds, without booting QEMU.
+mod call_timeout;
 mod caps;
 mod inspect;
 mod ipc;

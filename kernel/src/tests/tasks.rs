@@ -53,6 +53,7 @@ fn stopping_a_faulted_task_leaves_its_registers_alone() {
         } else {
             State::Sending {
                 endpoint: sim.k.task(c).caps.get(FREE + 1).unwrap().index,
+                deadline: 0,
             }
         };
         assert_eq!(sim.state(t), expected);

@@ -95,7 +95,7 @@ fn main() -> i32 {
     let batches = cmdline::batches(fs.cmdline()).count();
     for (n, batch) in cmdline::batches(fs.cmdline()).enumerate() {
         let mut procs = Processes::new();
-        for (p, named) in batch_with_companions(registry, batch) {
+        for (p, named) in batch_with_companions(registry, batch.clone()) {
             let name = p.name;
             if children::POOL_HOLDERS.contains(&name) {
                 if let Err(e) = children.spawn(&fs, p, 0, |_| Ok(())) {
@@ -107,8 +107,18 @@ fn main() -> i32 {
                 failed = true;
             }
         }
-        ran += children.named_running() + procs.named_running();
-        failed |= supervise(&mut children, &mut procs, run_for);
+        let named = children.named_running() + procs.named_running();
+        ran += named;
+        // Servers alone never end and block, waiting for clients: init waits with them, awake (a
+        // wait in which every task blocks would read as a deadlock to the kernel).
+        let serve_on = named > 0 && run_for.is_none() && servers_only(registry, batch);
+        if serve_on {
+            println!(
+                "init: a batch of servers only: they serve until --run-for SECS, --timeout SECS \
+                 or QEMU ends"
+            );
+        }
+        failed |= supervise(&mut children, &mut procs, run_for, serve_on);
         procs.stop_all();
         children.reap_all();
         failed |= !checks_hold(&before, (batches > 1).then_some(n + 1));
@@ -138,7 +148,7 @@ fn batch_with_companions<'a>(
 ) -> heapless::Vec<(Program<'a>, bool), 24> {
     let mut list: heapless::Vec<(Program<'a>, bool), 24> = heapless::Vec::new();
     let is_server = |name: &str| registry::find(registry, name).is_some_and(|e| e.server);
-    let only_servers = batch.clone().all(|p| is_server(p.name));
+    let only_servers = servers_only(registry, batch.clone());
     for program in batch.clone() {
         for with in registry::find(registry, program.name)
             .iter()
@@ -257,10 +267,20 @@ fn start_viewer(
     children.spawn(fs, program, 0, give).map(drop)
 }
 
+/// Whether a batch names servers only (`server` in the registry).
+fn servers_only<'a>(registry: &str, mut batch: impl Iterator<Item = Program<'a>>) -> bool {
+    batch.all(|p| registry::find(registry, p.name).is_some_and(|e| e.server))
+}
+
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
 /// passed (the programs still running are then stopped by the caller, as expected); returns
-/// whether any ended other than as expected.
-fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64>) -> bool {
+/// whether any ended other than as expected. `awake`: never block in `wait` (see `main`).
+fn supervise(
+    children: &mut Children,
+    procs: &mut Processes,
+    run_for: Option<u64>,
+    awake: bool,
+) -> bool {
     let mut failed = false;
     let mut remaining = run_for;
     // A refused call is answered together with waiting for the next message.
@@ -271,7 +291,8 @@ fn supervise(children: &mut Children, procs: &mut Processes, run_for: Option<u64
             println!("init: time is up: stopping the programs still running");
             break;
         }
-        if procs.named_running() > 0 && children.named_running() == 0 && remaining.is_none() {
+        let only_processes = procs.named_running() > 0 && children.named_running() == 0;
+        if only_processes && remaining.is_none() && !awake {
             // Only processes to wait for: block in `wait` (no polling, so benchmarks run alone).
             match process::wait() {
                 Ok(status) => failed |= procs.ended(status),

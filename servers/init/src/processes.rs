@@ -27,9 +27,9 @@ impl Processes {
         Processes { list: Vec::new() }
     }
 
-    pub fn spawn(&mut self, program: Program<'static>, named: bool) -> Result<(), MemError> {
+    pub fn spawn(&mut self, program: Program<'static>, named: bool) -> process::Result<()> {
         if self.list.is_full() {
-            return Err(MemError::TooManyProcesses);
+            return Err(MemError::TooManyProcesses.into());
         }
         let pid = process::spawn(program.name, program.arg)?;
         let entry = Entry {

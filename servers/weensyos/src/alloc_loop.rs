@@ -2,7 +2,6 @@
 //! the pid into each page, at a set rate, until the heap meets the stack or allocation fails; say
 //! why on one line; then yield forever.
 use crate::pages;
-use userlib::abi::memsrv::MemError;
 use userlib::layout::{PAGE_SIZE, STACK_TOP};
 use userlib::println;
 use userlib::process::{self, getpid, yield_now};
@@ -20,7 +19,7 @@ pub const STACK_RESERVE: u64 = 1 << 20;
 /// Why the loop stopped allocating.
 enum Stop {
     ReachedStack,
-    Refused(MemError),
+    Refused(process::Error),
     /// A fresh page did not read zero: the memory server broke its promise.
     NotZeroed(u64),
 }

@@ -9,7 +9,8 @@
 extern crate alloc;
 
 use alloc::collections::BTreeMap;
-use examples::protocol::kv::{Error, Key, Kv, Reply, Request, Value};
+use core::ops::Bound;
+use examples::protocol::kv::{Error, Key, Keys, Kv, Reply, Request, Value, KEYS_PER_PAGE};
 use userlib::clients::Clients;
 use userlib::names;
 use userlib::rpc::{Call, Server};
@@ -20,8 +21,10 @@ userlib::entry!(main);
 /// Most keys one client stores (so no client can make the server take all memory).
 const MAX_KEYS: usize = 64;
 
+type Store = BTreeMap<Key, Value>;
+
 /// A store per client, for 16 live clients at once.
-struct Stores(Clients<BTreeMap<Key, Value>, 16>);
+struct Stores(Clients<Store, 16>);
 
 impl Server<Kv> for Stores {
     fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, Error> {
@@ -37,8 +40,22 @@ impl Server<Kv> for Stores {
             Request::Get { key } => store.get(&key).cloned().map(Reply::Value),
             Request::Remove { key } => store.remove(&key).map(|_| Reply::Removed),
             Request::Count => Some(Reply::Count(store.len() as u32)),
+            Request::List { after } => Some(page(store, after)),
         }
         .ok_or(Error::NotFound)
+    }
+}
+
+/// The keys of `store` after `after`, a page at a time: a reply holds at most `KEYS_PER_PAGE`.
+fn page(store: &Store, after: Option<Key>) -> Reply {
+    let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut rest = store
+        .range((from, Bound::Unbounded))
+        .map(|(k, _)| k.clone());
+    let keys: Keys = rest.by_ref().take(KEYS_PER_PAGE).collect();
+    Reply::Keys {
+        keys,
+        more: rest.next().is_some(),
     }
 }
 

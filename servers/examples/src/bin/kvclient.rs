@@ -1,6 +1,6 @@
 //! kvclient: uses the `kv` example server — finds it by name, stores short and long values
-//! (a long one travels through the IPC buffer), reads them back, removes one, and checks every
-//! answer. Exits 0 only if all held.
+//! (a long one travels through the IPC buffer), reads them back, removes one, lists the keys a
+//! page at a time, and checks every answer. Exits 0 only if all held.
 #![no_std]
 #![no_main]
 
@@ -76,10 +76,34 @@ fn main() -> i32 {
             failed += 1;
         }
     }
-    println!(
-        "kvclient: {} of {} checks passed",
-        checks.len() - failed,
-        checks.len()
-    );
+    // Ten more keys (eleven in all): listed a page of eight at a time, in two pages.
+    for digit in '0'..='9' {
+        let mut name = Key::new();
+        let _ = (name.push('k'), name.push(digit));
+        let _ = put(&name, b"v");
+    }
+    let listed = list_all(&kv);
+    if listed != Ok((2, 11)) {
+        println!("kvclient: list in pages: got {listed:?}, expected Ok((2 pages, 11 keys))");
+        failed += 1;
+    }
+    let total = checks.len() + 1;
+    println!("kvclient: {} of {total} checks passed", total - failed);
     (failed != 0) as i32
+}
+
+/// Lists every key, a page at a time; returns (pages, keys).
+fn list_all(kv: &Client<Kv>) -> Result<(usize, usize), CallError<Error>> {
+    let (mut pages, mut count, mut after) = (0, 0, None);
+    loop {
+        let Reply::Keys { keys, more } = kv.call(&Request::List { after })? else {
+            return Err(CallError::BadReply);
+        };
+        pages += 1;
+        count += keys.len();
+        after = keys.last().cloned();
+        if !more {
+            return Ok((pages, count));
+        }
+    }
 }

@@ -1,12 +1,12 @@
 //! The counter tutorial's protocol (docs/writing-a-server.md): a server keeps one running total per
 //! client. Shared by `counter` (the server) and `count` (a client), which include this file.
 use serde::{Deserialize, Serialize};
-use userlib::rpc::Protocol;
+use userlib::rpc::{MaxSize, Protocol};
 
 /// The protocol: its id and types.
 pub struct Counter;
 
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, MaxSize, Debug)]
 pub enum Request {
     /// Adds to the caller's total; the reply is the new total.
     Add(u64),
@@ -15,7 +15,7 @@ pub enum Request {
 }
 
 /// What can go wrong.
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, MaxSize, Debug, PartialEq, Eq)]
 pub enum Error {
     /// The total would exceed `u64::MAX`.
     Overflow,

@@ -1,7 +1,7 @@
 //! The echo/log server's protocol. Shared by `echo` (the server), `echoclient` and `ipcbench`
 //! (which times a typed call with `Ping`).
 use serde::{Deserialize, Serialize};
-use userlib::rpc::Protocol;
+use userlib::rpc::{MaxSize, Protocol};
 
 /// Longest echoed payload, in bytes (more than the 32 that fit in registers, so an echo can show
 /// the IPC-buffer path; small, because every request is as large as its largest variant).
@@ -24,7 +24,7 @@ impl Protocol for Echo {
     type Error = ();
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, MaxSize, Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// Reply: `Pong` with the same number (the smallest typed call: it stays in registers).
     Ping(u64),
@@ -35,7 +35,7 @@ pub enum Request {
     Log(Line),
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, MaxSize, Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     Pong(u64),
     Echoed(Bytes),

@@ -15,6 +15,7 @@
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
 use userlib::println;
+use userlib::process::Error;
 use userlib::process::{self, getpid, yield_now};
 use userlib::rng::Rng;
 use weensyos::alloc_loop::heap_start;
@@ -123,7 +124,7 @@ impl Proc {
         let mut i = 0;
         while i < self.live {
             match process::try_wait(self.children[i]) {
-                Err(MemError::WouldBlock) => i += 1,
+                Err(Error::Mem(MemError::WouldBlock)) => i += 1,
                 Ok(status) => {
                     self.forget_child(i);
                     if status.how != ExitHow::Exited || status.code != 0 {
@@ -171,7 +172,7 @@ impl Proc {
                 Ok(())
             }
             // Memory or the process table is full: a clean refusal is what must happen.
-            Err(MemError::OutOfMemory | MemError::TooManyProcesses) => Ok(()),
+            Err(Error::Mem(MemError::OutOfMemory | MemError::TooManyProcesses)) => Ok(()),
             Err(_) => Err("fork failed for a reason other than a lack of memory"),
         }
     }
@@ -207,7 +208,7 @@ impl Proc {
         let addr = self.next_addr;
         match process::page_alloc(addr) {
             Ok(()) => {}
-            Err(MemError::OutOfMemory) => return Ok(()),
+            Err(Error::Mem(MemError::OutOfMemory)) => return Ok(()),
             Err(_) => return Err("page_alloc refused a free page-aligned address"),
         }
         self.next_addr += PAGE_SIZE;

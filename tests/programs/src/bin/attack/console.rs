@@ -5,16 +5,16 @@ use test_programs::hostile::case::{refusal, survival, works, Case, Checked};
 use userlib::{slots, sys, SysError};
 
 pub const CASES: &[Case] = &[
-    survival(700, "prints init's and the kernel's lines", forged_lines),
-    survival(701, "prints terminal escapes", escapes),
+    survival(800, "prints init's and the kernel's lines", forged_lines),
+    survival(801, "prints terminal escapes", escapes),
     refusal(
-        702,
+        802,
         "raw serial output with its endpoint",
         SysError::WrongKind,
         || sys::serial_write(slots::OWN, b"\x1b[2J"),
     ),
     refusal(
-        703,
+        803,
         "raw serial output with the viewer's slot",
         SysError::EmptySlot,
         || sys::serial_write(slots::VIEW_SYSTEM, b"\x1b[2J"),

@@ -27,8 +27,12 @@ fn demand_zero_page() -> Result<u64, Failure> {
     static PAGE: AtomicU64 = AtomicU64::new(0);
     if PAGE.load(Relaxed) == 0 {
         // Two pages more of heap hold a whole page whatever the break's alignment.
+        let code = |e| match e {
+            process::Error::Mem(e) => e as u64,
+            process::Error::Sys(e) => e.raw(),
+        };
         let old = process::sbrk(2 * 4096)
-            .map_err(|e| check(false, "sbrk for a heap page", e as u64).unwrap_err())?;
+            .map_err(|e| check(false, "sbrk for a heap page", code(e)).unwrap_err())?;
         PAGE.store(old.next_multiple_of(4096), Relaxed);
     }
     Ok(PAGE.load(Relaxed))

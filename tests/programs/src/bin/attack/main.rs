@@ -7,7 +7,7 @@
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
 //! capability misuse 400.., IPC misuse 500.. (servers filled by clients that end 528..), cases
-//! played by two or three instances together 600.., the developer's terminal 700.., and every
+//! played by two or three instances together 600.., the developer's terminal 800.., and every
 //! software-interrupt vector at 1000 + vector.
 #![no_std]
 #![no_main]

@@ -4,7 +4,6 @@
 //! misuse of servers (525-527, `ipc.rs`).
 use examples::protocol::counter::{Counter, Request};
 use test_programs::hostile::case::{check, survival, works, Case, Checked, Failure};
-use userlib::abi::memsrv::MemError;
 use userlib::rpc::CallError;
 use userlib::{cap, ipc, names, process, sys, CapSlot, Rights, HZ};
 
@@ -35,10 +34,13 @@ pub const CASES: &[Case] = &[
 ];
 
 /// A memory-server call that must succeed.
-fn done<T>(result: Result<T, MemError>, what: &'static str) -> Result<T, Failure> {
-    result.map_err(|e| Failure {
-        what,
-        got: e as u64,
+fn done<T>(result: process::Result<T>, what: &'static str) -> Result<T, Failure> {
+    result.map_err(|e| {
+        let got = match e {
+            process::Error::Mem(e) => e as u64,
+            process::Error::Sys(e) => e.raw(),
+        };
+        Failure { what, got }
     })
 }
 

@@ -1,5 +1,5 @@
 //! Recording checks, and the helpers every case uses.
-use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
+use userlib::abi::memsrv::{ExitHow, ForkMode};
 use userlib::layout::PAGE_SIZE;
 use userlib::println;
 use userlib::process::{self, Status};
@@ -40,7 +40,7 @@ impl Checks {
 
 /// Forks (with `mode`); the child runs `body` and exits with what it returns, the parent gets the
 /// child's pid.
-pub fn fork_child(mode: ForkMode, body: impl FnOnce() -> i32) -> Result<u64, MemError> {
+pub fn fork_child(mode: ForkMode, body: impl FnOnce() -> i32) -> process::Result<u64> {
     match process::fork_with(mode)? {
         0 => process::exit(body()),
         child => Ok(child),
@@ -79,7 +79,7 @@ pub fn holds(addr: u64, owner: u64) -> bool {
 }
 
 /// Maps pages upwards from `from` until `page_alloc` refuses; returns the next address and why.
-pub fn allocate_until_refused(from: u64) -> (u64, MemError) {
+pub fn allocate_until_refused(from: u64) -> (u64, process::Error) {
     let mut addr = from;
     loop {
         match process::page_alloc(addr) {

@@ -3,6 +3,7 @@ use crate::checks::{fork_child, Checks, SCRATCH};
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::abi::msg::fault;
 use userlib::layout::PAGE_SIZE;
+use userlib::process::Error;
 use userlib::process::{self, getpid, Status};
 use userlib::{println, slots, sys, MsgTag};
 
@@ -102,7 +103,7 @@ pub fn forged_messages(c: &mut Checks) {
         "a forged exit did not end the process",
     );
     c.check(
-        process::wait() == Err(MemError::NoChild),
+        process::wait() == Err(Error::Mem(MemError::NoChild)),
         "and made no child appear",
     );
 }

@@ -3,6 +3,7 @@ use crate::checks::{allocate_until_refused, exited_with, fork_child, Checks, SCR
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
 use userlib::println;
+use userlib::process::Error;
 use userlib::process::{self, getpid};
 
 /// The argument of the process case 9 spawns: `forktest:100`.
@@ -40,13 +41,13 @@ fn chain(level: u32, from: u64) -> i32 {
                 32
             }
         },
-        Err(MemError::OutOfMemory) => match process::fork_with(ForkMode::Eager) {
-            Err(MemError::OutOfMemory) => {
+        Err(Error::Mem(MemError::OutOfMemory)) => match process::fork_with(ForkMode::Eager) {
+            Err(Error::Mem(MemError::OutOfMemory)) => {
                 println!("forktest:7: pid {pid}: fork and eager fork: OutOfMemory");
                 // Still whole: its stack takes writes and memory is still out.
                 let stack = core::hint::black_box([pid; 512]);
                 let whole = stack.iter().all(|&x| x == getpid())
-                    && process::page_alloc(next) == Err(MemError::OutOfMemory);
+                    && process::page_alloc(next) == Err(Error::Mem(MemError::OutOfMemory));
                 if whole {
                     0
                 } else {

@@ -2,6 +2,7 @@
 use crate::checks::{exited_with, filled_page, fork_child, Checks, SCRATCH};
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::println;
+use userlib::process::Error;
 use userlib::process::{self, getpid, yield_now, Status};
 
 fn forever() -> i32 {
@@ -33,7 +34,7 @@ pub fn statuses(c: &mut Checks) {
     }
     let runner = child(c, forever);
     c.check(
-        process::try_wait(runner) == Err(MemError::WouldBlock),
+        process::try_wait(runner) == Err(Error::Mem(MemError::WouldBlock)),
         "try_wait on a running child: WouldBlock",
     );
     c.check(
@@ -56,7 +57,7 @@ pub fn statuses(c: &mut Checks) {
         "wait returns the others, each with its status",
     );
     c.check(
-        process::try_wait(0) == Err(MemError::WouldBlock),
+        process::try_wait(0) == Err(Error::Mem(MemError::WouldBlock)),
         "try_wait for any child while one runs: WouldBlock",
     );
     let killed = Ok(Status {
@@ -69,15 +70,15 @@ pub fn statuses(c: &mut Checks) {
         "a killed child's status says so",
     );
     c.check(
-        process::wait() == Err(MemError::NoChild),
+        process::wait() == Err(Error::Mem(MemError::NoChild)),
         "wait with no children: NoChild",
     );
     c.check(
-        process::try_wait(0) == Err(MemError::NoChild),
+        process::try_wait(0) == Err(Error::Mem(MemError::NoChild)),
         "try_wait with no children: NoChild",
     );
     c.check(
-        process::waitpid(pids[1]) == Err(MemError::NoChild),
+        process::waitpid(pids[1]) == Err(Error::Mem(MemError::NoChild)),
         "a child is waited for once",
     );
 }
@@ -112,7 +113,7 @@ pub fn kill_descendants(c: &mut Checks) {
         "the child was killed",
     );
     c.check(
-        process::wait() == Err(MemError::NoChild),
+        process::wait() == Err(Error::Mem(MemError::NoChild)),
         "its descendants are not the parent's children",
     );
     // That they are gone, and every frame with them, is init's census check at the end.
@@ -143,12 +144,12 @@ pub fn orphans(c: &mut Checks) {
     c.check(grandchild > 0, "the child forked a grandchild and exited");
     let grandchild = grandchild as u64;
     c.check(
-        process::kill(grandchild) == Err(MemError::NoChild),
+        process::kill(grandchild) == Err(Error::Mem(MemError::NoChild)),
         "a process cannot kill another's child",
     );
     c.check(
-        process::waitpid(grandchild) == Err(MemError::NoChild)
-            && process::try_wait(grandchild) == Err(MemError::NoChild),
+        process::waitpid(grandchild) == Err(Error::Mem(MemError::NoChild))
+            && process::try_wait(grandchild) == Err(Error::Mem(MemError::NoChild)),
         "nor wait for it",
     );
     // Give the orphan time to finish; init's census at the end shows it was reaped.
@@ -156,7 +157,7 @@ pub fn orphans(c: &mut Checks) {
         yield_now();
     }
     c.check(
-        process::wait() == Err(MemError::NoChild),
+        process::wait() == Err(Error::Mem(MemError::NoChild)),
         "no children left",
     );
 }

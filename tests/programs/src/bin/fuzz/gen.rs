@@ -30,7 +30,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     1,   // Exit
     550, // Send
     500, // Recv
-    550, // Call
+    500, // Call
     450, // Reply
     500, // ReplyRecv
     450, // CapCopy
@@ -63,6 +63,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // AsCopy
     100, // FrameStates
     100, // TaskCaps
+    50,  // CallTimeout
     49,  // invalid numbers
 ];
 
@@ -177,7 +178,7 @@ pub fn next(rng: &mut Rng) -> RawCall {
         DebugWrite => a[..2].copy_from_slice(&[values::pointer(rng), values::length(rng)]),
         Yield | TaskSelf => {}
         Exit => a[0] = values::any(rng),
-        Send | Call => {
+        Send | Call | CallTimeout => {
             a[0] = slot_of(rng, &ENDPOINT_SLOTS);
             a[1] = values::tag(rng);
             a[2..].copy_from_slice(&[word(rng), word(rng), word(rng), word(rng)]);
@@ -330,7 +331,7 @@ pub fn prepare(call: &mut RawCall, rng: &mut Rng) {
     };
     use Sysnum::*;
     match sysnum {
-        Send | Call | Recv | Reply | ReplyRecv => {
+        Send | Call | CallTimeout | Recv | Reply | ReplyRecv => {
             for i in 0..MAX_CAPS {
                 ipc_buffer_write(SEND_CAPS_AT + i, values::slot(rng));
             }
@@ -345,6 +346,9 @@ pub fn prepare(call: &mut RawCall, rng: &mut Rng) {
                 // A timeout that could expire would race with the other worker's messages, and
                 // a replay would differ: one far in the future (or none).
                 call.a[1] |= 1 << 40;
+            }
+            if sysnum == CallTimeout && call.r12 != 0 {
+                call.r12 |= 1 << 40; // (as for Recv)
             }
         }
         TaskWriteRegs => {

@@ -73,7 +73,7 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         Exit => "Exit returned",
         Shutdown | FrameCensus => "no system capability",
         DebugWrite if a[1] > PAGE_SIZE => "DebugWrite of more than a page",
-        Send | Call | Reply | ReplyRecv if tag(a[1]) => "an invalid message tag",
+        Send | Call | CallTimeout | Reply | ReplyRecv if tag(a[1]) => "an invalid message tag",
         CapCopy | CapMint if slot(a[1]) || rights(a[2]) => "a bad destination or rights mask",
         CapMint if a[3] == 0 => "badge 0",
         AsCreate | TaskCreate | EndpointCreate if slot(a[1]) => "a destination past the table",

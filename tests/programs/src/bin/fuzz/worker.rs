@@ -107,6 +107,7 @@ fn may_wake_others(num: u64) -> bool {
         Some(
             Send | Recv
                 | Call
+                | CallTimeout
                 | Reply
                 | ReplyRecv
                 | TaskStart
@@ -199,7 +200,7 @@ fn succeeded(state: &WorkerState, call: &gen::RawCall, out: &SysOut) {
         }
         AsCreate => created(SPACES),
         EndpointCreate => created(ENDPOINTS),
-        Recv | ReplyRecv | Call => {
+        Recv | ReplyRecv | Call | CallTimeout => {
             let tag = MsgTag(r[1]);
             STATS.mix(r[0]);
             STATS.mix(tag.0);
@@ -207,7 +208,7 @@ fn succeeded(state: &WorkerState, call: &gen::RawCall, out: &SysOut) {
             if !tag.from_kernel() {
                 r[2..].iter().for_each(|&w| STATS.mix(w));
             }
-            if sysnum != Call {
+            if !matches!(sysnum, Call | CallTimeout) {
                 SEEN.push(out.r12);
                 STATS.mix(role_of(out.r12));
             }
