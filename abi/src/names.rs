@@ -1,8 +1,10 @@
 //! The name service's protocol: servers register a name for an endpoint, clients look names up
 //! and get a capability to the server, badged for them. A typed protocol (`abi::wire`,
 //! `userlib::rpc`); the client side is `userlib::names`, the server `servers/names`.
-//! Every program reaches the service through `slots::NAMES`, badged with its own id, so the
-//! service knows who asks. See `docs/writing-a-server.md`.
+//! Every program reaches the service through `slots::NAMES`, badged with its own id (never
+//! reused in a run), so the service knows who asks; the system (init, the memory server) holds
+//! unbadged capabilities and tells it when programs start and end. Only calls are answered: a
+//! request only sent is dropped. See `docs/writing-a-server.md`.
 //!
 //! ```
 //! use abi::names::{valid_name, Name, Request, MAX_WAIT_TICKS};
@@ -33,17 +35,27 @@ pub type Name = heapless::String<MAX_NAME>;
 /// The longest wait for a name a client may ask for (10 s).
 pub const MAX_WAIT_TICKS: u32 = 10 * crate::HZ as u32;
 /// The badges of the servers init starts itself start here (above every pid), so that each client
-/// of the service has its own.
+/// of the service has its own. Init numbers them in start order and never reuses one.
 pub const SERVER_BADGES: u64 = 1 << 32;
-/// Names one client may hold registered at once.
-pub const NAMES_PER_CLIENT: usize = 4;
+/// Names registered for one endpoint object at once (whoever registers them).
+pub const NAMES_PER_ENDPOINT: usize = 4;
+/// Names one job holds registered at once. A job is the processes init started for one program
+/// and all their descendants, so forking more registrants does not get a program more names.
+pub const NAMES_PER_JOB: usize = 8;
+/// Lookups one job may have held (waiting for a name) at once.
+pub const WAITS_PER_JOB: usize = 2;
+/// Most ids one [`Request::Gone`] asks about.
+pub const MAX_GONE: usize = 16;
+/// A program's name, as the memory server knows it (`abi::memsrv::NAME_MAX` bytes at most).
+pub type Program = heapless::String<{ crate::memsrv::NAME_MAX }>;
 
 /// What a client asks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, MaxSize)]
 pub enum Request {
     /// Carries one capability: the endpoint (with `SEND`) that clients will reach the server by.
-    /// The name stays registered until its owner unregisters it or the endpoint is destroyed (the
-    /// memory server destroys a process's own endpoint when it ends).
+    /// The name stays registered until its owner unregisters it or ends, or the endpoint is
+    /// destroyed (the memory server destroys a process's own endpoint when it ends). A reserved
+    /// name only the program of that name may register ([`NameError::Reserved`]).
     Register {
         /// The name clients will look up.
         name: Name,
@@ -64,6 +76,36 @@ pub enum Request {
         /// The name to free.
         name: Name,
     },
+    /// Which of these ids have ended? The reply [`Reply::Gone`] has bit `i` set if `ids[i]` is not
+    /// a live program: the id ended, or never was one (0, the system, is always live). Ids are
+    /// never reused, so a server may forget the state it keeps for a badge whose bit is set, for
+    /// good. For badges the service minted (a lookup's capability carries the asker's id).
+    Gone {
+        /// At most [`MAX_GONE`] badges.
+        ids: heapless::Vec<u64, MAX_GONE>,
+    },
+    /// The system only (init and the memory server, whose capabilities are unbadged): program
+    /// `id` is about to start, a child of `parent` (0 or `memsrv::INIT_PID`: init started it, and
+    /// it begins a job of its own). Reply [`Reply::Noted`].
+    Started {
+        /// Its id: the badge of its capability to the service.
+        id: u64,
+        /// Its parent's id.
+        parent: u64,
+        /// The program it runs.
+        program: Program,
+    },
+    /// The system only: program `id` has ended. Its names and held lookups go at once.
+    Ended {
+        /// Its id.
+        id: u64,
+    },
+    /// The system only: only a program of that name may register `name` (init reserves the
+    /// names of the registry's servers and system servers before any program runs).
+    Reserve {
+        /// The name, which is also the program's.
+        name: Name,
+    },
 }
 
 /// What the service answers.
@@ -75,6 +117,10 @@ pub enum Reply {
     Found,
     /// The name is free again.
     Unregistered,
+    /// Bit `i` set: the `i`-th id asked about has ended (see [`Request::Gone`]).
+    Gone(u32),
+    /// A system message was taken into account.
+    Noted,
 }
 
 /// Why the service refused.
@@ -84,9 +130,11 @@ pub enum NameError {
     NotFound,
     /// A live server holds that name already.
     Taken,
-    /// The caller holds [`NAMES_PER_CLIENT`] names, or the service's table is full.
+    /// The endpoint has [`NAMES_PER_ENDPOINT`] names, the caller's job [`NAMES_PER_JOB`], or the
+    /// service's table is full.
     Full,
-    /// Too many lookups are waiting already.
+    /// The caller's job has [`WAITS_PER_JOB`] lookups waiting, or the service holds as many as it
+    /// can (or it has no record of the caller).
     Busy,
     /// The capability sent with `Register` is not an endpoint with `SEND`.
     NotAnEndpoint,
@@ -96,6 +144,10 @@ pub enum NameError {
     BadName,
     /// The caller offered no slot for the capability, or it could not be delivered.
     NoSlot,
+    /// The name is reserved for the program of that name (a server init starts).
+    Reserved,
+    /// Only the system (init, the memory server) may send this request.
+    NotAllowed,
 }
 
 /// Is `name` acceptable (1 to [`MAX_NAME`] bytes, printable, no spaces)?

@@ -607,6 +607,21 @@ fn attack_is_refused_and_the_system_carries_on() {
             &["count: total is 6, as expected"],
         ));
     }
+    // Servers filled by clients that end (attack/servers.rs): `count` brings `counter`, whose
+    // totals must stay right; `ipcecho` must take a capability after one it did not expect.
+    let case = |number| Case {
+        program: "attack",
+        number,
+        expect: Survives,
+    };
+    let count_line = "count: total is 6, as expected";
+    batches.push(batch(vec![case(528)], &["count"], &[count_line]));
+    batches.push(batch(vec![case(529)], &["ipcecho"], &[]));
+    // Children left waiting in the name service by an attacker that exits: once they are gone,
+    // an honest program's lookups (and every other promise) must hold in the next batch.
+    batches.push(batch(vec![case(530)], &[], &[]));
+    let honest = "nametest: all checks passed";
+    batches.push(batch(vec![], &["nametest"], &[honest]));
     for group in attack_groups() {
         batches.push(batch(group, &[], &[]));
     }

@@ -256,7 +256,7 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
 fn a_typed_call_into_the_handler_and_back() {
     let put_line = line_of(KV_CLIENT, "kv.call(&Request::Put {");
     let after_put = line_after(KV_CLIENT, put_line, "};");
-    let handler_line = line_of(KV_SERVER, "match request {");
+    let handler_line = line_of(KV_SERVER, "let store = self.0.entry(");
     let sections = gdb_session(
         &["kvclient"],
         &[

@@ -8,7 +8,8 @@
 //! - [`console`]: `print!`/`println!` (kernel console via `DebugWrite`) and `cprint!`/`cprintln!`
 //!   (straight into the shared console page).
 //! - [`rpc`]: typed protocols (serde + postcard): [`rpc::Client`] stubs and the [`rpc::serve`]
-//!   loop; [`names`]: finding servers by name.
+//!   loop; [`names`]: finding servers by name; [`clients`]: per-client state that clients that
+//!   ended cannot fill.
 //! - [`process`]: WeensyOS's process and memory calls (`page_alloc`, `sbrk`, `fork`, `wait`,
 //!   `getpid`, ...), served by the memory server.
 //! - [`heap`]: an opt-in global allocator (`sbrk_heap!()` or `arena_heap!(BYTES)`) so programs can
@@ -30,6 +31,7 @@
 
 pub mod arch;
 pub mod cap;
+pub mod clients;
 pub mod console;
 pub mod heap;
 pub mod ipc;

@@ -114,7 +114,9 @@ pub fn lookup(name_: &str, into: CapSlot, wait_ticks: u32) -> Result<Endpoint, E
             (Reply::Found, _) => return Err(CallError::Server(NameError::NoSlot)),
             // It appeared while we waited: ask again, now that it is there.
             (Reply::Registered, _) => wait_ticks = 0,
-            (Reply::Unregistered, _) => return Err(CallError::BadReply),
+            (Reply::Unregistered | Reply::Gone(_) | Reply::Noted, _) => {
+                return Err(CallError::BadReply)
+            }
         }
     }
 }
@@ -143,6 +145,58 @@ pub fn connect<P: Protocol>(
     wait_ticks: u32,
 ) -> Result<Client<P>, Error> {
     lookup(name, into, wait_ticks).map(Client::new)
+}
+
+/// Which of `ids` (badges the name service minted: clients' ids) have ended, as a mask (bit `i`
+/// for `ids[i]`). At most [`names::MAX_GONE`] ids. Ids are never reused, so the state a server
+/// keeps for an ended id can go for good; [`crate::clients::Clients`] does this for a server.
+pub fn gone(ids: &[u64]) -> Result<u32, Error> {
+    let ids = heapless::Vec::from_slice(ids).map_err(|_| CallError::TooLong)?;
+    match service().call(&Request::Gone { ids })? {
+        Reply::Gone(mask) => Ok(mask),
+        _ => Err(CallError::BadReply),
+    }
+}
+
+/// What the system (init and the memory server, through their unbadged capabilities to the
+/// service) tells the name service about the programs it runs.
+pub mod system {
+    use super::{CallError, Error, NameService};
+    use crate::cap::Endpoint;
+    use crate::rpc::Client;
+    use abi::names::{Program, Reply, Request};
+
+    fn tell(service: Endpoint, request: &Request) -> Result<(), Error> {
+        match Client::<NameService>::new(service).call(request)? {
+            Reply::Noted => Ok(()),
+            _ => Err(CallError::BadReply),
+        }
+    }
+
+    /// Program `id` (the badge of its capability to the service) is about to start, a child of
+    /// `parent`, running `program`. Call it before the program runs.
+    pub fn started(service: Endpoint, id: u64, parent: u64, program: &str) -> Result<(), Error> {
+        let program = Program::try_from(program).map_err(|_| CallError::TooLong)?;
+        tell(
+            service,
+            &Request::Started {
+                id,
+                parent,
+                program,
+            },
+        )
+    }
+
+    /// Program `id` has ended: its names and held lookups go.
+    pub fn ended(service: Endpoint, id: u64) -> Result<(), Error> {
+        tell(service, &Request::Ended { id })
+    }
+
+    /// Only the program called `name` may register `name`.
+    pub fn reserve(service: Endpoint, name: &str) -> Result<(), Error> {
+        let name = super::name(name)?;
+        tell(service, &Request::Reserve { name })
+    }
 }
 
 /// A server's whole `main`: registers the program's own endpoint as `name`, then serves protocol
@@ -186,4 +240,36 @@ pub fn register_and_serve_with_caps<P: Protocol, S: crate::rpc::Server<P>>(
     let error = crate::rpc::serve(crate::cap::own(), cap_slots, server);
     crate::println!("{}: stopped serving: {error}", P::NAME);
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abi::names::{Program, MAX_GONE};
+    use abi::wire::{MAX_BYTES, REG_BYTES};
+
+    fn encoded_len(request: &Request) -> usize {
+        // (postcard into a plain buffer: `rpc::encode` would write the IPC buffer beyond 32 bytes)
+        postcard::to_slice(request, &mut [0u8; MAX_BYTES]).map_or(usize::MAX, |b| b.len())
+    }
+
+    #[test]
+    fn system_messages_fit() {
+        // What the memory server says at every start and end stays in registers (the fast path)
+        // for any pid below 2^32 and any program name.
+        let started = Request::Started {
+            id: u32::MAX as u64,
+            parent: u32::MAX as u64,
+            program: Program::try_from("sixteen-bytes-ab").unwrap(),
+        };
+        assert!(encoded_len(&started) <= REG_BYTES);
+        assert!(
+            encoded_len(&Request::Ended {
+                id: u32::MAX as u64
+            }) <= REG_BYTES
+        );
+        // The longest liveness question still fits one message.
+        let ids = heapless::Vec::from_slice(&[u64::MAX; MAX_GONE]).unwrap();
+        assert!(encoded_len(&Request::Gone { ids }) <= MAX_BYTES);
+    }
 }

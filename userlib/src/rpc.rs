@@ -471,22 +471,20 @@ impl Call<'_> {
 /// A server of protocol `P`: one method that answers a request.
 ///
 /// The tutorial's counter: one running total per client, told apart by the badge the name service
-/// gave each client's capability.
+/// gave each client's capability (kept in a [`crate::clients::Clients`], so clients that ended
+/// make room for new ones).
 ///
 /// ```ignore
-/// use heapless::FnvIndexMap;
 /// // The tutorial's protocol (docs/writing-a-server.md):
 /// use protocol::{Counter, Error, Request};
+/// use userlib::clients::Clients;
 /// use userlib::rpc::{Call, Server};
 ///
-/// struct Totals(FnvIndexMap<u64, u64, 16>);
+/// struct Totals(Clients<u64, 16>);
 ///
 /// impl Server<Counter> for Totals {
 ///     fn handle(&mut self, call: &mut Call, request: Request) -> Result<u64, Error> {
-///         if !self.0.contains_key(&call.badge) {
-///             self.0.insert(call.badge, 0).map_err(|_| Error::TooManyClients)?;
-///         }
-///         let total = &mut self.0[&call.badge];
+///         let total = self.0.entry(call.badge, || 0).ok_or(Error::TooManyClients)?;
 ///         if let Request::Add(n) = request {
 ///             *total = total.checked_add(n).ok_or(Error::Overflow)?;
 ///         }
@@ -570,10 +568,10 @@ pub fn rejection(why: Rejection) -> Message {
 /// and printed. Returns only if receiving fails (for example when the endpoint is destroyed).
 ///
 /// ```ignore
-/// use heapless::FnvIndexMap;
+/// use userlib::clients::Clients;
 /// use userlib::{cap, names, println, rpc};
 /// # use protocol::{Counter, Error, Request};
-/// # struct Totals(FnvIndexMap<u64, u64, 16>);
+/// # struct Totals(Clients<u64, 16>);
 /// # impl rpc::Server<Counter> for Totals {
 /// #     fn handle(&mut self, _: &mut rpc::Call, _: Request) -> Result<u64, Error> {
 /// #         Ok(0)
@@ -587,7 +585,7 @@ pub fn rejection(why: Rejection) -> Message {
 ///         return 1;
 ///     }
 ///     // No request of this protocol carries capabilities, so no slots are offered.
-///     let error = rpc::serve(cap::own(), &[], &mut Totals(FnvIndexMap::new()));
+///     let error = rpc::serve(cap::own(), &[], &mut Totals(Clients::new()));
 ///     println!("counter: stopped serving: {error}");
 ///     1
 /// }

@@ -201,6 +201,8 @@ pub struct CapInfo {
     pub rights: Rights,
     /// The badge it was minted with (0 if none): what a receiver sees as the sender's badge.
     pub badge: u64,
+    /// Which object it names: equal for all capabilities to one object, never another's.
+    pub object: u64,
 }
 
 /// Describes the capability in a slot.
@@ -211,6 +213,7 @@ pub fn cap_info(s: CapSlot) -> Result<CapInfo> {
         kind: CapKind::from_raw(out.r[0]).ok_or(SysError::InvalidArgument)?,
         rights: Rights::from_bits_retain(out.r[1]),
         badge: out.r[2],
+        object: out.r[3],
     })
 }
 

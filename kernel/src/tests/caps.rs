@@ -186,3 +186,36 @@ fn shutdown_ends_the_run_with_the_code_asked_for_and_nothing_else() {
     let message = *shutdown.unwrap_err().downcast::<String>().unwrap();
     assert_eq!(message, "qemu_exit(Success)");
 }
+
+#[test]
+fn cap_info_tells_one_object_from_another() {
+    // The name service limits names per endpoint object: it needs to know when two capabilities
+    // (a copy, a badged copy) name one endpoint, and that a new endpoint in a reused entry is
+    // another.
+    let mut sim = Sim::new();
+    let t = sim.task();
+    sim.ok(t, Sysnum::EndpointCreate, [POOL, FREE, 0, 0, 0, 0]);
+    sim.ok(
+        t,
+        Sysnum::CapCopy,
+        [FREE, FREE + 1, Rights::SEND.bits(), 0, 0, 0],
+    );
+    sim.ok(t, Sysnum::CapMint, [FREE, FREE + 2, ALL, 9, 0, 0]);
+    sim.ok(t, Sysnum::EndpointCreate, [POOL, FREE + 3, 0, 0, 0, 0]);
+    let id = |sim: &mut Sim, slot| sim.ok(t, Sysnum::CapInfo, [slot, 0, 0, 0, 0, 0]).r10;
+    let first = id(&mut sim, FREE);
+    assert_eq!(id(&mut sim, FREE + 1), first);
+    assert_eq!(id(&mut sim, FREE + 2), first);
+    assert_ne!(id(&mut sim, FREE + 3), first);
+    for slot in FREE..FREE + 3 {
+        sim.ok(t, Sysnum::CapDelete, [slot, 0, 0, 0, 0, 0]);
+    }
+    sim.ok(t, Sysnum::EndpointCreate, [POOL, FREE, 0, 0, 0, 0]);
+    let reused = sim.k.task(t).caps.get(FREE).unwrap();
+    assert_ne!(
+        id(&mut sim, FREE),
+        first,
+        "entry {} reused, another generation",
+        reused.index
+    );
+}

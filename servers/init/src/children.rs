@@ -5,6 +5,7 @@ use crate::{MINTING, NAME_SERVICE, SUPERVISOR, WINDOW};
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::Program;
 use userlib::abi::elf::Elf;
+use userlib::abi::names::SERVER_BADGES;
 use userlib::layout::{IPC_BUFFER, PAGE_SIZE, STACK_TOP};
 use userlib::load::Loader;
 use userlib::{init_slots, slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
@@ -28,6 +29,9 @@ pub struct Child {
     pub expect_kill: bool,
     /// Lives for the whole run (the memory server): not reaped with a batch.
     pub permanent: bool,
+    /// Its id with the name service (the badge of its capability to it); 0 for the memory server
+    /// (unbadged: it mints its processes' own) and the service itself.
+    names_id: u64,
     index: usize,
     loader: Loader,
 }
@@ -53,12 +57,16 @@ impl Child {
 
 pub struct Children {
     list: [Option<Child>; MAX_CHILDREN],
+    /// Servers started so far: each gets the next name-service id, so no id is ever reused (a
+    /// server keeps per-client state by it, and asks whether it ended).
+    started: u64,
 }
 
 impl Children {
     pub fn new() -> Children {
         Children {
             list: [const { None }; MAX_CHILDREN],
+            started: 0,
         }
     }
 
@@ -95,12 +103,18 @@ impl Children {
             window: WINDOW,
         };
         let permanent = name == crate::MEMSRV || name == crate::NAMES || name == crate::VIEWER;
+        let names_id = match name {
+            crate::MEMSRV | crate::NAMES => 0,
+            _ => SERVER_BADGES + self.started,
+        };
+        self.started += 1;
         let mut child = Child {
             name,
             pid: 0,
             named: !permanent,
             expect_kill: program.expect_kill,
             permanent,
+            names_id,
             index,
             loader,
         };
@@ -144,6 +158,15 @@ impl Children {
             );
         }
         let _ = sys::cap_delete(child.space());
+        if child.names_id != 0 {
+            let service = userlib::Endpoint(NAME_SERVICE);
+            if let Err(e) = userlib::names::system::ended(service, child.names_id) {
+                userlib::println!(
+                    "init: cannot tell the name service {} ended: {e:?}",
+                    child.name
+                );
+            }
+        }
     }
 
     /// Reaps every child but the permanent ones.
@@ -208,14 +231,22 @@ fn start(
 }
 
 /// The name service for a child: the memory server gets it unbadged, to mint one for each process
-/// (badged with its pid); the other servers get one badged above every pid; the service none.
+/// (badged with its pid); the other servers get one badged with an id above every pid, which the
+/// service hears of before the server runs; the service none.
 fn give_name_service(child: &Child) -> Result<(), SysError> {
     let mask = Rights::SEND | Rights::GRANT;
     match child.name {
         crate::NAMES => Ok(()),
         crate::MEMSRV => sys::task_give_cap(child.task(), NAME_SERVICE, slots::NAMES, mask),
         _ => {
-            let badge = userlib::abi::names::SERVER_BADGES + child.index as u64;
+            let badge = child.names_id;
+            let service = userlib::Endpoint(NAME_SERVICE);
+            userlib::names::system::started(service, badge, 0, child.name).map_err(
+                |e| match e {
+                    userlib::rpc::CallError::Sys(e) => e,
+                    _ => SysError::InvalidArgument,
+                },
+            )?;
             sys::cap_mint(NAME_SERVICE, MINTING, mask, badge)?;
             let given = sys::task_give_cap(child.task(), MINTING, slots::NAMES, mask);
             let _ = sys::cap_delete(MINTING);

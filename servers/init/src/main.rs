@@ -81,10 +81,15 @@ fn main() -> i32 {
     WINDOW.prepare().expect("memory for init's scratch window");
     sys::endpoint_create(init_slots::POOL, SUPERVISOR).expect("endpoint");
     let mut children = Children::new();
+    let registry = fs
+        .find(registry::ARCHIVE_NAME)
+        .and_then(|f| core::str::from_utf8(f.data).ok())
+        .unwrap_or("");
     if let Err(e) = start_name_service(&mut children, &fs) {
         println!("init: cannot start the name service: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
     }
+    reserve_server_names(registry);
     if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
         println!("init: cannot start the memory server: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
@@ -98,10 +103,6 @@ fn main() -> i32 {
 
     // `--run-for SECS`: each batch runs that long at most (in timer ticks).
     let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
-    let registry = fs
-        .find(registry::ARCHIVE_NAME)
-        .and_then(|f| core::str::from_utf8(f.data).ok())
-        .unwrap_or("");
     let mut failed = false;
     let mut ran = 0;
     let batches = cmdline::batches(fs.cmdline()).count();
@@ -204,6 +205,20 @@ fn start_name_service(
     };
     let names = children.spawn(fs, program, 0, |_| Ok(()))?;
     sys::cap_copy(names.own(), NAME_SERVICE, Rights::SEND | Rights::GRANT)
+}
+
+/// Reserves with the name service the names of the registry's servers and system servers, each for
+/// the program of that name, before any other program runs: so no program can take a trusted
+/// server's name first (`docs/writing-a-server.md`).
+fn reserve_server_names(registry: &str) {
+    let service = userlib::Endpoint(NAME_SERVICE);
+    for entry in registry::entries(registry).flatten() {
+        if entry.server || entry.system {
+            if let Err(e) = userlib::names::system::reserve(service, entry.name) {
+                println!("init: cannot reserve the name {:?}: {e:?}", entry.name);
+            }
+        }
+    }
 }
 
 /// Starts the memory server with the pool, shares the boot archive with it, and makes init its

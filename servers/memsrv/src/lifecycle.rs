@@ -78,6 +78,7 @@ impl Server {
         let _ = sys::cap_delete(slots.task());
         let _ = sys::endpoint_destroy(slots.own());
         let _ = sys::cap_delete(slots.own());
+        crate::names::ended(pid);
         match sys::as_destroy(slots.space()) {
             Ok(()) | Err(SysError::EmptySlot) => {} // (a spawn that failed before making it)
             Err(e) => println!("memsrv: cannot destroy the address space of pid {pid}: {e}"),

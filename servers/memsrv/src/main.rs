@@ -20,6 +20,7 @@ mod fork;
 mod heap;
 mod jobs;
 mod lifecycle;
+mod names;
 mod observe;
 mod procs;
 mod regions;

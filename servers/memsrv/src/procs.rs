@@ -153,6 +153,7 @@ impl Table {
         self.records
             .try_reserve(1)
             .map_err(|_| MemError::OutOfMemory)?;
+        // Never reused: the name service and servers know programs by pid for the whole run.
         let pid = self.next_pid;
         self.next_pid += 1;
         self.used_slots[free] = pid;

@@ -120,6 +120,8 @@ impl Server {
         let given = sys::task_give_cap(slots.task(), TEMP, slots::NAMES, Rights::all());
         let _ = sys::cap_delete(TEMP);
         given?;
+        let parent = self.procs.get(pid).map_or(0, |p| p.parent);
+        crate::names::started(pid, parent, name);
         task.start()
     }
 

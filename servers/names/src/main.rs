@@ -3,19 +3,29 @@
 //! tells its clients apart. init starts it before any other program and gives every program a
 //! badged capability to it (`slots::NAMES`).
 //!
-//! A name dies with its server: the memory server destroys a process's endpoint when it ends, and
-//! the service drops every name whose endpoint is gone before it answers. Lookups may wait for a
-//! name that is not there yet; the service holds them (deferred replies) and answers when the
-//! name appears, or with `NotFound` once about the asked number of ticks has passed.
+//! The system (init and the memory server, the only holders of unbadged capabilities to it) tells
+//! it when a program starts (its id, parent and program) and when it ends, and which names are
+//! reserved for which program. So it limits names and held lookups per job and per endpoint,
+//! drops a program's names and held lookups as soon as it ends, and answers servers that ask which
+//! of their clients have ended. It only ever receives and replies: no server or client can make
+//! it wait. Lookups may wait for a name that is not there yet; the service holds them (deferred
+//! replies) and answers when the name appears, or with `NotFound` once about the asked number of
+//! ticks has passed.
 #![no_std]
 #![no_main]
 
-use heapless::Vec;
-use userlib::abi::names::{self, Name, NameError, Reply, Request};
+mod programs;
+mod table;
+mod waiting;
+
+use programs::Programs;
+use table::Table;
+use userlib::abi::names::{Name, NameError, Reply, Request};
 use userlib::abi::wire::Rejection;
 use userlib::names::NameService;
 use userlib::rpc;
-use userlib::{cap, ipc, println, slots, sys, CapKind, CapSlot, Received, Rights, SysError};
+use userlib::{cap, ipc, println, slots, sys, CapSlot, Message, Received, Rights, SysError};
+use waiting::Waiting;
 
 userlib::entry!(main);
 
@@ -23,53 +33,57 @@ userlib::entry!(main);
 const INCOMING: CapSlot = CapSlot(8);
 /// Where a lookup's badged copy is made, for the reply to carry.
 const OUTGOING: CapSlot = CapSlot(9);
-/// Registered endpoints live in slots `FIRST..FIRST + MAX_NAMES`.
-const FIRST: u32 = 16;
-const MAX_NAMES: usize = 40;
-/// Lookups held at once, waiting for a name.
-const MAX_WAITING: usize = 8;
-
-struct Entry {
-    name: Name,
-    /// The badge of the client that registered it.
-    owner: u64,
-    slot: CapSlot,
-}
-
-struct Waiter {
-    name: Name,
-    client: u64,
-    sender: u64,
-    ticks_left: u32,
-}
 
 struct Names {
-    entries: Vec<Entry, MAX_NAMES>,
-    waiting: Vec<Waiter, MAX_WAITING>,
+    table: Table,
+    waiting: Waiting,
+    programs: Programs,
+    /// Requests sent rather than called: dropped unanswered.
+    sent: u64,
 }
 
-/// What to answer a request: now (maybe with a capability), or later.
+/// What to answer a request: now (maybe with a capability), or later (or never: a request that
+/// was only sent).
 enum Answer {
     Now(Result<Reply, NameError>, Option<CapSlot>),
+    /// Not a request of this protocol (`userlib::rpc` checks).
+    Rejected(Rejection),
     Later,
 }
 
 fn main() -> i32 {
     let mut names = Names {
-        entries: Vec::new(),
-        waiting: Vec::new(),
+        table: Table::new(),
+        waiting: Waiting::new(),
+        programs: Programs::new(),
+        sent: 0,
     };
     ipc::set_recv_slots(&[INCOMING]);
+    // A reply due is sent together with waiting for the next message when nothing waits for a
+    // tick (the memory server's calls at every start and end take this path).
+    let mut due: Option<(u64, Message)> = None;
     loop {
-        let next = if names.waiting.is_empty() {
-            cap::own().recv()
-        } else {
-            sys::recv_timeout(slots::OWN, 1)
+        let replying = due.is_some() && names.waiting.is_empty();
+        let next = match (due.take(), names.waiting.is_empty()) {
+            (Some((to, reply)), true) => cap::own().reply_recv(to, &reply),
+            (Some((to, reply)), false) => {
+                let _ = ipc::reply(to, &reply);
+                sys::recv_timeout(slots::OWN, 1)
+            }
+            (None, true) => cap::own().recv(),
+            (None, false) => sys::recv_timeout(slots::OWN, 1),
         };
         let msg = match next {
             Ok(msg) => msg,
             Err(SysError::TimedOut) => {
-                names.tick();
+                for (to, result) in names.waiting.tick() {
+                    answer(to, &result, None);
+                }
+                continue;
+            }
+            // (Only a reply of ours can fail this way; the next turn just receives.)
+            Err(e) if replying => {
+                println!("names: reply refused: {e}");
                 continue;
             }
             Err(e) => {
@@ -77,27 +91,29 @@ fn main() -> i32 {
                 return 1;
             }
         };
-        let answer = match rpc::decode_request::<NameService>(&msg) {
+        let answer_now = match rpc::decode_request::<NameService>(&msg) {
+            _ if !msg.awaits_reply() => names.ignore_sent(&msg),
             Ok(request) => names.handle(&msg, request),
             Err(why) => {
                 println!("names: rejected request from {:#x}: {why:?}", msg.badge);
-                reply_rejected(&msg, why);
-                Answer::Later
+                Answer::Rejected(why)
             }
         };
         let _ = sys::cap_delete(INCOMING);
-        if let Answer::Now(result, cap) = answer {
-            answer_call(msg.sender, &result, cap);
+        match answer_now {
+            Answer::Now(result, None) => {
+                due = Some((msg.sender, rpc::reply_message::<NameService>(&result, 0)));
+            }
+            Answer::Now(result, cap) => answer(msg.sender, &result, cap),
+            Answer::Rejected(why) => due = Some((msg.sender, rpc::rejection(why))),
+            Answer::Later => {}
         }
     }
 }
 
-fn reply_rejected(msg: &Received, why: Rejection) {
-    let _ = ipc::reply(msg.sender, &rpc::rejection(why));
-}
-
-/// Replies to `sender`, with the capability in `cap` if there is one (then deleted here).
-fn answer_call(sender: u64, result: &Result<Reply, NameError>, cap: Option<CapSlot>) {
+/// Replies to `sender`, with the capability in `cap` if there is one (then deleted here). A reply
+/// nobody awaits any more (the caller died) is refused: nothing to do.
+fn answer(sender: u64, result: &Result<Reply, NameError>, cap: Option<CapSlot>) {
     let reply = rpc::reply_message::<NameService>(result, cap.is_some() as usize);
     match cap {
         Some(slot) => {
@@ -105,112 +121,98 @@ fn answer_call(sender: u64, result: &Result<Reply, NameError>, cap: Option<CapSl
             let _ = sys::reply_granting(sender, slots::OWN, reply.tag, reply.words);
             let _ = sys::cap_delete(slot);
         }
-        // (A reply nobody awaits any more is refused: nothing to do.)
         None => drop(ipc::reply(sender, &reply)),
     }
 }
 
 impl Names {
     fn handle(&mut self, msg: &Received, request: Request) -> Answer {
-        self.forget_the_dead();
+        let id = msg.badge;
+        let now = |result| Answer::Now(result, None);
         match request {
-            Request::Register { name } => Answer::Now(self.register(msg.badge, name), None),
-            Request::Unregister { name } => Answer::Now(self.unregister(msg.badge, &name), None),
+            Request::Register { name } => now(self.register(id, name).map(|()| Reply::Registered)),
+            Request::Unregister { name } => now(self
+                .table
+                .unregister(id, &name)
+                .map(|()| Reply::Unregistered)),
             Request::Lookup { name, wait_ticks } => self.lookup(msg, name, wait_ticks),
+            Request::Gone { ids } => now(Ok(Reply::Gone(self.programs.gone(&ids)))),
+            // Only the system's capabilities are unbadged (init and the memory server).
+            Request::Started { .. } | Request::Ended { .. } | Request::Reserve { .. }
+                if id != 0 =>
+            {
+                now(Err(NameError::NotAllowed))
+            }
+            Request::Started {
+                id,
+                parent,
+                program,
+            } => {
+                self.programs.started(id, parent, program);
+                now(Ok(Reply::Noted))
+            }
+            Request::Ended { id } => {
+                self.programs.ended(id);
+                self.table.drop_owner(id);
+                self.waiting.drop_client(id);
+                now(Ok(Reply::Noted))
+            }
+            Request::Reserve { name } => match self.programs.reserve(name) {
+                true => now(Ok(Reply::Noted)),
+                false => now(Err(NameError::Full)),
+            },
         }
     }
 
-    fn register(&mut self, owner: u64, name: Name) -> Result<Reply, NameError> {
-        let info = sys::cap_info(INCOMING).map_err(|_| NameError::NotAnEndpoint)?;
-        if info.kind != CapKind::Endpoint || !info.rights.contains(Rights::SEND) || info.badge != 0
-        {
-            return Err(NameError::NotAnEndpoint);
-        }
-        if !names::valid_name(&name) {
+    /// A request only sent has nobody to answer: it is dropped, whatever it asks (a lookup is
+    /// never held for it), and counted.
+    fn ignore_sent(&mut self, msg: &Received) -> Answer {
+        self.sent += 1;
+        println!(
+            "names: ignored a request sent (not called) by {:#x} ({} so far)",
+            msg.badge, self.sent
+        );
+        Answer::Later
+    }
+
+    fn register(&mut self, owner: u64, name: Name) -> Result<(), NameError> {
+        if !userlib::abi::names::valid_name(&name) {
             return Err(NameError::BadName);
         }
-        if self.entries.iter().any(|e| e.name == name) {
-            return Err(NameError::Taken);
+        let job = self.programs.job(owner).ok_or(NameError::Busy)?;
+        if !self.programs.may_register(owner, &name) {
+            return Err(NameError::Reserved);
         }
-        let held = self.entries.iter().filter(|e| e.owner == owner).count();
-        let slot = (FIRST..FIRST + MAX_NAMES as u32)
-            .map(CapSlot)
-            .find(|&s| self.entries.iter().all(|e| e.slot != s));
-        let Some(slot) = slot.filter(|_| held < names::NAMES_PER_CLIENT) else {
-            return Err(NameError::Full);
-        };
-        sys::cap_copy(INCOMING, slot, Rights::SEND | Rights::GRANT)
-            .map_err(|_| NameError::NotAnEndpoint)?;
-        // Those waiting for this name may ask again now.
-        while let Some(at) = self.waiting.iter().position(|w| w.name == name) {
-            let w = self.waiting.swap_remove(at);
-            answer_call(w.sender, &Ok(Reply::Registered), None);
+        self.table.register(owner, job, name.clone(), INCOMING)?;
+        for (to, result) in self.waiting.registered(&name) {
+            answer(to, &result, None);
         }
-        let _ = self.entries.push(Entry { name, owner, slot });
-        Ok(Reply::Registered)
-    }
-
-    fn unregister(&mut self, owner: u64, name: &str) -> Result<Reply, NameError> {
-        let at = self.entries.iter().position(|e| e.name == name);
-        let at = at.ok_or(NameError::NotFound)?;
-        if self.entries[at].owner != owner {
-            return Err(NameError::NotYours);
-        }
-        let entry = self.entries.swap_remove(at);
-        let _ = sys::cap_delete(entry.slot);
-        Ok(Reply::Unregistered)
+        Ok(())
     }
 
     fn lookup(&mut self, msg: &Received, name: Name, wait_ticks: u32) -> Answer {
-        let Some(entry) = self.entries.iter().find(|e| e.name == name) else {
+        let client = msg.badge;
+        // Every badge handed out belongs to a program the service tracks, so `Gone` is exact.
+        let Some(job) = self.programs.job(client) else {
+            return Answer::Now(Err(NameError::Busy), None);
+        };
+        let Some(slot) = self.table.lookup(&name) else {
             if wait_ticks == 0 {
                 return Answer::Now(Err(NameError::NotFound), None);
             }
-            // One held lookup per client, so no client can take every place.
-            let held = self.waiting.iter().any(|w| w.client == msg.badge);
-            let waiter = Waiter {
-                name,
-                client: msg.badge,
-                sender: msg.sender,
-                ticks_left: wait_ticks.min(names::MAX_WAIT_TICKS),
-            };
-            return match (held, self.waiting.push(waiter)) {
-                (false, Ok(())) => Answer::Later,
-                _ => Answer::Now(Err(NameError::Busy), None),
+            return match self.waiting.hold(name, client, job, msg.sender, wait_ticks) {
+                Ok(()) => Answer::Later,
+                Err(e) => Answer::Now(Err(e), None),
             };
         };
         // Badged with the client's id (a client with an unbadged capability gets an unbadged one).
-        let made = match msg.badge {
-            0 => sys::cap_copy(entry.slot, OUTGOING, Rights::SEND | Rights::GRANT),
-            badge => sys::cap_mint(entry.slot, OUTGOING, Rights::SEND | Rights::GRANT, badge),
+        let made = match client {
+            0 => sys::cap_copy(slot, OUTGOING, Rights::SEND | Rights::GRANT),
+            badge => sys::cap_mint(slot, OUTGOING, Rights::SEND | Rights::GRANT, badge),
         };
         match made {
             Ok(()) => Answer::Now(Ok(Reply::Found), Some(OUTGOING)),
             Err(_) => Answer::Now(Err(NameError::NotFound), None),
-        }
-    }
-
-    /// One timer tick passed with no message: lookups that waited long enough get `NotFound`.
-    /// (Ticks spent handling messages are not counted: waits are at least as long as asked.)
-    fn tick(&mut self) {
-        for w in self.waiting.iter_mut() {
-            w.ticks_left = w.ticks_left.saturating_sub(1);
-        }
-        while let Some(at) = self.waiting.iter().position(|w| w.ticks_left == 0) {
-            let w = self.waiting.swap_remove(at);
-            answer_call(w.sender, &Err(NameError::NotFound), None);
-        }
-    }
-
-    /// Drops every name whose endpoint has been destroyed (its server ended).
-    fn forget_the_dead(&mut self) {
-        while let Some(at) = self
-            .entries
-            .iter()
-            .position(|e| sys::cap_info(e.slot).is_err())
-        {
-            let entry = self.entries.swap_remove(at);
-            let _ = sys::cap_delete(entry.slot);
         }
     }
 }

@@ -5,15 +5,16 @@
 #![no_main]
 
 use examples::protocol::echo::{Echo, Reply, Request};
-use heapless::FnvIndexMap;
+use userlib::clients::Clients;
 use userlib::names;
 use userlib::println;
 use userlib::rpc::{Call, Server};
 
 userlib::entry!(main);
 
-/// Lines logged, per client badge (a client beyond the table's size is counted as 0).
-struct Logger(FnvIndexMap<u64, u32, 32>);
+/// Lines logged, per client badge, for 32 live clients (one beyond them is told 1 each time); a
+/// client's count goes when a new client needs its place after it has ended.
+struct Logger(Clients<u32, 32>);
 
 impl Server<Echo> for Logger {
     fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, ()> {
@@ -22,8 +23,10 @@ impl Server<Echo> for Logger {
             Request::Echo(bytes) => Reply::Echoed(bytes),
             Request::Log(line) => {
                 println!("echo: client {} logs: {line}", call.badge);
-                let lines = self.0.get(&call.badge).copied().unwrap_or(0) + 1;
-                let _ = self.0.insert(call.badge, lines);
+                let lines = self.0.entry(call.badge, || 0).map_or(1, |lines| {
+                    *lines += 1;
+                    *lines
+                });
                 Reply::Logged(lines)
             }
         })
@@ -31,5 +34,5 @@ impl Server<Echo> for Logger {
 }
 
 fn main() -> i32 {
-    names::register_and_serve::<Echo, _>("echo", &mut Logger(FnvIndexMap::new()))
+    names::register_and_serve::<Echo, _>("echo", &mut Logger(Clients::new()))
 }

@@ -1,5 +1,5 @@
-//! The key-value store's protocol: string keys, byte values. Shared by `kv` (the server) and
-//! `kvclient`, which include this file; other programs can too.
+//! The key-value store's protocol: string keys, byte values, a store per client. Shared by `kv`
+//! (the server) and `kvclient`, which include this file; other programs can too.
 use serde::{Deserialize, Serialize};
 use userlib::rpc::{MaxSize, Protocol};
 
@@ -38,7 +38,7 @@ pub enum Request {
     Get { key: Key },
     /// Removes `key`. Reply: `Removed`.
     Remove { key: Key },
-    /// Reply: `Count` of the keys stored.
+    /// Reply: `Count` of the keys the caller has stored.
     Count,
     /// Reply: `Keys`, the first [`KEYS_PER_PAGE`] keys in order after `after` (from the first
     /// with `None`); ask again from the last one while `more` says there are more.
@@ -60,7 +60,8 @@ pub enum Reply {
 pub enum Error {
     /// No value is stored under the key.
     NotFound,
-    /// The store holds as many keys as it may.
+    /// The caller's store holds as many keys as it may, or the server has stores for as many
+    /// live clients as it can.
     Full,
     /// The server has no memory for another key (its heap cannot grow): the store is unchanged.
     NoMemory,

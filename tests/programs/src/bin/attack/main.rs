@@ -6,9 +6,10 @@
 //!
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
-//! capability misuse 400.., IPC misuse 500.., cases played by two or three instances together
-//! 600.., the memory server's protocol misused 700.. (some with `rogue`), the developer's terminal
-//! 800.., and every software-interrupt vector at 1000 + vector.
+//! capability misuse 400.., IPC misuse 500.. (servers filled by clients that end 528..), cases
+//! played by two or three instances together 600.., the memory server's protocol misused 700..
+//! (some with `rogue`), the developer's terminal 800.., and every software-interrupt vector at
+//! 1000 + vector.
 #![no_std]
 #![no_main]
 
@@ -21,6 +22,7 @@ mod memsrv;
 mod pairs;
 mod pointers;
 mod privileged;
+mod servers;
 pub mod vectors;
 
 use test_programs::hostile::case::Case;
@@ -32,6 +34,7 @@ pub const CASES: &[&[Case]] = &[
     pointers::CASES,
     caps::CASES,
     ipc::CASES,
+    servers::CASES,
     pairs::CASES,
     memsrv::CASES,
     console::CASES,

@@ -227,11 +227,22 @@ fn zero_offer_receiver() -> Checked {
     Ok(())
 }
 
+/// The sender's capabilities name its own endpoint, which goes when it exits: so it calls, and
+/// waits for the answer until these checks are done (a send let it exit first, and the checks
+/// see `StaleCap`).
 fn rights_receiver() -> Checked {
     let server = serving()?;
     ipc::set_recv_slots(&[CapSlot(20), CapSlot(21), CapSlot(22)]);
     let msg = works(server.recv(), "receive")?;
+    let checked = received_rights(&msg);
+    let answered = ipc::reply(msg.sender, &message(0, &[]));
+    checked?;
+    works(answered, "let the sender go")
+}
+
+fn received_rights(msg: &ipc::Received) -> Checked {
     check(msg.label() == RIGHTS, "the sender's message", msg.msg.tag.0)?;
+    check(msg.awaits_reply(), "a call", msg.msg.tag.0)?;
     check(
         msg.msg.tag.caps() == 2,
         "two capabilities arrived",
@@ -265,10 +276,12 @@ fn rights_sender() -> Checked {
     )?;
     let to = partner()?;
     ipc::set_send_caps(&[CapSlot(10), slots::OWN, CapSlot(40)]);
+    // A call: the receiver answers once it has checked what came, so we exit only then.
     works(
-        sys::send(to.slot(), MsgTag::new(RIGHTS, 0, 3), [0; 4]),
-        "send",
+        sys::call(to.slot(), MsgTag::new(RIGHTS, 0, 3), [0; 4]),
+        "call",
     )
+    .map(drop)
 }
 
 /// The name service badged the sender's capability with its pid, and copies keep the badge.

@@ -9,7 +9,7 @@
 //! | 17, 18 with 19 or 20 | a parent and child take all the memory they can | `kv` keeps answering |
 use crate::checks::{allocate_until_refused, exited_with, fork_child, Checks, SCRATCH};
 use crate::commit::{grow, headroom};
-use crate::meet::{announce, await_name, sleep};
+use crate::meet::{announce, announce_last, await_name, sleep};
 use examples::protocol::kv::{Error as KvError, Key, Kv, Reply, Request, Value};
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::layout::PAGE_SIZE;
@@ -61,7 +61,7 @@ pub fn another_job(c: &mut Checks) {
         next == SCRATCH + HELPER_PAGES * PAGE_SIZE,
         "another job can still allocate (1 MiB)",
     );
-    c.check(announce("forktest-101"), "announce it");
+    c.check(announce_last("forktest-101"), "announce it");
 }
 
 /// Maps pages from `from` until `count` are mapped or `page_alloc` refuses.
@@ -159,7 +159,10 @@ pub fn sparse_allocator(c: &mut Checks) {
     };
     println!("forktest:14: {n} pages, one per GiB, then page_alloc: {why}");
     c.check(why == MemError::OutOfMemory, "refused with OutOfMemory");
-    c.check(announce("sparse-done"), "announce the end of the attack");
+    c.check(
+        announce_last("sparse-done"),
+        "announce the end of the attack",
+    );
 }
 
 /// Children case 15 leaves unreaped: more than a job may have records, so only the zombie policy
@@ -248,7 +251,7 @@ pub fn forks_beside_a_bomb(c: &mut Checks) {
     c.check(announce("bystander-1"), "announce it");
     c.check(await_name("bomb"), "the other job forked a bomb");
     fork_and_spawn(c, "beside a fork bomb");
-    c.check(announce("bystander-2"), "announce it");
+    c.check(announce_last("bystander-2"), "announce it");
 }
 
 /// Cases 17 and 18: a parent and a child take all the memory they can (each used to get half of
@@ -285,7 +288,10 @@ pub fn hog(c: &mut Checks, name: &str) {
     );
 }
 
-/// Cases 19 and 20: `kv`'s client, once the hogs hold their memory: 300 new keys. Every call must
+/// Keys the `kv` client stores: as many as `kv` keeps for one client.
+const KV_KEYS: u32 = 64;
+
+/// Cases 19 and 20: `kv`'s client, once the hogs hold their memory: 64 new keys. Every call must
 /// be answered — stored, or refused `NoMemory` when the system has no memory for `kv` (case 20,
 /// beside two hogs) — and `kv` must still answer afterwards.
 pub fn kv_beside_hogs(c: &mut Checks, hogs: &[&str]) {
@@ -304,7 +310,7 @@ pub fn kv_beside_hogs(c: &mut Checks, hogs: &[&str]) {
     };
     let value = Value::from_slice(&[0x5a; 256]).unwrap_or_default();
     let (mut stored, mut no_memory, mut broken) = (0u32, 0u32, 0u32);
-    for i in 0..300u32 {
+    for i in 0..KV_KEYS {
         let mut key = Key::new();
         let _ = core::fmt::write(&mut key, format_args!("key {i}"));
         let put = Request::Put {
@@ -336,5 +342,5 @@ pub fn kv_beside_hogs(c: &mut Checks, hogs: &[&str]) {
             "with no memory left, kv says NoMemory rather than dying",
         );
     }
-    c.check(announce("kvfill-done"), "announce the end");
+    c.check(announce_last("kvfill-done"), "announce the end");
 }

@@ -1,0 +1,81 @@
+//! What the system tells the service about the programs it runs: which are live, the job each
+//! belongs to and the program it runs (from `Started`, `Ended`), and which names are reserved for
+//! which program (`Reserve`). Init and the memory server tell it before a program runs and as
+//! soon as it ends, so every id that can call the service is known while it lives.
+use heapless::Vec;
+use userlib::abi::memsrv::INIT_PID;
+use userlib::abi::names::{Name, Program};
+use userlib::println;
+
+/// Live programs tracked: more than can be live at once (the memory server's 16 processes and the
+/// dozen servers init runs itself).
+const MAX_LIVE: usize = 64;
+/// Reserved names: the registry's servers and system servers.
+const MAX_RESERVED: usize = 32;
+
+struct Live {
+    id: u64,
+    job: u64,
+    program: Program,
+}
+
+pub struct Programs {
+    live: Vec<Live, MAX_LIVE>,
+    reserved: Vec<Name, MAX_RESERVED>,
+}
+
+impl Programs {
+    pub fn new() -> Programs {
+        Programs {
+            live: Vec::new(),
+            reserved: Vec::new(),
+        }
+    }
+
+    /// Program `id` starts, a child of `parent`. A program init started begins a job; any other
+    /// joins its parent's (which is live: it is blocked in the fork or spawn that makes this one),
+    /// and keeps it even if the parent ends first.
+    pub fn started(&mut self, id: u64, parent: u64, program: Program) {
+        let job = match parent {
+            0 | INIT_PID => id,
+            _ => self.job(parent).unwrap_or(id),
+        };
+        self.ended(id);
+        if self.live.push(Live { id, job, program }).is_err() {
+            println!("names: no room to track program {id}: the service will refuse it");
+        }
+    }
+
+    pub fn ended(&mut self, id: u64) {
+        self.live.retain(|p| p.id != id);
+    }
+
+    /// The job of `id`, if it is live (the system, id 0, is a job of its own).
+    pub fn job(&self, id: u64) -> Option<u64> {
+        match id {
+            0 => Some(0),
+            _ => self.live.iter().find(|p| p.id == id).map(|p| p.job),
+        }
+    }
+
+    /// Bit `i` set for every `ids[i]` that is not a live program.
+    pub fn gone(&self, ids: &[u64]) -> u32 {
+        let gone = |&id: &u64| self.job(id).is_none();
+        ids.iter()
+            .enumerate()
+            .filter(|(_, id)| gone(id))
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+
+    /// Reserves `name` for the program of that name; false if there is no room.
+    pub fn reserve(&mut self, name: Name) -> bool {
+        self.reserved.contains(&name) || self.reserved.push(name).is_ok()
+    }
+
+    /// May `id` register `name`? Any name that is not reserved; a reserved one only if `id` runs
+    /// the program of that name.
+    pub fn may_register(&self, id: u64, name: &str) -> bool {
+        let runs = |p: &Live| p.id == id && p.program.as_str() == name;
+        !self.reserved.iter().any(|r| r == name) || self.live.iter().any(runs)
+    }
+}
