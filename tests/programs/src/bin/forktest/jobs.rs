@@ -335,7 +335,7 @@ pub fn kv_beside_hogs(c: &mut Checks, hogs: &[&str]) {
         "kv still answers, and holds what it stored",
     );
     if hogs.len() == 1 {
-        c.check(stored == 300, "kv's own job has room: every key stored");
+        c.check(stored == KV_KEYS, "kv's own job has room: every key stored");
     } else {
         c.check(
             no_memory > 0,
