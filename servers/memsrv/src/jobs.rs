@@ -15,8 +15,8 @@ use userlib::abi::memsrv::MemError;
 /// Live processes at once, all jobs together: the server keeps three capability slots for each
 /// (address space, task, endpoint), 48 of its 64 (the first 16 are its own).
 pub const MAX_LIVE: usize = 16;
-/// Live processes one job may have (so two jobs never take every slot).
-pub const JOB_LIVE: u32 = 8;
+/// Live processes one job may have: however many one job has, others have 4 (and init 2).
+pub const JOB_LIVE: u32 = 10;
 /// Slots only init's `Spawn` fills: however many processes the jobs running have, init can start
 /// this many more programs.
 pub const INIT_RESERVED: usize = 2;

@@ -30,10 +30,8 @@ struct Stores(Clients<Store, 16>);
 
 impl Server<Kv> for Stores {
     fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, Error> {
-        let store = self
-            .0
-            .entry(call.badge, Store::default)
-            .ok_or(Error::Full)?;
+        let store = self.0.entry(call.badge, Store::default);
+        let store = store.ok_or(Error::Full)?;
         match request {
             Request::Put { key, value } => store.put(key, value).map(|()| Reply::Stored),
             Request::Get { key } => store.get(&key).cloned().map(Reply::Value),
