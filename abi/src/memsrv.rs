@@ -8,7 +8,9 @@
 numbered_enum! {
     /// A request's label.
     pub enum Request: u32 {
-        /// w0 = a page-aligned address: map a fresh zeroed page there. Reply: nothing.
+        /// w0 = a page-aligned address (not the null page): map a fresh zeroed page there.
+        /// Reply: nothing. The page and the page tables to reach it are charged to the caller's
+        /// job.
         PageAlloc = 1,
         /// w0 = increment in bytes (signed): move the program break. Reply: w0 = the old break.
         /// Pages between the heap's start and the break appear, zeroed, when first touched.
@@ -17,12 +19,16 @@ numbered_enum! {
         Fork = 3,
         /// w0 = a pid, or 0 for any child; w1 = [`WAIT_NOHANG`] or 0. Reply: w0 = the pid,
         /// w1 = the exit status, w2 = [`ExitHow`]. Blocks until a child has ended (unless NOHANG:
-        /// then [`MemError::WouldBlock`]).
+        /// then [`MemError::WouldBlock`]). A parent keeps at most 8 unreaped children (the oldest
+        /// is dropped past that); init sees a program it started end once its whole job has.
+        /// Only a called `Wait` is answered (a sent one is ignored: it could have no reply).
         Wait = 4,
         /// Reply: w0 = the caller's pid.
         GetPid = 5,
         /// w0, w1 = a program name ([`pack_name`]), w2 = its start argument. Starts the program
-        /// from the boot archive as a child of the caller. Reply: w0 = its pid.
+        /// from the boot archive as a child of the caller, in the caller's job (a new job when
+        /// init asks). Reply: w0 = its pid. The system's own programs (`system` in the registry:
+        /// init, the memory server, ...) are [`MemError::NoSuchProgram`].
         Spawn = 6,
         /// w0 = the pid of one of the caller's children, or 0 for all of them: end it and its
         /// descendants (its status reads as killed). A process whose parent ends is adopted by
@@ -125,13 +131,14 @@ numbered_enum! {
     pub enum MemError: u32 {
         /// An address that is not page-aligned, not in user space, or already in use.
         BadAddress = 1,
-        /// No memory left (the system's, or the caller's quota).
+        /// No memory left (the system's, or the caller's job's quota).
         OutOfMemory = 2,
         /// No such child (or, for `Wait`, no children at all).
         NoChild = 3,
         /// No program of that name in the boot archive (or it is not a valid executable).
         NoSuchProgram = 4,
-        /// The process table is full.
+        /// No process slot for another process: the system's, or the caller's job's (limits in
+        /// `docs/memory-server.md`).
         TooManyProcesses = 5,
         /// An unknown label, a bad argument, or a message not shaped as the protocol says.
         BadRequest = 6,
