@@ -59,6 +59,13 @@ numbered_enum! {
         /// w3 = 0, then two words per slot (`abi::inspect::CapEntry`), at most
         /// [`SLOTS_PER_REPLY`].
         Caps = 12,
+        /// Reply: nothing; the caller's `slots::NAMES` now holds its capability to the name
+        /// service, badged with its pid (the server tells the service the process exists, and
+        /// its job and program, the first time). The server's processes get it on first use
+        /// (`userlib::names` asks when the slot is empty), so a process that never uses the
+        /// service (a fork child, most of the time) costs the service nothing. `BadRequest` if
+        /// the slot is not empty.
+        NameService = 13,
     }
 }
 

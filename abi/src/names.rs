@@ -85,17 +85,18 @@ pub enum Request {
         ids: heapless::Vec<u64, MAX_GONE>,
     },
     /// The system only (init and the memory server, whose capabilities are unbadged): program
-    /// `id` is about to start, a child of `parent` (0 or `memsrv::INIT_PID`: init started it, and
-    /// it begins a job of its own). Reply [`Reply::Noted`].
+    /// `id` is about to use the service; it belongs to job `job` (its own id if it begins one:
+    /// a program init started). Sent as a notice (no reply), or called: reply [`Reply::Noted`].
     Started {
         /// Its id: the badge of its capability to the service.
         id: u64,
-        /// Its parent's id.
-        parent: u64,
+        /// Its job: the id of the program init started it from (the memory server's jobs).
+        job: u64,
         /// The program it runs.
         program: Program,
     },
-    /// The system only: program `id` has ended. Its names and held lookups go at once.
+    /// The system only: program `id` has ended. Its names and held lookups go at once. Sent as a
+    /// notice (no reply), or called: reply [`Reply::Noted`].
     Ended {
         /// Its id.
         id: u64,

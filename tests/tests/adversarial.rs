@@ -271,6 +271,7 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (701, ""),
     (702, ""),
     (703, ""),
+    (706, ""),
 ];
 
 /// Cases several `attack` instances play together in one batch (the serving one registers

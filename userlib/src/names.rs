@@ -22,7 +22,7 @@
 use crate::cap::Endpoint;
 use crate::rpc::{CallError, Client, Protocol};
 use abi::names::{self, Name, NameError, Reply, Request};
-use abi::{slots, CapSlot, Rights};
+use abi::{slots, CapSlot, Rights, SysError};
 
 /// The name service's protocol.
 pub struct NameService;
@@ -41,8 +41,24 @@ impl Protocol for NameService {
 /// What a name-service call can fail with.
 pub type Error = CallError<NameError>;
 
-fn service() -> Client<NameService> {
-    Client::new(Endpoint(slots::NAMES))
+/// Calls the service. A process the memory server started gets its capability to the service
+/// (in `slots::NAMES`) on first use: while the slot is empty the call fails before anything is
+/// sent, so it is asked for (`process::name_service`) and the call made again.
+fn call(request: &Request, send: &[CapSlot], receive: &[CapSlot]) -> Result<(Reply, usize), Error> {
+    let service = Client::<NameService>::new(Endpoint(slots::NAMES));
+    match service.call_with_caps(request, send, receive) {
+        Err(CallError::Sys(SysError::EmptySlot)) if crate::process::name_service().is_ok() => {
+            service.call_with_caps(request, send, receive)
+        }
+        other => other,
+    }
+}
+
+/// The capability to the service (`slots::NAMES`), asked for first if this process has none yet:
+/// for raw messages to the service (the functions here ask on first use themselves).
+pub fn endpoint() -> Endpoint {
+    let _ = crate::process::name_service(); // (refused if the slot holds it already)
+    Endpoint(slots::NAMES)
 }
 
 fn name(s: &str) -> Result<Name, Error> {
@@ -71,16 +87,14 @@ pub fn register(name_: &str, endpoint: Endpoint) -> Result<(), Error> {
     let name = name(name_)?;
     // The service gets send and grant, never receive: it cannot take the server's requests.
     endpoint.copy_to(slots::SCRATCH, Rights::SEND | Rights::GRANT)?;
-    let result = service().call_with_caps(&Request::Register { name }, &[slots::SCRATCH], &[]);
+    let result = call(&Request::Register { name }, &[slots::SCRATCH], &[]);
     let _ = crate::sys::cap_delete(slots::SCRATCH);
     result.map(drop)
 }
 
 /// Frees a name this program registered.
 pub fn unregister(name_: &str) -> Result<(), Error> {
-    service()
-        .call(&Request::Unregister { name: name(name_)? })
-        .map(drop)
+    call(&Request::Unregister { name: name(name_)? }, &[], &[]).map(drop)
 }
 
 /// Looks `name` up and puts a capability to its server into the empty slot `into`. Waits up to
@@ -109,7 +123,7 @@ pub fn lookup(name_: &str, into: CapSlot, wait_ticks: u32) -> Result<Endpoint, E
             name: name.clone(),
             wait_ticks,
         };
-        match service().call_with_caps(&request, &[], &[into])? {
+        match call(&request, &[], &[into])? {
             (Reply::Found, 1) => return Ok(Endpoint(into)),
             (Reply::Found, _) => return Err(CallError::Server(NameError::NoSlot)),
             // It appeared while we waited: ask again, now that it is there.
@@ -152,8 +166,8 @@ pub fn connect<P: Protocol>(
 /// keeps for an ended id can go for good; [`crate::clients::Clients`] does this for a server.
 pub fn gone(ids: &[u64]) -> Result<u32, Error> {
     let ids = heapless::Vec::from_slice(ids).map_err(|_| CallError::TooLong)?;
-    match service().call(&Request::Gone { ids })? {
-        Reply::Gone(mask) => Ok(mask),
+    match call(&Request::Gone { ids }, &[], &[])? {
+        (Reply::Gone(mask), _) => Ok(mask),
         _ => Err(CallError::BadReply),
     }
 }
@@ -173,23 +187,23 @@ pub mod system {
         }
     }
 
-    /// Program `id` (the badge of its capability to the service) is about to start, a child of
-    /// `parent`, running `program`. Call it before the program runs.
-    pub fn started(service: Endpoint, id: u64, parent: u64, program: &str) -> Result<(), Error> {
+    /// A notice: sent, not called (the service answers nobody), so a start or end costs the
+    /// system half a round trip. It has arrived when this returns (the service takes one message
+    /// at a time, so it has acted on it before it takes the program's first request).
+    fn notify(service: Endpoint, request: &Request) -> Result<(), Error> {
+        Client::<NameService>::new(service).send(request)
+    }
+
+    /// Program `id` (the badge of its capability to the service), of job `job`, running
+    /// `program`, is about to use the service. Tell it before the program can.
+    pub fn started(service: Endpoint, id: u64, job: u64, program: &str) -> Result<(), Error> {
         let program = Program::try_from(program).map_err(|_| CallError::TooLong)?;
-        tell(
-            service,
-            &Request::Started {
-                id,
-                parent,
-                program,
-            },
-        )
+        notify(service, &Request::Started { id, job, program })
     }
 
     /// Program `id` has ended: its names and held lookups go.
     pub fn ended(service: Endpoint, id: u64) -> Result<(), Error> {
-        tell(service, &Request::Ended { id })
+        notify(service, &Request::Ended { id })
     }
 
     /// Only the program called `name` may register `name`.
@@ -259,7 +273,7 @@ mod tests {
         // for any pid below 2^32 and any program name.
         let started = Request::Started {
             id: u32::MAX as u64,
-            parent: u32::MAX as u64,
+            job: u32::MAX as u64,
             program: Program::try_from("sixteen-bytes-ab").unwrap(),
         };
         assert!(encoded_len(&started) <= REG_BYTES);

@@ -183,6 +183,12 @@ pub fn getpid() -> u64 {
     request(Request::GetPid, [0; 4]).map_or(0, |w| w[0])
 }
 
+/// Asks for this process's capability to the name service, into its empty `slots::NAMES`
+/// (`userlib::names` does, on first use).
+pub fn name_service() -> Result<()> {
+    request(Request::NameService, [0; 4]).map(drop)
+}
+
 /// Starts program `name` from the boot archive as a child; returns its pid.
 pub fn spawn(name: &str, arg: u64) -> Result<u64> {
     let [a, b] = memsrv::pack_name(name).ok_or(Error::Mem(MemError::NoSuchProgram))?;

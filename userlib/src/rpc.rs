@@ -372,6 +372,19 @@ impl<P: Protocol> Client<P> {
             .map(|(reply, _)| reply)
     }
 
+    /// Sends `request` as a notice: one way, without waiting for an answer (the server acts on it
+    /// and replies to nobody). It returns once the server has taken the request, so notices sent
+    /// one after another arrive in order, and before any later call of the sender's. Only for
+    /// requests the server accepts that way: `userlib::rpc::serve` answers every request, so a
+    /// server that takes notices runs its own loop (the name service does, for the system's
+    /// `Started` and `Ended`); others drop them.
+    pub fn send(&self, request: &P::Request) -> Result<(), CallError<P::Error>> {
+        let () = Fits::<P>::CHECKED;
+        let (len, regs) = encode(request).ok_or(CallError::TooLong)?;
+        let tag = MsgTag::new(wire::request_label(P::ID, len), wire::words_for(len), 0);
+        Ok(sys::send(self.endpoint.slot(), tag, regs)?)
+    }
+
     /// Sends `request` with the capabilities in `send` and offers the slots in `receive` for
     /// capabilities in the reply (for this call only: the slots offered before are offered again
     /// after it); returns the reply and how many capabilities arrived.

@@ -241,7 +241,7 @@ fn give_name_service(child: &Child) -> Result<(), SysError> {
         _ => {
             let badge = child.names_id;
             let service = userlib::Endpoint(NAME_SERVICE);
-            userlib::names::system::started(service, badge, 0, child.name).map_err(
+            userlib::names::system::started(service, badge, badge, child.name).map_err(
                 |e| match e {
                     userlib::rpc::CallError::Sys(e) => e,
                     _ => SysError::InvalidArgument,

@@ -73,12 +73,15 @@ impl Server {
     pub fn end(&mut self, pid: u64, how: ExitHow, code: i64) {
         let Some(p) = self.procs.get(pid) else { return };
         let Some(slots) = p.slots() else { return };
-        let (parent, charged, job, adopted) = (p.parent, p.charged, p.job, p.adopted);
+        let (parent, charged, job, adopted, named) =
+            (p.parent, p.charged, p.job, p.adopted, p.named);
         let _ = sys::task_destroy(slots.task());
         let _ = sys::cap_delete(slots.task());
         let _ = sys::endpoint_destroy(slots.own());
         let _ = sys::cap_delete(slots.own());
-        crate::names::ended(pid);
+        if named {
+            crate::names::ended(pid);
+        }
         match sys::as_destroy(slots.space()) {
             Ok(()) | Err(SysError::EmptySlot) => {} // (a spawn that failed before making it)
             Err(e) => println!("memsrv: cannot destroy the address space of pid {pid}: {e}"),

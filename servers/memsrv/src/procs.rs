@@ -65,6 +65,9 @@ pub struct Process {
     pub waiting: Option<(u64, u64)>,
     /// Its children that have ended and not been waited for.
     pub zombies: u32,
+    /// The name service has been told it exists (it asked for its capability to the service):
+    /// the service must hear when it ends.
+    pub named: bool,
 }
 
 impl Process {
@@ -112,6 +115,7 @@ impl Table {
             tables: Tables::new(),
             waiting: None,
             zombies: 0,
+            named: false,
         };
         let mut records = map();
         records.insert(INIT_PID, init);
@@ -175,6 +179,7 @@ impl Table {
             tables,
             waiting: None,
             zombies: 0,
+            named: false,
         };
         Ok(self.records.entry(pid).insert(process).into_mut())
     }

@@ -115,13 +115,7 @@ impl Server {
         let given = give_caps(slots, TEMP);
         let _ = sys::cap_delete(TEMP);
         given?;
-        // The name service, badged with the pid too, so it knows who registers and who asks.
-        sys::cap_mint(slots::NAMES, TEMP, Rights::SEND | Rights::GRANT, pid)?;
-        let given = sys::task_give_cap(slots.task(), TEMP, slots::NAMES, Rights::all());
-        let _ = sys::cap_delete(TEMP);
-        given?;
-        let parent = self.procs.get(pid).map_or(0, |p| p.parent);
-        crate::names::started(pid, parent, name);
+        // (Its capability to the name service comes on first use: `Server::introduce`.)
         task.start()
     }
 

@@ -92,6 +92,12 @@ fn main() -> i32 {
             }
         };
         let answer_now = match rpc::decode_request::<NameService>(&msg) {
+            Ok(request @ (Request::Started { .. } | Request::Ended { .. }))
+                if msg.badge == 0 && !msg.awaits_reply() =>
+            {
+                names.note(request);
+                Answer::Later
+            }
             _ if !msg.awaits_reply() => names.ignore_sent(&msg),
             Ok(request) => names.handle(&msg, request),
             Err(why) => {
@@ -99,7 +105,9 @@ fn main() -> i32 {
                 Answer::Rejected(why)
             }
         };
-        let _ = sys::cap_delete(INCOMING);
+        if msg.msg.tag.caps() > 0 {
+            let _ = sys::cap_delete(INCOMING);
+        }
         match answer_now {
             Answer::Now(result, None) => {
                 due = Some((msg.sender, rpc::reply_message::<NameService>(&result, 0)));
@@ -143,24 +151,27 @@ impl Names {
             {
                 now(Err(NameError::NotAllowed))
             }
-            Request::Started {
-                id,
-                parent,
-                program,
-            } => {
-                self.programs.started(id, parent, program);
-                now(Ok(Reply::Noted))
-            }
-            Request::Ended { id } => {
-                self.programs.ended(id);
-                self.table.drop_owner(id);
-                self.waiting.drop_client(id);
+            notice @ (Request::Started { .. } | Request::Ended { .. }) => {
+                self.note(notice);
                 now(Ok(Reply::Noted))
             }
             Request::Reserve { name } => match self.programs.reserve(name) {
                 true => now(Ok(Reply::Noted)),
                 false => now(Err(NameError::Full)),
             },
+        }
+    }
+
+    /// What the system tells about a program starting or ending (sent, or called).
+    fn note(&mut self, notice: Request) {
+        match notice {
+            Request::Started { id, job, program } => self.programs.started(id, job, program),
+            Request::Ended { id } => {
+                self.programs.ended(id);
+                self.table.drop_owner(id);
+                self.waiting.drop_client(id);
+            }
+            _ => {}
         }
     }
 

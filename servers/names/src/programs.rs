@@ -3,7 +3,6 @@
 //! which program (`Reserve`). Init and the memory server tell it before a program runs and as
 //! soon as it ends, so every id that can call the service is known while it lives.
 use heapless::Vec;
-use userlib::abi::memsrv::INIT_PID;
 use userlib::abi::names::{Name, Program};
 use userlib::println;
 
@@ -32,14 +31,10 @@ impl Programs {
         }
     }
 
-    /// Program `id` starts, a child of `parent`. A program init started begins a job; any other
-    /// joins its parent's (which is live: it is blocked in the fork or spawn that makes this one),
-    /// and keeps it even if the parent ends first.
-    pub fn started(&mut self, id: u64, parent: u64, program: Program) {
-        let job = match parent {
-            0 | INIT_PID => id,
-            _ => self.job(parent).unwrap_or(id),
-        };
+    /// Program `id`, of job `job`, is about to use the service (the system says so before its
+    /// first request; the job is the memory server's, which the program keeps whatever its
+    /// parent does).
+    pub fn started(&mut self, id: u64, job: u64, program: Program) {
         self.ended(id);
         if self.live.push(Live { id, job, program }).is_err() {
             println!("names: no room to track program {id}: the service will refuse it");

@@ -81,7 +81,7 @@ fn main() -> i32 {
     );
     c.fails(
         "cap_copy into an occupied slot",
-        sys::cap_copy(slots::OWN, slots::NAMES, Rights::all()),
+        sys::cap_copy(slots::OWN, slots::SUPERVISOR, Rights::all()),
         SysError::SlotOccupied,
     );
     c.fails(

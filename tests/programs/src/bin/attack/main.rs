@@ -47,6 +47,9 @@ userlib::entry!(main);
 
 fn main() -> i32 {
     let number = userlib::rt::start_args().0;
+    // Many cases use the capability to the name service as an endpoint they hold: have it now
+    // (a process gets it on first use of the service).
+    let _ = userlib::names::endpoint();
     if let Some(vector) = vectors::vector_of(number) {
         return vectors::run(number, vector);
     }

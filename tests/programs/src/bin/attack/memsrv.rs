@@ -23,6 +23,11 @@ pub const CASES: &[Case] = &[
         "a frame of this process mapped by the rogue too",
         frame_mapped_elsewhere,
     ),
+    survival(
+        706,
+        "the name-service capability asked for again, and over another capability",
+        name_service_again,
+    ),
 ];
 
 /// Where the pair cases keep the rogue's endpoint.
@@ -94,6 +99,47 @@ fn check_refused() -> Checked {
         result == Err(Error::Mem(MemError::BadRequest)),
         "Check from a process is BadRequest",
         result.map_or_else(code, |r| r.errors),
+    )
+}
+
+/// A process gets its capability to the name service on first use (main asked already): asked
+/// again while the slot holds it, or holds anything else, the server refuses and the slot keeps
+/// what it holds; emptied, it is given again, and the service still knows the process.
+fn name_service_again() -> Checked {
+    let refused = |what| {
+        let result = process::name_service();
+        check(
+            result == Err(Error::Mem(MemError::BadRequest)),
+            what,
+            result.map_or_else(code, |()| 0),
+        )
+    };
+    refused("asked again while the slot holds it: BadRequest")?;
+    works(sys::cap_delete(slots::NAMES), "delete it")?;
+    works(
+        sys::cap_copy(slots::OWN, slots::NAMES, userlib::Rights::RECEIVE),
+        "put our own endpoint there",
+    )?;
+    refused("asked over another capability: BadRequest")?;
+    // Still our own endpoint (receive-only): a send through it is refused.
+    let send = sys::send(slots::NAMES, MsgTag::new(1, 0, 0), [0; 4]);
+    check(
+        send == Err(userlib::SysError::MissingRights),
+        "the slot kept our endpoint",
+        send.map_or_else(|e| e.raw(), |()| 0),
+    )?;
+    works(sys::cap_delete(slots::NAMES), "empty the slot")?;
+    // The next lookup asks for it again (userlib does) and the service answers, not `Busy`.
+    let found = names::lookup("attack-nobody", CapSlot(13), 0);
+    check(
+        matches!(
+            found,
+            Err(userlib::rpc::CallError::Server(
+                userlib::abi::names::NameError::NotFound
+            ))
+        ),
+        "a lookup after the slot was emptied is answered NotFound",
+        0,
     )
 }
 

@@ -4,7 +4,7 @@ use crate::{expect, fork_child, refused, sleep, Checked, Failed};
 use userlib::abi::names::{Name, NameError, Request, MAX_WAIT_TICKS, PROTOCOL, WAITS_PER_JOB};
 use userlib::abi::wire;
 use userlib::rpc::CallError;
-use userlib::{names, println, process, rpc, slots, sys, CapSlot, MsgTag};
+use userlib::{names, println, process, rpc, sys, CapSlot, MsgTag};
 
 const FOUND: CapSlot = CapSlot(8);
 /// A name nobody registers.
@@ -24,7 +24,7 @@ fn sent_lookups_are_not_held() -> Checked {
     let (len, words) = rpc::encode(&request).ok_or(Failed)?;
     let tag = MsgTag::new(wire::request_label(PROTOCOL, len), wire::words_for(len), 0);
     for _ in 0..=WAITS_PER_JOB {
-        let sent = sys::send(slots::NAMES, tag, words);
+        let sent = sys::send(names::endpoint().slot(), tag, words);
         expect(sent.is_ok(), "sending a lookup failed")?;
     }
     refused(names::lookup(NEVER, FOUND, 5), NameError::NotFound)?;
