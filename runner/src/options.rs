@@ -50,7 +50,11 @@ pub struct Options {
     pub gdb_port: Option<u16>,
     pub build: Build,
     pub kvm: bool,
-    pub icount: bool,
+    /// `-icount shift=N,sleep=off`: the guest's clock counts instructions (2^N ns each), not the
+    /// host's time. `--icount` is shift 0 (guest rdtsc = instructions: benchmarks);
+    /// `--icount-shift N` for runs whose outcome depends on guest time (the tests' `--run-for`
+    /// runs), which then do the same work however busy the host is.
+    pub icount: Option<u8>,
     pub uefi: bool,
     pub timeout: Option<Duration>,
     /// `--run-for`: seconds of guest time init runs the programs for (the `run-for:SECS` word).
@@ -76,7 +80,7 @@ impl Default for Options {
             gdb_port: None,
             build: Build::Optimised,
             kvm: false,
-            icount: false,
+            icount: None,
             uefi: false,
             timeout: None,
             run_for: None,
@@ -229,6 +233,11 @@ struct Cli {
     #[arg(long)]
     icount: bool,
 
+    /// Run under -icount shift=N: guest time is 2^N ns per instruction, whatever the host's speed
+    /// (the tests' --run-for runs use 4)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+    icount_shift: Option<u8>,
+
     /// Give up after SECS seconds of wall-clock time (exit status 1)
     #[arg(
         long,
@@ -346,7 +355,7 @@ where
         gdb_port: cli.gdb_port,
         build,
         kvm: cli.kvm,
-        icount: cli.icount,
+        icount: cli.icount_shift.or(cli.icount.then_some(0)),
         uefi: cli.uefi,
         timeout: cli.timeout,
         run_for: cli.run_for,
@@ -440,7 +449,7 @@ mod tests {
             "-m",
             "256M",
         ]);
-        assert!(o.headless && o.icount && o.gdb == Debugger::None && !o.kvm);
+        assert!(o.headless && o.icount == Some(0) && o.gdb == Debugger::None && !o.kvm);
         assert_eq!(o.build, Build::Optimised);
         assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
         assert_eq!(o.programs, ["hello"]);
@@ -550,6 +559,7 @@ mod tests {
                 "--optimised",
                 "--kvm",
                 "--icount",
+                "--icount-shift <N>",
                 "--timeout <SECS>",
                 "--run-for <SECS>",
                 "--memory <MIB>",

@@ -89,10 +89,10 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
     if opts.headless {
         cmd.args(["-display", "none"]);
     }
-    if opts.icount {
+    if let Some(shift) = opts.icount {
         // sleep=off: while the guest halts, its clock jumps to the next timer instead of
         // following the host's, so a run that idles is as deterministic as one that does not.
-        cmd.args(["-icount", "shift=0,sleep=off"]);
+        cmd.arg("-icount").arg(format!("shift={shift},sleep=off"));
     }
     if let Some(port) = gdb_port {
         cmd.arg("-gdb")

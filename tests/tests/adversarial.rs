@@ -650,8 +650,8 @@ fn attack_is_refused_and_the_system_carries_on() {
 #[test]
 fn the_checks_of_live_processes_see_a_frame_mapped_behind_the_servers_back() {
     let out = run(Options {
-        run_for: Some(30),
-        ..Options::for_test(&["attack:705", "rogue:301"], SUITE_TIMEOUT_SECS)
+        timeout: Some(std::time::Duration::from_secs(SUITE_TIMEOUT_SECS)),
+        ..system_tests::timed(&["attack:705", "rogue:301"], 30)
     });
     expect_verdict(&out, Verdict::GuestFailure);
     expect_output(&out, "attack 705 (");

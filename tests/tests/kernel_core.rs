@@ -92,7 +92,7 @@ fn a_fault_handler_resolves_a_page_fault_and_resumes_the_task() {
 #[test]
 fn ipcbench_prints_its_figures() {
     let out = run(runner::Options {
-        icount: true,
+        icount: Some(0),
         ..runner::Options::for_test(&["ipcbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
@@ -114,7 +114,7 @@ fn ipcbench_prints_its_figures() {
 fn kernbench_prints_its_figures_and_gives_everything_back() {
     // Its idle helpers fill the task table and go with one capability deletion (a chain).
     let out = run(runner::Options {
-        icount: true,
+        icount: Some(0),
         ..runner::Options::for_test(&["kernbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
@@ -158,7 +158,7 @@ fn syscalls_preserve_callee_saved_registers() {
 #[test]
 fn faultbench_prints_its_figure() {
     let out = run(runner::Options {
-        icount: true,
+        icount: Some(0),
         ..runner::Options::for_test(&["faultbench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);
@@ -169,7 +169,7 @@ fn faultbench_prints_its_figure() {
 #[test]
 fn membench_prints_its_figures() {
     let out = run(runner::Options {
-        icount: true,
+        icount: Some(0),
         ..runner::Options::for_test(&["membench"], TIMEOUT_SECS)
     });
     expect_verdict(&out, Verdict::Success);

@@ -8,16 +8,13 @@ use system_tests::*;
 /// Init prints this when the frame counts after all programs ended equal those before.
 const NO_LEAK: &str = "init: frame census unchanged and audited";
 
-/// Boots with `programs` for `secs` seconds of guest time (`--run-for`). Guest time is counted in
-/// timer interrupts, and a TCG guest that shares the host's cores with other QEMUs (cargo runs
-/// tests in parallel) gets fewer of them per wall-clock second: measured up to about 4x slower.
+/// Boots with `programs` for `secs` seconds of guest time (`--run-for`), on the instruction clock
+/// (`system_tests::timed`): the same work whatever the host's load.
 fn run_for(programs: &[&str], secs: u64) -> Outcome {
     run(Options {
-        run_for: Some(secs),
-        // Small memory (as WeensyOS's) fills in a few seconds even when the tests run in
-        // parallel and each QEMU gets a fraction of a core.
+        // Small memory, as WeensyOS's.
         memory_mib: 32,
-        ..Options::for_test(programs, 6 * secs + TIMEOUT_SECS)
+        ..timed(programs, secs)
     })
 }
 

@@ -56,10 +56,7 @@ fn the_name_service_keeps_its_promises() {
 fn a_server_named_alone_runs_until_the_time_is_up() {
     // A batch of servers only is waited for (they would otherwise be stopped at once); with
     // --run-for init stops them when the time is up, and the run still checks for leaks.
-    let out = run(runner::Options {
-        run_for: Some(2),
-        ..runner::Options::for_test(&["kv"], TIMEOUT_SECS)
-    });
+    let out = run(system_tests::timed(&["kv"], 2));
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "init: time is up");
     expect_output(&out, NO_LEAK);

@@ -32,11 +32,10 @@ fn the_viewer_shows_owners_sharing_and_a_leak() {
     let picture = std::env::temp_dir().join(format!("mikros-viewer-{}.png", std::process::id()));
     let out = run(Options {
         kernel: KernelImage::Test,
-        run_for: Some(8),
         memory_mib: 32,
         viewer: Some(ViewerMode::Log),
         screenshot: Some(picture.clone()),
-        ..Options::for_test(&["test:leak", "fork"], 6 * 8 + TIMEOUT_SECS)
+        ..system_tests::timed(&["test:leak", "fork"], 8)
     });
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, "test kernel: leaked frame");

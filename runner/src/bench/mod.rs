@@ -49,7 +49,7 @@ impl Boot {
     /// Runner options for this boot: headless, quiet, under icount.
     pub fn options(&self) -> Options {
         Options {
-            icount: true,
+            icount: Some(0),
             memory_mib: self.memory_mib,
             timeout: Some(Duration::from_secs(self.timeout_secs)),
             ..Options::for_test(&[self.program], self.timeout_secs)
