@@ -103,8 +103,7 @@ impl Kernel {
     pub fn receive(&mut self, to: u16, endpoint: u16, deadline: u64) {
         // The bound notification's bits first, as in seL4: a flood of clients cannot starve it.
         if let Some(bits) = self.take_notified(to) {
-            write_message(self.regs(to), bits, NOTIFIED, &[0; REG_WORDS]);
-            return;
+            return self.notified(to, bits);
         }
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
@@ -157,15 +156,22 @@ impl Kernel {
             return;
         };
         note.bits |= badge;
-        let woken = match bound {
-            Some(b) => Some((b, NOTIFIED)),
-            None => note.waiters.pop_front().map(|w| (w, MsgTag(0))),
+        let Some(to) = bound.or_else(|| note.waiters.pop_front()) else {
+            return;
         };
-        if let Some((to, tag)) = woken {
-            let bits = note.take();
-            write_message(self.regs(to), bits, tag, &[0; REG_WORDS]);
-            self.make_ready(to, false);
+        let bits = note.take();
+        match bound {
+            Some(_) => self.notified(to, bits),
+            None => write_message(self.regs(to), bits, MsgTag(0), &[0; REG_WORDS]),
         }
+        self.make_ready(to, false);
+    }
+
+    /// `to`'s receive returns its bound notification's `bits`; there is nobody to reply to.
+    fn notified(&mut self, to: u16, bits: u64) {
+        let r = self.regs(to);
+        write_message(r, bits, NOTIFIED, &[0; REG_WORDS]);
+        r.r12 = u64::MAX;
     }
 
     /// `t` waits on notification `n`: takes its bits now if any are set, else queues.
