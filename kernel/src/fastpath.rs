@@ -72,14 +72,15 @@ impl Kernel {
             return None;
         }
         let (slot, reply_to, words, root) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9], task.root);
-        let bound = task.notification;
         let cap = task
             .caps
             .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
             .ok()?;
         // Bits already signalled: the receive returns them at once (the general path's job).
-        if bound.is_some_and(|n| self.notifications.at(n).is_some_and(|n| n.bits != 0)) {
-            return None;
+        if let Some(n) = task.notification {
+            if self.notifications.at(n).is_some_and(|n| n.bits != 0) {
+                return None;
+            }
         }
         let (target, gen) = split_task_id(reply_to);
         let caller = self.tasks.get(target, gen).ok()?;
