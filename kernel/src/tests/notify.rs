@@ -70,6 +70,10 @@ fn a_signal_wakes_one_waiter_in_order_and_the_next_signal_the_next() {
     wait(&mut sim, a);
     wait(&mut sim, b);
     assert!(waiting(&sim, a) && waiting(&sim, b));
+    // What a debugger or the viewer sees: b waits on notification 0.
+    sim.share(b, SELF, s, FREE + 3, Rights::READ);
+    let r = sim.ok(s, Sysnum::TaskCaps, [FREE + 3, 0, 0, 0, 0, 0]);
+    assert_eq!((r.rsi, r.rdx), (abi::inspect::Activity::Waiting.raw(), 0));
     signal(&mut sim, s, N);
     got(&mut sim, a, 8);
     assert!(waiting(&sim, b), "one signal, one waiter");
