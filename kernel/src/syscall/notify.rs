@@ -5,10 +5,6 @@ use crate::obj::notification::Notification;
 use crate::sched::Kernel;
 use abi::{CapKind, Rights, SysError};
 
-fn lookup(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<Cap, SysError> {
-    k.lookup(t, slot, CapKind::Notification, rights)
-}
-
 pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
     k.task(t).caps.check_empty(a[1])?;
@@ -21,19 +17,19 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// ORs the badge in; an unbadged capability signals bit 0, so a waiter always sees a bit.
 pub fn signal(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = lookup(k, t, a[0], Rights::SEND)?;
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::SEND)?;
     k.signal(cap.index, cap.badge.max(1));
     Ok(Done::Return)
 }
 
 pub fn wait(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = lookup(k, t, a[0], Rights::RECEIVE)?;
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
     k.wait(t, cap.index);
     Ok(Done::Blocked)
 }
 
 pub fn poll(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = lookup(k, t, a[0], Rights::RECEIVE)?;
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
     let bits = k.notifications.at_mut(cap.index).map_or(0, |n| n.take());
     k.regs(t).rdi = bits;
     Ok(Done::Return)
@@ -41,7 +37,7 @@ pub fn poll(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// Binds the notification to the caller (one each way), until either goes.
 pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = lookup(k, t, a[0], Rights::RECEIVE)?;
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
     let unbound = k.task(t).notification.is_none();
     let n = k
         .notifications
@@ -54,7 +50,7 @@ pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = lookup(k, t, a[0], Rights::CONTROL)?;
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::CONTROL)?;
     k.destroy_notification(cap.index);
     Ok(Done::Return)
 }
