@@ -26,13 +26,14 @@ fn receiving(sim: &Sim, t: u16) -> bool {
     )
 }
 
-/// `t` returned from its receive with the notification's `bits`.
+/// `t` returned from its receive with the notification's `bits`, and nobody to reply to.
 fn notified(sim: &mut Sim, t: u16, bits: u64) {
     let r = sim.regs(t);
     assert_eq!(
         (sim.state(t), r.rax, r.rdi, r.rsi),
         (State::Ready, 0, bits, NOTIFIED)
     );
+    assert_eq!(r.r12, u64::MAX, "nobody to reply to");
 }
 
 #[test]
