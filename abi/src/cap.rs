@@ -31,6 +31,8 @@ numbered_enum! {
         Endpoint = 4,
         /// The system itself: shutdown and frame census. Only the first server gets one.
         System = 5,
+        /// A notification: a word of bits other tasks signal and one waits for (interrupts, events).
+        Notification = 6,
     }
 }
 
@@ -38,9 +40,9 @@ bitflags! {
     /// What a capability allows. Which bits matter depends on the kind (see `docs/capabilities.md`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     pub struct Rights: u64 {
-        /// Endpoint: send and call.
+        /// Endpoint: send and call. Notification: signal.
         const SEND = 1 << 0;
-        /// Endpoint: receive.
+        /// Endpoint: receive. Notification: wait, poll, bind to the caller.
         const RECEIVE = 1 << 1;
         /// Endpoint: capabilities may travel in messages sent through this capability.
         const GRANT = 1 << 2;
@@ -49,7 +51,7 @@ bitflags! {
         /// Address space: query. Task: read registers. System: frame states.
         const READ = 1 << 4;
         /// Task: write registers, start, stop, give capabilities, set the fault endpoint; destroy
-        /// (tasks and address spaces). System: shutdown, census.
+        /// (tasks, address spaces, endpoints, notifications). System: shutdown, census.
         const CONTROL = 1 << 5;
     }
 }

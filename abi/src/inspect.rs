@@ -55,6 +55,8 @@ numbered_enum! {
         AwaitingReply = 4,
         /// Exited; waits to be destroyed.
         Exited = 5,
+        /// Waiting for notification r2 (its index) to be signalled (`Wait`).
+        Waiting = 6,
     }
 }
 

@@ -15,8 +15,8 @@ pub const MAX_CAPS: usize = 3;
 /// The message tag (`rsi`): a label chosen by the protocol, the word count and the capability count,
 /// plus flags only the kernel sets on delivery.
 ///
-/// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps, bits 44..47 delivery flags
-/// ([`MsgTag::CALL`], [`MsgTag::KERNEL`], [`MsgTag::CAPS_LOST`]). A tag a task sends must have no
+/// Layout: bits 0..32 label, bits 32..40 words, bits 40..44 caps, bits 44..48 delivery flags
+/// ([`MsgTag::CALL`], [`MsgTag::KERNEL`], [`MsgTag::CAPS_LOST`], [`MsgTag::NOTIFIED`]). A tag a task sends must have no
 /// flag set (`is_valid`), so no task can forge them.
 ///
 /// ```
@@ -48,7 +48,10 @@ impl MsgTag {
     /// Delivery flag: some capabilities the sender attached did not arrive (no slot offered, the
     /// offered slot was occupied, or the sender's capability was gone); `caps()` counts those that did.
     pub const CAPS_LOST: u64 = 1 << 46;
-    const FLAGS: u64 = Self::CALL | Self::KERNEL | Self::CAPS_LOST;
+    /// Delivery flag (with [`MsgTag::KERNEL`]): a `Recv` returned the bits of the caller's bound
+    /// notification (in the badge register) rather than a message; label and counts are 0.
+    pub const NOTIFIED: u64 = 1 << 47;
+    const FLAGS: u64 = Self::CALL | Self::KERNEL | Self::CAPS_LOST | Self::NOTIFIED;
 
     /// A tag with `label`, `words` message words and `caps` capabilities. The counts are kept in 8
     /// and 4 bits: larger values are cut off, so keep them within [`MAX_WORDS`] and [`MAX_CAPS`].
@@ -116,6 +119,11 @@ impl MsgTag {
     #[inline]
     pub const fn caps_lost(self) -> bool {
         self.0 & Self::CAPS_LOST != 0
+    }
+    /// The bound notification's bits, not a message (only the kernel sets this).
+    #[inline]
+    pub const fn notified(self) -> bool {
+        self.0 & Self::NOTIFIED != 0
     }
 }
 

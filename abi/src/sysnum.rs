@@ -91,5 +91,17 @@ numbered_enum! {
         /// `Call` that gives up after `r12` timer ticks with `TimedOut`, whether it still waits to
         /// be received or for the reply (for calling a capability nobody vouches for).
         CallTimeout = 39,
+        /// Create a notification (paid from a pool's authority, as endpoints are).
+        NotificationCreate = 41,
+        /// OR the capability's badge (1 if unbadged) into a notification's bits, waking a waiter.
+        Signal = 42,
+        /// Block until a notification's bits are not zero; return them and clear them.
+        Wait = 43,
+        /// Return a notification's bits (maybe zero) and clear them, without blocking.
+        Poll = 44,
+        /// Bind a notification to the caller: its `Recv` also returns when the bits are set.
+        NotificationBind = 45,
+        /// Destroy a notification; tasks waiting on it wake with `PeerDied`.
+        NotificationDestroy = 46,
     }
 }

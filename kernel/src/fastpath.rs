@@ -76,6 +76,12 @@ impl Kernel {
             .caps
             .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
             .ok()?;
+        // Bits already signalled: the receive returns them at once (the general path's job).
+        if let Some(n) = task.notification {
+            if self.notifications.at(n).is_some_and(|n| n.bits != 0) {
+                return None;
+            }
+        }
         let (target, gen) = split_task_id(reply_to);
         let caller = self.tasks.get(target, gen).ok()?;
         let State::AwaitingReply { server, fault, .. } = caller.state else {

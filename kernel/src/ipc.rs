@@ -25,6 +25,9 @@ pub fn write_message(r: &mut SavedRegs, badge: u64, tag: MsgTag, words: &[u64; R
     [r.rdx, r.r10, r.r8, r.r9] = *words;
 }
 
+/// The tag a `Recv` returns with the bound notification's bits (in the badge register).
+const NOTIFIED: MsgTag = MsgTag(MsgTag::KERNEL | MsgTag::NOTIFIED);
+
 /// Word indices of `IpcBuffer` fields.
 const SEND_CAPS: usize = MAX_WORDS;
 const RECV_MASK: usize = MAX_WORDS + MAX_CAPS;
@@ -98,6 +101,10 @@ impl Kernel {
     /// `to` receives on `endpoint`: takes a queued sender's message now, or waits (until tick
     /// `deadline`, if not 0).
     pub fn receive(&mut self, to: u16, endpoint: u16, deadline: u64) {
+        // The bound notification's bits first, as in seL4: a flood of clients cannot starve it.
+        if let Some(bits) = self.take_notified(to) {
+            return self.notified(to, bits);
+        }
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };
@@ -124,6 +131,60 @@ impl Kernel {
                 };
                 self.wake_by(deadline);
             }
+        }
+    }
+
+    /// The bits of `t`'s bound notification, taken, if any are set.
+    fn take_notified(&mut self, t: u16) -> Option<u64> {
+        let n = self.task(t).notification?;
+        let bits = self.notifications.at_mut(n)?.take();
+        (bits != 0).then_some(bits)
+    }
+
+    /// ORs `badge` into notification `n`'s bits and hands them to the bound task if it waits in
+    /// `Recv` (it leaves its endpoint), else to the first task in `Wait`; else they stay.
+    pub fn signal(&mut self, n: u16, badge: u64) {
+        let Some(bound) = self.notifications.at(n).map(|n| n.bound) else {
+            return;
+        };
+        let receiving = |s| matches!(s, State::Receiving { .. } | State::ReceivingUntil { .. });
+        let bound = bound.filter(|&b| receiving(self.task(b).state));
+        if let Some(b) = bound {
+            self.detach(b);
+        }
+        let Some(note) = self.notifications.at_mut(n) else {
+            return;
+        };
+        note.bits |= badge;
+        let Some(to) = bound.or_else(|| note.waiters.pop_front()) else {
+            return;
+        };
+        let bits = note.take();
+        match bound {
+            Some(_) => self.notified(to, bits),
+            None => write_message(self.regs(to), bits, MsgTag(0), &[0; REG_WORDS]),
+        }
+        self.make_ready(to, false);
+    }
+
+    /// `to`'s receive returns its bound notification's `bits`; there is nobody to reply to.
+    fn notified(&mut self, to: u16, bits: u64) {
+        let r = self.regs(to);
+        write_message(r, bits, NOTIFIED, &[0; REG_WORDS]);
+        r.r12 = u64::MAX;
+    }
+
+    /// `t` waits on notification `n`: takes its bits now if any are set, else queues.
+    pub fn wait(&mut self, t: u16, n: u16) {
+        let Some(note) = self.notifications.at_mut(n) else {
+            return;
+        };
+        match note.take() {
+            0 => {
+                note.waiters.push_back(t);
+                self.task(t).state = State::Waiting { notification: n };
+            }
+            bits => write_message(self.regs(t), bits, MsgTag(0), &[0; REG_WORDS]),
         }
     }
 

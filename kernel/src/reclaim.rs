@@ -1,8 +1,8 @@
 //! Capability lifetimes: every capability put into a table (or installed as a fault endpoint) is
 //! counted on its object, and an object whose last capability goes away is reclaimed — a task is
-//! destroyed, an endpoint wakes its waiters with `PeerDied`, an address space with no tasks gives
-//! back its page tables. Explicit destroys (`TaskDestroy`, `EndpointDestroy`, `AsDestroy`) stay:
-//! they make the remaining capabilities stale.
+//! destroyed, an endpoint or a notification wakes its waiters with `PeerDied`, an address space
+//! with no tasks gives back its page tables. Explicit destroys (`TaskDestroy`, `EndpointDestroy`,
+//! `NotificationDestroy`, `AsDestroy`) stay: they make the remaining capabilities stale.
 //!
 //! Destroying one object can release the last capability to others (a task's table holds
 //! capabilities), so teardown runs from a work list rather than recursion. An object enters it when
@@ -11,6 +11,7 @@
 //! tasks counted twice.
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::MAX_ENDPOINTS;
+use crate::obj::notification::MAX_NOTIFICATIONS;
 use crate::obj::space::MAX_SPACES;
 use crate::obj::task::{SendKind, State, MAX_TASKS};
 use crate::sched::{Kernel, NO_TASK};
@@ -22,9 +23,10 @@ enum Doomed {
     Task(u16),
     Endpoint(u16),
     Space(u16),
+    Notification(u16),
 }
 
-type Work = Vec<Doomed, { 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES }>;
+type Work = Vec<Doomed, { 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + MAX_NOTIFICATIONS }>;
 
 impl Kernel {
     /// Puts `cap` into an empty `slot` of `task`'s table, counting it on its object.
@@ -69,6 +71,11 @@ impl Kernel {
         self.run(Vec::from_slice(&[Doomed::Endpoint(index)]).unwrap_or_default());
     }
 
+    /// Destroys a notification; tasks waiting on it wake with `PeerDied`, its task is unbound.
+    pub fn destroy_notification(&mut self, index: u16) {
+        self.run(Vec::from_slice(&[Doomed::Notification(index)]).unwrap_or_default());
+    }
+
     /// Destroys an address space that no task uses, giving back its page tables.
     pub fn destroy_space(&mut self, index: u16) {
         self.run(Vec::from_slice(&[Doomed::Space(index)]).unwrap_or_default());
@@ -80,6 +87,7 @@ impl Kernel {
             CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
             CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
             CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
+            CapKind::Notification => self.notifications.get(cap.index, cap.gen).is_ok(),
             CapKind::FramePool | CapKind::System | CapKind::Empty => true,
         }
     }
@@ -89,6 +97,7 @@ impl Kernel {
             CapKind::Task => self.tasks.add_ref(cap.index, cap.gen),
             CapKind::Endpoint => self.endpoints.add_ref(cap.index, cap.gen),
             CapKind::AddressSpace => self.spaces.add_ref(cap.index, cap.gen),
+            CapKind::Notification => self.notifications.add_ref(cap.index, cap.gen),
             CapKind::FramePool | CapKind::System | CapKind::Empty => {}
         }
     }
@@ -101,6 +110,9 @@ impl Kernel {
             CapKind::AddressSpace => (self.spaces.drop_ref(i, g)
                 && self.spaces.at(i).is_some_and(|s| s.tasks == 0))
             .then_some(Doomed::Space(i)),
+            CapKind::Notification => {
+                (self.notifications.drop_ref(i, g)).then_some(Doomed::Notification(i))
+            }
             CapKind::FramePool | CapKind::System | CapKind::Empty => None,
         };
         if let Some(d) = doomed {
@@ -115,6 +127,7 @@ impl Kernel {
                 Doomed::Task(i) => self.finish_task(i, &mut work),
                 Doomed::Endpoint(i) => self.finish_endpoint(i, &mut work),
                 Doomed::Space(i) => self.finish_space(i),
+                Doomed::Notification(i) => self.finish_notification(i),
             }
         }
     }
@@ -124,6 +137,10 @@ impl Kernel {
             return;
         }
         self.detach(index);
+        let bound = self.task(index).notification;
+        if let Some(n) = bound.and_then(|n| self.notifications.at_mut(n)) {
+            n.bound = None;
+        }
         if self.entered == index {
             // The slot may be reused by a task in another address space.
             self.entered = NO_TASK;
@@ -179,6 +196,20 @@ impl Kernel {
         }
     }
 
+    fn finish_notification(&mut self, index: u16) {
+        let Some(mut n) = self.notifications.free(index) else {
+            return;
+        };
+        if let Some(b) = n.bound {
+            self.task(b).notification = None;
+        }
+        // Bounded: the queue holds each task at most once.
+        for t in core::iter::from_fn(|| n.waiters.pop_front()).take(MAX_TASKS) {
+            self.regs(t).rax = SysError::PeerDied.raw();
+            self.make_ready(t, false);
+        }
+    }
+
     fn finish_space(&mut self, index: u16) {
         if self.spaces.at(index).is_some_and(|s| s.tasks > 0) {
             return;
@@ -197,7 +228,7 @@ impl Kernel {
 
     /// Checks every live object's reference count against the capabilities that name it.
     pub fn audit_objects(&self) -> bool {
-        let mut counts = [[0u32; MAX_ENDPOINTS]; 3];
+        let mut counts = [[0u32; MAX_ENDPOINTS]; 4];
         let mut tasks_in = [0u32; MAX_SPACES];
         for (_, task) in self.tasks.iter() {
             match tasks_in.get_mut(task.space as usize) {
@@ -209,6 +240,7 @@ impl Kernel {
                     CapKind::Task => 0,
                     CapKind::Endpoint => 1,
                     CapKind::AddressSpace => 2,
+                    CapKind::Notification => 3,
                     _ => continue,
                 };
                 if self.is_live(&cap) {
@@ -223,13 +255,26 @@ impl Kernel {
             let refs = self.endpoints.refs(i);
             refs == counts[1][i as usize] && refs > 0
         };
+        // Held, and bound both ways or not at all.
+        let notification_ok = |i: u16, bound: Option<u16>| {
+            let refs = self.notifications.refs(i);
+            let back =
+                bound.is_none_or(|b| self.tasks.at(b).is_some_and(|t| t.notification == Some(i)));
+            refs == counts[3][i as usize] && refs > 0 && back
+        };
+        let bound_ok = |t: u16, n: Option<u16>| {
+            n.is_none_or(|n| self.notifications.at(n).is_some_and(|n| n.bound == Some(t)))
+        };
         let space_ok = |i: u16, tasks: u32| {
             let (refs, i) = (self.spaces.refs(i), i as usize);
             refs == counts[2][i] && tasks == tasks_in[i] && (tasks > 0 || refs > 0)
         };
-        self.tasks
+        self.tasks.iter().all(|(i, t)| {
+            self.tasks.refs(i) == counts[0][i as usize] && bound_ok(i, t.notification)
+        }) && self
+            .notifications
             .iter()
-            .all(|(i, _)| self.tasks.refs(i) == counts[0][i as usize])
+            .all(|(i, n)| notification_ok(i, n.bound))
             && self.endpoints.iter().all(|(i, _)| endpoint_ok(i))
             && self.spaces.iter().all(|(i, s)| space_ok(i, s.tasks))
     }

@@ -81,6 +81,12 @@ common_cap_ops!(Task);
 pub struct System(pub CapSlot);
 common_cap_ops!(System);
 
+/// A notification: a word of bits that holders with `SEND` signal (each ORs its badge in) and a
+/// holder with `RECEIVE` waits for, polls, or binds to itself (`docs/syscalls.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notification(pub CapSlot);
+common_cap_ops!(Notification);
+
 /// The endpoint to this program's supervisor (the memory server, for a process).
 #[inline]
 pub const fn supervisor() -> Endpoint {
@@ -112,6 +118,42 @@ impl Endpoint {
     }
 }
 
+impl Notification {
+    /// Copies this unbadged notification to `dst` with `badge` (the bits its signals set),
+    /// keeping the rights in `mask`.
+    #[inline]
+    pub fn mint(self, dst: CapSlot, mask: Rights, badge: u64) -> Result<Notification> {
+        sys::cap_mint(self.0, dst, mask, badge).map(|()| Notification(dst))
+    }
+    /// ORs this capability's badge (bit 0 if unbadged) into the bits, waking a waiter.
+    #[inline]
+    pub fn signal(self) -> Result<()> {
+        sys::signal(self.0)
+    }
+    /// Blocks until some bits are set; returns them and clears them.
+    #[inline]
+    pub fn wait(self) -> Result<u64> {
+        sys::wait(self.0)
+    }
+    /// The bits set (maybe none), cleared, without blocking.
+    #[inline]
+    pub fn poll(self) -> Result<u64> {
+        sys::poll(self.0)
+    }
+    /// Binds the notification to the calling task, so that its receives on any endpoint also
+    /// return the bits ([`crate::ipc::Received::notified`]; a typed server's
+    /// [`crate::rpc::Server::notified`]). One each way, until either goes.
+    #[inline]
+    pub fn bind(self) -> Result<()> {
+        sys::notification_bind(self.0)
+    }
+    /// Destroys the notification itself; waiting tasks wake with `PeerDied`.
+    #[inline]
+    pub fn destroy(self) -> Result<()> {
+        sys::notification_destroy(self.0)
+    }
+}
+
 impl FramePool {
     /// A zeroed frame; returns its number.
     #[inline]
@@ -127,6 +169,11 @@ impl FramePool {
     #[inline]
     pub fn create_endpoint(self, dst: CapSlot) -> Result<Endpoint> {
         sys::endpoint_create(self.0, dst).map(|()| Endpoint(dst))
+    }
+    /// A new notification in slot `dst` (signal, wait and destroy rights; no bits set).
+    #[inline]
+    pub fn create_notification(self, dst: CapSlot) -> Result<Notification> {
+        sys::notification_create(self.0, dst).map(|()| Notification(dst))
     }
     /// A new, empty address space in slot `dst`.
     #[inline]

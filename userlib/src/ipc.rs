@@ -24,7 +24,7 @@ pub struct Received {
     /// The message as sent (its tag without the kernel's delivery flags, so it can be sent on).
     pub msg: Message,
     /// The delivery flags only the kernel sets ([`MsgTag::CALL`], [`MsgTag::KERNEL`],
-    /// [`MsgTag::CAPS_LOST`]); read them with the methods below.
+    /// [`MsgTag::CAPS_LOST`], [`MsgTag::NOTIFIED`]); read them with the methods below.
     pub flags: u64,
 }
 
@@ -50,6 +50,13 @@ impl Received {
     #[inline]
     pub fn caps_lost(&self) -> bool {
         MsgTag(self.flags).caps_lost()
+    }
+    /// Is this the receiver's bound notification rather than a message? Then [`Received::badge`]
+    /// holds its bits (now cleared), the message is empty and there is nobody to reply to
+    /// (`sender` is [`crate::sys::NO_REPLY`]).
+    #[inline]
+    pub fn notified(&self) -> bool {
+        MsgTag(self.flags).notified()
     }
     /// Word `i` of the message: from the registers for `i < REG_WORDS`, else from the IPC buffer.
     #[inline]

@@ -508,6 +508,11 @@ impl Call<'_> {
 pub trait Server<P: Protocol> {
     /// Handles one request; the result is the reply (or the protocol's error).
     fn handle(&mut self, call: &mut Call, request: P::Request) -> Result<P::Reply, P::Error>;
+    /// The serving task's bound notification (`cap::Notification::bind`) had `bits` set: they
+    /// came instead of a request, and are cleared. By default they are ignored.
+    fn notified(&mut self, bits: u64) {
+        let _ = bits;
+    }
 }
 
 /// Checks and decodes a received message as a request of `P` (its capabilities too).
@@ -619,6 +624,11 @@ pub fn serve<P: Protocol, S: Server<P>>(
             Ok(msg) => msg,
             Err(e) => return e,
         };
+        if msg.notified() {
+            server.notified(msg.badge);
+            next = endpoint.recv();
+            continue;
+        }
         let arrived = &cap_slots[..msg.msg.tag.caps().min(cap_slots.len())];
         let reply = match decode_request::<P>(&msg) {
             Ok(request) => {

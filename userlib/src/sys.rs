@@ -500,6 +500,47 @@ pub fn endpoint_destroy(ep: CapSlot) -> Result<()> {
     call0(Sysnum::EndpointDestroy, [slot(ep), 0, 0, 0, 0, 0]).map(drop)
 }
 
+/// Creates a notification in slot `dst` (signal, wait and destroy rights), paid from `pool`.
+#[inline]
+pub fn notification_create(pool: CapSlot, dst: CapSlot) -> Result<()> {
+    call0(
+        Sysnum::NotificationCreate,
+        [slot(pool), slot(dst), 0, 0, 0, 0],
+    )
+    .map(drop)
+}
+
+/// ORs the capability's badge (bit 0 if it is unbadged) into notification `n`'s bits.
+#[inline]
+pub fn signal(n: CapSlot) -> Result<()> {
+    call0(Sysnum::Signal, [slot(n), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// Blocks until notification `n`'s bits are not zero; returns them, cleared.
+#[inline]
+pub fn wait(n: CapSlot) -> Result<u64> {
+    call0(Sysnum::Wait, [slot(n), 0, 0, 0, 0, 0]).map(|out| out.r[0])
+}
+
+/// Notification `n`'s bits (maybe zero), cleared, without blocking.
+#[inline]
+pub fn poll(n: CapSlot) -> Result<u64> {
+    call0(Sysnum::Poll, [slot(n), 0, 0, 0, 0, 0]).map(|out| out.r[0])
+}
+
+/// Binds notification `n` to the calling task: its `Recv` and `ReplyRecv` also return when `n`
+/// has bits ([`Received::notified`], the bits in [`Received::badge`]).
+#[inline]
+pub fn notification_bind(n: CapSlot) -> Result<()> {
+    call0(Sysnum::NotificationBind, [slot(n), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// Destroys notification `n` (every capability to it); waiting tasks wake with `PeerDied`.
+#[inline]
+pub fn notification_destroy(n: CapSlot) -> Result<()> {
+    call0(Sysnum::NotificationDestroy, [slot(n), 0, 0, 0, 0, 0]).map(drop)
+}
+
 /// Ends the whole system with `code`. Returns only if the kernel refused.
 #[inline]
 pub fn shutdown(system: CapSlot, code: ExitCode) -> Result<()> {
@@ -524,6 +565,8 @@ pub struct Census {
     pub spaces: u64,
     /// Live endpoints.
     pub endpoints: u64,
+    /// Live notifications.
+    pub notifications: u64,
     /// The kernel's audit passed: frame accounting against the page tables, and every object's
     /// reference count against the capabilities that name it.
     pub consistent: bool,
@@ -541,6 +584,7 @@ pub fn frame_census(system: CapSlot) -> Result<Census> {
         tasks: out.r[5] & 0xffff,
         spaces: (out.r[5] >> 16) & 0xffff,
         endpoints: (out.r[5] >> 32) & 0xffff,
+        notifications: out.r[5] >> 48,
         consistent: out.r[4] == 1,
     })
 }

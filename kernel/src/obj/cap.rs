@@ -35,9 +35,10 @@ impl Cap {
         }
     }
 
-    /// A badged copy: only unbadged endpoints can be minted (a badge, once given, is fixed).
+    /// A badged copy: only unbadged endpoints and notifications can be minted (a badge, once
+    /// given, is fixed).
     pub fn minted(self, mask: Rights, badge: u64) -> Result<Cap, SysError> {
-        if self.kind != CapKind::Endpoint {
+        if !matches!(self.kind, CapKind::Endpoint | CapKind::Notification) {
             return Err(SysError::WrongKind);
         }
         if self.badge != 0 || badge == 0 {

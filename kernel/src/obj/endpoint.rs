@@ -1,4 +1,5 @@
-//! Synchronous IPC endpoints: a queue of tasks waiting to send or to receive (never both).
+//! Synchronous IPC endpoints: a queue of tasks waiting to send or to receive (never both). The
+//! queue (`TaskQueue`) serves notifications' waiters too.
 use super::task::MAX_TASKS;
 
 pub const MAX_ENDPOINTS: usize = 128;
@@ -57,6 +58,16 @@ impl TaskQueue {
             self.len += 1;
         }
     }
+
+    /// Removes a task (it was stopped or destroyed while waiting), keeping the others' order.
+    pub fn remove(&mut self, task: u16) {
+        for _ in 0..self.len {
+            match self.pop_front() {
+                Some(t) if t != task => self.push_back(t),
+                _ => {}
+            }
+        }
+    }
 }
 
 impl Endpoint {
@@ -95,12 +106,7 @@ impl Endpoint {
 
     /// Removes a task from the queue (it was stopped or destroyed while waiting).
     pub fn remove(&mut self, task: u16) {
-        for _ in 0..self.queue.len {
-            match self.queue.pop_front() {
-                Some(t) if t != task => self.queue.push_back(t),
-                _ => {}
-            }
-        }
+        self.queue.remove(task);
         if self.queue.is_empty() {
             self.waiting = Waiting::Nobody;
         }

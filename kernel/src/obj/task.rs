@@ -29,6 +29,8 @@ pub enum State {
     AwaitingReplyUntil { server: u16, deadline: u64 },
     /// Called `Exit` and told its supervisor; waits to be destroyed.
     Exited,
+    /// Waiting in a notification's queue for its bits (`Wait`).
+    Waiting { notification: u16 },
 }
 
 impl State {
@@ -103,6 +105,9 @@ pub struct Task {
     /// The user's DS, ES, FS and GS selectors, packed (see `arch::cpu::data_segments`): loaded
     /// when the task is entered, saved when it leaves having changed them.
     pub segments: u64,
+    /// The notification bound to this task (`Notification::bound` names it back): its `Recv` also
+    /// returns that notification's bits.
+    pub notification: Option<u16>,
 }
 
 /// Longest task name, in bytes.
@@ -121,6 +126,7 @@ impl Task {
             pending: Pending::new(SendKind::Send, 0, MsgTag(0), [0; REG_WORDS]),
             name: [0; NAME_LEN],
             segments: 0,
+            notification: None,
         }
     }
 

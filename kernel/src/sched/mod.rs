@@ -7,6 +7,7 @@ mod switch;
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
+use crate::obj::notification::{Notification, MAX_NOTIFICATIONS};
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
 use crate::obj::task::{task_id, SendKind, State, Task, MAX_TASKS};
@@ -21,6 +22,7 @@ pub struct Kernel {
     pub tasks: ObjTable<Task, MAX_TASKS>,
     pub spaces: ObjTable<Space, MAX_SPACES>,
     pub endpoints: ObjTable<Endpoint, MAX_ENDPOINTS>,
+    pub notifications: ObjTable<Notification, MAX_NOTIFICATIONS>,
     /// Ready tasks other than the current one, in round-robin order.
     pub ready: Deque<u16, MAX_TASKS>,
     /// The task whose registers the next return to user mode restores.
@@ -49,6 +51,7 @@ impl Kernel {
             tasks: ObjTable::new(),
             spaces: ObjTable::new(),
             endpoints: ObjTable::new(),
+            notifications: ObjTable::new(),
             ready: Deque::new(),
             current: None,
             kernel_root: 0,
@@ -162,6 +165,11 @@ impl Kernel {
                     ep.remove(index);
                 }
             }
+            State::Waiting { notification } => {
+                if let Some(n) = self.notifications.at_mut(notification) {
+                    n.waiters.remove(index);
+                }
+            }
             _ => {}
         }
         if self.current == Some(index) {
@@ -178,7 +186,7 @@ impl Kernel {
         let t = self.task(index);
         let in_ipc_syscall = match old {
             State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
-            State::Receiving { .. } | State::ReceivingUntil { .. } => true,
+            State::Receiving { .. } | State::ReceivingUntil { .. } | State::Waiting { .. } => true,
             State::AwaitingReply { fault, .. } => !fault,
             State::AwaitingReplyUntil { .. } => true,
             _ => false,
@@ -252,5 +260,6 @@ fn describe(state: State) -> &'static str {
         State::Receiving { .. } | State::ReceivingUntil { .. } => "receiving",
         State::AwaitingReply { .. } | State::AwaitingReplyUntil { .. } => "awaiting a reply",
         State::Exited => "exited, waiting for its supervisor to reap it",
+        State::Waiting { .. } => "waiting for a notification",
     }
 }

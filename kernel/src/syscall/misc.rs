@@ -61,6 +61,7 @@ pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (c, _) = k.frames.census();
     let consistent = k.audit_frames() && k.audit_objects();
     let objects = k.tasks.live() | k.spaces.live() << 16 | k.endpoints.live() << 32;
+    let objects = objects | k.notifications.live() << 48;
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx, r.r10) = (c.free, c.kernel, c.page_table, c.user);
     (r.r8, r.r9) = (consistent as u64, objects);

@@ -7,6 +7,7 @@ mod ipc;
 pub mod local;
 mod memory;
 mod misc;
+mod notify;
 mod task;
 
 use crate::obj::cap::Cap;
@@ -96,6 +97,12 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         AsAlloc => memory::alloc(k, t, a),
         AsShare => memory::share(k, t, a),
         AsCopy => memory::copy(k, t, a),
+        NotificationCreate => notify::create(k, t, a),
+        Signal => notify::signal(k, t, a),
+        Wait => notify::wait(k, t, a),
+        Poll => notify::poll(k, t, a),
+        NotificationBind => notify::bind(k, t, a),
+        NotificationDestroy => notify::destroy(k, t, a),
     }
 }
 

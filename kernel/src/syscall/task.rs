@@ -68,6 +68,7 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
             (Activity::AwaitingReply, server)
         }
         State::Exited => (Activity::Exited, 0),
+        State::Waiting { notification } => (Activity::Waiting, notification),
     };
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx) = (count, activity.raw(), on as u64);

@@ -37,6 +37,7 @@ const LAYERS: &[&str] = &[
     "obj/space",
     "obj/task",
     "obj/endpoint",
+    "obj/notification",
     "obj",
     // The kernel state and what it does: scheduling, reclaiming, IPC, faults, the fast path.
     "sched",

@@ -8,6 +8,8 @@ mod inspect;
 mod ipc;
 mod layers;
 mod memory;
+mod notify;
+mod notify_bind;
 mod objects;
 mod reclaim;
 mod release;

@@ -132,6 +132,8 @@ def state_text(state):
         what = "its fault handled" if fault else "a reply"
         until = f" until tick {int(fields['deadline'])}" if has_field(fields, "deadline") else ""
         return f"awaiting {what}", f"from {label(int(fields['server']))}{until}"
+    if name == "Waiting":
+        return "waiting", f"notification {int(fields['notification'])}"
     return (name or "?").lower(), ""
 
 

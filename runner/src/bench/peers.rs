@@ -134,6 +134,13 @@ pub const ROWS: &[Row] = &[
     )
     .goal(500),
     row(
+        "notify_rt",
+        IPC,
+        "notification round trip: `Signal` → the waiting task, which signals back (`Wait`)",
+    )
+    .note("two tasks of one address space; four syscalls, each on the general path")
+    .goal(300),
+    row(
         "demand_zero_fault",
         MEMORY,
         "demand-zero page fault, resolved by the memory server",

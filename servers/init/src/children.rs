@@ -15,8 +15,16 @@ const MAX_CHILDREN: usize = 12;
 /// Programs init trusts with memory and starts itself: they get the frame pool and their own
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
-/// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks.
-pub const POOL_HOLDERS: &[&str] = &[crate::MEMSRV, "rogue", "fuzz", "membench", "kernbench"];
+/// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
+/// `belltest` makes notifications.
+pub const POOL_HOLDERS: &[&str] = &[
+    crate::MEMSRV,
+    "rogue",
+    "fuzz",
+    "membench",
+    "kernbench",
+    "belltest",
+];
 /// Stack pages mapped at start (these servers get no demand paging).
 const STACK_PAGES: u64 = 16;
 

@@ -220,6 +220,7 @@ fn capabilities(s: &Snapshot, grid: &mut Grid) {
         Some((Activity::Receiving, ep)) => write!(p, "serves (receives on) {}", endpoint(s, ep)),
         Some((Activity::Sending, ep)) => write!(p, "waits to send on {}", endpoint(s, ep)),
         Some((Activity::AwaitingReply, task)) => write!(p, "waits for a reply from task {task}"),
+        Some((Activity::Waiting, n)) => write!(p, "waits on notification {n}"),
         Some((activity, _)) => write!(p, "{activity:?}"),
         None => write!(p, "-"),
     };
@@ -233,6 +234,7 @@ fn capabilities(s: &Snapshot, grid: &mut Grid) {
             CapKind::Task => "task",
             CapKind::FramePool => "pool",
             CapKind::System => "sys",
+            CapKind::Notification => "ntf",
             CapKind::Empty => "-",
         };
         let _ = write!(p, "{kind}{} ", c.cap.index);

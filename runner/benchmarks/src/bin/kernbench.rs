@@ -2,7 +2,8 @@
 //! that runs helpers in its own address space: a fault delivered to a handler and resumed (a
 //! helper's `int3`, reported to us as its fault handler; we reply and it carries on), mapping and
 //! unmapping one page, and an IPC round trip with a helper as the number of live tasks grows to
-//! the task table's size (idle helpers blocked in a receive). Prints `bench: KEY TICKS` lines
+//! the task table's size (idle helpers blocked in a receive), and a notification signal → wait
+//! round trip with a helper that waits and signals back. Prints `bench: KEY TICKS` lines
 //! (medians; guest instructions under --icount), which `make bench` collects.
 #![no_std]
 #![no_main]
@@ -27,6 +28,10 @@ const WARMUP: usize = 100;
 const FAULTS: CapSlot = CapSlot(8);
 const ECHO: CapSlot = CapSlot(9);
 const IDLE: CapSlot = CapSlot(10);
+/// The notifications of the round trip: the helper waits on `PING`, we on `PONG`.
+const PING: CapSlot = CapSlot(15);
+const PONG: CapSlot = CapSlot(16);
+const RINGER: CapSlot = CapSlot(17);
 /// The fault helper's and the echo helper's task capabilities.
 const FAULTER: CapSlot = CapSlot(11);
 const ECHOER: CapSlot = CapSlot(12);
@@ -45,8 +50,8 @@ const STACK_BYTES: usize = 16 * 1024;
 #[repr(C, align(16))]
 struct Stack([u8; STACK_BYTES]);
 /// Stacks: 0 the fault helper, 1 the echo helper, 2 every idle helper (each runs once, until it
-/// blocks for good, so they can share one).
-static mut STACKS: [Stack; 3] = [const { Stack([0; STACK_BYTES]) }; 3];
+/// blocks for good, so they can share one), 3 the notification helper.
+static mut STACKS: [Stack; 4] = [const { Stack([0; STACK_BYTES]) }; 4];
 
 fn stack_top(n: usize) -> u64 {
     core::ptr::addr_of!(STACKS) as u64 + ((n + 1) * STACK_BYTES) as u64 - 8
@@ -240,7 +245,43 @@ fn scaling() -> R<()> {
     sys::cap_delete(IDLE)
 }
 
+/// The notification helper: waits on its notification (slot 1), signals ours (slot 2), forever.
+extern "C" fn ringer() -> ! {
+    while sys::wait(HELPER_EP).is_ok() {
+        let _ = sys::signal(HELPER_PREVIOUS);
+    }
+    sys::exit(1)
+}
+
+/// Signal the helper's notification, wait on ours until it signals back.
+fn notify_round_trip() -> R<u64> {
+    let ping = userlib::FramePool(slots::POOL).create_notification(PING)?;
+    let pong = userlib::FramePool(slots::POOL).create_notification(PONG)?;
+    let task = helper(RINGER, 3, ringer)?;
+    task.give_cap(PING, HELPER_EP, Rights::RECEIVE)?;
+    task.give_cap(PONG, HELPER_PREVIOUS, Rights::SEND)?;
+    task.start()?;
+    for slot in &TIMES {
+        let t0 = rdtsc_ordered();
+        ping.signal()?;
+        pong.wait()?;
+        slot.store(rdtsc_ordered().wrapping_sub(t0), Relaxed);
+    }
+    task.destroy()?;
+    task.delete()?;
+    for n in [ping, pong] {
+        n.destroy()?;
+        n.delete()?;
+    }
+    Ok(median())
+}
+
 fn run() -> R<()> {
+    report(
+        "notify_rt",
+        "notification signal → wait round trip between two tasks",
+        step(notify_round_trip(), "notification round trips")?,
+    );
     sys::endpoint_create(slots::POOL, FAULTS)?;
     let fault = fault_round_trip()?;
     report(

@@ -158,7 +158,10 @@ pub const CASES: &[Case] = &[
         434,
         "the first number past the last syscall",
         UnknownSyscall,
-        || raw(Sysnum::ALL.len() as u64, [0; 6]),
+        || {
+            let past = Sysnum::ALL.iter().map(|n| n.raw() + 1).max();
+            raw(past.unwrap_or(0), [0; 6])
+        },
     ),
     refusal(435, "syscall u64::MAX", UnknownSyscall, || {
         raw(u64::MAX, [0; 6])

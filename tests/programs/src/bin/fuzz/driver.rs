@@ -19,6 +19,7 @@ const DEAD: CapSlot = CapSlot(10);
 const SPACE: CapSlot = CapSlot(11);
 const VICTIM: CapSlot = CapSlot(12);
 const WORKER_SLOTS: [CapSlot; WORKERS] = [CapSlot(13), CapSlot(14)];
+const NOTE: CapSlot = CapSlot(15);
 const NAMES: [&str; WORKERS] = ["fuzz-worker-0", "fuzz-worker-1"];
 /// The badge of the badged endpoint (the victim's fault endpoint too).
 const BADGE: u64 = 0xB4D6E;
@@ -65,6 +66,7 @@ impl Driver {
         sys::endpoint_create(slots::POOL, PAIR)?;
         sys::cap_mint(PAIR, BADGED, Rights::SEND | Rights::GRANT, BADGE)?;
         sys::endpoint_create(slots::POOL, DEAD)?;
+        sys::notification_create(slots::POOL, NOTE)?;
         if self.privileged {
             sys::as_create(slots::POOL, SPACE)?;
             let id = sys::task_create(SPACE, VICTIM)?;
@@ -102,6 +104,7 @@ impl Driver {
         give(BADGED, wslot::BADGED, Rights::all())?;
         give(DEAD, wslot::DEAD, Rights::SEND | Rights::GRANT)?;
         give(slots::OWN, wslot::SHARED, Rights::all())?;
+        give(NOTE, wslot::NOTE, Rights::all())?;
         if self.privileged {
             give(slots::POOL, wslot::POOL, Rights::all())?;
             give(SPACE, wslot::SPACE, Rights::all())?;
@@ -208,7 +211,8 @@ impl Driver {
         }
         let _ = sys::endpoint_destroy(PAIR);
         let _ = sys::endpoint_destroy(DEAD);
-        [PAIR, BADGED, DEAD].into_iter().for_each(|s| {
+        let _ = sys::notification_destroy(NOTE);
+        [PAIR, BADGED, DEAD, NOTE].into_iter().for_each(|s| {
             let _ = sys::cap_delete(s);
         });
         // Every space is gone (`remove` set `RELEASED`): a frame is unmapped, or the kernel

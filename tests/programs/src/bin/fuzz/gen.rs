@@ -1,6 +1,8 @@
 //! One random call: which syscall (weighted, numbers no syscall has included), its arguments (from
 //! `values`), and what goes into the IPC buffer first.
-use crate::shared::{budget_left, ENDPOINTS, FRAMES, FRAME_CAP, SPACES, TASKS, WORKERS};
+use crate::shared::{
+    budget_left, ENDPOINTS, FRAMES, FRAME_CAP, NOTIFICATIONS, SPACES, TASKS, WORKERS,
+};
 use crate::stats::{BUCKETS, INVALID};
 use crate::values::{self, wslot, PLAYGROUND};
 use userlib::abi::msg::{MAX_CAPS, MAX_WORDS};
@@ -28,20 +30,20 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    550, // Send
-    500, // Recv
-    500, // Call
-    450, // Reply
-    500, // ReplyRecv
-    450, // CapCopy
+    450, // Send
+    420, // Recv
+    450, // Call
+    400, // Reply
+    450, // ReplyRecv
+    400, // CapCopy
     400, // CapMint
-    400, // CapDelete
-    400, // CapInfo
+    350, // CapDelete
+    350, // CapInfo
     350, // FrameAlloc
     350, // FrameFree
     200, // AsCreate
-    500, // AsMap
-    400, // AsUnmap
+    450, // AsMap
+    350, // AsUnmap
     300, // AsProtect
     300, // AsQuery
     100, // AsDestroy
@@ -64,6 +66,13 @@ const WEIGHTS: [u64; BUCKETS] = [
     100, // FrameStates
     100, // TaskCaps
     50,  // CallTimeout
+    0,   // 40: no syscall yet
+    100, // NotificationCreate
+    150, // Signal
+    100, // Wait
+    100, // Poll
+    80,  // NotificationBind
+    50,  // NotificationDestroy
     49,  // invalid numbers
 ];
 
@@ -78,8 +87,8 @@ const TOTAL: u64 = {
 };
 const _: () = assert!(TOTAL == 10_000);
 
-/// The first number no syscall has (they are numbered densely from 0).
-const PAST: u64 = Sysnum::ALL.len() as u64;
+/// The first number past the last syscall.
+const PAST: u64 = INVALID as u64;
 
 /// Numbers no syscall has: just past the last, far past, and ones whose low 32 bits are a real
 /// syscall (the fast-path numbers too), should the kernel ever compare only `eax`.
@@ -125,6 +134,9 @@ const SAFE_RIPS: [u64; 13] = [
 ];
 
 const ENDPOINT_SLOTS: [u64; 4] = [wslot::PAIR, wslot::BADGED, wslot::DEAD, wslot::SHARED];
+/// The shared notification, the badged copy a worker may mint, and an endpoint (wrong kind).
+const NOTIFICATION_SLOTS: [u64; 4] = [wslot::NOTE, wslot::NOTE, 9, wslot::PAIR];
+const MINT_SLOTS: [u64; 5] = [wslot::PAIR, wslot::BADGED, wslot::DEAD, wslot::NOTE, 9];
 const RECEIVE_SLOTS: [u64; 3] = [wslot::PAIR, wslot::SHARED, wslot::DEAD];
 const TASK_SLOTS: [u64; 2] = [wslot::VICTIM, wslot::SELF];
 
@@ -196,7 +208,7 @@ pub fn next(rng: &mut Rng) -> RawCall {
         }
         CapCopy => a[..3].copy_from_slice(&[slot(rng), values::dst_slot(rng), rights(rng)]),
         CapMint => {
-            a[0] = slot_of(rng, &ENDPOINT_SLOTS);
+            a[0] = slot_of(rng, &MINT_SLOTS);
             a[1] = values::dst_slot(rng);
             a[2] = rights(rng);
             a[3] = values::badge(rng);
@@ -274,6 +286,12 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[0] = slot_of(rng, &[wslot::POOL]);
             a[1] = new_object_slot(rng, ENDPOINTS);
         }
+        NotificationCreate => {
+            a[0] = slot_of(rng, &[wslot::POOL]);
+            a[1] = new_object_slot(rng, NOTIFICATIONS);
+        }
+        Signal | Wait | Poll | NotificationBind => a[0] = slot_of(rng, &NOTIFICATION_SLOTS),
+        NotificationDestroy => a[0] = slot(rng),
         Shutdown => a[..2].copy_from_slice(&[slot(rng), rng.pick(&[0, 1, 2, 3, u64::MAX])]),
         EndpointDestroy => a[0] = slot(rng),
         TaskSetName => {

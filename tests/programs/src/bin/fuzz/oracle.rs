@@ -45,6 +45,11 @@ fn first_slot_only(call: &RawCall) -> bool {
                 | TaskDestroy
                 | EndpointDestroy
                 | FrameCensus
+                | Signal
+                | Wait
+                | Poll
+                | NotificationBind
+                | NotificationDestroy
         )
     )
 }
@@ -76,7 +81,9 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         Send | Call | CallTimeout | Reply | ReplyRecv if tag(a[1]) => "an invalid message tag",
         CapCopy | CapMint if slot(a[1]) || rights(a[2]) => "a bad destination or rights mask",
         CapMint if a[3] == 0 => "badge 0",
-        AsCreate | TaskCreate | EndpointCreate if slot(a[1]) => "a destination past the table",
+        AsCreate | TaskCreate | EndpointCreate | NotificationCreate if slot(a[1]) => {
+            "a destination past the table"
+        }
         AsMap if slot(a[1]) || page(a[3]) || page_rights(a[4]) => "a bad pool, page or rights",
         AsQuery if page(a[1]) => "a page that cannot be mapped",
         AsUnmap if page(a[1]) || UnmapFlags::from_bits(a[2]).is_none() => "a bad page or flags",

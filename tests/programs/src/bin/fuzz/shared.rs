@@ -9,13 +9,14 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 pub const WORKERS: usize = 2;
 /// Most frames the workers may hold at once (per epoch).
 pub const FRAME_CAP: usize = 256;
-/// Objects the workers may create per epoch: tasks, address spaces, endpoints. Well below the
-/// kernel's tables (64, 64, 128), so that no call fails for want of room because another program
+/// Objects the workers may create per epoch: tasks, address spaces, endpoints, notifications.
+/// Well below the kernel's tables (64, 64, 128, 64), so that no call fails for want of room because another program
 /// happens to be running: that would make a replay differ.
-pub const BUDGET: [u64; 3] = [16, 16, 32];
+pub const BUDGET: [u64; 4] = [16, 16, 32, 16];
 pub const TASKS: usize = 0;
 pub const SPACES: usize = 1;
 pub const ENDPOINTS: usize = 2;
+pub const NOTIFICATIONS: usize = 3;
 
 /// A worker as the driver's watchdog sees it.
 pub struct WorkerState {
@@ -63,8 +64,8 @@ pub static CALLS: AtomicU64 = AtomicU64::new(0);
 pub static EPOCH_END: AtomicU64 = AtomicU64::new(0);
 /// The generator's state, handed on with the turn.
 pub static RNG: AtomicU64 = AtomicU64::new(0);
-/// Objects created this epoch, by kind (`TASKS`, `SPACES`, `ENDPOINTS`).
-pub static CREATED: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+/// Objects created this epoch, by kind (`TASKS`, `SPACES`, `ENDPOINTS`, `NOTIFICATIONS`).
+pub static CREATED: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 
 pub fn budget_left(kind: usize) -> bool {
     CREATED[kind].load(Relaxed) < BUDGET[kind]

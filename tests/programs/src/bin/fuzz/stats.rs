@@ -6,9 +6,9 @@ use core::sync::atomic::AtomicU64;
 use core::sync::atomic::Ordering::Relaxed;
 use userlib::{println, SysError, Sysnum};
 
-/// Calls are counted by syscall number (numbered densely from 0), numbers no syscall has go to
-/// `INVALID`, the first number past the last syscall.
-pub const INVALID: usize = Sysnum::ALL.len();
+/// Calls are counted by syscall number (numbers below the last with no syscall count nothing),
+/// numbers no syscall has go to `INVALID`, the first number past the last syscall.
+pub const INVALID: usize = Sysnum::ALL[Sysnum::ALL.len() - 1].raw() as usize + 1;
 pub const BUCKETS: usize = INVALID + 1;
 /// Results: 0 success, then the `SysError` codes, then a code the kernel does not define and a
 /// call that never came back (the worker exited or was killed, or the epoch ended first).

@@ -24,8 +24,10 @@ pub mod wslot {
     pub const SPACE: u64 = 5;
     pub const VICTIM: u64 = 6;
     pub const SELF: u64 = 7;
+    /// A notification both workers signal, wait on, poll and bind (all rights).
+    pub const NOTE: u64 = 8;
 
-    pub const FIRST_FREE: u64 = 8;
+    pub const FIRST_FREE: u64 = 9;
 
     /// The slots the driver fills, which the fuzzer never empties (it deletes copies instead):
     /// the workers keep their endpoints, and their privileges, for the whole epoch, and the two

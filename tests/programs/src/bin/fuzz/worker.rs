@@ -7,7 +7,7 @@ use crate::gen;
 use crate::oracle;
 use crate::shared::{
     has_turn, role_of, WorkerState, CALLS, CREATED, ENDPOINTS, EPOCH_DONE, EPOCH_END, FRAMES,
-    NO_FRAME, RELEASED, RNG, SEEN, SPACES, TASKS, WORKER, WORKERS,
+    NOTIFICATIONS, NO_FRAME, RELEASED, RNG, SEEN, SPACES, TASKS, WORKER, WORKERS,
 };
 use crate::stats::{result_code, STATS};
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -116,6 +116,8 @@ fn may_wake_others(num: u64) -> bool {
                 | CapDelete
                 | EndpointDestroy
                 | AsDestroy
+                | Signal
+                | NotificationDestroy
         )
     )
 }
@@ -200,6 +202,14 @@ fn succeeded(state: &WorkerState, call: &gen::RawCall, out: &SysOut) {
         }
         AsCreate => created(SPACES),
         EndpointCreate => created(ENDPOINTS),
+        NotificationCreate => created(NOTIFICATIONS),
+        // A wait returns only with bits, and a notified receive carries them as its badge.
+        Wait if r[0] == 0 => STATS.anomaly(format_args!("Wait returned no bits")),
+        Wait | Poll => STATS.mix(r[0]),
+        Recv | ReplyRecv if MsgTag(r[1]).notified() && (r[0] == 0 || out.r12 != u64::MAX) => STATS
+            .anomaly(format_args!(
+                "a notified receive without bits, or with a sender"
+            )),
         Recv | ReplyRecv | Call | CallTimeout => {
             let tag = MsgTag(r[1]);
             STATS.mix(r[0]);

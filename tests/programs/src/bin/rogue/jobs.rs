@@ -161,3 +161,25 @@ pub extern "C" fn exit_77() -> ! {
     DONE.store(1, SeqCst);
     sys::exit(77)
 }
+
+/// Waits on the notification in slot 0; records the result in [`RESULT`], the bits in
+/// `SEEN[0]`, and sets [`DONE`].
+pub extern "C" fn wait_on_slot_0() -> ! {
+    let result = sys::wait(CapSlot(0));
+    SEEN[0].store(*result.as_ref().unwrap_or(&0), SeqCst);
+    RESULT.store(code(&result), SeqCst);
+    DONE.store(1, SeqCst);
+    park()
+}
+
+/// Binds the notification in slot 0 to itself, then receives on the endpoint in slot 1; records
+/// as [`wait_on_slot_0`] does (the bits are the badge).
+pub extern "C" fn bind_then_receive() -> ! {
+    RESULT.store(code(&sys::notification_bind(CapSlot(0))), SeqCst);
+    let result = sys::recv(CapSlot(1));
+    SEEN[0].store(result.as_ref().map_or(0, |r| r.badge), SeqCst);
+    SEEN[1].store(result.as_ref().is_ok_and(|r| r.notified()) as u64, SeqCst);
+    RESULT.store(code(&result), SeqCst);
+    DONE.store(1, SeqCst);
+    park()
+}

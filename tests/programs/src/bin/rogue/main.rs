@@ -7,7 +7,7 @@
 //! batch shows whether the kernel lost track of anything.
 //!
 //! The cases, by family (one file each). Numbers: frames and mappings 1.., kernel objects and their
-//! exhaustion 100.., tasks it creates in its own space and controls 200.., the memory server's
+//! exhaustion 100.. (notifications 130..), tasks it creates in its own space and controls 200.., the memory server's
 //! processes (with `attack`) 300..
 #![no_std]
 #![no_main]
@@ -17,6 +17,7 @@ mod handoff;
 mod helper;
 mod jobs;
 mod memsrv;
+mod notify;
 mod objects;
 mod registers;
 mod tasks;
@@ -26,6 +27,7 @@ use test_programs::hostile::case::Case;
 pub const CASES: &[&[Case]] = &[
     frames::CASES,
     objects::CASES,
+    notify::CASES,
     tasks::CASES,
     registers::CASES,
     handoff::CASES,

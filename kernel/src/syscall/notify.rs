@@ -1,0 +1,56 @@
+//! Notifications: create, signal, wait, poll, bind to the caller, destroy.
+use super::{ensure, Args, Done, SysResult};
+use crate::obj::cap::Cap;
+use crate::obj::notification::Notification;
+use crate::sched::Kernel;
+use abi::{CapKind, Rights, SysError};
+
+pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    k.task(t).caps.check_empty(a[1])?;
+    let (index, gen) = k.notifications.alloc(Notification::new())?;
+    let rights = Rights::SEND | Rights::RECEIVE | Rights::CONTROL;
+    // Cannot fail: the slot was checked empty and nothing ran since.
+    let _ = k.insert_cap(t, a[1], Cap::new(CapKind::Notification, index, gen, rights));
+    Ok(Done::Return)
+}
+
+/// ORs the badge in; an unbadged capability signals bit 0, so a waiter always sees a bit.
+pub fn signal(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::SEND)?;
+    k.signal(cap.index, cap.badge.max(1));
+    Ok(Done::Return)
+}
+
+pub fn wait(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
+    k.wait(t, cap.index);
+    Ok(Done::Blocked)
+}
+
+pub fn poll(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
+    let bits = k.notifications.at_mut(cap.index).map_or(0, |n| n.take());
+    k.regs(t).rdi = bits;
+    Ok(Done::Return)
+}
+
+/// Binds the notification to the caller (one each way), until either goes.
+pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
+    let unbound = k.task(t).notification.is_none();
+    let n = k
+        .notifications
+        .at_mut(cap.index)
+        .ok_or(SysError::StaleCap)?;
+    ensure(n.bound.is_none() && unbound, SysError::InUse)?;
+    n.bound = Some(t);
+    k.task(t).notification = Some(cap.index);
+    Ok(Done::Return)
+}
+
+pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::CONTROL)?;
+    k.destroy_notification(cap.index);
+    Ok(Done::Return)
+}
