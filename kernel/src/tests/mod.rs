@@ -9,6 +9,7 @@ mod ipc;
 mod layers;
 mod memory;
 mod objects;
+mod pages;
 mod reclaim;
 mod release;
 mod sched;
