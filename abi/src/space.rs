@@ -96,7 +96,10 @@ impl MappedPage {
     /// count above bit 40.
     pub fn pack(&self) -> [u64; 2] {
         let maps = self.maps.min(Self::MAPS_MAX) as u64;
-        [self.addr | self.rights.bits(), self.frame | maps << FRAME_BITS]
+        [
+            self.addr | self.rights.bits(),
+            self.frame | maps << FRAME_BITS,
+        ]
     }
 
     /// The entry from its two words.

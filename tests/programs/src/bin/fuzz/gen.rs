@@ -28,7 +28,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    550, // Send
+    500, // Send
     500, // Recv
     500, // Call
     450, // Reply
@@ -64,6 +64,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     100, // FrameStates
     100, // TaskCaps
     50,  // CallTimeout
+    50,  // AsPages
     49,  // invalid numbers
 ];
 
@@ -246,6 +247,10 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[2] = page_rights(rng);
         }
         AsDestroy => a[0] = slot_of(rng, &[wslot::SPACE]),
+        AsPages => {
+            a[0] = slot_of(rng, &[wslot::SPACE]);
+            (a[1], a[2]) = values::range(rng);
+        }
         FrameStates => a[..2].copy_from_slice(&[slot(rng), values::frame(rng)]),
         TaskCaps => a[..2].copy_from_slice(&[slot_of(rng, &TASK_SLOTS), values::any(rng)]),
         TaskCreate => {
