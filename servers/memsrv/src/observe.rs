@@ -58,14 +58,15 @@ impl Server {
                 ranges_of(&p.regions),
             )
         };
-        let mut found: Vec<[u64; 2], PAGES_PER_REPLY> = Vec::new();
-        let (mut next, mut calls) = (0, 0);
+        // The reply: w0 where to go on (0: done), w1 how many pages, then two words a page.
+        let mut words = [0; 2 + 2 * PAGES_PER_REPLY];
+        let (mut found, mut calls) = (0, 0);
         'walk: for &(start, end, region) in &ranges {
             let end = end.next_multiple_of(PAGE_SIZE).min(USER_TOP);
             let mut at = start.max(from) & !(PAGE_SIZE - 1);
             while at < end {
                 if calls == LIST_CALLS {
-                    next = at;
+                    words[0] = at;
                     break 'walk;
                 }
                 calls += 1;
@@ -73,25 +74,24 @@ impl Server {
                 let listed = sys::as_pages(space, at, end).map_err(|_| MemError::NoChild)?;
                 for page in listed.pages() {
                     let (addr, rights, frame) = (page.addr, page.rights, page.frame);
+                    if found == PAGES_PER_REPLY {
+                        words[0] = addr;
+                        break 'walk;
+                    }
                     let entry = PageEntry {
                         addr,
                         rights,
                         region,
                         frame,
                     };
-                    if found.push(entry.pack()).is_err() {
-                        next = addr;
-                        break 'walk;
-                    }
+                    words[2 + 2 * found..4 + 2 * found].copy_from_slice(&entry.pack());
+                    found += 1;
                 }
                 at = listed.next;
             }
         }
-        let words: Vec<u64, 64> = [next, found.len() as u64]
-            .into_iter()
-            .chain(found.iter().flatten().copied())
-            .collect();
-        Ok(stage(&words))
+        words[1] = found as u64;
+        Ok(stage(&words[..2 + 2 * found]))
     }
 
     /// The server's own pages: its image (from the boot archive), stack, IPC buffer, the boot

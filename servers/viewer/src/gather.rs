@@ -229,6 +229,9 @@ impl Snapshot {
     }
 
     fn frame_states(&mut self) -> Result<(), SysError> {
+        // Each state byte's mark, worked out once a refresh rather than once a frame.
+        let mark_of: [u8; 256] =
+            core::array::from_fn(|b| Mark::of(FrameView::from_byte(b as u8)).code());
         let mut first = 0;
         loop {
             let (count, total) = sys::frame_states(SYSTEM, first as u64)?;
@@ -237,10 +240,10 @@ impl Snapshot {
             let count_here = count.min(self.frames.saturating_sub(first));
             for w in 0..count_here.div_ceil(8) {
                 let bytes = ipc_word(w).to_le_bytes();
-                for (i, &byte) in bytes.iter().enumerate().take(count_here - 8 * w) {
-                    let frame = first + 8 * w + i;
-                    self.states[frame] = byte;
-                    self.marks[frame] = Mark::of(FrameView::from_byte(byte)).code();
+                let (at, n) = (first + 8 * w, (count_here - 8 * w).min(8));
+                self.states[at..at + n].copy_from_slice(&bytes[..n]);
+                for (mark, &byte) in self.marks[at..at + n].iter_mut().zip(&bytes[..n]) {
+                    *mark = mark_of[byte as usize];
                 }
             }
             first += count;
@@ -278,6 +281,9 @@ impl Snapshot {
                 return Ok(()); // (it ended meanwhile)
             };
             let (next, count) = (w[0], w[1] as usize);
+            // Pages in a row mostly have the same frame state and region: their mark is worked
+            // out once.
+            let mut last: Option<((u8, Region), u8)> = None;
             for i in 0..count {
                 // (The first page came in registers, the others in the IPC buffer.)
                 let words = match i {
@@ -291,16 +297,23 @@ impl Snapshot {
                 else {
                     continue;
                 };
-                let claimed = Mark::claimed(FrameView::from_byte(state), pid, entry.region);
+                let key = (state, entry.region);
+                let claimed = match last {
+                    Some((k, code)) if k == key => code,
+                    _ => Mark::claimed(FrameView::from_byte(state), pid, entry.region).code(),
+                };
+                last = Some((key, claimed));
                 // A frame another process claimed too is shared, whatever the kernel counted a
                 // moment before (a fork in between).
-                let new = match (Mark::from_code(*mark), claimed) {
-                    (Mark::Owned { pid: a }, Mark::Owned { pid: b }) if a != b => Mark::SharedCow,
-                    _ => claimed,
+                let owned = |code: u8| code.is_ascii_digit() || code.is_ascii_lowercase();
+                let new = if owned(*mark) && owned(claimed) && *mark != claimed {
+                    Mark::SharedCow.code()
+                } else {
+                    claimed
                 };
-                *mark = new.code();
+                *mark = new;
                 if pid == self.shown {
-                    let _ = self.pages.push(entry.addr | new.code() as u64);
+                    let _ = self.pages.push(entry.addr | new as u64);
                 }
             }
             if next == 0 {

@@ -33,7 +33,7 @@ fn hostile_ranges() -> Checked {
         (0, USER_TOP + PAGE_SIZE),
         (USER_TOP, USER_END),
         (0xFFFF_8000_0000_0000, 0xFFFF_8000_0010_0000),
-        (0xFFFF_FFFF_8000_0000, u64::MAX & !(PAGE_SIZE - 1)),
+        (0xFFFF_FFFF_8000_0000, !(PAGE_SIZE - 1)),
         (0xDEAD_0000_0000_0000, 0xDEAD_0000_0001_0000),
         (0x2000, 0x1000),
         (0x1001, 0x2000),
