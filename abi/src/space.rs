@@ -94,6 +94,7 @@ impl MappedPage {
 
     /// The two words: the address with the rights in its low bits; the frame with the map
     /// count above bit 40.
+    #[inline]
     pub fn pack(&self) -> [u64; 2] {
         let maps = self.maps.min(Self::MAPS_MAX) as u64;
         [
@@ -103,6 +104,7 @@ impl MappedPage {
     }
 
     /// The entry from its two words.
+    #[inline]
     pub fn unpack(words: [u64; 2]) -> MappedPage {
         MappedPage {
             addr: words[0] & !(PAGE_SIZE - 1),

@@ -281,9 +281,6 @@ impl Snapshot {
                 return Ok(()); // (it ended meanwhile)
             };
             let (next, count) = (w[0], w[1] as usize);
-            // Pages in a row mostly have the same frame state and region: their mark is worked
-            // out once.
-            let mut last: Option<((u8, Region), u8)> = None;
             for i in 0..count {
                 // (The first page came in registers, the others in the IPC buffer.)
                 let words = match i {
@@ -297,23 +294,16 @@ impl Snapshot {
                 else {
                     continue;
                 };
-                let key = (state, entry.region);
-                let claimed = match last {
-                    Some((k, code)) if k == key => code,
-                    _ => Mark::claimed(FrameView::from_byte(state), pid, entry.region).code(),
-                };
-                last = Some((key, claimed));
+                let claimed = Mark::claimed(FrameView::from_byte(state), pid, entry.region);
                 // A frame another process claimed too is shared, whatever the kernel counted a
                 // moment before (a fork in between).
-                let owned = |code: u8| code.is_ascii_digit() || code.is_ascii_lowercase();
-                let new = if owned(*mark) && owned(claimed) && *mark != claimed {
-                    Mark::SharedCow.code()
-                } else {
-                    claimed
+                let new = match (Mark::from_code(*mark), claimed) {
+                    (Mark::Owned { pid: a }, Mark::Owned { pid: b }) if a != b => Mark::SharedCow,
+                    _ => claimed,
                 };
-                *mark = new;
+                *mark = new.code();
                 if pid == self.shown {
-                    let _ = self.pages.push(entry.addr | new as u64);
+                    let _ = self.pages.push(entry.addr | new.code() as u64);
                 }
             }
             if next == 0 {
