@@ -117,12 +117,14 @@ pub struct PageEntry {
 
 impl PageEntry {
     /// The first word: the page address with the rights in bits 0..4 and the region in 4..8.
+    #[inline]
     pub fn pack(&self) -> [u64; 2] {
         let word = self.addr | (self.rights.bits() & 0xf) | self.region.raw() << 4;
         [word, self.frame]
     }
 
     /// The entry from its two words.
+    #[inline]
     pub fn unpack(words: [u64; 2]) -> PageEntry {
         PageEntry {
             addr: words[0] & !0xfff,

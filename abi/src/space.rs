@@ -1,6 +1,7 @@
-//! Arguments of the address-space calls that do not fit a plain number: `AsUnmap`'s flags and
-//! `AsShare`'s rights masks (see `docs/syscalls.md`).
+//! Arguments and results of the address-space calls that do not fit a plain number: `AsUnmap`'s
+//! flags, `AsShare`'s rights masks and `AsPages`'s entries (see `docs/syscalls.md`).
 use crate::cap::PageRights;
+use crate::layout::PAGE_SIZE;
 use bitflags::bitflags;
 
 bitflags! {
@@ -67,6 +68,53 @@ impl ShareMode {
     }
 }
 
+/// Pages one `AsPages` call lists: two IPC buffer words each.
+pub const PAGES_PER_CALL: usize = crate::msg::MAX_WORDS / 2;
+
+/// One mapped page `AsPages` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MappedPage {
+    /// The page's address.
+    pub addr: u64,
+    /// The mapping's rights.
+    pub rights: PageRights,
+    /// The frame mapped there.
+    pub frame: u64,
+    /// The frame's mappings in all spaces (0 for the console page, kernel data), saturating at
+    /// [`MappedPage::MAPS_MAX`].
+    pub maps: u32,
+}
+
+/// Frame numbers fit 40 bits (52-bit physical addresses); the map count takes the rest.
+const FRAME_BITS: u32 = 40;
+
+impl MappedPage {
+    /// The largest map count an entry carries.
+    pub const MAPS_MAX: u32 = (1 << (64 - FRAME_BITS)) - 1;
+
+    /// The two words: the address with the rights in its low bits; the frame with the map
+    /// count above bit 40.
+    #[inline]
+    pub fn pack(&self) -> [u64; 2] {
+        let maps = self.maps.min(Self::MAPS_MAX) as u64;
+        [
+            self.addr | self.rights.bits(),
+            self.frame | maps << FRAME_BITS,
+        ]
+    }
+
+    /// The entry from its two words.
+    #[inline]
+    pub fn unpack(words: [u64; 2]) -> MappedPage {
+        MappedPage {
+            addr: words[0] & !(PAGE_SIZE - 1),
+            rights: PageRights::from_bits_truncate(words[0]),
+            frame: words[1] & ((1 << FRAME_BITS) - 1),
+            maps: (words[1] >> FRAME_BITS) as u32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +126,22 @@ mod tests {
         }
         assert_eq!(ShareMode::from_word(1 << 17), None);
         assert_eq!(ShareMode::from_word(1 << 2), None);
+    }
+
+    #[test]
+    fn mapped_pages_round_trip_and_map_counts_saturate() {
+        let page = MappedPage {
+            addr: 0x7fff_fffe_e000,
+            rights: PageRights::all(),
+            frame: (1 << 40) - 1,
+            maps: 3,
+        };
+        assert_eq!(MappedPage::unpack(page.pack()), page);
+        let many = MappedPage {
+            maps: u32::MAX,
+            ..page
+        };
+        let back = MappedPage::unpack(many.pack());
+        assert_eq!((back.maps, back.frame), (MappedPage::MAPS_MAX, page.frame));
     }
 }

@@ -91,6 +91,9 @@ numbered_enum! {
         /// `Call` that gives up after `r12` timer ticks with `TimedOut`, whether it still waits to
         /// be received or for the reply (for calling a capability nobody vouches for).
         CallTimeout = 39,
+        /// The mapped pages of a range of an address space (address, frame, rights, map count)
+        /// into the caller's IPC buffer; bounded work per call, resumable (`abi::space::MappedPage`).
+        AsPages = 40,
         /// Create a notification (paid from a pool's authority, as endpoints are).
         NotificationCreate = 41,
         /// OR the capability's badge (1 if unbadged) into a notification's bits, waking a waiter.

@@ -73,3 +73,28 @@ fn the_viewer_shows_owners_sharing_and_a_leak() {
     let _ = std::fs::remove_file(&picture);
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
 }
+
+/// Issue 16: a process with a `page_alloc`ed page at each end of user space (forktest 25) spans
+/// 2^35 pages. The memory server has the kernel list its mapped pages (`AsPages`, which skips the
+/// empty tables between them), so the viewer keeps refreshing while it lives — one look-up a page
+/// of the span would hold the viewer (and the server) up for the rest of the run.
+#[test]
+fn the_viewer_keeps_refreshing_beside_pages_at_both_ends_of_user_space() {
+    let out = run(Options {
+        run_for: Some(8),
+        memory_mib: 32,
+        viewer: Some(ViewerMode::Log),
+        ..Options::for_test(&["forktest:25"], 6 * 8 + TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, "forktest:25: passed");
+    let shown = snapshots(&out)
+        .iter()
+        .filter(|s| s.contains("VIRTUAL ADDRESS SPACE FOR 2 (forktest, parent 1)"))
+        .count();
+    assert!(
+        shown >= 2,
+        "{shown} snapshots of forktest's pages while it lived\n{}",
+        out.transcript
+    );
+}

@@ -172,6 +172,7 @@ pub const IPC_BUFFER_WORDS: usize = core::mem::size_of::<IpcBuffer>() / 8;
 
 /// Element `index` of the `count`-element array of `T` the layout reserves at `base` (the IPC
 /// buffer or the console page). Panics if `index` is outside it.
+#[inline]
 fn reserved_slot<T>(base: u64, count: usize, index: usize) -> *mut T {
     assert!(index < count, "index {index} outside the reserved page");
     (base as *mut T).wrapping_add(index)
@@ -181,6 +182,7 @@ fn reserved_slot<T>(base: u64, count: usize, index: usize) -> *mut T {
 ///
 /// The buffer must be mapped (init maps it for every program); otherwise the access faults and the
 /// task's supervisor hears of it. Panics if `index` is outside the buffer.
+#[inline]
 pub fn ipc_buffer_read(index: usize) -> u64 {
     let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
     // SAFETY: `p` is an aligned address inside the IPC buffer page, which the layout reserves for
@@ -191,6 +193,7 @@ pub fn ipc_buffer_read(index: usize) -> u64 {
 }
 
 /// Writes word `index` of the IPC buffer. Panics if `index` is outside the buffer.
+#[inline]
 pub fn ipc_buffer_write(index: usize, value: u64) {
     let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
     // SAFETY: as in `ipc_buffer_read`; the page is user-writable when mapped.

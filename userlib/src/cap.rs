@@ -203,6 +203,11 @@ impl AddressSpace {
     pub fn query(self, vaddr: u64) -> Result<(u64, PageRights)> {
         sys::as_query(self.0, vaddr)
     }
+    /// The mapped pages of `[start, end)`, a bounded step of them ([`sys::as_pages`]).
+    #[inline]
+    pub fn pages(self, start: u64, end: u64) -> Result<sys::Listed> {
+        sys::as_pages(self.0, start, end)
+    }
     /// Destroys the address space (no task may use it).
     #[inline]
     pub fn destroy(self) -> Result<()> {

@@ -6,10 +6,10 @@
 //! code is using is the caller's responsibility.
 
 use crate::arch::{syscall, syscall_no_args, syscall_r12, SysOut};
-use crate::ipc::Received;
+use crate::ipc::{ipc_word, Received};
 use crate::Result;
 use abi::qemu::ExitCode;
-use abi::space::{ShareMode, UnmapFlags};
+use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
 
 /// Most bytes one `DebugWrite` takes.
@@ -364,6 +364,35 @@ pub fn as_mapping(space: CapSlot, vaddr: u64) -> Result<Mapping> {
         rights: PageRights::from_bits_retain(out.r[1]),
         maps: out.r[2],
         tables: out.r[3],
+    })
+}
+
+/// What one [`as_pages`] call listed: `count` pages, in the IPC buffer's words, and where to go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// Pages listed (at most [`PAGES_PER_CALL`]).
+    pub count: usize,
+    /// The address to go on from (the range's end when done).
+    pub next: u64,
+}
+
+impl Listed {
+    /// The pages, read from the IPC buffer (so before the next message or listing).
+    pub fn pages(&self) -> impl Iterator<Item = MappedPage> {
+        let count = self.count.min(PAGES_PER_CALL);
+        (0..count).map(|i| MappedPage::unpack([ipc_word(2 * i), ipc_word(2 * i + 1)]))
+    }
+}
+
+/// The mapped pages of `[start, end)` (page-aligned, `end` at most `USER_TOP`) of `space` (needs
+/// `READ`), in address order, into the IPC buffer: at most [`PAGES_PER_CALL`] and a bounded walk
+/// per call, so walk a range by calling again from [`Listed::next`] until it reaches `end`.
+#[inline]
+pub fn as_pages(space: CapSlot, start: u64, end: u64) -> Result<Listed> {
+    let out = call0(Sysnum::AsPages, [slot(space), start, end, 0, 0, 0])?;
+    Ok(Listed {
+        count: out.r[0] as usize,
+        next: out.r[1],
     })
 }
 

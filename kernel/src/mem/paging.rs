@@ -193,6 +193,35 @@ pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
     Ok(())
 }
 
+/// Most table entries (at any level) one `list` examines, so a sparse range cannot make one call
+/// long: a missing upper-level entry counts one and skips what it would map.
+pub const LIST_BUDGET: u32 = 512;
+
+/// Hands the present leaves of `[start, end)` (page-aligned user addresses) to `visit` in address
+/// order (address, frame, flags) while it says it has room, and `LIST_BUDGET` entries allow.
+/// Returns where to go on (`end` when done).
+pub fn list(root: u64, start: u64, end: u64, mut visit: impl FnMut(u64, u64, F) -> bool) -> u64 {
+    let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
+    while va < end && budget > 0 {
+        budget -= 1;
+        let table = match leaf.map_or_else(|| path(root, va).map(|p| p[3]), Ok) {
+            Ok(table) => table,
+            // Past what the missing entry would map (512 GiB, 1 GiB or 2 MiB).
+            Err(level) => {
+                va = (va | ((1 << (39 - 9 * level)) - 1)) + 1;
+                continue;
+            }
+        };
+        let entry = &phys::table(table)[indices(va)[3]];
+        va += PAGE_SIZE;
+        leaf = (va % (512 * PAGE_SIZE) != 0).then_some(table);
+        if !entry.is_unused() && !visit(va - PAGE_SIZE, frame_of(entry.addr()), entry.flags()) {
+            break;
+        }
+    }
+    va.min(end)
+}
+
 /// What `for_each_entry` visits.
 pub enum Entry {
     /// A page-table frame and the present entries found in it (visited after everything below it).

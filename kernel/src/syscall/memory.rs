@@ -1,13 +1,13 @@
-//! Frames from the pool, and address spaces: create, map, unmap, protect, query, destroy.
+//! Frames from the pool, and address spaces: create, map, unmap, protect, query, list, destroy.
 use super::{ensure, Args, Done, SysResult};
 use crate::mem::frames::FrameState;
 use crate::mem::paging::{self, Tables};
-use crate::mem::range;
+use crate::mem::{phys, range};
 use crate::obj::cap::Cap;
 use crate::obj::space::Space;
 use crate::sched::Kernel;
-use abi::layout::{is_user_page, CONSOLE, USER_TOP};
-use abi::space::{ShareMode, UnmapFlags};
+use abi::layout::{is_user_page, CONSOLE, PAGE_SIZE, USER_TOP};
+use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, PageRights, Rights, SysError};
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
@@ -181,6 +181,38 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let tables = tables_of(k, index);
     let r = k.regs(t);
     (r.rdi, r.rsi, r.rdx, r.r10) = (frame, paging::rights_of(flags).bits(), maps, tables);
+    Ok(Done::Return)
+}
+
+/// `AsPages`: the mapped pages of `[a1, a2)` into the caller's IPC buffer, two words each; r0 how
+/// many, r1 where to go on. The walk skips empty tables and its work is bounded (`paging::list`).
+pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let (_, root) = space(k, t, a[0], Rights::READ)?;
+    let (start, end) = (a[1], a[2]);
+    let aligned = (start | end) % PAGE_SIZE == 0;
+    ensure(
+        aligned && start <= end && end <= USER_TOP,
+        SysError::BadAddress,
+    )?;
+    let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
+    let mut count = 0;
+    let next = paging::list(root, start, end, |addr, frame, flags| {
+        let maps = k.frames.maps_mut(frame).map_or(0, |m| *m);
+        let rights = paging::rights_of(flags);
+        let words = MappedPage {
+            addr,
+            rights,
+            frame,
+            maps,
+        }
+        .pack();
+        phys::write_u64(buffer, 2 * count, words[0]);
+        phys::write_u64(buffer, 2 * count + 1, words[1]);
+        count += 1;
+        count < PAGES_PER_CALL
+    });
+    let r = k.regs(t);
+    (r.rdi, r.rsi) = (count as u64, next);
     Ok(Done::Return)
 }
 

@@ -97,6 +97,7 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         AsAlloc => memory::alloc(k, t, a),
         AsShare => memory::share(k, t, a),
         AsCopy => memory::copy(k, t, a),
+        AsPages => memory::pages(k, t, a),
         NotificationCreate => notify::create(k, t, a),
         Signal => notify::signal(k, t, a),
         Wait => notify::wait(k, t, a),

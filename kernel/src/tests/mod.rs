@@ -11,6 +11,7 @@ mod memory;
 mod notify;
 mod notify_bind;
 mod objects;
+mod pages;
 mod reclaim;
 mod release;
 mod sched;

@@ -19,6 +19,8 @@ pub struct Boot {
     pub program: &'static str,
     pub memory_mib: u32,
     pub timeout_secs: u64,
+    /// With the memory viewer (in a log), for this many seconds: its refreshes are the figures.
+    pub viewer_secs: Option<u64>,
 }
 
 /// Every boot `make bench` makes, in order.
@@ -27,21 +29,32 @@ pub const BOOTS: &[Boot] = &[
         program: "ipcbench",
         memory_mib: 128,
         timeout_secs: 600,
+        viewer_secs: None,
     },
     Boot {
         program: "kernbench",
         memory_mib: 128,
         timeout_secs: 600,
+        viewer_secs: None,
     },
     Boot {
         program: "faultbench",
         memory_mib: 128,
         timeout_secs: 600,
+        viewer_secs: None,
     },
     Boot {
         program: "forkbench",
         memory_mib: 512,
         timeout_secs: 1800,
+        viewer_secs: None,
+    },
+    // WeensyOS's four allocators fill 32 MiB within two seconds; the viewer refreshes on.
+    Boot {
+        program: "fork",
+        memory_mib: 32,
+        timeout_secs: 900,
+        viewer_secs: Some(8),
     },
 ];
 
@@ -52,9 +65,47 @@ impl Boot {
             icount: Some(0),
             memory_mib: self.memory_mib,
             timeout: Some(Duration::from_secs(self.timeout_secs)),
+            run_for: self.viewer_secs,
+            viewer: self.viewer_secs.map(|_| crate::ViewerMode::Log),
             ..Options::for_test(&[self.program], self.timeout_secs)
         }
     }
+
+    /// The figures of a transcript of this boot.
+    pub fn figures(&self, transcript: &str) -> BTreeMap<String, u64> {
+        match self.viewer_secs {
+            Some(_) => parse_viewer(transcript),
+            None => parse(self.program, transcript),
+        }
+    }
+}
+
+/// The memory viewer's figures: what a refresh costs once memory is full, from the line each log
+/// snapshot starts with (`(a refresh: frame states S, memory server M, drawing D TSC ticks)`;
+/// drawing is the previous refresh's). The cheapest of the snapshots after the first (taken
+/// before the programs ran), so work that other tasks do meanwhile does not count:
+/// `viewer_refresh` = S + M (reading the machine's state), `viewer_drawing` = D.
+pub fn parse_viewer(transcript: &str) -> BTreeMap<String, u64> {
+    let costs: Vec<[u64; 3]> = transcript
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("--- memory viewer --- (a refresh: frame states ")?;
+            let (states, rest) = rest.split_once(", memory server ")?;
+            let (server, rest) = rest.split_once(", drawing ")?;
+            let drawing = rest.strip_suffix(" TSC ticks)")?;
+            let n = |s: &str| s.parse::<u64>().ok();
+            Some([n(states)?, n(server)?, n(drawing)?])
+        })
+        .skip(1)
+        .collect();
+    let mut figures = BTreeMap::new();
+    if let Some(read) = costs.iter().map(|c| c[0] + c[1]).min() {
+        figures.insert("viewer_refresh".into(), read);
+    }
+    if let Some(drawing) = costs.iter().map(|c| c[2]).min() {
+        figures.insert("viewer_drawing".into(), drawing);
+    }
+    figures
 }
 
 /// The figures `program` reports in a transcript: its `bench: KEY TICKS ...` lines, which the
@@ -210,6 +261,21 @@ mod tests {
         assert_eq!(f.get("ipc_rt"), Some(&392));
         assert_eq!(f.get("fork_cow_64m"), Some(&1_287_991));
         assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn viewer_snapshots_parse() {
+        let line = |s, m, d| {
+            format!("--- memory viewer --- (a refresh: frame states {s}, memory server {m}, drawing {d} TSC ticks)\n")
+        };
+        let t = line(10, 20, 0) + &line(100, 900, 700) + "PHYSICAL\n" + &line(100, 800, 650);
+        let f = parse_viewer(&t);
+        assert_eq!(f.get("viewer_refresh"), Some(&900));
+        assert_eq!(f.get("viewer_drawing"), Some(&650));
+        assert!(
+            parse_viewer(&line(1, 2, 3)).is_empty(),
+            "the first is before any program"
+        );
     }
 
     #[test]

@@ -77,6 +77,7 @@ const IPC: &str = "IPC";
 const MEMORY: &str = "faults and memory (through the memory server)";
 const FORK: &str = "processes: fork + exit + wait";
 const SCALING: &str = "scaling";
+const VIEWER: &str = "the memory viewer (fork's four allocators, 32 MiB full)";
 
 pub const ROWS: &[Row] = &[
     row(
@@ -197,4 +198,16 @@ pub const ROWS: &[Row] = &[
             "— 64 tasks alive (the task table full)",
         )
     },
+    row(
+        "viewer_refresh",
+        VIEWER,
+        "a refresh's reading: every frame's state (`FrameStates`), every process's pages \
+         (`AsPages` through the memory server), one's capabilities",
+    )
+    .goal(1_000_000),
+    row(
+        "viewer_drawing",
+        VIEWER,
+        "a refresh's drawing: the picture, the console page, the serial text",
+    ),
 ];

@@ -1,6 +1,7 @@
 //! `make bench`: boots every benchmark program under `-icount shift=0`, twice (the two runs must
 //! agree on every figure: under icount they count instructions, deterministically), prints one
 //! table beside seL4 and Linux, and writes `target/bench.json`. `--once` boots each once;
+//! `--only PROGRAM` boots only that program's benchmark and prints its figures (no record);
 //! `--charts DIR` draws the charts from `target/bench.json` into DIR instead.
 use runner::bench::{self, svg, BOOTS};
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ fn run_once(boot: &bench::Boot) -> Result<(BTreeMap<String, u64>, f64), String> 
             outcome.transcript
         ));
     }
-    Ok((bench::parse(boot.program, &outcome.transcript), secs))
+    Ok((boot.figures(&outcome.transcript), secs))
 }
 
 fn charts(dir: &str) -> Result<(), String> {
@@ -49,11 +50,14 @@ fn charts(dir: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(twice: bool) -> Result<bool, String> {
+/// Boots every benchmark (or only `only`'s), once or twice; prints the table and writes the record
+/// (of a whole run only).
+fn measure(twice: bool, only: Option<&str>) -> Result<bool, String> {
     let mut figures = BTreeMap::new();
     let mut wall = Vec::new();
     let mut agree = true;
-    for boot in BOOTS {
+    let boots = BOOTS.iter().filter(|b| only.is_none_or(|p| b.program == p));
+    for boot in boots {
         eprintln!(
             "bench: booting {}{}",
             boot.program,
@@ -92,6 +96,12 @@ fn measure(twice: bool) -> Result<bool, String> {
         figures.extend(first.clone());
     }
     println!("{}", bench::table(&figures));
+    if only.is_some() {
+        for (key, value) in &figures {
+            println!("bench: {key} {value}");
+        }
+        return Ok(agree);
+    }
     for (program, secs) in &wall {
         let secs: Vec<String> = secs.iter().map(|s: &f64| format!("{s:.1} s")).collect();
         println!(
@@ -120,10 +130,12 @@ fn measure(twice: bool) -> Result<bool, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => measure(true),
-        ["--once"] => measure(false),
+        [] => measure(true, None),
+        ["--once"] => measure(false, None),
+        ["--only", program] => measure(true, Some(program)),
+        ["--once", "--only", program] => measure(false, Some(program)),
         ["--charts", dir] => charts(dir).map(|()| true),
-        _ => Err("usage: bench [--once | --charts DIR]".into()),
+        _ => Err("usage: bench [--once] [--only PROGRAM] | --charts DIR".into()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

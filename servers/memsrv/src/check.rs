@@ -5,11 +5,13 @@
 //!
 //! The walk covers the 2 MiB spans the process has a last-level table committed for
 //! (`Tables::leaf_spans`): every page it can have is in one, and the work follows what it has
-//! committed (at most 512 look-ups a table, and it is charged for each table), never the distance
-//! between its pages — two pages at the two ends of user space cost two spans, not 2^35 pages.
+//! committed (the kernel lists a span's mapped pages, `AsPages`, 32 a call; the process is charged
+//! for each table), never the distance between its pages — two pages at the two ends of user
+//! space cost two spans, not 2^35 pages.
 use crate::procs::{Process, Slots};
 use crate::Server;
-use userlib::layout::{CONSOLE, PAGE_SIZE};
+use userlib::abi::space::MappedPage;
+use userlib::layout::{CONSOLE, PAGE_SIZE, USER_TOP};
 use userlib::{println, sys, PageRights};
 
 /// Most mappings one check can tally (beyond that it says it is incomplete).
@@ -105,13 +107,11 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             errors += 1;
         }
     }
-    let mut visit = |page: u64| {
+    let mut visit = |m: MappedPage| {
+        let page = m.addr;
         if page == CONSOLE {
             return; // (the kernel's page, in every space)
         }
-        let Ok(m) = sys::as_mapping(slots.space(), page) else {
-            return;
-        };
         let writable = m.rights.contains(PageRights::WRITE);
         let rule = if !r.may_map(page) {
             Some("mapped where the process has nothing (above the break, say)")
@@ -130,14 +130,20 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             );
             errors += 1;
         }
-        if tally.seen.push((m.frame, m.maps)).is_err() {
+        if tally.seen.push((m.frame, u64::from(m.maps))).is_err() {
             tally.complete = false;
         }
     };
     for span in p.tables.leaf_spans() {
-        (span..span + SPAN)
-            .step_by(PAGE_SIZE as usize)
-            .for_each(&mut visit);
+        let (mut at, end) = (span, (span + SPAN).min(USER_TOP));
+        while at < end {
+            // (A process being destroyed meanwhile has nothing more to check.)
+            let Ok(listed) = sys::as_pages(slots.space(), at, end) else {
+                break;
+            };
+            listed.pages().for_each(&mut visit);
+            at = listed.next;
+        }
     }
     errors
 }

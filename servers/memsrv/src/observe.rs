@@ -1,7 +1,7 @@
 //! The observer's requests (the memory viewer's, through the endpoint init badged `OBSERVER`):
 //! which processes live, what each has mapped where, and their capabilities. Read-only, and each
-//! request's work is bounded (a walk of at most `SCAN_PAGES` pages), so an observer cannot hold
-//! the server up for long.
+//! request's work is bounded (at most `LIST_CALLS` bounded `AsPages` calls), so an observer cannot
+//! hold the server up for long.
 use crate::regions::{Regions, STACK_MAX};
 use crate::{Outcome, Server, OWN_SPACE};
 use heapless::Vec;
@@ -11,11 +11,11 @@ use userlib::abi::memsrv::{
     pack_name, MemError, PageEntry, Region, Request, PAGES_PER_REPLY, SLOTS_PER_REPLY,
 };
 use userlib::ipc::{ipc_word, set_ipc_word, Received};
-use userlib::layout::{BOOTFS, CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::layout::{BOOTFS, CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP, USER_TOP};
 use userlib::sys;
 
-/// Most pages one `Pages` request looks at (mapped or not).
-const SCAN_PAGES: u64 = 1024;
+/// Most `AsPages` calls one `Pages` request makes (each examines at most 512 table entries).
+const LIST_CALLS: u32 = 8;
 /// The stack init maps for the servers it starts (its `STACK_PAGES`).
 const SERVER_STACK: u64 = 16 * PAGE_SIZE;
 
@@ -46,7 +46,8 @@ impl Server {
     }
 
     /// Up to `PAGES_PER_REPLY` mapped pages of `pid` (0: the server) from `from` on, in its
-    /// regions; the reply's words beyond the registers are staged in the IPC buffer.
+    /// regions; the reply's words beyond the registers are staged in the IPC buffer. The kernel
+    /// lists them (`AsPages`, skipping empty tables), at most `LIST_CALLS` calls a request.
     fn pages(&self, pid: u64, from: u64) -> Result<([u64; 4], usize), MemError> {
         let (space, ranges) = if pid == 0 {
             (OWN_SPACE, self.own_ranges())
@@ -57,34 +58,40 @@ impl Server {
                 ranges_of(&p.regions),
             )
         };
-        let mut found: Vec<[u64; 2], PAGES_PER_REPLY> = Vec::new();
-        let mut next = 0;
-        let mut scanned = 0;
+        // The reply: w0 where to go on (0: done), w1 how many pages, then two words a page.
+        let mut words = [0; 2 + 2 * PAGES_PER_REPLY];
+        let (mut found, mut calls) = (0, 0);
         'walk: for &(start, end, region) in &ranges {
-            let mut page = start.max(from & !(PAGE_SIZE - 1));
-            while page < end {
-                if found.is_full() || scanned == SCAN_PAGES {
-                    next = page;
+            let end = end.next_multiple_of(PAGE_SIZE).min(USER_TOP);
+            let mut at = start.max(from) & !(PAGE_SIZE - 1);
+            while at < end {
+                if calls == LIST_CALLS {
+                    words[0] = at;
                     break 'walk;
                 }
-                scanned += 1;
-                if let Ok(m) = sys::as_mapping(space, page) {
+                calls += 1;
+                // (The listing is in the IPC buffer until the reply is staged there.)
+                let listed = sys::as_pages(space, at, end).map_err(|_| MemError::NoChild)?;
+                for page in listed.pages() {
+                    let (addr, rights, frame) = (page.addr, page.rights, page.frame);
+                    if found == PAGES_PER_REPLY {
+                        words[0] = addr;
+                        break 'walk;
+                    }
                     let entry = PageEntry {
-                        addr: page,
-                        rights: m.rights,
+                        addr,
+                        rights,
                         region,
-                        frame: m.frame,
+                        frame,
                     };
-                    let _ = found.push(entry.pack());
+                    words[2 + 2 * found..4 + 2 * found].copy_from_slice(&entry.pack());
+                    found += 1;
                 }
-                page += PAGE_SIZE;
+                at = listed.next;
             }
         }
-        let words: Vec<u64, 64> = [next, found.len() as u64]
-            .into_iter()
-            .chain(found.iter().flatten().copied())
-            .collect();
-        Ok(stage(&words))
+        words[1] = found as u64;
+        Ok(stage(&words[..2 + 2 * found]))
     }
 
     /// The server's own pages: its image (from the boot archive), stack, IPC buffer, the boot

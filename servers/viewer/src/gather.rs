@@ -229,6 +229,9 @@ impl Snapshot {
     }
 
     fn frame_states(&mut self) -> Result<(), SysError> {
+        // Each state byte's mark, worked out once a refresh rather than once a frame.
+        let mark_of: [u8; 256] =
+            core::array::from_fn(|b| Mark::of(FrameView::from_byte(b as u8)).code());
         let mut first = 0;
         loop {
             let (count, total) = sys::frame_states(SYSTEM, first as u64)?;
@@ -237,10 +240,10 @@ impl Snapshot {
             let count_here = count.min(self.frames.saturating_sub(first));
             for w in 0..count_here.div_ceil(8) {
                 let bytes = ipc_word(w).to_le_bytes();
-                for (i, &byte) in bytes.iter().enumerate().take(count_here - 8 * w) {
-                    let frame = first + 8 * w + i;
-                    self.states[frame] = byte;
-                    self.marks[frame] = Mark::of(FrameView::from_byte(byte)).code();
+                let (at, n) = (first + 8 * w, (count_here - 8 * w).min(8));
+                self.states[at..at + n].copy_from_slice(&bytes[..n]);
+                for (mark, &byte) in self.marks[at..at + n].iter_mut().zip(&bytes[..n]) {
+                    *mark = mark_of[byte as usize];
                 }
             }
             first += count;

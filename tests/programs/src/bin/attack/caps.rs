@@ -185,6 +185,9 @@ pub const CASES: &[Case] = &[
         },
     ),
     survival(439, "copies and mints cannot gain rights", no_rights_gained),
+    refusal(442, "list the pages of its own endpoint", WrongKind, || {
+        sys::as_pages(slots::OWN, 0, userlib::layout::USER_TOP).map(drop)
+    }),
     survival(
         440,
         "fill the capability table, then empty it",

@@ -30,7 +30,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    450, // Send
+    400, // Send
     420, // Recv
     450, // Call
     400, // Reply
@@ -66,7 +66,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     100, // FrameStates
     100, // TaskCaps
     50,  // CallTimeout
-    0,   // 40: no syscall yet
+    50,  // AsPages
     100, // NotificationCreate
     150, // Signal
     100, // Wait
@@ -258,6 +258,10 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[2] = page_rights(rng);
         }
         AsDestroy => a[0] = slot_of(rng, &[wslot::SPACE]),
+        AsPages => {
+            a[0] = slot_of(rng, &[wslot::SPACE]);
+            (a[1], a[2]) = values::range(rng);
+        }
         FrameStates => a[..2].copy_from_slice(&[slot(rng), values::frame(rng)]),
         TaskCaps => a[..2].copy_from_slice(&[slot_of(rng, &TASK_SLOTS), values::any(rng)]),
         TaskCreate => {

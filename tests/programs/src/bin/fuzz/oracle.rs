@@ -54,7 +54,8 @@ fn first_slot_only(call: &RawCall) -> bool {
     )
 }
 
-/// An `AsShare` range the kernel must refuse: unaligned, empty, or past the mappable pages.
+/// An `AsShare` range the kernel must refuse: unaligned, empty, or past the mappable pages
+/// (`AsPages` takes an empty one).
 fn bad_range(start: u64, end: u64) -> bool {
     !start.is_multiple_of(PAGE_SIZE)
         || !end.is_multiple_of(PAGE_SIZE)
@@ -95,6 +96,8 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         }
         AsShare if ShareMode::from_word(a[4]).is_none() => "an unknown share mode bit",
         AsProtect if page(a[1]) || page_rights(a[2]) => "a bad page or rights",
+        AsPages if a[1] != a[2] && bad_range(a[1], a[2]) => "a bad range",
+        AsPages if !a[1].is_multiple_of(PAGE_SIZE) || a[1] > USER_TOP => "a bad empty range",
         TaskSetFault if slot(a[1]) => "a fault endpoint past the table",
         TaskGiveCap if slot(a[1]) || slot(a[2]) || rights(a[3]) => "a bad slot or rights mask",
         _ => return None,

@@ -6,7 +6,7 @@
 //! files beside this one). Every case gives back all it took before it exits 0, so init's census after the
 //! batch shows whether the kernel lost track of anything.
 //!
-//! The cases, by family (one file each). Numbers: frames and mappings 1.., kernel objects and their
+//! The cases, by family (one file each). Numbers: frames and mappings 1.. (`AsPages` 18..), kernel objects and their
 //! exhaustion 100.. (notifications 130..), tasks it creates in its own space and controls 200.., the memory server's
 //! processes (with `attack`) 300..
 #![no_std]
@@ -16,6 +16,7 @@ mod frames;
 mod handoff;
 mod helper;
 mod jobs;
+mod listing;
 mod memsrv;
 mod notify;
 mod objects;
@@ -26,6 +27,7 @@ use test_programs::hostile::case::Case;
 
 pub const CASES: &[&[Case]] = &[
     frames::CASES,
+    listing::CASES,
     objects::CASES,
     notify::CASES,
     tasks::CASES,
