@@ -154,8 +154,9 @@ pub fn rdtsc_ordered() -> u64 {
 // The program's first instruction. The kernel starts a task with `rsp = layout::STACK_TOP` (16-byte
 // aligned) and `rip` here; `call` pushes a return address, so the callee sees the alignment the
 // System V ABI promises (rsp + 8 a multiple of 16). `rbp = 0` ends frame-pointer backtraces.
-// `userlib_start_rust` is defined by the program through `userlib::entry!`.
-#[cfg(not(test))]
+// `userlib_start_rust` is defined by the program through `userlib::entry!`. (Only in the
+// programs: the servers' libraries link userlib into host tests, which have their own `_start`.)
+#[cfg(all(not(test), target_os = "none"))]
 core::arch::global_asm!(
     ".globl _start",
     ".type _start, @function",

@@ -9,7 +9,7 @@
 //! A table is claimed by fixed regions (the program, the stack, `page_alloc`ed pages: they stay
 //! until the process ends) or by the heap, which `sbrk` grows and shrinks: a table only the heap
 //! claimed is given back when the heap no longer reaches it.
-use crate::heap::{map, Map};
+use crate::map::{map, Map};
 use userlib::layout::PAGE_SIZE;
 
 /// Who claims a table (bits of the map's values).
