@@ -8,8 +8,8 @@
 //! committed (at most 512 look-ups a table, and it is charged for each table), never the distance
 //! between its pages — two pages at the two ends of user space cost two spans, not 2^35 pages.
 use crate::procs::{Process, Slots};
-use memsrv::rules::{miscounted, page_rule, tables_unpaid};
 use crate::Server;
+use memsrv::rules::{miscounted, page_rule, tables_unpaid};
 use userlib::layout::{CONSOLE, PAGE_SIZE};
 use userlib::{println, sys, PageRights};
 
@@ -72,7 +72,9 @@ impl Server {
     /// The kernel says `pid`'s space has `tables` page-table frames: more than the process is
     /// charged for means a table was built that nobody paid for.
     pub fn tables_built(&mut self, pid: u64, tables: u64) {
-        let Some(p) = self.ledger.procs.get(pid) else { return };
+        let Some(p) = self.ledger.procs.get(pid) else {
+            return;
+        };
         if tables_unpaid(tables, p.tables.count()) {
             println!(
                 "PAGE TABLE ERROR: {} (pid {pid}): the kernel counts {tables} page-table frames, \

@@ -7,15 +7,30 @@ use userlib::abi::memsrv::{
 /// A request with its arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ask {
-    PageAlloc { addr: u64 },
-    Sbrk { increment: i64 },
+    PageAlloc {
+        addr: u64,
+    },
+    Sbrk {
+        increment: i64,
+    },
     Fork(ForkMode),
-    Wait { filter: u64, nohang: bool },
+    Wait {
+        filter: u64,
+        nohang: bool,
+    },
     GetPid,
-    Spawn { name: [u8; NAME_MAX], len: usize, arg: u64 },
-    Kill { pid: u64 },
+    Spawn {
+        name: [u8; NAME_MAX],
+        len: usize,
+        arg: u64,
+    },
+    Kill {
+        pid: u64,
+    },
     Check,
-    FrameOf { addr: u64 },
+    FrameOf {
+        addr: u64,
+    },
 }
 
 /// Why a message is not served.
@@ -48,7 +63,11 @@ pub fn decode(pid: u64, label: u32, w: [u64; 4]) -> Result<Ask, Refused> {
         Some(Request::GetPid) => Ok(Ask::GetPid),
         Some(Request::Spawn) => {
             let (name, len) = unpack_name([w[0], w[1]]);
-            Ok(Ask::Spawn { name, len, arg: w[2] })
+            Ok(Ask::Spawn {
+                name,
+                len,
+                arg: w[2],
+            })
         }
         Some(Request::Kill) => Ok(Ask::Kill { pid: w[0] }),
         // Only init: a check walks every process's pages, so any process asking for it again

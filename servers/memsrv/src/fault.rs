@@ -34,7 +34,9 @@ impl Server {
             // (Their page tables were committed with the heap and at spawn.)
             let committed = p.tables.count();
             if stack {
-                self.ledger.charge_fault(pid, 1).map_err(|_| "out of memory")?;
+                self.ledger
+                    .charge_fault(pid, 1)
+                    .map_err(|_| "out of memory")?;
             }
             return match sys::as_alloc_counted(space, POOL, page, PageRights::WRITE) {
                 Ok((_, tables)) if tables > committed => {

@@ -3,8 +3,8 @@
 //! buffer (the kernel writes to it, so it is never shared), and a task that resumes where the
 //! parent called `fork`, seeing a reply that says 0. The child joins its parent's job and is
 //! committed exactly what the parent is, page tables included.
-use memsrv::procs::Slots;
 use crate::{Server, POOL};
+use memsrv::procs::Slots;
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::abi::space::ShareMode;
 use userlib::layout::IPC_BUFFER;

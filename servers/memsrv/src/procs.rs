@@ -2,8 +2,8 @@
 //! spawns the first ones), on the server's heap, so they grow with what runs; `jobs.rs` bounds how
 //! many one job may have. A record outlives its process as a zombie until the parent waits for it
 //! (or the zombie policy drops it, `ending.rs`).
-use crate::map::{map, Map};
 use crate::jobs::MAX_LIVE;
+use crate::map::{map, Map};
 use crate::regions::Regions;
 use crate::tables::Tables;
 use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID, NAME_MAX};

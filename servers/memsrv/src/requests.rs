@@ -32,7 +32,9 @@ impl Server {
                 return self.ledger.wait(pid, msg.sender, filter, nohang)
             }
             Ask::GetPid => Ok([pid, 0, 0, 0]),
-            Ask::Spawn { name, len, arg } => self.spawn(pid, &name[..len], arg).map(|c| [c, 0, 0, 0]),
+            Ask::Spawn { name, len, arg } => {
+                self.spawn(pid, &name[..len], arg).map(|c| [c, 0, 0, 0])
+            }
             Ask::Kill { pid: child } => self.kill(pid, child).map(|()| [0; 4]),
             Ask::Check => Ok(self.check_report()),
             Ask::FrameOf { addr } => self.frame_of(pid, addr),

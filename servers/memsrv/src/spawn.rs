@@ -1,9 +1,9 @@
 //! Starting a program from the boot archive as a new process, and what every process starts
 //! with: its capabilities (the server's endpoint and the name service, badged with its pid, an
 //! endpoint of its own) and the server as its fault endpoint.
+use crate::{Server, POOL, SERVICE, TEMP};
 use memsrv::image::Image;
 use memsrv::procs::Slots;
-use crate::{Server, POOL, SERVICE, TEMP};
 use userlib::abi::elf::Elf;
 use userlib::abi::memsrv::MemError;
 use userlib::abi::registry;
