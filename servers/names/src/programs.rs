@@ -5,13 +5,12 @@
 use heapless::Vec;
 use userlib::abi::memsrv::INIT_PID;
 use userlib::abi::names::{Name, Program};
-use userlib::println;
 
 /// Live programs tracked: more than can be live at once (the memory server's 16 processes and the
 /// dozen servers init runs itself).
-const MAX_LIVE: usize = 64;
+pub const MAX_LIVE: usize = 64;
 /// Reserved names: the registry's servers and system servers.
-const MAX_RESERVED: usize = 32;
+pub const MAX_RESERVED: usize = 32;
 
 struct Live {
     id: u64,
@@ -34,16 +33,15 @@ impl Programs {
 
     /// Program `id` starts, a child of `parent`. A program init started begins a job; any other
     /// joins its parent's (which is live: it is blocked in the fork or spawn that makes this one),
-    /// and keeps it even if the parent ends first.
-    pub fn started(&mut self, id: u64, parent: u64, program: Program) {
+    /// and keeps it even if the parent ends first. False if there is no room to track it (the
+    /// service will refuse it).
+    pub fn started(&mut self, id: u64, parent: u64, program: Program) -> bool {
         let job = match parent {
             0 | INIT_PID => id,
             _ => self.job(parent).unwrap_or(id),
         };
         self.ended(id);
-        if self.live.push(Live { id, job, program }).is_err() {
-            println!("names: no room to track program {id}: the service will refuse it");
-        }
+        self.live.push(Live { id, job, program }).is_ok()
     }
 
     pub fn ended(&mut self, id: u64) {
