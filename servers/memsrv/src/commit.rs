@@ -6,6 +6,7 @@ use crate::ledger::Ledger;
 use crate::procs::Slots;
 use crate::regions::{Regions, STACK_MAX};
 use crate::tables::{Tables, FIXED, HEAP};
+use core::cmp::Ordering;
 use userlib::abi::memsrv::MemError;
 use userlib::layout::{is_user_page, PAGE_SIZE, STACK_TOP};
 
@@ -29,31 +30,32 @@ pub struct NewBreak {
 impl Ledger {
     /// Commits a `page_alloc` of the page at `addr` for `pid`: the page and the page tables to
     /// reach it (one page per GiB costs three frames, not one). The tables stay claimed even if
-    /// the kernel then refuses the page (it may have built them); only the page is given back.
+    /// the kernel then refuses the page (it may have built them): the caller gives back the page.
     pub fn commit_page(&mut self, pid: u64, addr: u64) -> Result<(), MemError> {
         // Not the null page: a null pointer must stay a fault.
         if !is_user_page(addr) || !(PAGE_SIZE..STACK_TOP).contains(&addr) {
             return Err(MemError::BadAddress);
         }
-        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
-        let tables = p.tables.missing(addr, addr + PAGE_SIZE);
+        let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
+        let tables = p.tables.prepare(addr, addr + PAGE_SIZE);
+        let tables = tables.map_err(|_| MemError::OutOfMemory)?;
         self.charge(pid, 1 + tables)?;
-        let claimed = match self.procs.get_mut(pid) {
-            Some(p) => p.tables.claim(addr, addr + PAGE_SIZE, FIXED),
-            None => Ok(0),
-        };
-        if claimed.is_err() {
-            self.uncharge(pid, 1 + tables);
-            return Err(MemError::OutOfMemory);
-        }
+        self.claim(pid, addr, addr + PAGE_SIZE, FIXED);
         Ok(())
+    }
+
+    /// Claims the tables of `[start, end)` for `who` in `pid`'s record (room made and charged).
+    fn claim(&mut self, pid: u64, start: u64, end: u64, who: u8) {
+        if let Some(p) = self.procs.get_mut(pid) {
+            p.tables.claim(start, end, who);
+        }
     }
 
     /// Moves `pid`'s break by `increment`, committing (or giving back) the pages between the old
     /// and the new one and the page tables to map them. Pages above a lowered break are given
     /// back, so a heap grown again starts zeroed and committed afresh.
     pub fn move_break(&mut self, pid: u64, increment: i64) -> Result<NewBreak, MemError> {
-        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
+        let p = self.procs.get_mut(pid).ok_or(MemError::NoChild)?;
         let (start, old) = (p.regions.heap_start, p.regions.brk);
         let new = old
             .checked_add_signed(increment)
@@ -62,25 +64,19 @@ impl Ledger {
         let end = |b: u64| b.next_multiple_of(PAGE_SIZE);
         let (before, after) = (end(old), end(new));
         let mut released = None;
-        if after > before {
-            let tables = p.tables.missing(before, after);
-            let pages = (after - before) / PAGE_SIZE;
-            self.charge(pid, pages + tables)?;
-            let claimed = match self.procs.get_mut(pid) {
-                Some(p) => p.tables.claim(before, after, HEAP),
-                None => Ok(0),
-            };
-            if claimed.is_err() {
-                self.uncharge(pid, pages + tables);
-                return Err(MemError::OutOfMemory);
+        match after.cmp(&before) {
+            Ordering::Greater => {
+                let tables = p.tables.prepare(before, after);
+                let tables = tables.map_err(|_| MemError::OutOfMemory)?;
+                self.charge(pid, (after - before) / PAGE_SIZE + tables)?;
+                self.claim(pid, before, after, HEAP);
             }
-        } else if after < before {
-            let freed = match self.procs.get_mut(pid) {
-                Some(p) => p.tables.release(after, before, (start, after), HEAP),
-                None => 0,
-            };
-            self.uncharge(pid, (before - after) / PAGE_SIZE + freed);
-            released = Some((after, before));
+            Ordering::Less => {
+                let freed = p.tables.release(after, before, (start, after), HEAP);
+                self.uncharge(pid, (before - after) / PAGE_SIZE + freed);
+                released = Some((after, before));
+            }
+            Ordering::Equal => {}
         }
         if let Some(p) = self.procs.get_mut(pid) {
             p.regions.brk = new;

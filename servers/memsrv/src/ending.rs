@@ -13,6 +13,9 @@ use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID};
 /// task to reply to and the reply's words.
 pub type Wakes = Vec<(u64, [u64; 4]), 2>;
 
+/// The status `wait` reads for a process that was killed.
+pub const KILLED_STATUS: i64 = -1;
+
 impl Ledger {
     /// A kernel notice badged `badge` about task `task`: the process it concerns and its kernel
     /// objects, if it is live and `task` is its own (a notice about another task is not acted
@@ -50,8 +53,9 @@ impl Ledger {
                 None => self.bound_zombies(parent),
             }
         }
-        // The last process of a job has ended: init may now collect the job's first process.
-        if job != pid && self.jobs.get(job).is_some_and(|j| j.live == 0) {
+        // The last process of a job has ended: init may now collect the job's first process (if
+        // that was it, the parent's wake above was init's).
+        if self.jobs.get(job).is_some_and(|j| j.live == 0) {
             wakes.extend(self.wake(INIT_PID, job));
         }
         wakes
@@ -63,7 +67,7 @@ impl Ledger {
         if let Some(p) = self.procs.get_mut(pid) {
             p.parent = 0; // no zombie: nobody will wait for it
         }
-        self.end(pid, ExitHow::Killed, -1)
+        self.end(pid, ExitHow::Killed, KILLED_STATUS)
     }
 
     /// Whether zombie `pid` can be waited for: the programs init starts only once their whole

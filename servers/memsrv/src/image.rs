@@ -53,7 +53,8 @@ impl Image {
 /// Commits the page tables of a fixed region of a new process.
 fn claim(tables: &mut Tables, start: u64, end: u64) -> Result<(), MemError> {
     tables
-        .claim(start, end, FIXED)
-        .map(drop)
-        .map_err(|_| MemError::OutOfMemory)
+        .prepare(start, end)
+        .map_err(|_| MemError::OutOfMemory)?;
+    tables.claim(start, end, FIXED);
+    Ok(())
 }

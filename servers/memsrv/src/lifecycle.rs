@@ -4,7 +4,7 @@
 //! included — and then the books (`Ledger::end`: the commitment given back, a zombie record left
 //! for the parent within the zombie policy, the `wait`s it answers).
 use crate::{Outcome, Server};
-use memsrv::ending::Wakes;
+use memsrv::ending::{Wakes, KILLED_STATUS};
 use userlib::abi::memsrv::{ExitHow, MemError};
 use userlib::abi::msg::fault;
 use userlib::ipc::Received;
@@ -32,7 +32,7 @@ impl Server {
                         "memsrv: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x} ({why})",
                         w[1], w[3]
                     );
-                    self.end(pid, ExitHow::Killed, -1);
+                    self.end(pid, ExitHow::Killed, KILLED_STATUS);
                     Outcome::Nothing
                 }
             },
@@ -51,7 +51,7 @@ impl Server {
                         "memsrv: {name} (pid {pid}) killed: unknown kernel message {label:#x}"
                     );
                 }
-                self.end(pid, ExitHow::Killed, -1);
+                self.end(pid, ExitHow::Killed, KILLED_STATUS);
                 Outcome::Nothing
             }
         }
@@ -111,7 +111,7 @@ impl Server {
         while let Some(child) = self.ledger.procs.live_child(pid, 0) {
             self.kill_tree(child);
         }
-        self.end(pid, ExitHow::Killed, -1);
+        self.end(pid, ExitHow::Killed, KILLED_STATUS);
     }
 }
 

@@ -71,21 +71,25 @@ impl Tables {
         end - start == PAGE_SIZE && start >> 21 == self.last_fixed
     }
 
-    /// Claims the tables of `[start, end)` for `who`; returns how many were not claimed before.
-    /// Fails, changing nothing, only if the server's heap cannot hold the new keys.
-    pub fn claim(&mut self, start: u64, end: u64, who: u8) -> Result<u64, NoRoom> {
-        if start >= end || (who == FIXED && self.is_fixed_leaf(start, end)) {
-            return Ok(0);
-        }
+    /// Makes room for the tables claiming `[start, end)` would add; returns how many that is (what
+    /// to charge before `claim`). Fails only if the server's heap cannot hold them.
+    pub fn prepare(&mut self, start: u64, end: u64) -> Result<u64, NoRoom> {
         let new = self.missing(start, end);
         self.claims.try_reserve(new as usize).map_err(|_| NoRoom)?;
+        Ok(new)
+    }
+
+    /// Claims the tables of `[start, end)` for `who`, in the room `prepare` made.
+    pub fn claim(&mut self, start: u64, end: u64, who: u8) {
+        if start >= end || (who == FIXED && self.is_fixed_leaf(start, end)) {
+            return;
+        }
         for key in keys(start, end) {
             *self.claims.entry(key).or_insert(0) |= who;
         }
         if who == FIXED && end - start == PAGE_SIZE {
             self.last_fixed = start >> 21;
         }
-        Ok(new)
     }
 
     /// Takes back `who`'s claim on the tables of `[start, end)` that do not also map

@@ -59,8 +59,9 @@ fn an_ended_process_is_a_zombie_without_tables_or_a_wait() {
     let mut t = Table::new();
     let mut tables = Tables::new();
     tables
-        .claim(1 << 30, (1 << 30) + PAGE_SIZE, 1)
+        .prepare(1 << 30, (1 << 30) + PAGE_SIZE)
         .expect("room");
+    tables.claim(1 << 30, (1 << 30) + PAGE_SIZE, 1);
     let p = t.add(
         INIT_PID,
         0,

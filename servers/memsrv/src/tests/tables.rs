@@ -7,6 +7,13 @@ const MIB2: u64 = 1 << 21;
 const GIB: u64 = 1 << 30;
 const GIB512: u64 = 1 << 39;
 
+/// Claims `[start, end)` for `who` as the server does (room first); how many tables it added.
+fn claim(t: &mut Tables, start: u64, end: u64, who: u8) -> u64 {
+    let new = t.prepare(start, end).expect("room");
+    t.claim(start, end, who);
+    new
+}
+
 #[test]
 fn a_span_needs_a_table_at_each_level_it_touches() {
     let t = Tables::new();
@@ -25,29 +32,26 @@ fn a_span_needs_a_table_at_each_level_it_touches() {
 #[test]
 fn a_claim_counts_only_the_tables_not_claimed_before() {
     let mut t = Tables::new();
-    assert_eq!(t.claim(GIB, GIB + PAGE_SIZE, HEAP).ok(), Some(3));
+    assert_eq!(claim(&mut t, GIB, GIB + PAGE_SIZE, HEAP), 3);
     assert_eq!(t.count(), 4);
     assert_eq!(t.missing(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE), 0);
-    assert_eq!(t.claim(GIB, GIB + MIB2 + PAGE_SIZE, HEAP).ok(), Some(1));
+    assert_eq!(claim(&mut t, GIB, GIB + MIB2 + PAGE_SIZE, HEAP), 1);
     assert_eq!(t.count(), 5);
-    assert_eq!(t.claim(GIB, GIB, HEAP).ok(), Some(0));
+    assert_eq!(claim(&mut t, GIB, GIB, HEAP), 0);
     assert_eq!(t.count(), 5);
 }
 
 #[test]
 fn a_page_next_to_the_last_fixed_one_needs_no_new_table() {
     let mut t = Tables::new();
-    assert_eq!(t.claim(GIB, GIB + PAGE_SIZE, FIXED).ok(), Some(3));
+    assert_eq!(claim(&mut t, GIB, GIB + PAGE_SIZE, FIXED), 3);
     assert_eq!(t.missing(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE), 0);
     assert_eq!(
-        t.claim(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, FIXED).ok(),
-        Some(0)
+        claim(&mut t, GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, FIXED),
+        0
     );
     // Not the heap's claim: it must mark the tables too.
-    assert_eq!(
-        t.claim(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, HEAP).ok(),
-        Some(0)
-    );
+    assert_eq!(claim(&mut t, GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, HEAP), 0);
     assert_eq!(
         t.release(GIB, GIB + PAGE_SIZE, (0, 0), FIXED),
         0,
@@ -57,19 +61,15 @@ fn a_page_next_to_the_last_fixed_one_needs_no_new_table() {
     assert_eq!(t.missing(GIB, GIB + 2 * PAGE_SIZE), 0);
     assert_eq!(t.missing(GIB + MIB2, GIB + MIB2 + PAGE_SIZE), 1);
     assert_eq!(t.missing(GIB + PAGE_SIZE, GIB + MIB2 + PAGE_SIZE), 1);
-    assert_eq!(
-        t.claim(GIB + MIB2, GIB + MIB2 + PAGE_SIZE, FIXED).ok(),
-        Some(1)
-    );
+    assert_eq!(claim(&mut t, GIB + MIB2, GIB + MIB2 + PAGE_SIZE, FIXED), 1);
     assert_eq!(t.count(), 5);
 }
 
 #[test]
 fn releasing_frees_what_no_one_else_claims() {
     let mut t = Tables::new();
-    t.claim(GIB, GIB + 3 * MIB2, HEAP).expect("room");
-    t.claim(GIB + 2 * MIB2, GIB + 2 * MIB2 + PAGE_SIZE, FIXED)
-        .expect("room");
+    claim(&mut t, GIB, GIB + 3 * MIB2, HEAP);
+    claim(&mut t, GIB + 2 * MIB2, GIB + 2 * MIB2 + PAGE_SIZE, FIXED);
     assert_eq!(t.count(), 6);
     // The heap keeps its first 2 MiB: the first table stays, the third is fixed too.
     assert_eq!(
@@ -87,14 +87,14 @@ fn releasing_frees_what_no_one_else_claims() {
 #[test]
 fn kept_ranges_keep_the_tables_at_every_level() {
     let mut t = Tables::new();
-    t.claim(GIB512 - MIB2, GIB512 + MIB2, HEAP).expect("room");
+    claim(&mut t, GIB512 - MIB2, GIB512 + MIB2, HEAP);
     assert_eq!(t.count(), 7);
     let kept = (GIB512 - MIB2, GIB512 - PAGE_SIZE);
     assert_eq!(t.release(GIB512, GIB512 + MIB2, kept, HEAP), 3);
     assert_eq!(t.count(), 4);
     // A kept range ending just past a span keeps that span's tables.
     let mut t = Tables::new();
-    t.claim(GIB - MIB2, GIB + MIB2, HEAP).expect("room");
+    claim(&mut t, GIB - MIB2, GIB + MIB2, HEAP);
     assert_eq!(
         t.release(GIB - MIB2, GIB + MIB2, (GIB - MIB2, GIB + 1), HEAP),
         0
@@ -108,9 +108,8 @@ fn kept_ranges_keep_the_tables_at_every_level() {
 #[test]
 fn a_copy_has_the_same_claims() {
     let mut t = Tables::new();
-    t.claim(GIB, GIB + PAGE_SIZE, FIXED).expect("room");
-    t.claim(3 * GIB512, 3 * GIB512 + MIB2 + 1, HEAP)
-        .expect("room");
+    claim(&mut t, GIB, GIB + PAGE_SIZE, FIXED);
+    claim(&mut t, 3 * GIB512, 3 * GIB512 + MIB2 + 1, HEAP);
     let mut copy = t.try_clone().expect("room");
     assert_eq!(copy.count(), t.count());
     assert_eq!(copy.count(), 8);
@@ -119,8 +118,8 @@ fn a_copy_has_the_same_claims() {
     assert_eq!(spans, [GIB, 3 * GIB512, 3 * GIB512 + MIB2]);
     // The fixed leaf is remembered too.
     assert_eq!(
-        copy.claim(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, FIXED).ok(),
-        Some(0)
+        claim(&mut copy, GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE, FIXED),
+        0
     );
     assert_eq!(copy.release(3 * GIB512, 4 * GIB512, (0, 0), HEAP), 4);
     assert_eq!((copy.count(), t.count()), (4, 8));
