@@ -156,6 +156,7 @@ fn a_process_may_have_pages_only_in_its_regions() {
     assert!(r.is_stack(STACK_TOP - STACK_MAX) && r.is_stack(STACK_TOP - PAGE_SIZE));
     assert!(!r.is_stack(STACK_TOP) && !r.is_stack(STACK_TOP - STACK_MAX - PAGE_SIZE));
     assert!(!r.may_map(STACK_TOP - STACK_MAX - PAGE_SIZE));
+    assert!(r.may_map(STACK_TOP - STACK_MAX) && r.may_map(STACK_TOP - PAGE_SIZE));
 }
 
 #[test]

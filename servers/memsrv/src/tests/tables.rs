@@ -124,3 +124,15 @@ fn a_copy_has_the_same_claims() {
     assert_eq!(copy.release(3 * GIB512, 4 * GIB512, (0, 0), HEAP), 4);
     assert_eq!((copy.count(), t.count()), (4, 8));
 }
+
+#[test]
+fn only_a_fixed_page_makes_its_table_the_last_fixed_one() {
+    let mut t = Tables::new();
+    claim(&mut t, GIB, GIB + PAGE_SIZE, HEAP);
+    claim(&mut t, GIB + 2 * PAGE_SIZE, GIB + 4 * PAGE_SIZE, FIXED);
+    assert_eq!(t.release(GIB, GIB + 4 * PAGE_SIZE, (0, 0), HEAP), 0);
+    assert_eq!(t.release(GIB, GIB + 4 * PAGE_SIZE, (0, 0), FIXED), 3);
+    // Nothing is claimed: every page needs its tables again.
+    assert_eq!(t.missing(GIB + PAGE_SIZE, GIB + 2 * PAGE_SIZE), 3);
+    assert_eq!(t.missing(GIB + 3 * PAGE_SIZE, GIB + 4 * PAGE_SIZE), 3);
+}
