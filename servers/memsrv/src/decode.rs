@@ -1,8 +1,35 @@
 //! Requests from processes (`abi::memsrv::Request`), decoded and checked for who may ask before
 //! anything acts on them (`requests.rs` in the program acts).
 use userlib::abi::memsrv::{
-    unpack_name, ForkMode, MemError, Request, INIT_PID, NAME_MAX, WAIT_NOHANG,
+    unpack_name, ForkMode, MemError, Request, INIT_PID, NAME_MAX, OBSERVER, WAIT_NOHANG,
 };
+use userlib::ipc::Received;
+
+/// Who handles a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The kernel's notice about a process (a fault, an exception, an exit).
+    Notice,
+    /// A request sent rather than called: it can be given no answer, so acting on it (a `Wait`
+    /// reaping a child, say) would lose the answer. Look-alikes of notices end here too.
+    Ignore,
+    /// The memory viewer's, through its own endpoint.
+    Observer,
+    Request,
+}
+
+/// Where a message goes: only the kernel's mark makes a notice, only a call is served.
+pub fn route(msg: &Received) -> Route {
+    if msg.from_kernel() {
+        Route::Notice
+    } else if !msg.awaits_reply() {
+        Route::Ignore
+    } else if msg.badge == OBSERVER {
+        Route::Observer
+    } else {
+        Route::Request
+    }
+}
 
 /// A request with its arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

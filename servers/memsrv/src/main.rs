@@ -25,10 +25,10 @@ mod observe;
 mod requests;
 mod spawn;
 
+use memsrv::decode::{route, Route};
 use memsrv::ledger::Ledger;
 use memsrv::{procs, regions, Outcome};
 use userlib::abi::bootfs::BootFs;
-use userlib::abi::memsrv::OBSERVER;
 use userlib::layout::BOOTFS;
 use userlib::load::Window;
 use userlib::{println, slots, sys, CapSlot, MsgTag};
@@ -93,17 +93,14 @@ fn main() -> i32 {
                 continue;
             }
         };
-        let outcome = if msg.from_kernel() {
-            server.notice(&msg)
-        } else if !msg.awaits_reply() {
-            // A request sent rather than called can be given no answer: acting on it (a `Wait`
-            // reaping a child, say) would lose the answer. Look-alikes of notices end here too.
-            server.ignore(&msg, "sent, not called");
-            continue;
-        } else if msg.badge == OBSERVER {
-            server.observe(&msg)
-        } else {
-            server.request(&msg)
+        let outcome = match route(&msg) {
+            Route::Notice => server.notice(&msg),
+            Route::Ignore => {
+                server.ignore(&msg, "sent, not called");
+                continue;
+            }
+            Route::Observer => server.observe(&msg),
+            Route::Request => server.request(&msg),
         };
         if !msg.awaits_reply() {
             continue;

@@ -17,7 +17,10 @@ mod tests;
 use programs::Programs;
 use table::Table;
 use userlib::abi::names::{valid_name, Name, NameError, Request};
-use userlib::CapSlot;
+use userlib::abi::wire::Rejection;
+use userlib::ipc::Received;
+use userlib::names::NameService;
+use userlib::{rpc, CapSlot};
 use waiting::Waiting;
 
 pub struct Names {
@@ -36,6 +39,28 @@ pub enum Lookup {
     /// Held until the name appears or the time is up (`Waiting`).
     Held,
     Refused(NameError),
+}
+
+/// What the service does with a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Handling {
+    /// Sent rather than called: nobody waits for an answer, so it is dropped unanswered, whatever
+    /// it asks (a lookup is never held for it).
+    Ignore,
+    Serve(Request),
+    /// Not a request of this protocol (`userlib::rpc` says why).
+    Reject(Rejection),
+}
+
+/// What to do with `msg`: only a call of this protocol is served.
+pub fn handling(msg: &Received) -> Handling {
+    if !msg.awaits_reply() {
+        return Handling::Ignore;
+    }
+    match rpc::decode_request::<NameService>(msg) {
+        Ok(request) => Handling::Serve(request),
+        Err(why) => Handling::Reject(why),
+    }
 }
 
 /// Whether `id` may make `request`: what the system tells the service (`Started`, `Ended`,

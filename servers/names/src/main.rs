@@ -15,7 +15,7 @@
 #![no_main]
 
 use names::table::Freed;
-use names::{permitted, Lookup, Names};
+use names::{handling, permitted, Handling, Lookup, Names};
 use userlib::abi::names::{Name, NameError, Reply, Request};
 use userlib::abi::wire::Rejection;
 use userlib::names::NameService;
@@ -73,10 +73,10 @@ fn main() -> i32 {
                 return 1;
             }
         };
-        let answer_now = match rpc::decode_request::<NameService>(&msg) {
-            _ if !msg.awaits_reply() => ignore_sent(&mut names, &msg),
-            Ok(request) => handle(&mut names, &msg, request),
-            Err(why) => {
+        let answer_now = match handling(&msg) {
+            Handling::Ignore => ignore_sent(&mut names, &msg),
+            Handling::Serve(request) => handle(&mut names, &msg, request),
+            Handling::Reject(why) => {
                 println!("names: rejected request from {:#x}: {why:?}", msg.badge);
                 Answer::Rejected(why)
             }

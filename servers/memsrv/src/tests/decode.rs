@@ -129,3 +129,31 @@ fn a_frame_must_be_mapped_as_often_as_the_kernel_counts() {
     let mut right = [(1, 1), (2, 2), (2, 2)];
     assert_eq!(miscounted(&mut right).count(), 0);
 }
+
+fn message(badge: u64, flags: u64) -> userlib::ipc::Received {
+    userlib::ipc::Received {
+        badge,
+        sender: 3,
+        msg: userlib::Message {
+            tag: userlib::MsgTag::new(Request::Wait as u32, 2, 0),
+            words: [0; 4],
+        },
+        flags,
+    }
+}
+
+#[test]
+fn only_calls_are_served_and_only_the_kernel_sends_notices() {
+    use crate::decode::{route, Route};
+    use userlib::abi::memsrv::OBSERVER;
+    use userlib::MsgTag;
+    assert_eq!(route(&message(PID, MsgTag::CALL)), Route::Request);
+    assert_eq!(route(&message(PID, 0)), Route::Ignore, "a sent Wait");
+    assert_eq!(route(&message(OBSERVER, MsgTag::CALL)), Route::Observer);
+    assert_eq!(route(&message(OBSERVER, 0)), Route::Ignore);
+    assert_eq!(route(&message(PID, MsgTag::KERNEL)), Route::Notice);
+    assert_eq!(
+        route(&message(PID, MsgTag::KERNEL | MsgTag::CALL)),
+        Route::Notice
+    );
+}

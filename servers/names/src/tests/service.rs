@@ -146,3 +146,42 @@ fn sent_requests_are_counted() {
     let mut n = Names::new();
     assert_eq!((n.count_sent(), n.count_sent(), n.sent), (1, 2, 2));
 }
+
+/// A lookup as a client sends it: called (`CALL`) or only sent.
+fn lookup_message(flags: u64) -> userlib::ipc::Received {
+    let request = Request::Lookup {
+        name: name("kv"),
+        wait_ticks: 5,
+    };
+    let (len, words) = userlib::rpc::encode(&request).expect("fits");
+    let label = userlib::abi::wire::request_label(
+        <userlib::names::NameService as userlib::rpc::Protocol>::ID,
+        len,
+    );
+    let words_used = userlib::abi::wire::words_for(len);
+    userlib::ipc::Received {
+        badge: 7,
+        sender: 3,
+        msg: userlib::Message {
+            tag: userlib::MsgTag::new(label, words_used, 0),
+            words,
+        },
+        flags,
+    }
+}
+
+#[test]
+fn a_lookup_only_sent_is_dropped_a_called_one_served() {
+    use crate::{handling, Handling};
+    use userlib::abi::wire::Rejection;
+    use userlib::MsgTag;
+    let called = handling(&lookup_message(MsgTag::CALL));
+    let Handling::Serve(Request::Lookup { name: asked, .. }) = called else {
+        panic!("served: {called:?}");
+    };
+    assert_eq!(asked, "kv");
+    assert_eq!(handling(&lookup_message(0)), Handling::Ignore);
+    let mut other = lookup_message(MsgTag::CALL);
+    other.msg.tag = MsgTag::new(0x1234 << 16, 1, 0);
+    assert_eq!(handling(&other), Handling::Reject(Rejection::WrongProtocol));
+}
