@@ -6,6 +6,9 @@ use userlib::abi::elf;
 use userlib::abi::memsrv::MemError;
 use userlib::layout::{CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
 
+// The IPC buffer is just above the stack's top (and its unmapped guard page).
+const _: () = assert!(IPC_BUFFER == STACK_TOP + PAGE_SIZE);
+
 pub struct Image {
     pub regions: Regions,
     pub tables: Tables,
@@ -39,8 +42,8 @@ impl Image {
         }
         regions.brk = regions.heap_start;
         claim(&mut tables, CONSOLE, CONSOLE + PAGE_SIZE)?;
-        claim(&mut tables, STACK_TOP - STACK_MAX, STACK_TOP)?;
-        claim(&mut tables, IPC_BUFFER, IPC_BUFFER + PAGE_SIZE)?;
+        // The stack and, a page above it, the IPC buffer: one range of tables.
+        claim(&mut tables, STACK_TOP - STACK_MAX, IPC_BUFFER + PAGE_SIZE)?;
         let committed = image + 1 + tables.count();
         Ok(Image {
             regions,
