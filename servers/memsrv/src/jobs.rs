@@ -8,7 +8,7 @@
 //! The accounting is strict (`Ledger::charge`, `ledger.rs`): every frame a process may cause to be used is committed
 //! before it is used — its pages and the page tables to map them (`tables.rs`) — so a page it was
 //! promised never fails on touch, and what one job takes is bounded by its quota.
-use crate::map::{map, Map};
+use crate::map::Map;
 use userlib::abi::memsrv::MemError;
 
 /// Live processes at once, all jobs together: the server keeps three capability slots for each
@@ -45,7 +45,7 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn new() -> Jobs {
-        Jobs { jobs: map() }
+        Jobs { jobs: Map::default() }
     }
 
     pub fn get(&self, job: u64) -> Option<&Job> {

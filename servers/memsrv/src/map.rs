@@ -29,10 +29,5 @@ impl Hasher for IntHasher {
     }
 }
 
-/// A map on the server's heap with integer keys.
+/// A map on the server's heap with integer keys (`Map::default()` makes an empty one).
 pub type Map<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<IntHasher>>;
-
-/// An empty map.
-pub fn map<K, V>() -> Map<K, V> {
-    Map::with_hasher(BuildHasherDefault::default())
-}

@@ -3,7 +3,7 @@
 //! many one job may have. A record outlives its process as a zombie until the parent waits for it
 //! (or the zombie policy drops it, `ending.rs`).
 use crate::jobs::MAX_LIVE;
-use crate::map::{map, Map};
+use crate::map::Map;
 use crate::regions::Regions;
 use crate::tables::Tables;
 use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID, NAME_MAX};
@@ -113,7 +113,7 @@ impl Table {
             waiting: None,
             zombies: 0,
         };
-        let mut records = map();
+        let mut records = Map::default();
         records.insert(INIT_PID, init);
         Table {
             records,

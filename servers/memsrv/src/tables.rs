@@ -9,7 +9,7 @@
 //! A table is claimed by fixed regions (the program, the stack, `page_alloc`ed pages: they stay
 //! until the process ends) or by the heap, which `sbrk` grows and shrinks: a table only the heap
 //! claimed is given back when the heap no longer reaches it.
-use crate::map::{map, Map};
+use crate::map::Map;
 use userlib::layout::PAGE_SIZE;
 
 /// Who claims a table (bits of the map's values).
@@ -47,7 +47,7 @@ pub struct Tables {
 impl Tables {
     pub fn new() -> Tables {
         Tables {
-            claims: map(),
+            claims: Map::default(),
             last_fixed: u64::MAX,
         }
     }
@@ -121,7 +121,7 @@ impl Tables {
 
     /// A copy for a forked child, or `NoRoom` (cloning a map cannot fail softly).
     pub fn try_clone(&self) -> Result<Tables, NoRoom> {
-        let mut claims = map();
+        let mut claims = Map::default();
         claims.try_reserve(self.claims.len()).map_err(|_| NoRoom)?;
         claims.extend(self.claims.iter().map(|(&k, &v)| (k, v)));
         Ok(Tables {
