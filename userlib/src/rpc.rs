@@ -242,7 +242,8 @@ impl postcard::ser_flavors::Flavor for WordWriter {
 
     #[inline]
     fn finalize(self) -> postcard::Result<Self::Output> {
-        if self.len % 8 != 0 && self.len > REG_BYTES {
+        // A partial last word beyond the registers is still pending.
+        if self.len % 8 != 0 && self.len / 8 >= REG_WORDS {
             ipc::set_ipc_word(self.len / 8, self.pending);
         }
         Ok((self.len, self.regs))

@@ -45,7 +45,9 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn new() -> Jobs {
-        Jobs { jobs: Map::default() }
+        Jobs {
+            jobs: Map::default(),
+        }
     }
 
     pub fn get(&self, job: u64) -> Option<&Job> {

@@ -62,7 +62,8 @@ impl Programs {
         ids.iter()
             .enumerate()
             .filter(|(_, id)| gone(id))
-            .fold(0, |mask, (i, _)| mask | 1 << i)
+            .map(|(i, _)| 1 << i)
+            .sum()
     }
 
     /// Reserves `name` for the program of that name; false if there is no room.
