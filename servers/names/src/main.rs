@@ -11,6 +11,9 @@
 //! it wait. Lookups may wait for a name that is not there yet; the service holds them (deferred
 //! replies) and answers when the name appears, or with `NotFound` once about the asked number of
 //! ticks has passed.
+//!
+//! This program receives, copies and deletes capabilities and replies; what each request comes to
+//! is decided by the crate's library (`lib.rs`), which has host tests.
 #![no_std]
 #![no_main]
 
