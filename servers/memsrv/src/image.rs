@@ -6,8 +6,9 @@ use userlib::abi::elf;
 use userlib::abi::memsrv::MemError;
 use userlib::layout::{CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
 
-// The IPC buffer is just above the stack's top (and its unmapped guard page).
-const _: () = assert!(IPC_BUFFER == STACK_TOP + PAGE_SIZE);
+// The IPC buffer, a page above the stack's top, needs no tables of its own: it is in the span of
+// the stack's last-level table.
+const _: () = assert!(IPC_BUFFER >> 21 == (STACK_TOP - 1) >> 21);
 
 pub struct Image {
     pub regions: Regions,
@@ -42,8 +43,7 @@ impl Image {
         }
         regions.brk = regions.heap_start;
         claim(&mut tables, CONSOLE, CONSOLE + PAGE_SIZE)?;
-        // The stack and, a page above it, the IPC buffer: one range of tables.
-        claim(&mut tables, STACK_TOP - STACK_MAX, IPC_BUFFER + PAGE_SIZE)?;
+        claim(&mut tables, STACK_TOP - STACK_MAX, STACK_TOP)?;
         let committed = image + 1 + tables.count();
         Ok(Image {
             regions,

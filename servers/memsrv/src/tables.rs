@@ -28,7 +28,8 @@ const TAG_MASK: u32 = 3 << 30;
 /// The keys of the tables mapping `[start, end)` (page-aligned user addresses, `start < end`).
 fn keys(start: u64, end: u64) -> impl Iterator<Item = u32> {
     LEVELS.into_iter().flat_map(move |(shift, tag)| {
-        (start >> shift..=(end - 1) >> shift).map(move |index| tag | index as u32)
+        // (The index lies below the tag's bits.)
+        (start >> shift..=(end - 1) >> shift).map(move |index| tag + index as u32)
     })
 }
 

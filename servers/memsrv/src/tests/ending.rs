@@ -1,6 +1,7 @@
 //! How processes end in the books: commitment given back, zombies and the zombie policy,
 //! orphans, `wait`, and the rollback of a failed fork or spawn.
 use super::{charged, fork, job, ledger, spawn};
+use crate::ending::KILLED_STATUS;
 use crate::jobs::ZOMBIES_PER_PARENT;
 use crate::procs::State;
 use crate::Outcome;
@@ -61,7 +62,7 @@ fn a_waiting_parent_is_answered_when_its_child_ends() {
     assert_eq!(l.procs.get(a).and_then(|p| p.waiting), Some((50, c)));
     // Not the child it waits for: it stays a zombie.
     assert!(l.end(b, ExitHow::Exited, 3).is_empty());
-    let wakes = l.end(c, ExitHow::Killed, -1);
+    let wakes = l.end(c, ExitHow::Killed, KILLED_STATUS);
     assert_eq!(wakes.as_slice(), [(50, [c, u64::MAX, KILLED, 0])]);
     assert_eq!(l.procs.get(a).and_then(|p| p.waiting), None);
     assert!(exists(&l, b) && !exists(&l, c));
