@@ -92,7 +92,8 @@ bench: setup
 # Mutation testing against the host tests (cargo-mutants, installed if missing; not part of
 # `make test`): the kernel's checks (~15 minutes on 2 cores; results in mutants.out/), then the
 # decisions of the memory server, the name service and userlib::rpc (.cargo/mutants-servers.toml;
-# ~20 minutes; results in target/mutants-servers/mutants.out/). Both run; it fails if either has survivors.
+# ~20 minutes; results in target/mutants-servers/mutants.out/). Both run; it fails if either has
+# survivors.
 mutants: setup
 	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
 	@kernel=0; $(CARGO) mutants -p kernel $(ARGS) || kernel=$$?; \
