@@ -62,10 +62,11 @@ run-%: setup
 
 test: setup test-host test-system
 
-# Host unit tests: abi, runner, and the kernel's and userlib's hardware-independent modules.
+# Host unit tests: abi, runner, the kernel's and userlib's hardware-independent modules, and the
+# decisions of the memory server and the name service (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
-	$(CARGO) test -p kernel -p userlib --lib
+	$(CARGO) test -p kernel -p userlib -p memsrv -p names --lib
 
 # QEMU boot tests (tests/tests/*.rs), through the runner.
 test-system:
@@ -74,6 +75,7 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
+	$(CARGO) clippy -p memsrv -p names --lib --tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
 		-p init -p memsrv -p names -p viewer -p examples -p weensyos -p benchmarks -p test-programs \
 		-- -D warnings
@@ -87,11 +89,16 @@ bench: setup
 	$(BENCH) $(ARGS)
 	$(BENCH) --charts docs/benchmarks
 
-# Mutation testing of the kernel's checks against the host tests (cargo-mutants, installed if
-# missing; ~15 minutes on 2 cores; results in mutants.out/). Not part of `make test`.
+# Mutation testing against the host tests (cargo-mutants, installed if missing; not part of
+# `make test`): the kernel's checks (~15 minutes on 2 cores; results in mutants.out/), then the
+# decisions of the memory server, the name service and userlib::rpc (.cargo/mutants-servers.toml;
+# ~20 minutes; results in target/mutants-servers/mutants.out/). Both run; it fails if either has
+# survivors.
 mutants: setup
 	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
-	$(CARGO) mutants -p kernel $(ARGS)
+	@kernel=0; $(CARGO) mutants -p kernel $(ARGS) || kernel=$$?; \
+	$(CARGO) mutants --config .cargo/mutants-servers.toml -p memsrv -p names -p userlib \
+		-o target/mutants-servers $(ARGS) && exit $$kernel
 
 # The fuzzer's argument is CALLS (millions) << 32 | SEED; the same argument replays the same run.
 SEED ?= $(shell echo $$(( $$(date +%s) & 0xFFFFFFFF )))

@@ -2,7 +2,9 @@
 //! program's first instruction, and volatile access to the two pages the layout reserves at fixed
 //! addresses (the IPC buffer and the console page).
 
-use abi::layout::{CONSOLE, IPC_BUFFER};
+use abi::layout::CONSOLE;
+#[cfg(not(test))]
+use abi::layout::IPC_BUFFER;
 use abi::msg::IpcBuffer;
 use abi::Sysnum;
 use core::arch::asm;
@@ -154,8 +156,9 @@ pub fn rdtsc_ordered() -> u64 {
 // The program's first instruction. The kernel starts a task with `rsp = layout::STACK_TOP` (16-byte
 // aligned) and `rip` here; `call` pushes a return address, so the callee sees the alignment the
 // System V ABI promises (rsp + 8 a multiple of 16). `rbp = 0` ends frame-pointer backtraces.
-// `userlib_start_rust` is defined by the program through `userlib::entry!`.
-#[cfg(not(test))]
+// `userlib_start_rust` is defined by the program through `userlib::entry!`. (Only in the
+// programs: the servers' libraries link userlib into host tests, which have their own `_start`.)
+#[cfg(all(not(test), target_os = "none"))]
 core::arch::global_asm!(
     ".globl _start",
     ".type _start, @function",
@@ -182,6 +185,7 @@ fn reserved_slot<T>(base: u64, count: usize, index: usize) -> *mut T {
 ///
 /// The buffer must be mapped (init maps it for every program); otherwise the access faults and the
 /// task's supervisor hears of it. Panics if `index` is outside the buffer.
+#[cfg(not(test))]
 #[inline]
 pub fn ipc_buffer_read(index: usize) -> u64 {
     let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
@@ -193,11 +197,40 @@ pub fn ipc_buffer_read(index: usize) -> u64 {
 }
 
 /// Writes word `index` of the IPC buffer. Panics if `index` is outside the buffer.
+#[cfg(not(test))]
 #[inline]
 pub fn ipc_buffer_write(index: usize, value: u64) {
     let p = reserved_slot::<u64>(IPC_BUFFER, IPC_BUFFER_WORDS, index);
     // SAFETY: as in `ipc_buffer_read`; the page is user-writable when mapped.
     unsafe { p.write_volatile(value) }
+}
+
+// In host unit tests there is no page at `IPC_BUFFER`: the buffer is an array of each test's
+// thread, so the code that stages long messages (`rpc`) runs there too.
+#[cfg(test)]
+std::thread_local! {
+    static HOST_IPC_BUFFER: core::cell::RefCell<[u64; IPC_BUFFER_WORDS]> =
+        const { core::cell::RefCell::new([0; IPC_BUFFER_WORDS]) };
+}
+
+/// Reads word `index` of the (host tests') IPC buffer.
+#[cfg(test)]
+pub fn ipc_buffer_read(index: usize) -> u64 {
+    assert!(
+        index < IPC_BUFFER_WORDS,
+        "index {index} outside the reserved page"
+    );
+    HOST_IPC_BUFFER.with_borrow(|b| b[index])
+}
+
+/// Writes word `index` of the (host tests') IPC buffer.
+#[cfg(test)]
+pub fn ipc_buffer_write(index: usize, value: u64) {
+    assert!(
+        index < IPC_BUFFER_WORDS,
+        "index {index} outside the reserved page"
+    );
+    HOST_IPC_BUFFER.with_borrow_mut(|b| b[index] = value);
 }
 
 /// Number of `u16` cells in the console page (the 80x25 grid, the cursor, and the rest of the page).

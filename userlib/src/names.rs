@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn system_messages_fit() {
-        // What the memory server says at every start and end stays in registers (the fast path)
+        // What the memory server says of a process's start and end stays in registers
         // for any pid below 2^32 and any program name.
         let started = Request::Started {
             id: u32::MAX as u64,

@@ -40,7 +40,8 @@ pub fn run(main: fn() -> i32, arg0: u64, arg1: u64) -> ! {
 /// The exit status after a panic.
 pub const PANIC_STATUS: i32 = 101;
 
-#[cfg(not(test))]
+// (Host tests of the servers' libraries, which link userlib, have std's.)
+#[cfg(all(not(test), target_os = "none"))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     let pid = crate::sys::task_self();

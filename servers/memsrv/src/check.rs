@@ -10,6 +10,7 @@
 //! space cost two spans, not 2^35 pages.
 use crate::procs::{Process, Slots};
 use crate::Server;
+use memsrv::rules::{miscounted, page_rule, tables_unpaid};
 use userlib::abi::space::MappedPage;
 use userlib::layout::{CONSOLE, PAGE_SIZE, USER_TOP};
 use userlib::{println, sys, PageRights};
@@ -41,23 +42,19 @@ impl Server {
             seen: &mut seen,
             complete: true,
         };
-        for (p, slots) in self.procs.live() {
+        for (p, slots) in self.ledger.procs.live() {
             errors += check_process(p, slots, &mut tally);
         }
         // Each frame must be mapped exactly as often as the kernel counts: a difference is a
         // mapping the server does not know of (or a count gone wrong).
-        tally.seen.sort_unstable();
-        for run in tally.seen.chunk_by(|a, b| a.0 == b.0) {
-            let (frame, kernel) = run[0];
-            if tally.complete && run.len() as u64 != kernel {
+        if tally.complete {
+            for (frame, found, kernel) in miscounted(tally.seen) {
                 println!(
-                    "PAGE TABLE ERROR: frame {frame:#x}: mapped {} times in processes, the kernel counts {kernel}",
-                    run.len()
+                    "PAGE TABLE ERROR: frame {frame:#x}: mapped {found} times in processes, the kernel counts {kernel}"
                 );
                 errors += 1;
             }
-        }
-        if !tally.complete {
+        } else {
             println!("memsrv: check: more than {MAX_TALLY} mappings; map counts not compared");
         }
         errors
@@ -77,8 +74,10 @@ impl Server {
     /// The kernel says `pid`'s space has `tables` page-table frames: more than the process is
     /// charged for means a table was built that nobody paid for.
     pub fn tables_built(&mut self, pid: u64, tables: u64) {
-        let Some(p) = self.procs.get(pid) else { return };
-        if tables > p.tables.count() {
+        let Some(p) = self.ledger.procs.get(pid) else {
+            return;
+        };
+        if tables_unpaid(tables, p.tables.count()) {
             println!(
                 "PAGE TABLE ERROR: {} (pid {pid}): the kernel counts {tables} page-table frames, \
                  {} are charged",
@@ -96,7 +95,7 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
     let mut errors = 0;
     // Its tables: the console page is in every space, so the query always answers.
     if let Ok(m) = sys::as_mapping(slots.space(), CONSOLE) {
-        if m.tables > p.tables.count() {
+        if tables_unpaid(m.tables, p.tables.count()) {
             println!(
                 "PAGE TABLE ERROR: {} (pid {}): the kernel counts {} page-table frames, {} are charged",
                 p.name(),
@@ -113,16 +112,7 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             return; // (the kernel's page, in every space)
         }
         let writable = m.rights.contains(PageRights::WRITE);
-        let rule = if !r.may_map(page) {
-            Some("mapped where the process has nothing (above the break, say)")
-        } else if r.is_read_only(page) && writable {
-            Some("code or read-only data is writable")
-        } else if writable && m.maps > 1 {
-            Some("a frame shared with another mapping is writable")
-        } else {
-            None
-        };
-        if let Some(rule) = rule {
+        if let Some(rule) = page_rule(r, page, writable, u64::from(m.maps)) {
             println!(
                 "PAGE TABLE ERROR: {} (pid {}) {page:#x}: {rule}",
                 p.name(),

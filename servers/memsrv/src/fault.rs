@@ -21,7 +21,7 @@ impl Server {
         code: u64,
     ) -> Result<(), &'static str> {
         let page = addr & !(PAGE_SIZE - 1);
-        let p = self.procs.get(pid).ok_or("no record")?;
+        let p = self.ledger.procs.get(pid).ok_or("no record")?;
         if !is_user_page(page) {
             return Err("not a user address");
         }
@@ -34,7 +34,9 @@ impl Server {
             // (Their page tables were committed with the heap and at spawn.)
             let committed = p.tables.count();
             if stack {
-                self.charge_fault(pid, 1).map_err(|_| "out of memory")?;
+                self.ledger
+                    .charge_fault(pid, 1)
+                    .map_err(|_| "out of memory")?;
             }
             return match sys::as_alloc_counted(space, POOL, page, PageRights::WRITE) {
                 Ok((_, tables)) if tables > committed => {
@@ -43,7 +45,7 @@ impl Server {
                 }
                 Ok(_) => Ok(()),
                 Err(_) => {
-                    self.uncharge(pid, stack as u64);
+                    self.ledger.uncharge(pid, stack as u64);
                     Err("out of memory")
                 }
             };

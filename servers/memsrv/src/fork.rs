@@ -3,8 +3,8 @@
 //! buffer (the kernel writes to it, so it is never shared), and a task that resumes where the
 //! parent called `fork`, seeing a reply that says 0. The child joins its parent's job and is
 //! committed exactly what the parent is, page tables included.
-use crate::procs::Slots;
 use crate::{Server, POOL};
+use memsrv::procs::Slots;
 use userlib::abi::memsrv::{ForkMode, MemError};
 use userlib::abi::space::ShareMode;
 use userlib::layout::IPC_BUFFER;
@@ -14,21 +14,12 @@ impl Server {
     /// Forks `parent`, which is blocked in its `Fork` call; returns the child's pid. The child
     /// joins the parent's job.
     pub fn fork(&mut self, parent: u64, mode: ForkMode) -> Result<u64, MemError> {
-        let job = self.admit(parent)?;
-        let p = self.procs.get(parent).ok_or(MemError::BadRequest)?;
-        let from = p.slots().ok_or(MemError::BadRequest)?;
-        let (name, len, regions, charged) = (p.name, p.name_len, p.regions.clone(), p.charged);
-        let tables = p.tables.try_clone().map_err(|_| MemError::OutOfMemory)?;
-        // The child is committed what the parent is: each of its pages may be copied (at once
-        // if eager, on a write if copy-on-write), it has an IPC buffer, and its page tables map
-        // the same layout (the tables it will have, not a guess).
-        let child = self.procs.add(parent, job, &name[..len], regions, tables)?;
-        let (pid, slots) = (child.pid, child.slots().expect("a new record is live"));
-        let result = match self.join(pid).and_then(|()| self.charge(pid, charged)) {
-            Ok(()) => self.copy_process(pid, from, slots, mode),
-            Err(_) => Err(SysError::OutOfMemory),
+        let (from, child) = self.ledger.fork_child(parent)?;
+        let result = match child.committed {
+            true => self.copy_process(child.pid, from, child.slots, mode),
+            false => Err(SysError::OutOfMemory),
         };
-        self.settle(pid, result, MemError::OutOfMemory)
+        self.settle(child.pid, result, MemError::OutOfMemory)
     }
 
     fn copy_process(
@@ -46,7 +37,7 @@ impl Server {
         let (src, dst) = (from.space(), to.space());
         // Only where the parent may have pages: the kernel skips empty tables quickly, but the
         // server knows where to look.
-        let ranges = self.procs.get(pid).map(|p| p.regions.ranges());
+        let ranges = self.ledger.procs.get(pid).map(|p| p.regions.ranges());
         for (start, end) in ranges.unwrap_or_default() {
             sys::as_share_all(src, dst, start, end, share, POOL)?;
         }

@@ -1,14 +1,13 @@
-//! The server's own heap, for its process records and committed page tables (`hashbrown` maps):
-//! so its tables grow with what runs instead of being fixed. The server cannot `sbrk` itself (it
-//! is the one that answers `sbrk`), so the heap grows by mapping fresh frames from the pool into
-//! its own address space, above everything else it maps. These frames are not charged to any
+//! The server's own heap, for its process records and committed page tables (`hashbrown` maps,
+//! `map.rs`): so its tables grow with what runs instead of being fixed. The server cannot `sbrk`
+//! itself (it is the one that answers `sbrk`), so the heap grows by mapping fresh frames from the
+//! pool into its own address space, above everything else it maps. These frames are not charged to any
 //! job: they come out of the reserve, which is what it is for, and the records they hold are
 //! bounded per job (`jobs.rs`).
 //!
 //! Every insertion into a map reserves first (`try_reserve`), so a heap that cannot grow is a
 //! refused request, never a panic.
 use crate::{OWN_SPACE, POOL};
-use core::hash::{BuildHasherDefault, Hasher};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use userlib::heap::{Break, Growth, Heap};
 use userlib::layout::PAGE_SIZE;
@@ -54,38 +53,3 @@ impl Break for OwnPages {
 
 #[global_allocator]
 static HEAP: Heap<Growth<OwnPages>> = Heap::growing(OwnPages);
-
-/// A fixed, cheap hash for the integer keys of the server's maps (pids, table keys): the
-/// multiply-rotate of rustc's `FxHasher`. Fixed, so runs and benchmarks are reproducible; the
-/// keys are the server's own numbers, so nobody can choose them to collide.
-#[derive(Default, Clone, Copy)]
-pub struct IntHasher(u64);
-
-impl Hasher for IntHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0xf135_7aea_2e62_a9c5);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn finish(&self) -> u64 {
-        // hashbrown takes its control byte from the top bits and its index from the bottom ones.
-        self.0.rotate_left(26)
-    }
-}
-
-/// A map on the server's heap with integer keys.
-pub type Map<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<IntHasher>>;
-
-/// An empty map.
-pub fn map<K, V>() -> Map<K, V> {
-    Map::with_hasher(BuildHasherDefault::default())
-}

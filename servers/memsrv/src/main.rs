@@ -14,24 +14,21 @@
 
 extern crate alloc;
 
+// The program's glue: the kernel calls. The decisions are the library's (`lib.rs`).
 mod check;
 mod fault;
 mod fork;
 mod heap;
-mod jobs;
 mod lifecycle;
 mod names;
 mod observe;
-mod procs;
-mod regions;
 mod requests;
 mod spawn;
-mod tables;
 
-use jobs::Jobs;
-use procs::Table;
+use memsrv::decode::{route, Route};
+use memsrv::ledger::Ledger;
+use memsrv::{procs, regions, Outcome};
 use userlib::abi::bootfs::BootFs;
-use userlib::abi::memsrv::{MemError, INIT_PID, OBSERVER};
 use userlib::layout::BOOTFS;
 use userlib::load::Window;
 use userlib::{println, slots, sys, CapSlot, MsgTag};
@@ -48,37 +45,14 @@ const OWN_SPACE: CapSlot = slots::SELF_SPACE;
 const TEMP: CapSlot = CapSlot(8);
 /// Where the server maps a frame of a program it is loading.
 const SCRATCH: u64 = 0x0000_5000_0000_0000;
-/// Frames kept back from what jobs may be charged with: for the server's own needs (its heap of
-/// records, its page tables, the scratch window), a quarter for stack pages touched by processes
-/// already at their quota, and what init and the servers it runs take from the pool. A sixteenth
-/// of the pool, at least this many.
-const MIN_RESERVE: u64 = 512;
-
-/// What a request or notice leads to.
-pub enum Outcome {
-    /// Reply now: label 0 and words.
-    Reply([u64; 4]),
-    /// Reply now: label 0 and this many words, those beyond the registers staged in the IPC
-    /// buffer.
-    ReplyLong([u64; 4], usize),
-    Refuse(MemError),
-    /// No reply now (a blocked `wait`), or none at all (an exit, a killed process).
-    Nothing,
-}
 
 pub struct Server {
-    procs: Table,
-    jobs: Jobs,
+    /// The records of processes and jobs, and what each is committed.
+    ledger: Ledger,
     fs: BootFs<'static>,
     /// The boot archive's length (mapped at `BOOTFS`).
     fs_len: u64,
     window: Window,
-    /// Frames any one job may be charged with.
-    quota: u64,
-    /// Frames all jobs together may be charged with (the pool minus the reserve).
-    limit: u64,
-    reserve: u64,
-    charged: u64,
     /// Broken rules seen since the last check (reported by the next).
     violations: u64,
 }
@@ -98,18 +72,11 @@ fn main() -> i32 {
         scratch: SCRATCH,
     };
     let window = window.prepare().expect("memory for the scratch window");
-    let reserve = (pool_frames / 16).max(MIN_RESERVE);
-    let limit = pool_frames.saturating_sub(reserve);
     let mut server = Server {
-        procs: Table::new(),
-        jobs: Jobs::new(),
+        ledger: Ledger::new(pool_frames),
         fs: boot_archive(archive_len),
         fs_len: archive_len,
         window,
-        quota: limit / 2,
-        limit,
-        reserve,
-        charged: 0,
         violations: 0,
     };
     // A reply due is sent together with waiting for the next message.
@@ -126,17 +93,14 @@ fn main() -> i32 {
                 continue;
             }
         };
-        let outcome = if msg.from_kernel() {
-            server.notice(&msg)
-        } else if !msg.awaits_reply() {
-            // A request sent rather than called can be given no answer: acting on it (a `Wait`
-            // reaping a child, say) would lose the answer. Look-alikes of notices end here too.
-            server.ignore(&msg, "sent, not called");
-            continue;
-        } else if msg.badge == OBSERVER {
-            server.observe(&msg)
-        } else {
-            server.request(&msg)
+        let outcome = match route(&msg) {
+            Route::Notice => server.notice(&msg),
+            Route::Ignore => {
+                server.ignore(&msg, "sent, not called");
+                continue;
+            }
+            Route::Observer => server.observe(&msg),
+            Route::Request => server.request(&msg),
         };
         if !msg.awaits_reply() {
             continue;

@@ -17,7 +17,7 @@ impl Server {
     /// Gives process `pid` its capability to the name service (into its empty `slots::NAMES`),
     /// telling the service about it the first time.
     pub fn introduce(&mut self, pid: u64) -> Result<(), MemError> {
-        let p = self.procs.get(pid).ok_or(MemError::BadRequest)?;
+        let p = self.ledger.procs.get(pid).ok_or(MemError::BadRequest)?;
         let slots = p.slots().ok_or(MemError::BadRequest)?;
         let (job, named) = (p.job, p.named);
         sys::cap_mint(slots::NAMES, TEMP, Rights::SEND | Rights::GRANT, pid)
@@ -29,7 +29,7 @@ impl Server {
             if let Err(e) = system::started(SERVICE, pid, job, &self.name_of(pid)) {
                 println!("memsrv: cannot tell the name service pid {pid} starts: {e:?}");
             }
-            if let Some(p) = self.procs.get_mut(pid) {
+            if let Some(p) = self.ledger.procs.get_mut(pid) {
                 p.named = true;
             }
         }

@@ -36,6 +36,7 @@ impl Server {
 
     fn next_process(&self, from: u64) -> Result<[u64; 4], MemError> {
         let (p, _) = self
+            .ledger
             .procs
             .live()
             .filter(|(p, _)| p.pid >= from)
@@ -52,7 +53,7 @@ impl Server {
         let (space, ranges) = if pid == 0 {
             (OWN_SPACE, self.own_ranges())
         } else {
-            let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
+            let p = self.ledger.procs.get(pid).ok_or(MemError::NoChild)?;
             (
                 p.slots().ok_or(MemError::NoChild)?.space(),
                 ranges_of(&p.regions),
@@ -122,7 +123,7 @@ impl Server {
 
     /// `pid`'s capabilities from `first` on, and what it waits for.
     fn caps(&self, pid: u64, first: u64) -> Result<([u64; 4], usize), MemError> {
-        let p = self.procs.get(pid).ok_or(MemError::NoChild)?;
+        let p = self.ledger.procs.get(pid).ok_or(MemError::NoChild)?;
         let task = p.slots().ok_or(MemError::NoChild)?.task();
         let info = sys::task_caps(task, first).map_err(|_| MemError::NoChild)?;
         let count = (info.slots as usize).min(SLOTS_PER_REPLY);

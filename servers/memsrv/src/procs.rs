@@ -1,9 +1,9 @@
 //! The process records: one per process the server runs (and one for init, the client that
 //! spawns the first ones), on the server's heap, so they grow with what runs; `jobs.rs` bounds how
 //! many one job may have. A record outlives its process as a zombie until the parent waits for it
-//! (or the zombie policy drops it, `lifecycle.rs`).
-use crate::heap::{map, Map};
+//! (or the zombie policy drops it, `ending.rs`).
 use crate::jobs::MAX_LIVE;
+use crate::map::Map;
 use crate::regions::Regions;
 use crate::tables::Tables;
 use userlib::abi::memsrv::{ExitHow, MemError, INIT_PID, NAME_MAX};
@@ -117,7 +117,7 @@ impl Table {
             zombies: 0,
             named: false,
         };
-        let mut records = map();
+        let mut records = Map::default();
         records.insert(INIT_PID, init);
         Table {
             records,

@@ -1,14 +1,13 @@
 //! Starting a program from the boot archive as a new process, and what every process starts
 //! with: its capabilities (the server's endpoint and the name service, badged with its pid, an
 //! endpoint of its own) and the server as its fault endpoint.
-use crate::procs::Slots;
-use crate::regions::{Regions, Segment, STACK_MAX};
-use crate::tables::{Tables, FIXED};
 use crate::{Server, POOL, SERVICE, TEMP};
+use memsrv::image::Image;
+use memsrv::procs::Slots;
 use userlib::abi::elf::Elf;
-use userlib::abi::memsrv::{ExitHow, MemError};
+use userlib::abi::memsrv::MemError;
 use userlib::abi::registry;
-use userlib::layout::{CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
+use userlib::layout::{IPC_BUFFER, STACK_TOP};
 use userlib::load::Loader;
 use userlib::{slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
 
@@ -23,40 +22,17 @@ impl Server {
         }
         let file = self.fs.find(name_str).ok_or(MemError::NoSuchProgram)?;
         let elf = Elf::parse(file.data).map_err(|_| MemError::NoSuchProgram)?;
-        let job = self.admit(parent)?;
-        let mut regions = Regions::default();
-        let mut tables = Tables::new();
-        let mut image = 0;
-        for s in elf.segments() {
-            let (start, end) = (s.vaddr & !(PAGE_SIZE - 1), s.vaddr + s.mem_size);
-            let end = end.next_multiple_of(PAGE_SIZE);
-            let segment = Segment {
-                start,
-                end,
-                writable: s.writable,
-            };
-            regions
-                .segments
-                .push(segment)
-                .map_err(|_| MemError::NoSuchProgram)?;
-            regions.heap_start = regions.heap_start.max(end);
-            image += (end - start) / PAGE_SIZE;
-            claim(&mut tables, start, end)?;
-        }
-        regions.brk = regions.heap_start;
-        claim(&mut tables, CONSOLE, CONSOLE + PAGE_SIZE)?;
-        claim(&mut tables, STACK_TOP - STACK_MAX, STACK_TOP)?;
-        claim(&mut tables, IPC_BUFFER, IPC_BUFFER + PAGE_SIZE)?;
-        // The image's pages (a fork commits them again for the child), its IPC buffer and the
-        // page tables for all that and the stack.
-        let committed = image + 1 + tables.count();
-        let p = self.procs.add(parent, job, name, regions, tables)?;
-        let (pid, slots) = (p.pid, p.slots().expect("a new record is live"));
-        let result = match self.join(pid).and_then(|()| self.charge(pid, committed)) {
-            Ok(()) => self.load_and_start(pid, slots, &elf, name_str, arg),
-            Err(_) => Err(SysError::OutOfMemory),
+        let job = self.ledger.admit(parent)?;
+        let image = Image::of(elf.segments())?;
+        let (regions, tables) = (image.regions, image.tables);
+        let child = self
+            .ledger
+            .add_child(parent, job, name, regions, tables, image.committed)?;
+        let result = match child.committed {
+            true => self.load_and_start(child.pid, child.slots, &elf, name_str, arg),
+            false => Err(SysError::OutOfMemory),
         };
-        self.settle(pid, result, MemError::NoSuchProgram)
+        self.settle(child.pid, result, MemError::NoSuchProgram)
     }
 
     /// Whether the registry says only the system starts `name` (init, the memory server, ...).
@@ -105,7 +81,7 @@ impl Server {
         regs: &UserRegs,
     ) -> Result<(), SysError> {
         let task_id = sys::task_create(slots.space(), slots.task())?;
-        if let Some(p) = self.procs.get_mut(pid) {
+        if let Some(p) = self.ledger.procs.get_mut(pid) {
             p.task_id = task_id & 0xffff; // notices name the task by its index
         }
         let task = userlib::Task(slots.task());
@@ -128,10 +104,10 @@ impl Server {
         otherwise: MemError,
     ) -> Result<u64, MemError> {
         let Err(e) = result else { return Ok(pid) };
-        if let Some(p) = self.procs.get_mut(pid) {
-            p.parent = 0; // no zombie: nobody will wait for it
+        if self.destroy(pid) {
+            let wakes = self.ledger.abandon(pid);
+            crate::lifecycle::answer(wakes);
         }
-        self.end(pid, ExitHow::Killed, -1);
         Err(match e {
             SysError::OutOfMemory => MemError::OutOfMemory,
             _ => otherwise,
@@ -152,12 +128,4 @@ fn give_caps(slots: Slots, badged: CapSlot) -> Result<(), SysError> {
     sys::task_set_fault(task, badged)?;
     sys::endpoint_create(POOL, slots.own())?;
     sys::task_give_cap(task, slots.own(), slots::OWN, Rights::all())
-}
-
-/// Commits the page tables of a fixed region of a new process.
-fn claim(tables: &mut Tables, start: u64, end: u64) -> Result<(), MemError> {
-    tables
-        .claim(start, end, FIXED)
-        .map(drop)
-        .map_err(|_| MemError::OutOfMemory)
 }

@@ -9,7 +9,7 @@
 //! A table is claimed by fixed regions (the program, the stack, `page_alloc`ed pages: they stay
 //! until the process ends) or by the heap, which `sbrk` grows and shrinks: a table only the heap
 //! claimed is given back when the heap no longer reaches it.
-use crate::heap::{map, Map};
+use crate::map::Map;
 use userlib::layout::PAGE_SIZE;
 
 /// Who claims a table (bits of the map's values).
@@ -28,7 +28,8 @@ const TAG_MASK: u32 = 3 << 30;
 /// The keys of the tables mapping `[start, end)` (page-aligned user addresses, `start < end`).
 fn keys(start: u64, end: u64) -> impl Iterator<Item = u32> {
     LEVELS.into_iter().flat_map(move |(shift, tag)| {
-        (start >> shift..=(end - 1) >> shift).map(move |index| tag | index as u32)
+        // (The index lies below the tag's bits.)
+        (start >> shift..=(end - 1) >> shift).map(move |index| tag + index as u32)
     })
 }
 
@@ -47,7 +48,7 @@ pub struct Tables {
 impl Tables {
     pub fn new() -> Tables {
         Tables {
-            claims: map(),
+            claims: Map::default(),
             last_fixed: u64::MAX,
         }
     }
@@ -71,21 +72,25 @@ impl Tables {
         end - start == PAGE_SIZE && start >> 21 == self.last_fixed
     }
 
-    /// Claims the tables of `[start, end)` for `who`; returns how many were not claimed before.
-    /// Fails, changing nothing, only if the server's heap cannot hold the new keys.
-    pub fn claim(&mut self, start: u64, end: u64, who: u8) -> Result<u64, NoRoom> {
-        if start >= end || (who == FIXED && self.is_fixed_leaf(start, end)) {
-            return Ok(0);
-        }
+    /// Makes room for the tables claiming `[start, end)` would add; returns how many that is (what
+    /// to charge before `claim`). Fails only if the server's heap cannot hold them.
+    pub fn prepare(&mut self, start: u64, end: u64) -> Result<u64, NoRoom> {
         let new = self.missing(start, end);
         self.claims.try_reserve(new as usize).map_err(|_| NoRoom)?;
+        Ok(new)
+    }
+
+    /// Claims the tables of `[start, end)` for `who`, in the room `prepare` made.
+    pub fn claim(&mut self, start: u64, end: u64, who: u8) {
+        if start >= end || (who == FIXED && self.is_fixed_leaf(start, end)) {
+            return;
+        }
         for key in keys(start, end) {
             *self.claims.entry(key).or_insert(0) |= who;
         }
         if who == FIXED && end - start == PAGE_SIZE {
             self.last_fixed = start >> 21;
         }
-        Ok(new)
     }
 
     /// Takes back `who`'s claim on the tables of `[start, end)` that do not also map
@@ -117,7 +122,7 @@ impl Tables {
 
     /// A copy for a forked child, or `NoRoom` (cloning a map cannot fail softly).
     pub fn try_clone(&self) -> Result<Tables, NoRoom> {
-        let mut claims = map();
+        let mut claims = Map::default();
         claims.try_reserve(self.claims.len()).map_err(|_| NoRoom)?;
         claims.extend(self.claims.iter().map(|(&k, &v)| (k, v)));
         Ok(Tables {

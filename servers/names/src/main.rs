@@ -4,28 +4,26 @@
 //! badged capability to it (`slots::NAMES`).
 //!
 //! The system (init and the memory server, the only holders of unbadged capabilities to it) tells
-//! it when a program starts (its id, parent and program) and when it ends, and which names are
-//! reserved for which program. So it limits names and held lookups per job and per endpoint,
+//! it when a program is about to use it (its id, job and program) and when such a program ends
+//! (notices, sent: answered to nobody), and which names are reserved for which program. So it limits names and held lookups per job and per endpoint,
 //! drops a program's names and held lookups as soon as it ends, and answers servers that ask which
 //! of their clients have ended. It only ever receives and replies: no server or client can make
 //! it wait. Lookups may wait for a name that is not there yet; the service holds them (deferred
 //! replies) and answers when the name appears, or with `NotFound` once about the asked number of
 //! ticks has passed.
+//!
+//! This program receives, copies and deletes capabilities and replies; what each request comes to
+//! is decided by the crate's library (`lib.rs`), which has host tests.
 #![no_std]
 #![no_main]
 
-mod programs;
-mod table;
-mod waiting;
-
-use programs::Programs;
-use table::Table;
+use names::table::Freed;
+use names::{handling, permitted, Handling, Lookup, Names};
 use userlib::abi::names::{Name, NameError, Reply, Request};
 use userlib::abi::wire::Rejection;
 use userlib::names::NameService;
 use userlib::rpc;
 use userlib::{cap, ipc, println, slots, sys, CapSlot, Message, Received, Rights, SysError};
-use waiting::Waiting;
 
 userlib::entry!(main);
 
@@ -33,14 +31,6 @@ userlib::entry!(main);
 const INCOMING: CapSlot = CapSlot(8);
 /// Where a lookup's badged copy is made, for the reply to carry.
 const OUTGOING: CapSlot = CapSlot(9);
-
-struct Names {
-    table: Table,
-    waiting: Waiting,
-    programs: Programs,
-    /// Requests sent rather than called: dropped unanswered.
-    sent: u64,
-}
 
 /// What to answer a request: now (maybe with a capability), or later (or never: a request that
 /// was only sent).
@@ -52,15 +42,10 @@ enum Answer {
 }
 
 fn main() -> i32 {
-    let mut names = Names {
-        table: Table::new(),
-        waiting: Waiting::new(),
-        programs: Programs::new(),
-        sent: 0,
-    };
+    let mut names = Names::new();
     ipc::set_recv_slots(&[INCOMING]);
     // A reply due is sent together with waiting for the next message when nothing waits for a
-    // tick (the memory server's calls at every start and end take this path).
+    // tick (most calls take this path).
     let mut due: Option<(u64, Message)> = None;
     loop {
         let replying = due.is_some() && names.waiting.is_empty();
@@ -91,16 +76,14 @@ fn main() -> i32 {
                 return 1;
             }
         };
-        let answer_now = match rpc::decode_request::<NameService>(&msg) {
-            Ok(request @ (Request::Started { .. } | Request::Ended { .. }))
-                if msg.badge == 0 && !msg.awaits_reply() =>
-            {
-                names.note(request);
+        let answer_now = match handling(&msg) {
+            Handling::Ignore => ignore_sent(&mut names, &msg),
+            Handling::Note(notice) => {
+                note(&mut names, notice);
                 Answer::Later
             }
-            _ if !msg.awaits_reply() => names.ignore_sent(&msg),
-            Ok(request) => names.handle(&msg, request),
-            Err(why) => {
+            Handling::Serve(request) => handle(&mut names, &msg, request),
+            Handling::Reject(why) => {
                 println!("names: rejected request from {:#x}: {why:?}", msg.badge);
                 Answer::Rejected(why)
             }
@@ -133,97 +116,98 @@ fn answer(sender: u64, result: &Result<Reply, NameError>, cap: Option<CapSlot>) 
     }
 }
 
-impl Names {
-    fn handle(&mut self, msg: &Received, request: Request) -> Answer {
-        let id = msg.badge;
-        let now = |result| Answer::Now(result, None);
-        match request {
-            Request::Register { name } => now(self.register(id, name).map(|()| Reply::Registered)),
-            Request::Unregister { name } => now(self
-                .table
-                .unregister(id, &name)
-                .map(|()| Reply::Unregistered)),
-            Request::Lookup { name, wait_ticks } => self.lookup(msg, name, wait_ticks),
-            Request::Gone { ids } => now(Ok(Reply::Gone(self.programs.gone(&ids)))),
-            // Only the system's capabilities are unbadged (init and the memory server).
-            Request::Started { .. } | Request::Ended { .. } | Request::Reserve { .. }
-                if id != 0 =>
-            {
-                now(Err(NameError::NotAllowed))
-            }
-            notice @ (Request::Started { .. } | Request::Ended { .. }) => {
-                self.note(notice);
-                now(Ok(Reply::Noted))
-            }
-            Request::Reserve { name } => match self.programs.reserve(name) {
-                true => now(Ok(Reply::Noted)),
-                false => now(Err(NameError::Full)),
-            },
-        }
+/// Deletes the capabilities of names that went.
+fn delete(freed: Freed) {
+    for slot in freed {
+        let _ = sys::cap_delete(slot);
     }
+}
 
-    /// What the system tells about a program starting or ending (sent, or called).
-    fn note(&mut self, notice: Request) {
-        match notice {
-            Request::Started { id, job, program } => self.programs.started(id, job, program),
-            Request::Ended { id } => {
-                self.programs.ended(id);
-                self.table.drop_owner(id);
-                self.waiting.drop_client(id);
+/// Drops the names whose endpoints have been destroyed.
+fn forget_the_dead(names: &mut Names) {
+    delete(names.table.drop_dead(|slot| sys::cap_info(slot).is_err()));
+}
+
+fn handle(names: &mut Names, msg: &Received, request: Request) -> Answer {
+    let id = msg.badge;
+    let now = |result| Answer::Now(result, None);
+    if let Err(e) = permitted(id, &request) {
+        return now(Err(e));
+    }
+    match request {
+        Request::Register { name } => now(register(names, id, name).map(|()| Reply::Registered)),
+        Request::Unregister { name } => now(names.table.unregister(id, &name).map(|slot| {
+            let _ = sys::cap_delete(slot);
+            Reply::Unregistered
+        })),
+        Request::Lookup { name, wait_ticks } => lookup(names, msg, name, wait_ticks),
+        Request::Gone { ids } => now(Ok(Reply::Gone(names.programs.gone(&ids)))),
+        notice @ (Request::Started { .. } | Request::Ended { .. }) => {
+            note(names, notice);
+            now(Ok(Reply::Noted))
+        }
+        Request::Reserve { name } => match names.programs.reserve(name) {
+            true => now(Ok(Reply::Noted)),
+            false => now(Err(NameError::Full)),
+        },
+    }
+}
+
+/// What the system tells about a program starting or ending (sent as a notice, or called).
+fn note(names: &mut Names, notice: Request) {
+    match notice {
+        Request::Started { id, job, program } => {
+            if !names.programs.started(id, job, program) {
+                println!("names: no room to track program {id}: the service will refuse it");
             }
-            _ => {}
         }
+        Request::Ended { id } => delete(names.ended(id)),
+        _ => {}
     }
+}
 
-    /// A request only sent has nobody to answer: it is dropped, whatever it asks (a lookup is
-    /// never held for it), and counted.
-    fn ignore_sent(&mut self, msg: &Received) -> Answer {
-        self.sent += 1;
-        println!(
-            "names: ignored a request sent (not called) by {:#x} ({} so far)",
-            msg.badge, self.sent
-        );
-        Answer::Later
+/// A request only sent has nobody to answer: it is dropped, whatever it asks (a lookup is never
+/// held for it), and counted.
+fn ignore_sent(names: &mut Names, msg: &Received) -> Answer {
+    let sent = names.count_sent();
+    println!(
+        "names: ignored a request sent (not called) by {:#x} ({sent} so far)",
+        msg.badge
+    );
+    Answer::Later
+}
+
+fn register(names: &mut Names, owner: u64, name: Name) -> Result<(), NameError> {
+    let job = names.registrant(owner, &name)?;
+    let info = sys::cap_info(INCOMING).map_err(|_| NameError::NotAnEndpoint)?;
+    forget_the_dead(names);
+    let slot = names.table.place(job, &name, &info)?;
+    sys::cap_copy(INCOMING, slot, Rights::SEND | Rights::GRANT)
+        .map_err(|_| NameError::NotAnEndpoint)?;
+    names
+        .table
+        .insert(owner, job, name.clone(), info.object, slot);
+    for (to, result) in names.waiting.registered(&name) {
+        answer(to, &result, None);
     }
+    Ok(())
+}
 
-    fn register(&mut self, owner: u64, name: Name) -> Result<(), NameError> {
-        if !userlib::abi::names::valid_name(&name) {
-            return Err(NameError::BadName);
-        }
-        let job = self.programs.job(owner).ok_or(NameError::Busy)?;
-        if !self.programs.may_register(owner, &name) {
-            return Err(NameError::Reserved);
-        }
-        self.table.register(owner, job, name.clone(), INCOMING)?;
-        for (to, result) in self.waiting.registered(&name) {
-            answer(to, &result, None);
-        }
-        Ok(())
-    }
-
-    fn lookup(&mut self, msg: &Received, name: Name, wait_ticks: u32) -> Answer {
-        let client = msg.badge;
-        // Every badge handed out belongs to a program the service tracks, so `Gone` is exact.
-        let Some(job) = self.programs.job(client) else {
-            return Answer::Now(Err(NameError::Busy), None);
-        };
-        let Some(slot) = self.table.lookup(&name) else {
-            if wait_ticks == 0 {
-                return Answer::Now(Err(NameError::NotFound), None);
-            }
-            return match self.waiting.hold(name, client, job, msg.sender, wait_ticks) {
-                Ok(()) => Answer::Later,
-                Err(e) => Answer::Now(Err(e), None),
-            };
-        };
-        // Badged with the client's id (a client with an unbadged capability gets an unbadged one).
-        let made = match client {
-            0 => sys::cap_copy(slot, OUTGOING, Rights::SEND | Rights::GRANT),
-            badge => sys::cap_mint(slot, OUTGOING, Rights::SEND | Rights::GRANT, badge),
-        };
-        match made {
-            Ok(()) => Answer::Now(Ok(Reply::Found), Some(OUTGOING)),
-            Err(_) => Answer::Now(Err(NameError::NotFound), None),
-        }
+fn lookup(names: &mut Names, msg: &Received, name: Name, wait_ticks: u32) -> Answer {
+    let client = msg.badge;
+    forget_the_dead(names);
+    let slot = match names.lookup(client, msg.sender, name, wait_ticks) {
+        Lookup::Found(slot) => slot,
+        Lookup::Held => return Answer::Later,
+        Lookup::Refused(e) => return Answer::Now(Err(e), None),
+    };
+    // Badged with the client's id (a client with an unbadged capability gets an unbadged one).
+    let made = match client {
+        0 => sys::cap_copy(slot, OUTGOING, Rights::SEND | Rights::GRANT),
+        badge => sys::cap_mint(slot, OUTGOING, Rights::SEND | Rights::GRANT, badge),
+    };
+    match made {
+        Ok(()) => Answer::Now(Ok(Reply::Found), Some(OUTGOING)),
+        Err(_) => Answer::Now(Err(NameError::NotFound), None),
     }
 }

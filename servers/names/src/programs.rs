@@ -4,13 +4,12 @@
 //! soon as it ends, so every id that can call the service is known while it lives.
 use heapless::Vec;
 use userlib::abi::names::{Name, Program};
-use userlib::println;
 
 /// Live programs tracked: more than can be live at once (the memory server's 16 processes and the
 /// dozen servers init runs itself).
-const MAX_LIVE: usize = 64;
+pub const MAX_LIVE: usize = 64;
 /// Reserved names: the registry's servers and system servers.
-const MAX_RESERVED: usize = 32;
+pub const MAX_RESERVED: usize = 32;
 
 struct Live {
     id: u64,
@@ -32,13 +31,11 @@ impl Programs {
     }
 
     /// Program `id`, of job `job`, is about to use the service (the system says so before its
-    /// first request; the job is the memory server's, which the program keeps whatever its
-    /// parent does).
-    pub fn started(&mut self, id: u64, job: u64, program: Program) {
+    /// first request; the job is the memory server's, which a program keeps whatever its parent
+    /// does). False if there is no room to track it (the service will refuse it).
+    pub fn started(&mut self, id: u64, job: u64, program: Program) -> bool {
         self.ended(id);
-        if self.live.push(Live { id, job, program }).is_err() {
-            println!("names: no room to track program {id}: the service will refuse it");
-        }
+        self.live.push(Live { id, job, program }).is_ok()
     }
 
     pub fn ended(&mut self, id: u64) {
@@ -59,7 +56,8 @@ impl Programs {
         ids.iter()
             .enumerate()
             .filter(|(_, id)| gone(id))
-            .fold(0, |mask, (i, _)| mask | 1 << i)
+            .map(|(i, _)| 1 << i)
+            .sum()
     }
 
     /// Reserves `name` for the program of that name; false if there is no room.

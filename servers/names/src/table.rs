@@ -1,14 +1,19 @@
 //! The registered names: a send-only copy of each name's endpoint, who registered it and for which
 //! job. Limits are per endpoint object and per job, not per badge, so forking more registrants
 //! gets a program no more names; a name goes when its registrant ends or its endpoint is
-//! destroyed, so none outlives the program that could free it.
+//! destroyed, so none outlives the program that could free it. The table decides; the program
+//! copies and deletes the capabilities it names (`main.rs`).
 use heapless::Vec;
 use userlib::abi::names::{Name, NameError, NAMES_PER_ENDPOINT, NAMES_PER_JOB};
-use userlib::{sys, CapKind, CapSlot, Rights};
+use userlib::sys::CapInfo;
+use userlib::{CapKind, CapSlot, Rights};
 
 /// Registered endpoints live in slots `FIRST..FIRST + MAX_NAMES`.
-const FIRST: u32 = 16;
-const MAX_NAMES: usize = 40;
+pub const FIRST: u32 = 16;
+pub const MAX_NAMES: usize = 40;
+
+/// Slots whose capabilities the program deletes (names that went).
+pub type Freed = Vec<CapSlot, MAX_NAMES>;
 
 struct Entry {
     name: Name,
@@ -31,22 +36,16 @@ impl Table {
         }
     }
 
-    /// Registers the endpoint in `incoming` as `name` for `owner` of `job`, within the limits.
-    /// (Whether `owner` may take a reserved name is the caller's check.)
-    pub fn register(
-        &mut self,
-        owner: u64,
-        job: u64,
-        name: Name,
-        incoming: CapSlot,
-    ) -> Result<(), NameError> {
-        let info = sys::cap_info(incoming).map_err(|_| NameError::NotAnEndpoint)?;
+    /// The slot where `name` may be registered for a program of `job`, offering the capability
+    /// `info` describes: an unbadged send capability to an endpoint, a name not taken, within
+    /// the limits. (Whether the program may take a reserved name is the caller's check; names of
+    /// destroyed endpoints should be dropped first, `drop_where`.)
+    pub fn place(&self, job: u64, name: &str, info: &CapInfo) -> Result<CapSlot, NameError> {
         if info.kind != CapKind::Endpoint || !info.rights.contains(Rights::SEND) || info.badge != 0
         {
             return Err(NameError::NotAnEndpoint);
         }
-        self.forget_the_dead();
-        if self.find(&name).is_some() {
+        if self.lookup(name).is_some() {
             return Err(NameError::Taken);
         }
         let count = |f: &dyn Fn(&Entry) -> bool| self.entries.iter().filter(|e| f(e)).count();
@@ -55,64 +54,59 @@ impl Table {
         {
             return Err(NameError::Full);
         }
-        let slot = (FIRST..FIRST + MAX_NAMES as u32)
+        (FIRST..FIRST + MAX_NAMES as u32)
             .map(CapSlot)
             .find(|&s| self.entries.iter().all(|e| e.slot != s))
-            .ok_or(NameError::Full)?;
-        sys::cap_copy(incoming, slot, Rights::SEND | Rights::GRANT)
-            .map_err(|_| NameError::NotAnEndpoint)?;
+            .ok_or(NameError::Full)
+    }
+
+    /// Records `name` in `slot` (from `place`, the capability copied there).
+    pub fn insert(&mut self, owner: u64, job: u64, name: Name, object: u64, slot: CapSlot) {
         let entry = Entry {
             name,
             owner,
             job,
-            object: info.object,
+            object,
             slot,
         };
         let _ = self.entries.push(entry); // (a free slot means a free entry)
-        Ok(())
     }
 
-    pub fn unregister(&mut self, owner: u64, name: &str) -> Result<(), NameError> {
+    /// Removes `owner`'s `name`; the slot to delete.
+    pub fn unregister(&mut self, owner: u64, name: &str) -> Result<CapSlot, NameError> {
         let at = self.entries.iter().position(|e| e.name == name);
         let at = at.ok_or(NameError::NotFound)?;
         if self.entries[at].owner != owner {
             return Err(NameError::NotYours);
         }
-        self.remove(at);
-        Ok(())
+        Ok(self.entries.swap_remove(at).slot)
     }
 
-    /// The slot holding `name`'s endpoint, if its server is live.
-    pub fn lookup(&mut self, name: &str) -> Option<CapSlot> {
-        self.forget_the_dead();
-        self.find(name)
-    }
-
-    /// Drops every name `owner` registered (it has ended).
-    pub fn drop_owner(&mut self, owner: u64) {
-        while let Some(at) = self.entries.iter().position(|e| e.owner == owner) {
-            self.remove(at);
-        }
-    }
-
-    fn find(&self, name: &str) -> Option<CapSlot> {
+    /// The slot holding `name`'s endpoint.
+    pub fn lookup(&self, name: &str) -> Option<CapSlot> {
         self.entries.iter().find(|e| e.name == name).map(|e| e.slot)
     }
 
-    fn remove(&mut self, at: usize) {
-        let entry = self.entries.swap_remove(at);
-        let _ = sys::cap_delete(entry.slot);
+    /// Drops every name `owner` registered (it has ended).
+    pub fn drop_owner(&mut self, owner: u64) -> Freed {
+        self.drop_where(|e| e.owner == owner)
     }
 
-    /// Drops every name whose endpoint has been destroyed (its server ended, though another
-    /// program registered it).
-    fn forget_the_dead(&mut self) {
-        while let Some(at) = self
-            .entries
-            .iter()
-            .position(|e| sys::cap_info(e.slot).is_err())
-        {
-            self.remove(at);
-        }
+    /// Drops every name whose slot `dead` says holds a destroyed endpoint (its server ended,
+    /// though another program registered it).
+    pub fn drop_dead(&mut self, mut dead: impl FnMut(CapSlot) -> bool) -> Freed {
+        self.drop_where(|e| dead(e.slot))
+    }
+
+    fn drop_where(&mut self, mut drop: impl FnMut(&Entry) -> bool) -> Freed {
+        let mut freed = Freed::new();
+        self.entries.retain(|e| {
+            let gone = drop(e);
+            if gone {
+                let _ = freed.push(e.slot); // (as many as entries)
+            }
+            !gone
+        });
+        freed
     }
 }

@@ -5,7 +5,7 @@ use heapless::Vec;
 use userlib::abi::names::{Name, NameError, Reply, MAX_WAIT_TICKS, WAITS_PER_JOB};
 
 /// Lookups held at once.
-const MAX_WAITING: usize = 8;
+pub const MAX_WAITING: usize = 8;
 
 struct Waiter {
     name: Name,
