@@ -92,13 +92,15 @@ bench: setup
 # Mutation testing against the host tests (cargo-mutants, installed if missing; not part of
 # `make test`): the kernel's checks (~15 minutes on 2 cores; results in mutants.out/), then the
 # decisions of the memory server, the name service and userlib::rpc (.cargo/mutants-servers.toml;
-# ~20 minutes; results in target/mutants-servers/mutants.out/). Both run; it fails if either has
-# survivors.
+# ~20 minutes; results in target/mutants-servers/mutants.out/). Both run; it fails if either
+# scores below 90% (scripts/mutants-score; the survivors that remain are listed and explained in
+# docs/testing.md).
 mutants: setup
 	@command -v cargo-mutants >/dev/null || $(CARGO) install --locked cargo-mutants
-	@kernel=0; $(CARGO) mutants -p kernel $(ARGS) || kernel=$$?; \
-	$(CARGO) mutants --config .cargo/mutants-servers.toml -p memsrv -p names -p userlib \
-		-o target/mutants-servers $(ARGS) && exit $$kernel
+	-$(CARGO) mutants -p kernel $(ARGS)
+	-$(CARGO) mutants --config .cargo/mutants-servers.toml -p memsrv -p names -p userlib \
+		-o target/mutants-servers $(ARGS)
+	scripts/mutants-score . target/mutants-servers
 
 # The fuzzer's argument is CALLS (millions) << 32 | SEED; the same argument replays the same run.
 SEED ?= $(shell echo $$(( $$(date +%s) & 0xFFFFFFFF )))
