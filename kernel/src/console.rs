@@ -128,17 +128,34 @@ pub fn printed() -> std::string::String {
 
 /// Who wrote the serial line in progress (0: the kernel, task id + 1: a task), and whether one is
 /// in progress: another writer starts a new line, so no one can finish someone else's.
+#[cfg(not(test))]
 static LINE_OWNER: AtomicU32 = AtomicU32::new(0);
+#[cfg(not(test))]
 static MID_LINE: AtomicBool = AtomicBool::new(false);
+// Host tests: per thread, as what they print is (tests run in parallel).
+#[cfg(test)]
+std::thread_local! {
+    static LINE_OWNER: AtomicU32 = const { AtomicU32::new(0) };
+    static MID_LINE: AtomicBool = const { AtomicBool::new(false) };
+}
+
+fn with_line<R>(f: impl FnOnce(&AtomicU32, &AtomicBool) -> R) -> R {
+    #[cfg(not(test))]
+    return f(&LINE_OWNER, &MID_LINE);
+    #[cfg(test)]
+    LINE_OWNER.with(|owner| MID_LINE.with(|mid_line| f(owner, mid_line)))
+}
 
 /// Makes `owner` the writer of the current line; true if it starts a fresh one.
 fn take_line(owner: u32) -> bool {
-    let mid_line = MID_LINE.load(Ordering::Relaxed);
-    if mid_line && LINE_OWNER.swap(owner, Ordering::Relaxed) != owner {
+    let (mid_line, other) = with_line(|line_owner, mid_line| {
+        let mid_line = mid_line.load(Ordering::Relaxed);
+        (mid_line, line_owner.swap(owner, Ordering::Relaxed) != owner)
+    });
+    if mid_line && other {
         write_both(format_args!("\n"));
         return true;
     }
-    LINE_OWNER.store(owner, Ordering::Relaxed);
     !mid_line
 }
 
@@ -181,7 +198,7 @@ struct Serial;
 impl Write for Serial {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         if let Some(last) = s.chars().last() {
-            MID_LINE.store(last != '\n', Ordering::Relaxed);
+            with_line(|_, mid_line| mid_line.store(last != '\n', Ordering::Relaxed));
         }
         #[cfg(not(test))]
         crate::arch::serial::write_str(s);
