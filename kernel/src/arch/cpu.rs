@@ -97,3 +97,44 @@ pub fn load_data_segments(packed: u64) {
         );
     }
 }
+
+/// Reads I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it and the port).
+#[cfg(not(test))]
+pub fn port_in(port: u16, width: u64) -> u32 {
+    use x86_64::instructions::port::Port;
+    // SAFETY: a port an I/O-port capability grants, never one the kernel uses (its caller checked
+    // against `abi::device::KERNEL_PORTS`): a device's state, not the kernel's memory.
+    unsafe {
+        match width {
+            1 => Port::<u8>::new(port).read() as u32,
+            2 => Port::<u16>::new(port).read() as u32,
+            _ => Port::<u32>::new(port).read(),
+        }
+    }
+}
+
+/// Writes I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it, the port and `value`).
+#[cfg(not(test))]
+pub fn port_out(port: u16, width: u64, value: u32) {
+    use x86_64::instructions::port::Port;
+    // SAFETY: as in `port_in`.
+    unsafe {
+        match width {
+            1 => Port::<u8>::new(port).write(value as u8),
+            2 => Port::<u16>::new(port).write(value as u16),
+            _ => Port::<u32>::new(port).write(value),
+        }
+    }
+}
+
+/// Host tests: a read returns the port number; a write is remembered in `LAST_OUT`.
+#[cfg(test)]
+pub fn port_in(port: u16, _: u64) -> u32 {
+    port as u32
+}
+#[cfg(test)]
+pub static LAST_OUT: std::sync::Mutex<(u16, u64, u32)> = std::sync::Mutex::new((0, 0, 0));
+#[cfg(test)]
+pub fn port_out(port: u16, width: u64, value: u32) {
+    *LAST_OUT.lock().unwrap() = (port, width, value);
+}
