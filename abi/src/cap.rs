@@ -101,6 +101,9 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
+    /// Only for the pool holders init trusts with devices (init's `DEVICE_HOLDERS`): the system
+    /// capability with `DEVICE` only (interrupt-handler and I/O-port capabilities).
+    pub const DEVICE: CapSlot = CapSlot(6);
     /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
     /// system capability, `READ` only (`FrameStates`).
     pub const VIEW_SYSTEM: CapSlot = CapSlot(3);
