@@ -91,11 +91,13 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
             *saved = *frame;
         }
         match frame.vector {
+            // Any interrupt is a scheduling point: a driver it wakes runs before the task it
+            // interrupted (`next_task` delivers the line).
             v if v >= 32 => {
                 if irq::handle(v as u8) {
                     k.tick(irq::ticks());
-                    k.preempt();
                 }
+                k.preempt();
             }
             _ => k.user_exception(t, cpu::cr2()),
         }

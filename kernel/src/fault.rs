@@ -59,6 +59,9 @@ impl Kernel {
     /// The port, if the #GP came from an `in`/`out`/`ins`/`outs` (with an operand-size prefix or
     /// none): the immediate byte, else `dx`.
     fn port_access(&mut self, t: u16, r: &SavedRegs) -> Option<u64> {
+        if r.vector != GENERAL_PROTECTION {
+            return None;
+        }
         let mut code = [0u8; 3];
         let root = self.task(t).root;
         crate::mem::user::read(root, r.rip, &mut code).ok()?;
@@ -68,7 +71,6 @@ impl Kernel {
             &code[..2]
         };
         match op[0] {
-            _ if r.vector != GENERAL_PROTECTION => None,
             0xE4..=0xE7 => Some(op[1] as u64),
             0x6C..=0x6F | 0xEC..=0xEF => Some(r.rdx & 0xFFFF),
             _ => None,
