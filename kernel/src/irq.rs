@@ -27,15 +27,10 @@ fn inb(port: u16) -> u8 {
     unsafe { x86_64::instructions::port::Port::new(port).read() }
 }
 
-// Host tests: the PICs are the `MASKED` shadow and an in-service register the test sets.
 #[cfg(test)]
-fn outb(_: u16, _: u8) {}
+pub use host_pics::STUB_IN_SERVICE;
 #[cfg(test)]
-pub static STUB_IN_SERVICE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0xFF);
-#[cfg(test)]
-fn inb(_: u16) -> u8 {
-    STUB_IN_SERVICE.load(Ordering::Relaxed)
-}
+use host_pics::{inb, outb};
 
 /// Remaps the PICs (so IRQs do not collide with exceptions), unmasks only the timer and the
 /// cascade, and starts the PIT in rate-generator mode at `HZ`.
@@ -115,4 +110,15 @@ pub fn handle(vector: u8) -> bool {
     }
     outb(0x20, 0x20);
     tick
+}
+
+/// Host tests: the PICs are the `MASKED` shadow and an in-service register the test sets.
+#[cfg(test)]
+mod host_pics {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    pub static STUB_IN_SERVICE: AtomicU8 = AtomicU8::new(0xFF);
+    pub fn outb(_: u16, _: u8) {}
+    pub fn inb(_: u16) -> u8 {
+        STUB_IN_SERVICE.load(Ordering::Relaxed)
+    }
 }

@@ -127,14 +127,17 @@ pub fn port_out(port: u16, width: u64, value: u32) {
     }
 }
 
+#[cfg(test)]
+pub use host_ports::{port_in, port_out, LAST_OUT};
+
 /// Host tests: a read returns the port number; a write is remembered in `LAST_OUT`.
 #[cfg(test)]
-pub fn port_in(port: u16, _: u64) -> u32 {
-    port as u32
-}
-#[cfg(test)]
-pub static LAST_OUT: std::sync::Mutex<(u16, u64, u32)> = std::sync::Mutex::new((0, 0, 0));
-#[cfg(test)]
-pub fn port_out(port: u16, width: u64, value: u32) {
-    *LAST_OUT.lock().unwrap() = (port, width, value);
+mod host_ports {
+    pub static LAST_OUT: std::sync::Mutex<(u16, u64, u32)> = std::sync::Mutex::new((0, 0, 0));
+    pub fn port_in(port: u16, _: u64) -> u32 {
+        port as u32
+    }
+    pub fn port_out(port: u16, width: u64, value: u32) {
+        *LAST_OUT.lock().unwrap() = (port, width, value);
+    }
 }
