@@ -236,3 +236,25 @@ fn io_in_and_out_stay_within_the_range_width_and_rights() {
     );
     assert!(sim.audit());
 }
+
+#[test]
+fn a_task_killed_for_in_or_out_is_told_the_port() {
+    let mut sim = Sim::new();
+    let tasks = [sim.task(), sim.task(), sim.task()];
+    // `in al, 0x71`; `out dx, ax` (operand-size prefix); `cli`: at the start of each IPC buffer.
+    let code = [0x71E4, 0xEF66, 0xFA];
+    let expected = [
+        "in/out to port 0x71 without an I/O-port capability",
+        "in/out to port 0x1234 without an I/O-port capability",
+        "#GP general protection (vector 13) error=0x0",
+    ];
+    for ((t, code), what) in tasks.into_iter().zip(code).zip(expected) {
+        sim.ipc_write(t, 0, code);
+        crate::console::printed();
+        let r = &mut sim.k.task(t).regs;
+        (r.vector, r.error_code, r.rip, r.rdx) = (13, 0, IPC_BUFFER, 0xFFFF_1234);
+        sim.k.user_exception(t, 0);
+        let want = format!("kernel: task {t} (?) killed: {what} at rip={IPC_BUFFER:#x}\n");
+        assert_eq!(crate::console::printed(), want);
+    }
+}
