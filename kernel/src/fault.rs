@@ -65,11 +65,7 @@ impl Kernel {
         let mut code = [0u8; 3];
         let root = self.task(t).root;
         crate::mem::user::read(root, r.rip, &mut code).ok()?;
-        let op = if code[0] == 0x66 {
-            &code[1..]
-        } else {
-            &code[..2]
-        };
+        let op = &code[(code[0] == 0x66) as usize..];
         match op[0] {
             0xE4..=0xE7 => Some(op[1] as u64),
             0x6C..=0x6F | 0xEC..=0xEF => Some(r.rdx & 0xFFFF),

@@ -28,9 +28,9 @@ fn inb(port: u16) -> u8 {
 }
 
 #[cfg(test)]
-pub use host_pics::STUB_IN_SERVICE;
-#[cfg(test)]
 use host_pics::{inb, outb};
+#[cfg(test)]
+pub use host_pics::{is_masked, STUB_IN_SERVICE};
 
 /// Remaps the PICs (so IRQs do not collide with exceptions), unmasks only the timer and the
 /// cascade, and starts the PIT in rate-generator mode at `HZ`.
@@ -62,10 +62,6 @@ pub fn mask(line: u16) {
 
 pub fn unmask(line: u16) {
     set_masked(MASKED.load(Ordering::Relaxed) & !(1 << line));
-}
-
-pub fn is_masked(line: u16) -> bool {
-    MASKED.load(Ordering::Relaxed) & 1 << line != 0
 }
 
 /// The lines that fired since the last call.
@@ -120,5 +116,8 @@ mod host_pics {
     pub fn outb(_: u16, _: u8) {}
     pub fn inb(_: u16) -> u8 {
         STUB_IN_SERVICE.load(Ordering::Relaxed)
+    }
+    pub fn is_masked(line: u16) -> bool {
+        super::MASKED.load(Ordering::Relaxed) & 1 << line != 0
     }
 }

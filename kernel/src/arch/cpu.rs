@@ -101,14 +101,14 @@ pub fn load_data_segments(packed: u64) {
 /// Reads I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it and the port).
 #[cfg(not(test))]
 pub fn port_in(port: u16, width: u64) -> u32 {
-    use x86_64::instructions::port::Port;
+    use x86_64::instructions::port::PortRead;
     // SAFETY: a port an I/O-port capability grants, never one the kernel uses (its caller checked
     // against `abi::device::KERNEL_PORTS`): a device's state, not the kernel's memory.
     unsafe {
         match width {
-            1 => Port::<u8>::new(port).read() as u32,
-            2 => Port::<u16>::new(port).read() as u32,
-            _ => Port::<u32>::new(port).read(),
+            1 => u8::read_from_port(port).into(),
+            2 => u16::read_from_port(port).into(),
+            _ => u32::read_from_port(port),
         }
     }
 }
@@ -116,13 +116,13 @@ pub fn port_in(port: u16, width: u64) -> u32 {
 /// Writes I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it, the port and `value`).
 #[cfg(not(test))]
 pub fn port_out(port: u16, width: u64, value: u32) {
-    use x86_64::instructions::port::Port;
+    use x86_64::instructions::port::PortWrite;
     // SAFETY: as in `port_in`.
     unsafe {
         match width {
-            1 => Port::<u8>::new(port).write(value as u8),
-            2 => Port::<u16>::new(port).write(value as u16),
-            _ => Port::<u32>::new(port).write(value),
+            1 => u8::write_to_port(port, value as u8),
+            2 => u16::write_to_port(port, value as u16),
+            _ => u32::write_to_port(port, value),
         }
     }
 }
