@@ -33,6 +33,10 @@ numbered_enum! {
         System = 5,
         /// A notification: a word of bits other tasks signal and one waits for (interrupts, events).
         Notification = 6,
+        /// One interrupt line: bind it to a notification, acknowledge it (`abi::device`).
+        IrqHandler = 7,
+        /// A range of I/O ports to read and write by syscall (`abi::device`).
+        IoPorts = 8,
     }
 }
 
@@ -48,11 +52,14 @@ bitflags! {
         const GRANT = 1 << 2;
         /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create objects.
         const MAP = 1 << 3;
-        /// Address space: query. Task: read registers. System: frame states.
+        /// Address space: query. Task: read registers. System: frame states. I/O ports: `IoIn`.
         const READ = 1 << 4;
         /// Task: write registers, start, stop, give capabilities, set the fault endpoint; destroy
         /// (tasks, address spaces, endpoints, notifications). System: shutdown, census.
+        /// Interrupt handler: bind, acknowledge. I/O ports: `IoOut`.
         const CONTROL = 1 << 5;
+        /// System: make interrupt-handler and I/O-port capabilities.
+        const DEVICE = 1 << 6;
     }
 }
 
@@ -94,6 +101,9 @@ pub mod slots {
     pub const SELF_SPACE: CapSlot = CapSlot(4);
     /// Only for those servers: their own task (all rights).
     pub const SELF_TASK: CapSlot = CapSlot(5);
+    /// Only for the pool holders init trusts with devices (init's `DEVICE_HOLDERS`): the system
+    /// capability with `DEVICE` only (interrupt-handler and I/O-port capabilities).
+    pub const DEVICE: CapSlot = CapSlot(6);
     /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
     /// system capability, `READ` only (`FrameStates`).
     pub const VIEW_SYSTEM: CapSlot = CapSlot(3);

@@ -16,6 +16,7 @@ mod numbered;
 pub mod bootfs;
 pub mod cap;
 pub mod cmdline;
+pub mod device;
 pub mod elf;
 pub mod error;
 pub mod frames;

@@ -165,6 +165,9 @@ pub mod fault {
     pub const EXCEPTION: u32 = 0xFFFF_0002;
     /// The task called `Exit`. Word 1: the status. The task does not wait for a reply.
     pub const EXIT: u32 = 0xFFFF_0003;
+    /// An `in`/`out` (or `ins`/`outs`): user code has no I/O privilege (ports are reached through
+    /// I/O-port capabilities, by syscall). Word 1: the port; word 2: the #GP error code (0).
+    pub const IO_PORT: u32 = 0xFFFF_0004;
 
     /// The name of a CPU exception vector ("interrupt" from 32 on).
     pub fn vector_name(vector: u64) -> &'static str {

@@ -106,5 +106,17 @@ numbered_enum! {
         NotificationBind = 45,
         /// Destroy a notification; tasks waiting on it wake with `PeerDied`.
         NotificationDestroy = 46,
+        /// Make the capability for one interrupt line (needs the system capability with `DEVICE`).
+        IrqHandlerCreate = 47,
+        /// Bind an interrupt line to a notification (its badge is the bits the line signals).
+        IrqSetNotification = 48,
+        /// The driver has handled the interrupt: unmask the line.
+        IrqAck = 49,
+        /// Make a capability for a range of I/O ports (needs the system capability with `DEVICE`).
+        IoPortCreate = 50,
+        /// Read a port of the capability's range (1, 2 or 4 bytes).
+        IoIn = 51,
+        /// Write a port of the capability's range (1, 2 or 4 bytes).
+        IoOut = 52,
     }
 }

@@ -91,17 +91,19 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
             *saved = *frame;
         }
         match frame.vector {
+            // Any interrupt is a scheduling point: a driver it wakes runs before the task it
+            // interrupted (`next_task` delivers the line).
             v if v >= 32 => {
                 if irq::handle(v as u8) {
                     k.tick(irq::ticks());
-                    k.preempt();
                 }
+                k.preempt();
             }
             _ => k.user_exception(t, cpu::cr2()),
         }
-        k.switch_to_next()
+        k.next_task()
     });
-    // SAFETY: `switch_to_next` installed `next`'s save area and address space.
+    // SAFETY: `next_task` installed `next`'s save area and address space.
     unsafe { return_to_user(next) }
 }
 
@@ -173,13 +175,26 @@ impl Kernel {
     #[inline(never)]
     fn general_syscall(&mut self, t: u16) -> *const SavedRegs {
         syscall::dispatch(self, t);
-        self.switch_to_next()
+        self.next_task()
+    }
+
+    /// Delivers the interrupt lines that fired to their notifications, then switches to the next
+    /// task (again if the kernel idled until a line fired).
+    fn next_task(&mut self) -> *const SavedRegs {
+        loop {
+            if irq::pending() {
+                self.deliver_irqs(irq::take_pending());
+            }
+            if let Some(next) = self.switch_to_next() {
+                return next;
+            }
+        }
     }
 }
 
 /// Runs the first task; never returns.
 pub fn enter_user_mode() -> ! {
-    let next = with_kernel(|k| k.switch_to_next());
-    // SAFETY: `switch_to_next` installed `next`'s save area and address space.
+    let next = with_kernel(|k| k.next_task());
+    // SAFETY: `next_task` installed `next`'s save area and address space.
     unsafe { return_to_user(next) }
 }

@@ -6,6 +6,7 @@ use crate::sched::Kernel;
 use abi::msg::fault;
 use abi::{CapKind, MsgTag, Rights};
 
+const GENERAL_PROTECTION: u64 = 13;
 const PAGE_FAULT: u64 = 14;
 
 impl Kernel {
@@ -30,10 +31,11 @@ impl Kernel {
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.
     pub fn user_exception(&mut self, t: u16, cr2: u64) {
         let r: SavedRegs = self.task(t).regs;
-        let (label, detail) = if r.vector == PAGE_FAULT {
-            (fault::PAGE_FAULT, cr2)
-        } else {
-            (fault::EXCEPTION, r.vector)
+        let port = self.port_access(t, &r);
+        let (label, detail) = match (r.vector, port) {
+            (PAGE_FAULT, _) => (fault::PAGE_FAULT, cr2),
+            (_, Some(port)) => (fault::IO_PORT, port),
+            _ => (fault::EXCEPTION, r.vector),
         };
         let words = [t as u64, detail, r.error_code, r.rip];
         if self.report(t, SendKind::Fault, MsgTag::new(label, 4, 0), words) {
@@ -43,12 +45,31 @@ impl Kernel {
         // Error code bit 0: the page was present.
         let why = ["not mapped", "protection violation"][error as usize & 1];
         let (access, vector_name) = (fault::access(error), vector_name(vector));
-        let what = if vector == PAGE_FAULT {
-            format_args!("page fault {access} {cr2:#x} ({why})")
-        } else {
-            format_args!("{vector_name} (vector {vector}) error={error:#x}")
+        let what = match label {
+            fault::PAGE_FAULT => format_args!("page fault {access} {cr2:#x} ({why})"),
+            fault::IO_PORT => {
+                format_args!("in/out to port {detail:#x} without an I/O-port capability")
+            }
+            _ => format_args!("{vector_name} (vector {vector}) error={error:#x}"),
         };
         crate::kprintln!("kernel: task {t} ({name}) killed: {what} at rip={rip:#x}");
         self.destroy_task(t);
+    }
+
+    /// The port, if the #GP came from an `in`/`out`/`ins`/`outs` (with an operand-size prefix or
+    /// none): the immediate byte, else `dx`.
+    fn port_access(&mut self, t: u16, r: &SavedRegs) -> Option<u64> {
+        if r.vector != GENERAL_PROTECTION {
+            return None;
+        }
+        let mut code = [0u8; 3];
+        let root = self.task(t).root;
+        crate::mem::user::read(root, r.rip, &mut code).ok()?;
+        let op = &code[(code[0] == 0x66) as usize..];
+        match op[0] {
+            0xE4..=0xE7 => Some(op[1] as u64),
+            0x6C..=0x6F | 0xEC..=0xEF => Some(r.rdx & 0xFFFF),
+            _ => None,
+        }
     }
 }

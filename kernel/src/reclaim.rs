@@ -11,6 +11,7 @@
 //! tasks counted twice.
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::MAX_ENDPOINTS;
+use crate::obj::irq::MAX_IRQ_LINES;
 use crate::obj::notification::MAX_NOTIFICATIONS;
 use crate::obj::space::MAX_SPACES;
 use crate::obj::task::{SendKind, State, MAX_TASKS};
@@ -24,9 +25,11 @@ enum Doomed {
     Endpoint(u16),
     Space(u16),
     Notification(u16),
+    Irq(u16),
 }
 
-type Work = Vec<Doomed, { 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + MAX_NOTIFICATIONS }>;
+const WORK: usize = 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + MAX_NOTIFICATIONS + MAX_IRQ_LINES;
+type Work = Vec<Doomed, WORK>;
 
 impl Kernel {
     /// Puts `cap` into an empty `slot` of `task`'s table, counting it on its object.
@@ -88,7 +91,8 @@ impl Kernel {
             CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
             CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
             CapKind::Notification => self.notifications.get(cap.index, cap.gen).is_ok(),
-            CapKind::FramePool | CapKind::System | CapKind::Empty => true,
+            CapKind::IrqHandler => self.irq_handlers.get(cap.index, cap.gen).is_ok(),
+            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => true,
         }
     }
 
@@ -98,7 +102,8 @@ impl Kernel {
             CapKind::Endpoint => self.endpoints.add_ref(cap.index, cap.gen),
             CapKind::AddressSpace => self.spaces.add_ref(cap.index, cap.gen),
             CapKind::Notification => self.notifications.add_ref(cap.index, cap.gen),
-            CapKind::FramePool | CapKind::System | CapKind::Empty => {}
+            CapKind::IrqHandler => self.irq_handlers.add_ref(cap.index, cap.gen),
+            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => {}
         }
     }
 
@@ -113,7 +118,8 @@ impl Kernel {
             CapKind::Notification => {
                 (self.notifications.drop_ref(i, g)).then_some(Doomed::Notification(i))
             }
-            CapKind::FramePool | CapKind::System | CapKind::Empty => None,
+            CapKind::IrqHandler => self.irq_handlers.drop_ref(i, g).then_some(Doomed::Irq(i)),
+            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => None,
         };
         if let Some(d) = doomed {
             // Cannot overflow: see the module docs.
@@ -128,6 +134,11 @@ impl Kernel {
                 Doomed::Endpoint(i) => self.finish_endpoint(i, &mut work),
                 Doomed::Space(i) => self.finish_space(i),
                 Doomed::Notification(i) => self.finish_notification(i),
+                // The line's last capability went: masked, free for a new handler.
+                Doomed::Irq(line) => {
+                    crate::irq::mask(line);
+                    self.irq_handlers.free(line);
+                }
             }
         }
     }
@@ -228,7 +239,7 @@ impl Kernel {
 
     /// Checks every live object's reference count against the capabilities that name it.
     pub fn audit_objects(&self) -> bool {
-        let mut counts = [[0u32; MAX_ENDPOINTS]; 4];
+        let mut counts = [[0u32; MAX_ENDPOINTS]; 5];
         let mut tasks_in = [0u32; MAX_SPACES];
         for (_, task) in self.tasks.iter() {
             match tasks_in.get_mut(task.space as usize) {
@@ -241,6 +252,7 @@ impl Kernel {
                     CapKind::Endpoint => 1,
                     CapKind::AddressSpace => 2,
                     CapKind::Notification => 3,
+                    CapKind::IrqHandler => 4,
                     _ => continue,
                 };
                 if self.is_live(&cap) {
@@ -276,6 +288,10 @@ impl Kernel {
             .iter()
             .all(|(i, n)| notification_ok(i, n.bound))
             && self.endpoints.iter().all(|(i, _)| endpoint_ok(i))
+            && (self.irq_handlers.iter()).all(|(i, _)| {
+                let refs = self.irq_handlers.refs(i);
+                refs == counts[4][i as usize] && refs > 0
+            })
             && self.spaces.iter().all(|(i, s)| space_ok(i, s.tasks))
     }
 }

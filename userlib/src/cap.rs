@@ -87,6 +87,16 @@ common_cap_ops!(System);
 pub struct Notification(pub CapSlot);
 common_cap_ops!(Notification);
 
+/// One interrupt line: bound to a notification, acknowledged by its driver (`docs/syscalls.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqHandler(pub CapSlot);
+common_cap_ops!(IrqHandler);
+
+/// A range of I/O ports, read and written by syscall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IoPorts(pub CapSlot);
+common_cap_ops!(IoPorts);
+
 /// The endpoint to this program's supervisor (the memory server, for a process).
 #[inline]
 pub const fn supervisor() -> Endpoint {
@@ -151,6 +161,45 @@ impl Notification {
     #[inline]
     pub fn destroy(self) -> Result<()> {
         sys::notification_destroy(self.0)
+    }
+}
+
+impl System {
+    /// The capability for interrupt line `line` in slot `dst` (needs `DEVICE`).
+    #[inline]
+    pub fn irq_handler(self, line: u64, dst: CapSlot) -> Result<IrqHandler> {
+        sys::irq_handler_create(self.0, line, dst).map(|()| IrqHandler(dst))
+    }
+    /// The capability for ports `first..first + count` in slot `dst` (needs `DEVICE`).
+    #[inline]
+    pub fn io_ports(self, first: u16, count: u64, dst: CapSlot) -> Result<IoPorts> {
+        sys::io_port_create(self.0, first, count, dst).map(|()| IoPorts(dst))
+    }
+}
+
+impl IrqHandler {
+    /// Binds the line to `n` (it signals `n`'s badge) and unmasks it.
+    #[inline]
+    pub fn set_notification(self, n: Notification) -> Result<()> {
+        sys::irq_set_notification(self.0, n.0)
+    }
+    /// The interrupt is handled: unmask the line.
+    #[inline]
+    pub fn ack(self) -> Result<()> {
+        sys::irq_ack(self.0)
+    }
+}
+
+impl IoPorts {
+    /// Reads a byte.
+    #[inline]
+    pub fn inb(self, port: u16) -> Result<u8> {
+        sys::io_in(self.0, port, 1).map(|v| v as u8)
+    }
+    /// Writes a byte.
+    #[inline]
+    pub fn outb(self, port: u16, value: u8) -> Result<()> {
+        sys::io_out(self.0, port, 1, value as u32)
     }
 }
 

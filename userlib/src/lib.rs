@@ -51,7 +51,7 @@ pub use abi::regs::UserRegs;
 pub use abi::HZ;
 pub use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
 pub use arch::{rdtsc, rdtsc_ordered};
-pub use cap::{AddressSpace, Endpoint, FramePool, Notification, System, Task};
+pub use cap::{AddressSpace, Endpoint, FramePool, IoPorts, IrqHandler, Notification, System, Task};
 pub use ipc::Received;
 pub use sys::{CapInfo, Census};
 

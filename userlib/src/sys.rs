@@ -570,6 +570,53 @@ pub fn notification_destroy(n: CapSlot) -> Result<()> {
     call0(Sysnum::NotificationDestroy, [slot(n), 0, 0, 0, 0, 0]).map(drop)
 }
 
+/// Makes the capability (in `dst`) for interrupt line `line` (0-15; not the kernel's), from the
+/// system capability with `DEVICE`. One handler per line until its last capability goes.
+#[inline]
+pub fn irq_handler_create(system: CapSlot, line: u64, dst: CapSlot) -> Result<()> {
+    let a = [slot(system), line, slot(dst), 0, 0, 0];
+    call0(Sysnum::IrqHandlerCreate, a).map(drop)
+}
+
+/// Binds interrupt `handler`'s line to notification `n` (it signals `n`'s badge, bit 0 if
+/// unbadged) and unmasks the line.
+#[inline]
+pub fn irq_set_notification(handler: CapSlot, n: CapSlot) -> Result<()> {
+    call0(
+        Sysnum::IrqSetNotification,
+        [slot(handler), slot(n), 0, 0, 0, 0],
+    )
+    .map(drop)
+}
+
+/// The interrupt is handled: unmask `handler`'s line (masked by the kernel when it fired).
+#[inline]
+pub fn irq_ack(handler: CapSlot) -> Result<()> {
+    call0(Sysnum::IrqAck, [slot(handler), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// Makes the capability (in `dst`) for ports `first..first + count` (none the kernel keeps: see
+/// `abi::device`), from the system capability with `DEVICE`.
+#[inline]
+pub fn io_port_create(system: CapSlot, first: u16, count: u64, dst: CapSlot) -> Result<()> {
+    let a = [slot(system), first as u64, count, slot(dst), 0, 0];
+    call0(Sysnum::IoPortCreate, a).map(drop)
+}
+
+/// Reads `port` (within `ports`' range), `width` bytes: 1, 2 or 4.
+#[inline]
+pub fn io_in(ports: CapSlot, port: u16, width: u64) -> Result<u32> {
+    let a = [slot(ports), port as u64, width, 0, 0, 0];
+    call0(Sysnum::IoIn, a).map(|out| out.r[0] as u32)
+}
+
+/// Writes `value` (which must fit `width` bytes: 1, 2 or 4) to `port` (within `ports`' range).
+#[inline]
+pub fn io_out(ports: CapSlot, port: u16, width: u64, value: u32) -> Result<()> {
+    let a = [slot(ports), port as u64, width, value as u64, 0, 0];
+    call0(Sysnum::IoOut, a).map(drop)
+}
+
 /// Ends the whole system with `code`. Returns only if the kernel refused.
 #[inline]
 pub fn shutdown(system: CapSlot, code: ExitCode) -> Result<()> {

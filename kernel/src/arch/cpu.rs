@@ -97,3 +97,47 @@ pub fn load_data_segments(packed: u64) {
         );
     }
 }
+
+/// Reads I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it and the port).
+#[cfg(not(test))]
+pub fn port_in(port: u16, width: u64) -> u32 {
+    use x86_64::instructions::port::PortRead;
+    // SAFETY: a port an I/O-port capability grants, never one the kernel uses (its caller checked
+    // against `abi::device::KERNEL_PORTS`): a device's state, not the kernel's memory.
+    unsafe {
+        match width {
+            1 => u8::read_from_port(port).into(),
+            2 => u16::read_from_port(port).into(),
+            _ => u32::read_from_port(port),
+        }
+    }
+}
+
+/// Writes I/O port `port`, `width` bytes (1, 2 or 4; the caller checked it, the port and `value`).
+#[cfg(not(test))]
+pub fn port_out(port: u16, width: u64, value: u32) {
+    use x86_64::instructions::port::PortWrite;
+    // SAFETY: as in `port_in`.
+    unsafe {
+        match width {
+            1 => u8::write_to_port(port, value as u8),
+            2 => u16::write_to_port(port, value as u16),
+            _ => u32::write_to_port(port, value),
+        }
+    }
+}
+
+#[cfg(test)]
+pub use host_ports::{port_in, port_out, LAST_OUT};
+
+/// Host tests: a read returns the port number; a write is remembered in `LAST_OUT`.
+#[cfg(test)]
+mod host_ports {
+    pub static LAST_OUT: std::sync::Mutex<(u16, u64, u32)> = std::sync::Mutex::new((0, 0, 0));
+    pub fn port_in(port: u16, _: u64) -> u32 {
+        port as u32
+    }
+    pub fn port_out(port: u16, width: u64, value: u32) {
+        *LAST_OUT.lock().unwrap() = (port, width, value);
+    }
+}

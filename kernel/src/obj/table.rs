@@ -48,6 +48,17 @@ impl<T, const N: usize> ObjTable<T, N> {
         Ok((i as u16, e.gen))
     }
 
+    /// Stores `obj` at `index` (an object its number names: an interrupt line), if that is free.
+    pub fn alloc_at(&mut self, index: u16, obj: T) -> Result<u64, SysError> {
+        let e = self.entries.get_mut(index as usize);
+        let e = e.ok_or(SysError::InvalidArgument)?;
+        if e.obj.is_some() || e.gen >= MAX_GEN {
+            return Err(SysError::InUse);
+        }
+        (e.obj, e.refs) = (Some(obj), 0);
+        Ok(e.gen)
+    }
+
     /// Is there a free entry?
     pub fn has_room(&self) -> bool {
         self.free_index().is_some()

@@ -7,6 +7,7 @@ mod switch;
 use crate::arch::trap::SavedRegs;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
+use crate::obj::irq::{IrqHandler, MAX_IRQ_LINES};
 use crate::obj::notification::{Notification, MAX_NOTIFICATIONS};
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
@@ -23,6 +24,10 @@ pub struct Kernel {
     pub spaces: ObjTable<Space, MAX_SPACES>,
     pub endpoints: ObjTable<Endpoint, MAX_ENDPOINTS>,
     pub notifications: ObjTable<Notification, MAX_NOTIFICATIONS>,
+    /// Interrupt handlers, indexed by line.
+    pub irq_handlers: ObjTable<IrqHandler, MAX_IRQ_LINES>,
+    /// Interrupts that fired on a line without a live notification bound (the line stays masked).
+    pub irqs_dropped: u64,
     /// Ready tasks other than the current one, in round-robin order.
     pub ready: Deque<u16, MAX_TASKS>,
     /// The task whose registers the next return to user mode restores.
@@ -52,6 +57,8 @@ impl Kernel {
             spaces: ObjTable::new(),
             endpoints: ObjTable::new(),
             notifications: ObjTable::new(),
+            irq_handlers: ObjTable::new(),
+            irqs_dropped: 0,
             ready: Deque::new(),
             current: None,
             kernel_root: 0,
@@ -146,6 +153,19 @@ impl Kernel {
     /// Is any task waiting with a timeout (so a tick will wake it)?
     pub fn sleeping(&self) -> bool {
         self.tasks.iter().any(|(_, t)| t.state.deadline().is_some())
+    }
+
+    /// Can an interrupt wake a task: is some line bound to a live notification that a task waits
+    /// on (in `Wait`, or in `Recv` bound to it)?
+    pub fn irq_can_wake(&self) -> bool {
+        let waited = |n: &Notification| !n.waiters.is_empty() || n.bound.is_some();
+        let target = |h: &IrqHandler| {
+            h.target
+                .and_then(|(n, g, _)| self.notifications.get(n, g).ok())
+        };
+        self.irq_handlers
+            .iter()
+            .any(|(_, h)| target(h).is_some_and(waited))
     }
 
     /// Takes a task out of whatever it waits in; returns its old state.

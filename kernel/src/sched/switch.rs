@@ -6,13 +6,14 @@ use crate::arch::{cpu, entry};
 
 impl Kernel {
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the
-    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task.
-    pub fn switch_to_next(&mut self) -> *const SavedRegs {
+    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task,
+    /// or returns `None` when an interrupt line fired (the caller delivers it and asks again).
+    pub fn switch_to_next(&mut self) -> Option<*const SavedRegs> {
         let t = match self.pick() {
             Some(t) => t,
-            None => self.idle(),
+            None => self.idle()?,
         };
-        self.enter(t)
+        Some(self.enter(t))
     }
 
     /// Makes `t` (already `current`) the task the next return to user mode resumes.

@@ -3,6 +3,7 @@
 //! Each syscall decodes first — every lookup and check, any of which may fail with a `SysError` —
 //! and only then invokes, which cannot fail. A failed syscall changes nothing but `rax`.
 mod caps;
+mod device;
 mod ipc;
 pub mod local;
 mod memory;
@@ -104,6 +105,12 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         Poll => notify::poll(k, t, a),
         NotificationBind => notify::bind(k, t, a),
         NotificationDestroy => notify::destroy(k, t, a),
+        IrqHandlerCreate => device::irq_create(k, t, a),
+        IrqSetNotification => device::irq_set_notification(k, t, a),
+        IrqAck => device::irq_ack(k, t, a),
+        IoPortCreate => device::io_create(k, t, a),
+        IoIn => device::io_in(k, t, a),
+        IoOut => device::io_out(k, t, a),
     }
 }
 

@@ -38,6 +38,7 @@ const LAYERS: &[&str] = &[
     "obj/task",
     "obj/endpoint",
     "obj/notification",
+    "obj/irq",
     "obj",
     // The kernel state and what it does: scheduling, reclaiming, IPC, faults, the fast path.
     "sched",

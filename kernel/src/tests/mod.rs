@@ -4,6 +4,7 @@
 //! check is tested here in milliseconds, without booting QEMU.
 mod call_timeout;
 mod caps;
+mod device;
 mod inspect;
 mod ipc;
 mod layers;
@@ -96,6 +97,9 @@ impl Out {
 impl Sim {
     pub fn new() -> Sim {
         let memory = phys::test_memory::take(512);
+        // The PICs' stub is global: every line masked again, none pending (under the lock above).
+        crate::irq::init();
+        crate::irq::take_pending();
         let mut k = Box::new(Kernel::new());
         k.frames = test_table(512);
         k.kernel_root = k.frames.alloc(FrameState::Kernel).unwrap();

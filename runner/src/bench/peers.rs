@@ -142,6 +142,13 @@ pub const ROWS: &[Row] = &[
     .note("two tasks of one address space; four syscalls, each on the general path")
     .goal(300),
     row(
+        "irq_wake",
+        IPC,
+        "interrupt → driver woken: an `IoOut` makes the keyboard controller raise IRQ 1; the driver waits on the line's notification",
+    )
+    .note("the `IoOut` included; the kernel masks the line, signals, and switches to the driver")
+    .goal(1_000),
+    row(
         "demand_zero_fault",
         MEMORY,
         "demand-zero page fault, resolved by the memory server",

@@ -24,7 +24,12 @@ pub const POOL_HOLDERS: &[&str] = &[
     "membench",
     "kernbench",
     "belltest",
+    "irqtest",
 ];
+/// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
+/// (`slots::DEVICE`), to make interrupt-handler and I/O-port capabilities. `irqtest` checks them;
+/// `rogue` and `fuzz` abuse them; `kernbench` measures an interrupt's way to its driver.
+pub const DEVICE_HOLDERS: &[&str] = &["irqtest", "rogue", "fuzz", "kernbench"];
 /// Stack pages mapped at start (these servers get no demand paging).
 const STACK_PAGES: u64 = 16;
 
@@ -232,6 +237,10 @@ fn start(
         sys::task_give_cap(task, init_slots::POOL, slots::POOL, Rights::all())?;
         sys::task_give_cap(task, child.space(), slots::SELF_SPACE, Rights::all())?;
         sys::task_give_cap(task, child.task(), slots::SELF_TASK, Rights::all())?;
+    }
+    if DEVICE_HOLDERS.contains(&child.name) {
+        let (task, system) = (child.task(), init_slots::SYSTEM);
+        sys::task_give_cap(task, system, slots::DEVICE, Rights::DEVICE)?;
     }
     sys::task_set_fault(child.task(), child.supervisor())?;
     prepare(child)?;

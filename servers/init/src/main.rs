@@ -524,6 +524,10 @@ fn ending(child: &Child, msg: &Message) -> (bool, i64) {
             w[2],
             w[3]
         ),
+        fault::IO_PORT => println!(
+            "init: {name} (pid {pid}) killed: in/out to port {:#x} without an I/O-port capability at rip={:#x}",
+            w[1], w[3]
+        ),
         other => println!("init: {name} (pid {pid}) killed: unknown kernel message {other:#x}"),
     }
     (true, -1)

@@ -46,6 +46,11 @@ impl Server {
                         w[2],
                         w[3]
                     );
+                } else if label == fault::IO_PORT {
+                    println!(
+                        "memsrv: {name} (pid {pid}) killed: in/out to port {:#x} without an I/O-port capability at rip={:#x}",
+                        w[1], w[3]
+                    );
                 } else {
                     println!(
                         "memsrv: {name} (pid {pid}) killed: unknown kernel message {label:#x}"

@@ -235,6 +235,8 @@ fn capabilities(s: &Snapshot, grid: &mut Grid) {
             CapKind::FramePool => "pool",
             CapKind::System => "sys",
             CapKind::Notification => "ntf",
+            CapKind::IrqHandler => "irq",
+            CapKind::IoPorts => "io",
             CapKind::Empty => "-",
         };
         let _ = write!(p, "{kind}{} ", c.cap.index);

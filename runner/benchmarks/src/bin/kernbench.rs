@@ -3,7 +3,8 @@
 //! helper's `int3`, reported to us as its fault handler; we reply and it carries on), mapping and
 //! unmapping one page, and an IPC round trip with a helper as the number of live tasks grows to
 //! the task table's size (idle helpers blocked in a receive), and a notification signal → wait
-//! round trip with a helper that waits and signals back. Prints `bench: KEY TICKS` lines
+//! round trip with a helper that waits and signals back; and, as a device holder (init's
+//! `DEVICE_HOLDERS`), an interrupt's way to a driver helper waiting on its line. Prints `bench: KEY TICKS` lines
 //! (medians; guest instructions under --icount), which `make bench` collects.
 #![no_std]
 #![no_main]
@@ -11,8 +12,8 @@
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use userlib::ipc::message;
 use userlib::{
-    println, rdtsc_ordered, slots, sys, AddressSpace, CapSlot, Endpoint, PageRights, Rights,
-    SysError, Task, UserRegs,
+    println, rdtsc_ordered, slots, sys, AddressSpace, CapSlot, Endpoint, IoPorts, IrqHandler,
+    PageRights, Rights, SysError, System, Task, UserRegs,
 };
 
 userlib::entry!(main);
@@ -250,6 +251,8 @@ extern "C" fn ringer() -> ! {
     while sys::wait(HELPER_EP).is_ok() {
         let _ = sys::signal(HELPER_PREVIOUS);
     }
+    // Done: wait until we are destroyed.
+    while sys::wait(HELPER_EP).is_ok() {}
     sys::exit(1)
 }
 
@@ -276,7 +279,87 @@ fn notify_round_trip() -> R<u64> {
     Ok(median())
 }
 
+/// The keyboard controller (i8042): data and command ports; command 0xD2 makes the next data
+/// byte arrive as if the keyboard sent it, raising IRQ 1 (with interrupts on in its config byte).
+const KBD_DATA: u16 = 0x60;
+const KBD_COMMAND: u16 = 0x64;
+const KBD_LINE: u64 = 1;
+const IRQ_NOTE: CapSlot = CapSlot(18);
+const IRQ_DONE: CapSlot = CapSlot(19);
+const IRQ_LINE: CapSlot = CapSlot(20);
+const IRQ_PORTS: CapSlot = CapSlot(21);
+/// In the driver helper's table: its line and ports (beside `HELPER_EP`, `HELPER_PREVIOUS`).
+const HELPER_LINE: CapSlot = CapSlot(3);
+const HELPER_PORTS: CapSlot = CapSlot(4);
+/// When the interrupt was raised (just before the `IoOut` that raises it).
+static RAISED: AtomicU64 = AtomicU64::new(0);
+
+/// The driver helper: waits for the keyboard's interrupt, times its wake-up, takes the byte,
+/// acknowledges the line and tells us.
+extern "C" fn driver() -> ! {
+    let ports = IoPorts(HELPER_PORTS);
+    for slot in &TIMES {
+        if sys::wait(HELPER_EP).is_err() {
+            break;
+        }
+        slot.store(rdtsc_ordered().wrapping_sub(RAISED.load(Relaxed)), Relaxed);
+        let _ = ports.inb(KBD_DATA);
+        let _ = IrqHandler(HELPER_LINE).ack();
+        let _ = sys::signal(HELPER_PREVIOUS);
+    }
+    // Done: wait until we are destroyed.
+    while sys::wait(HELPER_EP).is_ok() {}
+    sys::exit(1)
+}
+
+/// Interrupt → driver woken: we make the keyboard controller raise IRQ 1; a helper waiting on the
+/// line's notification times when it runs.
+fn irq_wakeup() -> R<u64> {
+    let system = System(slots::DEVICE);
+    let ports = system.io_ports(
+        KBD_DATA,
+        KBD_COMMAND as u64 - KBD_DATA as u64 + 1,
+        IRQ_PORTS,
+    )?;
+    let line = system.irq_handler(KBD_LINE, IRQ_LINE)?;
+    let note = userlib::FramePool(slots::POOL).create_notification(IRQ_NOTE)?;
+    let done = userlib::FramePool(slots::POOL).create_notification(IRQ_DONE)?;
+    ports.outb(KBD_COMMAND, 0x20)?; // read the config byte
+    let config = ports.inb(KBD_DATA)?;
+    ports.outb(KBD_COMMAND, 0x60)?; // write it, with the keyboard's interrupt on
+    ports.outb(KBD_DATA, config | 1)?;
+    line.set_notification(note)?;
+    let task = helper(RINGER, 3, driver)?;
+    task.give_cap(IRQ_NOTE, HELPER_EP, Rights::RECEIVE)?;
+    task.give_cap(IRQ_DONE, HELPER_PREVIOUS, Rights::SEND)?;
+    task.give_cap(IRQ_LINE, HELPER_LINE, Rights::all())?;
+    task.give_cap(IRQ_PORTS, HELPER_PORTS, Rights::all())?;
+    task.start()?;
+    for _ in &TIMES {
+        ports.outb(KBD_COMMAND, 0xD2)?;
+        RAISED.store(rdtsc_ordered(), Relaxed);
+        ports.outb(KBD_DATA, 0x1C)?;
+        done.wait()?;
+    }
+    ports.outb(KBD_COMMAND, 0x60)?;
+    ports.outb(KBD_DATA, config)?;
+    task.destroy()?;
+    task.delete()?;
+    for n in [note, done] {
+        n.destroy()?;
+        n.delete()?;
+    }
+    line.delete()?;
+    ports.delete()?;
+    Ok(median())
+}
+
 fn run() -> R<()> {
+    report(
+        "irq_wake",
+        "interrupt → driver woken (IoOut raising IRQ 1, the kernel's signal, the switch)",
+        step(irq_wakeup(), "interrupt wake-ups")?,
+    );
     report(
         "notify_rt",
         "notification signal → wait round trip between two tasks",

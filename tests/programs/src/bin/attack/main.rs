@@ -6,7 +6,7 @@
 //!
 //! The cases, by family (one file each). Numbers: kernel memory and user page rights 1..,
 //! privileged instructions 100.., RFLAGS and the stack pointer 200.., bad pointers 300..,
-//! capability misuse 400.., notification misuse 450.., IPC misuse 500.. (servers filled by clients that end 528..), cases
+//! capability misuse 400.., notification misuse 450.., device calls 470.., IPC misuse 500.. (servers filled by clients that end 528..), cases
 //! played by two or three instances together 600.., the memory server's protocol misused 700..
 //! (some with `rogue`), the developer's terminal 800.., and every software-interrupt vector at
 //! 1000 + vector.
@@ -15,6 +15,7 @@
 
 mod caps;
 mod console;
+mod devices;
 mod flags;
 mod ipc;
 mod memory;
@@ -35,6 +36,7 @@ pub const CASES: &[&[Case]] = &[
     pointers::CASES,
     caps::CASES,
     notify::CASES,
+    devices::CASES,
     ipc::CASES,
     servers::CASES,
     pairs::CASES,

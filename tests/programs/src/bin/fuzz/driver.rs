@@ -110,6 +110,7 @@ impl Driver {
             give(SPACE, wslot::SPACE, Rights::all())?;
             give(VICTIM, wslot::VICTIM, Rights::all())?;
             give(task, wslot::SELF, Rights::all())?;
+            give(slots::DEVICE, wslot::DEVICE, Rights::all())?;
         }
         self.granted_at[w] = WORKER[w].progress();
         self.fruitless[w] = 0;

@@ -26,23 +26,23 @@ pub struct RawCall {
 /// `Exit` ends the worker (the kernel prints a line), so it is rare; `TaskStart` usually starts
 /// the victim, which faults at once, so it is rare too.
 const WEIGHTS: [u64; BUCKETS] = [
-    200, // DebugWrite
+    190, // DebugWrite
     150, // Yield
     200, // TaskSelf
     1,   // Exit
-    400, // Send
-    420, // Recv
-    450, // Call
-    400, // Reply
-    450, // ReplyRecv
-    400, // CapCopy
-    400, // CapMint
+    370, // Send
+    400, // Recv
+    420, // Call
+    370, // Reply
+    420, // ReplyRecv
+    370, // CapCopy
+    370, // CapMint
     350, // CapDelete
     350, // CapInfo
     350, // FrameAlloc
     350, // FrameFree
     200, // AsCreate
-    450, // AsMap
+    420, // AsMap
     350, // AsUnmap
     300, // AsProtect
     300, // AsQuery
@@ -73,6 +73,12 @@ const WEIGHTS: [u64; BUCKETS] = [
     100, // Poll
     80,  // NotificationBind
     50,  // NotificationDestroy
+    40,  // IrqHandlerCreate
+    40,  // IrqSetNotification
+    40,  // IrqAck
+    40,  // IoPortCreate
+    40,  // IoIn
+    40,  // IoOut
     49,  // invalid numbers
 ];
 
@@ -296,6 +302,25 @@ pub fn next(rng: &mut Rng) -> RawCall {
         }
         Signal | Wait | Poll | NotificationBind => a[0] = slot_of(rng, &NOTIFICATION_SLOTS),
         NotificationDestroy => a[0] = slot(rng),
+        IrqHandlerCreate => {
+            a[0] = slot_of(rng, &[wslot::DEVICE]);
+            a[1] = rng.pick(&[0, 2, 3, 5, 7, 8, 9, 15, 16, u64::MAX]);
+            a[2] = values::dst_slot(rng);
+        }
+        IrqSetNotification => {
+            a[..2].copy_from_slice(&[slot(rng), slot_of(rng, &NOTIFICATION_SLOTS)])
+        }
+        IrqAck => a[0] = slot(rng),
+        IoPortCreate => {
+            a[0] = slot_of(rng, &[wslot::DEVICE]);
+            (a[1], a[2]) = values::port_range(rng);
+            a[3] = values::dst_slot(rng);
+        }
+        IoIn | IoOut => {
+            a[..2].copy_from_slice(&[slot(rng), values::port(rng)]);
+            a[2] = rng.pick(&[1, 2, 4, 0, 3, 8]);
+            a[3] = values::word(rng);
+        }
         Shutdown => a[..2].copy_from_slice(&[slot(rng), rng.pick(&[0, 1, 2, 3, u64::MAX])]),
         EndpointDestroy => a[0] = slot(rng),
         TaskSetName => {
@@ -304,8 +329,8 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[2] = name_word(rng);
         }
     }
-    // Now and then one argument is anything at all.
-    if rng.one_in(16) {
+    // Now and then one argument is anything at all (never a port range: see `values::port_range`).
+    if rng.one_in(16) && num != IoPortCreate as u64 {
         a[rng.below(6) as usize] = values::any(rng);
     }
     RawCall {

@@ -5,6 +5,7 @@
 use crate::gen::RawCall;
 use crate::stats::{INVALID, STATS, UNKNOWN_CODE};
 use userlib::abi::cap::CAP_SLOTS;
+use userlib::abi::device::{kernel_keeps, port_range, valid_width, IRQ_LINES, KERNEL_IRQ_LINES};
 use userlib::abi::space::{ShareMode, UnmapFlags};
 use userlib::arch::SysOut;
 use userlib::layout::{is_user_page, PAGE_SIZE, USER_TOP};
@@ -50,6 +51,7 @@ fn first_slot_only(call: &RawCall) -> bool {
                 | Poll
                 | NotificationBind
                 | NotificationDestroy
+                | IrqAck
         )
     )
 }
@@ -100,6 +102,14 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         AsPages if !a[1].is_multiple_of(PAGE_SIZE) || a[1] > USER_TOP => "a bad empty range",
         TaskSetFault if slot(a[1]) => "a fault endpoint past the table",
         TaskGiveCap if slot(a[1]) || slot(a[2]) || rights(a[3]) => "a bad slot or rights mask",
+        IrqHandlerCreate if a[1] >= IRQ_LINES || KERNEL_IRQ_LINES & 1 << a[1] != 0 => {
+            "a line past the PICs or the kernel's"
+        }
+        IoPortCreate if port_range(a[1], a[2]).is_none_or(|(f, l)| kernel_keeps(f, l)) => {
+            "a bad port range or the kernel's ports"
+        }
+        IoIn | IoOut if !valid_width(a[2]) => "a bad port width",
+        IoOut if a[3] >> (8 * a[2]) != 0 => "a value wider than the port",
         _ => return None,
     };
     Some(why)

@@ -26,8 +26,10 @@ pub mod wslot {
     pub const SELF: u64 = 7;
     /// A notification both workers signal, wait on, poll and bind (all rights).
     pub const NOTE: u64 = 8;
+    /// Privileged mode only: the system capability with `DEVICE` (interrupt lines, I/O ports).
+    pub const DEVICE: u64 = 9;
 
-    pub const FIRST_FREE: u64 = 9;
+    pub const FIRST_FREE: u64 = 10;
 
     /// The slots the driver fills, which the fuzzer never empties (it deletes copies instead):
     /// the workers keep their endpoints, and their privileges, for the whole epoch, and the two
@@ -324,4 +326,27 @@ pub fn share_mode(rng: &mut Rng) -> u64 {
         7..=8 => rng.below(1 << 17),
         _ => rng.next_u64(),
     }
+}
+
+/// Ports for `IoPortCreate`: only ones no device QEMU emulates acts on (0x80, the POST port; COM2,
+/// absent), and the kernel's, which must be refused. Never anything else: a port the fuzzer
+/// could write at random might reset the machine (the keyboard controller's 0x64).
+pub fn port_range(rng: &mut Rng) -> (u64, u64) {
+    rng.pick(&[
+        (0x80, 1),
+        (0x2F8, 8),
+        (0x2FC, 4),
+        (0x20, 2),
+        (0x3F8, 1),
+        (0xF4, 4),
+        (0xCF8, 8),
+        (0x40, 0x10000),
+        (0xFFFF, 2),
+        (0x80, 0),
+    ])
+}
+
+/// A port to read or write (some outside every range the fuzzer is given).
+pub fn port(rng: &mut Rng) -> u64 {
+    rng.pick(&[0x80, 0x2F8, 0x2FA, 0x2FF, 0x300, 0x7F, 0x3F8, u64::MAX])
 }

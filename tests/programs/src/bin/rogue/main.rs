@@ -7,11 +7,12 @@
 //! batch shows whether the kernel lost track of anything.
 //!
 //! The cases, by family (one file each). Numbers: frames and mappings 1.. (`AsPages` 18..), kernel objects and their
-//! exhaustion 100.. (notifications 130..), tasks it creates in its own space and controls 200.., the memory server's
+//! exhaustion 100.. (notifications 130.., interrupt lines and I/O ports 140..), tasks it creates in its own space and controls 200.., the memory server's
 //! processes (with `attack`) 300..
 #![no_std]
 #![no_main]
 
+mod devices;
 mod frames;
 mod handoff;
 mod helper;
@@ -30,6 +31,7 @@ pub const CASES: &[&[Case]] = &[
     listing::CASES,
     objects::CASES,
     notify::CASES,
+    devices::CASES,
     tasks::CASES,
     registers::CASES,
     handoff::CASES,
