@@ -19,6 +19,7 @@ pub enum Route {
 }
 
 /// Where a message goes: only the kernel's mark makes a notice, only a call is served.
+#[inline]
 pub fn route(msg: &Received) -> Route {
     if msg.from_kernel() {
         Route::Notice
@@ -73,6 +74,7 @@ pub enum Refused {
 
 /// Decodes the request labelled `label` with `words` from process `pid` (through its own badged
 /// endpoint, not the observer's).
+#[inline]
 pub fn decode(pid: u64, label: u32, w: [u64; 4]) -> Result<Ask, Refused> {
     let refuse = |e| Err(Refused::Refuse(e));
     match Request::from_raw(label) {

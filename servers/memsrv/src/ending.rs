@@ -20,6 +20,7 @@ impl Ledger {
     /// A kernel notice badged `badge` about task `task`: the process it concerns and its kernel
     /// objects, if it is live and `task` is its own (a notice about another task is not acted
     /// on as the sender's).
+    #[inline]
     pub fn notice_target(&self, badge: u64, task: u64) -> Option<(u64, Slots)> {
         let p = self.procs.get(badge)?;
         let slots = p.slots().filter(|_| task == p.task_id)?;

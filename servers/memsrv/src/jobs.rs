@@ -50,10 +50,12 @@ impl Jobs {
         }
     }
 
+    #[inline]
     pub fn get(&self, job: u64) -> Option<&Job> {
         self.jobs.get(&job)
     }
 
+    #[inline]
     pub fn get_mut(&mut self, job: u64) -> Option<&mut Job> {
         self.jobs.get_mut(&job)
     }

@@ -83,6 +83,7 @@ impl Ledger {
     /// have privately and writably mapped (a page shared copy-on-write is committed to every
     /// sharer) and for the page tables that map them, so a write never finds memory missing and
     /// fork fails up front when it could not be honoured.
+    #[inline]
     pub fn charge(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
         let job = self.procs.get(pid).ok_or(MemError::NoChild)?.job;
         let j = self.jobs.get(job).ok_or(MemError::NoChild)?;
@@ -95,6 +96,7 @@ impl Ledger {
     /// Commits `frames` to `pid` for a stack page it touched. The quota does not apply, and it
     /// may use a quarter of the reserve: a process that was refused memory must still be able to
     /// call a function. The stack's size bounds it.
+    #[inline]
     pub fn charge_fault(&mut self, pid: u64, frames: u64) -> Result<(), MemError> {
         if self.charged + frames > self.limit + self.reserve / 4 {
             return Err(MemError::OutOfMemory);
@@ -109,6 +111,7 @@ impl Ledger {
 
     /// Takes back a charge made for something that then failed or was given back, or for a
     /// process that ended.
+    #[inline]
     pub fn uncharge(&mut self, pid: u64, frames: u64) {
         let Some(p) = self.procs.get_mut(pid) else {
             return;

@@ -75,6 +75,7 @@ impl Process {
         core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
     }
 
+    #[inline]
     pub fn slots(&self) -> Option<Slots> {
         match self.state {
             State::Live(slots) => slots,
@@ -128,10 +129,12 @@ impl Table {
         }
     }
 
+    #[inline]
     pub fn get(&self, pid: u64) -> Option<&Process> {
         self.records.get(&pid)
     }
 
+    #[inline]
     pub fn get_mut(&mut self, pid: u64) -> Option<&mut Process> {
         self.records.get_mut(&pid)
     }

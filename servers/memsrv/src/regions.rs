@@ -26,6 +26,7 @@ pub struct Regions {
 }
 
 impl Regions {
+    #[inline]
     pub fn is_read_only(&self, page: u64) -> bool {
         let hit = |s: &&Segment| (s.start..s.end).contains(&page);
         self.segments.iter().find(hit).is_some_and(|s| !s.writable)
@@ -37,18 +38,21 @@ impl Regions {
     }
 
     /// The heap below the break: zeroed pages appear there when first touched.
+    #[inline]
     pub fn is_heap(&self, page: u64) -> bool {
         let (start, end) = self.heap();
         (start..end).contains(&page)
     }
 
     /// The stack's region: zeroed pages appear there when first touched.
+    #[inline]
     pub fn is_stack(&self, page: u64) -> bool {
         (STACK_TOP - STACK_MAX..STACK_TOP).contains(&page)
     }
 
     /// Whether the process may have a page here: its segments, heap, `page_alloc`ed range, stack,
     /// IPC buffer or the console.
+    #[inline]
     pub fn may_map(&self, page: u64) -> bool {
         let (lo, hi) = self.allocated;
         self.segments

@@ -54,6 +54,7 @@ impl Tables {
     }
 
     /// Frames committed to tables: one per table claimed, and the root.
+    #[inline]
     pub fn count(&self) -> u64 {
         self.claims.len() as u64 + 1
     }
