@@ -141,9 +141,11 @@ impl Kernel {
         (bits != 0).then_some(bits)
     }
 
-    /// ORs `badge` into notification `n`'s bits and hands them to the bound task if it waits in
-    /// `Recv` (it leaves its endpoint), else to the first task in `Wait`; else they stay.
+    /// ORs `badge` into notification `n`'s bits (bit 0 for an unbadged capability, so a waiter
+    /// always sees a bit) and hands them to the bound task if it waits in `Recv` (it leaves its
+    /// endpoint), else to the first task in `Wait`; else they stay.
     pub fn signal(&mut self, n: u16, badge: u64) {
+        let badge = badge.max(1);
         let Some(bound) = self.notifications.at(n).map(|n| n.bound) else {
             return;
         };

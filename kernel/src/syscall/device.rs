@@ -26,12 +26,12 @@ pub fn irq_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 /// `IrqSetNotification(handler, notification)`: the line signals the notification capability's
-/// badge (bit 0 if unbadged) and is unmasked.
+/// badge (`Kernel::signal`: bit 0 if unbadged) and is unmasked.
 pub fn irq_set_notification(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let handler = k.lookup(t, a[0], CapKind::IrqHandler, Rights::CONTROL)?;
     let n = k.lookup(t, a[1], CapKind::Notification, Rights::SEND)?;
     if let Some(h) = k.irq_handlers.at_mut(handler.index) {
-        h.target = Some((n.index, n.gen, n.badge.max(1)));
+        h.target = Some((n.index, n.gen, n.badge));
     }
     irq::unmask(handler.index);
     Ok(Done::Return)

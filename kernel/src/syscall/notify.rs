@@ -15,10 +15,10 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     Ok(Done::Return)
 }
 
-/// ORs the badge in; an unbadged capability signals bit 0, so a waiter always sees a bit.
+/// ORs the badge in (`Kernel::signal`: bit 0 for an unbadged capability).
 pub fn signal(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Notification, Rights::SEND)?;
-    k.signal(cap.index, cap.badge.max(1));
+    k.signal(cap.index, cap.badge);
     Ok(Done::Return)
 }
 
