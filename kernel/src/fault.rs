@@ -53,7 +53,7 @@ impl Kernel {
             _ => format_args!("{vector_name} (vector {vector}) error={error:#x}"),
         };
         crate::kprintln!("kernel: task {t} ({name}) killed: {what} at rip={rip:#x}");
-        self.destroy_task(t);
+        self.destroy(CapKind::Task, t);
     }
 
     /// The port, if the #GP came from an `in`/`out`/`ins`/`outs` (with an operand-size prefix or

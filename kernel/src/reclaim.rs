@@ -10,7 +10,7 @@
 //! waits on goes, which happens once too. So the work is bounded by the size of the object tables,
 //! tasks counted twice.
 use crate::obj::cap::Cap;
-use crate::obj::endpoint::MAX_ENDPOINTS;
+use crate::obj::endpoint::{TaskQueue, MAX_ENDPOINTS};
 use crate::obj::irq::MAX_IRQ_LINES;
 use crate::obj::notification::MAX_NOTIFICATIONS;
 use crate::obj::space::MAX_SPACES;
@@ -19,17 +19,33 @@ use crate::sched::{Kernel, NO_TASK};
 use abi::{CapKind, SysError};
 use heapless::Vec;
 
-#[derive(Clone, Copy, Debug)]
-enum Doomed {
-    Task(u16),
-    Endpoint(u16),
-    Space(u16),
-    Notification(u16),
-    Irq(u16),
+/// Objects to destroy: each its kind and index.
+const WORK: usize = 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + MAX_NOTIFICATIONS + MAX_IRQ_LINES;
+type Work = Vec<(CapKind, u16), WORK>;
+
+/// `$body` with `$t` borrowing (`[&]` or `[&mut]`) the object table of capability kind `$kind`, or
+/// `$none` for the kinds that name no object.
+macro_rules! by_kind {
+    ([$($borrow:tt)+] $k:expr, $kind:expr, $t:ident => $body:expr, $none:expr) => {
+        match $kind {
+            CapKind::Task => match $($borrow)+ $k.tasks { $t => $body },
+            CapKind::Endpoint => match $($borrow)+ $k.endpoints { $t => $body },
+            CapKind::AddressSpace => match $($borrow)+ $k.spaces { $t => $body },
+            CapKind::Notification => match $($borrow)+ $k.notifications { $t => $body },
+            CapKind::IrqHandler => match $($borrow)+ $k.irq_handlers { $t => $body },
+            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => $none,
+        }
+    };
 }
 
-const WORK: usize = 2 * MAX_TASKS + MAX_ENDPOINTS + MAX_SPACES + MAX_NOTIFICATIONS + MAX_IRQ_LINES;
-type Work = Vec<Doomed, WORK>;
+/// The kinds of capability that name an object (counted on it).
+const OBJECTS: [CapKind; 5] = [
+    CapKind::Task,
+    CapKind::Endpoint,
+    CapKind::AddressSpace,
+    CapKind::Notification,
+    CapKind::IrqHandler,
+];
 
 impl Kernel {
     /// Puts `cap` into an empty `slot` of `task`'s table, counting it on its object.
@@ -63,82 +79,49 @@ impl Kernel {
         self.run(work);
     }
 
-    /// Destroys a task: it leaves every queue, its callers wake with `PeerDied`, its capabilities
-    /// go (possibly reclaiming what they named), and every capability to it becomes stale.
-    pub fn destroy_task(&mut self, index: u16) {
-        self.run(Vec::from_slice(&[Doomed::Task(index)]).unwrap_or_default());
-    }
-
-    /// Destroys an endpoint; tasks waiting on it wake with `PeerDied`.
-    pub fn destroy_endpoint(&mut self, index: u16) {
-        self.run(Vec::from_slice(&[Doomed::Endpoint(index)]).unwrap_or_default());
-    }
-
-    /// Destroys a notification; tasks waiting on it wake with `PeerDied`, its task is unbound.
-    pub fn destroy_notification(&mut self, index: u16) {
-        self.run(Vec::from_slice(&[Doomed::Notification(index)]).unwrap_or_default());
-    }
-
-    /// Destroys an address space that no task uses, giving back its page tables.
-    pub fn destroy_space(&mut self, index: u16) {
-        self.run(Vec::from_slice(&[Doomed::Space(index)]).unwrap_or_default());
+    /// Destroys object `index` of `kind`, making every capability to it stale. A task leaves every
+    /// queue, its callers wake with `PeerDied` and its capabilities go (possibly reclaiming what
+    /// they named); tasks waiting on an endpoint or a notification wake with `PeerDied`, a
+    /// notification's task is unbound; an address space (which no task uses) gives back its page
+    /// tables.
+    pub fn destroy(&mut self, kind: CapKind, index: u16) {
+        self.run(Vec::from_slice(&[(kind, index)]).unwrap_or_default());
     }
 
     /// Whether the object a capability names still exists (kinds without an object always do).
     pub fn is_live(&self, cap: &Cap) -> bool {
-        match cap.kind {
-            CapKind::Endpoint => self.endpoints.get(cap.index, cap.gen).is_ok(),
-            CapKind::AddressSpace => self.spaces.get(cap.index, cap.gen).is_ok(),
-            CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
-            CapKind::Notification => self.notifications.get(cap.index, cap.gen).is_ok(),
-            CapKind::IrqHandler => self.irq_handlers.get(cap.index, cap.gen).is_ok(),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => true,
-        }
+        by_kind!([&] self, cap.kind, t => t.get(cap.index, cap.gen).is_ok(), true)
     }
 
     fn count(&mut self, cap: Cap) {
-        match cap.kind {
-            CapKind::Task => self.tasks.add_ref(cap.index, cap.gen),
-            CapKind::Endpoint => self.endpoints.add_ref(cap.index, cap.gen),
-            CapKind::AddressSpace => self.spaces.add_ref(cap.index, cap.gen),
-            CapKind::Notification => self.notifications.add_ref(cap.index, cap.gen),
-            CapKind::IrqHandler => self.irq_handlers.add_ref(cap.index, cap.gen),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => {}
-        }
+        by_kind!([&mut] self, cap.kind, t => t.add_ref(cap.index, cap.gen), ())
     }
 
     fn uncount(&mut self, cap: Cap, work: &mut Work) {
-        let (i, g) = (cap.index, cap.gen);
-        let doomed = match cap.kind {
-            CapKind::Task => self.tasks.drop_ref(i, g).then_some(Doomed::Task(i)),
-            CapKind::Endpoint => self.endpoints.drop_ref(i, g).then_some(Doomed::Endpoint(i)),
-            CapKind::AddressSpace => (self.spaces.drop_ref(i, g)
-                && self.spaces.at(i).is_some_and(|s| s.tasks == 0))
-            .then_some(Doomed::Space(i)),
-            CapKind::Notification => {
-                (self.notifications.drop_ref(i, g)).then_some(Doomed::Notification(i))
-            }
-            CapKind::IrqHandler => self.irq_handlers.drop_ref(i, g).then_some(Doomed::Irq(i)),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => None,
-        };
-        if let Some(d) = doomed {
+        let (kind, i) = (cap.kind, cap.index);
+        let last = by_kind!([&mut] self, kind, t => t.drop_ref(i, cap.gen), false);
+        // A space still used by tasks goes with its last task instead.
+        let unused =
+            kind != CapKind::AddressSpace || self.spaces.at(i).is_some_and(|s| s.tasks == 0);
+        if last && unused {
             // Cannot overflow: see the module docs.
-            let _ = work.push(d);
+            let _ = work.push((kind, i));
         }
     }
 
     fn run(&mut self, mut work: Work) {
-        while let Some(doomed) = work.pop() {
-            match doomed {
-                Doomed::Task(i) => self.finish_task(i, &mut work),
-                Doomed::Endpoint(i) => self.finish_endpoint(i, &mut work),
-                Doomed::Space(i) => self.finish_space(i),
-                Doomed::Notification(i) => self.finish_notification(i),
+        while let Some((kind, i)) = work.pop() {
+            match kind {
+                CapKind::Task => self.finish_task(i, &mut work),
+                CapKind::Endpoint => self.finish_endpoint(i, &mut work),
+                CapKind::AddressSpace => self.finish_space(i),
+                CapKind::Notification => self.finish_notification(i, &mut work),
                 // The line's last capability went: masked, free for a new handler.
-                Doomed::Irq(line) => {
-                    crate::irq::mask(line);
-                    self.irq_handlers.free(line);
+                CapKind::IrqHandler => {
+                    crate::irq::mask(i);
+                    self.irq_handlers.free(i);
                 }
+                CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => {}
             }
         }
     }
@@ -180,43 +163,43 @@ impl Kernel {
         if let Some(space) = self.spaces.at_mut(task.space) {
             space.tasks -= 1;
             if space.tasks == 0 && self.spaces.refs(task.space) == 0 {
-                let _ = work.push(Doomed::Space(task.space));
+                let _ = work.push((CapKind::AddressSpace, task.space));
             }
         }
     }
 
     fn finish_endpoint(&mut self, index: u16, work: &mut Work) {
-        let Some(mut ep) = self.endpoints.free(index) else {
+        if let Some(ep) = self.endpoints.free(index) {
+            self.wake_peer_died(ep.queue, work);
+        }
+    }
+
+    fn finish_notification(&mut self, index: u16, work: &mut Work) {
+        let Some(n) = self.notifications.free(index) else {
             return;
         };
+        if let Some(b) = n.bound {
+            self.task(b).notification = None;
+        }
+        self.wake_peer_died(n.waiters, work);
+    }
+
+    /// Wakes the tasks that waited on an object now gone with `PeerDied`.
+    fn wake_peer_died(&mut self, mut queue: TaskQueue, work: &mut Work) {
         // Bounded: the queue holds each task at most once.
-        for t in core::iter::from_fn(|| ep.queue.pop_front()).take(MAX_TASKS) {
+        for t in core::iter::from_fn(|| queue.pop_front()).take(MAX_TASKS) {
             let task = self.task(t);
             match (task.state, task.pending.kind) {
                 // It wanted to end anyway.
                 (State::Sending { .. }, SendKind::Exit) => {
                     task.state = State::Exited;
-                    let _ = work.push(Doomed::Task(t));
+                    let _ = work.push((CapKind::Task, t));
                     continue;
                 }
                 // Resumes at the faulting instruction, faults again, and is killed then.
                 (State::Sending { .. }, SendKind::Fault) => {}
                 _ => task.regs.rax = SysError::PeerDied.raw(),
             }
-            self.make_ready(t, false);
-        }
-    }
-
-    fn finish_notification(&mut self, index: u16) {
-        let Some(mut n) = self.notifications.free(index) else {
-            return;
-        };
-        if let Some(b) = n.bound {
-            self.task(b).notification = None;
-        }
-        // Bounded: the queue holds each task at most once.
-        for t in core::iter::from_fn(|| n.waiters.pop_front()).take(MAX_TASKS) {
-            self.regs(t).rax = SysError::PeerDied.raw();
             self.make_ready(t, false);
         }
     }
@@ -239,7 +222,8 @@ impl Kernel {
 
     /// Checks every live object's reference count against the capabilities that name it.
     pub fn audit_objects(&self) -> bool {
-        let mut counts = [[0u32; MAX_ENDPOINTS]; 5];
+        // Capabilities found, by kind and object index.
+        let mut counts = [[0u32; MAX_ENDPOINTS]; CapKind::IrqHandler as usize + 1];
         let mut tasks_in = [0u32; MAX_SPACES];
         for (_, task) in self.tasks.iter() {
             match tasks_in.get_mut(task.space as usize) {
@@ -247,51 +231,37 @@ impl Kernel {
                 _ => return false,
             }
             for cap in task.caps.iter().chain(task.fault_endpoint) {
-                let table = match cap.kind {
-                    CapKind::Task => 0,
-                    CapKind::Endpoint => 1,
-                    CapKind::AddressSpace => 2,
-                    CapKind::Notification => 3,
-                    CapKind::IrqHandler => 4,
-                    _ => continue,
-                };
-                if self.is_live(&cap) {
-                    counts[table][cap.index as usize] += 1;
+                if OBJECTS.contains(&cap.kind) && self.is_live(&cap) {
+                    counts[cap.kind as usize][cap.index as usize] += 1;
                 }
             }
         }
-        // An endpoint nobody holds, or a space with neither tasks nor capabilities, could never be
-        // used or reclaimed: a leak. (A task without capabilities still runs: the test kernel's
-        // orphans.)
-        let endpoint_ok = |i: u16| {
-            let refs = self.endpoints.refs(i);
-            refs == counts[1][i as usize] && refs > 0
+        // An object nobody holds could never be used or reclaimed: a leak. Except a task (without
+        // capabilities it still runs: the test kernel's orphans) and a space its tasks use.
+        let exact = |kind: CapKind| {
+            let held = |i: u16, refs: u32| refs == counts[kind as usize][i as usize];
+            let may_be_unheld = |i: u16| match kind {
+                CapKind::Task => true,
+                CapKind::AddressSpace => tasks_in[i as usize] > 0,
+                _ => false,
+            };
+            by_kind!([&] self, kind, t => t.iter().all(|(i, _)| {
+                held(i, t.refs(i)) && (t.refs(i) > 0 || may_be_unheld(i))
+            }), true)
         };
-        // Held, and bound both ways or not at all.
-        let notification_ok = |i: u16, bound: Option<u16>| {
-            let refs = self.notifications.refs(i);
-            let back =
-                bound.is_none_or(|b| self.tasks.at(b).is_some_and(|t| t.notification == Some(i)));
-            refs == counts[3][i as usize] && refs > 0 && back
-        };
+        // Tasks and notifications are bound both ways or not at all.
         let bound_ok = |t: u16, n: Option<u16>| {
             n.is_none_or(|n| self.notifications.at(n).is_some_and(|n| n.bound == Some(t)))
         };
-        let space_ok = |i: u16, tasks: u32| {
-            let (refs, i) = (self.spaces.refs(i), i as usize);
-            refs == counts[2][i] && tasks == tasks_in[i] && (tasks > 0 || refs > 0)
+        let back_ok = |n: u16, t: Option<u16>| {
+            t.is_none_or(|t| self.tasks.at(t).is_some_and(|t| t.notification == Some(n)))
         };
-        self.tasks.iter().all(|(i, t)| {
-            self.tasks.refs(i) == counts[0][i as usize] && bound_ok(i, t.notification)
-        }) && self
-            .notifications
-            .iter()
-            .all(|(i, n)| notification_ok(i, n.bound))
-            && self.endpoints.iter().all(|(i, _)| endpoint_ok(i))
-            && (self.irq_handlers.iter()).all(|(i, _)| {
-                let refs = self.irq_handlers.refs(i);
-                refs == counts[4][i as usize] && refs > 0
-            })
-            && self.spaces.iter().all(|(i, s)| space_ok(i, s.tasks))
+        OBJECTS.into_iter().all(exact)
+            && self.tasks.iter().all(|(i, t)| bound_ok(i, t.notification))
+            && self.notifications.iter().all(|(i, n)| back_ok(i, n.bound))
+            && self
+                .spaces
+                .iter()
+                .all(|(i, s)| s.tasks == tasks_in[i as usize])
     }
 }

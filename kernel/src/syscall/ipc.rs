@@ -119,6 +119,6 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::CONTROL)?;
-    k.destroy_endpoint(cap.index);
+    k.destroy(CapKind::Endpoint, cap.index);
     Ok(Done::Return)
 }

@@ -220,6 +220,6 @@ pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::AddressSpace, Rights::CONTROL)?;
     let tasks = k.spaces.get(cap.index, cap.gen)?.tasks;
     ensure(tasks == 0, SysError::InUse)?;
-    k.destroy_space(cap.index);
+    k.destroy(CapKind::AddressSpace, cap.index);
     Ok(Done::Return)
 }

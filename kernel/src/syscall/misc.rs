@@ -41,7 +41,7 @@ pub fn exit(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     if !k.report(t, SendKind::Exit, tag, words) {
         let name = k.task(t).name();
         crate::kprintln!("kernel: task {t} ({name}) exited with status {status}");
-        k.destroy_task(t);
+        k.destroy(CapKind::Task, t);
     }
     Ok(Done::Blocked)
 }

@@ -51,6 +51,6 @@ pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Notification, Rights::CONTROL)?;
-    k.destroy_notification(cap.index);
+    k.destroy(CapKind::Notification, cap.index);
     Ok(Done::Return)
 }

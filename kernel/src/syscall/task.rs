@@ -137,7 +137,7 @@ pub fn stop(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a[0], Rights::CONTROL)?;
     ensure(target != t, SysError::BadTaskState)?;
-    k.destroy_task(target);
+    k.destroy(CapKind::Task, target);
     Ok(Done::Return)
 }
 

@@ -203,7 +203,7 @@ fn the_table_fills_with_out_of_memory_and_the_census_counts_them() {
     }
     let full = [POOL, FREE, 0, 0, 0, 0];
     sim.fails(t, Sysnum::NotificationCreate, full, SysError::OutOfMemory);
-    sim.k.destroy_task(u);
+    sim.k.destroy(CapKind::Task, u);
     assert_eq!(sim.k.notifications.live(), MAX_NOTIFICATIONS as u64 / 2);
     create(&mut sim, t, FREE);
     assert!(sim.audit());
@@ -220,7 +220,7 @@ fn a_waiter_stopped_or_destroyed_leaves_nothing_behind() {
     wait(&mut sim, c);
     sim.k.stop(b);
     assert_eq!(sim.regs(b).rax, SysError::Interrupted.raw());
-    sim.k.destroy_task(c);
+    sim.k.destroy(CapKind::Task, c);
     assert!(sim.k.notifications.at(0).unwrap().waiters.is_empty());
     signal(&mut sim, a, N);
     assert_eq!(poll(&mut sim, a), 1, "nobody took the bits");

@@ -142,7 +142,7 @@ fn a_destroyed_bound_task_frees_its_notification() {
     let (s, c) = bound_server(&mut sim);
     give(&mut sim, s, c, N + 2, Rights::RECEIVE, 0);
     sim.syscall(s, Sysnum::Recv, [EP, 0, 0, 0, 0, 0]);
-    sim.k.destroy_task(s);
+    sim.k.destroy(CapKind::Task, s);
     assert!(sim.audit(), "nothing names the dead task");
     signal(&mut sim, c, N);
     sim.ok(c, Sysnum::NotificationBind, [N + 2, 0, 0, 0, 0, 0]);

@@ -159,7 +159,7 @@ fn a_space_with_tasks_is_never_torn_down() {
     let mut sim = Sim::new();
     let t = sim.task();
     let space = sim.k.task(t).space;
-    sim.k.destroy_space(space);
+    sim.k.destroy(CapKind::AddressSpace, space);
     assert!(sim.k.spaces.at(space).is_some());
     assert!(sim.frame_at(t, abi::layout::IPC_BUFFER).is_some());
     assert!(sim.audit());
