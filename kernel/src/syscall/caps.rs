@@ -34,11 +34,9 @@ pub fn info(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.task(t).caps.get(a[0])?;
     // A capability whose object is gone reports `StaleCap` rather than describing a ghost.
     k.lookup(t, a[0], cap.kind, Rights::empty())?;
-    let r = k.regs(t);
-    (r.rdi, r.rsi, r.rdx) = (cap.kind.raw(), cap.rights.bits(), cap.badge);
-    // Which object: equal for every capability to it, never another's (generations retire), so a
-    // holder can tell two capabilities to one endpoint apart from two endpoints (the name
+    // Which object (r10): equal for every capability to it, never another's (generations retire),
+    // so a holder can tell two capabilities to one endpoint apart from two endpoints (the name
     // service's limit per endpoint). An index and a count, no address.
-    r.r10 = cap.gen << 16 | cap.index as u64;
-    Ok(Done::Return)
+    let object = cap.gen << 16 | cap.index as u64;
+    k.results(t, [cap.kind.raw(), cap.rights.bits(), cap.badge, object])
 }

@@ -75,8 +75,7 @@ fn port(cap: &Cap, a: &Args) -> Result<u16, SysError> {
 pub fn io_in(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::IoPorts, Rights::READ)?;
     let port = port(&cap, a)?;
-    k.regs(t).rdi = cpu::port_in(port, a[2]) as u64;
-    Ok(Done::Return)
+    k.results(t, [cpu::port_in(port, a[2]) as u64])
 }
 
 /// `IoOut(ports, port, width, value)`: `value` must fit the width.

@@ -37,8 +37,7 @@ fn space(k: &mut Kernel, t: u16, slot: u64, rights: Rights) -> Result<(u16, u64)
 pub fn frame_alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
     let frame = k.frames.alloc_zeroed(FrameState::User { maps: 0 })?;
-    k.regs(t).rdi = frame;
-    Ok(Done::Return)
+    k.results(t, [frame])
 }
 
 pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -104,8 +103,7 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (frame, vaddr, rights) = (a[2], page(a[3])?, page_rights(a[4])?);
     ensure(k.frames.is_user(frame), SysError::BadFrame)?;
     k.tables(index)?.map(vaddr, frame, rights)?;
-    k.regs(t).rdi = tables_of(k, index);
-    Ok(Done::Return)
+    k.results(t, [tables_of(k, index)])
 }
 
 /// A fresh zeroed frame from the pool, mapped: `AsMap` without a separate `FrameAlloc`.
@@ -114,10 +112,7 @@ pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[1], CapKind::FramePool, Rights::MAP)?;
     let (vaddr, rights) = (page(a[2])?, page_rights(a[3])?);
     let frame = k.tables(index)?.alloc(vaddr, rights)?;
-    let tables = tables_of(k, index);
-    let r = k.regs(t);
-    (r.rdi, r.rsi) = (frame, tables);
-    Ok(Done::Return)
+    k.results(t, [frame, tables_of(k, index)])
 }
 
 pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -130,8 +125,7 @@ pub fn unmap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         let _ = k.frames.free_user(frame);
     }
     k.flush_if_active(root, vaddr);
-    k.regs(t).rdi = frame;
-    Ok(Done::Return)
+    k.results(t, [frame])
 }
 
 /// Shares (or copies) the mappings of a range of one space into another; bounded work per call.
@@ -148,10 +142,7 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     let src_active = k.active_root == src_root;
     let next = range::share(&mut k.tables(dst)?, src_root, mode, src_active, start, end)?;
-    let tables = tables_of(k, dst);
-    let r = k.regs(t);
-    (r.rdi, r.rsi) = (next, tables);
-    Ok(Done::Return)
+    k.results(t, [next, tables_of(k, dst)])
 }
 
 /// Replaces a mapping with a private copy of its frame (the copy-on-write break).
@@ -161,8 +152,7 @@ pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (vaddr, rights) = (page(a[2])?, page_rights(a[3])?);
     let frame = paging::copy(&mut k.frames, root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
-    k.regs(t).rdi = frame;
-    Ok(Done::Return)
+    k.results(t, [frame])
 }
 
 pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -178,10 +168,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let vaddr = page(a[1])?;
     let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
     let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
-    let tables = tables_of(k, index);
-    let r = k.regs(t);
-    (r.rdi, r.rsi, r.rdx, r.r10) = (frame, paging::rights_of(flags).bits(), maps, tables);
-    Ok(Done::Return)
+    let rights = paging::rights_of(flags).bits();
+    k.results(t, [frame, rights, maps, tables_of(k, index)])
 }
 
 /// `AsPages`: the mapped pages of `[a1, a2)` into the caller's IPC buffer, two words each; r0 how
@@ -211,9 +199,7 @@ pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         count += 1;
         count < PAGES_PER_CALL
     });
-    let r = k.regs(t);
-    (r.rdi, r.rsi) = (count as u64, next);
-    Ok(Done::Return)
+    k.results(t, [count as u64, next])
 }
 
 pub fn space_destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

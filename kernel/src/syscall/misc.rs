@@ -62,10 +62,8 @@ pub fn census(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let consistent = k.audit_frames() && k.audit_objects();
     let objects = k.tasks.live() | k.spaces.live() << 16 | k.endpoints.live() << 32;
     let objects = objects | k.notifications.live() << 48;
-    let r = k.regs(t);
-    (r.rdi, r.rsi, r.rdx, r.r10) = (c.free, c.kernel, c.page_table, c.user);
-    (r.r8, r.r9) = (consistent as u64, objects);
-    Ok(Done::Return)
+    let (free, kernel, tables, user) = (c.free, c.kernel, c.page_table, c.user);
+    k.results(t, [free, kernel, tables, user, consistent as u64, objects])
 }
 
 /// `FrameStates`: the states of frames from a1 on, a byte each, in the caller's IPC buffer words.
@@ -75,7 +73,5 @@ pub fn frame_states(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let mut states = [0u8; frames::PER_CALL];
     let (count, total) = k.frames.describe(a[1], &mut states);
     phys::write(buffer, 0, &states);
-    let r = k.regs(t);
-    (r.rdi, r.rsi) = (count, total);
-    Ok(Done::Return)
+    k.results(t, [count, total])
 }

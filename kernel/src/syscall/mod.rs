@@ -126,4 +126,17 @@ impl Kernel {
         let cap = self.task(t).caps.lookup(slot, kind, rights)?;
         self.is_live(&cap).then_some(cap).ok_or(SysError::StaleCap)
     }
+
+    /// Returns now with `values` in `rdi, rsi, rdx, r10, r8, r9`, in that order.
+    #[inline(always)]
+    fn results<const N: usize>(&mut self, t: u16, values: [u64; N]) -> SysResult {
+        let r = self.regs(t);
+        let outs = [
+            &mut r.rdi, &mut r.rsi, &mut r.rdx, &mut r.r10, &mut r.r8, &mut r.r9,
+        ];
+        for (out, value) in outs.into_iter().zip(values) {
+            *out = value;
+        }
+        Ok(Done::Return)
+    }
 }

@@ -31,8 +31,7 @@ pub fn wait(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn poll(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
     let bits = k.notifications.at_mut(cap.index).map_or(0, |n| n.take());
-    k.regs(t).rdi = bits;
-    Ok(Done::Return)
+    k.results(t, [bits])
 }
 
 /// Binds the notification to the caller (one each way), until either goes.

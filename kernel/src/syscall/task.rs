@@ -29,8 +29,7 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let task_cap = Cap::new(CapKind::Task, index, gen, Rights::READ | Rights::CONTROL);
     // Cannot fail: the slot was checked empty and nothing ran since.
     let _ = k.insert_cap(t, dst, task_cap);
-    k.regs(t).rdi = task_id(index, gen);
-    Ok(Done::Return)
+    k.results(t, [task_id(index, gen)])
 }
 
 pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -70,9 +69,7 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         State::Exited => (Activity::Exited, 0),
         State::Waiting { notification } => (Activity::Waiting, notification),
     };
-    let r = k.regs(t);
-    (r.rdi, r.rsi, r.rdx) = (count, activity.raw(), on as u64);
-    Ok(Done::Return)
+    k.results(t, [count, activity.raw(), on as u64])
 }
 
 pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
