@@ -24,7 +24,7 @@ impl Kernel {
         let Some((endpoint, badge)) = self.fault_endpoint(t) else {
             return false;
         };
-        self.send(t, endpoint, Pending::new(kind, badge, tag, words));
+        self.send(t, endpoint, Pending::new(kind, badge, tag, words), 0);
         true
     }
 

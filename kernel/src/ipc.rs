@@ -62,16 +62,10 @@ impl Kernel {
         ipc_buffer_in(self.task(task).root)
     }
 
-    /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued.
+    /// `from` sends `msg` on `endpoint`: delivered now if a receiver waits, else queued. A call
+    /// with a `deadline` other than 0 gives up at that tick, waiting to be received or for the reply.
     #[inline]
-    pub fn send(&mut self, from: u16, endpoint: u16, msg: Pending) {
-        self.send_until(from, endpoint, msg, 0);
-    }
-
-    /// [`Kernel::send`] for a call that gives up at tick `deadline` (0: never), waiting to be
-    /// received or for the reply.
-    #[inline]
-    pub fn send_until(&mut self, from: u16, endpoint: u16, msg: Pending, deadline: u64) {
+    pub fn send(&mut self, from: u16, endpoint: u16, msg: Pending, deadline: u64) {
         let Some(ep) = self.endpoints.at_mut(endpoint) else {
             return;
         };

@@ -4,7 +4,7 @@ use crate::obj::cap::Cap;
 use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind};
 use crate::sched::Kernel;
-use abi::{CapKind, MsgTag, Rights, SysError};
+use abi::{CapKind, MsgTag, Rights, SysError, Sysnum};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
@@ -26,38 +26,34 @@ fn check_buffer(k: &mut Kernel, t: u16, tag: MsgTag) -> Result<(), SysError> {
     ensure(buffered, SysError::NoIpcBuffer)
 }
 
-pub fn send(k: &mut Kernel, t: u16, a: &Args, call: bool) -> SysResult {
-    let mut msg = message(a, if call { SendKind::Call } else { SendKind::Send })?;
+/// `Send`, `Call`, or `CallTimeout`: a call that gives up after `r12` timer ticks (0: never) with
+/// `TimedOut`, whether it still waits to be received or for the reply.
+pub fn send(k: &mut Kernel, t: u16, a: &Args, num: Sysnum) -> SysResult {
+    let (kind, timeout) = match num {
+        Sysnum::Send => (SendKind::Send, 0),
+        Sysnum::CallTimeout => (SendKind::Call, k.regs(t).r12),
+        _ => (SendKind::Call, 0),
+    };
+    let mut msg = message(a, kind)?;
     let cap = send_cap(k, t, a[0], msg.tag)?;
     check_buffer(k, t, msg.tag)?;
     msg.badge = cap.badge;
-    k.send(t, cap.index, msg);
+    k.send(t, cap.index, msg, deadline(k, timeout));
     Ok(Done::Blocked)
 }
 
-/// A call that gives up after `r12` timer ticks (0: never) with `TimedOut`, whether it still waits
-/// to be received or for the reply.
-pub fn call_timeout(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let mut msg = message(a, SendKind::Call)?;
-    let cap = send_cap(k, t, a[0], msg.tag)?;
-    check_buffer(k, t, msg.tag)?;
-    msg.badge = cap.badge;
-    let deadline = match k.regs(t).r12 {
+/// The tick a wait of `ticks` ends at (0: it never does).
+fn deadline(k: &Kernel, ticks: u64) -> u64 {
+    match ticks {
         0 => 0,
         ticks => k.now.saturating_add(ticks),
-    };
-    k.send_until(t, cap.index, msg, deadline);
-    Ok(Done::Blocked)
+    }
 }
 
 /// Receives; `rsi` is a timeout in timer ticks (0: none).
 pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
-    let deadline = match a[1] {
-        0 => 0,
-        ticks => k.now.saturating_add(ticks),
-    };
-    k.receive(t, cap.index, deadline);
+    k.receive(t, cap.index, deadline(k, a[1]));
     Ok(Done::Blocked)
 }
 
