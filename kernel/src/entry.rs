@@ -128,16 +128,11 @@ extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
 
 /// Prints everything known about an exception: vector, error code, RIP, CR2 and the context.
 fn report(frame: &SavedRegs, context: &str) {
+    let (vector, error, rip) = (frame.vector, frame.error_code, frame.rip);
+    let (name, cr2, rsp, rflags) = (vector_name(vector), cpu::cr2(), frame.rsp, frame.rflags);
     kprintln!(
-        "EXCEPTION {} (vector {}) in {}: error={:#x} rip={:#x} cr2={:#x} rsp={:#x} rflags={:#x}",
-        vector_name(frame.vector),
-        frame.vector,
-        context,
-        frame.error_code,
-        frame.rip,
-        cpu::cr2(),
-        frame.rsp,
-        frame.rflags
+        "EXCEPTION {name} (vector {vector}) in {context}: error={error:#x} rip={rip:#x} \
+         cr2={cr2:#x} rsp={rsp:#x} rflags={rflags:#x}"
     );
 }
 

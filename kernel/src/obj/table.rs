@@ -41,11 +41,8 @@ impl<T, const N: usize> ObjTable<T, N> {
 
     /// Stores `obj` in a free entry (lowest first) with no references; returns index and generation.
     pub fn alloc(&mut self, obj: T) -> Result<(u16, u64), SysError> {
-        let i = self.free_index().ok_or(SysError::OutOfMemory)?;
-        let e = &mut self.entries[i];
-        e.obj = Some(obj);
-        e.refs = 0;
-        Ok((i as u16, e.gen))
+        let i = self.free_index().ok_or(SysError::OutOfMemory)? as u16;
+        Ok((i, self.alloc_at(i, obj)?))
     }
 
     /// Stores `obj` at `index` (an object its number names: an interrupt line), if that is free.
@@ -71,11 +68,14 @@ impl<T, const N: usize> ObjTable<T, N> {
     }
 
     pub fn get_mut(&mut self, index: u16, gen: u64) -> Result<&mut T, SysError> {
-        let entry = self
-            .entries
-            .get_mut(index as usize)
-            .filter(|e| e.gen == gen);
+        let entry = self.current(index, gen);
         entry.and_then(|e| e.obj.as_mut()).ok_or(SysError::StaleCap)
+    }
+
+    /// Entry `index` if it holds an object of generation `gen`.
+    fn current(&mut self, index: u16, gen: u64) -> Option<&mut Entry<T>> {
+        let e = self.entries.get_mut(index as usize)?;
+        (e.gen == gen && e.obj.is_some()).then_some(e)
     }
 
     /// The live object at `index`, whatever its generation (for kernel-internal references).
@@ -93,8 +93,7 @@ impl<T, const N: usize> ObjTable<T, N> {
 
     /// Counts one more capability to the object (if it is still generation `gen`).
     pub fn add_ref(&mut self, index: u16, gen: u64) {
-        let e = self.entries.get_mut(index as usize);
-        if let Some(e) = e.filter(|e| e.gen == gen && e.obj.is_some()) {
+        if let Some(e) = self.current(index, gen) {
             e.refs += 1;
         }
     }
@@ -103,8 +102,8 @@ impl<T, const N: usize> ObjTable<T, N> {
     /// was destroyed explicitly) counts for nothing.
     #[must_use = "an object whose last capability went must be reclaimed"]
     pub fn drop_ref(&mut self, index: u16, gen: u64) -> bool {
-        match self.entries.get_mut(index as usize) {
-            Some(e) if e.gen == gen && e.obj.is_some() && e.refs > 0 => {
+        match self.current(index, gen) {
+            Some(e) if e.refs > 0 => {
                 e.refs -= 1;
                 e.refs == 0
             }

@@ -159,13 +159,14 @@ impl Kernel {
     /// on (in `Wait`, or in `Recv` bound to it)?
     pub fn irq_can_wake(&self) -> bool {
         let waited = |n: &Notification| !n.waiters.is_empty() || n.bound.is_some();
-        let target = |h: &IrqHandler| {
-            h.target
-                .and_then(|(n, g, _)| self.notifications.get(n, g).ok())
-        };
-        self.irq_handlers
-            .iter()
-            .any(|(_, h)| target(h).is_some_and(waited))
+        let target = |line| self.notifications.at(self.irq_target(line)?.0);
+        (self.irq_handlers.iter()).any(|(line, _)| target(line).is_some_and(waited))
+    }
+
+    /// The live notification interrupt line `line` signals, and its badge.
+    pub fn irq_target(&self, line: u16) -> Option<(u16, u64)> {
+        let (n, gen, badge) = self.irq_handlers.at(line)?.target?;
+        self.notifications.get(n, gen).is_ok().then_some((n, badge))
     }
 
     /// Takes a task out of whatever it waits in; returns its old state.

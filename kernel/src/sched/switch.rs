@@ -33,12 +33,9 @@ impl Kernel {
             if let Some(old) = self.tasks.at_mut(entered) {
                 old.segments = live;
             }
-            self.segments = live;
         }
-        let loaded = self.segments;
-        let task = self.task(t);
-        let wanted = task.segments;
-        if wanted != loaded {
+        let wanted = self.task(t).segments;
+        if wanted != live {
             cpu::load_data_segments(wanted);
         }
         self.segments = wanted;

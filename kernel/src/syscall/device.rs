@@ -92,9 +92,8 @@ impl Kernel {
     /// without a handler or a live notification stays masked, and is counted.
     pub fn deliver_irqs(&mut self, lines: u16) {
         for line in (0..IRQ_LINES as u16).filter(|l| lines & 1 << l != 0) {
-            let target = self.irq_handlers.at(line).and_then(|h| h.target);
-            match target.filter(|&(n, gen, _)| self.notifications.get(n, gen).is_ok()) {
-                Some((n, _, badge)) => self.signal(n, badge),
+            match self.irq_target(line) {
+                Some((n, badge)) => self.signal(n, badge),
                 None => self.irqs_dropped += 1,
             }
         }
