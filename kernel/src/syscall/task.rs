@@ -1,6 +1,6 @@
 //! Creating, controlling and destroying tasks.
 use super::{ensure, Args, Done, SysResult};
-use crate::arch::trap::{SavedRegs, SYSCALL_MARK};
+use crate::arch::trap::SYSCALL_MARK;
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
@@ -35,7 +35,15 @@ pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
-    let words = user_view(&k.task(target).regs);
+    let mut r = k.task(target).regs;
+    // After `syscall`, rcx and r11 hold rip and rflags (the entry code does not store them again).
+    if r.vector == SYSCALL_MARK {
+        (r.rcx, r.r11) = (r.rip, r.rflags);
+    }
+    let words = [
+        r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13,
+        r.r14, r.r15, r.rip, r.rsp, r.rflags,
+    ];
     for (i, w) in words.iter().enumerate() {
         phys::write_u64(buffer, i, *w);
     }
@@ -87,26 +95,11 @@ pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         (u.rax, u.rbx, u.rcx, u.rdx, u.rsi, u.rdi, u.rbp);
     (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15) =
         (u.r8, u.r9, u.r10, u.r11, u.r12, u.r13, u.r14, u.r15);
-    r.rip = u.rip;
-    r.rsp = u.rsp;
+    (r.rip, r.rsp) = (u.rip, u.rsp);
     r.rflags = (u.rflags & USER_FLAGS) | IF;
     // Resume through `iretq`, which restores every register (sysret would clobber rcx and r11).
     r.vector = 0;
     Ok(Done::Return)
-}
-
-/// A task's registers as user space sees them, in `UserRegs` word order.
-fn user_view(r: &SavedRegs) -> [u64; UserRegs::WORDS] {
-    // After `syscall`, rcx and r11 hold rip and rflags (the entry code does not store them again).
-    let (rcx, r11) = if r.vector == SYSCALL_MARK {
-        (r.rip, r.rflags)
-    } else {
-        (r.rcx, r.r11)
-    };
-    [
-        r.rax, r.rbx, rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.r8, r.r9, r.r10, r11, r.r12, r.r13, r.r14,
-        r.r15, r.rip, r.rsp, r.rflags,
-    ]
 }
 
 pub fn start(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
