@@ -45,14 +45,13 @@ pub fn frames(
 mod tests {
     use super::*;
     use crate::mem::frames::test_table;
-    use crate::mem::phys;
     use crate::tests::map_at;
     use abi::layout::CONSOLE;
     use abi::PageRights;
 
     #[test]
     fn the_audit_passes_exact_accounting_and_catches_a_wrong_count() {
-        let _memory = phys::test_memory::take(64);
+        let _memory = crate::tests::host::take_memory(64);
         let mut f = test_table(64);
         let kernel_root = f.alloc(FrameState::Kernel).unwrap();
         let console = f.alloc(FrameState::Kernel).unwrap();

@@ -292,22 +292,7 @@ pub fn flush(vaddr: u64) {
     #[cfg(not(test))]
     x86_64::instructions::tlb::flush(VirtAddr::new(vaddr));
     #[cfg(test)]
-    tlb::FLUSHED.with(|f| f.borrow_mut().push(vaddr));
-}
-
-/// Host tests: `invlpg` cannot run in user mode, so `flush` records the page instead.
-#[cfg(test)]
-pub mod tlb {
-    use std::cell::RefCell;
-
-    std::thread_local! {
-        pub(super) static FLUSHED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// The pages flushed by this thread since the last call.
-    pub fn take_flushed() -> Vec<u64> {
-        FLUSHED.with(|f| core::mem::take(&mut *f.borrow_mut()))
-    }
+    crate::tests::host::FLUSHED.with(|f| f.borrow_mut().push(vaddr));
 }
 
 #[cfg(test)]

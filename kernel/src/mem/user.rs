@@ -47,7 +47,7 @@ mod tests {
 
     #[test]
     fn user_pointers_are_checked_before_use() {
-        let _memory = phys::test_memory::take(16);
+        let _memory = crate::tests::host::take_memory(16);
         let mut frames = test_table(16);
         let kernel_root = frames.alloc(FrameState::Kernel).unwrap();
         let root = paging::new_root(&mut frames, kernel_root).unwrap();
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn a_read_that_fails_copies_nothing() {
-        let _memory = phys::test_memory::take(16);
+        let _memory = crate::tests::host::take_memory(16);
         let mut frames = test_table(16);
         let kernel_root = frames.alloc(FrameState::Kernel).unwrap();
         let root = paging::new_root(&mut frames, kernel_root).unwrap();

@@ -1,4 +1,5 @@
 //! Frames and address spaces: which frames and addresses user space may use.
+use super::host;
 use super::*;
 use abi::layout::{CONSOLE, USER_END, USER_TOP};
 
@@ -312,18 +313,18 @@ fn changing_a_mapping_of_the_running_space_flushes_it_from_the_tlb() {
     let f = alloc(&mut sim, t);
     sim.share(other, SPACE, t, FREE, Rights::all());
     sim.k.active_root = sim.k.task(t).root;
-    paging::tlb::take_flushed();
+    host::take_flushed();
     sim.ok(t, Sysnum::AsMap, [SPACE, POOL, f, 0x40_0000, W, 0]);
-    assert_eq!(paging::tlb::take_flushed(), [], "a new mapping needs none");
+    assert_eq!(host::take_flushed(), [], "a new mapping needs none");
     sim.ok(t, Sysnum::AsProtect, [SPACE, 0x40_0000, 0, 0, 0, 0]);
-    assert_eq!(paging::tlb::take_flushed(), [0x40_0000]);
+    assert_eq!(host::take_flushed(), [0x40_0000]);
     sim.ok(t, Sysnum::AsUnmap, [SPACE, 0x40_0000, 0, 0, 0, 0]);
-    assert_eq!(paging::tlb::take_flushed(), [0x40_0000]);
+    assert_eq!(host::take_flushed(), [0x40_0000]);
     // Another space's entries are not in the TLB.
     sim.ok(t, Sysnum::AsMap, [FREE, POOL, f, 0x40_0000, W, 0]);
     sim.ok(t, Sysnum::AsProtect, [FREE, 0x40_0000, 0, 0, 0, 0]);
     sim.ok(t, Sysnum::AsUnmap, [FREE, 0x40_0000, 0, 0, 0, 0]);
-    assert_eq!(paging::tlb::take_flushed(), []);
+    assert_eq!(host::take_flushed(), []);
 }
 
 #[test]

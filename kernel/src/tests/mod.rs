@@ -5,6 +5,7 @@
 mod call_timeout;
 mod caps;
 mod device;
+pub mod host;
 mod inspect;
 mod ipc;
 mod layers;
@@ -96,7 +97,7 @@ impl Out {
 
 impl Sim {
     pub fn new() -> Sim {
-        let memory = phys::test_memory::take(512);
+        let memory = crate::tests::host::take_memory(512);
         // The PICs' stub is global: every line masked again, none pending (under the lock above).
         crate::irq::init();
         crate::irq::take_pending();

@@ -1,5 +1,6 @@
 //! `AsShare` (a range of mappings shared or copied into another space, a bounded piece per call)
 //! and `AsCopy` (a mapping replaced by a private copy).
+use super::host;
 use super::*;
 use abi::layout::{CONSOLE, USER_TOP};
 use abi::space::ShareMode;
@@ -218,13 +219,9 @@ fn taking_write_from_the_running_space_flushes_its_tlb_entries() {
     alloc(&mut sim, t, 0x40_0000, W);
     alloc(&mut sim, t, 0x40_1000, X);
     sim.k.active_root = sim.k.task(t).root;
-    paging::tlb::take_flushed();
+    host::take_flushed();
     share_all(&mut sim, t, 0x40_0000, 0x40_2000, COW);
-    assert_eq!(
-        paging::tlb::take_flushed(),
-        [0x40_0000],
-        "only rights that shrank"
-    );
+    assert_eq!(host::take_flushed(), [0x40_0000], "only rights that shrank");
 }
 
 #[test]
@@ -241,11 +238,11 @@ fn copy_replaces_a_shared_frame_and_releases_the_last_sharer() {
     assert_eq!(query(&mut sim, t, SPACE, 0x40_0000), Some((frame, 0, 1)));
     // The last sharer copies too (a server would just protect): the old frame is released.
     sim.k.active_root = sim.k.task(t).root;
-    paging::tlb::take_flushed();
+    host::take_flushed();
     let again = sim
         .ok(t, Sysnum::AsCopy, [SPACE, POOL, 0x40_0000, X, 0, 0])
         .rdi;
-    assert_eq!(paging::tlb::take_flushed(), [0x40_0000]);
+    assert_eq!(host::take_flushed(), [0x40_0000]);
     assert_eq!(query(&mut sim, t, SPACE, 0x40_0000), Some((again, X, 1)));
     assert_eq!(sim.k.frames.state(frame), Some(FrameState::Free));
     assert!(sim.audit());

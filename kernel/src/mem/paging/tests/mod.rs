@@ -5,7 +5,7 @@ use crate::tests::{map_at as map, unmap_at as unmap};
 
 /// Physical memory, a frame table over it, and an empty "kernel" top-level table.
 fn setup(frames: usize) -> (std::sync::MutexGuard<'static, ()>, FrameTable, u64) {
-    let guard = phys::test_memory::take(frames);
+    let guard = crate::tests::host::take_memory(frames);
     let mut table = test_table(frames);
     let kernel_root = table.alloc(FrameState::Kernel).unwrap();
     (guard, table, kernel_root)
