@@ -8,11 +8,25 @@
 //! the short path stays as short as it was.
 use crate::ipc::{long_copy, write_message};
 use crate::mem::phys;
+use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{split_task_id, task_id, State};
+use crate::obj::task::{split_task_id, task_id, State, Task};
 use crate::sched::Kernel;
 use abi::msg::REG_WORDS;
 use abi::{CapKind, MsgTag, Rights};
+
+/// What a fast-path syscall by `task` asks: its tag (short, or if `LONG` plain), its register
+/// words, and the endpoint capability (`rdi`) with the rights it needs; `None` if it does not qualify.
+#[inline(always)]
+fn decode<const LONG: bool>(task: &Task, need: Rights) -> Option<(MsgTag, [u64; REG_WORDS], Cap)> {
+    let r = &task.regs;
+    let tag = MsgTag(r.rsi);
+    if ![tag.is_short(), tag.is_plain()][LONG as usize] {
+        return None;
+    }
+    let cap = task.caps.lookup(r.rdi, CapKind::Endpoint, need).ok()?;
+    Some((tag, [r.rdx, r.r10, r.r8, r.r9], cap))
+}
 
 /// The long part of a message, if any: IPC buffer to IPC buffer.
 #[inline(always)]
@@ -28,16 +42,8 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let r = &task.regs;
-        let tag = MsgTag(r.rsi);
-        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
-            return None;
-        }
-        let (slot, words, root) = (r.rdi, [r.rdx, r.r10, r.r8, r.r9], task.root);
-        let cap = task
-            .caps
-            .lookup(slot, CapKind::Endpoint, Rights::SEND)
-            .ok()?;
+        let (tag, words, cap) = decode::<LONG>(task, Rights::SEND)?;
+        let root = task.root;
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         let receiver = ep.first(Waiting::Receivers)?;
         let copy = match LONG {
@@ -66,16 +72,8 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let r = &task.regs;
-        let tag = MsgTag(r.rsi);
-        if ![tag.is_short(), tag.is_plain()][LONG as usize] {
-            return None;
-        }
-        let (slot, reply_to, words, root) = (r.rdi, r.r12, [r.rdx, r.r10, r.r8, r.r9], task.root);
-        let cap = task
-            .caps
-            .lookup(slot, CapKind::Endpoint, Rights::RECEIVE)
-            .ok()?;
+        let (tag, words, cap) = decode::<LONG>(task, Rights::RECEIVE)?;
+        let (reply_to, root) = (task.regs.r12, task.root);
         // Bits already signalled: the receive returns them at once (the general path's job).
         if let Some(n) = task.notification {
             if self.notifications.at(n).is_some_and(|n| n.bits != 0) {
