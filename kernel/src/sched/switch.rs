@@ -33,9 +33,12 @@ impl Kernel {
             if let Some(old) = self.tasks.at_mut(entered) {
                 old.segments = live;
             }
+            self.segments = live;
         }
-        let wanted = self.task(t).segments;
-        if wanted != live {
+        let loaded = self.segments;
+        let task = self.task(t);
+        let wanted = task.segments;
+        if wanted != loaded {
             cpu::load_data_segments(wanted);
         }
         self.segments = wanted;
