@@ -68,8 +68,7 @@ fn load(
 ) -> Result<(Cap, Cap), &'static str> {
     let file = fs.find(name).ok_or("no such program in the boot archive")?;
     let elf = Elf::parse(file.data).map_err(|_| "not a valid ELF executable")?;
-    let root = k.new_space_root().map_err(no_memory)?;
-    let (space, space_gen) = k.spaces.alloc(root).map_err(|_| "no address space")?;
+    let (space, space_gen) = k.new_space().map_err(no_memory)?;
     let mut loader = Loader { k, space };
     elf.load(&mut loader)
         .map_err(|_| "does not fit in user space")?;

@@ -1,11 +1,37 @@
-//! Copy, mint, delete and describe capabilities in the caller's own table.
+//! Copy, mint, delete and describe capabilities in the caller's own table; create and destroy the
+//! objects made from the pool alone (endpoints and notifications).
 use super::{Args, Done, SysResult};
+use crate::obj::cap::Cap;
+use crate::obj::endpoint::Endpoint;
+use crate::obj::notification::Notification;
 use crate::sched::Kernel;
-use abi::{Rights, SysError};
+use abi::{CapKind, Rights, SysError};
 
 /// A rights mask from a register.
 pub(super) fn rights(mask: u64) -> Result<Rights, SysError> {
     Rights::from_bits(mask).ok_or(SysError::InvalidArgument)
+}
+
+/// `EndpointCreate` / `NotificationCreate(pool, dst)`: a new object of `kind`, every right to it
+/// in `dst`.
+pub fn create(k: &mut Kernel, t: u16, a: &Args, kind: CapKind) -> SysResult {
+    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
+    k.task(t).caps.check_empty(a[1])?;
+    let ((index, gen), grant) = match kind {
+        CapKind::Endpoint => (k.endpoints.alloc(Endpoint::new())?, Rights::GRANT),
+        _ => (k.notifications.alloc(Notification::new())?, Rights::empty()),
+    };
+    let rights = Rights::SEND | Rights::RECEIVE | Rights::CONTROL | grant;
+    // Cannot fail: the slot was checked empty and nothing ran since.
+    let _ = k.insert_cap(t, a[1], Cap::new(kind, index, gen, rights));
+    Ok(Done::Return)
+}
+
+/// `EndpointDestroy` / `NotificationDestroy`: the waiting tasks wake with `PeerDied`.
+pub fn destroy(k: &mut Kernel, t: u16, a: &Args, kind: CapKind) -> SysResult {
+    let cap = k.lookup(t, a[0], kind, Rights::CONTROL)?;
+    k.destroy(kind, cap.index);
+    Ok(Done::Return)
 }
 
 pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

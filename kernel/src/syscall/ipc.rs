@@ -1,7 +1,6 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
 use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
-use crate::obj::endpoint::Endpoint;
 use crate::obj::task::{split_task_id, Pending, SendKind};
 use crate::sched::Kernel;
 use abi::{CapKind, MsgTag, Rights, SysError, Sysnum};
@@ -100,21 +99,4 @@ pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     }
     k.receive(t, cap.index, 0);
     Ok(Done::Blocked)
-}
-
-pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a[1];
-    k.task(t).caps.check_empty(dst)?;
-    let (index, gen) = k.endpoints.alloc(Endpoint::new())?;
-    let rights = Rights::SEND | Rights::RECEIVE | Rights::GRANT | Rights::CONTROL;
-    // Cannot fail: the slot was checked empty and nothing ran since.
-    let _ = k.insert_cap(t, dst, Cap::new(CapKind::Endpoint, index, gen, rights));
-    Ok(Done::Return)
-}
-
-pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::CONTROL)?;
-    k.destroy(CapKind::Endpoint, cap.index);
-    Ok(Done::Return)
 }

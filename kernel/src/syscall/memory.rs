@@ -50,9 +50,7 @@ pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
     let dst = a[1];
     k.task(t).caps.check_empty(dst)?;
-    ensure(k.spaces.has_room(), SysError::OutOfMemory)?;
-    let root = k.new_space_root()?;
-    let (index, gen) = k.spaces.alloc(root)?;
+    let (index, gen) = k.new_space()?;
     let rights = Rights::MAP | Rights::READ | Rights::CONTROL;
     // Cannot fail: the slot was checked empty and nothing ran since.
     let _ = k.insert_cap(t, dst, Cap::new(CapKind::AddressSpace, index, gen, rights));
@@ -61,22 +59,21 @@ pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 impl Kernel {
     /// A new address space with the kernel half and the console page (WeensyOS's 0xB8000).
-    pub fn new_space_root(&mut self) -> Result<Space, SysError> {
-        let (root, mut tables) = (paging::new_root(&mut self.frames, self.kernel_root)?, 1);
-        let mut space = Tables {
-            frames: &mut self.frames,
+    pub fn new_space(&mut self) -> Result<(u16, u64), SysError> {
+        ensure(self.spaces.has_room(), SysError::OutOfMemory)?;
+        let root = paging::new_root(&mut self.frames, self.kernel_root)?;
+        let space = Space {
             root,
-            count: &mut tables,
+            tables: 1,
+            tasks: 0,
         };
-        if let Err(e) = space.map(CONSOLE, self.console_frame, PageRights::WRITE) {
-            paging::destroy(&mut self.frames, root);
+        let (index, gen) = self.spaces.alloc(space)?;
+        let console = self.console_frame;
+        if let Err(e) = self.tables(index)?.map(CONSOLE, console, PageRights::WRITE) {
+            self.destroy(CapKind::AddressSpace, index);
             return Err(e);
         }
-        Ok(Space {
-            root,
-            tables,
-            tasks: 0,
-        })
+        Ok((index, gen))
     }
 
     fn flush_if_active(&self, root: u64, vaddr: u64) {

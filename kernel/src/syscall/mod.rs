@@ -66,8 +66,8 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         Recv => ipc::recv(k, t, a),
         Reply => ipc::reply(k, t, a),
         ReplyRecv => ipc::reply_recv(k, t, a),
-        EndpointCreate => ipc::create(k, t, a),
-        EndpointDestroy => ipc::destroy(k, t, a),
+        EndpointCreate => caps::create(k, t, a, CapKind::Endpoint),
+        EndpointDestroy => caps::destroy(k, t, a, CapKind::Endpoint),
         TaskSelf => {
             local::task_self(k.task(t));
             Ok(Done::Return)
@@ -98,12 +98,12 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         AsShare => memory::share(k, t, a),
         AsCopy => memory::copy(k, t, a),
         AsPages => memory::pages(k, t, a),
-        NotificationCreate => notify::create(k, t, a),
+        NotificationCreate => caps::create(k, t, a, CapKind::Notification),
         Signal => notify::signal(k, t, a),
         Wait => notify::wait(k, t, a),
         Poll => notify::poll(k, t, a),
         NotificationBind => notify::bind(k, t, a),
-        NotificationDestroy => notify::destroy(k, t, a),
+        NotificationDestroy => caps::destroy(k, t, a, CapKind::Notification),
         IrqHandlerCreate => device::irq_create(k, t, a),
         IrqSetNotification => device::irq_set_notification(k, t, a),
         IrqAck => device::irq_ack(k, t, a),

@@ -1,19 +1,7 @@
 //! Notifications: create, signal, wait, poll, bind to the caller, destroy.
 use super::{ensure, Args, Done, SysResult};
-use crate::obj::cap::Cap;
-use crate::obj::notification::Notification;
 use crate::sched::Kernel;
 use abi::{CapKind, Rights, SysError};
-
-pub fn create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
-    k.task(t).caps.check_empty(a[1])?;
-    let (index, gen) = k.notifications.alloc(Notification::new())?;
-    let rights = Rights::SEND | Rights::RECEIVE | Rights::CONTROL;
-    // Cannot fail: the slot was checked empty and nothing ran since.
-    let _ = k.insert_cap(t, a[1], Cap::new(CapKind::Notification, index, gen, rights));
-    Ok(Done::Return)
-}
 
 /// ORs the badge in (`Kernel::signal`: bit 0 for an unbadged capability).
 pub fn signal(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -45,11 +33,5 @@ pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(n.bound.is_none() && unbound, SysError::InUse)?;
     n.bound = Some(t);
     k.task(t).notification = Some(cap.index);
-    Ok(Done::Return)
-}
-
-pub fn destroy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
-    let cap = k.lookup(t, a[0], CapKind::Notification, Rights::CONTROL)?;
-    k.destroy(CapKind::Notification, cap.index);
     Ok(Done::Return)
 }

@@ -116,8 +116,7 @@ impl Sim {
     /// and task (all rights) and the system capability in the `POOL`.. `SYSTEM` slots.
     pub fn task(&mut self) -> u16 {
         let k = &mut self.k;
-        let space = k.new_space_root().unwrap();
-        let (space, space_gen) = k.spaces.alloc(space).unwrap();
+        let (space, space_gen) = k.new_space().unwrap();
         let mut regs = crate::arch::entry::initial_user_regs();
         regs.vector = SYSCALL_MARK;
         regs.rip = 0x40_0000;

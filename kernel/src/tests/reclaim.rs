@@ -191,8 +191,7 @@ fn the_deepest_teardown_reclaims_everything() {
         give(&mut sim, Cap::new(CapKind::Endpoint, i, g, Rights::all()));
     }
     for _ in 0..5 {
-        let root = sim.k.new_space_root().unwrap();
-        let (i, g) = sim.k.spaces.alloc(root).unwrap();
+        let (i, g) = sim.k.new_space().unwrap();
         give(
             &mut sim,
             Cap::new(CapKind::AddressSpace, i, g, Rights::all()),
@@ -232,8 +231,7 @@ fn the_audit_accepts_spaces_held_only_by_tasks_or_only_by_capabilities() {
 fn the_audit_rejects_a_space_nothing_can_reach() {
     let mut sim = Sim::new();
     sim.task();
-    let root = sim.k.new_space_root().unwrap();
-    sim.k.spaces.alloc(root).unwrap();
+    sim.k.new_space().unwrap();
     assert!(
         !sim.k.audit_objects(),
         "no tasks and no capabilities: a leak"
@@ -304,8 +302,7 @@ fn a_teardown_through_queued_exit_notices_reclaims_everything() {
     // endpoints (the objects a full work list would leak).
     let mut leaves: Vec<Cap> = exiting[..n - 4].iter().map(|&t| cap_to(&sim, t)).collect();
     for _ in sim.k.spaces.live()..MAX_SPACES as u64 {
-        let root = sim.k.new_space_root().unwrap();
-        let (i, g) = sim.k.spaces.alloc(root).unwrap();
+        let (i, g) = sim.k.new_space().unwrap();
         leaves.push(Cap::new(CapKind::AddressSpace, i, g, Rights::all()));
     }
     for _ in sim.k.endpoints.live()..MAX_ENDPOINTS as u64 {
