@@ -105,11 +105,7 @@ impl Kernel {
         match ep.take(Waiting::Senders) {
             Some(sender) => {
                 let task = self.task(sender);
-                let (msg, state) = (task.pending, task.state);
-                let deadline = match state {
-                    State::Sending { deadline, .. } => deadline,
-                    _ => 0,
-                };
+                let (msg, deadline) = (task.pending, task.state.deadline().unwrap_or(0));
                 self.deliver(sender, to, &msg, true);
                 self.after_delivery(sender, to, msg.kind, deadline);
                 if msg.kind == SendKind::Send {
