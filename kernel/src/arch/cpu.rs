@@ -62,9 +62,10 @@ pub fn switch_address_space(root: u64) {
 /// (DS in the lowest 16 bits, GS in the highest).
 #[inline(always)]
 pub fn data_segments() -> u64 {
-    let mut packed = core::mem::MaybeUninit::<[u16; 4]>::uninit();
-    // SAFETY: reading segment registers has no side effects; each store writes one `u16` of
-    // `packed` (memory stores of segment registers are exactly 16 bits, unlike register moves).
+    let mut packed = core::mem::MaybeUninit::<u64>::uninit();
+    // SAFETY: reading segment registers has no side effects; each store writes 16 bits of `packed`
+    // (memory stores of segment registers are exactly 16 bits, unlike register moves), DS lowest
+    // (x86 is little-endian).
     unsafe {
         core::arch::asm!(
             "mov word ptr [{p}], ds", "mov word ptr [{p} + 2], es",
@@ -74,11 +75,7 @@ pub fn data_segments() -> u64 {
         );
     }
     // SAFETY: the four stores above wrote all of it.
-    let packed = unsafe { packed.assume_init() };
-    packed
-        .iter()
-        .rev()
-        .fold(0, |word, &s| word << 16 | s as u64)
+    unsafe { packed.assume_init() }
 }
 
 /// Loads DS, ES, FS and GS with selectors packed by [`data_segments`] (or zero).
