@@ -12,7 +12,7 @@ use abi::{init_slots, CapKind, PageRights, Rights, SysError};
 const STACK_PAGES: u64 = 64;
 
 /// Builds init's address space through the same page-table code the syscalls use.
-struct Loader<'a> {
+pub struct Loader<'a> {
     k: &'a mut Kernel,
     space: u16,
 }
@@ -59,7 +59,7 @@ impl LoadTarget for Loader<'_> {
 /// and creates its (stopped) task entering at the ELF entry point with `rdi`, `rsi` = `args`.
 /// Returns capabilities with all rights to its address space and its task.
 /// `extra` maps more of the image before the task is created (init's boot archive).
-fn load(
+pub fn load(
     k: &mut Kernel,
     fs: &BootFs,
     name: &str,
@@ -115,14 +115,6 @@ pub fn start_init(k: &mut Kernel, archive: &[u8], fs: &BootFs) -> Result<(), &'s
         k.insert_cap(task.index, slot.0 as u64, cap)
             .map_err(|_| "init's capability table")?;
     }
-    k.make_ready(task.index, false);
-    Ok(())
-}
-
-/// Starts `name` from the boot archive with no capabilities and no fault endpoint, so that a fault
-/// is handled by the kernel itself (kill and report). Only the test kernel does this.
-pub fn start_orphan(k: &mut Kernel, fs: &BootFs, name: &str) -> Result<(), &'static str> {
-    let (_, task) = load(k, fs, name, [0, 0], |_| Ok(()))?;
     k.make_ready(task.index, false);
     Ok(())
 }
