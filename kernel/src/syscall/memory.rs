@@ -174,11 +174,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a[0], Rights::READ)?;
     let (start, end) = (a[1], a[2]);
-    let aligned = (start | end) % PAGE_SIZE == 0;
-    ensure(
-        aligned && start <= end && end <= USER_TOP,
-        SysError::BadAddress,
-    )?;
+    let in_user = (start | end) % PAGE_SIZE == 0 && start <= end && end <= USER_TOP;
+    ensure(in_user, SysError::BadAddress)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut count = 0;
     let next = paging::list(root, start, end, |addr, frame, flags| {
