@@ -132,7 +132,7 @@ pub fn packed(words: &[String]) -> Vec<Program> {
         .iter()
         .filter_map(|w| match parse_word(w) {
             Ok(Word::Program(p)) => Some(p.name),
-            // The test kernel starts this one itself (kernel/src/bin/test_kernel.rs).
+            // The test kernel starts this one itself (kernel/harness/test_kernel.rs).
             Ok(Word::Test(t)) => t.strip_prefix("test:orphan="),
             _ => None,
         })
