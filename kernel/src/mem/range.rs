@@ -9,6 +9,7 @@ use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::space::ShareMode;
 use abi::{PageRights, SysError};
+use core::ops::Range;
 
 /// Most frames one call copies.
 pub const MAX_COPIES: u32 = 16;
@@ -54,11 +55,8 @@ pub fn share(
             Err(level) => va = (va | ((1 << (39 - 9 * level)) - 1)) + 1,
         }
     };
-    let (src, base, stop) = (
-        phys::entries(table),
-        va & !(SPAN - 1),
-        ((va | (SPAN - 1)) + 1).min(end),
-    );
+    let src = phys::entries(table);
+    let stop = ((va | (SPAN - 1)) + 1).min(end);
     let user = |e: u64| e & PRESENT != 0 && dst.frames.is_user((e & ADDRESS) / PAGE_SIZE);
     // Indices below 512 (so no bounds checks): the last one is that of `stop`'s page before.
     let index = |va: u64| (va / PAGE_SIZE) as usize % 512;
@@ -67,43 +65,29 @@ pub fn share(
         return Ok(stop);
     };
     let target_table = dst.leaf_table(va)?;
-    let walk = Walk {
-        first,
-        end,
-        base,
-        stop,
-        mode,
-        src_active,
-    };
     let (targets, frames) = (phys::entries(target_table), &mut *dst.frames);
-    let (result, added) = fill(frames, src, targets, &walk);
+    let (result, added) = fill(frames, src, targets, first..end, stop, mode, src_active);
     frames.adjust_used(target_table, added);
     result
 }
 
-/// One `share` call's walk of a source table: entries `first..end`, mapping from `base` on.
-struct Walk {
-    first: usize,
-    end: usize,
-    base: u64,
-    stop: u64,
-    mode: ShareMode,
-    src_active: bool,
-}
-
-/// The per-page loop of `share`, on raw entries (a function of its own, so the compiler knows
-/// the tables and the frame table do not alias and keeps its values in registers). Returns
-/// where to go on, and how many destination entries it filled.
+/// The per-page loop of `share` over source entries `pages` of one last-level table, whose
+/// mappings end at `stop`, on raw entries (a function of its own, so the compiler knows the tables
+/// and the frame table do not alias and keeps its values in registers). Returns where to go on,
+/// and how many destination entries it filled.
 #[inline(never)]
 fn fill(
     frames: &mut FrameTable,
     src: &mut [u64; 512],
     targets: &mut [u64; 512],
-    w: &Walk,
+    pages: Range<usize>,
+    stop: u64,
+    mode: ShareMode,
+    src_active: bool,
 ) -> (Result<u64, SysError>, i16) {
-    let ((dst_and, dst_or), (src_and, src_or)) = (masks(w.mode.dst_keep), masks(w.mode.src_keep));
-    let (mut added, mut copies) = (0, 0);
-    for i in w.first.min(512)..w.end.min(512) {
+    let ((dst_and, dst_or), (src_and, src_or)) = (masks(mode.dst_keep), masks(mode.src_keep));
+    let (mut added, mut copies, base) = (0, 0, (stop - 1) & !(SPAN - 1));
+    for i in pages.start.min(512)..pages.end.min(512) {
         let e = src[i];
         let frame = (e & ADDRESS) / PAGE_SIZE;
         let Some(maps) = (e & PRESENT != 0).then(|| frames.maps_mut(frame)).flatten() else {
@@ -112,8 +96,8 @@ fn fill(
         if targets[i] != 0 {
             return (Err(SysError::AlreadyMapped), added);
         }
-        let (leaf, va) = (e & LEAF, w.base + i as u64 * PAGE_SIZE);
-        if w.mode.copy_writable && e & WRITABLE != 0 {
+        let (leaf, va) = (e & LEAF, base + i as u64 * PAGE_SIZE);
+        if mode.copy_writable && e & WRITABLE != 0 {
             if copies == MAX_COPIES {
                 return (Ok(va), added);
             }
@@ -129,12 +113,12 @@ fn fill(
             let kept = leaf & src_and | src_or;
             if kept != leaf {
                 src[i] = kept;
-                if w.src_active {
+                if src_active {
                     paging::flush(va);
                 }
             }
         }
         added += 1;
     }
-    (Ok(w.stop), added)
+    (Ok(stop), added)
 }
