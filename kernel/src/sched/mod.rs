@@ -260,11 +260,7 @@ impl Kernel {
                     && c.rights.contains(abi::Rights::RECEIVE)
             });
             if receives {
-                let sep = if out.is_empty() {
-                    "; it could be task "
-                } else {
-                    ", "
-                };
+                let sep = [", ", "; it could be task "][out.is_empty() as usize];
                 let _ = write!(out, "{sep}{i} ({}), {}", t.name(), describe(t.state));
             }
         }
