@@ -221,12 +221,11 @@ impl Kernel {
         let mut words = msg.tag.words();
         let (mut caps, mut lost) = (0, msg.tag.caps() > 0);
         if !msg.tag.is_short() {
-            let (src, dst) = (self.ipc_buffer(from), self.ipc_buffer(to));
-            match (src, dst) {
+            match (self.ipc_buffer(from), self.ipc_buffer(to)) {
                 (Some(src), Some(dst)) => {
                     phys::copy_words(dst, src, REG_WORDS..words);
                     if grant {
-                        (caps, lost) = self.transfer_caps(from, to, src, dst, msg.tag.caps());
+                        (caps, lost) = self.copy_caps(from, to, src, dst, msg.tag.caps());
                     }
                 }
                 // Without both buffers only the register words arrive; the tag says so.
@@ -247,14 +246,7 @@ impl Kernel {
     /// Copies up to `count` capabilities named in the sender's `send_caps` into the slots the
     /// receiver offers in `recv_mask` (the `n`-th capability into the `n`-th lowest offered slot,
     /// if it is empty); returns how many arrived and whether any were lost.
-    fn transfer_caps(
-        &mut self,
-        from: u16,
-        to: u16,
-        src: u64,
-        dst: u64,
-        count: usize,
-    ) -> (usize, bool) {
+    fn copy_caps(&mut self, from: u16, to: u16, src: u64, dst: u64, count: usize) -> (usize, bool) {
         let mut offered = phys::read_u64(dst, RECV_MASK);
         let (mut delivered, mut lost) = (0, false);
         for i in 0..count.min(MAX_CAPS) {
