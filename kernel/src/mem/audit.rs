@@ -21,7 +21,7 @@ pub fn frames(
     let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
     for (root, counted_tables) in spaces {
         let mut own_tables = 0u32;
-        paging::for_each_entry(frames, root, true, &mut |frames, entry| match entry {
+        paging::for_each_entry(frames, root, 4, true, &mut |frames, entry| match entry {
             Entry::Table { frame, present } => {
                 own_tables += 1;
                 ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });

@@ -230,46 +230,39 @@ pub enum Entry {
     Leaf(u64),
 }
 
-/// Visits every page-table frame of the lower half (the root last) and every mapped frame. Unless
+/// Visits every page-table frame below `table_frame` (a table of `level`; 4, a top-level table:
+/// only its lower half), itself last, and every mapped frame. Unless
 /// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
 /// is mapped rather than the size of the tables (an empty space: a few entries per level). The
 /// visitor gets the frame table too, so it may change the states of what it is shown.
 pub fn for_each_entry(
     frames: &mut FrameTable,
-    root: u64,
+    table_frame: u64,
+    level: u8,
     exhaustive: bool,
     visit: &mut impl FnMut(&mut FrameTable, Entry),
 ) {
-    fn walk(
-        frames: &mut FrameTable,
-        table_frame: u64,
-        level: u8,
-        exhaustive: bool,
-        visit: &mut impl FnMut(&mut FrameTable, Entry),
-    ) {
-        let table = phys::table(table_frame);
-        let end = if level == 4 { 256 } else { 512 };
-        let expected = frames.used(table_frame);
-        let mut present = 0u16;
-        for entry in table.iter().take(end) {
-            if !exhaustive && present == expected {
-                break;
-            }
-            if entry.is_unused() {
-                continue;
-            }
-            present += 1;
-            let frame = frame_of(entry.addr());
-            if level == 1 {
-                visit(frames, Entry::Leaf(frame));
-            } else {
-                walk(frames, frame, level - 1, exhaustive, visit);
-            }
+    let table = phys::table(table_frame);
+    let end = if level == 4 { 256 } else { 512 };
+    let expected = frames.used(table_frame);
+    let mut present = 0u16;
+    for entry in table.iter().take(end) {
+        if !exhaustive && present == expected {
+            break;
         }
-        let frame = table_frame;
-        visit(frames, Entry::Table { frame, present });
+        if entry.is_unused() {
+            continue;
+        }
+        present += 1;
+        let frame = frame_of(entry.addr());
+        if level == 1 {
+            visit(frames, Entry::Leaf(frame));
+        } else {
+            for_each_entry(frames, frame, level - 1, exhaustive, visit);
+        }
     }
-    walk(frames, root, 4, exhaustive, visit);
+    let frame = table_frame;
+    visit(frames, Entry::Table { frame, present });
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
@@ -277,7 +270,7 @@ pub fn for_each_entry(
 /// number of table frames freed.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
-    for_each_entry(frames, root, false, &mut |frames, entry| match entry {
+    for_each_entry(frames, root, 4, false, &mut |frames, entry| match entry {
         Entry::Leaf(frame) => frames.drop_map(frame),
         Entry::Table { frame, .. } => {
             frames.release(frame);

@@ -53,13 +53,8 @@ pub fn io_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::System, Rights::DEVICE)?;
     let (first, last) = port_range(a[1], a[2]).ok_or(SysError::InvalidArgument)?;
     ensure(!kernel_keeps(first, last), SysError::InUse)?;
-    let cap = Cap::new(
-        CapKind::IoPorts,
-        first,
-        a[2],
-        Rights::READ | Rights::CONTROL,
-    );
-    k.insert_cap(t, a[3], cap)?;
+    let rights = Rights::READ | Rights::CONTROL;
+    k.insert_cap(t, a[3], Cap::new(CapKind::IoPorts, first, a[2], rights))?;
     Ok(Done::Return)
 }
 

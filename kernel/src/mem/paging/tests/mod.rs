@@ -195,17 +195,17 @@ fn teardown_visits_only_what_is_mapped() {
     )
     .unwrap();
     let mut visits = 0;
-    for_each_entry(&mut frames, root, false, &mut |_, _| visits += 1);
+    for_each_entry(&mut frames, root, 4, false, &mut |_, _| visits += 1);
     assert_eq!(visits, 5, "four tables and one leaf");
     // A leaf entry the count does not know of is not visited, unless exhaustively: the
     // audit's walk is exhaustive, so it catches a wrong count.
     let table = path(root, 0x1000).unwrap()[3];
     phys::table(table)[5].set_addr(PhysAddr::new(page * PAGE_SIZE), F::PRESENT);
     let (mut leaves, mut exhaustive_leaves) = (0, 0);
-    for_each_entry(&mut frames, root, false, &mut |_, e| {
+    for_each_entry(&mut frames, root, 4, false, &mut |_, e| {
         leaves += matches!(e, Entry::Leaf(_)) as u32
     });
-    for_each_entry(&mut frames, root, true, &mut |_, e| {
+    for_each_entry(&mut frames, root, 4, true, &mut |_, e| {
         exhaustive_leaves += matches!(e, Entry::Leaf(_)) as u32
     });
     assert_eq!((leaves, exhaustive_leaves), (1, 2));
