@@ -208,9 +208,8 @@ impl Kernel {
         let in_ipc_syscall = match old {
             State::Sending { .. } => matches!(t.pending.kind, SendKind::Send | SendKind::Call),
             State::Receiving { .. } | State::ReceivingUntil { .. } | State::Waiting { .. } => true,
-            State::AwaitingReply { fault, .. } => !fault,
-            State::AwaitingReplyUntil { .. } => true,
-            _ => false,
+            // A fault's handler has not replied: its registers are the user's.
+            _ => old.awaits_reply_from().is_some_and(|(_, fault)| !fault),
         };
         if in_ipc_syscall {
             t.regs.rax = SysError::Interrupted.raw();
