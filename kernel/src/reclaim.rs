@@ -139,15 +139,12 @@ impl Kernel {
             // The slot may be reused by a task in another address space.
             self.entered = NO_TASK;
         }
-        let callers: Vec<(u16, bool), MAX_TASKS> = self
-            .tasks
-            .iter()
-            .filter_map(|(i, t)| match t.state.awaits_reply_from() {
-                Some((server, fault)) if server == index => Some((i, fault)),
-                _ => None,
-            })
-            .collect();
-        for (caller, fault) in callers {
+        // Its callers wake: with `PeerDied`, or, a fault, at the faulting instruction (to fault again).
+        for caller in 0..MAX_TASKS as u16 {
+            let awaits = self.tasks.at(caller).map(|c| c.state.awaits_reply_from());
+            let Some((_, fault)) = awaits.flatten().filter(|&(server, _)| server == index) else {
+                continue;
+            };
             if !fault {
                 self.regs(caller).rax = SysError::PeerDied.raw();
             }
