@@ -108,8 +108,8 @@ impl Kernel {
                 let (msg, deadline) = (task.pending, task.state.deadline().unwrap_or(0));
                 self.deliver(sender, to, &msg, true);
                 self.after_delivery(sender, to, msg.kind, deadline);
+                // A plain send is done (`after_delivery` set its result).
                 if msg.kind == SendKind::Send {
-                    self.regs(sender).rax = 0;
                     self.make_ready(sender, false);
                 }
             }
