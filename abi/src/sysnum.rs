@@ -118,5 +118,11 @@ numbered_enum! {
         IoIn = 51,
         /// Write a port of the capability's range (1, 2 or 4 bytes).
         IoOut = 52,
+        /// Make the capability for a device's memory, e.g. the framebuffer (needs the system
+        /// capability with `DEVICE`); returns its geometry (`abi::device::Geometry`).
+        DeviceFramesCreate = 53,
+        /// Map one page of a device's memory into an address space (never counted, shared or
+        /// freed as a user frame).
+        AsMapDevice = 54,
     }
 }

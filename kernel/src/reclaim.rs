@@ -92,7 +92,8 @@ impl Kernel {
             CapKind::Task => self.tasks.get(cap.index, cap.gen).is_ok(),
             CapKind::Notification => self.notifications.get(cap.index, cap.gen).is_ok(),
             CapKind::IrqHandler => self.irq_handlers.get(cap.index, cap.gen).is_ok(),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => true,
+            // Kinds without an object: pool, system, I/O ports, device frames, empty.
+            _ => true,
         }
     }
 
@@ -103,7 +104,8 @@ impl Kernel {
             CapKind::AddressSpace => self.spaces.add_ref(cap.index, cap.gen),
             CapKind::Notification => self.notifications.add_ref(cap.index, cap.gen),
             CapKind::IrqHandler => self.irq_handlers.add_ref(cap.index, cap.gen),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => {}
+            // Kinds without an object: pool, system, I/O ports, device frames, empty.
+            _ => {}
         }
     }
 
@@ -119,7 +121,8 @@ impl Kernel {
                 (self.notifications.drop_ref(i, g)).then_some(Doomed::Notification(i))
             }
             CapKind::IrqHandler => self.irq_handlers.drop_ref(i, g).then_some(Doomed::Irq(i)),
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => None,
+            // Kinds without an object: pool, system, I/O ports, device frames, empty.
+            _ => None,
         };
         if let Some(d) = doomed {
             // Cannot overflow: see the module docs.
@@ -234,7 +237,12 @@ impl Kernel {
     /// The frame audit (`mem::audit`) over every address space.
     pub fn audit_frames(&mut self) -> bool {
         let spaces = self.spaces.iter().map(|(_, s)| (s.root, s.tables));
-        crate::mem::audit::frames(&mut self.frames, self.console_frame, spaces)
+        crate::mem::audit::frames(
+            &mut self.frames,
+            self.console_frame,
+            self.framebuffer,
+            spaces,
+        )
     }
 
     /// Checks every live object's reference count against the capabilities that name it.

@@ -5,6 +5,7 @@
 mod call_timeout;
 mod caps;
 mod device;
+mod device_frames;
 mod inspect;
 mod ipc;
 mod layers;
