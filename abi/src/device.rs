@@ -38,6 +38,16 @@ pub fn valid_width(width: u64) -> bool {
 /// The device `DeviceFramesCreate` names 0: the framebuffer the bootloader set up, if any.
 pub const FRAMEBUFFER: u64 = 0;
 
+/// The display driver's answer (its label) to init's call, which it takes once the screen is
+/// mapped: init waits for it, so the page tables of the mapping are there before init counts
+/// frames.
+pub mod display {
+    /// The framebuffer is mapped; the driver draws the console page on it from now on.
+    pub const DRAWING: u32 = 0;
+    /// The machine has no framebuffer (or it cannot be mapped): the driver ends.
+    pub const NO_SCREEN: u32 = 1;
+}
+
 numbered_enum! {
     /// How a framebuffer stores a pixel.
     pub enum PixelFormat: u64 {

@@ -134,11 +134,7 @@ fn framebuffer(fb: &FrameBuffer) -> Option<DeviceMemory> {
     geometry[4..].copy_from_slice(&[format.raw(), pages]);
     let first = start.as_u64() / PAGE_SIZE;
     let fits = start.is_aligned(PAGE_SIZE) && (first + pages) * PAGE_SIZE <= 1 << 32;
-    fits.then_some(DeviceMemory {
-        first,
-        pages,
-        geometry,
-    })
+    fits.then_some(DeviceMemory { first, geometry })
 }
 
 /// The regions of the memory map that are usable RAM.

@@ -84,8 +84,7 @@ mod tests {
         // A device page beyond the frame table (as the framebuffer is): not counted anywhere.
         let device = DeviceMemory {
             first: 1000,
-            pages: 4,
-            geometry: [0; 6],
+            geometry: [0, 0, 0, 0, 0, 4],
         };
         map_at(
             &mut f,

@@ -5,13 +5,16 @@
 pub struct DeviceMemory {
     /// Its first frame.
     pub first: u64,
-    pub pages: u64,
-    /// What `DeviceFramesCreate` returns (`abi::device::Geometry`, packed).
+    /// What `DeviceFramesCreate` returns (`abi::device::Geometry`, packed; the page count last).
     pub geometry: [u64; 6],
 }
 
 impl DeviceMemory {
+    pub fn pages(&self) -> u64 {
+        self.geometry[5]
+    }
+
     pub fn contains(&self, frame: u64) -> bool {
-        frame.wrapping_sub(self.first) < self.pages
+        frame.wrapping_sub(self.first) < self.pages()
     }
 }

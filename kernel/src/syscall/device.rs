@@ -98,7 +98,7 @@ pub fn frames_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::System, Rights::DEVICE)?;
     ensure(a[1] == FRAMEBUFFER, SysError::InvalidArgument)?;
     let device = k.framebuffer.ok_or(SysError::NotMapped)?;
-    let mut frames = device.first..device.first + device.pages;
+    let mut frames = device.first..device.first + device.pages();
     let ram = frames.any(|f| !matches!(k.frames.state(f), None | Some(FrameState::Unusable)));
     ensure(!ram, SysError::BadFrame)?;
     let cap = Cap::new(CapKind::DeviceFrames, a[1] as u16, 0, Rights::MAP);

@@ -117,7 +117,7 @@ pub fn map_device(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, _) = space(k, t, a[1], Rights::MAP)?;
     let (vaddr, rights) = (page(a[2])?, page_rights(a[4])?);
     let device = k.framebuffer.ok_or(SysError::StaleCap)?;
-    let fits = a[3] < device.pages && !rights.contains(PageRights::EXECUTE);
+    let fits = a[3] < device.pages() && !rights.contains(PageRights::EXECUTE);
     ensure(fits, SysError::InvalidArgument)?;
     k.tables(index)?.map(vaddr, device.first + a[3], rights)?;
     k.regs(t).rdi = tables_of(k, index);
@@ -184,6 +184,11 @@ pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a[0], Rights::MAP)?;
     let (vaddr, rights) = (page(a[1])?, page_rights(a[2])?);
+    // Device memory stays never executable (`map_device`).
+    let frame = paging::lookup(root, vaddr).map_or(u64::MAX, |(f, _)| f);
+    let device = k.framebuffer.is_some_and(|d| d.contains(frame));
+    let exec = rights.contains(PageRights::EXECUTE);
+    ensure(!(device && exec), SysError::InvalidArgument)?;
     paging::protect(root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)

@@ -21,12 +21,7 @@ const GEOMETRY: [u64; 6] = [64, 32, 64, 4, 1, 8];
 fn with_framebuffer(first: u64) -> Sim {
     let mut sim = Sim::new();
     let geometry = GEOMETRY;
-    let pages = geometry[5];
-    sim.k.framebuffer = Some(DeviceMemory {
-        first,
-        pages,
-        geometry,
-    });
+    sim.k.framebuffer = Some(DeviceMemory { first, geometry });
     sim
 }
 
@@ -139,6 +134,15 @@ fn as_map_device_checks_every_argument() {
     sim.fails(t, call, [D, FREE + 6, AT, 0, W, 0], MissingRights);
     assert_eq!(map(&mut sim, t, 7).result(), Ok(()));
     assert_eq!(map(&mut sim, t, 7).result(), Err(AlreadyMapped));
+    // Never made executable afterwards either.
+    let device_page = AT + 7 * 4096;
+    sim.fails(
+        t,
+        Sysnum::AsProtect,
+        [SPACE, device_page, x | W, 0, 0, 0],
+        InvalidArgument,
+    );
+    sim.ok(t, Sysnum::AsProtect, [SPACE, device_page, 0, 0, 0, 0]);
     assert!(sim.audit());
 }
 
