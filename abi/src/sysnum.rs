@@ -8,7 +8,7 @@
 numbered_enum! {
     /// A system call number, passed in `rax`.
     pub enum Sysnum: u64 {
-        /// Write bytes to the kernel console (serial port and screen, or the serial port only).
+        /// Write bytes to the kernel console: the serial port (made inert, or as they are).
         DebugWrite = 0,
         /// Give up the rest of the time slice.
         Yield = 1,

@@ -48,7 +48,7 @@ fn received(out: SysOut) -> Received {
     }
 }
 
-/// Writes bytes to the kernel console (serial and screen), in chunks of [`DEBUG_WRITE_MAX`].
+/// Writes bytes to the kernel console (the serial port), in chunks of [`DEBUG_WRITE_MAX`].
 #[inline]
 pub fn debug_write(bytes: &[u8]) -> Result<()> {
     for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
