@@ -40,7 +40,6 @@ fn draws_every_cell_first_then_only_what_changed() {
     cells[CELLS] = 7; // (the cursor: not a cell)
     assert_eq!(screen.draw(&cells), 1);
     assert_eq!(screen.draw(&cells), 0);
-    drop(screen);
     let (x, y) = (3 * 8, 2 * 8);
     // Glyph `A`'s first row is 0x0C: pixels 2 and 3 lit; the rest background.
     assert_eq!(
