@@ -75,37 +75,45 @@ struct Pixels<'a> {
 
 impl Pixels<'_> {
     /// A cell: its character's glyph in the foreground colour (attribute bits 8-11) on the
-    /// background colour (bits 12-14; bit 15 would blink on CGA).
+    /// background colour (bits 12-14; bit 15 would blink on CGA), clipped to the screen. Row by
+    /// row, each pixel's bytes worked out once per cell: a full redraw (a scroll) is half a million
+    /// pixels.
     fn draw_cell(&mut self, col: usize, row: usize, cell: u16) {
         let glyph = BASIC_LEGACY[(cell & 0x7f) as usize];
-        let fg = PALETTE[((cell >> 8) & 0xf) as usize];
-        let bg = PALETTE[((cell >> 12) & 0x7) as usize];
-        let size = 8 * self.scale;
-        for y in 0..size {
-            let bits = glyph[y / self.scale];
-            for x in 0..size {
-                let on = bits & (1 << (x / self.scale)) != 0;
-                self.put_pixel(col * size + x, row * size + y, if on { fg } else { bg });
+        let fg = self.pixel(PALETTE[((cell >> 8) & 0xf) as usize]);
+        let bg = self.pixel(PALETTE[((cell >> 12) & 0x7) as usize]);
+        let (g, size, scale) = (&self.geometry, 8 * self.scale, self.scale);
+        let (bpp, x0) = (g.bytes_per_pixel as usize, col * size);
+        let width = size.min((g.width as usize).saturating_sub(x0));
+        let n = bpp.min(4);
+        if bpp == 0 || width == 0 {
+            return;
+        }
+        for y in (0..size).take_while(|y| ((row * size + y) as u64) < g.height) {
+            let at = ((row * size + y) * g.stride as usize + x0) * bpp;
+            let Some(line) = self.buf.get_mut(at..at + width * bpp) else {
+                return;
+            };
+            let bits = glyph[y / scale];
+            for (x, px) in line.chunks_exact_mut(bpp).enumerate() {
+                let colour = if bits & (1 << (x / scale)) != 0 {
+                    &fg
+                } else {
+                    &bg
+                };
+                px[..n].copy_from_slice(&colour[..n]);
             }
         }
     }
 
-    fn put_pixel(&mut self, x: usize, y: usize, rgb: u32) {
-        let g = &self.geometry;
-        if x as u64 >= g.width || y as u64 >= g.height {
-            return;
-        }
-        let bpp = g.bytes_per_pixel as usize;
-        let at = (y * g.stride as usize + x) * bpp;
-        let Some(px) = self.buf.get_mut(at..at + bpp) else {
-            return;
-        };
+    /// The bytes of a pixel of colour `rgb` (0xRRGGBB) in the screen's format (the first
+    /// `bytes_per_pixel` of them are used).
+    fn pixel(&self, rgb: u32) -> [u8; 4] {
         let [_, r, g, b] = rgb.to_be_bytes();
-        let n = bpp.min(3);
         match self.geometry.format {
-            PixelFormat::Bgr => px[..n].copy_from_slice(&[b, g, r][..n]),
-            PixelFormat::Gray => px[0] = ((r as u16 + g as u16 + b as u16) / 3) as u8,
-            PixelFormat::Rgb | PixelFormat::Unknown => px[..n].copy_from_slice(&[r, g, b][..n]),
+            PixelFormat::Bgr => [b, g, r, 0],
+            PixelFormat::Gray => [((r as u16 + g as u16 + b as u16) / 3) as u8, 0, 0, 0],
+            PixelFormat::Rgb | PixelFormat::Unknown => [r, g, b, 0],
         }
     }
 }

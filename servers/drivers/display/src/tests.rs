@@ -71,6 +71,15 @@ fn doubles_the_font_where_there_is_room_and_clips_at_the_edges() {
     let small = geometry(100, 50, PixelFormat::Gray);
     let mut buf = vec![0u8; (small.stride * small.height * 4) as usize];
     assert_eq!(Screen::new(&mut buf, small).draw(&cells), CELLS);
+    // Geometries a driver should never see (0 or 3 bytes a pixel): no panic, nothing out of bounds.
+    for bpp in [0, 3] {
+        let odd = Geometry {
+            bytes_per_pixel: bpp,
+            ..small
+        };
+        let mut buf = vec![0u8; 1000];
+        assert_eq!(Screen::new(&mut buf, odd).draw(&cells), CELLS);
+    }
     // And a page too short to be one: nothing drawn.
     let mut buf = vec![0u8; 64];
     assert_eq!(Screen::new(&mut buf, small).draw(&cells[..10]), 0);
