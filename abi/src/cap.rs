@@ -37,6 +37,8 @@ numbered_enum! {
         IrqHandler = 7,
         /// A range of I/O ports to read and write by syscall (`abi::device`).
         IoPorts = 8,
+        /// A device's memory (the framebuffer), to map page by page (`abi::device`).
+        DeviceFrames = 9,
     }
 }
 
@@ -50,7 +52,8 @@ bitflags! {
         const RECEIVE = 1 << 1;
         /// Endpoint: capabilities may travel in messages sent through this capability.
         const GRANT = 1 << 2;
-        /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create objects.
+        /// Address space: map, unmap, protect. Frame pool: allocate, free, map its frames, create
+        /// objects. Device frames: map them.
         const MAP = 1 << 3;
         /// Address space: query. Task: read registers. System: frame states. I/O ports: `IoIn`.
         const READ = 1 << 4;
@@ -58,7 +61,7 @@ bitflags! {
         /// (tasks, address spaces, endpoints, notifications). System: shutdown, census.
         /// Interrupt handler: bind, acknowledge. I/O ports: `IoOut`.
         const CONTROL = 1 << 5;
-        /// System: make interrupt-handler and I/O-port capabilities.
+        /// System: make interrupt-handler, I/O-port and device-frame capabilities.
         const DEVICE = 1 << 6;
     }
 }

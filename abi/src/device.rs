@@ -1,4 +1,5 @@
-//! Devices in user space: interrupt lines and I/O ports, and the ones the kernel keeps.
+//! Devices in user space: interrupt lines, I/O ports (and the ones the kernel keeps), and device
+//! memory (the framebuffer).
 
 /// Interrupt lines of the two 8259 PICs (vectors 32-47).
 pub const IRQ_LINES: u64 = 16;
@@ -34,6 +35,80 @@ pub fn valid_width(width: u64) -> bool {
     matches!(width, 1 | 2 | 4)
 }
 
+/// The device `DeviceFramesCreate` names 0: the framebuffer the bootloader set up, if any.
+pub const FRAMEBUFFER: u64 = 0;
+
+/// The display driver's answer (its label) to init's call, which it takes once the screen is
+/// mapped: init waits for it, so the page tables of the mapping are there before init counts
+/// frames.
+pub mod display {
+    /// The framebuffer is mapped; the driver draws the console page on it from now on.
+    pub const DRAWING: u32 = 0;
+    /// The machine has no framebuffer (or it cannot be mapped): the driver ends.
+    pub const NO_SCREEN: u32 = 1;
+}
+
+numbered_enum! {
+    /// How a framebuffer stores a pixel.
+    pub enum PixelFormat: u64 {
+        /// Red, green, blue bytes, in that order.
+        Rgb = 0,
+        /// Blue, green, red bytes.
+        Bgr = 1,
+        /// One grey byte.
+        Gray = 2,
+        /// Anything else (drawn as RGB).
+        Unknown = 3,
+    }
+}
+
+/// A framebuffer's shape, as `DeviceFramesCreate` returns it in `rdi, rsi, rdx, r10, r8, r9`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Visible pixels per row.
+    pub width: u64,
+    /// Rows.
+    pub height: u64,
+    /// Pixels from the start of one row to the next.
+    pub stride: u64,
+    /// Bytes per pixel.
+    pub bytes_per_pixel: u64,
+    /// How a pixel's bytes are laid out.
+    pub format: PixelFormat,
+    /// Pages of device memory (page `n` maps bytes `n * PAGE_SIZE..`).
+    pub pages: u64,
+}
+
+impl Geometry {
+    /// The six result registers.
+    pub fn pack(&self) -> [u64; 6] {
+        let g = self;
+        let format = g.format.raw();
+        [
+            g.width,
+            g.height,
+            g.stride,
+            g.bytes_per_pixel,
+            format,
+            g.pages,
+        ]
+    }
+
+    /// From the six result registers (an unknown format reads as `Unknown`).
+    pub fn unpack(r: [u64; 6]) -> Geometry {
+        let format = PixelFormat::from_raw(r[4]).unwrap_or(PixelFormat::Unknown);
+        let [width, height, stride, bytes_per_pixel, _, pages] = r;
+        Geometry {
+            width,
+            height,
+            stride,
+            bytes_per_pixel,
+            format,
+            pages,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +125,20 @@ mod tests {
         assert!(kernel_keeps(0xF7, 0xF7));
         assert!(!kernel_keeps(0x70, 0x71));
         assert!(!kernel_keeps(0x2F8, 0x2FF));
+    }
+
+    #[test]
+    fn geometry_round_trips() {
+        let g = Geometry {
+            width: 1280,
+            height: 720,
+            stride: 1280,
+            bytes_per_pixel: 4,
+            format: PixelFormat::Bgr,
+            pages: 900,
+        };
+        assert_eq!(Geometry::unpack(g.pack()), g);
+        let odd = Geometry::unpack([1, 2, 3, 4, 99, 5]);
+        assert_eq!(odd.format, PixelFormat::Unknown);
     }
 }

@@ -6,8 +6,8 @@ use crate::msg::MAX_WORDS;
 /// Frames described by one `FrameStates` call: the IPC buffer's message words, a byte each.
 pub const PER_CALL: usize = MAX_WORDS * 8;
 
-/// `DebugWrite`'s a2 flag: write to the serial port only, as it is, not into the console page (a
-/// viewer drawing with terminal escapes on the serial console). a3 names a system capability with
+/// `DebugWrite`'s a2 flag: write to the serial port as it is, not made inert nor marked with the
+/// writer's name (a viewer drawing with terminal escapes on the serial console). a3 names a system capability with
 /// `READ`: raw bytes on the developer's terminal are a privilege.
 pub const SERIAL_ONLY: u64 = 1;
 

@@ -8,7 +8,7 @@
 numbered_enum! {
     /// A system call number, passed in `rax`.
     pub enum Sysnum: u64 {
-        /// Write bytes to the kernel console (serial port and screen, or the serial port only).
+        /// Write bytes to the kernel console: the serial port (made inert, or as they are).
         DebugWrite = 0,
         /// Give up the rest of the time slice.
         Yield = 1,
@@ -118,5 +118,11 @@ numbered_enum! {
         IoIn = 51,
         /// Write a port of the capability's range (1, 2 or 4 bytes).
         IoOut = 52,
+        /// Make the capability for a device's memory, e.g. the framebuffer (needs the system
+        /// capability with `DEVICE`); returns its geometry (`abi::device::Geometry`).
+        DeviceFramesCreate = 53,
+        /// Map one page of a device's memory into an address space (never counted, shared or
+        /// freed as a user frame).
+        AsMapDevice = 54,
     }
 }

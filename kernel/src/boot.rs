@@ -1,14 +1,18 @@
 //! Boot: from the bootloader's hand-off to the first user server.
+use crate::mem::device::DeviceMemory;
 use crate::mem::frames::{FrameState, FrameTable};
 use crate::mem::phys::{self, PHYSICAL_MEMORY_OFFSET};
 use crate::sched::Kernel;
-use crate::{arch, console, entry, first_server, framebuffer::Screen, kprintln};
+use crate::{arch, entry, first_server, kprintln};
 use abi::bootfs::BootFs;
+use abi::device::PixelFormat;
 use abi::layout::PAGE_SIZE;
 use bootloader_api::config::{BootloaderConfig, Mapping};
-use bootloader_api::info::{MemoryRegion, MemoryRegionKind, MemoryRegions};
+use bootloader_api::info::{self, FrameBuffer, MemoryRegion, MemoryRegionKind, MemoryRegions};
 use bootloader_api::BootInfo;
 use x86_64::registers::control::Cr3;
+use x86_64::structures::paging::{OffsetPageTable, Translate};
+use x86_64::VirtAddr;
 
 pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
@@ -32,12 +36,6 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
     arch::serial::init();
     arch::trap::init_kernel_stack();
     let features = arch::init();
-    if let Some(fb) = boot_info.framebuffer.take() {
-        // The console is the framebuffer's only user from now on.
-        let info = fb.info();
-        console::attach_screen(Screen::new(fb.into_buffer(), info));
-    }
-
     let ramdisk = ramdisk(boot_info);
     print_banner(&boot_info.memory_regions, features, ramdisk);
     let archive = ramdisk.expect("no boot archive (ramdisk) was given");
@@ -47,6 +45,8 @@ pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
         (hooks.after_banner)(bootfs.cmdline());
     }
 
+    let fb = boot_info.framebuffer.as_ref().and_then(framebuffer);
+    entry::with_kernel(|k| k.framebuffer = fb);
     entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, archive, &bootfs, hooks));
     arch::entry::init_syscall();
     crate::irq::init();
@@ -62,12 +62,10 @@ fn start_kernel(
     hooks: Option<BootHooks>,
 ) {
     init_frames(k, regions);
-    let console = k
+    k.console_frame = k
         .frames
         .alloc_zeroed(FrameState::Kernel)
         .expect("memory for the console page");
-    console::move_to_frame(phys::cells(console));
-    k.console_frame = console;
     let (boot_root, _) = Cr3::read();
     k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
@@ -114,6 +112,29 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     for frame in storage {
         k.frames.claim_for_kernel(frame);
     }
+}
+
+/// The framebuffer as device memory for the display driver: its frames (the bootloader reports
+/// where it mapped it, the boot page tables where that is), if they lie below 4 GiB, which the
+/// physical-memory window always covers (the kernel may follow a user pointer into them).
+fn framebuffer(fb: &FrameBuffer) -> Option<DeviceMemory> {
+    let root = phys::table(Cr3::read().0.start_address().as_u64() / PAGE_SIZE);
+    // SAFETY: CR3 holds the bootloader's top-level table, all physical memory is mapped at the
+    // offset, and nothing else uses the tables while boot reads them.
+    let tables = unsafe { OffsetPageTable::new(root, VirtAddr::new(PHYSICAL_MEMORY_OFFSET)) };
+    let start = tables.translate_addr(VirtAddr::from_ptr(fb.buffer().as_ptr()))?;
+    let (i, pages) = (fb.info(), (fb.buffer().len() as u64).div_ceil(PAGE_SIZE));
+    let format = match i.pixel_format {
+        info::PixelFormat::Rgb => PixelFormat::Rgb,
+        info::PixelFormat::Bgr => PixelFormat::Bgr,
+        info::PixelFormat::U8 => PixelFormat::Gray,
+        _ => PixelFormat::Unknown,
+    };
+    let mut geometry = [i.width, i.height, i.stride, i.bytes_per_pixel, 0, 0].map(|n| n as u64);
+    geometry[4..].copy_from_slice(&[format.raw(), pages]);
+    let first = start.as_u64() / PAGE_SIZE;
+    let fits = start.is_aligned(PAGE_SIZE) && (first + pages) * PAGE_SIZE <= 1 << 32;
+    fits.then_some(DeviceMemory { first, geometry })
 }
 
 /// The regions of the memory map that are usable RAM.

@@ -17,9 +17,8 @@
 
 // The CPU: traps, the raw syscall entry and exit, segments, the serial port.
 pub mod arch;
-// Devices: the timer and interrupt controller, the screen, the console on both.
+// Devices: the timer and interrupt controller, the console (the serial port).
 pub mod console;
-pub mod framebuffer;
 pub mod irq;
 #[cfg(all(not(test), target_os = "none"))]
 mod panic;

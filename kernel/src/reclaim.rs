@@ -33,7 +33,11 @@ macro_rules! by_kind {
             CapKind::AddressSpace => match $($borrow)+ $k.spaces { $t => $body },
             CapKind::Notification => match $($borrow)+ $k.notifications { $t => $body },
             CapKind::IrqHandler => match $($borrow)+ $k.irq_handlers { $t => $body },
-            CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => $none,
+            CapKind::FramePool
+            | CapKind::System
+            | CapKind::IoPorts
+            | CapKind::DeviceFrames
+            | CapKind::Empty => $none,
         }
     };
 }
@@ -121,7 +125,8 @@ impl Kernel {
                     crate::irq::mask(i);
                     self.irq_handlers.free(i);
                 }
-                CapKind::FramePool | CapKind::System | CapKind::IoPorts | CapKind::Empty => {}
+                // Kinds without an object (never queued).
+                _ => {}
             }
         }
     }
@@ -214,7 +219,12 @@ impl Kernel {
     /// The frame audit (`mem::audit`) over every address space.
     pub fn audit_frames(&mut self) -> bool {
         let spaces = self.spaces.iter().map(|(_, s)| (s.root, s.tables));
-        crate::mem::audit::frames(&mut self.frames, self.console_frame, spaces)
+        crate::mem::audit::frames(
+            &mut self.frames,
+            self.console_frame,
+            self.framebuffer,
+            spaces,
+        )
     }
 
     /// Checks every live object's reference count against the capabilities that name it.

@@ -240,8 +240,15 @@ pub const CONSOLE_PAGE_CELLS: usize = abi::layout::PAGE_SIZE as usize / 2;
 pub fn console_read(index: usize) -> u16 {
     let p = reserved_slot::<u16>(CONSOLE, CONSOLE_PAGE_CELLS, index);
     // SAFETY: `p` is an aligned address inside the console page, which the layout reserves and the
-    // kernel maps into every address space. No Rust object lives there; the kernel writes it too
-    // (hence volatile, and no references are ever formed).
+    // kernel maps into every address space. No Rust object lives there; other programs write it
+    // too (hence volatile, and no references are ever formed).
+    unsafe { p.read_volatile() }
+}
+
+/// A copy of the whole console page, read at once (what a display draws).
+pub fn console_page() -> [u16; CONSOLE_PAGE_CELLS] {
+    let p = reserved_slot::<[u16; CONSOLE_PAGE_CELLS]>(CONSOLE, 1, 0);
+    // SAFETY: as in `console_read`: the whole page, aligned, mapped into every address space.
     unsafe { p.read_volatile() }
 }
 

@@ -1,8 +1,9 @@
 //! Text output.
 //!
 //! - [`print!`](crate::print) / [`println!`](crate::println): formatted into a small stack buffer and
-//!   written to the kernel console (serial and screen) with `DebugWrite`, one syscall per line when
-//!   it fits in [`LINE_BUFFER`] bytes.
+//!   written to the kernel console (the serial port) with `DebugWrite`, one syscall per line when
+//!   it fits in [`LINE_BUFFER`] bytes, and into the console page in light grey ([`PRINT_ATTR`]),
+//!   which the display driver shows on the screen.
 //! - [`put_str`], [`cprint!`](crate::cprint) / [`cprintln!`](crate::cprintln): written straight into
 //!   the console page mapped at [`abi::layout::CONSOLE`] (WeensyOS's `console_printf`): 80x25 cells of
 //!   `attribute << 8 | character`, with the cursor in the `u16` just after the cells, shared with the
@@ -19,6 +20,8 @@ pub const CELLS: usize = COLS * ROWS;
 pub const CURSOR_INDEX: usize = CELLS;
 /// What a cleared cell holds (a space, light grey on black, as the kernel clears).
 pub const BLANK: u16 = 0x0700 | b' ' as u16;
+/// The attribute [`print!`](crate::print) writes the console page with: light grey on black.
+pub const PRINT_ATTR: u8 = 0x07;
 /// The attribute [`cprint!`](crate::cprint) uses: bright white on black.
 pub const DEFAULT_ATTR: u8 = 0x0f;
 /// Bytes `print!` collects before a `DebugWrite`.
@@ -101,6 +104,17 @@ pub fn write_cells<C: Cells + ?Sized>(cells: &mut C, s: &str, attr: u8) {
     cells.set(CURSOR_INDEX, cur as u16);
 }
 
+/// Writes `bytes` (UTF-8, perhaps cut mid-character at the ends) at the cursor: what is not
+/// valid UTF-8 shows as `?`, as other non-ASCII characters do.
+pub fn write_cell_bytes<C: Cells + ?Sized>(cells: &mut C, bytes: &[u8], attr: u8) {
+    for chunk in bytes.utf8_chunks() {
+        write_cells(cells, chunk.valid(), attr);
+        if !chunk.invalid().is_empty() {
+            write_cells(cells, "?", attr);
+        }
+    }
+}
+
 /// Writes `s` into the console page with attribute `attr` (`background << 4 | foreground`).
 pub fn put_str(s: &str, attr: u8) {
     write_cells(&mut ConsolePage, s, attr);
@@ -168,12 +182,13 @@ impl<F: FnMut(&[u8])> Drop for LineBuffer<F> {
     }
 }
 
-/// Formats to the kernel console (used by `print!`/`println!`).
+/// Formats to the kernel console and the console page (used by `print!`/`println!`).
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments, newline: bool) {
     let mut out = LineBuffer::new(|b: &[u8]| {
         // Nothing sensible to do if the console refuses; output is best effort.
         let _ = sys::debug_write(b);
+        write_cell_bytes(&mut ConsolePage, b, PRINT_ATTR);
     });
     let _ = out.write_fmt(args);
     if newline {
@@ -191,13 +206,14 @@ pub fn _cprint(args: fmt::Arguments, newline: bool) {
     }
 }
 
-/// Prints to the kernel console (serial and screen) with `DebugWrite`.
+/// Prints to the kernel console (the serial port) with `DebugWrite`, and into the console page.
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => { $crate::console::_print(format_args!($($arg)*), false) };
 }
 
-/// Prints a line to the kernel console (serial and screen) with `DebugWrite`.
+/// Prints a line to the kernel console (the serial port) with `DebugWrite`, and into the console
+/// page.
 #[macro_export]
 macro_rules! println {
     () => { $crate::console::_print(format_args!(""), true) };
@@ -281,6 +297,17 @@ mod tests {
         write_cells(&mut p, "ok", 0x07);
         assert_eq!(row(&p, 0), "ok");
         assert_eq!(cursor(&p), 2);
+    }
+
+    #[test]
+    fn bytes_cut_mid_character_show_as_question_marks() {
+        let mut p = page();
+        let e_acute = "\u{e9}".as_bytes();
+        write_cell_bytes(&mut p, &[b'a', e_acute[0]], PRINT_ATTR);
+        write_cell_bytes(&mut p, &[e_acute[1], b'b'], PRINT_ATTR);
+        write_cell_bytes(&mut p, "\u{e9}c".as_bytes(), PRINT_ATTR);
+        assert_eq!(row(&p, 0), "a??b?c");
+        assert_eq!(p[0], 0x0700 | b'a' as u16);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use crate::arch::{syscall, syscall_no_args, syscall_r12, SysOut};
 use crate::ipc::{ipc_word, Received};
 use crate::Result;
+use abi::device::Geometry;
 use abi::qemu::ExitCode;
 use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
@@ -47,7 +48,7 @@ fn received(out: SysOut) -> Received {
     }
 }
 
-/// Writes bytes to the kernel console (serial and screen), in chunks of [`DEBUG_WRITE_MAX`].
+/// Writes bytes to the kernel console (the serial port), in chunks of [`DEBUG_WRITE_MAX`].
 #[inline]
 pub fn debug_write(bytes: &[u8]) -> Result<()> {
     for chunk in bytes.chunks(DEBUG_WRITE_MAX) {
@@ -615,6 +616,29 @@ pub fn io_in(ports: CapSlot, port: u16, width: u64) -> Result<u32> {
 pub fn io_out(ports: CapSlot, port: u16, width: u64, value: u32) -> Result<()> {
     let a = [slot(ports), port as u64, width, value as u64, 0, 0];
     call0(Sysnum::IoOut, a).map(drop)
+}
+
+/// Makes the capability (in `dst`) for the memory of `device` (`abi::device::FRAMEBUFFER`), from
+/// the system capability with `DEVICE`; returns the device's geometry. `NotMapped`: the machine
+/// has no such device.
+#[inline]
+pub fn device_frames_create(system: CapSlot, device: u64, dst: CapSlot) -> Result<Geometry> {
+    let a = [slot(system), device, slot(dst), 0, 0, 0];
+    call0(Sysnum::DeviceFramesCreate, a).map(|out| Geometry::unpack(out.r))
+}
+
+/// Maps page `page` of a device's memory (capability `frames`) at `vaddr` in `space` (never
+/// executable); returns the space's count of page-table frames.
+#[inline]
+pub fn as_map_device(
+    frames: CapSlot,
+    space: CapSlot,
+    vaddr: u64,
+    page: u64,
+    rights: PageRights,
+) -> Result<u64> {
+    let a = [slot(frames), slot(space), vaddr, page, rights.bits(), 0];
+    call0(Sysnum::AsMapDevice, a).map(|out| out.r[0])
 }
 
 /// Ends the whole system with `code`. Returns only if the kernel refused.

@@ -4,17 +4,20 @@
 //! - every page-table frame of every address space is in the page-table state with the right count
 //!   of present entries, each space's count of tables is right, and together they are all the
 //!   page-table frames there are;
-//! - every mapping points at a user frame (or the console page), never at a free, kernel or
-//!   page-table frame, and the user frames' map counts add up to the mappings found (count and
+//! - every mapping points at a user frame (or the console page, or the known device memory
+//!   outside RAM), never at a free, kernel or page-table frame or anything else, and the user frames' map counts add up to the mappings found (count and
 //!   frame-weighted checksum).
+use super::device::DeviceMemory;
 use super::frames::{FrameState, FrameTable};
 use super::paging::{self, Entry};
 
 /// Runs every check above over the address spaces `spaces` (each its top-level table and its
-/// count of table frames); `console` is the console page every space maps. `true` if all hold.
+/// count of table frames); `console` is the console page every space maps, `device` the device
+/// memory a space may map. `true` if all hold.
 pub fn frames(
     frames: &mut FrameTable,
     console: u64,
+    device: Option<DeviceMemory>,
     spaces: impl Iterator<Item = (u64, u32)>,
 ) -> bool {
     let (census, mut ok) = frames.census();
@@ -32,6 +35,7 @@ pub fn frames(
                     checksum = checksum.wrapping_add(frame);
                 }
                 Some(FrameState::Kernel) if frame == console => {}
+                None | Some(FrameState::Unusable) if device.is_some_and(|d| d.contains(frame)) => {}
                 _ => ok = false,
             },
         });
@@ -76,22 +80,49 @@ mod tests {
             PageRights::WRITE,
         )
         .unwrap();
+        // A device page beyond the frame table (as the framebuffer is): not counted anywhere.
+        let device = DeviceMemory {
+            first: 1000,
+            geometry: [0, 0, 0, 0, 0, 4],
+        };
+        map_at(
+            &mut f,
+            root,
+            &mut tables,
+            0x80_0000,
+            1003,
+            PageRights::WRITE,
+        )
+        .unwrap();
         let space = |tables| [(root, tables)].into_iter();
-        assert!(frames(&mut f, console, space(tables)), "exact accounting");
+        let dev = Some(device);
+        assert!(
+            frames(&mut f, console, dev, space(tables)),
+            "exact accounting"
+        );
+        let elsewhere = Some(DeviceMemory {
+            first: 1004,
+            ..device
+        });
+        assert!(
+            !frames(&mut f, console, elsewhere, space(tables)),
+            "a mapping outside RAM that is not the known device memory is caught"
+        );
+        assert!(!frames(&mut f, console, None, space(tables)), "no device");
 
         f.adjust_maps(page, 1);
         assert!(
-            !frames(&mut f, console, space(tables)),
+            !frames(&mut f, console, dev, space(tables)),
             "a map count that disagrees with the page tables is caught"
         );
         f.adjust_maps(page, -1);
         let wrong = tables + 1;
         assert!(
-            !frames(&mut f, console, space(wrong)),
+            !frames(&mut f, console, dev, space(wrong)),
             "a wrong table count"
         );
         assert!(
-            !frames(&mut f, kernel_root, space(tables)),
+            !frames(&mut f, kernel_root, dev, space(tables)),
             "a kernel frame mapped that is not the console page"
         );
     }

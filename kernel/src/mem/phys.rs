@@ -92,12 +92,6 @@ pub fn copy_words(dst: u64, src: u64, words: core::ops::Range<usize>) {
     unsafe { core::ptr::copy(from.add(words.start), to.add(words.start), len) }
 }
 
-/// A frame's contents as a slice of `u16`s (the console page).
-pub fn cells(frame: u64) -> &'static mut [u16; 2048] {
-    // SAFETY: a mapped RAM frame, 4 KiB = 2048 u16; the console module is its only kernel user.
-    unsafe { &mut *(frame_ptr(frame) as *mut [u16; 2048]) }
-}
-
 /// A physical range (bootloader-reserved memory, e.g. the frame-table storage) as a slice of `T`.
 ///
 /// # Safety

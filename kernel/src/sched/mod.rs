@@ -5,6 +5,7 @@ mod idle;
 mod switch;
 
 use crate::arch::trap::SavedRegs;
+use crate::mem::device::DeviceMemory;
 use crate::mem::frames::FrameTable;
 use crate::obj::endpoint::{Endpoint, MAX_ENDPOINTS};
 use crate::obj::irq::{IrqHandler, MAX_IRQ_LINES};
@@ -36,6 +37,8 @@ pub struct Kernel {
     pub kernel_root: u64,
     /// The console page, mapped into every address space.
     pub console_frame: u64,
+    /// The framebuffer's memory, if the bootloader reported one (`DeviceFramesCreate`).
+    pub framebuffer: Option<DeviceMemory>,
     /// The top-level table CR3 holds.
     pub active_root: u64,
     /// The task whose save area TSS.RSP0 points at, or `NO_TASK` (a plain index: this is
@@ -63,6 +66,7 @@ impl Kernel {
             current: None,
             kernel_root: 0,
             console_frame: 0,
+            framebuffer: None,
             active_root: 0,
             entered: NO_TASK,
             segments: 0,
@@ -126,11 +130,9 @@ impl Kernel {
         self.current
     }
 
-    /// A timer tick: the time is now `now`. The console shows what user programs wrote, and
-    /// receivers and timed callers whose timeout has passed wake with `TimedOut` (a scan of the
-    /// task table, only when the earliest deadline has come).
+    /// A timer tick: the time is now `now`. Receivers and timed callers whose timeout has passed
+    /// wake with `TimedOut` (a scan of the task table, only when the earliest deadline has come).
     pub fn tick(&mut self, now: u64) {
-        crate::console::tick(now);
         self.now = now;
         if now < self.next_wake {
             return;

@@ -1,14 +1,17 @@
 //! Devices in user space: interrupt handlers (a line bound to a notification; the kernel masks the
-//! line when it fires and signals, `IrqAck` unmasks it) and I/O ports read and written by syscall.
-//! Both are made from the system capability with `DEVICE`; the kernel's own lines and ports
-//! (`abi::device`) are never handed out.
+//! line when it fires and signals, `IrqAck` unmasks it), I/O ports read and written by syscall, and
+//! device memory (the framebuffer; mapped by `AsMapDevice`). All are made from the system
+//! capability with `DEVICE`; the kernel's own lines and ports (`abi::device`) are never handed out.
 use super::{ensure, Args, Done, SysResult};
 use crate::arch::cpu;
 use crate::irq;
+use crate::mem::frames::FrameState;
 use crate::obj::cap::Cap;
 use crate::obj::irq::IrqHandler;
 use crate::sched::Kernel;
-use abi::device::{kernel_keeps, port_range, valid_width, IRQ_LINES, KERNEL_IRQ_LINES};
+use abi::device::{
+    kernel_keeps, port_range, valid_width, FRAMEBUFFER, IRQ_LINES, KERNEL_IRQ_LINES,
+};
 use abi::{CapKind, Rights, SysError};
 
 /// `IrqHandlerCreate(system, line, dest)`: the line's one handler (until its last capability goes).
@@ -79,6 +82,23 @@ pub fn io_out(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let port = port(&cap, a)?;
     ensure(a[3] >> (8 * a[2]) == 0, SysError::InvalidArgument)?;
     cpu::port_out(port, a[2], a[3] as u32);
+    Ok(Done::Return)
+}
+
+/// `DeviceFramesCreate(system, device, dest)`: a capability to map the device's memory (index: the
+/// device); its geometry in the result registers. `NotMapped`: the machine has no such device.
+/// Only memory the kernel knows, none of which the frame table calls RAM.
+pub fn frames_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a[0], CapKind::System, Rights::DEVICE)?;
+    ensure(a[1] == FRAMEBUFFER, SysError::InvalidArgument)?;
+    let device = k.framebuffer.ok_or(SysError::NotMapped)?;
+    let mut frames = device.first..device.first + device.pages();
+    let ram = frames.any(|f| !matches!(k.frames.state(f), None | Some(FrameState::Unusable)));
+    ensure(!ram, SysError::BadFrame)?;
+    let cap = Cap::new(CapKind::DeviceFrames, a[1] as u16, 0, Rights::MAP);
+    k.insert_cap(t, a[2], cap)?;
+    let r = k.regs(t);
+    [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9] = device.geometry;
     Ok(Done::Return)
 }
 

@@ -103,6 +103,22 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.results(t, [tables_of(k, index)])
 }
 
+/// `AsMapDevice(device frames, space, vaddr, page, rights)`: page `page` of the device's memory at
+/// `vaddr`, never executable. Its frame is not RAM, so no map count changes and unmapping or
+/// destroying the space just drops it (`FrameTable::drop_map`); `AsShare` skips it, `AsCopy`
+/// refuses it.
+pub fn map_device(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    k.lookup(t, a[0], CapKind::DeviceFrames, Rights::MAP)?;
+    let (index, _) = space(k, t, a[1], Rights::MAP)?;
+    let (vaddr, rights) = (page(a[2])?, page_rights(a[4])?);
+    let device = k.framebuffer.ok_or(SysError::StaleCap)?;
+    let fits = a[3] < device.pages() && !rights.contains(PageRights::EXECUTE);
+    ensure(fits, SysError::InvalidArgument)?;
+    k.tables(index)?.map(vaddr, device.first + a[3], rights)?;
+    k.regs(t).rdi = tables_of(k, index);
+    Ok(Done::Return)
+}
+
 /// A fresh zeroed frame from the pool, mapped: `AsMap` without a separate `FrameAlloc`.
 pub fn alloc(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, _) = space(k, t, a[0], Rights::MAP)?;
@@ -155,6 +171,11 @@ pub fn copy(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (_, root) = space(k, t, a[0], Rights::MAP)?;
     let (vaddr, rights) = (page(a[1])?, page_rights(a[2])?);
+    // Device memory stays never executable (`map_device`).
+    let frame = paging::lookup(root, vaddr).map_or(u64::MAX, |(f, _)| f);
+    let device = k.framebuffer.is_some_and(|d| d.contains(frame));
+    let exec = rights.contains(PageRights::EXECUTE);
+    ensure(!(device && exec), SysError::InvalidArgument)?;
     paging::protect(root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)

@@ -110,6 +110,8 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         IoPortCreate => device::io_create(k, t, a),
         IoIn => device::io_in(k, t, a),
         IoOut => device::io_out(k, t, a),
+        DeviceFramesCreate => device::frames_create(k, t, a),
+        AsMapDevice => memory::map_device(k, t, a),
     }
 }
 

@@ -108,7 +108,7 @@ fn task_caps_needs_read() {
 }
 
 #[test]
-fn debug_write_to_the_serial_port_only_leaves_the_console_alone() {
+fn debug_write_of_raw_bytes_needs_the_system_capability() {
     let mut sim = Sim::new();
     let t = sim.task();
     let buffer = sim.frame_at(t, IPC_BUFFER).unwrap();

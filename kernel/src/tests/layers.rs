@@ -20,13 +20,13 @@ const LAYERS: &[&str] = &[
     "arch",
     // Devices and the console.
     "irq",
-    "framebuffer",
     "console",
     "panic",
     // Memory: the physical window, frames, page tables.
     "mem/phys",
     "mem/frames",
     "mem/paging",
+    "mem/device",
     "mem/range",
     "mem/user",
     "mem/audit",

@@ -6,6 +6,7 @@ mod call_timeout;
 mod caps;
 mod device;
 pub mod host;
+mod device_frames;
 mod inspect;
 mod ipc;
 mod layers;

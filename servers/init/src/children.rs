@@ -16,9 +16,10 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications.
+/// `belltest` makes notifications; the display driver maps the framebuffer.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
+    crate::DISPLAY,
     "rogue",
     "fuzz",
     "membench",
@@ -27,9 +28,10 @@ pub const POOL_HOLDERS: &[&str] = &[
     "irqtest",
 ];
 /// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
-/// (`slots::DEVICE`), to make interrupt-handler and I/O-port capabilities. `irqtest` checks them;
-/// `rogue` and `fuzz` abuse them; `kernbench` measures an interrupt's way to its driver.
-pub const DEVICE_HOLDERS: &[&str] = &["irqtest", "rogue", "fuzz", "kernbench"];
+/// (`slots::DEVICE`), to make interrupt-handler, I/O-port and device-frame capabilities. The display
+/// driver maps the framebuffer; `irqtest` checks them; `rogue` and `fuzz` abuse them; `kernbench`
+/// measures an interrupt's way to its driver.
+pub const DEVICE_HOLDERS: &[&str] = &[crate::DISPLAY, "irqtest", "rogue", "fuzz", "kernbench"];
 /// Stack pages mapped at start (these servers get no demand paging).
 const STACK_PAGES: u64 = 16;
 
@@ -65,6 +67,10 @@ impl Child {
     }
     fn supervisor(&self) -> CapSlot {
         self.slot(3)
+    }
+    /// The badge of its messages to init's supervisor endpoint (`Children::reap` takes it).
+    pub fn badge(&self) -> u64 {
+        self.index as u64 + 1
     }
 }
 
@@ -115,7 +121,8 @@ impl Children {
             space: CapSlot(16 + 4 * index as u32),
             window: WINDOW,
         };
-        let permanent = name == crate::MEMSRV || name == crate::NAMES || name == crate::VIEWER;
+        let permanent =
+            [crate::MEMSRV, crate::NAMES, crate::VIEWER, crate::DISPLAY].contains(&name);
         let names_id = match name {
             crate::MEMSRV | crate::NAMES => 0,
             _ => SERVER_BADGES + self.started,
@@ -216,7 +223,7 @@ fn start(
         ..UserRegs::default()
     };
     userlib::Task(child.task()).write_regs(&regs)?;
-    let badge = child.index as u64 + 1;
+    let badge = child.badge();
     sys::cap_mint(
         SUPERVISOR,
         child.supervisor(),

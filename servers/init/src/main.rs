@@ -36,6 +36,8 @@ pub const MEMSRV: &str = "memsrv";
 pub const NAMES: &str = "names";
 /// The memory viewer's program name.
 pub const VIEWER: &str = "viewer";
+/// The display driver's program name.
+pub const DISPLAY: &str = "display";
 /// Init's receive endpoint: exits and faults of the servers it starts arrive here, badged.
 const SUPERVISOR: CapSlot = CapSlot(8);
 /// The name service's endpoint (send + grant, unbadged), from which every program's
@@ -90,6 +92,9 @@ fn main() -> i32 {
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
     }
     reserve_server_names(registry);
+    if let Err(e) = start_display(&mut children, &fs) {
+        println!("init: cannot start the display driver: {e}");
+    }
     if let Err(e) = start_memory_server(&mut children, &fs, archive_len) {
         println!("init: cannot start the memory server: {e}");
         let _ = sys::shutdown(init_slots::SYSTEM, ExitCode::Failure);
@@ -219,6 +224,27 @@ fn reserve_server_names(registry: &str) {
             }
         }
     }
+}
+
+/// Starts the display driver (if the archive has it) and waits until it has mapped the screen (its
+/// page tables are then in the census every batch is checked against), or found none: then it
+/// ends, and is reaped.
+fn start_display(children: &mut Children, fs: &BootFs<'static>) -> Result<(), userlib::SysError> {
+    if fs.find(DISPLAY).is_none() {
+        return Ok(());
+    }
+    let program = Program {
+        name: DISPLAY,
+        arg: 0,
+        expect_kill: false,
+    };
+    let display = children.spawn(fs, program, 0, |_| Ok(()))?;
+    let (own, badge) = (display.own(), display.badge());
+    let answer = sys::call(own, MsgTag::new(0, 0, 0), [0; 4]);
+    if answer.map(|m| m.tag.label()) != Ok(userlib::abi::device::display::DRAWING) {
+        children.reap(badge);
+    }
+    Ok(())
 }
 
 /// Starts the memory server with the pool, shares the boot archive with it, and makes init its

@@ -237,6 +237,7 @@ fn capabilities(s: &Snapshot, grid: &mut Grid) {
             CapKind::Notification => "ntf",
             CapKind::IrqHandler => "irq",
             CapKind::IoPorts => "io",
+            CapKind::DeviceFrames => "dev",
             CapKind::Empty => "-",
         };
         let _ = write!(p, "{kind}{} ", c.cap.index);

@@ -1,5 +1,5 @@
-//! Showing the picture: in the console page (the kernel draws it on the framebuffer), and on the
-//! serial console — redrawn in place with ANSI escapes when the runner's output is a terminal,
+//! Showing the picture: in the console page (the display driver draws it on the framebuffer), and
+//! on the serial console — redrawn in place with ANSI escapes when the runner's output is a terminal,
 //! or as plain text snapshots (one in `LOG_EVERY` refreshes) when it is a log.
 use crate::draw::{Grid, CELLS};
 use core::fmt::Write;

@@ -1,10 +1,12 @@
-//! Device calls by a program that holds no system capability: interrupt lines and I/O ports made
-//! from endpoints, device calls on endpoints, empty and out-of-range slots. (Misuse with the
-//! authority itself needs a device holder: `rogue` 140...)
+//! Device calls by a program that holds no system capability: interrupt lines, I/O ports and the
+//! framebuffer's device frames made from endpoints, device calls on endpoints, empty and
+//! out-of-range slots. (Misuse with the authority itself needs a device holder: `rogue` 140..,
+//! 150...)
 use test_programs::hostile::case::{refusal, Case};
 use userlib::abi::cap::CAP_SLOTS;
+use userlib::abi::device::FRAMEBUFFER;
 use userlib::SysError::*;
-use userlib::{slots, sys, CapSlot};
+use userlib::{slots, sys, CapSlot, PageRights};
 
 const FREE: CapSlot = CapSlot(20);
 
@@ -27,4 +29,22 @@ pub const CASES: &[Case] = &[
     refusal(475, "write a port through slot 64", InvalidSlot, || {
         sys::io_out(CapSlot(CAP_SLOTS as u32), 0xF4, 1, 0x10)
     }),
+    refusal(
+        476,
+        "the framebuffer's frames from an endpoint",
+        WrongKind,
+        || sys::device_frames_create(slots::OWN, FRAMEBUFFER, FREE).map(drop),
+    ),
+    refusal(
+        477,
+        "map device memory through an endpoint",
+        WrongKind,
+        || sys::as_map_device(slots::OWN, slots::OWN, 0x4000_0000, 0, PageRights::WRITE).map(drop),
+    ),
+    refusal(
+        478,
+        "map device memory through an empty slot",
+        EmptySlot,
+        || sys::as_map_device(FREE, slots::OWN, 0x4000_0000, 0, PageRights::WRITE).map(drop),
+    ),
 ];

@@ -35,14 +35,14 @@ const WEIGHTS: [u64; BUCKETS] = [
     420, // Call
     370, // Reply
     420, // ReplyRecv
-    370, // CapCopy
+    340, // CapCopy
     370, // CapMint
     350, // CapDelete
     350, // CapInfo
     350, // FrameAlloc
     350, // FrameFree
     200, // AsCreate
-    420, // AsMap
+    390, // AsMap
     350, // AsUnmap
     300, // AsProtect
     300, // AsQuery
@@ -79,6 +79,8 @@ const WEIGHTS: [u64; BUCKETS] = [
     40,  // IoPortCreate
     40,  // IoIn
     40,  // IoOut
+    30,  // DeviceFramesCreate
+    30,  // AsMapDevice
     49,  // invalid numbers
 ];
 
@@ -320,6 +322,17 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[..2].copy_from_slice(&[slot(rng), values::port(rng)]);
             a[2] = rng.pick(&[1, 2, 4, 0, 3, 8]);
             a[3] = values::word(rng);
+        }
+        DeviceFramesCreate => {
+            a[0] = slot_of(rng, &[wslot::DEVICE]);
+            a[1] = rng.pick(&[0, 0, 1, u64::MAX]);
+            a[2] = values::dst_slot(rng);
+        }
+        AsMapDevice => {
+            a[..2].copy_from_slice(&[slot(rng), slot_of(rng, &[wslot::SPACE])]);
+            a[2] = page(rng);
+            a[3] = rng.pick(&[0, 1, 255, 4095, 1 << 20, u64::MAX]);
+            a[4] = page_rights(rng);
         }
         Shutdown => a[..2].copy_from_slice(&[slot(rng), rng.pick(&[0, 1, 2, 3, u64::MAX])]),
         EndpointDestroy => a[0] = slot(rng),

@@ -5,7 +5,9 @@
 use crate::gen::RawCall;
 use crate::stats::{INVALID, STATS, UNKNOWN_CODE};
 use userlib::abi::cap::CAP_SLOTS;
-use userlib::abi::device::{kernel_keeps, port_range, valid_width, IRQ_LINES, KERNEL_IRQ_LINES};
+use userlib::abi::device::{
+    kernel_keeps, port_range, valid_width, FRAMEBUFFER, IRQ_LINES, KERNEL_IRQ_LINES,
+};
 use userlib::abi::space::{ShareMode, UnmapFlags};
 use userlib::arch::SysOut;
 use userlib::layout::{is_user_page, PAGE_SIZE, USER_TOP};
@@ -109,6 +111,8 @@ fn refused(call: &RawCall) -> Option<&'static str> {
             "a bad port range or the kernel's ports"
         }
         IoIn | IoOut if !valid_width(a[2]) => "a bad port width",
+        DeviceFramesCreate if a[1] != FRAMEBUFFER => "an unknown device",
+        AsMapDevice if page(a[2]) || page_rights(a[4]) => "a bad page or rights",
         IoOut if a[3] >> (8 * a[2]) != 0 => "a value wider than the port",
         _ => return None,
     };

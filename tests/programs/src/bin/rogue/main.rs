@@ -7,11 +7,12 @@
 //! batch shows whether the kernel lost track of anything.
 //!
 //! The cases, by family (one file each). Numbers: frames and mappings 1.. (`AsPages` 18..), kernel objects and their
-//! exhaustion 100.. (notifications 130.., interrupt lines and I/O ports 140..), tasks it creates in its own space and controls 200.., the memory server's
+//! exhaustion 100.. (notifications 130.., interrupt lines and I/O ports 140.., the framebuffer's device frames 150..), tasks it creates in its own space and controls 200.., the memory server's
 //! processes (with `attack`) 300..
 #![no_std]
 #![no_main]
 
+mod device_frames;
 mod devices;
 mod frames;
 mod handoff;
@@ -32,6 +33,7 @@ pub const CASES: &[&[Case]] = &[
     objects::CASES,
     notify::CASES,
     devices::CASES,
+    device_frames::CASES,
     tasks::CASES,
     registers::CASES,
     handoff::CASES,
