@@ -113,6 +113,8 @@ pub mod slots {
     pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
+    /// Kept for `userlib::input`: its capability to the input server, looked up on first use.
+    pub const INPUT: CapSlot = CapSlot(super::CAP_SLOTS as u32 - 1);
 }
 
 /// Capability slots the kernel fills for the first server (init).
