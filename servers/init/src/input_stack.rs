@@ -20,8 +20,10 @@ pub const KBD: &str = "kbd";
 pub const SERIAL: &str = "serial";
 /// Restarts of the stack's programs allowed within a minute; one more and init gives up.
 pub const MAX_RESTARTS: usize = 5;
-/// The test kernel's word that makes the first keyboard driver crash at its Nth key.
+/// The test kernel's words that make the first keyboard driver, or the first input server, crash
+/// at its Nth key (the restart tests).
 const KBD_CRASH: &str = "test:kbd-crash=";
+const INPUT_CRASH: &str = "test:input-crash=";
 
 pub struct InputStack {
     /// When (on [`InputStack::clock`]) the last restarts happened, oldest first.
@@ -31,27 +33,32 @@ pub struct InputStack {
     pub clock: u64,
     gave_up: bool,
     /// `test:kbd-crash=N`: N for the first keyboard driver (0: none).
-    crash_at: u64,
+    kbd_crash: u64,
+    /// `test:input-crash=N`: N for the first input server (0: none).
+    input_crash: u64,
 }
 
 impl InputStack {
     pub fn new(cmdline: &str) -> InputStack {
-        let crash_at = cmdline
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix(KBD_CRASH)?.parse().ok())
-            .unwrap_or(0);
+        let word = |prefix: &str| {
+            cmdline
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(prefix)?.parse().ok())
+                .unwrap_or(0)
+        };
         InputStack {
             restarts: heapless::Deque::new(),
             clock: 0,
             gave_up: false,
-            crash_at,
+            kbd_crash: word(KBD_CRASH),
+            input_crash: word(INPUT_CRASH),
         }
     }
 
     /// Starts the input server, then its drivers.
     pub fn start(&mut self, children: &mut Children, fs: &BootFs<'static>) -> Result<(), SysError> {
-        start_one(children, fs, INPUT, 0)?;
-        start_one(children, fs, KBD, core::mem::take(&mut self.crash_at))?;
+        start_one(children, fs, INPUT, core::mem::take(&mut self.input_crash))?;
+        start_one(children, fs, KBD, core::mem::take(&mut self.kbd_crash))?;
         start_one(children, fs, SERIAL, 0)
     }
 

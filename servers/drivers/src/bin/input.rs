@@ -23,6 +23,10 @@ const GONE_CHECK_TICKS: u32 = HZ as u32;
 struct InputServer {
     terminal: Terminal<Deferred>,
     ticks: u32,
+    /// Keys typed so far, and the test kernel's `test:input-crash=N` (0: none): the restart
+    /// tests make the first input server fault at its Nth key.
+    typed: u64,
+    crash_at: u64,
 }
 
 /// The effects, carried out.
@@ -62,6 +66,12 @@ impl Effects<Deferred> for Out {
 impl Server<Input> for InputServer {
     fn handle(&mut self, call: &mut Call, request: Request) -> Result<Reply, Error> {
         let client = call.badge;
+        if let Request::Typed(keys) = &request {
+            self.typed += keys.len() as u64;
+            if self.crash_at != 0 && self.typed >= self.crash_at {
+                crash();
+            }
+        }
         let answer = self
             .terminal
             .request(client, request, || call.defer(), &mut Out);
@@ -108,9 +118,22 @@ fn main() -> i32 {
     let mut server = InputServer {
         terminal: Terminal::default(),
         ticks: 0,
+        typed: 0,
+        crash_at: userlib::rt::start_args().0,
     };
     // A tick at a time: the waits' timeouts are counted in ticks.
     let error = rpc::serve_ticking::<Input, _>(cap::own(), &[], &mut server, 1);
     println!("input: stopped serving: {error}");
     1
+}
+
+/// The test hook's fault: a write to address 8, which no program maps.
+fn crash() -> ! {
+    println!("input: crashing on purpose (test:input-crash)");
+    // SAFETY: none needed, and none given: the write faults (the first page is never mapped),
+    // and the kernel ends this task and tells init, which is the point.
+    unsafe { core::ptr::write_volatile(core::ptr::null_mut::<u64>().wrapping_add(1), 0) };
+    loop {
+        core::hint::spin_loop();
+    }
 }
