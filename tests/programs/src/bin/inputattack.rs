@@ -17,6 +17,8 @@ userlib::entry!(main);
 const RAW: CapSlot = CapSlot(8);
 
 type Outcome = Result<(), &'static str>;
+/// A case: what it shows, and the check.
+type Case = (&'static str, fn() -> Outcome);
 
 fn check(ok: bool, what: &'static str) -> Outcome {
     if ok {
@@ -27,7 +29,7 @@ fn check(ok: bool, what: &'static str) -> Outcome {
 }
 
 fn main() -> i32 {
-    let cases: [(&str, fn() -> Outcome); 5] = [
+    let cases: [Case; 5] = [
         (
             "keys typed without the driver badge are refused",
             typed_without_badge,
