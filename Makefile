@@ -63,11 +63,10 @@ run-%: setup
 test: setup test-host test-system
 
 # Host unit tests: abi, runner, the kernel's and userlib's hardware-independent modules, and the
-# decisions of the memory server and the name service, and the display driver's drawing (their
-# libraries).
+# decisions of the memory server, the name service and the input stack (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
-	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p display --lib
+	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p drivers --lib
 
 # QEMU boot tests (tests/tests/*.rs), through the runner.
 test-system:
@@ -76,9 +75,9 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
-	$(CARGO) clippy -p memsrv -p names -p display --lib --tests -- -D warnings
+	$(CARGO) clippy -p memsrv -p names -p drivers --lib --tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
-		-p init -p memsrv -p names -p viewer -p display -p examples -p weensyos -p benchmarks -p test-programs \
+		-p init -p memsrv -p names -p viewer -p drivers -p examples -p weensyos -p benchmarks -p test-programs \
 		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice

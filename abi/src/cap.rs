@@ -110,12 +110,18 @@ pub mod slots {
     /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
     /// system capability, `READ` only (`FrameStates`).
     pub const VIEW_SYSTEM: CapSlot = CapSlot(3);
+    /// Only for the input server (it holds no pool): the system capability, `READ` only (raw
+    /// writes to the serial line, `DebugWrite` with `frames::SERIAL_ONLY`).
+    pub const TERMINAL_SYSTEM: CapSlot = CapSlot(3);
     /// Only for the memory viewer: the memory server's endpoint badged `memsrv::OBSERVER`.
     pub const VIEW_MEMORY: CapSlot = CapSlot(4);
     /// Kept empty for userlib's own short-lived use (a capability on its way to the name service).
     pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
+    /// Kept for `userlib::input`: its capability to the input server, looked up on first use. The
+    /// input drivers find theirs here, badged `input::DRIVER`, from init.
+    pub const INPUT: CapSlot = CapSlot(super::CAP_SLOTS as u32 - 1);
 }
 
 /// Capability slots the kernel fills for the first server (init).

@@ -14,7 +14,7 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Started by the kernel or init, never by hand: init, the memory server, the name service,
-    /// the viewer, the display driver.
+    /// the viewer, the drivers (display, keyboard, serial line) and the input server.
     System,
     /// Example servers and clients to copy (the tutorial's among them).
     Example,
@@ -62,7 +62,7 @@ pub static HOMES: &[Home] = &[
     home!("memsrv", "servers/memsrv", System),
     home!("names", "servers/names", System),
     home!("viewer", "servers/viewer", System),
-    home!("display", "servers/drivers/display", System),
+    home!("drivers", "servers/drivers", System),
     home!("examples", "servers/examples", Example),
     home!("weensyos", "servers/weensyos", WeensyOs),
     home!("benchmarks", "runner/benchmarks", Benchmark),
@@ -133,7 +133,7 @@ pub fn packed(words: &[String]) -> Vec<Program> {
         .iter()
         .filter_map(|w| match parse_word(w) {
             Ok(Word::Program(p)) => Some(p.name),
-            // The test kernel starts this one itself (kernel/harness/test_kernel.rs).
+            // The test kernel starts this one itself (kernel/src/bin/test_kernel.rs).
             Ok(Word::Test(t)) => t.strip_prefix("test:orphan="),
             _ => None,
         })

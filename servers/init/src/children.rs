@@ -16,7 +16,8 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications; the display driver maps the framebuffer.
+/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's ports); the
+/// input drivers make their notifications; the display driver maps the framebuffer.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
     crate::DISPLAY,
@@ -26,12 +27,25 @@ pub const POOL_HOLDERS: &[&str] = &[
     "kernbench",
     "belltest",
     "irqtest",
+    "keybench",
+    crate::input_stack::KBD,
+    crate::input_stack::SERIAL,
 ];
 /// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
 /// (`slots::DEVICE`), to make interrupt-handler, I/O-port and device-frame capabilities. The display
 /// driver maps the framebuffer; `irqtest` checks them; `rogue` and `fuzz` abuse them; `kernbench`
-/// measures an interrupt's way to its driver.
-pub const DEVICE_HOLDERS: &[&str] = &[crate::DISPLAY, "irqtest", "rogue", "fuzz", "kernbench"];
+/// measures an interrupt's way to its driver. The input drivers (`input_stack.rs`) drive the
+/// keyboard and the serial line.
+pub const DEVICE_HOLDERS: &[&str] = &[
+    crate::DISPLAY,
+    "irqtest",
+    "rogue",
+    "fuzz",
+    "kernbench",
+    "keybench",
+    crate::input_stack::KBD,
+    crate::input_stack::SERIAL,
+];
 /// Stack pages mapped at start (these servers get no demand paging).
 const STACK_PAGES: u64 = 16;
 
@@ -44,6 +58,8 @@ pub struct Child {
     pub expect_kill: bool,
     /// Lives for the whole run (the memory server): not reaped with a batch.
     pub permanent: bool,
+    /// Restarted when it crashes (the input stack): init supervises awake while it runs.
+    pub restartable: bool,
     /// Its id with the name service (the badge of its capability to it); 0 for the memory server
     /// (unbadged: it mints its processes' own) and the service itself.
     names_id: u64,
@@ -52,6 +68,10 @@ pub struct Child {
 }
 
 impl Child {
+    /// The badge of its messages to init's supervisor endpoint (`Children::reap` takes it).
+    pub fn badge(&self) -> u64 {
+        self.index as u64 + 1
+    }
     fn slot(&self, n: u32) -> CapSlot {
         CapSlot(16 + 4 * self.index as u32 + n)
     }
@@ -67,10 +87,6 @@ impl Child {
     }
     fn supervisor(&self) -> CapSlot {
         self.slot(3)
-    }
-    /// The badge of its messages to init's supervisor endpoint (`Children::reap` takes it).
-    pub fn badge(&self) -> u64 {
-        self.index as u64 + 1
     }
 }
 
@@ -134,6 +150,7 @@ impl Children {
             named: !permanent,
             expect_kill: program.expect_kill,
             permanent,
+            restartable: false,
             names_id,
             index,
             loader,
@@ -146,6 +163,37 @@ impl Children {
             return Err(e);
         }
         Ok(self.list[index].as_ref().expect("just inserted"))
+    }
+
+    /// Makes a child a companion the batch does not wait for, restarted if `restartable`.
+    pub fn make_companion(&mut self, badge: u64, restartable: bool) {
+        if let Some(child) = self.by_badge(badge) {
+            child.named = false;
+            child.restartable = restartable;
+        }
+    }
+
+    /// Is a child init restarts running (so init must not block waiting for processes)?
+    pub fn restartable_running(&self) -> bool {
+        self.list.iter().flatten().any(|c| c.restartable)
+    }
+
+    /// The endpoint of the running child called `name`.
+    pub fn own_of(&self, name: &str) -> Option<CapSlot> {
+        self.list
+            .iter()
+            .flatten()
+            .find(|c| c.name == name)
+            .map(Child::own)
+    }
+
+    /// Reaps the children `which` picks.
+    pub fn reap_where(&mut self, which: impl Fn(&Child) -> bool) {
+        for badge in 1..=MAX_CHILDREN as u64 {
+            if self.by_badge(badge).is_some_and(|c| which(c)) {
+                self.reap(badge);
+            }
+        }
     }
 
     /// The memory server's service endpoint (unbadged: init mints from it).

@@ -3,8 +3,6 @@
 //! expect and an 8x8 font, doubled where the screen has room. Only rows that changed since the
 //! last draw are looked at cell by cell, and only changed cells are drawn: a screen where nothing
 //! changes costs a comparison of 25 rows. Plain logic over a byte slice, host-tested.
-#![cfg_attr(not(test), no_std)]
-
 use font8x8::legacy::BASIC_LEGACY;
 use userlib::abi::device::{Geometry, PixelFormat};
 use userlib::layout::{CONSOLE_COLUMNS as COLS, CONSOLE_ROWS as ROWS};

@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use display::Screen;
+use drivers::screen::Screen;
 use userlib::abi::device::{display::DRAWING, display::NO_SCREEN, Geometry, FRAMEBUFFER};
 use userlib::layout::PAGE_SIZE;
 use userlib::{println, slots, sys, CapSlot, MsgTag, PageRights, SysError};
