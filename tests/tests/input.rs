@@ -42,9 +42,12 @@ fn crash_run(word: &str, who: &str) -> runner::Outcome {
         kernel: KernelImage::Test,
         ..Options::for_test(&[word, "keyecho:4"], TIMEOUT_SECS)
     };
-    // The third key crashes it; once it is back (a new "kbd: ready"), the rest is typed.
+    // The third key crashes it, typed once the first two were read (typed together, they could
+    // reach the driver in one interrupt and go down with it); once it is back (a new
+    // "kbd: ready"), the rest is typed.
     let opts = opts
-        .type_after("kbd: ready", Device::Keyboard, "abc")
+        .type_after("kbd: ready", Device::Keyboard, "ab")
+        .and_then(|o| o.type_after("key Char('b') from Keyboard", Device::Keyboard, "c"))
         .and_then(|o| o.type_after("kbd: ready", Device::Keyboard, "xyz\\n"))
         .unwrap();
     let out = run(opts);
