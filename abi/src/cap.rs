@@ -116,6 +116,8 @@ pub mod slots {
     /// Only for the memory server: the system capability, `READ` only (frame states, to answer
     /// `memsrv::Request::Census`). Among its own slots, which it uses from `FIRST_FREE` on.
     pub const MEMSRV_SYSTEM: CapSlot = CapSlot(9);
+    /// Kept for `userlib::input`: its capability to the input server, looked up on first use.
+    pub const INPUT: CapSlot = CapSlot(super::CAP_SLOTS as u32 - 1);
 }
 
 /// Capability slots the kernel fills for the first server (init).

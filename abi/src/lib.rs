@@ -20,6 +20,7 @@ pub mod device;
 pub mod elf;
 pub mod error;
 pub mod frames;
+pub mod input;
 pub mod inspect;
 pub mod layout;
 pub mod memsrv;

@@ -34,6 +34,7 @@ pub mod cap;
 pub mod clients;
 pub mod console;
 pub mod heap;
+pub mod input;
 pub mod ipc;
 pub mod load;
 pub mod names;
