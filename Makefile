@@ -66,7 +66,7 @@ test: setup test-host test-system
 # decisions of the memory server and the name service (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
-	$(CARGO) test -p kernel -p userlib -p memsrv -p names --lib
+	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p sh --lib
 
 # QEMU boot tests (tests/tests/*.rs), through the runner.
 test-system:
@@ -75,9 +75,9 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
-	$(CARGO) clippy -p memsrv -p names --lib --tests -- -D warnings
+	$(CARGO) clippy -p memsrv -p names -p sh --lib --tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
-		-p init -p memsrv -p names -p viewer -p examples -p weensyos -p benchmarks -p test-programs \
+		-p init -p memsrv -p names -p viewer -p examples -p weensyos -p sh -p benchmarks -p test-programs \
 		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice
