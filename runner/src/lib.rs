@@ -12,6 +12,7 @@ mod options;
 mod programs;
 mod qemu;
 mod screenshot;
+mod typing;
 
 pub use abi::cmdline::ViewerMode;
 pub use error::Error;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
             }
             eprintln!("runner: {}", outcome.verdict.describe());
             // Quitting gdb before the guest finished is how a debugging session ends.
-            if outcome.verdict.is_success() || outcome.verdict == Verdict::EndedWithGdb {
+            if outcome.verdict.is_success()
+                || outcome.verdict == Verdict::EndedWithGdb
+                || outcome.verdict == Verdict::Quit
+            {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

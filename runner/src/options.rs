@@ -1,7 +1,8 @@
 //! Command-line options: clap reads the command line ([`parse_args`]) into [`Options`], which the
 //! library and the system tests use (they make theirs with [`Options::for_test`]).
+use crate::typing::{parse_text, Device, Typing};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{value_parser, ArgGroup, CommandFactory, Parser};
+use clap::{value_parser, ArgAction, ArgGroup, ArgMatches, CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,6 +71,10 @@ pub struct Options {
     pub viewer: Option<abi::cmdline::ViewerMode>,
     /// `--screenshot`: where to save the screen when the run ends.
     pub screenshot: Option<std::path::PathBuf>,
+    /// `--type`/`--keys` (with their markers), in the order given.
+    pub typing: Vec<Typing>,
+    /// The terminal is connected to the serial line (raw mode; Ctrl-] quits).
+    pub interactive: bool,
 }
 
 impl Default for Options {
@@ -91,6 +96,8 @@ impl Default for Options {
             quiet: false,
             viewer: None,
             screenshot: None,
+            typing: Vec::new(),
+            interactive: false,
         }
     }
 }
@@ -156,6 +163,8 @@ macro_rules! exit_status {
         "  cargo run -- --viewer forkexit                  # the memory viewer\n",
         "  cargo run -- --run-for 10 --screenshot a.png fork   # and the screen saved at the end\n",
         "  cargo run -- hello -- -m 256M                   # anything after `--` goes to QEMU\n",
+        "  cargo run -- --type-after '$ ' --type 'ls\\n' sh  # type on the serial line\n",
+        "  cargo run -- --keys-after '$ ' --keys 'ls\\n' sh  # ... on the PS/2 keyboard\n",
         "\n",
         exit_status!(),
     ),
@@ -297,6 +306,38 @@ struct Cli {
     /// List the user programs and exit
     #[arg(long)]
     list: bool,
+
+    /// Type the next --type once the console shows MARKER
+    #[arg(long, value_name = "MARKER", action = ArgAction::Append, allow_hyphen_values = true)]
+    type_after: Vec<String>,
+
+    /// Type TEXT on the serial line (\\n Enter, ^c Ctrl-C, {up} ...; docs/drivers.md)
+    #[arg(
+        long = "type",
+        value_name = "TEXT",
+        action = ArgAction::Append,
+        allow_hyphen_values = true,
+        requires = "type_after",
+        long_help = "Type TEXT on the serial line (COM1) once the console shows the MARKER of \
+                     the\n--type-after before it. Escapes: \\n Enter, \\t Tab, \\b Backspace, \
+                     \\e Escape, \\\\,\n^X Ctrl+X, ^^, {up} {down} {left} {right} {home} {end} \
+                     {del}"
+    )]
+    type_text: Vec<String>,
+
+    /// Press the next --keys once the console shows MARKER
+    #[arg(long, value_name = "MARKER", action = ArgAction::Append, allow_hyphen_values = true)]
+    keys_after: Vec<String>,
+
+    /// Press TEXT's keys on the PS/2 keyboard (QEMU's sendkey; escapes as --type)
+    #[arg(
+        long,
+        value_name = "TEXT",
+        action = ArgAction::Append,
+        allow_hyphen_values = true,
+        requires = "keys_after"
+    )]
+    keys: Vec<String>,
 }
 
 /// `--timeout`: positive seconds, fractions allowed.
@@ -329,7 +370,11 @@ where
     T: Into<OsString> + Clone,
 {
     let argv = std::iter::once(OsString::from("runner")).chain(args.into_iter().map(Into::into));
-    let cli = Cli::try_parse_from(argv).map_err(about_qemu)?;
+    let matches = Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(about_qemu)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(about_qemu)?;
+    let typing = typings(&matches)?;
     if cli.list {
         return Ok(ParsedArgs::List);
     }
@@ -349,6 +394,7 @@ where
         Some(_) => VIEWER_MEMORY_MIB,
         None => DEFAULT_MEMORY_MIB,
     };
+    let interactive = gdb == Debugger::None && brings_input(&cli.programs) && stdin_is_terminal();
     Ok(ParsedArgs::Run(Options {
         headless: cli.headless || !has_display(),
         gdb,
@@ -370,7 +416,59 @@ where
         quiet: false,
         viewer,
         screenshot: cli.screenshot,
+        interactive,
+        typing,
     }))
+}
+
+/// Do these command-line words start the input server (a program of theirs reads the terminal)?
+fn brings_input(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        let name = w.split([':', '!']).next().unwrap_or(w);
+        name == abi::input::NAME
+            || crate::catalog::find(name)
+                .is_some_and(|p| p.entry.with().any(|s| s == abi::input::NAME))
+    })
+}
+
+fn stdin_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal()
+}
+
+/// The `--type`/`--keys` texts in command-line order, each with the marker given last before it.
+fn typings(matches: &ArgMatches) -> Result<Vec<Typing>, clap::Error> {
+    let indexed = |id: &str| -> Vec<(usize, String)> {
+        match (matches.indices_of(id), matches.get_many::<String>(id)) {
+            (Some(at), Some(values)) => at.zip(values.cloned()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut all = Vec::new();
+    for (text_id, after_id, device) in [
+        ("type_text", "type_after", Device::Serial),
+        ("keys", "keys_after", Device::Keyboard),
+    ] {
+        let markers = indexed(after_id);
+        for (at, text) in indexed(text_id) {
+            let Some((_, after)) = markers.iter().rev().find(|(m, _)| *m < at) else {
+                return Err(usage_error(format!(
+                    "{text:?} has no marker before it (--type-after or --keys-after)"
+                )));
+            };
+            let strokes = parse_text(&text).map_err(usage_error)?;
+            all.push((
+                at,
+                Typing {
+                    after: after.clone(),
+                    device,
+                    strokes,
+                },
+            ));
+        }
+    }
+    all.sort_by_key(|(at, _)| *at);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
 /// clap offers `-- ARG` for an unknown option, "to pass it as a value": here that hands it to
@@ -638,6 +736,42 @@ mod tests {
         }
         let text = usage_error_of(&["--timeout", "-3"]).to_string();
         assert!(text.contains("'-3' must be positive"), "{text}");
+    }
+
+    #[test]
+    fn typing_pairs_come_in_command_line_order() {
+        use crate::typing::{Device, Stroke};
+        let o = options(&[
+            "--type-after",
+            "$ ",
+            "--type",
+            "ls\\n",
+            "--keys-after",
+            "> ",
+            "--keys",
+            "^c",
+            "--type",
+            "-x",
+            "hello",
+        ]);
+        let got: Vec<_> = o
+            .typing
+            .iter()
+            .map(|t| (t.after.as_str(), t.device, t.strokes.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("$ ", Device::Serial, 3),
+                ("> ", Device::Keyboard, 1),
+                ("$ ", Device::Serial, 2)
+            ]
+        );
+        assert_eq!(o.typing[1].strokes, [Stroke::Ctrl('c')]);
+        assert_eq!(o.programs, ["hello"]);
+        usage_error_of(&["--type", "x"]); // no marker
+        usage_error_of(&["--keys", "x", "--keys-after", "m"]); // the marker after it
+        usage_error_of(&["--type-after", "m", "--type", "{nope}"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Running QEMU: the command line, the console transcript, the timeout and the verdict.
 use crate::image::{build_image, BootImage};
 use crate::options::{Debugger, Options};
+use crate::typing::{self, Device};
 use crate::{checkout, gdb, screenshot, Error};
 use abi::qemu::ExitCode;
 use std::io::{Read, Write};
@@ -26,6 +27,8 @@ pub enum Verdict {
     QemuExited(Option<i32>),
     /// gdb ended while the guest still ran; QEMU was stopped with it.
     EndedWithGdb,
+    /// The user ended an interactive run (Ctrl-]); QEMU was stopped.
+    Quit,
 }
 
 impl Verdict {
@@ -44,6 +47,7 @@ impl Verdict {
             ),
             Verdict::QemuExited(None) => "QEMU was killed by a signal".into(),
             Verdict::EndedWithGdb => "gdb ended; QEMU was stopped with it".into(),
+            Verdict::Quit => "ended from the terminal (Ctrl-]); QEMU was stopped".into(),
         }
     }
 }
@@ -76,6 +80,11 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
         )),
         None => cmd.arg("none"),
     };
+    if opts.typing.iter().any(|t| t.device == Device::Keyboard) {
+        let keys = typing::keys_monitor(&image.monitor);
+        cmd.arg("-monitor")
+            .arg(format!("unix:{},server=on,wait=off", keys.display()));
+    }
     cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     if opts.uefi {
         cmd.args(["-bios", OVMF]);
@@ -169,8 +178,14 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
         eprintln!("runner:     gdb -x {}", script.display());
         eprintln!("runner: (then e.g. `break kernel::boot::start` and `continue`)");
     }
+    // The serial line's input: what --type types, or the terminal in an interactive run.
+    let serial_in = !opts.typing.is_empty() || opts.interactive;
     let mut child = qemu_command(opts, &image, gdb_port)
-        .stdin(Stdio::null())
+        .stdin(if serial_in {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -191,6 +206,29 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
         let (socket, stop) = (monitor.clone(), Arc::clone(&ended));
         std::thread::spawn(move || screenshot::take_pictures(socket, file, stop))
     });
+    let quit = Arc::new(AtomicBool::new(false));
+    let serial = child
+        .stdin
+        .take()
+        .map(|s| std::fs::File::from(std::os::fd::OwnedFd::from(s)));
+    let raw_terminal = match (&serial, opts.interactive) {
+        (Some(serial), true) => {
+            let raw = typing::RawTerminal::enter();
+            if raw.is_some() {
+                eprint!("runner: the terminal is the guest's serial line; Ctrl-] quits\r\n");
+            }
+            let (serial, quit) = (serial.try_clone().ok(), Arc::clone(&quit));
+            std::thread::spawn(move || forward_terminal(serial, quit));
+            raw
+        }
+        _ => None,
+    };
+    if !opts.typing.is_empty() {
+        let (typings, sink) = (opts.typing.clone(), Arc::clone(&transcript));
+        let serial = serial.as_ref().and_then(|s| s.try_clone().ok());
+        let (socket, stop) = (typing::keys_monitor(&monitor), Arc::clone(&ended));
+        std::thread::spawn(move || typing::type_all(typings, sink, serial, socket, stop));
+    }
     let reader = std::thread::spawn(move || {
         let mut console_log = console_log;
         let mut buf = [0u8; 4096];
@@ -253,11 +291,13 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
         } else {
             None
         };
-        wait(&mut child, timeout)?
+        wait(&mut child, timeout, &quit)?
     };
+    drop(raw_terminal);
     let _ = reader.join();
     ended.store(true, Ordering::Relaxed);
     let _ = std::fs::remove_file(&monitor);
+    let _ = std::fs::remove_file(typing::keys_monitor(&monitor));
     let mut qemu_stderr = err_reader.join().unwrap_or_default();
     if let Some(Err(e)) = gdb_result {
         return Err(format!("{e}\n--- qemu stderr ---\n{qemu_stderr}").into());
@@ -277,6 +317,7 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
     }
     let verdict = match status {
         None if ended_with_gdb => Verdict::EndedWithGdb,
+        None if quit.load(Ordering::Relaxed) => Verdict::Quit,
         None => Verdict::Timeout,
         Some(status) => match status.code().map(|c| (c, ExitCode::from_qemu_status(c))) {
             Some((_, Some(ExitCode::Success))) => Verdict::Success,
@@ -295,8 +336,28 @@ pub fn run(opts: &Options) -> Result<Outcome, Error> {
     })
 }
 
-/// Waits for QEMU to end, or kills it after `timeout`; `None` means it was killed.
-fn wait(child: &mut Child, timeout: Option<Duration>) -> Result<Option<ExitStatus>, String> {
+/// Copies the terminal to the serial line until Ctrl-] ([`typing::QUIT_KEY`]) or the end of
+/// input, then sets `quit`.
+fn forward_terminal(mut serial: Option<std::fs::File>, quit: Arc<AtomicBool>) {
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = [0u8; 256];
+    while let (Ok(n @ 1..), Some(out)) = (stdin.read(&mut buf), serial.as_mut()) {
+        let typed = &buf[..n];
+        let end = typed.iter().position(|&b| b == typing::QUIT_KEY);
+        if out.write_all(&typed[..end.unwrap_or(n)]).is_err() || end.is_some() {
+            break;
+        }
+    }
+    quit.store(true, Ordering::Relaxed);
+}
+
+/// Waits for QEMU to end, or kills it after `timeout` or once `quit` is set; `None` means it was
+/// killed.
+fn wait(
+    child: &mut Child,
+    timeout: Option<Duration>,
+    quit: &AtomicBool,
+) -> Result<Option<ExitStatus>, String> {
     let started = Instant::now();
     loop {
         if let Some(status) = child
@@ -305,7 +366,7 @@ fn wait(child: &mut Child, timeout: Option<Duration>) -> Result<Option<ExitStatu
         {
             return Ok(Some(status));
         }
-        if timeout.is_some_and(|t| started.elapsed() >= t) {
+        if timeout.is_some_and(|t| started.elapsed() >= t) || quit.load(Ordering::Relaxed) {
             let _ = child.kill();
             let _ = child.wait();
             return Ok(None);

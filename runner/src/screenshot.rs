@@ -45,7 +45,7 @@ pub fn take_pictures(socket: PathBuf, file: PathBuf, stop: Arc<AtomicBool>) -> b
     saved
 }
 
-fn connect(socket: &Path, stop: &AtomicBool) -> Option<UnixStream> {
+pub fn connect(socket: &Path, stop: &AtomicBool) -> Option<UnixStream> {
     for _ in 0..200 {
         if let Ok(s) = UnixStream::connect(socket) {
             return Some(s);
@@ -59,7 +59,7 @@ fn connect(socket: &Path, stop: &AtomicBool) -> Option<UnixStream> {
 }
 
 /// Reads the monitor's output up to its `(qemu) ` prompt; false if the monitor went away.
-fn wait_for_prompt(reader: &mut BufReader<UnixStream>) -> bool {
+pub fn wait_for_prompt(reader: &mut BufReader<UnixStream>) -> bool {
     let mut seen = Vec::new();
     loop {
         let mut byte = Vec::new();
