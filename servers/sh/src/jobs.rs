@@ -46,6 +46,11 @@ impl Jobs {
         Some(self.jobs.remove(at))
     }
 
+    /// The `n`-th job (from 1, oldest first: `kill %n`).
+    pub fn nth(&self, n: usize) -> Option<&Job> {
+        self.jobs.get(n.checked_sub(1)?)
+    }
+
     pub fn get(&self, pid: u64) -> Option<&Job> {
         self.jobs.iter().find(|j| j.pid == pid)
     }

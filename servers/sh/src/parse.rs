@@ -13,7 +13,7 @@ pub enum Builtin {
     /// The live processes (the memory server's list).
     Ps,
     /// Ends a child and its descendants.
-    Kill(u64),
+    Kill(Target),
     /// Waits for every background job.
     Wait,
     /// The frame census.
@@ -23,6 +23,15 @@ pub enum Builtin {
     Halt,
     /// Ends the shell with this status (background jobs killed).
     Exit(i32),
+}
+
+/// Whom `kill` ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `kill 7`: a pid.
+    Pid(u64),
+    /// `kill %1`: the first background job still recorded (as in other shells).
+    Job(usize),
 }
 
 /// What one command does.
@@ -87,6 +96,8 @@ impl core::fmt::Display for ParseError<'_> {
     }
 }
 
+const KILL_USAGE: &str = "kill PID or kill %JOB (numbers from 1)";
+
 /// The commands of `line`, in order. Blank commands (`a;; b`, a line of spaces) are skipped.
 pub fn parse(line: &str) -> Result<Vec<Command<'_>, MAX_COMMANDS>, ParseError<'_>> {
     if let Some(c) = line.chars().find(|&c| !allowed(c)) {
@@ -147,9 +158,13 @@ fn action(text: &str) -> Result<Option<Action<'_>>, ParseError<'_>> {
         ("mem", None, _) => builtin(Builtin::Mem),
         ("help", None, _) => builtin(Builtin::Help),
         ("halt", None, _) => builtin(Builtin::Halt),
-        ("kill", Some(pid), None) => match pid.parse() {
-            Ok(pid) if pid > 0 => builtin(Builtin::Kill(pid)),
-            _ => Err(ParseError::Usage("kill PID (a number above 0)")),
+        ("kill", Some(target), None) => match target.strip_prefix('%').map(str::parse) {
+            Some(Ok(job)) if job > 0 => builtin(Builtin::Kill(Target::Job(job))),
+            None => match target.parse() {
+                Ok(pid) if pid > 0 => builtin(Builtin::Kill(Target::Pid(pid))),
+                _ => Err(ParseError::Usage(KILL_USAGE)),
+            },
+            _ => Err(ParseError::Usage(KILL_USAGE)),
         },
         ("exit", None, _) => builtin(Builtin::Exit(0)),
         ("exit", Some(code), None) => match code.parse() {
@@ -159,7 +174,7 @@ fn action(text: &str) -> Result<Option<Action<'_>>, ParseError<'_>> {
         ("ps" | "wait" | "mem" | "help" | "halt", Some(_), _) => Err(ParseError::Usage(
             "ps, wait, mem, help and halt take no arguments",
         )),
-        ("kill", ..) => Err(ParseError::Usage("kill PID")),
+        ("kill", ..) => Err(ParseError::Usage(KILL_USAGE)),
         ("exit", ..) => Err(ParseError::Usage("exit [STATUS]")),
         (program, ..) if program.len() > NAME_MAX => Err(ParseError::NameTooLong(program)),
         (program, ..) => {

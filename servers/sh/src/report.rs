@@ -28,7 +28,8 @@ PROGRAM [WORDS...]   run a registered program (its words: userlib::process::args
 A; B                 run A, then B
 A &                  run A in the background
 ps                   the live processes (pid, parent, state, name)
-kill PID             end a process the shell started, and its descendants
+kill PID | %JOB      end a process the shell started (or its JOB-th background
+                     job), and its descendants
 wait                 wait for every background job
 mem                  the frame census: free, kernel, page-table and user frames
 help                 this text

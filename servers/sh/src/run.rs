@@ -3,6 +3,7 @@
 use crate::say;
 use core::fmt::Write;
 use sh::jobs::Jobs;
+use sh::parse::Target;
 use sh::report::Ended;
 use userlib::abi::memsrv::MemError;
 use userlib::input::{self, Terminal};
@@ -87,8 +88,18 @@ pub fn report_ended(jobs: &mut Jobs) {
     }
 }
 
-/// `kill PID`: a child of the shell (a job, or a descendant's ancestor) and what descends from it.
-pub fn kill(jobs: &mut Jobs, pid: u64) {
+/// `kill PID` / `kill %JOB`: a child of the shell and what descends from it.
+pub fn kill(jobs: &mut Jobs, target: Target) {
+    let pid = match target {
+        Target::Pid(pid) => pid,
+        Target::Job(n) => match jobs.nth(n) {
+            Some(job) => job.pid,
+            None => {
+                say!("sh: kill %{n}: no such job");
+                return;
+            }
+        },
+    };
     match process::kill(pid) {
         Ok(()) => {
             let program = jobs.remove(pid).map(|j| j.program);

@@ -10,6 +10,8 @@ fn jobs_are_kept_until_removed_and_the_table_is_bounded() {
     jobs.add(9, "a-name-longer-than-sixteen").unwrap();
     assert_eq!(jobs.get(9).unwrap().program, "a-name-longer-th");
     assert_eq!(jobs.pids().as_slice(), [7, 9]);
+    assert_eq!(jobs.nth(2).map(|j| j.pid), Some(9));
+    assert_eq!(jobs.nth(0).or(jobs.nth(3)), None);
     assert_eq!(jobs.remove(7).unwrap().program, "allocator");
     assert_eq!(jobs.remove(7), None);
     assert_eq!(jobs.pids().as_slice(), [9]);

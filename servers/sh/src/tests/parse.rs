@@ -1,4 +1,4 @@
-use crate::parse::{parse, Action, Builtin, Command, ParseError, MAX_COMMANDS};
+use crate::parse::{parse, Action, Builtin, Command, ParseError, Target, MAX_COMMANDS};
 
 fn run(program: &str, args: &str, arg: u64, background: bool) -> Command<'static> {
     // (Leaked: the tests compare with commands that borrow the line.)
@@ -50,7 +50,8 @@ fn batches_and_background_jobs_split_at_their_separators() {
 #[test]
 fn builtins_and_their_arguments() {
     assert_eq!(ok("ps"), [builtin(Builtin::Ps)]);
-    assert_eq!(ok("kill 7"), [builtin(Builtin::Kill(7))]);
+    assert_eq!(ok("kill 7"), [builtin(Builtin::Kill(Target::Pid(7)))]);
+    assert_eq!(ok("kill %2"), [builtin(Builtin::Kill(Target::Job(2)))]);
     assert_eq!(
         ok("wait; mem"),
         [builtin(Builtin::Wait), builtin(Builtin::Mem)]
@@ -98,6 +99,6 @@ fn errors_say_what_is_wrong() {
     let said = |line| parse(line).expect_err("bad").to_string();
     assert_eq!(said("a|b"), "unexpected character '|'");
     assert_eq!(said("&"), "nothing to run before '&'");
-    assert!(said("kill x").starts_with("usage: kill PID"));
+    assert!(said("kill x").starts_with("usage: kill PID or kill %JOB"));
     assert!(said("averyveryverylongname").contains("at most 16 bytes"));
 }
