@@ -70,7 +70,7 @@ test: setup test-host test-system
 # decisions of the memory server and the name service (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
-	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p sh --lib
+	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p drivers -p sh --lib
 
 # QEMU boot tests (tests/tests/*.rs), through the runner.
 test-system:
@@ -79,9 +79,10 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
-	$(CARGO) clippy -p memsrv -p names -p sh --lib --tests -- -D warnings
+	$(CARGO) clippy -p memsrv -p names -p drivers -p sh --lib --tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
-		-p init -p memsrv -p names -p viewer -p examples -p weensyos -p sh -p benchmarks -p test-programs \
+		-p init -p memsrv -p names -p viewer -p drivers -p examples -p weensyos -p sh -p benchmarks \
+		-p test-programs \
 		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice

@@ -107,6 +107,9 @@ pub mod slots {
     /// Only for the memory viewer (it holds no pool, so it has the pool holders' slots): the
     /// system capability, `READ` only (`FrameStates`).
     pub const VIEW_SYSTEM: CapSlot = CapSlot(3);
+    /// Only for the input server (it holds no pool): the system capability, `READ` only (raw
+    /// writes to the serial line, `DebugWrite` with `frames::SERIAL_ONLY`).
+    pub const TERMINAL_SYSTEM: CapSlot = CapSlot(3);
     /// Only for the memory viewer: the memory server's endpoint badged `memsrv::OBSERVER`.
     pub const VIEW_MEMORY: CapSlot = CapSlot(4);
     /// Kept empty for userlib's own short-lived use (a capability on its way to the name service).
@@ -116,7 +119,8 @@ pub mod slots {
     /// Only for the memory server: the system capability, `READ` only (frame states, to answer
     /// `memsrv::Request::Census`). Among its own slots, which it uses from `FIRST_FREE` on.
     pub const MEMSRV_SYSTEM: CapSlot = CapSlot(9);
-    /// Kept for `userlib::input`: its capability to the input server, looked up on first use.
+    /// Kept for `userlib::input`: its capability to the input server, looked up on first use. The
+    /// input drivers find theirs here, badged `input::DRIVER`, from init.
     pub const INPUT: CapSlot = CapSlot(super::CAP_SLOTS as u32 - 1);
 }
 

@@ -14,7 +14,7 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Started by the kernel or init, never by hand: init, the memory server, the name service,
-    /// the viewer.
+    /// the viewer, the input server and its drivers.
     System,
     /// Example servers and clients to copy (the tutorial's among them).
     Example,
@@ -67,6 +67,7 @@ pub static HOMES: &[Home] = &[
     home!("memsrv", "servers/memsrv", System),
     home!("names", "servers/names", System),
     home!("viewer", "servers/viewer", System),
+    home!("drivers", "servers/drivers", System),
     home!("examples", "servers/examples", Example),
     home!("weensyos", "servers/weensyos", WeensyOs),
     home!("sh", "servers/sh", Shell),

@@ -75,14 +75,16 @@ fn scroll<C: Cells + ?Sized>(cells: &mut C) {
 }
 
 /// Writes `s` at the cursor with attribute `attr` and moves the cursor. `\n` starts a new row, `\r`
-/// returns to the start of the row; other control and non-ASCII characters show as `?`. A full
-/// screen scrolls up one row.
+/// returns to the start of the row, `\x08` (backspace) moves back one cell within it; other
+/// control and non-ASCII characters show as `?`. A full screen scrolls up one row.
 pub fn write_cells<C: Cells + ?Sized>(cells: &mut C, s: &str, attr: u8) {
     let mut cur = cursor(cells);
     for ch in s.chars() {
         match ch {
             '\n' => cur = (cur / COLS + 1) * COLS,
             '\r' => cur -= cur % COLS,
+            '\x08' if cur % COLS > 0 => cur -= 1,
+            '\x08' => {}
             _ => {
                 let byte = if ch.is_ascii() && !ch.is_ascii_control() {
                     ch as u16
@@ -250,6 +252,9 @@ mod tests {
         assert_eq!(cursor(&p), COLS + 3);
         write_cells(&mut p, "\rz", 0x07);
         assert_eq!(row(&p, 1), "z?y");
+        // A line editor's rub-out: back, blank, back; never into the row above.
+        write_cells(&mut p, "\x08 \x08\x08\x08", 0x07);
+        assert_eq!((row(&p, 1).as_str(), cursor(&p)), (" ?y", COLS));
     }
 
     #[test]

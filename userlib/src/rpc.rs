@@ -472,9 +472,35 @@ pub struct Call<'a> {
     /// with a timeout (`Client::call_timeout`): nobody vouches that anyone answers it.
     pub caps: &'a [CapSlot],
     reply_caps: heapless::Vec<CapSlot, MAX_CAPS>,
+    /// Who waits for the reply (the kernel's reply target).
+    sender: u64,
+    /// [`Call::defer`] was asked: `serve` sends no reply now.
+    deferred: bool,
+}
+
+/// A request whose answer comes later: [`Call::defer`] makes one, [`reply_later`] answers it.
+/// Keep it with whatever the answer waits for; dropping it leaves the client waiting (until it
+/// gives up, or the server ends and its call fails with `PeerDied`).
+#[must_use = "the client waits until this is answered with rpc::reply_later"]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Deferred {
+    sender: u64,
+    /// The badge the request came with (which client).
+    pub badge: u64,
 }
 
 impl Call<'_> {
+    /// Answers this request later, with [`reply_later`], instead of with the handler's result
+    /// (which is then ignored): for a request that waits for something (a key, a name to be
+    /// registered), while the server goes on serving others.
+    pub fn defer(&mut self) -> Deferred {
+        self.deferred = true;
+        Deferred {
+            sender: self.sender,
+            badge: self.badge,
+        }
+    }
+
     /// Sends the capability in `slot` with the reply (copied; the slot keeps it). Replies can carry
     /// capabilities only if the server's endpoint capability has `GRANT`.
     pub fn reply_with_cap(&mut self, slot: CapSlot) {
@@ -514,6 +540,19 @@ pub trait Server<P: Protocol> {
     fn notified(&mut self, bits: u64) {
         let _ = bits;
     }
+    /// [`serve_ticking`] only: `ticks` timer ticks passed with no message (answer the deferred
+    /// requests whose time is up).
+    fn tick(&mut self) {}
+}
+
+/// Answers a request a handler deferred ([`Call::defer`]) with `result`, as `serve` would have.
+/// Fails with `NoReplyTarget` if the client no longer waits (it gave up or ended): nothing to do.
+pub fn reply_later<P: Protocol>(
+    to: Deferred,
+    result: &Result<P::Reply, P::Error>,
+) -> Result<(), SysError> {
+    let () = Fits::<P>::CHECKED;
+    ipc::reply(to.sender, &reply_message::<P>(result, 0))
 }
 
 /// Checks and decodes a received message as a request of `P` (its capabilities too).
@@ -625,20 +664,76 @@ pub fn serve<P: Protocol, S: Server<P>>(
             Ok(msg) => msg,
             Err(e) => return e,
         };
-        if msg.notified() {
-            server.notified(msg.badge);
+        next = match respond::<P, S>(&msg, cap_slots, server, &mut rejected) {
+            Some(reply) => endpoint.reply_recv(msg.sender, &reply),
+            None => endpoint.recv(),
+        };
+        if let Err(e) = next {
+            println!("{}: reply to {:#x} refused: {e}", P::NAME, msg.sender);
             next = endpoint.recv();
-            continue;
         }
-        let arrived = &cap_slots[..msg.msg.tag.caps().min(cap_slots.len())];
-        let reply = match decode_request::<P>(&msg) {
-            Ok(request) => {
-                let mut call = Call {
-                    badge: msg.badge,
-                    caps: arrived,
-                    reply_caps: heapless::Vec::new(),
-                };
-                let result = server.handle(&mut call, request);
+    }
+}
+
+/// [`serve`] for a server with deadlines: it waits at most `ticks` timer ticks for a message,
+/// and calls [`Server::tick`] each time that many pass without one. (Time is counted in quiet
+/// spells: while requests keep coming, deadlines run late, never early.) Replies are sent apart
+/// from receiving (`Reply`, then `Recv` with a timeout): two crossings a request.
+pub fn serve_ticking<P: Protocol, S: Server<P>>(
+    endpoint: Endpoint,
+    cap_slots: &[CapSlot],
+    server: &mut S,
+    ticks: u64,
+) -> SysError {
+    let () = Fits::<P>::CHECKED;
+    let mut rejected = 0u64;
+    if !cap_slots.is_empty() {
+        ipc::set_recv_slots(cap_slots);
+    }
+    loop {
+        let msg = match sys::recv_timeout(endpoint.slot(), ticks) {
+            Ok(msg) => msg,
+            Err(SysError::TimedOut) => {
+                server.tick();
+                continue;
+            }
+            Err(e) => return e,
+        };
+        if let Some(reply) = respond::<P, S>(&msg, cap_slots, server, &mut rejected) {
+            if let Err(e) = ipc::reply(msg.sender, &reply) {
+                println!("{}: reply to {:#x} refused: {e}", P::NAME, msg.sender);
+            }
+        }
+    }
+}
+
+/// One message as a server of `P` takes it: the reply to send, or `None` (a notification, or a
+/// request the handler deferred). The capabilities that came with it are deleted.
+#[inline(always)]
+fn respond<P: Protocol, S: Server<P>>(
+    msg: &Received,
+    cap_slots: &[CapSlot],
+    server: &mut S,
+    rejected: &mut u64,
+) -> Option<Message> {
+    if msg.notified() {
+        server.notified(msg.badge);
+        return None;
+    }
+    let arrived = &cap_slots[..msg.msg.tag.caps().min(cap_slots.len())];
+    let reply = match decode_request::<P>(msg) {
+        Ok(request) => {
+            let mut call = Call {
+                badge: msg.badge,
+                caps: arrived,
+                reply_caps: heapless::Vec::new(),
+                sender: msg.sender,
+                deferred: false,
+            };
+            let result = server.handle(&mut call, request);
+            if call.deferred {
+                None
+            } else {
                 if !call.reply_caps.is_empty() {
                     ipc::set_send_caps(&call.reply_caps);
                 }
@@ -653,28 +748,25 @@ pub fn serve<P: Protocol, S: Server<P>>(
                         reply.words[0]
                     );
                 }
-                reply
+                Some(reply)
             }
-            Err(why) => {
-                rejected += 1;
-                println!(
-                    "{}: rejected request from client {:#x} ({why:?}: {}; {rejected} so far)",
-                    P::NAME,
-                    msg.badge,
-                    why.why()
-                );
-                rejection(why)
-            }
-        };
-        for &slot in arrived {
-            let _ = sys::cap_delete(slot);
         }
-        next = endpoint.reply_recv(msg.sender, &reply);
-        if let Err(e) = next {
-            println!("{}: reply to {:#x} refused: {e}", P::NAME, msg.sender);
-            next = endpoint.recv();
+        Err(why) => {
+            *rejected += 1;
+            println!(
+                "{}: rejected request from client {:#x} ({why:?}: {}; {} so far)",
+                P::NAME,
+                msg.badge,
+                why.why(),
+                *rejected
+            );
+            Some(rejection(why))
         }
+    };
+    for &slot in arrived {
+        let _ = sys::cap_delete(slot);
     }
+    reply
 }
 
 #[cfg(test)]

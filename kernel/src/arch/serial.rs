@@ -1,4 +1,6 @@
-//! The COM1 UART (16550): the kernel's console on `-serial stdio`.
+//! The COM1 UART (16550): the kernel's console on `-serial stdio`. The kernel transmits and keeps
+//! the line-control and modem-control registers; the serial-input driver gets the receive side
+//! (`abi::device::KERNEL_PORTS`, docs/drivers.md).
 use x86_64::instructions::port::Port;
 
 const COM1: u16 = 0x3F8;
@@ -14,15 +16,16 @@ fn inb(port: u16) -> u8 {
     unsafe { Port::new(port).read() }
 }
 
-/// 115200 baud, 8N1, FIFOs on, interrupts off (we poll).
+/// 115200 baud, 8N1, FIFOs on, interrupts off (we poll); OUT2 on, so that the receive interrupt
+/// the serial-input driver enables reaches the PIC (IRQ 4).
 pub fn init() {
     outb(COM1 + 1, 0x00); // no interrupts
     outb(COM1 + 3, 0x80); // divisor latch
     outb(COM1, 0x01); // divisor 1 = 115200 baud
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03); // 8 bits, no parity, one stop bit
-    outb(COM1 + 2, 0xC7); // FIFO on, cleared, 14-byte threshold
-    outb(COM1 + 4, 0x03); // DTR, RTS
+    outb(COM1 + 2, 0x07); // FIFO on, cleared, interrupt at each byte (a key is not kept waiting)
+    outb(COM1 + 4, 0x0B); // DTR, RTS, OUT2 (the interrupt line's gate)
 }
 
 pub fn write_byte(byte: u8) {

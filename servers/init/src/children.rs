@@ -25,11 +25,21 @@ pub const POOL_HOLDERS: &[&str] = &[
     "kernbench",
     "belltest",
     "irqtest",
+    crate::input_stack::KBD,
+    crate::input_stack::SERIAL,
 ];
 /// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
 /// (`slots::DEVICE`), to make interrupt-handler and I/O-port capabilities. `irqtest` checks them;
 /// `rogue` and `fuzz` abuse them; `kernbench` measures an interrupt's way to its driver.
-pub const DEVICE_HOLDERS: &[&str] = &["irqtest", "rogue", "fuzz", "kernbench"];
+/// The input drivers (`input_stack.rs`) drive the keyboard and the serial line.
+pub const DEVICE_HOLDERS: &[&str] = &[
+    "irqtest",
+    "rogue",
+    "fuzz",
+    "kernbench",
+    crate::input_stack::KBD,
+    crate::input_stack::SERIAL,
+];
 /// Stack pages mapped at start (these servers get no demand paging).
 const STACK_PAGES: u64 = 16;
 
@@ -42,6 +52,8 @@ pub struct Child {
     pub expect_kill: bool,
     /// Lives for the whole run (the memory server): not reaped with a batch.
     pub permanent: bool,
+    /// Restarted when it crashes (the input stack): init supervises awake while it runs.
+    pub restartable: bool,
     /// Its id with the name service (the badge of its capability to it); 0 for the memory server
     /// (unbadged: it mints its processes' own) and the service itself.
     names_id: u64,
@@ -50,6 +62,10 @@ pub struct Child {
 }
 
 impl Child {
+    /// What supervisor messages about it are badged with.
+    pub fn badge(&self) -> u64 {
+        self.index as u64 + 1
+    }
     fn slot(&self, n: u32) -> CapSlot {
         CapSlot(16 + 4 * self.index as u32 + n)
     }
@@ -127,6 +143,7 @@ impl Children {
             named: !permanent,
             expect_kill: program.expect_kill,
             permanent,
+            restartable: false,
             names_id,
             index,
             loader,
@@ -139,6 +156,37 @@ impl Children {
             return Err(e);
         }
         Ok(self.list[index].as_ref().expect("just inserted"))
+    }
+
+    /// Makes a child a companion the batch does not wait for, restarted if `restartable`.
+    pub fn make_companion(&mut self, badge: u64, restartable: bool) {
+        if let Some(child) = self.by_badge(badge) {
+            child.named = false;
+            child.restartable = restartable;
+        }
+    }
+
+    /// Is a child init restarts running (so init must not block waiting for processes)?
+    pub fn restartable_running(&self) -> bool {
+        self.list.iter().flatten().any(|c| c.restartable)
+    }
+
+    /// The endpoint of the running child called `name`.
+    pub fn own_of(&self, name: &str) -> Option<CapSlot> {
+        self.list
+            .iter()
+            .flatten()
+            .find(|c| c.name == name)
+            .map(Child::own)
+    }
+
+    /// Reaps the children `which` picks.
+    pub fn reap_where(&mut self, which: impl Fn(&Child) -> bool) {
+        for badge in 1..=MAX_CHILDREN as u64 {
+            if self.by_badge(badge).is_some_and(|c| which(c)) {
+                self.reap(badge);
+            }
+        }
     }
 
     /// The memory server's service endpoint (unbadged: init mints from it).

@@ -10,11 +10,13 @@
 #![no_main]
 
 mod children;
+mod input_stack;
 mod processes;
 
 use children::{Child, Children};
 use core::fmt::Write;
 use heapless::String;
+use input_stack::InputStack;
 use processes::Processes;
 use userlib::abi::bootfs::BootFs;
 use userlib::abi::cmdline::{self, Program};
@@ -105,12 +107,18 @@ fn main() -> i32 {
     let run_for = cmdline::run_for(fs.cmdline()).map(|secs| secs * userlib::abi::HZ);
     let mut failed = false;
     let mut ran = 0;
+    let mut input = InputStack::new(fs.cmdline());
     let batches = cmdline::batches(fs.cmdline()).count();
     for (n, batch) in cmdline::batches(fs.cmdline()).enumerate() {
         let mut procs = Processes::new();
         for (p, named) in batch_with_companions(registry, batch.clone()) {
             let name = p.name;
-            if children::POOL_HOLDERS.contains(&name) {
+            if name == userlib::abi::input::NAME {
+                if let Err(e) = input.start(&mut children, &fs) {
+                    println!("init: cannot start the input stack: {e}");
+                    failed = true;
+                }
+            } else if children::POOL_HOLDERS.contains(&name) {
                 if let Err(e) = children.spawn(&fs, p, 0, |_| Ok(())) {
                     println!("init: cannot start {name}: {e}");
                     failed = true;
@@ -131,7 +139,12 @@ fn main() -> i32 {
                  or QEMU ends"
             );
         }
-        failed |= supervise(&mut children, &mut procs, run_for, serve_on);
+        let mut supervisor = Supervisor {
+            children: &mut children,
+            input: &mut input,
+            fs: &fs,
+        };
+        failed |= supervise(&mut supervisor, &mut procs, run_for, serve_on);
         // Once more while the batch's processes are alive (servers, companions, what `--run-for`
         // stops), then again once they are gone (`checks_hold`).
         failed |= !live_check();
@@ -291,15 +304,24 @@ fn servers_only<'a>(registry: &str, mut batch: impl Iterator<Item = Program<'a>>
     batch.all(|p| registry::find(registry, p.name).is_some_and(|e| e.server))
 }
 
+/// What init supervises: the servers it started, and the input stack among them.
+struct Supervisor<'a> {
+    children: &'a mut Children,
+    input: &'a mut InputStack,
+    fs: &'a BootFs<'static>,
+}
+
 /// Waits until every named program of the batch has ended, or until `run_for` timer ticks have
 /// passed (the programs still running are then stopped by the caller, as expected); returns
-/// whether any ended other than as expected. `awake`: never block in `wait` (see `main`).
+/// whether any ended other than as expected. `awake`: never block in `wait` (see `main`); nor
+/// while the input stack runs (init restarts what of it crashes).
 fn supervise(
-    children: &mut Children,
+    supervisor: &mut Supervisor,
     procs: &mut Processes,
     run_for: Option<u64>,
     awake: bool,
 ) -> bool {
+    let children = &mut *supervisor.children;
     let mut failed = false;
     let mut remaining = run_for;
     let mut next_check = run_for.map(|r| r.saturating_sub(CHECK_TICKS));
@@ -323,7 +345,7 @@ fn supervise(
             }
         }
         let only_processes = procs.named_running() > 0 && children.named_running() == 0;
-        if only_processes && remaining.is_none() && !awake {
+        if only_processes && remaining.is_none() && !awake && !children.restartable_running() {
             // Only processes to wait for: block in `wait` (no polling, so benchmarks run alone).
             match process::wait() {
                 Ok(status) => failed |= procs.ended(status),
@@ -343,6 +365,7 @@ fn supervise(
             Ok(msg) => msg,
             Err(userlib::SysError::TimedOut) => {
                 remaining = remaining.map(|r| r - ticks);
+                supervisor.input.clock += ticks;
                 continue;
             }
             Err(e) => {
@@ -380,6 +403,12 @@ fn supervise(
             continue;
         }
         let (killed, status) = ending(child, &msg.msg);
+        if child.restartable {
+            let name = child.name;
+            children.reap(msg.badge);
+            supervisor.input.crashed(children, supervisor.fs, name);
+            continue;
+        }
         if child.permanent {
             println!("init: {} ended: the run cannot go on", child.name);
             return true;

@@ -364,9 +364,47 @@ fn a_handler_may_send_capabilities_with_its_reply() {
         badge: 4,
         caps: &[],
         reply_caps: heapless::Vec::new(),
+        sender: 3,
+        deferred: false,
     };
     call.reply_with_cap(CapSlot(12));
     assert_eq!(call.reply_caps.as_slice(), [CapSlot(12)]);
+}
+
+/// Defers odd requests (keeping them to answer later), answers even ones at once.
+#[derive(Default)]
+struct Later(std::vec::Vec<Deferred>);
+
+impl Server<Tiny> for Later {
+    fn handle(&mut self, call: &mut Call, request: u8) -> Result<u32, Error> {
+        if request % 2 == 1 {
+            self.0.push(call.defer());
+        }
+        Ok(request as u32)
+    }
+}
+
+#[test]
+fn a_deferred_request_gets_no_reply_now_and_its_answer_later() {
+    let mut server = Later::default();
+    let mut rejected = 0;
+    let even = request::<Tiny>(&2, 0, MsgTag::CALL);
+    let reply = respond::<Tiny, _>(&even, &[], &mut server, &mut rejected).expect("a reply");
+    assert_eq!(decode_reply::<Tiny>(&reply), Ok((2, 0)));
+    let odd = request::<Tiny>(&3, 0, MsgTag::CALL);
+    assert_eq!(
+        respond::<Tiny, _>(&odd, &[], &mut server, &mut rejected),
+        None
+    );
+    // The token answers the caller (`received` says sender 3, badge 9).
+    assert_eq!(
+        server.0,
+        [Deferred {
+            sender: 3,
+            badge: 9
+        }]
+    );
+    assert_eq!(rejected, 0);
 }
 
 #[test]

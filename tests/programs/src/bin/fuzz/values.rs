@@ -337,7 +337,7 @@ pub fn port_range(rng: &mut Rng) -> (u64, u64) {
         (0x2F8, 8),
         (0x2FC, 4),
         (0x20, 2),
-        (0x3F8, 1),
+        (0x3FB, 1),
         (0xF4, 4),
         (0xCF8, 8),
         (0x40, 0x10000),
@@ -348,5 +348,5 @@ pub fn port_range(rng: &mut Rng) -> (u64, u64) {
 
 /// A port to read or write (some outside every range the fuzzer is given).
 pub fn port(rng: &mut Rng) -> u64 {
-    rng.pick(&[0x80, 0x2F8, 0x2FA, 0x2FF, 0x300, 0x7F, 0x3F8, u64::MAX])
+    rng.pick(&[0x80, 0x2F8, 0x2FA, 0x2FF, 0x300, 0x7F, 0x3FB, u64::MAX])
 }
