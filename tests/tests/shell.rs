@@ -161,7 +161,7 @@ fn weensyos_keys_switch_programs_under_the_viewer_and_q_ends_the_run() {
 
 /// The options of a run from runner words, for a test that changes some.
 fn typed_options(words: &[&str]) -> Options {
-    let args = ["runner", "--headless"].iter().chain(words);
+    let args = ["--headless"].iter().chain(words);
     let Ok(ParsedArgs::Run(opts)) = parse_args(args) else {
         panic!("the runner refuses {words:?}");
     };
