@@ -32,7 +32,8 @@ numbered_enum! {
         Spawn = 6,
         /// w0 = the pid of one of the caller's children, or 0 for all of them: end it and its
         /// descendants (its status reads as killed). A process whose parent ends is adopted by
-        /// init.
+        /// init; the first process of its job (the program init started: a shell) may still end
+        /// it by its pid ([`ProcState::Orphan`] in `Processes`).
         Kill = 7,
         /// Run the consistency checks (every mapping of every process against the server's
         /// records and the kernel's counts, and its page tables against its charge). Reply:

@@ -5,7 +5,7 @@ use core::fmt::Write;
 use sh::jobs::Jobs;
 use sh::parse::Target;
 use sh::report::Ended;
-use userlib::abi::memsrv::MemError;
+use userlib::abi::memsrv::{ExitHow, MemError, ProcState};
 use userlib::input::{self, Terminal};
 use userlib::process::{self, Error, Status};
 
@@ -43,17 +43,26 @@ pub fn program(jobs: &mut Jobs, (program, args, arg): (&str, &str, u64), backgro
     }
 }
 
-/// Waits for child `pid`, polling its end and watching for Ctrl-C. With `kill_on_interrupt` a
-/// Ctrl-C kills it (and it is waited for); otherwise a Ctrl-C stops the waiting (`None`).
+/// Waits for child `pid`, polling its end and watching for Ctrl-C. The foreground is the
+/// program and what it left running: orphans of the shell's job started after it (`forkexit`'s
+/// original process exits at once; its descendants fork on), waited for too. With
+/// `kill_on_interrupt` a Ctrl-C kills them all (and the program is reported killed); otherwise
+/// a Ctrl-C stops the waiting (`None`).
 fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
+    let mut ended = None;
     loop {
-        match process::try_wait(pid) {
-            Ok(status) => return Some(status),
-            Err(Error::Mem(MemError::WouldBlock)) => {}
-            Err(e) => {
-                say!("sh: waiting for pid {pid}: {e}");
-                return None;
+        if ended.is_none() {
+            match process::try_wait(pid) {
+                Ok(status) => ended = Some(status),
+                Err(Error::Mem(MemError::WouldBlock)) => {}
+                Err(e) => {
+                    say!("sh: waiting for pid {pid}: {e}");
+                    return None;
+                }
             }
+        }
+        if ended.is_some() && (!kill_on_interrupt || next_orphan(pid).is_none()) {
+            return ended;
         }
         if input::wait_interrupt(POLL_TICKS).is_ok() {
             say!("^C");
@@ -62,8 +71,36 @@ fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
             }
             // (It may have ended meanwhile: then it is reaped all the same.)
             let _ = process::kill(pid);
-            return process::waitpid(pid).ok();
+            kill_orphans(pid);
+            let status = ended.or_else(|| process::waitpid(pid).ok())?;
+            return Some(Status {
+                how: ExitHow::Killed,
+                code: -1,
+                ..status
+            });
         }
+    }
+}
+
+/// The first orphan of the shell's job with a pid above `after`, if any (pids are never reused,
+/// so these started after process `after`).
+fn next_orphan(after: u64) -> Option<u64> {
+    let mut from = after + 1;
+    while let Ok(p) = process::process_from(from) {
+        if p.state == ProcState::Orphan && p.pid != after {
+            return Some(p.pid);
+        }
+        from = p.pid + 1;
+    }
+    None
+}
+
+/// Ends the orphans of the shell's job above pid `after` (another job's are refused: skipped).
+fn kill_orphans(after: u64) {
+    let mut from = after;
+    while let Some(orphan) = next_orphan(from) {
+        let _ = process::kill(orphan);
+        from = orphan;
     }
 }
 
@@ -127,13 +164,11 @@ pub fn wait_all(jobs: &mut Jobs) {
     say!("sh: no background jobs");
 }
 
-/// Before the shell ends: every job and what it started, killed and reaped (init waits for a
-/// program's whole job before it ends the run).
+/// Before the shell ends: every job and what it started, and the orphans of the shell's job,
+/// killed and the jobs reaped (init waits for a program's whole job before it ends the run).
 pub fn stop_all(jobs: &mut Jobs) {
-    if jobs.is_empty() {
-        return;
-    }
     let _ = process::kill(0);
+    kill_orphans(0);
     for pid in jobs.pids() {
         if let (Ok(status), Some(job)) = (process::waitpid(pid), jobs.remove(pid)) {
             report(status, &job.program);
