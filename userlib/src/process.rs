@@ -277,13 +277,37 @@ pub fn process_from(from: u64) -> Result<ProcessInfo> {
     })
 }
 
+/// The first orphan (a process init adopted when its parent ended) with a pid above `after`, if
+/// any: pids are never reused, so one above a process's pid started after it.
+pub fn next_orphan(after: u64) -> Option<u64> {
+    let mut from = after + 1;
+    while let Ok(p) = process_from(from) {
+        if p.state == memsrv::ProcState::Orphan {
+            return Some(p.pid);
+        }
+        from = p.pid + 1;
+    }
+    None
+}
+
+/// Ends the orphans above pid `after` of the job the caller leads (the first process of a job,
+/// the program init started, may: [`kill`]); others' are refused, and skipped.
+pub fn kill_orphans(after: u64) {
+    let mut from = after;
+    while let Some(orphan) = next_orphan(from) {
+        let _ = kill(orphan);
+        from = orphan;
+    }
+}
+
 /// The frame census, as the memory server counts it from the kernel's frame states:
 /// (free, kernel, page-table, user) frames.
 pub fn census() -> Result<[u64; 4]> {
     request(Request::Census, [0; 4])
 }
 
-/// Ends child `pid` and its descendants (`pid` 0: every child).
+/// Ends child `pid` and its descendants (`pid` 0: every child), or an orphan of the job the
+/// caller leads ([`kill_orphans`]).
 pub fn kill(pid: u64) -> Result<()> {
     request(Request::Kill, [pid, 0, 0, 0]).map(drop)
 }

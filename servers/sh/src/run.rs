@@ -5,7 +5,7 @@ use core::fmt::Write;
 use sh::jobs::Jobs;
 use sh::parse::Target;
 use sh::report::Ended;
-use userlib::abi::memsrv::{ExitHow, MemError, ProcState};
+use userlib::abi::memsrv::{ExitHow, MemError};
 use userlib::input::{self, Terminal};
 use userlib::process::{self, Error, Status};
 
@@ -61,7 +61,7 @@ fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
                 }
             }
         }
-        if ended.is_some() && (!kill_on_interrupt || next_orphan(pid).is_none()) {
+        if ended.is_some() && (!kill_on_interrupt || process::next_orphan(pid).is_none()) {
             return ended;
         }
         if input::wait_interrupt(POLL_TICKS).is_ok() {
@@ -71,7 +71,7 @@ fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
             }
             // (It may have ended meanwhile: then it is reaped all the same.)
             let _ = process::kill(pid);
-            kill_orphans(pid);
+            process::kill_orphans(pid);
             let status = ended.or_else(|| process::waitpid(pid).ok())?;
             return Some(Status {
                 how: ExitHow::Killed,
@@ -79,28 +79,6 @@ fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
                 ..status
             });
         }
-    }
-}
-
-/// The first orphan of the shell's job with a pid above `after`, if any (pids are never reused,
-/// so these started after process `after`).
-fn next_orphan(after: u64) -> Option<u64> {
-    let mut from = after + 1;
-    while let Ok(p) = process::process_from(from) {
-        if p.state == ProcState::Orphan && p.pid != after {
-            return Some(p.pid);
-        }
-        from = p.pid + 1;
-    }
-    None
-}
-
-/// Ends the orphans of the shell's job above pid `after` (another job's are refused: skipped).
-fn kill_orphans(after: u64) {
-    let mut from = after;
-    while let Some(orphan) = next_orphan(from) {
-        let _ = process::kill(orphan);
-        from = orphan;
     }
 }
 
@@ -168,7 +146,7 @@ pub fn wait_all(jobs: &mut Jobs) {
 /// killed and the jobs reaped (init waits for a program's whole job before it ends the run).
 pub fn stop_all(jobs: &mut Jobs) {
     let _ = process::kill(0);
-    kill_orphans(0);
+    process::kill_orphans(0);
     for pid in jobs.pids() {
         if let (Ok(status), Some(job)) = (process::waitpid(pid), jobs.remove(pid)) {
             report(status, &job.program);

@@ -6,6 +6,7 @@
 #![no_main]
 
 use userlib::abi::input::{Error as InputError, Key};
+use userlib::abi::memsrv::ProcState;
 use userlib::process::{self, Error};
 use userlib::rpc::CallError;
 use userlib::{input, println};
@@ -91,9 +92,11 @@ fn start(set: Set) {
     }
 }
 
-/// Every process weensy started, and their descendants, ended and reaped.
+/// Every process weensy started, their descendants, and the orphans they left (forkexit's),
+/// ended and reaped.
 fn stop_all() {
     let _ = process::kill(0);
+    process::kill_orphans(0);
     loop {
         match process::wait() {
             Ok(_) => {}
@@ -106,7 +109,8 @@ fn stop_all() {
     }
 }
 
-/// The processes running under weensy (its children and theirs), from the memory server's list.
+/// The processes running under weensy (its children and theirs, and orphans: forkexit's
+/// descendants, once the process that forked them exits), from the memory server's list.
 fn list_running() {
     use core::fmt::Write;
     let mut ours: heapless::Vec<u64, 64> = heapless::Vec::new();
@@ -115,7 +119,8 @@ fn list_running() {
     let mut from = 1;
     while let Ok(p) = process::process_from(from) {
         // (A parent's pid is below its children's, so one pass finds every descendant.)
-        if ours.contains(&p.parent) && ours.push(p.pid).is_ok() {
+        let orphan = p.state == ProcState::Orphan;
+        if (orphan || ours.contains(&p.parent)) && ours.push(p.pid).is_ok() {
             let _ = write!(line, " {}({})", p.name(), p.pid);
         }
         from = p.pid + 1;
