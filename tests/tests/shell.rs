@@ -155,6 +155,29 @@ fn weensyos_keys_switch_programs_under_the_viewer_and_q_ends_the_run() {
     for started in ["allocator", "fork", "forkexit"] {
         expect_output(&out, &format!("weensy: started {started} as pid"));
     }
+    // What ran after each key, from the memory server's list: fork and its three children;
+    // forkexit's descendants (orphans once their parents exit).
+    expect_output(&out, "weensy: running: allocator(");
+    expect_output(&out, ") fork(");
+    expect_output(&out, ") forkexit(");
+    expect_output(&out, "weensy: quit");
+    expect_output(&out, NO_LEAK);
+}
+
+#[test]
+fn ctrl_c_on_the_terminal_ends_weensy_with_success() {
+    let out = typed(&[
+        "--type-after",
+        "weensy: running: allocator",
+        "--type",
+        "e",
+        "--type-after",
+        "weensy: running: forkexit",
+        "--type",
+        "^c",
+        "weensy",
+    ]);
+    expect_verdict(&out, Verdict::Success);
     expect_output(&out, "weensy: quit");
     expect_output(&out, NO_LEAK);
 }
