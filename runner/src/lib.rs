@@ -20,3 +20,4 @@ pub use image::{binaries, build_image, debuggable_dir, Binaries, BootImage};
 pub use options::{parse_args, usage_error, Build, Debugger, KernelImage, Options, ParsedArgs};
 pub use programs::check_words;
 pub use qemu::{gdb_console_log, run, Outcome, Verdict};
+pub use typing::Device;

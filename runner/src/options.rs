@@ -122,6 +122,24 @@ impl Options {
         words.join(" ")
     }
 
+    /// Types `text` (the `--type` escapes) on `device` once the console shows `after` (after what
+    /// the typing before it waited for): what `--type-after`/`--type` and `--keys-after`/`--keys`
+    /// add.
+    pub fn type_after(
+        mut self,
+        after: &str,
+        device: Device,
+        text: &str,
+    ) -> Result<Options, String> {
+        let strokes = parse_text(text)?;
+        self.typing.push(Typing {
+            after: after.into(),
+            device,
+            strokes,
+        });
+        Ok(self)
+    }
+
     /// Options for a test: headless, quiet, with a timeout.
     pub fn for_test(programs: &[&str], timeout_secs: u64) -> Options {
         Options {

@@ -83,7 +83,7 @@ pub fn write_cells<C: Cells + ?Sized>(cells: &mut C, s: &str, attr: u8) {
         match ch {
             '\n' => cur = (cur / COLS + 1) * COLS,
             '\r' => cur -= cur % COLS,
-            '\x08' if cur % COLS > 0 => cur -= 1,
+            '\x08' if !cur.is_multiple_of(COLS) => cur -= 1,
             '\x08' => {}
             _ => {
                 let byte = if ch.is_ascii() && !ch.is_ascii_control() {

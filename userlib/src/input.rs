@@ -3,8 +3,10 @@
 //! `servers/input`.
 //!
 //! The first call looks the server up (by the name service, into [`slots::INPUT`]); if the server
-//! has died since (`StaleCap`, `PeerDied`: it was restarted), each function looks it up again,
-//! once, and repeats the request, so a client goes on across a restart without code of its own.
+//! has died since (`StaleCap`, `PeerDied`: it was restarted), each function looks it up again
+//! (up to three times: the first lookup may still find the dead one) and repeats the request, so
+//! a client goes on across a restart without code of its own. A request the dead server had taken
+//! is made again: a `write` may show twice, a key read is not lost.
 //! When no input server can be found, calls fail with `CallError::Sys(StaleCap)`.
 //!
 //! ```ignore
@@ -51,16 +53,25 @@ fn connect() -> Result<(), Error> {
     }
 }
 
-/// Calls the server, connecting on first use and reconnecting once if it has died.
+/// Reconnections one call makes at most. A lookup made while the dead server's supervisor has
+/// not cleaned up yet can still find its endpoint (the call then fails again once it is
+/// destroyed); the next lookup waits for the restarted server's name.
+const RECONNECTS: usize = 3;
+
+/// Calls the server, connecting on first use and reconnecting if it has died.
 fn call(request: &Request) -> Result<Reply, Error> {
     let server = Client::<Input>::new(Endpoint(slots::INPUT));
-    match server.call(request) {
-        Err(CallError::Sys(SysError::EmptySlot | SysError::StaleCap | SysError::PeerDied)) => {
-            connect()?;
-            server.call(request)
+    let mut result = server.call(request);
+    for _ in 0..RECONNECTS {
+        match result {
+            Err(CallError::Sys(SysError::EmptySlot | SysError::StaleCap | SysError::PeerDied)) => {
+                connect()?;
+                result = server.call(request);
+            }
+            _ => break,
         }
-        other => other,
     }
+    result
 }
 
 fn done(reply: Reply) -> Result<(), Error> {

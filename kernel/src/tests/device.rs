@@ -180,7 +180,8 @@ fn io_port_create_refuses_the_kernels_ports_and_bad_ranges() {
     sim.fails(t, create, [SYSTEM, u64::MAX, 2, P, 0, 0], InvalidArgument);
     for (first, count) in [
         (0x20, 1),
-        (0x3F0, 9),
+        (0x3F0, 12), // up to COM1's line control
+        (0x3FC, 1),  // COM1's modem control (OUT2, loopback)
         (0xF7, 1),
         (0x40, 4),
         (0, 0x10000),
@@ -190,6 +191,9 @@ fn io_port_create_refuses_the_kernels_ports_and_bad_ranges() {
     }
     sim.fails(t, create, [SYSTEM, 0x70, 2, POOL, 0, 0], SlotOccupied);
     sim.ok(t, create, [SYSTEM, 0x70, 2, P, 0, 0]);
+    // COM1's receive side is the serial driver's to have.
+    sim.ok(t, create, [SYSTEM, 0x3F8, 3, FREE + 6, 0, 0]);
+    sim.ok(t, create, [SYSTEM, 0x3FD, 1, FREE + 7, 0, 0]);
     assert!(sim.audit());
 }
 

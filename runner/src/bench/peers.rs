@@ -149,6 +149,12 @@ pub const ROWS: &[Row] = &[
     .note("the `IoOut` included; the kernel masks the line, signals, and switches to the driver")
     .goal(1_000),
     row(
+        "key_path",
+        IPC,
+        "a key's path: IRQ 1 raised → the reader's `read_key` returns the key",
+    )
+    .note("the keyboard driver woken, reading and decoding, `IrqAck`, its `Typed` call; the input server's deferred reply"),
+    row(
         "demand_zero_fault",
         MEMORY,
         "demand-zero page fault, resolved by the memory server",

@@ -13,6 +13,8 @@ pub struct KeyQueue {
     pub dropped: u64,
     /// Dropping since the queue was last empty (one message per flood, not per key).
     flooded: bool,
+    /// A flood began and its end (the queue read empty) is not told yet.
+    untold: bool,
 }
 
 impl KeyQueue {
@@ -21,6 +23,7 @@ impl KeyQueue {
             keys: Deque::new(),
             dropped: 0,
             flooded: false,
+            untold: false,
         }
     }
 
@@ -31,6 +34,7 @@ impl KeyQueue {
             self.keys.pop_front();
             self.dropped += 1;
             began = !core::mem::replace(&mut self.flooded, true);
+            self.untold |= began;
         }
         let _ = self.keys.push_back(key); // (room was made)
         began
@@ -42,6 +46,13 @@ impl KeyQueue {
             self.flooded = false;
         }
         key
+    }
+
+    /// Once after a flood, when the queue has been read empty: the keys dropped so far.
+    pub fn flood_over(&mut self) -> Option<u64> {
+        let over = self.untold && self.keys.is_empty();
+        self.untold &= !over;
+        over.then_some(self.dropped)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &KeyEvent> {

@@ -16,7 +16,8 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications.
+/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's ports); the
+/// input drivers make their notifications.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
     "rogue",
@@ -25,6 +26,7 @@ pub const POOL_HOLDERS: &[&str] = &[
     "kernbench",
     "belltest",
     "irqtest",
+    "keybench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
@@ -37,6 +39,7 @@ pub const DEVICE_HOLDERS: &[&str] = &[
     "rogue",
     "fuzz",
     "kernbench",
+    "keybench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];

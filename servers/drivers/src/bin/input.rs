@@ -75,6 +75,9 @@ impl Server<Input> for InputServer {
         let answer = self
             .terminal
             .request(client, request, || call.defer(), &mut Out);
+        if let Some(dropped) = self.terminal.queue.flood_over() {
+            println!("input: the flood is over: {dropped} keys dropped in all");
+        }
         answer.unwrap_or(Ok(Reply::Done)) // (deferred: this result is not sent)
     }
 
