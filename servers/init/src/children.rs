@@ -16,8 +16,8 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's ports); the
-/// input drivers make their notifications.
+/// `belltest` makes notifications; `keybench` and `linebench` make keys (the keyboard
+/// controller's ports); the input drivers make their notifications.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
     "rogue",
@@ -27,12 +27,14 @@ pub const POOL_HOLDERS: &[&str] = &[
     "belltest",
     "irqtest",
     "keybench",
+    "linebench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
 /// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
 /// (`slots::DEVICE`), to make interrupt-handler and I/O-port capabilities. `irqtest` checks them;
-/// `rogue` and `fuzz` abuse them; `kernbench` measures an interrupt's way to its driver.
+/// `rogue` and `fuzz` abuse them; `kernbench` measures an interrupt's way to its driver; `keybench`
+/// and `linebench` make keys.
 /// The input drivers (`input_stack.rs`) drive the keyboard and the serial line.
 pub const DEVICE_HOLDERS: &[&str] = &[
     "irqtest",
@@ -40,6 +42,7 @@ pub const DEVICE_HOLDERS: &[&str] = &[
     "fuzz",
     "kernbench",
     "keybench",
+    "linebench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
