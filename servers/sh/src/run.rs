@@ -65,13 +65,16 @@ fn foreground(pid: u64, kill_on_interrupt: bool) -> Option<Status> {
             return ended;
         }
         if input::wait_interrupt(POLL_TICKS).is_ok() {
-            say!("^C");
             if !kill_on_interrupt {
+                say!("^C");
                 return None;
             }
             // (It may have ended meanwhile: then it is reaped all the same.)
             let _ = process::kill(pid);
             process::kill_orphans(pid);
+            // The input back from a program that took it, before the shell writes.
+            let _ = input::focus();
+            say!("^C");
             let status = ended.or_else(|| process::waitpid(pid).ok())?;
             return Some(Status {
                 how: ExitHow::Killed,
