@@ -67,7 +67,7 @@ run-%: setup
 test: setup test-host test-system
 
 # Host unit tests: abi, runner, the kernel's and userlib's hardware-independent modules, and the
-# decisions of the memory server and the name service (their libraries).
+# decisions of the memory server, the name service and the input stack (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
 	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p drivers -p sh --lib

@@ -2,7 +2,7 @@
 //! library and the system tests use (they make theirs with [`Options::for_test`]).
 use crate::typing::{parse_text, Device, Typing};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{value_parser, ArgAction, ArgGroup, ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{value_parser, ArgAction, ArgGroup, CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -392,7 +392,7 @@ where
         .try_get_matches_from(argv)
         .map_err(about_qemu)?;
     let cli = Cli::from_arg_matches(&matches).map_err(about_qemu)?;
-    let typing = typings(&matches)?;
+    let typing = crate::typing::from_matches(&matches)?;
     if cli.list {
         return Ok(ParsedArgs::List);
     }
@@ -452,41 +452,6 @@ fn brings_input(words: &[String]) -> bool {
 fn stdin_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal()
-}
-
-/// The `--type`/`--keys` texts in command-line order, each with the marker given last before it.
-fn typings(matches: &ArgMatches) -> Result<Vec<Typing>, clap::Error> {
-    let indexed = |id: &str| -> Vec<(usize, String)> {
-        match (matches.indices_of(id), matches.get_many::<String>(id)) {
-            (Some(at), Some(values)) => at.zip(values.cloned()).collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut all = Vec::new();
-    for (text_id, after_id, device) in [
-        ("type_text", "type_after", Device::Serial),
-        ("keys", "keys_after", Device::Keyboard),
-    ] {
-        let markers = indexed(after_id);
-        for (at, text) in indexed(text_id) {
-            let Some((_, after)) = markers.iter().rev().find(|(m, _)| *m < at) else {
-                return Err(usage_error(format!(
-                    "{text:?} has no marker before it (--type-after or --keys-after)"
-                )));
-            };
-            let strokes = parse_text(&text).map_err(usage_error)?;
-            all.push((
-                at,
-                Typing {
-                    after: after.clone(),
-                    device,
-                    strokes,
-                },
-            ));
-        }
-    }
-    all.sort_by_key(|(at, _)| *at);
-    Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
 /// clap offers `-- ARG` for an unknown option, "to pass it as a value": here that hands it to

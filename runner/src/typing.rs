@@ -6,6 +6,7 @@
 //! `\n` Enter, `\t` Tab, `\b` Backspace, `\e` Escape, `\\` a backslash, `^X` Ctrl+X (a letter;
 //! `^^` is a `^`), `{up}` `{down}` `{left}` `{right}` `{home}` `{end}` `{del}` the keys so named.
 //! A real newline in TEXT is Enter too.
+use clap::ArgMatches;
 use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,41 @@ const NAMED: [(&str, Named, &str, &str); 7] = [
     ("end", Named::End, "end", "\x1b[F"),
     ("del", Named::Delete, "delete", "\x1b[3~"),
 ];
+
+/// The `--type`/`--keys` texts in command-line order, each with the marker given last before it.
+pub fn from_matches(matches: &ArgMatches) -> Result<Vec<Typing>, clap::Error> {
+    let indexed = |id: &str| -> Vec<(usize, String)> {
+        match (matches.indices_of(id), matches.get_many::<String>(id)) {
+            (Some(at), Some(values)) => at.zip(values.cloned()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut all = Vec::new();
+    for (text_id, after_id, device) in [
+        ("type_text", "type_after", Device::Serial),
+        ("keys", "keys_after", Device::Keyboard),
+    ] {
+        let markers = indexed(after_id);
+        for (at, text) in indexed(text_id) {
+            let Some((_, after)) = markers.iter().rev().find(|(m, _)| *m < at) else {
+                return Err(crate::options::usage_error(format!(
+                    "{text:?} has no marker before it (--type-after or --keys-after)"
+                )));
+            };
+            let strokes = parse_text(&text).map_err(crate::options::usage_error)?;
+            all.push((
+                at,
+                Typing {
+                    after: after.clone(),
+                    device,
+                    strokes,
+                },
+            ));
+        }
+    }
+    all.sort_by_key(|(at, _)| *at);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
+}
 
 /// Reads TEXT's escapes (see the module's comment).
 pub fn parse_text(text: &str) -> Result<Vec<Stroke>, String> {
