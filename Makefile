@@ -1,7 +1,10 @@
 # The WeensyOS names for the usual things. `make run` and `make test` install what is missing first.
 #   make run              boot in a QEMU window with the memory viewer over WeensyOS's four
-#                         allocators (the viewer in the terminal too)
-#   make run-console      the same headless: the viewer redrawn in place in this terminal
+#                         allocators (the viewer in the terminal too); WeensyOS's keys switch
+#                         programs: a = the allocators, f = fork, e = forkexit, q / Ctrl-C = quit
+#   make run-console      the same headless: the viewer redrawn in place in this terminal, the
+#                         keys typed here
+#   make run-sh           the interactive shell on this terminal (Ctrl-] quits QEMU)
 #   make screenshot       regenerate docs/viewer.png: the viewer after 10 s of `fork`
 #   make run-gdb          the debuggable build, stopped, with gdb in this terminal
 #   make run-PROGRAM      boot and run one user program (e.g. make run-hello)
@@ -23,9 +26,10 @@ CARGO ?= cargo
 RUNNER = $(CARGO) run --quiet --
 TIMEOUT_ARG = $(if $(TIMEOUT),--timeout $(TIMEOUT))
 RUN_FOR_ARG = $(if $(RUN_FOR),--run-for $(RUN_FOR)) $(if $(MEMORY),--memory $(MEMORY))
-# The default set, as WeensyOS's `make run`: four allocators filling memory at four speeds, under
-# the memory viewer (docs/viewer.md). They run forever unless RUN_FOR=secs.
-PROGRAMS ?= allocator:1 allocator:2 allocator:3 allocator:4
+# The default, as WeensyOS's `make run`: `weensy` starts four allocators filling memory at four
+# speeds, under the memory viewer (docs/viewer.md), and switches programs on WeensyOS's keys
+# (a, f, e; q or Ctrl-C ends the run).
+PROGRAMS ?= weensy
 VIEWER ?= --viewer
 
 .PHONY: setup run run-console screenshot run-gdb run-allocator run-fork run-forkexit test test-host \
@@ -66,7 +70,7 @@ test: setup test-host test-system
 # decisions of the memory server, the name service and the input stack (their libraries).
 test-host:
 	$(CARGO) test -p abi -p runner
-	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p drivers --lib
+	$(CARGO) test -p kernel -p userlib -p memsrv -p names -p drivers -p sh --lib
 
 # QEMU boot tests (tests/tests/*.rs), through the runner.
 test-system:
@@ -75,9 +79,10 @@ test-system:
 check:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p abi -p runner -p system-tests -- -D warnings
-	$(CARGO) clippy -p memsrv -p names -p drivers --lib --tests -- -D warnings
+	$(CARGO) clippy -p memsrv -p names -p drivers -p sh --lib --tests -- -D warnings
 	$(CARGO) clippy --target x86_64-unknown-none -p kernel -p userlib \
-		-p init -p memsrv -p names -p viewer -p drivers -p examples -p weensyos -p benchmarks -p test-programs \
+		-p init -p memsrv -p names -p viewer -p drivers -p examples -p weensyos -p sh -p benchmarks \
+		-p test-programs \
 		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice

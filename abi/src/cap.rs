@@ -119,6 +119,9 @@ pub mod slots {
     pub const SCRATCH: CapSlot = CapSlot(7);
     /// The first slot a program can use freely.
     pub const FIRST_FREE: CapSlot = CapSlot(8);
+    /// Only for the memory server: the system capability, `READ` only (frame states, to answer
+    /// `memsrv::Request::Census`). Among its own slots, which it uses from `FIRST_FREE` on.
+    pub const MEMSRV_SYSTEM: CapSlot = CapSlot(9);
     /// Kept for `userlib::input`: its capability to the input server, looked up on first use. The
     /// input drivers find theirs here, badged `input::DRIVER`, from init.
     pub const INPUT: CapSlot = CapSlot(super::CAP_SLOTS as u32 - 1);

@@ -32,6 +32,10 @@ pub const BOOTFS: u64 = 0x0000_1000_0000_0000;
 pub const STACK_TOP: u64 = 0x0000_7FFF_FFFE_F000;
 /// The IPC buffer of every task (see [`crate::msg::IpcBuffer`]).
 pub const IPC_BUFFER: u64 = 0x0000_7FFF_FFFF_0000;
+/// Where the memory server writes a spawned program's argument string (`memsrv::Request::
+/// SpawnArgs`): in the IPC buffer's page, past anything a message uses; a word of length, then
+/// the bytes. Zero (no string) in every other task.
+pub const ARGS: u64 = IPC_BUFFER + PAGE_SIZE / 2;
 
 /// Is `[addr, addr + len)` inside user space (and not wrapping)?
 #[inline]
@@ -68,6 +72,8 @@ mod tests {
         assert!(is_user_page(IPC_BUFFER) && is_user_page(CONSOLE));
         assert!(!is_user_page(USER_END) && !is_user_page(0x1001));
         assert!(is_user_page(USER_TOP - PAGE_SIZE));
+        let message_end = IPC_BUFFER + core::mem::size_of::<crate::msg::IpcBuffer>() as u64;
+        assert!(ARGS >= message_end && ARGS + 8 + 128 <= IPC_BUFFER + PAGE_SIZE);
         assert!(!is_user_page(USER_TOP), "the top page is never mappable");
     }
 

@@ -32,7 +32,8 @@ numbered_enum! {
         Spawn = 6,
         /// w0 = the pid of one of the caller's children, or 0 for all of them: end it and its
         /// descendants (its status reads as killed). A process whose parent ends is adopted by
-        /// init.
+        /// init; the first process of its job (the program init started: a shell) may still end
+        /// it by its pid ([`ProcState::Orphan`] in `Processes`).
         Kill = 7,
         /// Run the consistency checks (every mapping of every process against the server's
         /// records and the kernel's counts, and its page tables against its charge). Reply:
@@ -44,9 +45,10 @@ numbered_enum! {
         /// w0 = an address in the caller's space. Reply: w0 = the frame mapped there, w1 = its
         /// rights (`PageRights` bits), w2 = its map count. For tests and the viewer.
         FrameOf = 9,
-        /// Observer only (see [`OBSERVER`]). w0 = a pid: the live process with the lowest pid
-        /// from w0 on. Reply: w0 = its pid, w1, w2 = its name ([`pack_name`]), w3 = its parent;
-        /// [`MemError::NoChild`] if there is none.
+        /// Any process (it reveals no frames). w0 = a pid: the live process with the lowest pid
+        /// from w0 on. Reply (five words): w0 = its pid, w1, w2 = its name ([`pack_name`]), w3 =
+        /// its parent, w4 = its [`ProcState`]; [`MemError::NoChild`] if there is none. (`ps` in
+        /// the shell; the viewer's process list.)
         Processes = 10,
         /// Observer only. w0 = a pid (0: the memory server itself), w1 = an address to start
         /// from. Reply (a long message): w0 = the address to ask from next (0: done), w1 = the
@@ -66,12 +68,37 @@ numbered_enum! {
         /// service (a fork child, most of the time) costs the service nothing. `BadRequest` if
         /// the slot is not empty.
         NameService = 13,
+        /// [`Request::Spawn`] with an argument string (a long message): w0, w1 = the name, w2 =
+        /// the start argument (rdi, as `Spawn`'s), w3 = the string's length n in bytes (at most
+        /// [`ARGS_MAX`], UTF-8), then the bytes in w4.. (little-endian, zero-padded to whole
+        /// words: the message has exactly 4 + ceil(n / 8) words). The server writes the string
+        /// into the child's IPC-buffer page at [`crate::layout::ARGS`], where no message reaches
+        /// (`userlib::process::args`). Reply: w0 = the pid. `BadRequest` for a length, padding or
+        /// word count that disagree, or bytes that are not UTF-8.
+        SpawnArgs = 14,
+        /// The frame census, counted from the kernel's frame states (the server holds the system
+        /// capability with `READ`). Reply: w0 = free, w1 = kernel, w2 = page-table, w3 = user
+        /// frames. (`mem` in the shell.)
+        Census = 15,
+    }
+}
+
+/// Most bytes of a [`Request::SpawnArgs`] argument string (a shell line fits).
+pub const ARGS_MAX: usize = 128;
+
+numbered_enum! {
+    /// A live process's state, as `Processes` reports it (w4).
+    pub enum ProcState: u64 {
+        /// Running, ready or blocked, with its parent alive.
+        Running = 0,
+        /// Its parent ended: init adopted it, and nobody waits for it.
+        Orphan = 1,
     }
 }
 
 /// The badge of the observer's endpoint to the server (init mints it for the memory viewer; no
-/// pid reaches it). Only requests through it may ask `Processes`, `Pages` and `Caps`: they
-/// reveal every process's frames.
+/// pid reaches it). Only requests through it may ask `Pages` and `Caps`: they reveal every
+/// process's frames. (`Processes` any process may ask.)
 pub const OBSERVER: u64 = 1 << 62;
 
 /// Pages in one `Pages` reply (two words each after w0, w1).

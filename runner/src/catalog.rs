@@ -20,6 +20,8 @@ pub enum Kind {
     Example,
     /// WeensyOS's programs.
     WeensyOs,
+    /// The interactive shell.
+    Shell,
     /// What `make bench` boots.
     Benchmark,
     /// What only the system tests boot: hostile programs, the fuzzer, checks.
@@ -29,7 +31,10 @@ pub enum Kind {
 impl Kind {
     /// Does every run's boot archive hold this kind, named or not?
     pub fn always_packed(self) -> bool {
-        matches!(self, Kind::System | Kind::Example | Kind::WeensyOs)
+        matches!(
+            self,
+            Kind::System | Kind::Example | Kind::WeensyOs | Kind::Shell
+        )
     }
 }
 
@@ -65,6 +70,7 @@ pub static HOMES: &[Home] = &[
     home!("drivers", "servers/drivers", System),
     home!("examples", "servers/examples", Example),
     home!("weensyos", "servers/weensyos", WeensyOs),
+    home!("sh", "servers/sh", Shell),
     home!("benchmarks", "runner/benchmarks", Benchmark),
     home!("test-programs", "tests/programs", Test),
 ];

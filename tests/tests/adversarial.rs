@@ -295,6 +295,8 @@ const ATTACK_SURVIVALS: &[(u64, &str)] = &[
     (702, ""),
     (703, ""),
     (706, ""),
+    // Only the good spawn's words reach a program, whole.
+    (707, ": past the checks"),
 ];
 
 /// Cases several `attack` instances play together in one batch (the serving one registers

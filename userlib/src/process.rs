@@ -195,7 +195,119 @@ pub fn spawn(name: &str, arg: u64) -> Result<u64> {
     Ok(request(Request::Spawn, [a, b, arg, 0])?[0])
 }
 
-/// Ends child `pid` and its descendants (`pid` 0: every child).
+/// Starts program `name` as a child with the argument string `args` (at most
+/// [`memsrv::ARGS_MAX`] bytes; the child reads it with [`args`]) and the start argument `arg`;
+/// returns its pid. A shell passes the words after the name: `allocator 3` is
+/// `spawn_with_args("allocator", 3, "3")`.
+pub fn spawn_with_args(name: &str, arg: u64, args: &str) -> Result<u64> {
+    let [a, b] = memsrv::pack_name(name).ok_or(Error::Mem(MemError::NoSuchProgram))?;
+    let bytes = args.as_bytes();
+    if bytes.len() > memsrv::ARGS_MAX {
+        return Err(MemError::BadRequest.into());
+    }
+    let mut words = [0u64; abi::msg::REG_WORDS + memsrv::ARGS_MAX / 8];
+    words[..4].copy_from_slice(&[a, b, arg, bytes.len() as u64]);
+    for (word, chunk) in words[4..].iter_mut().zip(bytes.chunks(8)) {
+        let mut padded = [0u8; 8];
+        padded[..chunk.len()].copy_from_slice(chunk);
+        *word = u64::from_le_bytes(padded);
+    }
+    let n = abi::msg::REG_WORDS + bytes.len().div_ceil(8);
+    let ep = crate::cap::Endpoint(slots::SUPERVISOR);
+    let reply = ep.call_long(Request::SpawnArgs as u32, &words[..n], &[])?;
+    match reply.tag.label() {
+        0 => Ok(reply.words[0]),
+        code => Err(MemError::from_raw(code)
+            .unwrap_or(MemError::BadRequest)
+            .into()),
+    }
+}
+
+/// The argument string this program was started with ([`spawn_with_args`]; a shell's words after
+/// the program's name), or "" if none. The memory server wrote it into this task's IPC-buffer page
+/// at `layout::ARGS`, which no message reaches; a fork child has a fresh buffer, so "".
+pub fn args() -> &'static str {
+    let at = abi::layout::ARGS as *const u64;
+    // SAFETY: every task this runtime starts has its IPC buffer's page mapped (the memory
+    // server, init and the kernel map it before the task runs), and nothing writes past the
+    // message area in it: the word at ARGS and the ARGS_MAX bytes after it stay as the server
+    // wrote them (zero otherwise). Read volatile: the compiler knows no writer.
+    let len = unsafe { core::ptr::read_volatile(at) } as usize;
+    if len > memsrv::ARGS_MAX {
+        return "";
+    }
+    // SAFETY: as above; `len` bytes after the length word lie within the page.
+    let bytes = unsafe { core::slice::from_raw_parts(at.add(1) as *const u8, len) };
+    core::str::from_utf8(bytes).unwrap_or("")
+}
+
+/// One live process, as the memory server lists it ([`processes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// Its pid.
+    pub pid: u64,
+    /// Its program's name (packed; [`ProcessInfo::name`]).
+    name: [u8; memsrv::NAME_MAX],
+    name_len: usize,
+    /// Its parent's pid.
+    pub parent: u64,
+    /// Running, or an orphan init adopted.
+    pub state: memsrv::ProcState,
+}
+
+impl ProcessInfo {
+    /// Its program's name.
+    pub fn name(&self) -> &str {
+        core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
+    }
+}
+
+/// The live process with the lowest pid from `from` on (`NoChild` if none): iterate with
+/// `from = info.pid + 1`.
+pub fn process_from(from: u64) -> Result<ProcessInfo> {
+    let w = request(Request::Processes, [from, 0, 0, 0])?;
+    let (name, name_len) = memsrv::unpack_name([w[1], w[2]]);
+    let state = memsrv::ProcState::from_raw(crate::ipc::ipc_word(4));
+    Ok(ProcessInfo {
+        pid: w[0],
+        name,
+        name_len,
+        parent: w[3],
+        state: state.unwrap_or(memsrv::ProcState::Running),
+    })
+}
+
+/// The first orphan (a process init adopted when its parent ended) with a pid above `after`, if
+/// any: pids are never reused, so one above a process's pid started after it.
+pub fn next_orphan(after: u64) -> Option<u64> {
+    let mut from = after + 1;
+    while let Ok(p) = process_from(from) {
+        if p.state == memsrv::ProcState::Orphan {
+            return Some(p.pid);
+        }
+        from = p.pid + 1;
+    }
+    None
+}
+
+/// Ends the orphans above pid `after` of the job the caller leads (the first process of a job,
+/// the program init started, may: [`kill`]); others' are refused, and skipped.
+pub fn kill_orphans(after: u64) {
+    let mut from = after;
+    while let Some(orphan) = next_orphan(from) {
+        let _ = kill(orphan);
+        from = orphan;
+    }
+}
+
+/// The frame census, as the memory server counts it from the kernel's frame states:
+/// (free, kernel, page-table, user) frames.
+pub fn census() -> Result<[u64; 4]> {
+    request(Request::Census, [0; 4])
+}
+
+/// Ends child `pid` and its descendants (`pid` 0: every child), or an orphan of the job the
+/// caller leads ([`kill_orphans`]).
 pub fn kill(pid: u64) -> Result<()> {
     request(Request::Kill, [pid, 0, 0, 0]).map(drop)
 }

@@ -155,6 +155,12 @@ pub const ROWS: &[Row] = &[
     )
     .note("the keyboard driver woken, reading and decoding, `IrqAck`, its `Typed` call; the input server's deferred reply"),
     row(
+        "line_enter",
+        IPC,
+        "Enter's path to the shell: IRQ 1 raised → `read_line` returns the line",
+    )
+    .note("`key_path` plus the line editor: the newline echoed on the terminal and the console page, then the deferred reply (`linebench`)"),
+    row(
         "demand_zero_fault",
         MEMORY,
         "demand-zero page fault, resolved by the memory server",

@@ -283,7 +283,10 @@ fn start_memory_server(
             end,
             ShareMode::COPY_ON_WRITE,
             pool,
-        )
+        )?;
+        // Frame states (read only), for the census any process may ask it (`mem` in sh).
+        let system = init_slots::SYSTEM;
+        sys::task_give_cap(child.task(), system, slots::MEMSRV_SYSTEM, Rights::READ)
     };
     let memsrv = children.spawn(fs, program, free, share_archive)?;
     let badge = INIT_PID;

@@ -11,6 +11,7 @@
 // The server makes each table once, with `new`; a `Default` would be one more way nobody uses.
 #![allow(clippy::new_without_default)]
 
+pub mod census;
 pub mod commit;
 pub mod decode;
 pub mod ending;

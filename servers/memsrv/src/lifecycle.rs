@@ -100,9 +100,13 @@ impl Server {
         true
     }
 
-    /// `kill`: ends a live child of the caller (every live child if `pid` is 0) and all their
-    /// descendants.
+    /// `kill`: ends a live child of the caller (every live child if `pid` is 0), or an orphan of
+    /// the job the caller leads, and all their descendants.
     pub fn kill(&mut self, caller: u64, pid: u64) -> Result<(), MemError> {
+        if let Some(orphan) = self.ledger.procs.live_orphan_of(caller, pid) {
+            self.kill_tree(orphan);
+            return Ok(());
+        }
         let mut target = self
             .ledger
             .procs

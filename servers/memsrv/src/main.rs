@@ -7,7 +7,8 @@
 //! `docs/memory-server.md`.
 //!
 //! Started by init with: `slots::POOL`, `SELF_SPACE`, `SELF_TASK`; its service endpoint at
-//! `slots::OWN`; `slots::NAMES` (unbadged: it mints one per process); the boot archive shared read-only at `layout::BOOTFS`; start
+//! `slots::OWN`; `slots::NAMES` (unbadged: it mints one per process); the system capability with
+//! `READ` at `SYSTEM_READ` (frame states, for `Census`); the boot archive shared read-only at `layout::BOOTFS`; start
 //! arguments rdi = the archive's length, rsi = the pool's free frames.
 #![no_std]
 #![no_main]
@@ -41,6 +42,8 @@ const NAME: &str = "memsrv";
 const SERVICE: CapSlot = slots::OWN;
 const POOL: CapSlot = slots::POOL;
 const OWN_SPACE: CapSlot = slots::SELF_SPACE;
+/// The system capability with `READ` only, from init: frame states for `Census`.
+const SYSTEM_READ: CapSlot = slots::MEMSRV_SYSTEM;
 /// Scratch capability slots for the moment a capability is minted and handed on.
 const TEMP: CapSlot = CapSlot(8);
 /// Where the server maps a frame of a program it is loading.

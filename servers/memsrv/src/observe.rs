@@ -3,12 +3,14 @@
 //! request's work is bounded (at most `LIST_CALLS` bounded `AsPages` calls), so an observer cannot
 //! hold the server up for long.
 use crate::regions::{Regions, STACK_MAX};
-use crate::{Outcome, Server, OWN_SPACE};
+use crate::{Outcome, Server, OWN_SPACE, SYSTEM_READ};
 use heapless::Vec;
+use memsrv::census::Tally;
 use userlib::abi::elf::Elf;
+use userlib::abi::frames::PER_CALL;
 use userlib::abi::inspect::SLOTS_PER_CALL;
 use userlib::abi::memsrv::{
-    pack_name, MemError, PageEntry, Region, Request, PAGES_PER_REPLY, SLOTS_PER_REPLY,
+    pack_name, MemError, PageEntry, ProcState, Region, Request, PAGES_PER_REPLY, SLOTS_PER_REPLY,
 };
 use userlib::ipc::{ipc_word, set_ipc_word, Received};
 use userlib::layout::{BOOTFS, CONSOLE, IPC_BUFFER, PAGE_SIZE, STACK_TOP, USER_TOP};
@@ -31,6 +33,42 @@ impl Server {
         match result {
             Ok((words, count)) => Outcome::ReplyLong(words, count),
             Err(e) => Outcome::Refuse(e),
+        }
+    }
+
+    /// `Processes` from any process: the observer's answer and the process's state (w4, in the
+    /// IPC buffer).
+    pub fn process_entry(&self, from: u64) -> Outcome {
+        match self.next_process(from) {
+            Ok(words) => {
+                let adopted = self.ledger.procs.get(words[0]).is_some_and(|p| p.adopted);
+                let state = match adopted {
+                    true => ProcState::Orphan,
+                    false => ProcState::Running,
+                };
+                set_ipc_word(4, state as u64);
+                Outcome::ReplyLong(words, 5)
+            }
+            Err(e) => Outcome::Refuse(e),
+        }
+    }
+
+    /// The frame census (`Census`): the kernel's frame states, counted.
+    pub fn census(&self) -> Result<[u64; 4], MemError> {
+        let mut tally = Tally::default();
+        let mut first = 0;
+        loop {
+            let (described, _) =
+                sys::frame_states(SYSTEM_READ, first).map_err(|_| MemError::BadRequest)?;
+            if described == 0 {
+                return Ok(tally.words());
+            }
+            let mut bytes = [0u8; PER_CALL];
+            for (i, chunk) in bytes.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                chunk.copy_from_slice(&ipc_word(i).to_le_bytes());
+            }
+            tally.add(&bytes[..described as usize]);
+            first += described;
         }
     }
 

@@ -238,6 +238,14 @@ impl Table {
             .map(|c| c.pid)
     }
 
+    /// Live process `pid` if it is an orphan (init adopted it) of the job `leader` leads: the
+    /// job's first process may end those, as no one else could (a shell ends what its
+    /// foreground program left running). `pid` 0 is never one.
+    pub fn live_orphan_of(&self, leader: u64, pid: u64) -> Option<u64> {
+        let p = self.get(pid)?;
+        (p.adopted && p.job == leader && pid != leader && p.slots().is_some()).then_some(pid)
+    }
+
     /// The zombie child of `parent` that ended first.
     pub fn oldest_zombie(&self, parent: u64) -> Option<u64> {
         self.children(parent)

@@ -1,9 +1,10 @@
 //! Requests from processes (`abi::memsrv::Request`): decoded and checked by the library
 //! (`decode.rs`), committed in its books (`commit.rs`), then carried out with kernel calls here.
 use crate::{Outcome, Server, POOL};
-use memsrv::decode::{decode, Ask, Refused};
+use memsrv::decode::{decode, spawn_args, Ask, Refused};
 use userlib::abi::memsrv::MemError;
-use userlib::ipc::Received;
+use userlib::abi::msg::{MAX_WORDS, REG_WORDS};
+use userlib::ipc::{ipc_word, Received};
 use userlib::layout::PAGE_SIZE;
 use userlib::{println, sys, PageRights, SysError};
 
@@ -32,9 +33,19 @@ impl Server {
                 return self.ledger.wait(pid, msg.sender, filter, nohang)
             }
             Ask::GetPid => Ok([pid, 0, 0, 0]),
-            Ask::Spawn { name, len, arg } => {
-                self.spawn(pid, &name[..len], arg).map(|c| [c, 0, 0, 0])
-            }
+            Ask::Spawn { name, len, arg } => self
+                .spawn(pid, &name[..len], arg, &[])
+                .map(|c| [c, 0, 0, 0]),
+            Ask::SpawnArgs {
+                name,
+                len,
+                arg,
+                args_len,
+            } => self
+                .spawn_with_args(pid, msg, &name[..len], arg, args_len)
+                .map(|c| [c, 0, 0, 0]),
+            Ask::Processes { from } => return self.process_entry(from),
+            Ask::Census => self.census(),
             Ask::Kill { pid: child } => self.kill(pid, child).map(|()| [0; 4]),
             Ask::Check => Ok(self.check_report()),
             Ask::FrameOf { addr } => self.frame_of(pid, addr),
@@ -87,6 +98,28 @@ impl Server {
             }
         }
         Ok(moved.old)
+    }
+
+    /// `SpawnArgs`: the string checked (`spawn_args`) from the words after the registers.
+    fn spawn_with_args(
+        &mut self,
+        pid: u64,
+        msg: &Received,
+        name: &[u8],
+        arg: u64,
+        args_len: u64,
+    ) -> Result<u64, MemError> {
+        let words = msg.msg.tag.words();
+        let mut extra = [0u64; MAX_WORDS - REG_WORDS];
+        for (i, w) in extra
+            .iter_mut()
+            .enumerate()
+            .take(words.saturating_sub(REG_WORDS))
+        {
+            *w = ipc_word(REG_WORDS + i);
+        }
+        let (args, len) = spawn_args(words, args_len, &extra)?;
+        self.spawn(pid, name, arg, &args[..len])
     }
 
     fn frame_of(&mut self, pid: u64, addr: u64) -> Result<[u64; 4], MemError> {

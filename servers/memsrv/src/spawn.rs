@@ -7,14 +7,21 @@ use memsrv::procs::Slots;
 use userlib::abi::elf::Elf;
 use userlib::abi::memsrv::MemError;
 use userlib::abi::registry;
-use userlib::layout::{IPC_BUFFER, STACK_TOP};
+use userlib::layout::{ARGS, IPC_BUFFER, STACK_TOP};
 use userlib::load::Loader;
 use userlib::{slots, sys, CapSlot, PageRights, Rights, SysError, UserRegs};
 
 impl Server {
     /// `Spawn`: loads `name` and starts it as a child of `parent`; returns its pid. A program
     /// init starts is a new job; one a process starts joins that process's job.
-    pub fn spawn(&mut self, parent: u64, name: &[u8], arg: u64) -> Result<u64, MemError> {
+    /// `args`: the argument string (checked), written where `userlib::process::args` reads it.
+    pub fn spawn(
+        &mut self,
+        parent: u64,
+        name: &[u8],
+        arg: u64,
+        args: &[u8],
+    ) -> Result<u64, MemError> {
         let name_str = core::str::from_utf8(name).map_err(|_| MemError::NoSuchProgram)?;
         if self.is_system(name_str) {
             // Init and the servers it starts need what only the kernel and init give them.
@@ -29,7 +36,7 @@ impl Server {
             .ledger
             .add_child(parent, job, name, regions, tables, image.committed)?;
         let result = match child.committed {
-            true => self.load_and_start(child.pid, child.slots, &elf, name_str, arg),
+            true => self.load_and_start(child.pid, child.slots, &elf, name_str, (arg, args)),
             false => Err(SysError::OutOfMemory),
         };
         self.settle(child.pid, result, MemError::NoSuchProgram)
@@ -50,7 +57,7 @@ impl Server {
         slots: Slots,
         elf: &Elf,
         name: &str,
-        arg: u64,
+        (arg, args): (u64, &[u8]),
     ) -> Result<(), SysError> {
         sys::as_create(POOL, slots.space())?;
         let mut loader = Loader {
@@ -61,6 +68,11 @@ impl Server {
         let (_, tables) =
             sys::as_alloc_counted(slots.space(), POOL, IPC_BUFFER, PageRights::WRITE)?;
         self.tables_built(pid, tables);
+        if !args.is_empty() {
+            // In the IPC buffer's page (already charged), past anything a message reaches.
+            loader.copy(ARGS, &(args.len() as u64).to_le_bytes())?;
+            loader.copy(ARGS + 8, args)?;
+        }
         let regs = UserRegs {
             rip: elf.entry(),
             rsp: STACK_TOP,

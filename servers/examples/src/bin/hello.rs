@@ -1,4 +1,5 @@
-//! Says hello on the kernel console and in the console page.
+//! Says hello (and the words it was given: `userlib::process::args`) on the kernel console and
+//! in the console page.
 #![no_std]
 #![no_main]
 
@@ -8,7 +9,14 @@ userlib::entry!(main);
 
 fn main() -> i32 {
     let pid = process::getpid();
-    println!("hello from pid {pid}");
-    cprintln!("hello from pid {pid}");
+    // The words a shell passed (`hello big world`), if any.
+    let args = process::args();
+    let (sep, args) = if args.is_empty() {
+        ("", "")
+    } else {
+        (": ", args)
+    };
+    println!("hello from pid {pid}{sep}{args}");
+    cprintln!("hello from pid {pid}{sep}{args}");
     0
 }

@@ -144,9 +144,19 @@ fn orphans_are_adopted_by_init_and_leave_no_zombie() {
     let orphan = l.procs.get(c).expect("live");
     assert_eq!((orphan.parent, orphan.adopted), (INIT_PID, true));
     assert_eq!(job(&l, a), (0, 2, 3));
+    // The job's first process may end it (a shell, what its foreground program left running);
+    // a process of the job that does not lead it, another job's, or a live child may not.
+    assert_eq!(l.procs.live_orphan_of(a, c), Some(c));
+    let e = fork(&mut l, a);
+    assert_eq!(l.procs.live_orphan_of(e, c), None);
+    assert_eq!(l.procs.live_orphan_of(a, e), None, "a child, not an orphan");
+    let other = spawn(&mut l, 0);
+    assert_eq!(l.procs.live_orphan_of(other, c), None);
+    assert_eq!(l.procs.live_orphan_of(a, 0), None);
     l.end(c, ExitHow::Exited, 0);
     assert!(!exists(&l, c));
-    assert_eq!((job(&l, a), zombies(&l, INIT_PID)), ((0, 1, 2), 0));
+    assert_eq!(l.procs.live_orphan_of(a, c), None, "no longer live");
+    assert_eq!((job(&l, a).1, zombies(&l, INIT_PID)), (2, 0));
 }
 
 #[test]

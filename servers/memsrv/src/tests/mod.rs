@@ -1,5 +1,6 @@
 //! Host tests of the memory server's decisions: every rule of the books, pinned at its
 //! boundaries (`make mutants` checks that changing any of them fails a test).
+mod args;
 mod commit;
 mod decode;
 mod ending;

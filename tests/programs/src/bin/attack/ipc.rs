@@ -183,11 +183,11 @@ pub const CASES: &[Case] = &[
 ];
 
 /// The observer's requests through a process's own endpoint to the server (badged with its pid,
-/// not `OBSERVER`): each refused, nothing revealed.
+/// not `OBSERVER`): each refused, nothing revealed. (`Processes`, which shows no frames, any
+/// process may ask: `ps`.)
 fn observer_requests() -> Checked {
     use userlib::abi::memsrv::Request;
     for (request, words) in [
-        (Request::Processes, [1, 0]),
         (Request::Pages, [0, 0]),
         (Request::Pages, [process::getpid(), 0]),
         (Request::Caps, [process::getpid(), 0]),

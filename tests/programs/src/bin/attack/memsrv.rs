@@ -28,6 +28,11 @@ pub const CASES: &[Case] = &[
         "the name-service capability asked for again, and over another capability",
         name_service_again,
     ),
+    survival(
+        707,
+        "argument strings too long, cut short, padded with bytes or not UTF-8 are refused",
+        spawn_args_misshapen,
+    ),
 ];
 
 /// Where the pair cases keep the rogue's endpoint.
@@ -91,6 +96,45 @@ fn spawn_system() -> Checked {
         )?;
     }
     Ok(())
+}
+
+/// `SpawnArgs` with its length and words disagreeing, hidden bytes in the padding, bytes that are
+/// not UTF-8, a length beyond `ARGS_MAX`: each refused, and no process started (the next pid is
+/// the one a good spawn then gets, which prints its words: the adversarial test reads them).
+fn spawn_args_misshapen() -> Checked {
+    use userlib::abi::memsrv::{pack_name, ARGS_MAX};
+    let [a, b] = pack_name("hello").expect("short");
+    let hi = u64::from_le_bytes(*b"hi\0\0\0\0\0\0");
+    let cases: [(&'static str, &[u64]); 6] = [
+        (
+            "a length beyond ARGS_MAX",
+            &[a, b, 0, ARGS_MAX as u64 + 8, hi],
+        ),
+        ("a length past the words sent", &[a, b, 0, 9, hi]),
+        ("more words than the length needs", &[a, b, 0, 2, hi, hi]),
+        (
+            "bytes hidden in the padding",
+            &[a, b, 0, 2, hi | 0x41 << 40],
+        ),
+        ("bytes that are not UTF-8", &[a, b, 0, 2, 0xfffe]),
+        ("a length that wraps", &[a, b, 0, u64::MAX, hi]),
+    ];
+    let server = Endpoint(slots::SUPERVISOR);
+    for (what, words) in cases {
+        let reply = works(
+            server.call_long(Request::SpawnArgs as u32, words, &[]),
+            "call the memory server",
+        )?;
+        check(
+            reply.tag.label() == MemError::BadRequest as u32,
+            what,
+            reply.tag.0,
+        )?;
+    }
+    let pid = process::spawn_with_args("hello", 0, "past the checks")
+        .map_err(|e| mem("spawn with good words", e))?;
+    let status = process::waitpid(pid).map_err(|e| mem("wait for hello", e))?;
+    check(status.code == 0, "hello exits 0", status.code as u64)
 }
 
 fn check_refused() -> Checked {
