@@ -33,7 +33,7 @@ pub mod sysnum;
 pub mod wire;
 
 pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
-pub use error::SysError;
+pub use error::{ensure, SysError};
 pub use msg::{Message, MsgTag};
 pub use sysnum::Sysnum;
 

@@ -5,8 +5,8 @@
 mod call_timeout;
 mod caps;
 mod device;
-pub mod host;
 mod device_frames;
+pub mod host;
 mod inspect;
 mod ipc;
 mod layers;
