@@ -139,12 +139,3 @@ impl Task {
         }
     }
 }
-
-/// The id user space sees for a task: generation and index, so a recycled slot is a different id.
-pub fn task_id(index: u16, gen: u64) -> u64 {
-    gen << 16 | index as u64
-}
-
-pub fn split_task_id(id: u64) -> (u16, u64) {
-    (id as u16, id >> 16)
-}

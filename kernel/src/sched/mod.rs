@@ -12,8 +12,8 @@ use crate::obj::irq::{IrqHandler, MAX_IRQ_LINES};
 use crate::obj::notification::{Notification, MAX_NOTIFICATIONS};
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
-use crate::obj::task::{task_id, SendKind, State, Task, MAX_TASKS};
-use abi::SysError;
+use crate::obj::task::{SendKind, State, Task, MAX_TASKS};
+use abi::{task_id, SysError};
 use heapless::Deque;
 
 /// No task (for `Kernel::entered`).

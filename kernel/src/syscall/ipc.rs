@@ -1,9 +1,9 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
 use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
-use crate::obj::task::{split_task_id, Pending, SendKind};
+use crate::obj::task::{Pending, SendKind};
 use crate::sched::Kernel;
-use abi::{CapKind, MsgTag, Rights, SysError, Sysnum};
+use abi::{split_task_id, CapKind, MsgTag, Rights, SysError, Sysnum};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {

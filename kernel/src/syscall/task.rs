@@ -3,13 +3,13 @@ use super::{ensure, Args, Done, SysResult};
 use crate::arch::trap::SYSCALL_MARK;
 use crate::mem::phys;
 use crate::obj::cap::Cap;
-use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
+use crate::obj::task::{SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
 use abi::cap::CAP_SLOTS;
 use abi::inspect::{self, Activity, CapEntry};
 use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
-use abi::{CapKind, Rights, SysError};
+use abi::{task_id, CapKind, Rights, SysError};
 
 /// RFLAGS bits a task may be given (CF PF AF ZF SF DF OF); IF is forced on, everything else off.
 const USER_FLAGS: u64 = 0b1100_1101_0101;
