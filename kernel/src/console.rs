@@ -90,11 +90,6 @@ pub fn print_serial(s: &str) {
     let _ = Serial.write_str(s);
 }
 
-/// Printing for the panic path.
-pub fn emergency_print(args: fmt::Arguments) {
-    let _ = Serial.write_fmt(args);
-}
-
 #[macro_export]
 macro_rules! kprint {
     ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
