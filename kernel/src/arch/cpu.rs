@@ -15,11 +15,9 @@ pub fn enable_protection() -> Features {
     let max_leaf = __cpuid_count(0, 0).eax;
     let ext = __cpuid_count(0x8000_0001, 0);
     let nx = ext.edx & (1 << 20) != 0;
-    let leaf7 = if max_leaf >= 7 {
-        __cpuid_count(7, 0).ebx
-    } else {
-        0
-    };
+    let leaf7 = (max_leaf >= 7)
+        .then(|| __cpuid_count(7, 0).ebx)
+        .unwrap_or(0);
     let smep = leaf7 & (1 << 7) != 0;
     let smap = leaf7 & (1 << 20) != 0;
     // SAFETY: setting NXE, WP, SMEP and SMAP only adds protection checks; the kernel never executes
@@ -30,13 +28,10 @@ pub fn enable_protection() -> Features {
             Efer::update(|f| f.insert(EferFlags::NO_EXECUTE_ENABLE));
         }
         Cr0::update(|f| f.insert(Cr0Flags::WRITE_PROTECT));
+        // Each on where the CPU has it (a bit it lacks is clear already).
         Cr4::update(|f| {
-            if smep {
-                f.insert(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION);
-            }
-            if smap {
-                f.insert(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION);
-            }
+            f.set(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION, smep);
+            f.set(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION, smap);
         });
     }
     Features { nx, smep, smap }
