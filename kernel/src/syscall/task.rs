@@ -6,7 +6,7 @@ use crate::obj::cap::Cap;
 use crate::obj::task::{SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
 use abi::cap::CAP_SLOTS;
-use abi::inspect::{self, Activity, CapEntry};
+use abi::inspect::{self, CapEntry};
 use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
 use abi::{task_id, CapKind, Rights, SysError};
@@ -62,19 +62,7 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         phys::write_u64(buffer, 2 * i, word);
         phys::write_u64(buffer, 2 * i + 1, cap.badge);
     }
-    let (activity, on) = match task.state {
-        State::Ready => (Activity::Ready, 0),
-        State::Stopped => (Activity::Stopped, 0),
-        State::Sending { endpoint, .. } => (Activity::Sending, endpoint),
-        State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
-            (Activity::Receiving, endpoint)
-        }
-        State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
-            (Activity::AwaitingReply, server)
-        }
-        State::Exited => (Activity::Exited, 0),
-        State::Waiting { notification } => (Activity::Waiting, notification),
-    };
+    let (activity, on) = task.state.activity();
     k.results(t, [count, activity.raw(), on as u64])
 }
 
