@@ -61,14 +61,10 @@ pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Decodes a reply target (`r12`): a task awaiting a reply from `t`.
 fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
     let (index, gen) = split_task_id(k.regs(t).r12);
-    match k
-        .tasks
-        .get(index, gen)
-        .map(|task| task.state.awaits_reply_from())
-    {
-        Ok(Some((server, _))) if server == t => Ok(index),
-        _ => Err(SysError::NoReplyTarget),
-    }
+    let caller = k.tasks.get(index, gen).map(|c| c.state);
+    let ours = caller.is_ok_and(|s| s.awaits_reply_from().is_some_and(|(s, _)| s == t));
+    ensure(ours, SysError::NoReplyTarget)?;
+    Ok(index)
 }
 
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
