@@ -30,7 +30,6 @@ pub type BeforeInit = fn(k: &mut Kernel, fs: &BootFs);
 /// The kernel's main function, shared by the `kernel` and `test_kernel` binaries.
 pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
     arch::serial::init();
-    arch::trap::init_kernel_stack();
     let features = arch::init();
     let archive = ramdisk(boot_info).expect("no boot archive (ramdisk) was given");
     let bootfs =
