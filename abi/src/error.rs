@@ -50,6 +50,12 @@ numbered_enum! {
     }
 }
 
+/// A check: `Err(error)` unless `ok` (the kernel's decode steps, one line each).
+#[inline(always)]
+pub fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
+    ok.then_some(()).ok_or(error)
+}
+
 impl SysError {
     /// Decodes `rax` after a syscall: 0 is success. (The kernel returns only codes listed here;
     /// anything else would be a kernel bug and reads as `InvalidArgument`.)

@@ -60,6 +60,21 @@ numbered_enum! {
     }
 }
 
+impl Activity {
+    /// The activity in words (the kernel's deadlock report).
+    pub const fn words(self) -> &'static str {
+        match self {
+            Activity::Ready => "ready",
+            Activity::Stopped => "stopped",
+            Activity::Sending => "sending",
+            Activity::Receiving => "receiving",
+            Activity::AwaitingReply => "awaiting a reply",
+            Activity::Exited => "exited, waiting for its supervisor to reap it",
+            Activity::Waiting => "waiting for a notification",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,12 +31,14 @@ pub mod registry;
 pub mod regs;
 pub mod space;
 pub mod sysnum;
+pub mod task;
 pub mod wire;
 
 pub use cap::{init_slots, slots, CapKind, CapSlot, PageRights, Rights};
-pub use error::SysError;
+pub use error::{ensure, SysError};
 pub use msg::{Message, MsgTag};
 pub use sysnum::Sysnum;
+pub use task::{split_task_id, task_id};
 
 /// Timer ticks per second (WeensyOS's `HZ`): the unit of receive timeouts.
 pub const HZ: u64 = 100;

@@ -6,17 +6,14 @@
 bootloader_api::entry_point!(main, config = &kernel::boot::BOOTLOADER_CONFIG);
 
 fn main(boot_info: &'static mut bootloader_api::BootInfo) -> ! {
-    let hooks = kernel::boot::BootHooks {
-        after_banner: deliberate_failures,
-        before_init,
-    };
-    kernel::boot::start(boot_info, Some(hooks))
+    kernel::boot::start(boot_info, before_init)
 }
 
 /// `test:orphan=NAME` starts program NAME before init, with no fault endpoint: its faults are
 /// the kernel's to report. `test:leak` takes a user frame that nothing maps and nobody will free,
 /// before init's first census (so the run still passes): the memory viewer must show it leaked.
 fn before_init(k: &mut kernel::sched::Kernel, fs: &abi::bootfs::BootFs) {
+    deliberate_failures(fs.cmdline());
     for word in fs.cmdline().split_whitespace() {
         if let Some(name) = word.strip_prefix("test:orphan=") {
             // No capabilities and no fault endpoint: its faults are the kernel's to report.

@@ -23,45 +23,34 @@ pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     config
 };
 
-/// Test-only behaviour a kernel binary may plug in.
-pub struct BootHooks {
-    /// Runs after the banner, with the boot command line.
-    pub after_banner: fn(cmdline: &str),
-    /// Runs just before init is created, with the kernel state and the boot archive.
-    pub before_init: fn(k: &mut Kernel, fs: &BootFs),
-}
+/// Runs just before init is created, with the kernel state and the boot archive: nothing in the
+/// normal image, the deliberate failures of the test kernel.
+pub type BeforeInit = fn(k: &mut Kernel, fs: &BootFs);
 
 /// The kernel's main function, shared by the `kernel` and `test_kernel` binaries.
-pub fn start(boot_info: &'static mut BootInfo, hooks: Option<BootHooks>) -> ! {
+pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
     arch::serial::init();
-    arch::trap::init_kernel_stack();
     let features = arch::init();
-    let ramdisk = ramdisk(boot_info);
-    print_banner(&boot_info.memory_regions, features, ramdisk);
-    let archive = ramdisk.expect("no boot archive (ramdisk) was given");
+    let archive = ramdisk(boot_info).expect("no boot archive (ramdisk) was given");
     let bootfs =
         BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
-    if let Some(hooks) = &hooks {
-        (hooks.after_banner)(bootfs.cmdline());
-    }
-
-    let fb = boot_info.framebuffer.as_ref().and_then(framebuffer);
-    entry::with_kernel(|k| k.framebuffer = fb);
-    entry::with_kernel(|k| start_kernel(k, &boot_info.memory_regions, archive, &bootfs, hooks));
+    print_banner(&boot_info.memory_regions, features, &bootfs);
+    entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init));
     arch::entry::init_syscall();
     crate::irq::init();
     entry::enter_user_mode()
 }
 
-/// Sets up frames and the console page, and creates init.
+/// Sets up frames, the console page and the framebuffer, and creates init.
 fn start_kernel(
     k: &mut Kernel,
-    regions: &MemoryRegions,
+    boot_info: &BootInfo,
     archive: &[u8],
     bootfs: &BootFs,
-    hooks: Option<BootHooks>,
+    before_init: BeforeInit,
 ) {
-    init_frames(k, regions);
+    init_frames(k, &boot_info.memory_regions);
+    k.framebuffer = boot_info.framebuffer.as_ref().and_then(framebuffer);
     k.console_frame = k
         .frames
         .alloc_zeroed(FrameState::Kernel)
@@ -69,9 +58,7 @@ fn start_kernel(
     let (boot_root, _) = Cr3::read();
     k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
-    if let Some(hooks) = hooks {
-        (hooks.before_init)(k, bootfs);
-    }
+    before_init(k, bootfs);
     if let Err(e) = first_server::start_init(k, archive, bootfs) {
         panic!("cannot start init: {e}");
     }
@@ -151,7 +138,7 @@ fn ramdisk(boot_info: &BootInfo) -> Option<&'static [u8]> {
     Some(unsafe { core::slice::from_raw_parts(addr as *const u8, boot_info.ramdisk_len as usize) })
 }
 
-fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, ramdisk: Option<&[u8]>) {
+fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, fs: &BootFs) {
     let mib = usable(regions).map(|r| r.end - r.start).sum::<u64>() >> 20;
     let top = usable(regions).map(|r| r.end).max().unwrap_or(0);
     let n = regions.len();
@@ -160,15 +147,9 @@ fn print_banner(regions: &MemoryRegions, features: arch::cpu::Features, ramdisk:
     kprintln!("memory: {mib} MiB usable, top of usable memory {top:#x} ({n} regions)");
     let (nx, smep, smap) = (features.nx as u8, features.smep as u8, features.smap as u8);
     kprintln!("protection: NX={nx} SMEP={smep} SMAP={smap}");
-    match ramdisk.map(BootFs::parse) {
-        Some(Ok(fs)) => {
-            let (n, cmdline) = (fs.len(), fs.cmdline());
-            kprintln!("boot archive: {n} programs, command line \"{cmdline}\"");
-            for file in fs.files() {
-                kprintln!("  {:<16} {:>8} bytes", file.name, file.data.len());
-            }
-        }
-        Some(Err(e)) => kprintln!("boot archive: damaged ({e:?})"),
-        None => kprintln!("boot archive: none"),
+    let (n, cmdline) = (fs.len(), fs.cmdline());
+    kprintln!("boot archive: {n} programs, command line \"{cmdline}\"");
+    for file in fs.files() {
+        kprintln!("  {:<16} {:>8} bytes", file.name, file.data.len());
     }
 }

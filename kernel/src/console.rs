@@ -26,10 +26,9 @@ fn take_line(owner: u32) -> bool {
         (mid_line, line_owner.swap(owner, Ordering::Relaxed) != owner)
     });
     if mid_line && other {
-        let _ = Serial.write_fmt(format_args!("\n"));
-        return true;
+        let _ = Serial.write_str("\n");
     }
-    !mid_line
+    !mid_line || other
 }
 
 /// User text with what a terminal would act on (C0 and C1 controls but newline and tab, and the
@@ -88,11 +87,6 @@ pub fn print(args: fmt::Arguments) {
 /// of the system capability may).
 pub fn print_serial(s: &str) {
     let _ = Serial.write_str(s);
-}
-
-/// Printing for the panic path.
-pub fn emergency_print(args: fmt::Arguments) {
-    let _ = Serial.write_fmt(args);
 }
 
 #[macro_export]

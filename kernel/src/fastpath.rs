@@ -10,10 +10,10 @@ use crate::ipc::{long_copy, write_message};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{split_task_id, task_id, State, Task};
+use crate::obj::task::{State, Task};
 use crate::sched::Kernel;
 use abi::msg::REG_WORDS;
-use abi::{CapKind, MsgTag, Rights};
+use abi::{split_task_id, task_id, CapKind, MsgTag, Rights};
 
 /// What a fast-path syscall by `task` asks: its tag (short, or if `LONG` plain), its register
 /// words, and the endpoint capability (`rdi`) with the rights it needs; `None` if it does not qualify.

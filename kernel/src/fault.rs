@@ -59,9 +59,7 @@ impl Kernel {
     /// The port, if the #GP came from an `in`/`out`/`ins`/`outs` (with an operand-size prefix or
     /// none): the immediate byte, else `dx`.
     fn port_access(&mut self, t: u16, r: &SavedRegs) -> Option<u64> {
-        if r.vector != GENERAL_PROTECTION {
-            return None;
-        }
+        (r.vector == GENERAL_PROTECTION).then_some(())?;
         let mut code = [0u8; 3];
         let root = self.task(t).root;
         crate::mem::user::read(root, r.rip, &mut code).ok()?;

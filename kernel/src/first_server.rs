@@ -6,7 +6,7 @@ use crate::sched::Kernel;
 use abi::bootfs::BootFs;
 use abi::elf::{Elf, LoadTarget};
 use abi::layout::{is_user_page, BOOTFS, IPC_BUFFER, PAGE_SIZE, STACK_TOP};
-use abi::{init_slots, CapKind, PageRights, Rights, SysError};
+use abi::{ensure, init_slots, CapKind, PageRights, Rights, SysError};
 
 /// Init's stack, in pages (it keeps its table of children on the stack).
 const STACK_PAGES: u64 = 64;
@@ -20,9 +20,7 @@ pub struct Loader<'a> {
 impl Loader<'_> {
     /// Maps a fresh zeroed frame at `page`, or widens the rights of what is there.
     fn page(&mut self, page: u64, rights: PageRights) -> Result<(), SysError> {
-        if !is_user_page(page) {
-            return Err(SysError::BadAddress);
-        }
+        ensure(is_user_page(page), SysError::BadAddress)?;
         let mut tables = self.k.tables(self.space)?;
         match paging::lookup(tables.root, page) {
             Some((_, flags)) => {

@@ -10,11 +10,11 @@
 use crate::arch::trap::SavedRegs;
 use crate::mem::{phys, user};
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{task_id, Pending, SendKind, State};
+use crate::obj::task::{Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
-use abi::MsgTag;
+use abi::{task_id, MsgTag};
 
 /// The register part of a delivery (all a short message is): what the receiving syscall returns.
 #[inline(always)]

@@ -5,5 +5,5 @@
 bootloader_api::entry_point!(main, config = &kernel::boot::BOOTLOADER_CONFIG);
 
 fn main(boot_info: &'static mut bootloader_api::BootInfo) -> ! {
-    kernel::boot::start(boot_info, None)
+    kernel::boot::start(boot_info, |_, _| {})
 }

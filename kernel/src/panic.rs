@@ -4,11 +4,11 @@ use abi::qemu::ExitCode;
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    // Print without taking the console lock: the panic may have happened while it was held.
-    crate::console::emergency_print(format_args!("\nKERNEL PANIC: {}\n", info.message()));
+    // Printed as the kernel prints: the console has no lock the panic could have left held.
+    crate::kprint!("\nKERNEL PANIC: {}\n", info.message());
     if let Some(loc) = info.location() {
         // `file:line:column`
-        crate::console::emergency_print(format_args!("  at {loc}\n"));
+        crate::kprint!("  at {loc}\n");
     }
     arch::exit::qemu_exit(ExitCode::KernelPanic)
 }

@@ -30,13 +30,10 @@ pub fn enable_protection() -> Features {
             Efer::update(|f| f.insert(EferFlags::NO_EXECUTE_ENABLE));
         }
         Cr0::update(|f| f.insert(Cr0Flags::WRITE_PROTECT));
+        // Each on where the CPU has it (a bit it lacks is clear already).
         Cr4::update(|f| {
-            if smep {
-                f.insert(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION);
-            }
-            if smap {
-                f.insert(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION);
-            }
+            f.set(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION, smep);
+            f.set(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION, smap);
         });
     }
     Features { nx, smep, smap }

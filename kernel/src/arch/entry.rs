@@ -53,7 +53,7 @@ syscall_entry:
 "#,
         push_gprs!(),
         r#"
-    mov rsp, [rip + KERNEL_STACK_TOP]
+    lea rsp, [rip + KERNEL_STACK + {stack_size}]
     cmp rax, {call}
     je 2f
     cmp rax, {reply_recv}
@@ -92,6 +92,7 @@ return_to_user:
     mark = const SYSCALL_MARK,
     call = const Sysnum::Call as u64,
     reply_recv = const Sysnum::ReplyRecv as u64,
+    stack_size = const super::trap::KERNEL_STACK_SIZE,
 );
 
 /// Programs the `syscall` MSRs.

@@ -68,21 +68,13 @@ pub fn stub_address(vector: usize) -> u64 {
     unsafe { trap_stub_table[vector] }
 }
 
-/// Top of the kernel stack every trap switches to.
-#[no_mangle]
-static mut KERNEL_STACK_TOP: u64 = 0;
-
-const KERNEL_STACK_SIZE: usize = 64 * 1024;
+/// The kernel stack every trap and syscall switches to; the entry code finds its top as
+/// `KERNEL_STACK + KERNEL_STACK_SIZE` (a link-time address: nothing to set up at boot).
+pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
 #[repr(C, align(16))]
 struct KernelStack([u8; KERNEL_STACK_SIZE]);
+#[no_mangle]
 static mut KERNEL_STACK: KernelStack = KernelStack([0; KERNEL_STACK_SIZE]);
-
-pub fn init_kernel_stack() {
-    // SAFETY: runs once at boot before any trap can use the value.
-    unsafe {
-        KERNEL_STACK_TOP = core::ptr::addr_of!(KERNEL_STACK) as u64 + KERNEL_STACK_SIZE as u64;
-    }
-}
 
 /// Saves the general registers other than `rcx` and `r11` in `SavedRegs` order (the one list
 /// shared by the trap stubs, the syscall entry and the return path).
@@ -141,7 +133,7 @@ trap_common:
     mov rdi, rsp
     test qword ptr [rsp + 18*8], 3
     jz 1f
-    mov rsp, [rip + KERNEL_STACK_TOP]
+    lea rsp, [rip + KERNEL_STACK + {stack_size}]
     pushfq
     and qword ptr [rsp], {no_ac}
     popfq
@@ -164,6 +156,7 @@ trap_common:
     // and a push there would overwrite the task's state just below it (its last capability slot).
     // Kernel code never sets AC, so a trap from kernel mode has it clear already.
     no_ac = const !(1u64 << 18) as i64,
+    stack_size = const KERNEL_STACK_SIZE,
 );
 
 /// Vector names for reports.

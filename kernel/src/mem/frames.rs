@@ -7,7 +7,7 @@
 //! zeroing is off their path; frames about to be overwritten take a dirty one first.
 use super::phys;
 use abi::frames::FrameView;
-use abi::SysError;
+use abi::{ensure, SysError};
 
 /// The state of one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,9 +102,7 @@ impl FrameTable {
     #[must_use = "a frame that is not used is leaked"]
     #[inline]
     pub fn alloc_zeroed(&mut self, state: FrameState) -> Result<u64, SysError> {
-        if self.zeroed == 0 && !self.zero_one() {
-            return Err(SysError::OutOfMemory);
-        }
+        ensure(self.zeroed > 0 || self.zero_one(), SysError::OutOfMemory)?;
         self.zeroed -= 1;
         let frame = self.free[self.zeroed] as u64;
         self.states[frame as usize] = state;

@@ -6,7 +6,7 @@
 use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
-use abi::{PageRights, SysError};
+use abi::{ensure, PageRights, SysError};
 use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -71,9 +71,7 @@ pub(super) fn path(root: u64, va: u64) -> Result<[u64; 4], usize> {
 fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let path = path(root, va).map_err(|_| SysError::NotMapped)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
-    if entry.is_unused() {
-        return Err(SysError::NotMapped);
-    }
+    ensure(!entry.is_unused(), SysError::NotMapped)?;
     Ok((path, entry))
 }
 
@@ -120,9 +118,7 @@ impl Tables<'_> {
     ) -> R<u64> {
         let table = self.leaf_table(va)?;
         let entry = &mut phys::table(table)[indices(va)[3]];
-        if !entry.is_unused() {
-            return Err(SysError::AlreadyMapped);
-        }
+        ensure(entry.is_unused(), SysError::AlreadyMapped)?;
         let frame = frame(self.frames)?;
         set(entry, frame, rights);
         self.frames.adjust_used(table, 1);
@@ -170,9 +166,7 @@ impl Tables<'_> {
 pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
     let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
-    if !frames.is_user(old) {
-        return Err(SysError::BadFrame);
-    }
+    ensure(frames.is_user(old), SysError::BadFrame)?;
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
     set(entry, new, rights);

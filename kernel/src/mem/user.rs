@@ -4,7 +4,7 @@
 //! address itself.
 use super::{paging, phys};
 use abi::layout::{is_user_range, PAGE_SIZE};
-use abi::SysError;
+use abi::{ensure, SysError};
 use x86_64::structures::paging::PageTableFlags as F;
 
 /// The frame behind a user page, if the user may access it as asked. (Always inlined: the long
@@ -13,17 +13,14 @@ use x86_64::structures::paging::PageTableFlags as F;
 pub fn user_frame(root: u64, vaddr: u64, write: bool) -> Result<u64, SysError> {
     let (frame, flags) =
         paging::lookup(root, vaddr & !(PAGE_SIZE - 1)).ok_or(SysError::NotMapped)?;
-    if !flags.contains(F::USER_ACCESSIBLE) || (write && !flags.contains(F::WRITABLE)) {
-        return Err(SysError::NotMapped);
-    }
+    let allowed = flags.contains(F::USER_ACCESSIBLE) && (!write || flags.contains(F::WRITABLE));
+    ensure(allowed, SysError::NotMapped)?;
     Ok(frame)
 }
 
 /// Copies `[addr, addr + out.len())` of a user address space into `out`.
 pub fn read(root: u64, addr: u64, out: &mut [u8]) -> Result<(), SysError> {
-    if !is_user_range(addr, out.len() as u64) {
-        return Err(SysError::BadAddress);
-    }
+    ensure(is_user_range(addr, out.len() as u64), SysError::BadAddress)?;
     let end = addr + out.len() as u64;
     let pages = addr / PAGE_SIZE..end.div_ceil(PAGE_SIZE);
     // Check every page first, so a failure copies nothing.

@@ -2,7 +2,7 @@
 //! and generation; the object tables refuse a generation that is not current, so a deleted or stale
 //! capability can never reach a recycled object. Plain logic, host-tested.
 use abi::cap::CAP_SLOTS;
-use abi::{CapKind, Rights, SysError};
+use abi::{ensure, CapKind, Rights, SysError};
 
 /// One capability: what it points at, with which rights and badge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,12 +38,9 @@ impl Cap {
     /// A badged copy: only unbadged endpoints and notifications can be minted (a badge, once
     /// given, is fixed).
     pub fn minted(self, mask: Rights, badge: u64) -> Result<Cap, SysError> {
-        if !matches!(self.kind, CapKind::Endpoint | CapKind::Notification) {
-            return Err(SysError::WrongKind);
-        }
-        if self.badge != 0 || badge == 0 {
-            return Err(SysError::InvalidArgument);
-        }
+        let badgeable = matches!(self.kind, CapKind::Endpoint | CapKind::Notification);
+        ensure(badgeable, SysError::WrongKind)?;
+        ensure(self.badge == 0 && badge != 0, SysError::InvalidArgument)?;
         Ok(Cap {
             badge,
             ..self.diminished(mask)
@@ -70,29 +67,24 @@ impl CapTable {
     /// The capability in `slot`, which must not be empty.
     pub fn get(&self, slot: u64) -> Result<Cap, SysError> {
         let cap = self.slots[index(slot)?];
-        if cap.kind == CapKind::Empty {
-            return Err(SysError::EmptySlot);
-        }
+        ensure(cap.kind != CapKind::Empty, SysError::EmptySlot)?;
         Ok(cap)
     }
 
     /// The capability in `slot`, checked for kind and rights.
     pub fn lookup(&self, slot: u64, kind: CapKind, rights: Rights) -> Result<Cap, SysError> {
         let cap = self.get(slot)?;
-        if cap.kind != kind {
-            return Err(SysError::WrongKind);
-        }
-        if !cap.rights.contains(rights) {
-            return Err(SysError::MissingRights);
-        }
+        ensure(cap.kind == kind, SysError::WrongKind)?;
+        ensure(cap.rights.contains(rights), SysError::MissingRights)?;
         Ok(cap)
     }
 
     /// Checks that `slot` exists and is empty (the decode half of an insert).
     pub fn check_empty(&self, slot: u64) -> Result<(), SysError> {
-        if self.slots[index(slot)?].kind != CapKind::Empty {
-            return Err(SysError::SlotOccupied);
-        }
+        ensure(
+            self.slots[index(slot)?].kind == CapKind::Empty,
+            SysError::SlotOccupied,
+        )?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@
 //! generation reaches [`MAX_GEN`] is retired for good (after 2^48 reuses of one entry), so a stale
 //! capability can never reach a new object. Each live object counts the capabilities that name it
 //! (`refs`), so the kernel can reclaim it when the last one goes.
-use abi::SysError;
+use abi::{ensure, SysError};
 
 /// Generations fit in 48 bits (a task id packs one with a 16-bit index).
 pub const MAX_GEN: u64 = (1 << 48) - 1;
@@ -49,9 +49,7 @@ impl<T, const N: usize> ObjTable<T, N> {
     pub fn alloc_at(&mut self, index: u16, obj: T) -> Result<u64, SysError> {
         let e = self.entries.get_mut(index as usize);
         let e = e.ok_or(SysError::InvalidArgument)?;
-        if e.obj.is_some() || e.gen >= MAX_GEN {
-            return Err(SysError::InUse);
-        }
+        ensure(e.obj.is_none() && e.gen < MAX_GEN, SysError::InUse)?;
         (e.obj, e.refs) = (Some(obj), 0);
         Ok(e.gen)
     }

@@ -1,6 +1,7 @@
 //! Tasks: a thread of execution with an address space, a capability table and IPC state.
 use super::cap::{Cap, CapTable};
 use crate::arch::trap::SavedRegs;
+use abi::inspect::Activity;
 use abi::msg::REG_WORDS;
 use abi::MsgTag;
 
@@ -42,6 +43,24 @@ impl State {
             }
             State::Sending { deadline, .. } if deadline != 0 => Some(deadline),
             _ => None,
+        }
+    }
+
+    /// What the task does, as `TaskCaps` reports it: its activity and the endpoint, task or
+    /// notification it waits on (0 if none).
+    pub fn activity(self) -> (Activity, u16) {
+        match self {
+            State::Ready => (Activity::Ready, 0),
+            State::Stopped => (Activity::Stopped, 0),
+            State::Sending { endpoint, .. } => (Activity::Sending, endpoint),
+            State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
+                (Activity::Receiving, endpoint)
+            }
+            State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
+                (Activity::AwaitingReply, server)
+            }
+            State::Exited => (Activity::Exited, 0),
+            State::Waiting { notification } => (Activity::Waiting, notification),
         }
     }
 
@@ -138,13 +157,4 @@ impl Task {
             _ => "?",
         }
     }
-}
-
-/// The id user space sees for a task: generation and index, so a recycled slot is a different id.
-pub fn task_id(index: u16, gen: u64) -> u64 {
-    gen << 16 | index as u64
-}
-
-pub fn split_task_id(id: u64) -> (u16, u64) {
-    (id as u16, id >> 16)
 }

@@ -12,8 +12,9 @@ use crate::obj::irq::{IrqHandler, MAX_IRQ_LINES};
 use crate::obj::notification::{Notification, MAX_NOTIFICATIONS};
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
-use crate::obj::task::{task_id, SendKind, State, Task, MAX_TASKS};
-use abi::SysError;
+use crate::obj::task::{SendKind, State, Task, MAX_TASKS};
+use abi::inspect::Activity;
+use abi::{task_id, SysError};
 use heapless::Deque;
 
 /// No task (for `Kernel::entered`).
@@ -224,27 +225,25 @@ impl Kernel {
     pub fn report_tasks(&self, mut line: impl FnMut(core::fmt::Arguments)) {
         for (i, t) in self.tasks.iter() {
             let name = t.name();
-            match t.state {
-                State::Sending { endpoint, .. } => line(format_args!(
+            match t.state.activity() {
+                (Activity::Sending, endpoint) => line(format_args!(
                     "  task {i} ({name}): sending on endpoint {endpoint}, nobody receiving{}",
                     self.receivers_hint(endpoint)
                 )),
-                State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
-                    line(format_args!(
-                        "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
-                    ))
-                }
-                State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
-                    let fault = matches!(t.state, State::AwaitingReply { fault: true, .. });
+                (Activity::Receiving, endpoint) => line(format_args!(
+                    "  task {i} ({name}): receiving on endpoint {endpoint}, nobody sending"
+                )),
+                (Activity::AwaitingReply, server) => {
+                    let fault = t.state.awaits_reply_from().is_some_and(|(_, fault)| fault);
                     line(format_args!(
                     "  task {i} ({name}): awaiting the reply to its {} from task {server} ({}), \
                      which is {}",
                     if fault { "fault" } else { "call" },
                     self.tasks.at(server).map_or("?", |s| s.name()),
-                    self.tasks.at(server).map_or("gone", |s| describe(s.state)),
+                    self.tasks.at(server).map_or("gone", |s| s.state.activity().0.words()),
                     ))
                 }
-                other => line(format_args!("  task {i} ({name}): {}", describe(other))),
+                (other, _) => line(format_args!("  task {i} ({name}): {}", other.words())),
             }
         }
     }
@@ -262,22 +261,10 @@ impl Kernel {
             });
             if receives {
                 let sep = [", ", "; it could be task "][out.is_empty() as usize];
-                let _ = write!(out, "{sep}{i} ({}), {}", t.name(), describe(t.state));
+                let words = t.state.activity().0.words();
+                let _ = write!(out, "{sep}{i} ({}), {words}", t.name());
             }
         }
         out
-    }
-}
-
-/// A task state in words.
-fn describe(state: State) -> &'static str {
-    match state {
-        State::Ready => "ready",
-        State::Stopped => "stopped",
-        State::Sending { .. } => "sending",
-        State::Receiving { .. } | State::ReceivingUntil { .. } => "receiving",
-        State::AwaitingReply { .. } | State::AwaitingReplyUntil { .. } => "awaiting a reply",
-        State::Exited => "exited, waiting for its supervisor to reap it",
-        State::Waiting { .. } => "waiting for a notification",
     }
 }

@@ -9,10 +9,7 @@ impl Kernel {
     /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task,
     /// or returns `None` when an interrupt line fired (the caller delivers it and asks again).
     pub fn switch_to_next(&mut self) -> Option<*const SavedRegs> {
-        let t = match self.pick() {
-            Some(t) => t,
-            None => self.idle()?,
-        };
+        let t = self.pick().or_else(|| self.idle())?;
         Some(self.enter(t))
     }
 

@@ -97,9 +97,7 @@ pub fn frames_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(!ram, SysError::BadFrame)?;
     let cap = Cap::new(CapKind::DeviceFrames, a[1] as u16, 0, Rights::MAP);
     k.insert_cap(t, a[2], cap)?;
-    let r = k.regs(t);
-    [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9] = device.geometry;
-    Ok(Done::Return)
+    k.results(t, device.geometry)
 }
 
 impl Kernel {

@@ -1,9 +1,9 @@
 //! Send, receive, call, reply; creating and destroying endpoints.
 use super::{ensure, Args, Done, SysResult};
 use crate::obj::cap::Cap;
-use crate::obj::task::{split_task_id, Pending, SendKind};
+use crate::obj::task::{Pending, SendKind};
 use crate::sched::Kernel;
-use abi::{CapKind, MsgTag, Rights, SysError, Sysnum};
+use abi::{split_task_id, CapKind, MsgTag, Rights, SysError, Sysnum};
 
 /// The message in the caller's registers: tag in `rsi`, words in `rdx, r10, r8, r9`.
 fn message(a: &Args, kind: SendKind) -> Result<Pending, SysError> {
@@ -61,14 +61,10 @@ pub fn recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Decodes a reply target (`r12`): a task awaiting a reply from `t`.
 fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
     let (index, gen) = split_task_id(k.regs(t).r12);
-    match k
-        .tasks
-        .get(index, gen)
-        .map(|task| task.state.awaits_reply_from())
-    {
-        Ok(Some((server, _))) if server == t => Ok(index),
-        _ => Err(SysError::NoReplyTarget),
-    }
+    let caller = k.tasks.get(index, gen).map(|c| c.state);
+    let ours = caller.is_ok_and(|s| s.awaits_reply_from().is_some_and(|(s, _)| s == t));
+    ensure(ours, SysError::NoReplyTarget)?;
+    Ok(index)
 }
 
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

@@ -6,7 +6,7 @@ use crate::obj::task::Task;
 /// Runs `TaskSelf` for `task`: its index ("pid") in `rdi`, its full id in `rsi`.
 #[inline(always)]
 pub fn task_self(task: &mut Task) {
-    task.regs.rdi = task.id & 0xffff;
+    task.regs.rdi = abi::task::split_task_id(task.id).0 as u64;
     task.regs.rsi = task.id;
     task.regs.rax = 0;
 }

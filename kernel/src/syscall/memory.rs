@@ -11,9 +11,7 @@ use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, PageRights, Rights, SysError};
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
-    is_user_page(vaddr)
-        .then_some(vaddr)
-        .ok_or(SysError::BadAddress)
+    ensure(is_user_page(vaddr), SysError::BadAddress).map(|_| vaddr)
 }
 
 fn page_rights(bits: u64) -> Result<PageRights, SysError> {
@@ -115,8 +113,7 @@ pub fn map_device(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let fits = a[3] < device.pages() && !rights.contains(PageRights::EXECUTE);
     ensure(fits, SysError::InvalidArgument)?;
     k.tables(index)?.map(vaddr, device.first + a[3], rights)?;
-    k.regs(t).rdi = tables_of(k, index);
-    Ok(Done::Return)
+    k.results(t, [tables_of(k, index)])
 }
 
 /// A fresh zeroed frame from the pool, mapped: `AsMap` without a separate `FrameAlloc`.

@@ -13,7 +13,7 @@ mod task;
 
 use crate::obj::cap::Cap;
 use crate::sched::Kernel;
-use abi::{CapKind, Rights, SysError, Sysnum};
+use abi::{ensure, CapKind, Rights, SysError, Sysnum};
 
 /// What a syscall did to its caller.
 pub enum Done {
@@ -24,12 +24,6 @@ pub enum Done {
 }
 
 pub type SysResult = Result<Done, SysError>;
-
-/// A syscall's check: `Err(error)` unless `ok`.
-#[inline(always)]
-fn ensure(ok: bool, error: SysError) -> Result<(), SysError> {
-    ok.then_some(()).ok_or(error)
-}
 
 /// Arguments in `rdi, rsi, rdx, r10, r8, r9`.
 pub type Args = [u64; 6];

@@ -3,13 +3,13 @@ use super::{ensure, Args, Done, SysResult};
 use crate::arch::trap::SYSCALL_MARK;
 use crate::mem::phys;
 use crate::obj::cap::Cap;
-use crate::obj::task::{task_id, SendKind, State, NAME_LEN};
+use crate::obj::task::{SendKind, State, NAME_LEN};
 use crate::sched::Kernel;
 use abi::cap::CAP_SLOTS;
-use abi::inspect::{self, Activity, CapEntry};
+use abi::inspect::{self, CapEntry};
 use abi::layout::{USER_END, USER_TOP};
 use abi::regs::UserRegs;
-use abi::{CapKind, Rights, SysError};
+use abi::{task_id, CapKind, Rights, SysError};
 
 /// RFLAGS bits a task may be given (CF PF AF ZF SF DF OF); IF is forced on, everything else off.
 const USER_FLAGS: u64 = 0b1100_1101_0101;
@@ -62,19 +62,7 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         phys::write_u64(buffer, 2 * i, word);
         phys::write_u64(buffer, 2 * i + 1, cap.badge);
     }
-    let (activity, on) = match task.state {
-        State::Ready => (Activity::Ready, 0),
-        State::Stopped => (Activity::Stopped, 0),
-        State::Sending { endpoint, .. } => (Activity::Sending, endpoint),
-        State::Receiving { endpoint } | State::ReceivingUntil { endpoint, .. } => {
-            (Activity::Receiving, endpoint)
-        }
-        State::AwaitingReply { server, .. } | State::AwaitingReplyUntil { server, .. } => {
-            (Activity::AwaitingReply, server)
-        }
-        State::Exited => (Activity::Exited, 0),
-        State::Waiting { notification } => (Activity::Waiting, notification),
-    };
+    let (activity, on) = task.state.activity();
     k.results(t, [count, activity.raw(), on as u64])
 }
 

@@ -273,7 +273,7 @@ fn a_caller_at_the_last_generation_of_its_entry_gets_its_reply() {
     sim.k.tasks.set_gen(next, MAX_GEN - 1);
     let c = sim.task();
     assert_eq!((c, sim.k.tasks.gen(c)), (next, MAX_GEN - 1));
-    assert_eq!(crate::obj::task::split_task_id(sim.id(c)), (c, MAX_GEN - 1));
+    assert_eq!(abi::task::split_task_id(sim.id(c)), (c, MAX_GEN - 1));
     sim.share(s, FREE, c, FREE, Rights::SEND);
     sim.syscall(s, Sysnum::Recv, [FREE, 0, 0, 0, 0, 0]);
     sim.syscall(c, Sysnum::Call, [FREE, 0, 0, 0, 0, 0]);

@@ -263,7 +263,8 @@ fn start(
             .loader
             .page(STACK_TOP - i * PAGE_SIZE, PageRights::WRITE)?;
     }
-    child.pid = sys::task_create(child.space(), child.task())? & 0xffff;
+    let id = sys::task_create(child.space(), child.task())?;
+    child.pid = userlib::abi::split_task_id(id).0 as u64;
     sys::task_set_name(child.task(), child.name)?;
     let regs = UserRegs {
         rip: elf.entry(),

@@ -94,7 +94,7 @@ impl Server {
     ) -> Result<(), SysError> {
         let task_id = sys::task_create(slots.space(), slots.task())?;
         if let Some(p) = self.ledger.procs.get_mut(pid) {
-            p.task_id = task_id & 0xffff; // notices name the task by its index
+            p.task_id = userlib::abi::split_task_id(task_id).0 as u64; // notices name the task by its index
         }
         let task = userlib::Task(slots.task());
         task.set_name(name)?;
