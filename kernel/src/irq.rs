@@ -16,44 +16,33 @@ static PENDING: AtomicU16 = AtomicU16::new(0);
 pub static SPURIOUS: AtomicU64 = AtomicU64::new(0);
 
 #[cfg(not(test))]
-fn outb(port: u16, value: u8) {
-    // SAFETY: PIC and PIT command/data ports; programming them affects only interrupt delivery.
-    unsafe { x86_64::instructions::port::Port::new(port).write(value) }
-}
-
-#[cfg(not(test))]
-fn inb(port: u16) -> u8 {
-    // SAFETY: reading a PIC's in-service register has no side effect.
-    unsafe { x86_64::instructions::port::Port::new(port).read() }
-}
-
-#[cfg(test)]
-use host_pics::{inb, outb};
+use crate::arch::cpu::{port_in, port_out};
 #[cfg(test)]
 pub use host_pics::{is_masked, STUB_IN_SERVICE};
+#[cfg(test)]
+use host_pics::{port_in, port_out};
 
 /// Remaps the PICs (so IRQs do not collide with exceptions), unmasks only the timer and the
 /// cascade, and starts the PIT in rate-generator mode at `HZ`.
 pub fn init() {
-    outb(0x20, 0x11);
-    outb(0xA0, 0x11);
-    outb(0x21, 32);
-    outb(0xA1, 40);
-    outb(0x21, 4);
-    outb(0xA1, 2);
-    outb(0x21, 0x01);
-    outb(0xA1, 0x01);
+    // To master (0x20) and slave (0xA0): ICW1 (edge-triggered, cascaded, ICW4 follows) on the
+    // command port, then on the data port ICW2 (vector base), ICW3 (slave on line 2; its
+    // identity 2), ICW4 (8086 mode).
+    for (port, master, slave) in [(0, 0x11, 0x11), (1, 32, 40), (1, 4, 2), (1, 0x01, 0x01)] {
+        port_out(0x20 + port, 1, master);
+        port_out(0xA0 + port, 1, slave);
+    }
     set_masked(!abi::device::KERNEL_IRQ_LINES);
     let divisor = PIT_FREQUENCY / abi::HZ as u32;
-    outb(0x43, 0x34);
-    outb(0x40, divisor as u8);
-    outb(0x40, (divisor >> 8) as u8);
+    port_out(0x43, 1, 0x34);
+    port_out(0x40, 1, divisor); // the low byte, then the high
+    port_out(0x40, 1, divisor >> 8);
 }
 
 fn set_masked(lines: u16) {
     MASKED.store(lines, Ordering::Relaxed);
-    outb(0x21, lines as u8);
-    outb(0xA1, (lines >> 8) as u8);
+    port_out(0x21, 1, lines.into());
+    port_out(0xA1, 1, (lines >> 8).into());
 }
 
 pub fn mask(line: u16) {
@@ -85,11 +74,11 @@ pub fn handle(vector: u8) -> bool {
     let line = vector.wrapping_sub(TIMER_VECTOR) as u16 & 15;
     if line & 7 == 7 {
         let pic = if line == 15 { 0xA0 } else { 0x20 };
-        outb(pic, 0x0B); // read the in-service register next
-        if inb(pic) & 0x80 == 0 {
+        port_out(pic, 1, 0x0B); // read the in-service register next
+        if port_in(pic, 1) & 0x80 == 0 {
             SPURIOUS.fetch_add(1, Ordering::Relaxed);
             if line == 15 {
-                outb(0x20, 0x20); // the master did see the cascade
+                port_out(0x20, 1, 0x20); // the master did see the cascade
             }
             return false;
         }
@@ -102,9 +91,9 @@ pub fn handle(vector: u8) -> bool {
         PENDING.fetch_or(1 << line, Ordering::Relaxed);
     }
     if line >= 8 {
-        outb(0xA0, 0x20);
+        port_out(0xA0, 1, 0x20);
     }
-    outb(0x20, 0x20);
+    port_out(0x20, 1, 0x20);
     tick
 }
 
@@ -113,9 +102,9 @@ pub fn handle(vector: u8) -> bool {
 mod host_pics {
     use core::sync::atomic::{AtomicU8, Ordering};
     pub static STUB_IN_SERVICE: AtomicU8 = AtomicU8::new(0xFF);
-    pub fn outb(_: u16, _: u8) {}
-    pub fn inb(_: u16) -> u8 {
-        STUB_IN_SERVICE.load(Ordering::Relaxed)
+    pub fn port_out(_: u16, _: u64, _: u32) {}
+    pub fn port_in(_: u16, _: u64) -> u32 {
+        STUB_IN_SERVICE.load(Ordering::Relaxed).into()
     }
     pub fn is_masked(line: u16) -> bool {
         super::MASKED.load(Ordering::Relaxed) & 1 << line != 0

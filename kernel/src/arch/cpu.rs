@@ -96,8 +96,8 @@ pub fn load_data_segments(packed: u64) {
 #[cfg(not(test))]
 pub fn port_in(port: u16, width: u64) -> u32 {
     use x86_64::instructions::port::PortRead;
-    // SAFETY: a port an I/O-port capability grants, never one the kernel uses (its caller checked
-    // against `abi::device::KERNEL_PORTS`): a device's state, not the kernel's memory.
+    // SAFETY: a device's state, not the kernel's memory: the kernel's own devices (PICs, PIT, COM1)
+    // or a port an I/O-port capability grants (checked against `abi::device::KERNEL_PORTS`).
     unsafe {
         match width {
             1 => u8::read_from_port(port).into(),
