@@ -118,12 +118,6 @@ impl FrameTable {
         Some(frame)
     }
 
-    /// How many free frames are zeroed and how many dirty (host tests).
-    #[cfg(test)]
-    pub fn free_lists(&self) -> (usize, usize) {
-        (self.zeroed, self.dirty)
-    }
-
     /// Zeroes one dirty frame and moves it to the zeroed ones; `false` if none is dirty.
     pub fn zero_one(&mut self) -> bool {
         let Some(frame) = self.pop_dirty() else {

@@ -134,17 +134,18 @@ impl<T, const N: usize> ObjTable<T, N> {
     pub fn live(&self) -> u64 {
         self.iter().count() as u64
     }
-
-    /// Host tests: pretends entry `index` was reused `gen` times.
-    #[cfg(test)]
-    pub fn set_gen(&mut self, index: u16, gen: u64) {
-        self.entries[index as usize].gen = gen;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl<T, const N: usize> ObjTable<T, N> {
+        /// Pretends entry `index` was reused `gen` times.
+        pub fn set_gen(&mut self, index: u16, gen: u64) {
+            self.entries[index as usize].gen = gen;
+        }
+    }
 
     #[test]
     fn stale_generations_are_refused() {

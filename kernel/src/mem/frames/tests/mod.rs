@@ -1,6 +1,14 @@
 //! Host tests of `mem::frames`.
 use super::*;
 
+/// What host tests read of a frame table and the kernel does not need.
+impl FrameTable {
+    /// How many free frames are zeroed and how many dirty (host tests).
+    pub fn free_lists(&self) -> (usize, usize) {
+        (self.zeroed, self.dirty)
+    }
+}
+
 fn table(n: usize) -> FrameTable {
     let states = Box::leak(vec![FrameState::Free; n].into_boxed_slice());
     let free = Box::leak(vec![0u32; n].into_boxed_slice());
