@@ -81,11 +81,8 @@ impl CapTable {
 
     /// Checks that `slot` exists and is empty (the decode half of an insert).
     pub fn check_empty(&self, slot: u64) -> Result<(), SysError> {
-        ensure(
-            self.slots[index(slot)?].kind == CapKind::Empty,
-            SysError::SlotOccupied,
-        )?;
-        Ok(())
+        let empty = self.slots[index(slot)?].kind == CapKind::Empty;
+        ensure(empty, SysError::SlotOccupied)
     }
 
     /// Puts `cap` into an empty slot.
