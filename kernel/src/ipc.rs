@@ -180,17 +180,14 @@ impl Kernel {
         }
     }
 
-    /// The sender's state once its message is delivered (a call with a `deadline` other than 0
-    /// keeps it while awaiting the reply).
-    fn after_delivery(&mut self, sender: u16, receiver: u16, kind: SendKind, deadline: u64) {
+    /// The sender's state once its message is delivered to `server` (the receiver, which a call
+    /// now awaits; a call with a `deadline` other than 0 keeps it while awaiting the reply).
+    fn after_delivery(&mut self, sender: u16, server: u16, kind: SendKind, deadline: u64) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
-            SendKind::Call if deadline != 0 => State::AwaitingReplyUntil {
-                server: receiver,
-                deadline,
-            },
+            SendKind::Call if deadline != 0 => State::AwaitingReplyUntil { server, deadline },
             SendKind::Call | SendKind::Fault => {
-                let (server, fault) = (receiver, kind == SendKind::Fault);
+                let fault = kind == SendKind::Fault;
                 State::AwaitingReply { server, fault }
             }
             SendKind::Exit => State::Exited,
