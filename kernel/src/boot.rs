@@ -41,25 +41,17 @@ pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
     entry::enter_user_mode()
 }
 
-/// Sets up frames, the console page and the framebuffer, and creates init.
-fn start_kernel(
-    k: &mut Kernel,
-    boot_info: &BootInfo,
-    archive: &[u8],
-    bootfs: &BootFs,
-    before_init: BeforeInit,
-) {
-    init_frames(k, &boot_info.memory_regions);
-    k.framebuffer = boot_info.framebuffer.as_ref().and_then(framebuffer);
-    k.console_frame = k
-        .frames
-        .alloc_zeroed(FrameState::Kernel)
-        .expect("memory for the console page");
+/// Sets up frames, the console page and the framebuffer, runs `hook` and creates init.
+fn start_kernel(k: &mut Kernel, boot: &BootInfo, archive: &[u8], fs: &BootFs, hook: BeforeInit) {
+    init_frames(k, &boot.memory_regions);
+    k.framebuffer = boot.framebuffer.as_ref().and_then(framebuffer);
+    let console = k.frames.alloc_zeroed(FrameState::Kernel);
+    k.console_frame = console.expect("memory for the console page");
     let (boot_root, _) = Cr3::read();
     k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
-    before_init(k, bootfs);
-    if let Err(e) = first_server::start_init(k, archive, bootfs) {
+    hook(k, fs);
+    if let Err(e) = first_server::start_init(k, archive, fs) {
         panic!("cannot start init: {e}");
     }
     let (c, _) = k.frames.census();
@@ -79,14 +71,10 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
         .map(|r| r.start.next_multiple_of(PAGE_SIZE))
         .find(|&s| usable(regions).any(|r| r.start <= s && s + bytes <= r.end))
         .expect("room for the frame table");
+    let n = frame_count as usize;
     // SAFETY: `[start, start + bytes)` is usable RAM nobody else uses (it is marked kernel below,
     // so the allocator never hands it out), page-aligned and so aligned for both element types.
-    let (states, free) = unsafe {
-        (
-            phys::claim::<FrameState>(start, frame_count as usize),
-            phys::claim::<u32>(start + state_bytes, frame_count as usize),
-        )
-    };
+    let (states, free) = unsafe { (phys::claim(start, n), phys::claim(start + state_bytes, n)) };
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
     for r in usable(regions) {
