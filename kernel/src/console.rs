@@ -96,7 +96,6 @@ macro_rules! kprint {
 
 #[macro_export]
 macro_rules! kprintln {
-    () => { $crate::kprint!("\n") };
     ($($arg:tt)*) => { $crate::console::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 

@@ -18,9 +18,7 @@ pub static SPURIOUS: AtomicU64 = AtomicU64::new(0);
 #[cfg(not(test))]
 use crate::arch::cpu::{port_in, port_out};
 #[cfg(test)]
-pub use host_pics::{is_masked, STUB_IN_SERVICE};
-#[cfg(test)]
-use host_pics::{port_in, port_out};
+pub use host_pics::{is_masked, port_in, port_out, STUB_IN_SERVICE};
 
 /// Remaps the PICs (so IRQs do not collide with exceptions), unmasks only the timer and the
 /// cascade, and starts the PIT in rate-generator mode at `HZ`.
