@@ -62,9 +62,8 @@ impl TaskQueue {
     /// Removes a task (it was stopped or destroyed while waiting), keeping the others' order.
     pub fn remove(&mut self, task: u16) {
         for _ in 0..self.len {
-            match self.pop_front() {
-                Some(t) if t != task => self.push_back(t),
-                _ => {}
+            if let Some(t) = self.pop_front().filter(|&t| t != task) {
+                self.push_back(t);
             }
         }
     }

@@ -34,11 +34,9 @@ impl Kernel {
                 interrupts::disable();
             }
             self.tick(irq::ticks());
-            if let Some(t) = self.pick() {
-                return Some(t);
-            }
-            if irq::pending() {
-                return None;
+            let next = self.pick();
+            if next.is_some() || irq::pending() {
+                return next;
             }
         }
     }
