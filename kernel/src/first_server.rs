@@ -22,10 +22,9 @@ impl Loader<'_> {
     fn page(&mut self, page: u64, rights: PageRights) -> Result<(), SysError> {
         ensure(is_user_page(page), SysError::BadAddress)?;
         let mut tables = self.k.tables(self.space)?;
-        match paging::lookup(tables.root, page) {
-            Some((_, flags)) => {
-                paging::protect(tables.root, page, paging::rights_of(flags) | rights)
-            }
+        let root = tables.root;
+        match paging::lookup(root, page) {
+            Some((_, flags)) => paging::protect(root, page, paging::rights_of(flags) | rights),
             None => tables.alloc(page, rights).map(drop),
         }
     }

@@ -78,9 +78,8 @@ impl Kernel {
 
     /// A live task by index. Indices held in kernel state always name live tasks.
     pub fn task(&mut self, index: u16) -> &mut Task {
-        self.tasks
-            .at_mut(index)
-            .expect("kernel state names a dead task")
+        let task = self.tasks.at_mut(index);
+        task.expect("kernel state names a dead task")
     }
 
     pub fn regs(&mut self, index: u16) -> &mut SavedRegs {

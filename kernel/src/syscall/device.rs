@@ -65,8 +65,7 @@ pub fn io_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 fn port(cap: &Cap, a: &Args) -> Result<u16, SysError> {
     let (first, count) = (cap.index as u64, cap.gen);
     let inside = a[1] >= first && a[1].saturating_add(a[2]) <= first + count;
-    ensure(valid_width(a[2]) && inside, SysError::InvalidArgument)?;
-    Ok(a[1] as u16)
+    ensure(valid_width(a[2]) && inside, SysError::InvalidArgument).map(|_| a[1] as u16)
 }
 
 /// `IoIn(ports, port, width)`: the value read, in `rdi`.

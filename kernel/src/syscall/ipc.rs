@@ -63,8 +63,7 @@ fn reply_target(k: &mut Kernel, t: u16) -> Result<u16, SysError> {
     let (index, gen) = split_task_id(k.regs(t).r12);
     let caller = k.tasks.get(index, gen).map(|c| c.state);
     let ours = caller.is_ok_and(|s| s.awaits_reply_from().is_some_and(|(s, _)| s == t));
-    ensure(ours, SysError::NoReplyTarget)?;
-    Ok(index)
+    ensure(ours, SysError::NoReplyTarget).map(|_| index)
 }
 
 pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
@@ -74,8 +73,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     // as through ReplyRecv (a server that answers later still needs that authority).
     let grant = msg.tag.caps() > 0;
     if grant {
-        let rights = Rights::RECEIVE | Rights::GRANT;
-        k.lookup(t, a[0], CapKind::Endpoint, rights)?;
+        k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE | Rights::GRANT)?;
     }
     let target = reply_target(k, t)?;
     k.reply(t, target, &msg, grant);
