@@ -144,7 +144,7 @@ fn debug_write_is_inert_and_marked_with_the_writer() {
     let name = u64::from_le_bytes(*b"mallory\0");
     sim.ok(t, Sysnum::TaskSetName, [SELF, name, 0, 0, 0, 0]);
     let buffer = sim.frame_at(t, IPC_BUFFER).unwrap();
-    let mut write = |sim: &mut Sim, text: &[u8]| {
+    let write = |sim: &mut Sim, text: &[u8]| {
         phys::write(buffer, 0, text);
         sim.ok(
             t,
