@@ -44,12 +44,6 @@ pub const BOOTS: &[Boot] = &[
         viewer_secs: None,
     },
     Boot {
-        program: "linebench",
-        memory_mib: 128,
-        timeout_secs: 600,
-        viewer_secs: None,
-    },
-    Boot {
         program: "faultbench",
         memory_mib: 128,
         timeout_secs: 600,

@@ -159,7 +159,7 @@ pub const ROWS: &[Row] = &[
         IPC,
         "Enter's path to the shell: IRQ 1 raised → `read_line` returns the line",
     )
-    .note("`key_path` plus the line editor: the newline echoed on the terminal and the console page, then the deferred reply (`linebench`)"),
+    .note("`key_path` plus the line editor: the newline echoed on the terminal and the console page, then the deferred reply (`keybench`)"),
     row(
         "demand_zero_fault",
         MEMORY,

@@ -16,8 +16,8 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications; `keybench` and `linebench` make keys (the keyboard
-/// controller's ports); the input drivers make their notifications; the display driver maps the
+/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's
+/// ports); the input drivers make their notifications; the display driver maps the
 /// framebuffer.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
@@ -29,14 +29,13 @@ pub const POOL_HOLDERS: &[&str] = &[
     "belltest",
     "irqtest",
     "keybench",
-    "linebench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
 /// Pool holders init also trusts with devices: they get the system capability with `DEVICE` only
 /// (`slots::DEVICE`), to make interrupt-handler, I/O-port and device-frame capabilities. The display
 /// driver maps the framebuffer; `irqtest` checks them; `rogue` and `fuzz` abuse them; `kernbench`
-/// measures an interrupt's way to its driver; `keybench` and `linebench` make keys. The input
+/// measures an interrupt's way to its driver; `keybench` makes keys. The input
 /// drivers (`input_stack.rs`) drive the keyboard and the serial line.
 pub const DEVICE_HOLDERS: &[&str] = &[
     crate::DISPLAY,
@@ -45,7 +44,6 @@ pub const DEVICE_HOLDERS: &[&str] = &[
     "fuzz",
     "kernbench",
     "keybench",
-    "linebench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
