@@ -176,3 +176,58 @@ mod tests {
         assert!(bytes <= Request::POSTCARD_MAX_SIZE);
     }
 }
+
+/// A driver's keys on their way to the input server: gathered as they are decoded and handed
+/// over in `Typed` batches (through the `DRIVER`-badged capability init gives a driver in
+/// `slots::INPUT`). The server answers at once: a driver never waits for a reader.
+pub struct KeyBatch {
+    keys: heapless::Vec<KeyEvent, { input::MAX_TYPED }>,
+    source: input::Source,
+    server: Client<Input>,
+    /// The driver's name, and whether it said that keys were refused (once is enough).
+    driver: &'static str,
+    told: bool,
+}
+
+impl KeyBatch {
+    /// An empty batch for the driver named `driver`, whose keys come from `source`.
+    pub fn new(driver: &'static str, source: input::Source) -> KeyBatch {
+        KeyBatch {
+            keys: heapless::Vec::new(),
+            source,
+            server: Client::new(Endpoint(slots::INPUT)),
+            driver,
+            told: false,
+        }
+    }
+
+    /// Adds a key, handing the batch over first if it is full.
+    #[inline]
+    pub fn add(&mut self, key: input::Key) {
+        let key = KeyEvent {
+            key,
+            source: self.source,
+        };
+        if self.keys.push(key).is_err() {
+            self.send();
+            let _ = self.keys.push(key);
+        }
+    }
+
+    /// Hands the keys gathered so far to the input server (refused keys are dropped).
+    #[inline]
+    pub fn send(&mut self) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let batch = core::mem::take(&mut self.keys);
+        if let Err(e) = self.server.call(&Request::Typed(batch)) {
+            if !core::mem::replace(&mut self.told, true) {
+                crate::println!(
+                    "{}: the input server refused keys ({e}): dropped",
+                    self.driver
+                );
+            }
+        }
+    }
+}

@@ -7,10 +7,9 @@
 #![no_main]
 
 use drivers::scancode::Decoder;
-use userlib::abi::input::{KeyEvent, Request, Source, MAX_TYPED};
-use userlib::input::Input;
-use userlib::rpc::Client;
-use userlib::{println, slots, CapSlot, Endpoint, FramePool, IoPorts, Rights, SysError, System};
+use userlib::abi::input::Source;
+use userlib::input::KeyBatch;
+use userlib::{println, slots, CapSlot, FramePool, IoPorts, Rights, SysError, System};
 
 userlib::entry!(main);
 
@@ -46,12 +45,11 @@ fn run(crash_at: u64) -> Result<core::convert::Infallible, SysError> {
     let note = FramePool(slots::POOL).create_notification(NOTE)?;
     line.set_notification(note.mint(BADGED, Rights::SEND, KEYBOARD_BIT)?)?;
     enable_interrupts(data, status)?;
-    let input = Client::<Input>::new(Endpoint(slots::INPUT));
     println!("kbd: ready (IRQ 1)");
     let mut decoder = Decoder::new();
-    let (mut typed, mut told) = (0u64, false);
+    let mut batch = KeyBatch::new("kbd", Source::Keyboard);
+    let mut typed = 0u64;
     loop {
-        let mut keys = heapless::Vec::<KeyEvent, MAX_TYPED>::new();
         loop {
             let s = status.inb(0x64)?;
             if s & OUTPUT_FULL == 0 {
@@ -68,31 +66,11 @@ fn run(crash_at: u64) -> Result<core::convert::Infallible, SysError> {
             if typed == crash_at {
                 crash();
             }
-            let key = KeyEvent {
-                key,
-                source: Source::Keyboard,
-            };
-            if keys.push(key).is_err() {
-                send(&input, &mut keys, &mut told);
-                let _ = keys.push(key);
-            }
+            batch.add(key);
         }
         line.ack()?;
-        send(&input, &mut keys, &mut told);
+        batch.send();
         note.wait()?;
-    }
-}
-
-/// Hands `keys` to the input server (which answers at once: a driver never waits for a reader).
-fn send(input: &Client<Input>, keys: &mut heapless::Vec<KeyEvent, MAX_TYPED>, told: &mut bool) {
-    if keys.is_empty() {
-        return;
-    }
-    let batch = core::mem::take(keys);
-    if let Err(e) = input.call(&Request::Typed(batch)) {
-        if !core::mem::replace(told, true) {
-            println!("kbd: the input server refused keys ({e}): dropped");
-        }
     }
 }
 

@@ -9,10 +9,9 @@
 #![no_main]
 
 use drivers::serial_keys::Decoder;
-use userlib::abi::input::{Key, KeyEvent, Request, Source, MAX_TYPED};
-use userlib::input::Input;
-use userlib::rpc::Client;
-use userlib::{cap, println, slots, sys, CapSlot, Endpoint, FramePool, Rights, SysError, System};
+use userlib::abi::input::Source;
+use userlib::input::KeyBatch;
+use userlib::{cap, println, slots, sys, CapSlot, FramePool, Rights, SysError, System};
 
 userlib::entry!(main);
 
@@ -40,39 +39,6 @@ fn main() -> i32 {
     }
 }
 
-struct Batch {
-    keys: heapless::Vec<KeyEvent, MAX_TYPED>,
-    input: Client<Input>,
-    told: bool,
-}
-
-impl Batch {
-    fn add(&mut self, key: Key) {
-        let key = KeyEvent {
-            key,
-            source: Source::Serial,
-        };
-        if self.keys.push(key).is_err() {
-            self.send();
-            let _ = self.keys.push(key);
-        }
-    }
-
-    /// Hands the keys to the input server (which answers at once: a driver never waits for a
-    /// reader).
-    fn send(&mut self) {
-        if self.keys.is_empty() {
-            return;
-        }
-        let batch = core::mem::take(&mut self.keys);
-        if let Err(e) = self.input.call(&Request::Typed(batch)) {
-            if !core::mem::replace(&mut self.told, true) {
-                println!("serial: the input server refused keys ({e}): dropped");
-            }
-        }
-    }
-}
-
 fn run() -> Result<core::convert::Infallible, SysError> {
     let system = System(slots::DEVICE);
     let receive = system.io_ports(COM1, 3, RECEIVE)?;
@@ -84,11 +50,7 @@ fn run() -> Result<core::convert::Infallible, SysError> {
     receive.outb(COM1 + 1, RECEIVED_DATA)?;
     println!("serial: ready (IRQ 4)");
     let mut decoder = Decoder::new();
-    let mut batch = Batch {
-        keys: heapless::Vec::new(),
-        input: Client::new(Endpoint(slots::INPUT)),
-        told: false,
-    };
+    let mut batch = KeyBatch::new("serial", Source::Serial);
     loop {
         while status.inb(COM1 + 5)? & DATA_READY != 0 {
             let byte = receive.inb(COM1)?;
