@@ -14,6 +14,7 @@
 #   make test             host unit tests + QEMU system tests
 #   make bench            the benchmarks, in guest instructions (-icount shift=0), one table
 #                         beside seL4 and Linux (docs/benchmarks.md); records target/bench.json
+#                         and draws its charts in target/bench/ (make bench-charts: into docs/)
 #   make fuzz-long        a long syscall-fuzzer run: SEED=n (below 2^32; default: the time)
 #                         and CALLS=millions (default 10); the fuzzer prints how to replay it
 #   make check            fmt + clippy
@@ -33,7 +34,7 @@ PROGRAMS ?= weensy
 VIEWER ?= --viewer
 
 .PHONY: setup run run-console screenshot run-gdb run-allocator run-fork run-forkexit test test-host \
-	test-system check bench mutants fuzz-long
+	test-system check bench bench-charts mutants fuzz-long
 
 setup:
 	@scripts/setup
@@ -86,12 +87,16 @@ check:
 		-- -D warnings
 
 # The release build (what `cargo run --release` boots). Each benchmark program boots alone, twice
-# side by side (the runs must agree on every figure); one table beside seL4 and Linux, the record
-# in target/bench.json, and the charts of docs/benchmarks.md drawn from it (runner/src/bench/).
-# `ARGS=--once` boots each program once.
+# side by side (the runs must agree on every figure), showing its figures as it goes; one table
+# beside seL4 and Linux, the record in target/bench.json, and the charts drawn from it in
+# target/bench/ (runner/src/bench/). `ARGS=--once` boots each program once. `make bench-charts`
+# redraws docs/benchmarks/'s charts from the last record (after a full run, to publish it).
 BENCH = $(CARGO) run --release --quiet -p runner --bin bench --
 bench: setup
 	$(BENCH) $(ARGS)
+	$(BENCH) --charts target/bench
+
+bench-charts: setup
 	$(BENCH) --charts docs/benchmarks
 
 # Mutation testing against the host tests (cargo-mutants, installed if missing; not part of

@@ -2,7 +2,7 @@
 //! the command line (which programs init should start).
 use crate::catalog::{self, Program};
 use crate::options::{Build, KernelImage, Options};
-use crate::{checkout, programs, Error};
+use crate::{checkout, programs, strip, Error};
 use bootloader::{BiosBoot, UefiBoot};
 use bootloader_boot_config::{BootConfig, LevelFilter};
 use std::fs::File;
@@ -93,34 +93,8 @@ fn build_debuggable(kind: KernelImage, mut programs: Vec<Program>) -> Result<Bin
     })
 }
 
-/// The ELF without what loading does not need (debug info, section headers): the guest loads
-/// only `PT_LOAD` segments, and gdb reads the symbols from the files in `target/`. This keeps the
-/// boot archive, and so boot time, small. Anything unexpected is passed through untouched.
-fn loadable_part(mut elf: Vec<u8>) -> Vec<u8> {
-    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
-    let u64_at =
-        |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
-    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 {
-        return elf;
-    }
-    let (ph_offset, ph_size, ph_count) = (u64_at(&elf, 32), u16_at(&elf, 54), u16_at(&elf, 56));
-    let mut end = ph_offset + ph_size * ph_count;
-    if end > elf.len() {
-        return elf;
-    }
-    for i in 0..ph_count {
-        let ph = ph_offset + i * ph_size;
-        if u16_at(&elf, ph) == 1 {
-            end = end.max(u64_at(&elf, ph + 8) + u64_at(&elf, ph + 32));
-        }
-    }
-    if end > elf.len() {
-        return elf;
-    }
-    elf.truncate(end);
-    elf[40..48].fill(0); // e_shoff
-    elf[60..64].fill(0); // e_shnum, e_shstrndx
-    elf
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
 
 /// A boot image: the disk, open but already deleted from the file system (QEMU gets the open file,
@@ -170,8 +144,10 @@ pub fn build_image(opts: &Options) -> Result<BootImage, Error> {
     )];
     for program in &programs {
         let path = &program.path;
-        let data = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        contents.push((program.name().to_string(), loadable_part(data)));
+        contents.push((
+            program.name().to_string(),
+            strip::loadable_part(read(path)?),
+        ));
     }
     let files: Vec<(&str, &[u8])> = contents
         .iter()
@@ -184,6 +160,9 @@ pub fn build_image(opts: &Options) -> Result<BootImage, Error> {
     let dir = &dir.0;
     let ramdisk = dir.join("bootfs.img");
     std::fs::write(&ramdisk, archive).map_err(|e| format!("writing {}: {e}", ramdisk.display()))?;
+    let loadable_kernel = dir.join("kernel");
+    std::fs::write(&loadable_kernel, strip::without_debug_info(read(&kernel)?))
+        .map_err(|e| format!("writing {}: {e}", loadable_kernel.display()))?;
     let disk = dir.join("disk.img");
     // The bootloader's own log is quiet unless something goes wrong; the kernel's banner says the rest.
     let mut config = BootConfig::default();
@@ -192,12 +171,12 @@ pub fn build_image(opts: &Options) -> Result<BootImage, Error> {
     config.frame_buffer.minimum_framebuffer_width = Some(1280);
     config.frame_buffer.minimum_framebuffer_height = Some(800);
     let made = if opts.uefi {
-        UefiBoot::new(&kernel)
+        UefiBoot::new(&loadable_kernel)
             .set_ramdisk(&ramdisk)
             .set_boot_config(&config)
             .create_disk_image(&disk)
     } else {
-        BiosBoot::new(&kernel)
+        BiosBoot::new(&loadable_kernel)
             .set_ramdisk(&ramdisk)
             .set_boot_config(&config)
             .create_disk_image(&disk)

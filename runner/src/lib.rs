@@ -12,6 +12,7 @@ mod options;
 mod programs;
 mod qemu;
 mod screenshot;
+mod strip;
 mod typing;
 
 pub use abi::cmdline::ViewerMode;

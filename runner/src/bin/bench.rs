@@ -1,7 +1,8 @@
 //! `make bench`: boots every benchmark program under `-icount shift=0`, twice (the two runs must
 //! agree on every figure: under icount they count instructions, deterministically), prints one
 //! table beside seL4 and Linux, and writes `target/bench.json`. `--once` boots each once;
-//! `--only PROGRAM` boots only that program's benchmark and prints its figures (no record);
+//! Progress and every boot's figures go to stderr as they come. `--only PROGRAM` boots only that
+//! program's benchmark (no record);
 //! `--charts DIR` draws the charts from `target/bench.json` into DIR instead.
 use runner::bench::{self, svg, BOOTS};
 use std::collections::BTreeMap;
@@ -56,12 +57,22 @@ fn measure(twice: bool, only: Option<&str>) -> Result<bool, String> {
     let mut figures = BTreeMap::new();
     let mut wall = Vec::new();
     let mut agree = true;
-    let boots = BOOTS.iter().filter(|b| only.is_none_or(|p| b.program == p));
-    for boot in boots {
+    let boots: Vec<_> = BOOTS
+        .iter()
+        .filter(|b| only.is_none_or(|p| b.program == p))
+        .collect();
+    let started = Instant::now();
+    for (i, boot) in boots.iter().enumerate() {
         eprintln!(
-            "bench: booting {}{}",
+            "bench: [{}/{}, {:.0} s] booting {}{}{}",
+            i + 1,
+            boots.len(),
+            started.elapsed().as_secs_f64(),
             boot.program,
-            if twice { " twice, side by side" } else { "" }
+            if twice { " twice, side by side" } else { "" },
+            boot.viewer_secs.map_or(String::new(), |s| format!(
+                " ({s} s of guest time: the longest)"
+            )),
         );
         // Two boots at once: icount figures do not depend on the host's load.
         let runs: Vec<_> = std::thread::scope(|s| {
@@ -93,13 +104,13 @@ fn measure(twice: bool, only: Option<&str>) -> Result<bool, String> {
             boot.program,
             runs.iter().map(|(_, secs)| *secs).collect::<Vec<f64>>(),
         ));
+        for (key, value) in first {
+            eprintln!("bench:     {key} {value}");
+        }
         figures.extend(first.clone());
     }
     println!("{}", bench::table(&figures));
     if only.is_some() {
-        for (key, value) in &figures {
-            println!("bench: {key} {value}");
-        }
         return Ok(agree);
     }
     for (program, secs) in &wall {
