@@ -1,12 +1,16 @@
 //! The user programs: the crates that hold them (each with its `programs.list`, `abi::registry`),
 //! what kind of program each crate holds, and which programs a run packs into its boot archive.
 //!
-//! An ordinary run packs what a user can run — the system servers, the examples and the WeensyOS
-//! programs — and, beyond that, only the test and benchmark programs its command line names (with
-//! the servers they bring).
+//! A run packs the system servers and the drivers, the programs its command line names (with the
+//! servers they bring), the viewer if it shows it, and — if it names a program that may start
+//! others by name (the shell, WeensyOS's, a test or benchmark) — every program a user can run. Every byte costs boot
+//! time: the firmware reads the archive from disk before the kernel starts.
 use abi::cmdline::{parse_word, Word};
 use abi::registry::{self, Entry};
 use std::path::PathBuf;
+
+/// The memory viewer's name (init starts it for `viewer:`).
+const VIEWER: &str = "viewer";
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 
@@ -14,8 +18,10 @@ include!(concat!(env!("OUT_DIR"), "/programs.rs"));
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Started by the kernel or init, never by hand: init, the memory server, the name service,
-    /// the viewer, the drivers (display, keyboard, serial line) and the input server.
+    /// the drivers (display, keyboard, serial line) and the input server.
     System,
+    /// The memory viewer: a system program too, but packed only for a run that shows it.
+    Viewer,
     /// Example servers and clients to copy (the tutorial's among them).
     Example,
     /// WeensyOS's programs.
@@ -29,12 +35,27 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Does every run's boot archive hold this kind, named or not?
-    pub fn always_packed(self) -> bool {
-        matches!(
-            self,
-            Kind::System | Kind::Example | Kind::WeensyOs | Kind::Shell
-        )
+    /// Programs a user can start by name (from the shell, or as `weensy` starts WeensyOS's).
+    pub fn ordinary(self) -> bool {
+        matches!(self, Kind::Example | Kind::WeensyOs | Kind::Shell)
+    }
+
+    /// May programs of this kind start others by name (the shell any, `weensy` WeensyOS's, tests
+    /// and benchmarks their bystanders)? A run of one packs every ordinary program.
+    pub fn starts_programs(self) -> bool {
+        !matches!(self, Kind::System | Kind::Viewer | Kind::Example)
+    }
+
+    /// When a run packs this kind: always, when started by a program of the run, or when named.
+    pub fn packed_when(self) -> &'static str {
+        match self {
+            Kind::System => "always",
+            Kind::Viewer => "when the run shows the viewer (--viewer)",
+            _ if self.ordinary() => {
+                "when named, or when the run names a program that starts others"
+            }
+            _ => "when named",
+        }
     }
 }
 
@@ -66,7 +87,7 @@ pub static HOMES: &[Home] = &[
     home!("init", "servers/init", System),
     home!("memsrv", "servers/memsrv", System),
     home!("names", "servers/names", System),
-    home!("viewer", "servers/viewer", System),
+    home!("viewer", "servers/viewer", Viewer),
     home!("drivers", "servers/drivers", System),
     home!("examples", "servers/examples", Example),
     home!("weensyos", "servers/weensyos", WeensyOs),
@@ -130,9 +151,9 @@ pub fn find(name: &str) -> Option<Program> {
     all().into_iter().find(|p| p.name() == name)
 }
 
-/// The programs a run with these command-line words packs: every program of a kind that is
-/// always packed, and the named ones (also by the test kernel's `test:orphan=NAME`) with the
-/// servers they bring (`with=`), and theirs.
+/// The programs a run with these command-line words packs: the system's, the viewer with
+/// `viewer:`, the named ones (also by the test kernel's `test:orphan=NAME`) with the
+/// servers they bring (`with=`), and theirs; every ordinary one if a named one starts programs.
 pub fn packed(words: &[String]) -> Vec<Program> {
     let all = all();
     let mut wanted: Vec<&str> = words
@@ -141,6 +162,7 @@ pub fn packed(words: &[String]) -> Vec<Program> {
             Ok(Word::Program(p)) => Some(p.name),
             // The test kernel starts this one itself (kernel/src/bin/test_kernel.rs).
             Ok(Word::Test(t)) => t.strip_prefix("test:orphan="),
+            Ok(Word::Viewer(_)) => Some(VIEWER),
             _ => None,
         })
         .collect();
@@ -154,8 +176,15 @@ pub fn packed(words: &[String]) -> Vec<Program> {
         }
         i += 1;
     }
+    let named = |p: &Program| wanted.contains(&p.name());
+    let starter = all
+        .iter()
+        .any(|p| p.home.kind.starts_programs() && named(p));
     all.iter()
-        .filter(|p| p.home.kind.always_packed() || wanted.contains(&p.name()))
+        .filter(|p| {
+            let kind = p.home.kind;
+            kind == Kind::System || named(p) || (starter && kind.ordinary())
+        })
         .cloned()
         .collect()
 }
@@ -225,42 +254,66 @@ mod tests {
     #[test]
     fn only_system_crates_hold_system_programs() {
         for program in all() {
-            let system_home = program.home.kind == Kind::System;
+            let system_home = matches!(program.home.kind, Kind::System | Kind::Viewer);
             assert_eq!(program.entry.system, system_home, "{}", program.name());
         }
     }
 
     #[test]
-    fn an_ordinary_run_packs_what_a_user_can_run() {
+    fn a_run_packs_what_it_can_start() {
         let names = |words: &[&str]| -> Vec<&'static str> {
             let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
             packed(&words).iter().map(Program::name).collect()
         };
-        let hello = names(&["hello"]);
-        for name in [
-            "init",
-            "memsrv",
-            "names",
-            "viewer",
-            "hello",
-            "kv",
-            "allocator",
-        ] {
-            assert!(hello.contains(&name), "{name} missing from {hello:?}");
-        }
-        for name in ["attack", "fuzz", "ipcbench", "ipcecho"] {
-            assert!(
-                !hello.contains(&name),
-                "{name} packed for `hello`: {hello:?}"
+        let packs = |words: &[&str], expected: &[&str], not: &[&str]| {
+            let packed = names(words);
+            for name in expected {
+                assert!(
+                    packed.contains(name),
+                    "{name} missing for {words:?}: {packed:?}"
+                );
+            }
+            for name in not {
+                assert!(
+                    !packed.contains(name),
+                    "{name} packed for {words:?}: {packed:?}"
+                );
+            }
+        };
+        let system = [
+            "init", "memsrv", "names", "input", "kbd", "serial", "display",
+        ];
+        packs(
+            &["hello"],
+            &system,
+            &["viewer", "kv", "allocator", "sh", "attack"],
+        );
+        packs(&["hello"], &["hello"], &["ipcbench", "fuzz"]);
+        packs(
+            &["viewer:log", "hello"],
+            &["viewer", "hello"],
+            &["kv", "sh"],
+        );
+        // The shell, WeensyOS and tests start programs by name: everything a user can run comes.
+        packs(
+            &["kv", "kvclient"],
+            &["kv", "kvclient"],
+            &["hello", "echo", "sh"],
+        );
+        for starter in ["sh", "weensy", "allocator:1", "forktest:3"] {
+            packs(
+                &[starter],
+                &["hello", "kv", "allocator", "forkexit", "sh"],
+                &["attack"],
             );
         }
         // Named test and benchmark programs come with the servers they bring.
-        let bench = names(&["then", "ipcbench", "attack:3!"]);
-        for name in ["ipcbench", "ipcecho", "echo", "attack", "hello"] {
-            assert!(bench.contains(&name), "{name} missing from {bench:?}");
-        }
-        assert!(!bench.contains(&"fuzz"));
-        assert!(names(&["regcheck"]).contains(&"ipcecho"));
-        assert!(names(&["test:orphan=kread", "hello"]).contains(&"kread"));
+        packs(
+            &["then", "ipcbench", "attack:3!"],
+            &["ipcbench", "ipcecho", "echo", "attack", "hello"],
+            &["fuzz"],
+        );
+        packs(&["regcheck"], &["ipcecho"], &[]);
+        packs(&["test:orphan=kread", "hello"], &["kread"], &[]);
     }
 }

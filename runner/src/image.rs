@@ -34,7 +34,8 @@ pub struct Binaries {
 /// ([`catalog::packed`]): the optimised ones cargo built with the runner, or the debuggable ones,
 /// built now.
 pub fn binaries(opts: &Options) -> Result<Binaries, String> {
-    let programs = catalog::packed(&opts.programs);
+    let words: Vec<String> = opts.cmdline().split(' ').map(str::to_string).collect();
+    let programs = catalog::packed(&words);
     match opts.build {
         Build::Optimised => Ok(Binaries {
             kernel: kernel_path(opts.kernel).to_path_buf(),

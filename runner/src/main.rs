@@ -41,12 +41,8 @@ fn main() -> ExitCode {
 fn list_programs() {
     use runner::catalog;
     for home in catalog::HOMES {
-        let when = if home.kind.always_packed() {
-            ""
-        } else {
-            " (packed into the boot archive only when named)"
-        };
-        println!("{}/{when}", home.dir);
+        let when = home.kind.packed_when();
+        println!("{}/ (packed into the boot archive {when})", home.dir);
         for program in catalog::all().iter().filter(|p| std::ptr::eq(p.home, home)) {
             let e = &program.entry;
             let role = match (e.system, e.server) {

@@ -112,3 +112,28 @@ pub fn image_prefix(program: &str) -> String {
     let program = runner::catalog::find(program).expect("the program is listed");
     format!("{:#x}", program.link_base() >> 24)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every suite is in the one binary `make test` runs, and is not also a binary of its own
+    /// there (it would run twice).
+    #[test]
+    fn every_suite_runs_once_in_the_combined_binary() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let all = std::fs::read_to_string(root.join("tests/all.rs")).unwrap();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let mut suites = 0;
+        for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let Some(suite) = name.strip_suffix(".rs").filter(|s| *s != "all") else {
+                continue;
+            };
+            let listed = format!("#[path = \"{suite}.rs\"]\nmod {suite};");
+            assert!(all.contains(&listed), "tests/all.rs lacks {suite}");
+            let alone = format!("[[test]]\nname = \"{suite}\"\ntest = false\n");
+            assert!(manifest.contains(&alone), "tests/Cargo.toml lacks {suite}");
+            suites += 1;
+        }
+        assert_eq!(all.matches("\nmod ").count(), suites, "a module of all.rs has no file");
+    }
+}
