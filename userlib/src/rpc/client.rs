@@ -169,12 +169,14 @@ pub(super) fn decode_reply<P: Protocol>(
             .unwrap_or(CallError::BadReply)),
         Some(ReplyKind::TooLong) => Err(CallError::ReplyTooLong(reply.words[0] as usize)),
         _ if !wire::len_fits(label, reply.tag.words()) => Err(CallError::BadReply),
-        Some(ReplyKind::Ok) => decode(len, &reply.words)
-            .map(|r| (r, reply.tag.caps()))
-            .ok_or(CallError::BadReply),
-        Some(ReplyKind::Err) => Err(decode(len, &reply.words)
-            .map(CallError::Server)
-            .unwrap_or(CallError::BadReply)),
+        Some(ReplyKind::Ok) => match decode(len, &reply.words) {
+            Some(r) => Ok((r, reply.tag.caps())),
+            None => Err(CallError::BadReply),
+        },
+        Some(ReplyKind::Err) => match decode(len, &reply.words) {
+            Some(e) => Err(CallError::Server(e)),
+            None => Err(CallError::BadReply),
+        },
         None => Err(CallError::BadReply),
     }
 }

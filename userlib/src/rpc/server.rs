@@ -67,6 +67,7 @@ pub trait Server<P: Protocol> {
     /// requests whose time is up).
     fn tick(&mut self) {}
 }
+
 /// Checks and decodes a received message as a request of `P` (its capabilities too).
 #[inline]
 pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejection> {
@@ -78,14 +79,15 @@ pub fn decode_request<P: Protocol>(msg: &Received) -> Result<P::Request, Rejecti
     if !wire::len_fits(label, msg.msg.tag.words()) {
         return Err(Rejection::BadLength);
     }
-    let request: P::Request =
-        decode(wire::label_len(label), &msg.msg.words).ok_or(Rejection::Undecodable)?;
-    let (wanted, arrived) = (P::caps(&request), msg.msg.tag.caps());
-    if wanted != arrived || msg.caps_lost() {
-        let offered = ipc::recv_slots_mask().count_ones() as usize;
-        return Err(caps_rejection(wanted, offered));
+    // One match from the decoded value to the result: each rewrapping would copy the request.
+    match decode::<P::Request>(wire::label_len(label), &msg.msg.words) {
+        None => Err(Rejection::Undecodable),
+        Some(request) if P::caps(&request) == msg.msg.tag.caps() && !msg.caps_lost() => Ok(request),
+        Some(request) => {
+            let offered = ipc::recv_slots_mask().count_ones() as usize;
+            Err(caps_rejection(P::caps(&request), offered))
+        }
     }
-    Ok(request)
 }
 
 /// Why a request that needs `wanted` capabilities did not bring exactly them, when the server
