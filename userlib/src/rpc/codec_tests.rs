@@ -216,3 +216,37 @@ fn any_bytes_get_postcards_verdict() {
     // Enough of them well-formed that acceptance is compared too, not only refusal.
     assert!(decoded > 2_000, "{decoded}");
 }
+
+#[test]
+fn edges_get_postcards_verdict() {
+    let max = |n: usize, last: u8| {
+        let mut bytes = std::vec![0xffu8; n - 1];
+        bytes.push(last);
+        bytes
+    };
+    // The widest varint of each type, with its last byte at the most it may be and one above.
+    for (bytes, ok) in [(max(10, 1), true), (max(10, 2), false), (max(11, 1), false)] {
+        assert_eq!(agree::<u64>(&bytes), ok, "{bytes:x?}");
+        assert_eq!(agree::<i64>(&bytes), ok, "{bytes:x?}");
+    }
+    for (bytes, ok) in [(max(5, 0x0f), true), (max(5, 0x10), false)] {
+        assert_eq!(agree::<u32>(&bytes), ok, "{bytes:x?}");
+    }
+    for (bytes, ok) in [(max(3, 3), true), (max(3, 4), false)] {
+        assert_eq!(agree::<u16>(&bytes), ok, "{bytes:x?}");
+    }
+    for (bytes, ok) in [(max(19, 3), true), (max(19, 4), false)] {
+        assert_eq!(agree::<u128>(&bytes), ok, "{bytes:x?}");
+    }
+    // Tags out of range, lengths beyond the bytes, text that is not UTF-8, a char of two chars.
+    assert!(!agree::<bool>(&[2]));
+    assert!(!agree::<Option<u8>>(&[2, 0]));
+    assert!(!agree::<Kind>(&[5]));
+    assert!(!agree::<heapless::String<8>>(&[3, b'a', b'b']));
+    assert!(!agree::<heapless::String<8>>(&[2, 0xc3, 0x28]));
+    assert!(!agree::<char>(&[2, b'a', b'b']));
+    assert!(!agree::<char>(&[5, 0xf0, 0x9f, 0x98, 0x80, 0]));
+    assert!(agree::<char>(&[4, 0xf0, 0x9f, 0x98, 0x80]));
+    // A length that claims more elements than there are bytes (no reservation for it).
+    assert!(!agree::<heapless::Vec<u8, 8>>(&[0xff, 0xff, 0x03, 1]));
+}
