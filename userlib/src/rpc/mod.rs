@@ -1,6 +1,11 @@
-//! Typed protocols: requests, replies and errors are Rust types (serde), encoded with postcard into
-//! kernel messages as `abi::wire` describes. A request of up to 32 encoded bytes with no
-//! capabilities stays in registers (the IPC fast path); longer ones use the IPC buffer.
+//! Typed protocols: requests, replies and errors are Rust types (serde), encoded in postcard's
+//! format into kernel messages as `abi::wire` describes. A request of up to 32 encoded bytes with
+//! no capabilities stays in registers (the IPC fast path); longer ones use the IPC buffer.
+//!
+//! By job: `encoder.rs` and `decoder.rs` (the codec: postcard's format, written and read in the
+//! message words, inlined into each call), `client.rs` ([`Client`]), `server.rs` (a request as a
+//! server sees it, [`Server`], the checks and the reply messages), `serve.rs` (the server loops),
+//! `deferred.rs` (answering later).
 //!
 //! A protocol is a type implementing [`Protocol`], defined once where both sides can use it. The
 //! client side is [`Client`]; the server side is the [`Server`] trait and [`serve`], which decodes
