@@ -275,7 +275,7 @@ fn a_typed_call_into_the_handler_and_back() {
             "mikros step-ipc",
             // The next request is the long one: 265 bytes, most in the IPC buffer.
             "delete",
-            &format!("mikros break kv userlib::rpc::decode<{KV_PROTOCOL}::Request>"),
+            &format!("mikros break kv userlib::rpc::decoder::decode<{KV_PROTOCOL}::Request>"),
             "mark decode",
             "continue",
             "mark long-msg",

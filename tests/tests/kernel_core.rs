@@ -104,6 +104,8 @@ fn ipcbench_prints_its_figures() {
         "ipc_rt_64w",
         "ipc_rt_cap",
         "typed_call",
+        "kv_put",
+        "kv_get",
     ] {
         expect_output(&out, &format!("bench: {key} "));
     }

@@ -18,9 +18,9 @@ REPLY_KINDS = {0: "Ok", 1: "Err", 2: "Rejected", 3: "TooLong"}
 REJECTIONS = {1: "WrongProtocol", 2: "BadLength", 3: "Undecodable", 4: "WrongCaps", 5: "NoCapSlot"}
 # The userlib::rpc functions whose instantiations name a program's protocols and their types.
 PROTOCOL_FUNCTIONS = [
-    "^userlib::rpc::decode_request<",
-    "^userlib::rpc::reply_message<",
-    "^userlib::rpc::Client<.*>::call_with_caps",
+    "^userlib::rpc::server::decode_request<",
+    "^userlib::rpc::server::reply_message<",
+    "^userlib::rpc::client::Client<.*>::call_with_caps",
 ]
 _protocols = None
 
@@ -35,17 +35,17 @@ def enum_payload(enum_type, variant_name):
 
 def protocol_types(function, ftype):
     """(protocol, {role: type}) from one userlib::rpc instantiation's signature."""
-    found = re.match(r"userlib::rpc::decode_request<(.*)>$", function)
+    found = re.match(r"userlib::rpc::server::decode_request<(.*)>$", function)
     if found:
         return found.group(1), {"request": enum_payload(ftype.target(), "Ok")}
-    found = re.match(r"userlib::rpc::reply_message<(.*)>$", function)
+    found = re.match(r"userlib::rpc::server::reply_message<(.*)>$", function)
     if found:
         result = ftype.fields()[0].type.target()
         return found.group(1), {
             "reply": enum_payload(result, "Ok"),
             "error": enum_payload(result, "Err"),
         }
-    found = re.match(r"userlib::rpc::Client<(.*)>::call_with_caps", function)
+    found = re.match(r"userlib::rpc::client::Client<(.*)>::call_with_caps", function)
     if found:
         result = ftype.target()
         reply = enum_payload(result, "Ok").strip_typedefs().fields()[0].type  # (Reply, usize)

@@ -66,8 +66,8 @@ def debuggable_build():
     return any("/x86_64-unknown-none/gdb/" in (o.filename or "") for o in gdb.objfiles())
 
 
-TYPED_SERVE = "userlib::rpc::serve<"
-TYPED_CLIENT = "userlib::rpc::Client<"
+TYPED_SERVE = "userlib::rpc::serve::serve<"
+TYPED_CLIENT = "userlib::rpc::client::Client<"
 
 
 def library_frames():
@@ -115,7 +115,7 @@ def serve_calls(serve):
     for address, callee in calls_in(*function_range(serve)):
         if callee.endswith("::handle"):
             handler.append(address)
-        elif callee == "userlib::rpc::rejection":
+        elif callee == "userlib::rpc::server::rejection":
             reject.append(address)
     return handler, reject
 

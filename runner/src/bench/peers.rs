@@ -133,7 +133,17 @@ pub const ROWS: &[Row] = &[
         IPC,
         "typed small call (`userlib::rpc`: `Ping(u64)` → `Pong(u64)`)",
     )
-    .goal(500),
+    .goal(450),
+    row(
+        "kv_put",
+        IPC,
+        "typed call: the `kv` example's `Put` of a 16-byte value (a 5-byte key)",
+    ),
+    row(
+        "kv_get",
+        IPC,
+        "— its `Get` (the 16 bytes in the reply)",
+    ),
     row(
         "notify_rt",
         IPC,

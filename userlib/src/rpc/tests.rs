@@ -1,7 +1,13 @@
 //! Host tests of typed messages: encoding into register and IPC-buffer words (the buffer is a
 //! per-thread array on the host: `arch.rs`), decoding, and what servers and clients make of
 //! requests and replies of the wrong protocol, length, kind or capabilities.
+use super::client::decode_reply;
+use super::serve::respond;
+use super::server::{caps_rejection, too_long};
 use super::*;
+use crate::ipc::{self, Received};
+use abi::wire::{self, ReplyKind, REG_BYTES};
+use abi::{CapSlot, Message, MsgTag};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, MaxSize, Debug, PartialEq)]
