@@ -1,10 +1,44 @@
 //! User exceptions: forwarded to the task's fault endpoint as a message, or the task is killed
 //! with a printed reason. Nothing a user program does can stop the kernel.
 use crate::arch::trap::{vector_name, SavedRegs};
+use crate::mem::frames::FrameTable;
+use crate::mem::paging::Tables;
+use crate::obj::cap::CapTable;
+use crate::obj::space::{Space, MAX_SPACES};
+use crate::obj::table::ObjTable;
 use crate::obj::task::{Pending, SendKind};
 use crate::sched::Kernel;
+use abi::layout::is_user_page;
 use abi::msg::fault;
-use abi::{CapKind, MsgTag, Rights};
+use abi::{ensure, CapKind, MsgTag, PageRights, Rights, SysError};
+
+/// A fault reply's map (`fault::MAP_ZEROED`): a zeroed frame at page `w[2]` with rights `w[3]` in
+/// the faulter's space `target`, which the replier's capability `w[0]` must name with `MAP`, from
+/// the pool its capability `w[1]` (`MAP`) names: `AsAlloc`'s checks. Fails with nothing mapped
+/// (tables it built stay the space's, as with `AsAlloc`). Free of `Kernel`, so the fast path can
+/// call it while it holds the endpoint.
+pub fn map_zeroed(
+    caps: &CapTable,
+    spaces: &mut ObjTable<Space, MAX_SPACES>,
+    frames: &mut FrameTable,
+    target: u16,
+    w: &[u64; 4],
+) -> Result<(), SysError> {
+    let cap = caps.lookup(w[0], CapKind::AddressSpace, Rights::MAP)?;
+    caps.lookup(w[1], CapKind::FramePool, Rights::MAP)?;
+    ensure(cap.index == target, SysError::InvalidArgument)?;
+    ensure(is_user_page(w[2]), SysError::BadAddress)?;
+    let rights = PageRights::from_bits(w[3]).ok_or(SysError::InvalidArgument)?;
+    let space = spaces.get_mut(cap.index, cap.gen)?;
+    let (root, count) = (space.root, &mut space.tables);
+    Tables {
+        frames,
+        root,
+        count,
+    }
+    .alloc(w[2], rights)
+    .map(drop)
+}
 
 const GENERAL_PROTECTION: u64 = 13;
 const PAGE_FAULT: u64 = 14;
@@ -26,6 +60,27 @@ impl Kernel {
         };
         self.send(t, endpoint, Pending::new(kind, badge, tag, words), 0);
         true
+    }
+
+    /// Before `server`'s reply `msg` to `target`: the map a `fault::MAP_ZEROED` reply asks for
+    /// (only a faulted task's may), or the error that fails the reply.
+    pub fn map_on_reply(
+        &mut self,
+        server: u16,
+        target: u16,
+        msg: &Pending,
+    ) -> Result<(), SysError> {
+        if msg.tag.label() != fault::MAP_ZEROED {
+            return Ok(());
+        }
+        let task = self.task(target);
+        ensure(
+            task.state.awaits_reply_from() == Some((server, true)),
+            SysError::InvalidArgument,
+        )?;
+        let space = task.space;
+        let caps = &self.tasks.at(server).ok_or(SysError::StaleCap)?.caps;
+        map_zeroed(caps, &mut self.spaces, &mut self.frames, space, &msg.words)
     }
 
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.
