@@ -1,12 +1,14 @@
 //! User exceptions: forwarded to the task's fault endpoint as a message, or the task is killed
 //! with a printed reason. Nothing a user program does can stop the kernel.
 use crate::arch::trap::{vector_name, SavedRegs};
+use crate::ipc::write_message;
 use crate::mem::frames::FrameTable;
 use crate::mem::paging::Tables;
 use crate::obj::cap::CapTable;
+use crate::obj::endpoint::Waiting;
 use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::table::ObjTable;
-use crate::obj::task::{Pending, SendKind};
+use crate::obj::task::{Pending, SendKind, State};
 use crate::sched::Kernel;
 use abi::layout::is_user_page;
 use abi::msg::fault;
@@ -58,7 +60,30 @@ impl Kernel {
         let Some((endpoint, badge)) = self.fault_endpoint(t) else {
             return false;
         };
-        self.send(t, endpoint, Pending::new(kind, badge, tag, words), 0);
+        let msg = Pending::new(kind, badge, tag, words);
+        if kind != SendKind::Fault || !self.fault_to_waiting(t, endpoint, &msg) {
+            self.send(t, endpoint, msg, 0);
+        }
+        true
+    }
+
+    /// The fault's fast path: the handler already waits, so the notice goes straight into its
+    /// registers and it runs next, as the current task (`send` would queue it, then pick it).
+    fn fault_to_waiting(&mut self, t: u16, endpoint: u16, msg: &Pending) -> bool {
+        let ep = self.endpoints.at_mut(endpoint);
+        let Some(handler) = ep.and_then(|ep| ep.take(Waiting::Receivers)) else {
+            return false;
+        };
+        let faulter = self.task(t);
+        faulter.state = State::AwaitingReply {
+            server: handler,
+            fault: true,
+        };
+        let (id, to) = (faulter.id, self.task(handler));
+        let tag = msg.tag.with(MsgTag::CALL | MsgTag::KERNEL);
+        write_message(&mut to.regs, msg.badge, tag, &msg.words);
+        (to.regs.r12, to.state) = (id, State::Ready);
+        self.current = Some(handler);
         true
     }
 
