@@ -172,8 +172,8 @@ pub mod fault {
     /// resumes (an L4 pager's map reply): words = the replier's capability to the faulter's space
     /// (`MAP`), its pool capability (`MAP`), the page, its `PageRights`. If it cannot (a bad
     /// capability, another space, the page mapped, no memory) the `Reply`/`ReplyRecv` fails with
-    /// the error and nothing else happens: the task still waits. To a task that did not fault:
-    /// `InvalidArgument`.
+    /// the error and nothing else happens: the task still waits. (To a task that called, the label
+    /// is the protocol's: nothing is mapped.)
     pub const MAP_ZEROED: u32 = 0xFFFF_0010;
 
     /// The name of a CPU exception vector ("interrupt" from 32 on).

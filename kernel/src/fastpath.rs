@@ -87,8 +87,7 @@ impl Kernel {
         let State::AwaitingReply { server, fault, .. } = caller.state else {
             return None;
         };
-        let (map, space) = (tag.label() == MAP_ZEROED, caller.space);
-        if server != t || (LONG && fault) || (map && !fault) {
+        if server != t || (LONG && fault) {
             return None;
         }
         let copy = match LONG {
@@ -101,9 +100,8 @@ impl Kernel {
         }
         // The map is the last check: if it fails (nothing mapped) the general path repeats it and
         // returns the error.
-        if map {
-            let caps = &self.tasks.at(t)?.caps;
-            map_zeroed(caps, &mut self.spaces, &mut self.frames, space, &words).ok()?;
+        if fault && tag.label() == MAP_ZEROED {
+            map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, t, target).ok()?;
         }
         // Decoded; from here on nothing can fail.
         ep.enqueue(Waiting::Receivers, t);

@@ -4,31 +4,36 @@ use crate::arch::trap::{vector_name, SavedRegs};
 use crate::ipc::write_message;
 use crate::mem::frames::FrameTable;
 use crate::mem::paging::Tables;
-use crate::obj::cap::CapTable;
 use crate::obj::endpoint::Waiting;
-use crate::obj::space::{Space, MAX_SPACES};
-use crate::obj::table::ObjTable;
 use crate::obj::task::{Pending, SendKind, State};
-use crate::sched::Kernel;
+use crate::sched::{Kernel, Spaces, Tasks};
 use abi::layout::is_user_page;
 use abi::msg::fault;
 use abi::{ensure, CapKind, MsgTag, PageRights, Rights, SysError};
 
-/// A fault reply's map (`fault::MAP_ZEROED`): a zeroed frame at page `w[2]` with rights `w[3]` in
-/// the faulter's space `target`, which the replier's capability `w[0]` must name with `MAP`, from
-/// the pool its capability `w[1]` (`MAP`) names: `AsAlloc`'s checks. Fails with nothing mapped
-/// (tables it built stay the space's, as with `AsAlloc`). Free of `Kernel`, so the fast path can
-/// call it while it holds the endpoint.
+/// The map a fault reply asks for (`fault::MAP_ZEROED`; `from`'s reply words `w`, read from its
+/// registers): a zeroed frame at page `w[2]` with rights `w[3]` in the space of `to`, which `from`'s
+/// capability `w[0]` must name with `MAP`, from the pool its capability `w[1]` (`MAP`) names:
+/// `AsAlloc`'s checks. Fails with nothing mapped (tables it built stay the space's, as with
+/// `AsAlloc`). Free of `Kernel`, so the fast path can call it while it holds the endpoint, and out
+/// of line, so the IPC fast path keeps nothing across it.
+#[inline(never)]
 pub fn map_zeroed(
-    caps: &CapTable,
-    spaces: &mut ObjTable<Space, MAX_SPACES>,
+    tasks: &Tasks,
+    spaces: &mut Spaces,
     frames: &mut FrameTable,
-    target: u16,
-    w: &[u64; 4],
+    from: u16,
+    to: u16,
 ) -> Result<(), SysError> {
+    let (from, space) = (
+        tasks.at(from).ok_or(SysError::StaleCap)?,
+        tasks.at(to).ok_or(SysError::StaleCap)?.space,
+    );
+    let (caps, r) = (&from.caps, &from.regs);
+    let w = [r.rdx, r.r10, r.r8, r.r9];
     let cap = caps.lookup(w[0], CapKind::AddressSpace, Rights::MAP)?;
     caps.lookup(w[1], CapKind::FramePool, Rights::MAP)?;
-    ensure(cap.index == target, SysError::InvalidArgument)?;
+    ensure(cap.index == space, SysError::InvalidArgument)?;
     ensure(is_user_page(w[2]), SysError::BadAddress)?;
     let rights = PageRights::from_bits(w[3]).ok_or(SysError::InvalidArgument)?;
     let space = spaces.get_mut(cap.index, cap.gen)?;
@@ -87,25 +92,14 @@ impl Kernel {
         true
     }
 
-    /// Before `server`'s reply `msg` to `target`: the map a `fault::MAP_ZEROED` reply asks for
-    /// (only a faulted task's may), or the error that fails the reply.
-    pub fn map_on_reply(
-        &mut self,
-        server: u16,
-        target: u16,
-        msg: &Pending,
-    ) -> Result<(), SysError> {
-        if msg.tag.label() != fault::MAP_ZEROED {
+    /// Before `from`'s reply `msg` to `to`: the map a `fault::MAP_ZEROED` reply to a fault asks
+    /// for, or the error that fails the reply. (To a caller the label is the protocol's.)
+    pub fn map_on_reply(&mut self, from: u16, to: u16, msg: &Pending) -> Result<(), SysError> {
+        let faulted = self.task(to).state.awaits_reply_from() == Some((from, true));
+        if !faulted || msg.tag.label() != fault::MAP_ZEROED {
             return Ok(());
         }
-        let task = self.task(target);
-        ensure(
-            task.state.awaits_reply_from() == Some((server, true)),
-            SysError::InvalidArgument,
-        )?;
-        let space = task.space;
-        let caps = &self.tasks.at(server).ok_or(SysError::StaleCap)?.caps;
-        map_zeroed(caps, &mut self.spaces, &mut self.frames, space, &msg.words)
+        map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, from, to)
     }
 
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.
