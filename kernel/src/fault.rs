@@ -5,7 +5,7 @@ use crate::ipc::write_message;
 use crate::mem::frames::FrameTable;
 use crate::mem::paging::Tables;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{Pending, SendKind, State};
+use crate::obj::task::{Pending, SendKind};
 use crate::sched::{Kernel, Spaces, Tasks};
 use abi::layout::is_user_page;
 use abi::msg::fault;
@@ -25,10 +25,8 @@ pub fn map_zeroed(
     from: u16,
     to: u16,
 ) -> Result<(), SysError> {
-    let (from, space) = (
-        tasks.at(from).ok_or(SysError::StaleCap)?,
-        tasks.at(to).ok_or(SysError::StaleCap)?.space,
-    );
+    let space = tasks.at(to).ok_or(SysError::StaleCap)?.space;
+    let from = tasks.at(from).ok_or(SysError::StaleCap)?;
     let (caps, r) = (&from.caps, &from.regs);
     let w = [r.rdx, r.r10, r.r8, r.r9];
     let cap = caps.lookup(w[0], CapKind::AddressSpace, Rights::MAP)?;
@@ -79,16 +77,16 @@ impl Kernel {
         let Some(handler) = ep.and_then(|ep| ep.take(Waiting::Receivers)) else {
             return false;
         };
-        let faulter = self.task(t);
-        faulter.state = State::AwaitingReply {
-            server: handler,
-            fault: true,
-        };
-        let (id, to) = (faulter.id, self.task(handler));
-        let tag = msg.tag.with(MsgTag::CALL | MsgTag::KERNEL);
-        write_message(&mut to.regs, msg.badge, tag, &msg.words);
-        (to.regs.r12, to.state) = (id, State::Ready);
+        let id = self.task(t).id;
+        self.after_delivery(t, handler, SendKind::Fault, 0);
+        let (to, tag) = (
+            self.regs(handler),
+            msg.tag.with(MsgTag::CALL | MsgTag::KERNEL),
+        );
+        write_message(to, msg.badge, tag, &msg.words);
+        to.r12 = id;
         self.current = Some(handler);
+        self.make_ready(handler, true);
         true
     }
 
