@@ -79,10 +79,8 @@ impl Kernel {
         };
         let id = self.task(t).id;
         self.after_delivery(t, handler, SendKind::Fault, 0);
-        let (to, tag) = (
-            self.regs(handler),
-            msg.tag.with(MsgTag::CALL | MsgTag::KERNEL),
-        );
+        let tag = msg.tag.with(MsgTag::CALL | MsgTag::KERNEL);
+        let to = self.regs(handler);
         write_message(to, msg.badge, tag, &msg.words);
         to.r12 = id;
         self.current = Some(handler);
