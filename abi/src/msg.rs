@@ -168,6 +168,13 @@ pub mod fault {
     /// An `in`/`out` (or `ins`/`outs`): user code has no I/O privilege (ports are reached through
     /// I/O-port capabilities, by syscall). Word 1: the port; word 2: the #GP error code (0).
     pub const IO_PORT: u32 = 0xFFFF_0004;
+    /// A *reply* to a faulted task with this label maps a zeroed frame into its space before it
+    /// resumes (an L4 pager's map reply): words = the replier's capability to the faulter's space
+    /// (`MAP`), its pool capability (`MAP`), the page, its `PageRights`. If it cannot (a bad
+    /// capability, another space, the page mapped, no memory) the `Reply`/`ReplyRecv` fails with
+    /// the error and nothing else happens: the task still waits. (To a task that called, the label
+    /// is the protocol's: nothing is mapped.)
+    pub const MAP_ZEROED: u32 = 0xFFFF_0010;
 
     /// The name of a CPU exception vector ("interrupt" from 32 on).
     pub fn vector_name(vector: u64) -> &'static str {

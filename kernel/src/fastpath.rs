@@ -6,12 +6,14 @@
 //! from the start. Each function comes in two variants: `LONG` false (registers only, inlined
 //! into the entry) and `LONG` true (out of line, tried only after the short one declines), so
 //! the short path stays as short as it was.
+use crate::fault::map_zeroed;
 use crate::ipc::{long_copy, write_message};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
 use crate::obj::task::{State, Task};
 use crate::sched::Kernel;
+use abi::msg::fault::MAP_ZEROED;
 use abi::msg::REG_WORDS;
 use abi::{split_task_id, task_id, CapKind, MsgTag, Rights};
 
@@ -67,7 +69,7 @@ impl Kernel {
     }
 
     /// A `ReplyRecv` by `t` with a plain reply to a caller (or a short one to a faulted task, which
-    /// resumes), when no sender is queued (so `t` will wait); returns the caller, or `None`
+    /// resumes, after the map a `MAP_ZEROED` reply asks for), when no sender is queued (so `t` will wait); returns the caller, or `None`
     /// (nothing changed) for the general path.
     #[inline(always)]
     pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
@@ -95,6 +97,11 @@ impl Kernel {
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         if ep.waiting == Waiting::Senders {
             return None;
+        }
+        // The map is the last check: if it fails (nothing mapped) the general path repeats it and
+        // returns the error.
+        if fault && tag.label() == MAP_ZEROED {
+            map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, t, target).ok()?;
         }
         // Decoded; from here on nothing can fail.
         ep.enqueue(Waiting::Receivers, t);

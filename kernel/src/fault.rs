@@ -1,10 +1,49 @@
 //! User exceptions: forwarded to the task's fault endpoint as a message, or the task is killed
 //! with a printed reason. Nothing a user program does can stop the kernel.
 use crate::arch::trap::{vector_name, SavedRegs};
+use crate::ipc::write_message;
+use crate::mem::frames::FrameTable;
+use crate::mem::paging::Tables;
+use crate::obj::endpoint::Waiting;
 use crate::obj::task::{Pending, SendKind};
-use crate::sched::Kernel;
+use crate::sched::{Kernel, Spaces, Tasks};
+use abi::layout::is_user_page;
 use abi::msg::fault;
-use abi::{CapKind, MsgTag, Rights};
+use abi::{ensure, CapKind, MsgTag, PageRights, Rights, SysError};
+
+/// The map a fault reply asks for (`fault::MAP_ZEROED`; `from`'s reply words `w`, read from its
+/// registers): a zeroed frame at page `w[2]` with rights `w[3]` in the space of `to`, which `from`'s
+/// capability `w[0]` must name with `MAP`, from the pool its capability `w[1]` (`MAP`) names:
+/// `AsAlloc`'s checks. Fails with nothing mapped (tables it built stay the space's, as with
+/// `AsAlloc`). Free of `Kernel`, so the fast path can call it while it holds the endpoint, and out
+/// of line, so the IPC fast path keeps nothing across it.
+#[inline(never)]
+pub fn map_zeroed(
+    tasks: &Tasks,
+    spaces: &mut Spaces,
+    frames: &mut FrameTable,
+    from: u16,
+    to: u16,
+) -> Result<(), SysError> {
+    let space = tasks.at(to).ok_or(SysError::StaleCap)?.space;
+    let from = tasks.at(from).ok_or(SysError::StaleCap)?;
+    let (caps, r) = (&from.caps, &from.regs);
+    let w = [r.rdx, r.r10, r.r8, r.r9];
+    let cap = caps.lookup(w[0], CapKind::AddressSpace, Rights::MAP)?;
+    caps.lookup(w[1], CapKind::FramePool, Rights::MAP)?;
+    ensure(cap.index == space, SysError::InvalidArgument)?;
+    ensure(is_user_page(w[2]), SysError::BadAddress)?;
+    let rights = PageRights::from_bits(w[3]).ok_or(SysError::InvalidArgument)?;
+    let space = spaces.get_mut(cap.index, cap.gen)?;
+    let (root, count) = (space.root, &mut space.tables);
+    Tables {
+        frames,
+        root,
+        count,
+    }
+    .alloc(w[2], rights)
+    .map(drop)
+}
 
 const GENERAL_PROTECTION: u64 = 13;
 const PAGE_FAULT: u64 = 14;
@@ -24,8 +63,39 @@ impl Kernel {
         let Some((endpoint, badge)) = self.fault_endpoint(t) else {
             return false;
         };
-        self.send(t, endpoint, Pending::new(kind, badge, tag, words), 0);
+        let msg = Pending::new(kind, badge, tag, words);
+        if kind != SendKind::Fault || !self.fault_to_waiting(t, endpoint, &msg) {
+            self.send(t, endpoint, msg, 0);
+        }
         true
+    }
+
+    /// The fault's fast path: the handler already waits, so the notice goes straight into its
+    /// registers and it runs next, as the current task (`send` would queue it, then pick it).
+    fn fault_to_waiting(&mut self, t: u16, endpoint: u16, msg: &Pending) -> bool {
+        let ep = self.endpoints.at_mut(endpoint);
+        let Some(handler) = ep.and_then(|ep| ep.take(Waiting::Receivers)) else {
+            return false;
+        };
+        let id = self.task(t).id;
+        self.after_delivery(t, handler, SendKind::Fault, 0);
+        let tag = msg.tag.with(MsgTag::CALL | MsgTag::KERNEL);
+        let to = self.regs(handler);
+        write_message(to, msg.badge, tag, &msg.words);
+        to.r12 = id;
+        self.current = Some(handler);
+        self.make_ready(handler, true);
+        true
+    }
+
+    /// Before `from`'s reply `msg` to `to`: the map a `fault::MAP_ZEROED` reply to a fault asks
+    /// for, or the error that fails the reply. (To a caller the label is the protocol's.)
+    pub fn map_on_reply(&mut self, from: u16, to: u16, msg: &Pending) -> Result<(), SysError> {
+        let faulted = self.task(to).state.awaits_reply_from() == Some((from, true));
+        if !faulted || msg.tag.label() != fault::MAP_ZEROED {
+            return Ok(());
+        }
+        map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, from, to)
     }
 
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.

@@ -182,7 +182,7 @@ impl Kernel {
 
     /// The sender's state once its message is delivered to `server` (the receiver, which a call
     /// now awaits; a call with a `deadline` other than 0 keeps it while awaiting the reply).
-    fn after_delivery(&mut self, sender: u16, server: u16, kind: SendKind, deadline: u64) {
+    pub fn after_delivery(&mut self, sender: u16, server: u16, kind: SendKind, deadline: u64) {
         let state = match kind {
             SendKind::Send | SendKind::Reply => State::Ready,
             SendKind::Call if deadline != 0 => State::AwaitingReplyUntil { server, deadline },

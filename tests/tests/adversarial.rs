@@ -410,6 +410,8 @@ const ROGUE_SURVIVALS: &[(u64, &str)] = &[
     (214, ""),
     (215, ""),
     (216, ""),
+    (218, ""),
+    (219, ""),
     // A helper's exit notice under the rogue's badge: init must see it is about another task.
     (
         217,

@@ -20,10 +20,13 @@ use heapless::Deque;
 /// No task (for `Kernel::entered`).
 pub const NO_TASK: u16 = u16::MAX;
 
+pub type Tasks = ObjTable<Task, MAX_TASKS>;
+pub type Spaces = ObjTable<Space, MAX_SPACES>;
+
 pub struct Kernel {
     pub frames: FrameTable,
-    pub tasks: ObjTable<Task, MAX_TASKS>,
-    pub spaces: ObjTable<Space, MAX_SPACES>,
+    pub tasks: Tasks,
+    pub spaces: Spaces,
     pub endpoints: ObjTable<Endpoint, MAX_ENDPOINTS>,
     pub notifications: ObjTable<Notification, MAX_NOTIFICATIONS>,
     /// Interrupt handlers, indexed by line.

@@ -76,6 +76,7 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE | Rights::GRANT)?;
     }
     let target = reply_target(k, t)?;
+    k.map_on_reply(t, target, &msg)?;
     k.reply(t, target, &msg, grant);
     Ok(Done::Return)
 }
@@ -83,13 +84,15 @@ pub fn reply(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 /// Reply (unless `r12` is `u64::MAX`) and receive, in one crossing. As in seL4, a reply nobody
 /// awaits (the caller died, was stopped, or only sent) is dropped and the receive still happens:
 /// a client cannot stop a server by making its reply undeliverable. Only the server's own errors
-/// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability) fail the call.
+/// (a bad tag, no IPC buffer for a long reply, a bad endpoint capability, a fault reply's map that
+/// cannot be made: `fault::MAP_ZEROED`) fail the call.
 pub fn reply_recv(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let msg = message(a, SendKind::Reply)?;
     let cap = k.lookup(t, a[0], CapKind::Endpoint, Rights::RECEIVE)?;
     if k.regs(t).r12 != u64::MAX {
         check_buffer(k, t, msg.tag)?;
         if let Ok(target) = reply_target(k, t) {
+            k.map_on_reply(t, target, &msg)?;
             k.reply(t, target, &msg, cap.rights.contains(Rights::GRANT));
         }
     }

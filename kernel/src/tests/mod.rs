@@ -6,6 +6,7 @@ mod call_timeout;
 mod caps;
 mod device;
 mod device_frames;
+mod fault_map;
 pub mod host;
 mod inspect;
 mod ipc;

@@ -38,6 +38,9 @@ pub enum Outcome {
     /// buffer.
     ReplyLong([u64; 4], usize),
     Refuse(MemError),
+    /// Reply to a page fault with `fault::MAP_ZEROED` and these words: the kernel maps a zeroed
+    /// page as it resumes the process (the program's `fault.rs`).
+    MapZeroed([u64; 4]),
     /// No reply now (a blocked `wait`), or none at all (an exit, a killed process).
     Nothing,
 }

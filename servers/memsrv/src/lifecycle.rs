@@ -3,11 +3,13 @@
 //! space — the kernel then gives back every frame that loses its last mapping, page tables
 //! included — and then the books (`Ledger::end`: the commitment given back, a zombie record left
 //! for the parent within the zombie policy, the `wait`s it answers).
+use crate::fault::{Fix, PendingMap};
 use crate::{Outcome, Server};
 use memsrv::ending::{Wakes, KILLED_STATUS};
 use userlib::abi::memsrv::{ExitHow, MemError};
 use userlib::abi::msg::fault;
 use userlib::ipc::Received;
+use userlib::layout::CONSOLE;
 use userlib::{println, sys, MsgTag, SysError};
 
 impl Server {
@@ -25,14 +27,17 @@ impl Server {
                 Outcome::Nothing
             }
             fault::PAGE_FAULT => match self.page_fault(pid, slots.space(), w[1], w[2]) {
-                Ok(()) => Outcome::Reply([0; 4]),
+                Ok(Fix::Resumed) => Outcome::Reply([0; 4]),
+                Ok(Fix::MapZeroed { words, stack }) => {
+                    self.pending_map = Some(PendingMap {
+                        pid,
+                        stack,
+                        notice: w,
+                    });
+                    Outcome::MapZeroed(words)
+                }
                 Err(why) => {
-                    let (name, access) = (self.name_of(pid), fault::access(w[2]));
-                    println!(
-                        "memsrv: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x} ({why})",
-                        w[1], w[3]
-                    );
-                    self.end(pid, ExitHow::Killed, KILLED_STATUS);
+                    self.kill_for_fault(pid, &w, why);
                     Outcome::Nothing
                 }
             },
@@ -60,6 +65,16 @@ impl Server {
                 Outcome::Nothing
             }
         }
+    }
+
+    /// Ends `pid` for the page fault its notice `w` reported, printing `why`.
+    pub fn kill_for_fault(&mut self, pid: u64, w: &[u64; 4], why: &str) {
+        let (name, access) = (self.name_of(pid), fault::access(w[2]));
+        println!(
+            "memsrv: {name} (pid {pid}) killed: page fault {access} {:#x} at rip={:#x} ({why})",
+            w[1], w[3]
+        );
+        self.end(pid, ExitHow::Killed, KILLED_STATUS);
     }
 
     pub fn name_of(&self, pid: u64) -> heapless::String<16> {
@@ -91,6 +106,10 @@ impl Server {
         let _ = sys::cap_delete(slots.own());
         if named {
             crate::names::ended(pid); // (the service knew it: it asked for its capability)
+        }
+        // The page tables its faults' maps built: the kernel's count against the charge.
+        if let Ok(m) = sys::as_mapping(slots.space(), CONSOLE) {
+            self.tables_built(pid, m.tables);
         }
         match sys::as_destroy(slots.space()) {
             Ok(()) | Err(SysError::EmptySlot) => {} // (a spawn that failed before making it)

@@ -30,6 +30,7 @@ use memsrv::decode::{route, Route};
 use memsrv::ledger::Ledger;
 use memsrv::{procs, regions, Outcome};
 use userlib::abi::bootfs::BootFs;
+use userlib::abi::msg::fault::MAP_ZEROED;
 use userlib::layout::BOOTFS;
 use userlib::load::Window;
 use userlib::{println, slots, sys, CapSlot, MsgTag};
@@ -58,6 +59,8 @@ pub struct Server {
     window: Window,
     /// Broken rules seen since the last check (reported by the next).
     violations: u64,
+    /// The map the reply being sent asks for (`fault::PendingMap`).
+    pending_map: Option<fault::PendingMap>,
 }
 
 fn boot_archive(len: u64) -> BootFs<'static> {
@@ -81,6 +84,7 @@ fn main() -> i32 {
         fs_len: archive_len,
         window,
         violations: 0,
+        pending_map: None,
     };
     // A reply due is sent together with waiting for the next message.
     let mut reply: Option<(u64, MsgTag, [u64; 4])> = None;
@@ -89,10 +93,15 @@ fn main() -> i32 {
             Some((to, tag, words)) => sys::reply_recv(to, SERVICE, tag, words),
             None => sys::recv(SERVICE),
         };
+        let map = server.pending_map.take();
         let msg = match next {
             Ok(msg) => msg,
             Err(e) => {
-                println!("memsrv: cannot receive: {e}");
+                match map {
+                    // The map failed: nothing was sent or received, the process still waits.
+                    Some(m) => server.map_failed(m, e),
+                    None => println!("memsrv: cannot receive: {e}"),
+                }
                 continue;
             }
         };
@@ -112,6 +121,7 @@ fn main() -> i32 {
             Outcome::Reply(words) => Some((msg.sender, MsgTag::new(0, 4, 0), words)),
             Outcome::ReplyLong(words, n) => Some((msg.sender, MsgTag::new(0, n, 0), words)),
             Outcome::Refuse(e) => Some((msg.sender, MsgTag::new(e as u32, 0, 0), [0; 4])),
+            Outcome::MapZeroed(words) => Some((msg.sender, MsgTag::new(MAP_ZEROED, 4, 0), words)),
             Outcome::Nothing => None,
         };
     }

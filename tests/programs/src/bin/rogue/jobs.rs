@@ -183,3 +183,14 @@ pub extern "C" fn bind_then_receive() -> ! {
     DONE.store(1, SeqCst);
     park()
 }
+
+/// Where `touch_unmapped` writes: a page of the rogue's space nothing else maps.
+pub const UNMAPPED: u64 = 0x0000_6100_0000_0000;
+
+/// Writes [`MARKER`] to [`UNMAPPED`] (a page fault until someone maps it), then sets [`DONE`].
+pub extern "C" fn touch_unmapped() -> ! {
+    // SAFETY: no Rust object lives at `UNMAPPED`; the write faults until the page is mapped.
+    unsafe { (UNMAPPED as *mut u64).write_volatile(MARKER) };
+    DONE.store(1, SeqCst);
+    park()
+}

@@ -7,13 +7,14 @@
 //! batch shows whether the kernel lost track of anything.
 //!
 //! The cases, by family (one file each). Numbers: frames and mappings 1.. (`AsPages` 18..), kernel objects and their
-//! exhaustion 100.. (notifications 130.., interrupt lines and I/O ports 140.., the framebuffer's device frames 150..), tasks it creates in its own space and controls 200.., the memory server's
+//! exhaustion 100.. (notifications 130.., interrupt lines and I/O ports 140.., the framebuffer's device frames 150..), tasks it creates in its own space and controls 200.. (fault replies that map 218..), the memory server's
 //! processes (with `attack`) 300..
 #![no_std]
 #![no_main]
 
 mod device_frames;
 mod devices;
+mod fault_map;
 mod frames;
 mod handoff;
 mod helper;
@@ -37,6 +38,7 @@ pub const CASES: &[&[Case]] = &[
     tasks::CASES,
     registers::CASES,
     handoff::CASES,
+    fault_map::CASES,
     memsrv::CASES,
 ];
 

@@ -210,7 +210,7 @@ fn twice(create: fn(CapSlot) -> Result<(), SysError>) -> Checked {
 }
 
 /// How many frames the bitmap can record (128 MiB of RAM has fewer).
-const MAX_FRAME: usize = 64 * 1024;
+pub const MAX_FRAME: usize = 64 * 1024;
 
 fn all_frames() -> Checked {
     let mut taken = [0u64; MAX_FRAME / 64];
@@ -242,7 +242,7 @@ fn all_frames() -> Checked {
     check(second >= count, "as many frames the second time", second)
 }
 
-fn take_all_frames(taken: &mut [u64]) -> Result<u64, Failure> {
+pub fn take_all_frames(taken: &mut [u64]) -> Result<u64, Failure> {
     let mut count = 0;
     loop {
         match POOL.alloc() {
@@ -280,7 +280,7 @@ fn first_frame(taken: &[u64]) -> Option<u64> {
     Some(word as u64 * 64 + taken[word].trailing_zeros() as u64)
 }
 
-fn give_back(taken: &[u64]) -> Result<u64, Failure> {
+pub fn give_back(taken: &[u64]) -> Result<u64, Failure> {
     let mut count = 0;
     for (word, &bits) in taken.iter().enumerate() {
         for bit in (0..64).filter(|b| bits & 1 << b != 0) {
