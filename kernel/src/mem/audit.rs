@@ -4,12 +4,54 @@
 //! - every page-table frame of every address space is in the page-table state with the right count
 //!   of present entries, each space's count of tables is right, and together they are all the
 //!   page-table frames there are;
+//! - a shared last-level table is met by as many spaces' walks as its share count says (count and
+//!   frame-weighted checksum), and its entries count once;
 //! - every mapping points at a user frame (or the console page, or the known device memory
 //!   outside RAM), never at a free, kernel or page-table frame or anything else, and the user frames' map counts add up to the mappings found (count and
 //!   frame-weighted checksum).
 use super::device::DeviceMemory;
 use super::frames::{FrameState, FrameTable};
 use super::paging::{self, Entry};
+
+/// What the walks found so far.
+struct Walk {
+    console: u64,
+    device: Option<DeviceMemory>,
+    ok: bool,
+    tables: u64,
+    mappings: u64,
+    checksum: u64,
+    /// Shared tables met: how often, and the sum of their frame numbers.
+    shared: (u64, u64),
+    /// The share count the tables entered must have.
+    shares: u16,
+}
+
+impl Walk {
+    fn visit(&mut self, frames: &mut FrameTable, entry: Entry) {
+        match entry {
+            Entry::Table { frame, present } => {
+                self.tables += 1;
+                let (used, shares) = (present, self.shares);
+                self.ok &= frames.state(frame) == Some(FrameState::PageTable { used, shares });
+            }
+            Entry::Shared(frame) => {
+                self.tables += 1;
+                self.shared = (self.shared.0 + 1, self.shared.1.wrapping_add(frame));
+            }
+            Entry::Leaf(frame) => match frames.state(frame) {
+                Some(FrameState::User { .. }) => {
+                    self.mappings += 1;
+                    self.checksum = self.checksum.wrapping_add(frame);
+                }
+                Some(FrameState::Kernel) if frame == self.console => {}
+                None | Some(FrameState::Unusable)
+                    if self.device.is_some_and(|d| d.contains(frame)) => {}
+                _ => self.ok = false,
+            },
+        }
+    }
+}
 
 /// Runs every check above over the address spaces `spaces` (each its top-level table and its
 /// count of table frames); `console` is the console page every space maps, `device` the device
@@ -20,29 +62,40 @@ pub fn frames(
     device: Option<DeviceMemory>,
     spaces: impl Iterator<Item = (u64, u32)>,
 ) -> bool {
-    let (census, mut ok) = frames.census();
-    let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
+    let (census, ok) = frames.census();
+    let (tables, mappings, checksum, shared, shares) = (0, 0, 0, (0, 0), 0);
+    let mut walk = Walk {
+        console,
+        device,
+        ok,
+        tables,
+        mappings,
+        checksum,
+        shared,
+        shares,
+    };
     for (root, counted_tables) in spaces {
-        let mut own_tables = 0u32;
-        paging::for_each_entry(frames, root, 4, true, &mut |frames, entry| match entry {
-            Entry::Table { frame, present } => {
-                own_tables += 1;
-                ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });
-            }
-            Entry::Leaf(frame) => match frames.state(frame) {
-                Some(FrameState::User { .. }) => {
-                    mappings += 1;
-                    checksum = checksum.wrapping_add(frame);
-                }
-                Some(FrameState::Kernel) if frame == console => {}
-                None | Some(FrameState::Unusable) if device.is_some_and(|d| d.contains(frame)) => {}
-                _ => ok = false,
-            },
-        });
-        ok &= own_tables == counted_tables;
-        tables += own_tables as u64;
+        let before = walk.tables;
+        paging::for_each_entry(frames, root, 4, true, &mut |f, e| walk.visit(f, e));
+        walk.ok &= walk.tables - before == counted_tables as u64;
     }
-    ok && tables == census.page_table && frames.map_totals() == (mappings, checksum)
+    // Each shared table once, as the one table it is; its sharers as its count says.
+    let mut sharers = (0u64, 0u64);
+    for table in 0..frames.total() {
+        let shares = frames.shares(table);
+        if shares > 0 {
+            let n = shares as u64 + 1;
+            sharers = (sharers.0 + n, sharers.1.wrapping_add(n.wrapping_mul(table)));
+            walk.tables = walk.tables.wrapping_sub(n);
+            walk.shares = shares;
+            paging::for_each_entry(frames, table, 1, true, &mut |f, e| walk.visit(f, e));
+            walk.shares = 0;
+        }
+    }
+    walk.ok
+        && walk.shared == sharers
+        && walk.tables == census.page_table
+        && frames.map_totals() == (walk.mappings, walk.checksum)
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //!
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
-//! the leaves, intermediate entries allow everything.
+//! the leaves, intermediate entries allow everything — but for a last-level table shared between
+//! spaces (copy-on-write fork, after On-demand-fork): the directory entries over it refuse writes,
+//! and an edit of it first makes it the editing space's own (`own_table`).
 use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
@@ -44,7 +46,51 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
 }
 
 fn new_table(frames: &mut FrameTable) -> R<u64> {
-    frames.alloc_zeroed(FrameState::PageTable { used: 0 })
+    frames.alloc_zeroed(FrameState::PageTable { used: 0, shares: 0 })
+}
+
+/// An entry over a table: everything allowed (the leaves say what is).
+const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
+
+/// The directory entry over `va`'s last-level table, on `path`.
+fn above(path: &[u64; 4], va: u64) -> &'static mut Pte {
+    &mut phys::table(path[2])[indices(va)[2]]
+}
+
+/// Makes the last-level table under directory entry `entry` its space's own before an entry in
+/// it changes. A table shared with other spaces is copied, every leaf of both copies losing its
+/// write right and every frame gaining a mapping (from then on ordinary copy-on-write); one no
+/// longer shared (its sharers copied or destroyed) gets back the write right above it. The copy
+/// is the space's in place of the shared table, so its count of tables stays.
+fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
+    if entry.flags().contains(F::WRITABLE) {
+        return Ok(());
+    }
+    let table = frame_of(entry.addr());
+    if frames.shares(table) > 0 {
+        let used = frames.used(table);
+        let copy = frames.alloc(FrameState::PageTable { used, shares: 0 })?;
+        let (old, new) = (phys::entries(table), phys::entries(copy));
+        for (old, new) in old.iter_mut().zip(new.iter_mut()) {
+            *old &= !F::WRITABLE.bits();
+            *new = *old;
+            if *old & F::PRESENT.bits() != 0 {
+                frames.adjust_maps(frame_of(PhysAddr::new(*old & 0x000f_ffff_ffff_f000)), 1);
+            }
+        }
+        frames.adjust_shares(table, -1);
+        entry.set_addr(PhysAddr::new(copy * PAGE_SIZE), TABLE);
+    }
+    entry.set_flags(TABLE);
+    Ok(())
+}
+
+/// `own_table` for `va`'s last-level table, if there is one.
+pub fn own(frames: &mut FrameTable, root: u64, va: u64) -> R<()> {
+    match path(root, va) {
+        Ok(path) => own_table(frames, above(&path, va)),
+        Err(_) => Ok(()),
+    }
 }
 
 /// The errors are the syscalls' own (`AlreadyMapped`, `NotMapped`, `OutOfMemory`, `BadFrame`).
@@ -90,21 +136,48 @@ pub struct Tables<'a> {
 }
 
 impl Tables<'_> {
-    /// The last-level table for `va`, making missing tables.
+    /// The last-level table for `va`, making missing tables, made this space's own.
     pub fn leaf_table(&mut self, va: u64) -> R<u64> {
+        self.table_at(va, 3)
+    }
+
+    /// The table `depth` entries below the root on the way to `va`, making missing tables (a
+    /// last-level table passed through or reached is made this space's own: `own_table`).
+    fn table_at(&mut self, va: u64, depth: usize) -> R<u64> {
         let (idx, mut table) = (indices(va), self.root);
-        for &index in &idx[..3] {
+        for (level, &index) in idx[..depth].iter().enumerate() {
             let entry = &mut phys::table(table)[index];
             if entry.is_unused() {
                 let frame = new_table(self.frames)?;
                 *self.count += 1;
-                let flags = F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE;
-                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), flags);
+                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
+            } else if level == 2 {
+                own_table(self.frames, entry)?;
             }
             table = frame_of(entry.addr());
         }
         Ok(table)
+    }
+
+    /// Shares the last-level table `src_path` ends in (mapping `va`'s 2 MiB) into this space,
+    /// which has none there: both directory entries over it then refuse writes. `false` (nothing
+    /// done) if this space has a table there. Returns whether it did.
+    pub fn share_table(&mut self, src_path: &[u64; 4], va: u64) -> R<bool> {
+        let directory = self.table_at(va, 2)?;
+        let (target, source) = (
+            &mut phys::table(directory)[indices(va)[2]],
+            above(src_path, va),
+        );
+        if !target.is_unused() {
+            return Ok(false);
+        }
+        source.set_flags(TABLE - F::WRITABLE);
+        *target = source.clone();
+        self.frames.adjust_used(directory, 1);
+        self.frames.adjust_shares(src_path[3], 1);
+        *self.count += 1;
+        Ok(true)
     }
 
     /// Puts `frame` at `va` (a page-aligned user address), whose entry must be free; `frame`
@@ -142,6 +215,7 @@ impl Tables<'_> {
     /// stays. The caller flushes the TLB if needed (`invlpg` also drops the paging-structure
     /// caches, so freed tables are not used again).
     pub fn unmap(&mut self, va: u64) -> R<u64> {
+        own(self.frames, self.root, va)?;
         let (path, entry) = present(self.root, va)?;
         let frame = frame_of(entry.addr());
         entry.set_unused();
@@ -164,6 +238,7 @@ impl Tables<'_> {
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
 pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
+    own(frames, root, va)?;
     let (_, entry) = present(root, va)?;
     let old = frame_of(entry.addr());
     ensure(frames.is_user(old), SysError::BadFrame)?;
@@ -174,15 +249,32 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     Ok(new)
 }
 
-/// What is mapped at `va`: frame and flags (inlined: the long IPC fast path walks twice).
+/// What is mapped at `va`: frame and flags, without `WRITABLE` under a directory entry that
+/// refuses writes (inlined: the long IPC fast path walks twice).
 #[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
-    let (_, entry) = present(root, va).ok()?;
-    Some((frame_of(entry.addr()), entry.flags()))
+    let (path, entry) = present(root, va).ok()?;
+    let above = above(&path, va).flags() | !F::WRITABLE;
+    Some((frame_of(entry.addr()), entry.flags() & above))
+}
+
+/// How many other spaces share the last-level table that maps `va` (0 if none does).
+pub fn shares_at(frames: &FrameTable, root: u64, va: u64) -> u32 {
+    path(root, va).map_or(0, |path| frames.shares(path[3]).into())
+}
+
+/// The mappings of `frame` in all spaces, through a table `shares` other spaces share (0 for a
+/// frame that is not a user frame): each space sharing a table maps its frames once more.
+pub fn mappings(frames: &FrameTable, frame: u64, shares: u32) -> u32 {
+    match frames.state(frame) {
+        Some(FrameState::User { maps }) => maps + shares,
+        _ => 0,
+    }
 }
 
 /// Changes the rights of the mapping at `va`.
-pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
+pub fn protect(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<()> {
+    own(frames, root, va)?;
     present(root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
 }
@@ -192,14 +284,21 @@ pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
 pub const LIST_BUDGET: u32 = 512;
 
 /// Hands the present leaves of `[start, end)` (page-aligned user addresses) to `visit` in address
-/// order (address, frame, flags) while it says it has room, and `LIST_BUDGET` entries allow.
-/// Returns where to go on (`end` when done).
-pub fn list(root: u64, start: u64, end: u64, mut visit: impl FnMut(u64, u64, F) -> bool) -> u64 {
+/// order (address, frame, flags as `lookup`'s, `mappings`) while it says it has room, and
+/// `LIST_BUDGET` entries allow. Returns where to go on (`end` when done).
+pub fn list(
+    frames: &FrameTable,
+    root: u64,
+    (start, end): (u64, u64),
+    mut visit: impl FnMut(u64, u64, F, u32) -> bool,
+) -> u64 {
     let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
     while va < end && budget > 0 {
         budget -= 1;
-        let table = match leaf.map_or_else(|| path(root, va).map(|p| p[3]), Ok) {
-            Ok(table) => table,
+        // The last-level table, and what the entry above it allows.
+        let found = || path(root, va).map(|p| (p[3], above(&p, va).flags() | !F::WRITABLE));
+        let (table, allowed) = match leaf.map_or_else(found, Ok) {
+            Ok(found) => found,
             // Past what the missing entry would map (512 GiB, 1 GiB or 2 MiB).
             Err(level) => {
                 va = (va | ((1 << (39 - 9 * level)) - 1)) + 1;
@@ -208,8 +307,13 @@ pub fn list(root: u64, start: u64, end: u64, mut visit: impl FnMut(u64, u64, F) 
         };
         let entry = &phys::table(table)[indices(va)[3]];
         va += PAGE_SIZE;
-        leaf = (va % (512 * PAGE_SIZE) != 0).then_some(table);
-        if !entry.is_unused() && !visit(va - PAGE_SIZE, frame_of(entry.addr()), entry.flags()) {
+        leaf = (va % (512 * PAGE_SIZE) != 0).then_some((table, allowed));
+        if entry.is_unused() {
+            continue;
+        }
+        let (frame, shares) = (frame_of(entry.addr()), frames.shares(table).into());
+        let maps = mappings(frames, frame, shares);
+        if !visit(va - PAGE_SIZE, frame, entry.flags() & allowed, maps) {
             break;
         }
     }
@@ -222,10 +326,13 @@ pub enum Entry {
     Table { frame: u64, present: u16 },
     /// A frame mapped by a leaf entry.
     Leaf(u64),
+    /// A last-level table other spaces share too (not entered: its entries are no one space's).
+    Shared(u64),
 }
 
 /// Visits every page-table frame below `table_frame` (a table of `level`; 4, a top-level table:
-/// only its lower half), itself last, and every mapped frame. Unless
+/// only its lower half), itself last, and every mapped frame, but not into a shared last-level
+/// table. Unless
 /// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
 /// is mapped rather than the size of the tables (an empty space: a few entries per level). The
 /// visitor gets the frame table too, so it may change the states of what it is shown.
@@ -251,6 +358,8 @@ pub fn for_each_entry(
         let frame = frame_of(entry.addr());
         if level == 1 {
             visit(frames, Entry::Leaf(frame));
+        } else if level == 2 && frames.shares(frame) > 0 {
+            visit(frames, Entry::Shared(frame));
         } else {
             for_each_entry(frames, frame, level - 1, exhaustive, visit);
         }
@@ -260,12 +369,16 @@ pub fn for_each_entry(
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
-/// everything mapped: a user frame left with no mapping goes back to the free list. Returns the
-/// number of table frames freed.
+/// everything mapped: a user frame left with no mapping goes back to the free list. A shared table
+/// just loses a sharer. Returns the number of table frames the space counted.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
     for_each_entry(frames, root, 4, false, &mut |frames, entry| match entry {
         Entry::Leaf(frame) => frames.drop_map(frame),
+        Entry::Shared(table) => {
+            frames.adjust_shares(table, -1);
+            freed += 1;
+        }
         Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;

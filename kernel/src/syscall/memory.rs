@@ -173,7 +173,7 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let device = k.framebuffer.is_some_and(|d| d.contains(frame));
     let exec = rights.contains(PageRights::EXECUTE);
     ensure(!(device && exec), SysError::InvalidArgument)?;
-    paging::protect(root, vaddr, rights)?;
+    paging::protect(&mut k.frames, root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)
 }
@@ -182,7 +182,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a[0], Rights::READ)?;
     let vaddr = page(a[1])?;
     let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
-    let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
+    let shares = paging::shares_at(&k.frames, root, vaddr);
+    let maps = paging::mappings(&k.frames, frame, shares) as u64;
     let rights = paging::rights_of(flags).bits();
     k.results(t, [frame, rights, maps, tables_of(k, index)])
 }
@@ -196,8 +197,7 @@ pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(in_user, SysError::BadAddress)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut count = 0;
-    let next = paging::list(root, start, end, |addr, frame, flags| {
-        let maps = k.frames.maps_mut(frame).map_or(0, |m| *m);
+    let next = paging::list(&k.frames, root, (start, end), |addr, frame, flags, maps| {
         let rights = paging::rights_of(flags);
         let words = MappedPage {
             addr,
