@@ -101,9 +101,15 @@ pub struct MappedPage {
     /// The frame mapped there.
     pub frame: u64,
     /// The frame's mappings in all spaces (0 for the console page, kernel data), saturating at
-    /// [`MappedPage::MAPS_MAX`].
+    /// [`MappedPage::MAPS_MAX`]. In a shared table (`shared`), the spaces sharing it count each:
+    /// a lower bound, as views of the frame through other tables may count fewer.
     pub maps: u32,
+    /// The page is in a last-level table other spaces share (`ShareMode::tables`).
+    pub shared: bool,
 }
+
+/// The address word's bit for `shared` (below it, the rights).
+const SHARED: u64 = 1 << 11;
 
 /// Frame numbers fit 40 bits (52-bit physical addresses); the map count takes the rest.
 const FRAME_BITS: u32 = 40;
@@ -118,7 +124,7 @@ impl MappedPage {
     pub fn pack(&self) -> [u64; 2] {
         let maps = self.maps.min(Self::MAPS_MAX) as u64;
         [
-            self.addr | self.rights.bits(),
+            self.addr | self.rights.bits() | if self.shared { SHARED } else { 0 },
             self.frame | maps << FRAME_BITS,
         ]
     }
@@ -131,6 +137,7 @@ impl MappedPage {
             rights: PageRights::from_bits_truncate(words[0]),
             frame: words[1] & ((1 << FRAME_BITS) - 1),
             maps: (words[1] >> FRAME_BITS) as u32,
+            shared: words[0] & SHARED != 0,
         }
     }
 }
@@ -166,6 +173,7 @@ mod tests {
             rights: PageRights::all(),
             frame: (1 << 40) - 1,
             maps: 3,
+            shared: true,
         };
         assert_eq!(MappedPage::unpack(page.pack()), page);
         let many = MappedPage {

@@ -8,6 +8,7 @@
 use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
+use abi::space::MappedPage;
 use abi::{ensure, PageRights, SysError};
 use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
 use x86_64::{PhysAddr, VirtAddr};
@@ -284,13 +285,13 @@ pub fn protect(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) 
 pub const LIST_BUDGET: u32 = 512;
 
 /// Hands the present leaves of `[start, end)` (page-aligned user addresses) to `visit` in address
-/// order (address, frame, flags as `lookup`'s, `mappings`) while it says it has room, and
+/// order (rights as `lookup`'s flags say, map count as `mappings`) while it says it has room, and
 /// `LIST_BUDGET` entries allow. Returns where to go on (`end` when done).
 pub fn list(
     frames: &FrameTable,
     root: u64,
     (start, end): (u64, u64),
-    mut visit: impl FnMut(u64, u64, F, u32) -> bool,
+    mut visit: impl FnMut(MappedPage) -> bool,
 ) -> u64 {
     let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
     while va < end && budget > 0 {
@@ -312,8 +313,14 @@ pub fn list(
             continue;
         }
         let (frame, shares) = (frame_of(entry.addr()), frames.shares(table).into());
-        let maps = mappings(frames, frame, shares);
-        if !visit(va - PAGE_SIZE, frame, entry.flags() & allowed, maps) {
+        let page = MappedPage {
+            addr: va - PAGE_SIZE,
+            rights: rights_of(entry.flags() & allowed),
+            frame,
+            maps: mappings(frames, frame, shares),
+            shared: shares > 0,
+        };
+        if !visit(page) {
             break;
         }
     }

@@ -7,7 +7,7 @@ use crate::obj::cap::Cap;
 use crate::obj::space::Space;
 use crate::sched::Kernel;
 use abi::layout::{is_user_page, CONSOLE, PAGE_SIZE, USER_TOP};
-use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
+use abi::space::{ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, PageRights, Rights, SysError};
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
@@ -197,15 +197,8 @@ pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(in_user, SysError::BadAddress)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut count = 0;
-    let next = paging::list(&k.frames, root, (start, end), |addr, frame, flags, maps| {
-        let rights = paging::rights_of(flags);
-        let words = MappedPage {
-            addr,
-            rights,
-            frame,
-            maps,
-        }
-        .pack();
+    let next = paging::list(&k.frames, root, (start, end), |page| {
+        let words = page.pack();
         phys::write_u64(buffer, 2 * count, words[0]);
         phys::write_u64(buffer, 2 * count + 1, words[1]);
         count += 1;

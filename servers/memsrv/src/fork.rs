@@ -31,13 +31,16 @@ impl Server {
     ) -> Result<(), SysError> {
         sys::as_create(POOL, to.space())?;
         let share = match mode {
-            ForkMode::CopyOnWrite => ShareMode::COPY_ON_WRITE,
+            ForkMode::CopyOnWrite => ShareMode::COPY_ON_WRITE_TABLES,
             ForkMode::Eager => ShareMode::EAGER,
         };
         let (src, dst) = (from.space(), to.space());
         // Only where the parent may have pages: the kernel skips empty tables quickly, but the
-        // server knows where to look.
-        let ranges = self.ledger.procs.get(pid).map(|p| p.regions.ranges());
+        // server knows where to look. Copy-on-write shares whole last-level tables where it can.
+        let ranges = self.ledger.procs.get(pid).map(|p| match mode {
+            ForkMode::CopyOnWrite => p.regions.fork_ranges(),
+            ForkMode::Eager => p.regions.ranges(),
+        });
         for (start, end) in ranges.unwrap_or_default() {
             sys::as_share_all(src, dst, start, end, share, POOL)?;
         }
