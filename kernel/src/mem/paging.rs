@@ -62,10 +62,10 @@ fn above(path: &[u64; 4], va: u64) -> &'static mut Pte {
 /// it changes. A table shared with other spaces is copied, every leaf of both copies losing its
 /// write right and every frame gaining a mapping (from then on ordinary copy-on-write); one no
 /// longer shared (its sharers copied or destroyed) gets back the write right above it. The copy
-/// is the space's in place of the shared table, so its count of tables stays.
-fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
+/// is the space's in place of the shared table, so its count of tables stays. Returns the table.
+fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<u64> {
     if entry.flags().contains(F::WRITABLE) {
-        return Ok(());
+        return Ok(frame_of(entry.addr()));
     }
     let table = frame_of(entry.addr());
     if frames.shares(table) > 0 {
@@ -83,15 +83,15 @@ fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
         entry.set_addr(PhysAddr::new(copy * PAGE_SIZE), TABLE);
     }
     entry.set_flags(TABLE);
-    Ok(())
+    Ok(frame_of(entry.addr()))
 }
 
-/// `own_table` for `va`'s last-level table, if there is one.
-pub fn own(frames: &mut FrameTable, root: u64, va: u64) -> R<()> {
-    match path(root, va) {
-        Ok(path) => own_table(frames, above(&path, va)),
-        Err(_) => Ok(()),
-    }
+/// The present leaf entry for `va`, with the tables above it (root first), its table made this
+/// space's own (`own_table`) for a change.
+fn owned(frames: &mut FrameTable, root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
+    let (mut path, _) = present(root, va)?;
+    path[3] = own_table(frames, above(&path, va))?;
+    Ok((path, &mut phys::table(path[3])[indices(va)[3]]))
 }
 
 /// The errors are the syscalls' own (`AlreadyMapped`, `NotMapped`, `OutOfMemory`, `BadFrame`).
@@ -154,7 +154,7 @@ impl Tables<'_> {
                 entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
             } else if level == 2 {
-                own_table(self.frames, entry)?;
+                own_table(self.frames, entry).map(drop)?;
             }
             table = frame_of(entry.addr());
         }
@@ -216,8 +216,7 @@ impl Tables<'_> {
     /// stays. The caller flushes the TLB if needed (`invlpg` also drops the paging-structure
     /// caches, so freed tables are not used again).
     pub fn unmap(&mut self, va: u64) -> R<u64> {
-        own(self.frames, self.root, va)?;
-        let (path, entry) = present(self.root, va)?;
+        let (path, entry) = owned(self.frames, self.root, va)?;
         let frame = frame_of(entry.addr());
         entry.set_unused();
         self.frames.adjust_maps(frame, -1);
@@ -239,8 +238,7 @@ impl Tables<'_> {
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
 pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
-    own(frames, root, va)?;
-    let (_, entry) = present(root, va)?;
+    let (_, entry) = owned(frames, root, va)?;
     let old = frame_of(entry.addr());
     ensure(frames.is_user(old), SysError::BadFrame)?;
     let new = frames.alloc(FrameState::User { maps: 1 })?;
@@ -254,14 +252,24 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
 /// refuses writes (inlined: the long IPC fast path walks twice).
 #[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
-    let (path, entry) = present(root, va).ok()?;
-    let above = above(&path, va).flags() | !F::WRITABLE;
-    Some((frame_of(entry.addr()), entry.flags() & above))
+    lookup_at(root, va).map(|(_, frame, flags)| (frame, flags))
 }
 
-/// How many other spaces share the last-level table that maps `va` (0 if none does).
-pub fn shares_at(frames: &FrameTable, root: u64, va: u64) -> u32 {
-    path(root, va).map_or(0, |path| frames.shares(path[3]).into())
+#[inline]
+fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
+    let (path, entry) = present(root, va).ok()?;
+    let above = above(&path, va).flags() | !F::WRITABLE;
+    Some((path, frame_of(entry.addr()), entry.flags() & above))
+}
+
+/// `lookup`, and the frame's `mappings`.
+pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
+    let (path, frame, flags) = lookup_at(root, va)?;
+    Some((
+        frame,
+        flags,
+        mappings(frames, frame, frames.shares(path[3]).into()),
+    ))
 }
 
 /// The mappings of `frame` in all spaces, through a table `shares` other spaces share (0 for a
@@ -275,8 +283,7 @@ pub fn mappings(frames: &FrameTable, frame: u64, shares: u32) -> u32 {
 
 /// Changes the rights of the mapping at `va`.
 pub fn protect(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<()> {
-    own(frames, root, va)?;
-    present(root, va)?.1.set_flags(leaf_flags(rights));
+    owned(frames, root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
 }
 

@@ -181,9 +181,8 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a[0], Rights::READ)?;
     let vaddr = page(a[1])?;
-    let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
-    let shares = paging::shares_at(&k.frames, root, vaddr);
-    let maps = paging::mappings(&k.frames, frame, shares) as u64;
+    let (frame, flags, maps) = paging::query(&k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
+    let maps = maps as u64;
     let rights = paging::rights_of(flags).bits();
     k.results(t, [frame, rights, maps, tables_of(k, index)])
 }
