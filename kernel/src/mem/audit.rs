@@ -13,46 +13,6 @@ use super::device::DeviceMemory;
 use super::frames::{FrameState, FrameTable};
 use super::paging::{self, Entry};
 
-/// What the walks found so far.
-struct Walk {
-    console: u64,
-    device: Option<DeviceMemory>,
-    ok: bool,
-    tables: u64,
-    mappings: u64,
-    checksum: u64,
-    /// Shared tables met: how often, and the sum of their frame numbers.
-    shared: (u64, u64),
-    /// The share count the tables entered must have.
-    shares: u16,
-}
-
-impl Walk {
-    fn visit(&mut self, frames: &mut FrameTable, entry: Entry) {
-        match entry {
-            Entry::Table { frame, present } => {
-                self.tables += 1;
-                let (used, shares) = (present, self.shares);
-                self.ok &= frames.state(frame) == Some(FrameState::PageTable { used, shares });
-            }
-            Entry::Shared(frame) => {
-                self.tables += 1;
-                self.shared = (self.shared.0 + 1, self.shared.1.wrapping_add(frame));
-            }
-            Entry::Leaf(frame) => match frames.state(frame) {
-                Some(FrameState::User { .. }) => {
-                    self.mappings += 1;
-                    self.checksum = self.checksum.wrapping_add(frame);
-                }
-                Some(FrameState::Kernel) if frame == self.console => {}
-                None | Some(FrameState::Unusable)
-                    if self.device.is_some_and(|d| d.contains(frame)) => {}
-                _ => self.ok = false,
-            },
-        }
-    }
-}
-
 /// Runs every check above over the address spaces `spaces` (each its top-level table and its
 /// count of table frames); `console` is the console page every space maps, `device` the device
 /// memory a space may map. `true` if all hold.
@@ -62,40 +22,58 @@ pub fn frames(
     device: Option<DeviceMemory>,
     spaces: impl Iterator<Item = (u64, u32)>,
 ) -> bool {
-    let (census, ok) = frames.census();
-    let (tables, mappings, checksum, shared, shares) = (0, 0, 0, (0, 0), 0);
-    let mut walk = Walk {
-        console,
-        device,
-        ok,
-        tables,
-        mappings,
-        checksum,
-        shared,
-        shares,
+    let (census, mut ok) = frames.census();
+    let (mut mappings, mut checksum, mut shared) = (0u64, 0u64, (0u64, 0u64));
+    // Checks an entry (a table entered must have share count `shares`); 1 for a table.
+    let mut visit = |frames: &mut FrameTable, entry, shares| match entry {
+        Entry::Table { frame, present } => {
+            ok &= frames.state(frame)
+                == Some(FrameState::PageTable {
+                    used: present,
+                    shares,
+                });
+            1
+        }
+        Entry::Shared(frame) => {
+            shared = (shared.0 + 1, shared.1.wrapping_add(frame));
+            1
+        }
+        Entry::Leaf(frame) => {
+            match frames.state(frame) {
+                Some(FrameState::User { .. }) => {
+                    mappings += 1;
+                    checksum = checksum.wrapping_add(frame);
+                }
+                Some(FrameState::Kernel) if frame == console => {}
+                None | Some(FrameState::Unusable) if device.is_some_and(|d| d.contains(frame)) => {}
+                _ => ok = false,
+            }
+            0
+        }
     };
+    let (mut tables, mut counts_ok) = (0u64, true);
     for (root, counted_tables) in spaces {
-        let before = walk.tables;
-        paging::for_each_entry(frames, root, 4, true, &mut |f, e| walk.visit(f, e));
-        walk.ok &= walk.tables - before == counted_tables as u64;
+        let mut own = 0;
+        paging::for_each_entry(frames, root, 4, true, &mut |f, e| own += visit(f, e, 0));
+        counts_ok &= own == counted_tables;
+        tables += u64::from(own);
     }
-    // Each shared table once, as the one table it is; its sharers as its count says.
+    // Each shared table once, as the one table it is, met as often as its share count says.
     let mut sharers = (0u64, 0u64);
     for table in 0..frames.total() {
         let shares = frames.shares(table);
         if shares > 0 {
-            let n = shares as u64 + 1;
+            let n = u64::from(shares) + 1;
             sharers = (sharers.0 + n, sharers.1.wrapping_add(n.wrapping_mul(table)));
-            walk.tables = walk.tables.wrapping_sub(n);
-            walk.shares = shares;
-            paging::for_each_entry(frames, table, 1, true, &mut |f, e| walk.visit(f, e));
-            walk.shares = 0;
+            tables = tables.wrapping_sub(n);
+            let mut visit = |f: &mut FrameTable, e| tables += u64::from(visit(f, e, shares));
+            paging::for_each_entry(frames, table, 1, true, &mut visit);
         }
     }
-    walk.ok
-        && walk.shared == sharers
-        && walk.tables == census.page_table
-        && frames.map_totals() == (walk.mappings, walk.checksum)
+    ok && counts_ok
+        && shared == sharers
+        && tables == census.page_table
+        && frames.map_totals() == (mappings, checksum)
 }
 
 #[cfg(test)]
