@@ -52,6 +52,9 @@ fn new_table(frames: &mut FrameTable) -> R<u64> {
 
 /// An entry over a table: everything allowed (the leaves say what is).
 const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
+/// Marks a directory entry over a table that maps device memory: never shared whole (device
+/// pages are never shared).
+const DEVICE: F = F::BIT_9;
 
 /// The directory entry over `va`'s last-level table, on `path`.
 fn above(path: &[u64; 4], va: u64) -> &'static mut Pte {
@@ -165,11 +168,12 @@ impl Tables<'_> {
     /// which has none there: both directory entries over it then refuse writes. `false` (nothing
     /// done) if this space has a table there. Returns whether it did.
     pub fn share_table(&mut self, src_path: &[u64; 4], va: u64) -> R<bool> {
+        let source = above(src_path, va);
+        if source.flags().contains(DEVICE) {
+            return Ok(false);
+        }
         let directory = self.table_at(va, 2)?;
-        let (target, source) = (
-            &mut phys::table(directory)[indices(va)[2]],
-            above(src_path, va),
-        );
+        let target = &mut phys::table(directory)[indices(va)[2]];
         if !target.is_unused() {
             return Ok(false);
         }
@@ -270,6 +274,14 @@ pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
         flags,
         mappings(frames, frame, frames.shares(path[3]).into()),
     ))
+}
+
+/// Marks the table mapping `va` (device memory now) as never to be shared whole.
+pub fn mark_device(root: u64, va: u64) {
+    if let Ok(path) = path(root, va) {
+        let entry = above(&path, va);
+        entry.set_flags(entry.flags() | DEVICE);
+    }
 }
 
 /// The mappings of `frame` in all spaces, through a table `shares` other spaces share (0 for a

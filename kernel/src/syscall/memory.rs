@@ -103,16 +103,17 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// `AsMapDevice(device frames, space, vaddr, page, rights)`: page `page` of the device's memory at
 /// `vaddr`, never executable. Its frame is not RAM, so no map count changes and unmapping or
-/// destroying the space just drops it (`FrameTable::drop_map`); `AsShare` skips it, `AsCopy`
-/// refuses it.
+/// destroying the space just drops it (`FrameTable::drop_map`); `AsShare` skips it (and never
+/// shares its table whole), `AsCopy` refuses it.
 pub fn map_device(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::DeviceFrames, Rights::MAP)?;
-    let (index, _) = space(k, t, a[1], Rights::MAP)?;
+    let (index, root) = space(k, t, a[1], Rights::MAP)?;
     let (vaddr, rights) = (page(a[2])?, page_rights(a[4])?);
     let device = k.framebuffer.ok_or(SysError::StaleCap)?;
     let fits = a[3] < device.pages() && !rights.contains(PageRights::EXECUTE);
     ensure(fits, SysError::InvalidArgument)?;
     k.tables(index)?.map(vaddr, device.first + a[3], rights)?;
+    paging::mark_device(root, vaddr);
     k.results(t, [tables_of(k, index)])
 }
 
