@@ -373,7 +373,10 @@ pub fn for_each_entry(
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
     let mut present = 0u16;
-    for entry in table.iter().take(end) {
+    // From both ends at once: a space's pages gather at the bottom (program, heap) and the top
+    // (stack), so the scan meets its counted entries soon.
+    for i in (0..end / 2).flat_map(|i| [i, end - 1 - i]) {
+        let entry = &table[i];
         if !exhaustive && present == expected {
             break;
         }
