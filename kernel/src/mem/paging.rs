@@ -50,6 +50,8 @@ fn new_table(frames: &mut FrameTable) -> R<u64> {
     frames.alloc_zeroed(FrameState::PageTable { used: 0, shares: 0 })
 }
 
+/// The frame address bits of an entry.
+const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 /// An entry over a table: everything allowed (the leaves say what is).
 const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
 /// Marks a directory entry over a table that maps device memory: never shared whole (device
@@ -58,18 +60,18 @@ const DEVICE: F = F::BIT_9;
 
 /// The directory entry over `va`'s last-level table, on `path`.
 fn above(path: &[u64; 4], va: u64) -> &'static mut Pte {
-    &mut phys::table(path[2])[indices(va)[2]]
+    &mut phys::table(path[2])[(va >> 21) as usize % 512]
 }
 
 /// Makes the last-level table under directory entry `entry` its space's own before an entry in
 /// it changes. A table shared with other spaces is copied, every leaf of both copies losing its
 /// write right and every frame gaining a mapping (from then on ordinary copy-on-write); one no
 /// longer shared (its sharers copied or destroyed) gets back the write right above it. The copy
-/// is the space's in place of the shared table, so its count of tables stays. Returns the table.
-fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<u64> {
-    if entry.flags().contains(F::WRITABLE) {
-        return Ok(frame_of(entry.addr()));
-    }
+/// is the space's in place of the shared table, so its count of tables stays. For an entry that
+/// refuses writes (off the hot paths: they check first).
+#[cold]
+#[inline(never)]
+fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
     let table = frame_of(entry.addr());
     if frames.shares(table) > 0 {
         let used = frames.used(table);
@@ -79,21 +81,26 @@ fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<u64> {
             *old &= !F::WRITABLE.bits();
             *new = *old;
             if *old & F::PRESENT.bits() != 0 {
-                frames.adjust_maps(frame_of(PhysAddr::new(*old & 0x000f_ffff_ffff_f000)), 1);
+                frames.adjust_maps(frame_of(PhysAddr::new(*old & ADDRESS)), 1);
             }
         }
         frames.adjust_shares(table, -1);
         entry.set_addr(PhysAddr::new(copy * PAGE_SIZE), TABLE);
     }
     entry.set_flags(TABLE);
-    Ok(frame_of(entry.addr()))
+    Ok(())
 }
 
 /// The present leaf entry for `va`, with the tables above it (root first), its table made this
 /// space's own (`own_table`) for a change.
 fn owned(frames: &mut FrameTable, root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
-    let (mut path, _) = present(root, va)?;
-    path[3] = own_table(frames, above(&path, va))?;
+    let (mut path, entry) = present(root, va)?;
+    let above = above(&path, va);
+    if above.flags().contains(F::WRITABLE) {
+        return Ok((path, entry));
+    }
+    own_table(frames, above)?;
+    path[3] = frame_of(above.addr());
     Ok((path, &mut phys::table(path[3])[indices(va)[3]]))
 }
 
@@ -142,22 +149,23 @@ pub struct Tables<'a> {
 impl Tables<'_> {
     /// The last-level table for `va`, making missing tables, made this space's own.
     pub fn leaf_table(&mut self, va: u64) -> R<u64> {
-        self.table_at(va, 3)
+        self.table_at::<3>(va)
     }
 
-    /// The table `depth` entries below the root on the way to `va`, making missing tables (a
-    /// last-level table passed through or reached is made this space's own: `own_table`).
-    fn table_at(&mut self, va: u64, depth: usize) -> R<u64> {
+    /// The table `DEPTH` entries below the root on the way to `va`, making missing tables (a
+    /// last-level table reached is made this space's own: `own_table`).
+    #[inline]
+    fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
         let (idx, mut table) = (indices(va), self.root);
-        for (level, &index) in idx[..depth].iter().enumerate() {
+        for (level, &index) in idx.iter().take(DEPTH).enumerate() {
             let entry = &mut phys::table(table)[index];
             if entry.is_unused() {
                 let frame = new_table(self.frames)?;
                 *self.count += 1;
                 entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
-            } else if level == 2 {
-                own_table(self.frames, entry).map(drop)?;
+            } else if level == 2 && !entry.flags().contains(F::WRITABLE) {
+                own_table(self.frames, entry)?;
             }
             table = frame_of(entry.addr());
         }
@@ -172,7 +180,7 @@ impl Tables<'_> {
         if source.flags().contains(DEVICE) {
             return Ok(false);
         }
-        let directory = self.table_at(va, 2)?;
+        let directory = self.table_at::<2>(va)?;
         let target = &mut phys::table(directory)[indices(va)[2]];
         if !target.is_unused() {
             return Ok(false);
@@ -369,22 +377,24 @@ pub fn for_each_entry(
     exhaustive: bool,
     visit: &mut impl FnMut(&mut FrameTable, Entry),
 ) {
-    let table = phys::table(table_frame);
+    let table = phys::entries(table_frame);
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
-    let mut present = 0u16;
-    // From both ends at once: a space's pages gather at the bottom (program, heap) and the top
-    // (stack), so the scan meets its counted entries soon.
-    for i in (0..end / 2).flat_map(|i| [i, end - 1 - i]) {
-        let entry = &table[i];
-        if !exhaustive && present == expected {
-            break;
+    let (mut present, mut i) = (0u16, 0);
+    while i < end && (exhaustive || present < expected) {
+        // Empty entries eight at a time: a space's pages gather at the bottom (program, heap)
+        // and the top (stack) of its tables, with wide gaps between.
+        if i % 8 == 0 && table[i..i + 8].iter().fold(0, |all, e| all | e) == 0 {
+            i += 8;
+            continue;
         }
-        if entry.is_unused() {
+        let entry = table[i];
+        i += 1;
+        if entry == 0 {
             continue;
         }
         present += 1;
-        let frame = frame_of(entry.addr());
+        let frame = frame_of(PhysAddr::new(entry & ADDRESS));
         if level == 1 {
             visit(frames, Entry::Leaf(frame));
         } else if level == 2 && frames.shares(frame) > 0 {
