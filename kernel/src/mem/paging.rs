@@ -93,6 +93,7 @@ fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
 
 /// The present leaf entry for `va`, with the tables above it (root first), its table made this
 /// space's own (`own_table`) for a change.
+#[inline]
 fn owned(frames: &mut FrameTable, root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let (mut path, entry) = present(root, va)?;
     let above = above(&path, va);
@@ -275,6 +276,7 @@ fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
 }
 
 /// `lookup`, and the frame's `mappings`.
+#[inline]
 pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
     let (path, frame, flags) = lookup_at(root, va)?;
     Some((
@@ -294,6 +296,7 @@ pub fn mark_device(root: u64, va: u64) {
 
 /// The mappings of `frame` in all spaces, through a table `shares` other spaces share (0 for a
 /// frame that is not a user frame): each space sharing a table maps its frames once more.
+#[inline]
 pub fn mappings(frames: &FrameTable, frame: u64, shares: u32) -> u32 {
     match frames.state(frame) {
         Some(FrameState::User { maps }) => maps + shares,
