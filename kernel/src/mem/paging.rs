@@ -39,11 +39,33 @@ fn frame_of(addr: PhysAddr) -> u64 {
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
 pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
     let root = new_table(frames)?;
-    let (new, kernel) = (phys::table(root), phys::table(kernel_root));
-    for i in 256..512 {
-        new[i] = kernel[i].clone();
+    let (new, kernel) = (phys::entries(root), phys::entries(kernel_root));
+    for i in used(kernel, 256, 512) {
+        new[i] = kernel[i];
     }
     Ok(root)
+}
+
+/// The indices of the entries of `table[from..end]` in use (not zero), in order. Empty ones are
+/// skipped eight at a time: tables are mostly empty, their entries gathered at the bottom (a
+/// program, its heap) and the top (the stack, the kernel half).
+pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+    core::iter::from_fn(move || {
+        while from < end.min(512) {
+            let eight = table
+                .get(from..from + 8)
+                .filter(|_| from % 8 == 0 && from + 8 <= end);
+            if eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0) {
+                from += 8;
+                continue;
+            }
+            from += 1;
+            if table[from - 1] != 0 {
+                return Some(from - 1);
+            }
+        }
+        None
+    })
 }
 
 fn new_table(frames: &mut FrameTable) -> R<u64> {
@@ -93,7 +115,7 @@ fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
 
 /// The present leaf entry for `va`, with the tables above it (root first), its table made this
 /// space's own (`own_table`) for a change.
-#[inline]
+#[inline(always)] // (a call and its frame cost as much as the walk)
 fn owned(frames: &mut FrameTable, root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let (mut path, entry) = present(root, va)?;
     let above = above(&path, va);
@@ -383,21 +405,11 @@ pub fn for_each_entry(
     let table = phys::entries(table_frame);
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
-    let (mut present, mut i) = (0u16, 0);
-    while i < end && (exhaustive || present < expected) {
-        // Empty entries eight at a time: a space's pages gather at the bottom (program, heap)
-        // and the top (stack) of its tables, with wide gaps between.
-        if i % 8 == 0 && table[i..i + 8].iter().fold(0, |all, e| all | e) == 0 {
-            i += 8;
-            continue;
-        }
-        let entry = table[i];
-        i += 1;
-        if entry == 0 {
-            continue;
-        }
+    let (mut present, mut entries) = (0u16, used(table, 0, end));
+    while exhaustive || present < expected {
+        let Some(i) = entries.next() else { break };
         present += 1;
-        let frame = frame_of(PhysAddr::new(entry & ADDRESS));
+        let frame = frame_of(PhysAddr::new(table[i] & ADDRESS));
         if level == 1 {
             visit(frames, Entry::Leaf(frame));
         } else if level == 2 && frames.shares(frame) > 0 {

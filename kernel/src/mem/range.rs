@@ -70,7 +70,7 @@ pub fn share(
     // Indices below 512 (so no bounds checks): the last one is that of `stop`'s page before.
     let index = |va: u64| (va / PAGE_SIZE) as usize % 512;
     let (first, end) = (index(va), index(stop - PAGE_SIZE) + 1);
-    let Some(first) = (first..end).find(|&i| user(src[i])) else {
+    let Some(first) = paging::used(src, first, end).find(|&i| user(src[i])) else {
         return Ok(stop);
     };
     let target_table = dst.leaf_table(va)?;
