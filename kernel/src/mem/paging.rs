@@ -52,17 +52,16 @@ pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
 pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
     core::iter::from_fn(move || {
         while from < end.min(512) {
+            if table[from] != 0 {
+                from += 1;
+                return Some(from - 1);
+            }
+            // An empty entry: its group of eight too?
             let eight = table
                 .get(from..from + 8)
                 .filter(|_| from % 8 == 0 && from + 8 <= end);
-            if eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0) {
-                from += 8;
-                continue;
-            }
-            from += 1;
-            if table[from - 1] != 0 {
-                return Some(from - 1);
-            }
+            let empty = eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0);
+            from += if empty { 8 } else { 1 };
         }
         None
     })
@@ -102,8 +101,9 @@ fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
         for (old, new) in old.iter_mut().zip(new.iter_mut()) {
             *old &= !F::WRITABLE.bits();
             *new = *old;
-            if *old & F::PRESENT.bits() != 0 {
-                frames.adjust_maps(frame_of(PhysAddr::new(*old & ADDRESS)), 1);
+            // (Cannot overflow: a count is at most the leaf entries there are.)
+            if let Some(maps) = frames.maps_mut((*old & ADDRESS) / PAGE_SIZE) {
+                *maps += 1;
             }
         }
         frames.adjust_shares(table, -1);
@@ -301,11 +301,12 @@ fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
 #[inline]
 pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
     let (path, frame, flags) = lookup_at(root, va)?;
-    Some((
-        frame,
-        flags,
-        mappings(frames, frame, frames.shares(path[3]).into()),
-    ))
+    // (A table under an entry that allows writes is not shared.)
+    let shares = match above(&path, va).flags().contains(F::WRITABLE) {
+        true => 0,
+        false => frames.shares(path[3]).into(),
+    };
+    Some((frame, flags, mappings(frames, frame, shares)))
 }
 
 /// Marks the table mapping `va` (device memory now) as never to be shared whole.
