@@ -37,8 +37,8 @@ impl Server {
         let (src, dst) = (from.space(), to.space());
         // Only where the parent may have pages: the kernel skips empty tables quickly, but the
         // server knows where to look. Copy-on-write shares whole last-level tables where it can,
-        // and copies at once the page the stack pointer is in: both sides write it first thing
-        // (two faults saved for a copy).
+        // and copies at once the stack in use (from the page the stack pointer is in up): both
+        // sides write there first thing (two faults saved for a copy).
         let regions = self.ledger.procs.get(pid).map(|p| &p.regions);
         let (share, ranges) = match mode {
             ForkMode::CopyOnWrite => (
@@ -49,10 +49,9 @@ impl Server {
         };
         let hot = regs.rsp & !(PAGE_SIZE - 1);
         for (start, end) in ranges.unwrap_or_default() {
-            let (below, above) = (hot.clamp(start, end), (hot + PAGE_SIZE).clamp(start, end));
-            sys::as_share_all(src, dst, start, below, share, POOL)?;
-            sys::as_share_all(src, dst, below, above, ShareMode::EAGER, POOL)?;
-            sys::as_share_all(src, dst, above, end, share, POOL)?;
+            let in_use = if (start..end).contains(&hot) { hot } else { end };
+            sys::as_share_all(src, dst, start, in_use, share, POOL)?;
+            sys::as_share_all(src, dst, in_use, end, ShareMode::EAGER, POOL)?;
         }
         // (Its count of the child's tables is final: the shares are done.)
         let (_, tables) = sys::as_alloc_counted(dst, POOL, IPC_BUFFER, PageRights::WRITE)?;

@@ -8,7 +8,7 @@ use memsrv::ending::{Wakes, KILLED_STATUS};
 use userlib::abi::memsrv::{ExitHow, MemError};
 use userlib::abi::msg::fault;
 use userlib::ipc::Received;
-use userlib::{println, sys, MsgTag, SysError};
+use userlib::{println, sys, MsgTag};
 
 impl Server {
     /// A notice from the kernel about the process the badge names.
@@ -85,16 +85,13 @@ impl Server {
         let (Some(slots), named) = (p.slots(), p.named) else {
             return false;
         };
-        let _ = sys::task_destroy(slots.task());
+        // The server holds the only capabilities to a process's task and space, so deleting them
+        // destroys both (the space once its task is gone: two calls fewer than destroying each).
         let _ = sys::cap_delete(slots.task());
         let _ = sys::endpoint_destroy(slots.own());
         let _ = sys::cap_delete(slots.own());
         if named {
             crate::names::ended(pid); // (the service knew it: it asked for its capability)
-        }
-        match sys::as_destroy(slots.space()) {
-            Ok(()) | Err(SysError::EmptySlot) => {} // (a spawn that failed before making it)
-            Err(e) => println!("memsrv: cannot destroy the address space of pid {pid}: {e}"),
         }
         let _ = sys::cap_delete(slots.space());
         true
