@@ -406,7 +406,12 @@ pub fn for_each_entry(
     let table = phys::entries(table_frame);
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
-    let (mut present, mut entries) = (0u16, used(table, 0, end));
+    // Groups of eight from both ends in turn: the entries gather at the bottom (program, heap)
+    // and the top (stack); the order does not matter here.
+    let groups = end / 8;
+    let turns = (0..groups).map(|k| if k % 2 == 0 { k / 2 } else { groups - 1 - k / 2 });
+    let mut entries = turns.flat_map(|g| used(table, g * 8, g * 8 + 8));
+    let mut present = 0u16;
     while exhaustive || present < expected {
         let Some(i) = entries.next() else { break };
         present += 1;
