@@ -110,7 +110,8 @@ pub fn shared_tables(c: &mut Checks) {
         "the parent's write was its own; the killed child took nothing of the parent's with it",
     );
     // A child that writes nothing: the table was shared whole, so the parent's first write
-    // after it gives back the write right to the whole span at once.
+    // after it gives back the write right to the whole span at once (to the pages that had it).
+    write(7, me);
     let quiet = fork_child(CopyOnWrite, || 0);
     c.check(quiet.is_ok_and(|pid| exited_with(pid, 0)), "a child that writes nothing");
     let before = mapping(7);
