@@ -241,7 +241,10 @@ fn a_shrunk_heap_is_unmapped_and_grows_back_zeroed() {
 fn forks_share_whole_page_tables_until_a_process_writes() {
     let out = forktest(26);
     expect_no_violation(&out);
-    expect_output(&out, "forktest:26: alone again, the parent writes in place: ok");
+    expect_output(
+        &out,
+        "forktest:26: alone again, the parent writes in place: ok",
+    );
 }
 
 #[test]

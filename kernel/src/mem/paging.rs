@@ -406,22 +406,35 @@ pub fn for_each_entry(
     let table = phys::entries(table_frame);
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
-    // Groups of eight from both ends in turn: the entries gather at the bottom (program, heap)
-    // and the top (stack); the order does not matter here.
-    let groups = end / 8;
-    let turns = (0..groups).map(|k| if k % 2 == 0 { k / 2 } else { groups - 1 - k / 2 });
-    let mut entries = turns.flat_map(|g| used(table, g * 8, g * 8 + 8));
-    let mut present = 0u16;
-    while exhaustive || present < expected {
-        let Some(i) = entries.next() else { break };
-        present += 1;
-        let frame = frame_of(PhysAddr::new(table[i] & ADDRESS));
-        if level == 1 {
-            visit(frames, Entry::Leaf(frame));
-        } else if level == 2 && frames.shares(frame) > 0 {
-            visit(frames, Entry::Shared(frame));
+    // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
+    // bottom (program, heap) and the top (stack); the order does not matter here.
+    let (groups, mut present) = (end / 8, 0u16);
+    'scan: for k in 0..groups {
+        let g = if k % 2 == 0 {
+            k / 2
         } else {
-            for_each_entry(frames, frame, level - 1, exhaustive, visit);
+            groups - 1 - k / 2
+        };
+        let group = &table[g * 8..g * 8 + 8];
+        if !exhaustive && present == expected {
+            break;
+        }
+        if group.iter().fold(0, |all, e| all | e) == 0 {
+            continue;
+        }
+        for &entry in group.iter().filter(|&&e| e != 0) {
+            if !exhaustive && present == expected {
+                break 'scan;
+            }
+            present += 1;
+            let frame = frame_of(PhysAddr::new(entry & ADDRESS));
+            if level == 1 {
+                visit(frames, Entry::Leaf(frame));
+            } else if level == 2 && frames.shares(frame) > 0 {
+                visit(frames, Entry::Shared(frame));
+            } else {
+                for_each_entry(frames, frame, level - 1, exhaustive, visit);
+            }
         }
     }
     let frame = table_frame;

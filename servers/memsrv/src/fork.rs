@@ -49,7 +49,11 @@ impl Server {
         };
         let hot = regs.rsp & !(PAGE_SIZE - 1);
         for (start, end) in ranges.unwrap_or_default() {
-            let in_use = if (start..end).contains(&hot) { hot } else { end };
+            let in_use = if (start..end).contains(&hot) {
+                hot
+            } else {
+                end
+            };
             sys::as_share_all(src, dst, start, in_use, share, POOL)?;
             sys::as_share_all(src, dst, in_use, end, ShareMode::EAGER, POOL)?;
         }

@@ -113,7 +113,10 @@ pub fn shared_tables(c: &mut Checks) {
     // after it gives back the write right to the whole span at once (to the pages that had it).
     write(7, me);
     let quiet = fork_child(CopyOnWrite, || 0);
-    c.check(quiet.is_ok_and(|pid| exited_with(pid, 0)), "a child that writes nothing");
+    c.check(
+        quiet.is_ok_and(|pid| exited_with(pid, 0)),
+        "a child that writes nothing",
+    );
     let before = mapping(7);
     write(6, me);
     let after = mapping(7);
