@@ -272,6 +272,7 @@ impl Tables<'_> {
 /// Replaces the user frame mapped at `va` with a copy in a fresh frame (any free one: it is
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
+#[inline]
 pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
     let (_, entry) = owned(frames, root, va)?;
     let old = frame_of(entry.addr());
@@ -328,6 +329,7 @@ pub fn mappings(frames: &FrameTable, frame: u64, shares: u32) -> u32 {
 }
 
 /// Changes the rights of the mapping at `va`.
+#[inline]
 pub fn protect(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<()> {
     owned(frames, root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
@@ -419,7 +421,7 @@ pub fn for_each_entry(
         if !exhaustive && present == expected {
             break;
         }
-        if group.iter().fold(0, |all, e| all | e) == 0 {
+        if group[0] == 0 && group.iter().fold(0, |all, e| all | e) == 0 {
             continue;
         }
         for &entry in group.iter().filter(|&&e| e != 0) {
