@@ -59,7 +59,7 @@ pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<It
             // An empty entry: its group of eight too?
             let eight = table
                 .get(from..from + 8)
-                .filter(|_| from % 8 == 0 && from + 8 <= end);
+                .filter(|_| from.is_multiple_of(8) && from + 8 <= end);
             let empty = eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0);
             from += if empty { 8 } else { 1 };
         }
@@ -410,9 +410,9 @@ pub fn for_each_entry(
     let expected = frames.used(table_frame);
     // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
     // bottom (program, heap) and the top (stack); the order does not matter here.
-    let (groups, mut present) = (end / 8, 0u16);
+    let (groups, mut present) = (end / 8usize, 0u16);
     'scan: for k in 0..groups {
-        let g = if k % 2 == 0 {
+        let g = if k.is_multiple_of(2) {
             k / 2
         } else {
             groups - 1 - k / 2

@@ -57,7 +57,7 @@ pub fn share(
     };
     let stop = ((va | (SPAN - 1)) + 1).min(end);
     // A whole table shared (if the destination has none there): no entry is copied.
-    if mode.tables && va % SPAN == 0 && stop - va == SPAN && dst.share_table(&path, va)? {
+    if mode.tables && va.is_multiple_of(SPAN) && stop - va == SPAN && dst.share_table(&path, va)? {
         if src_active {
             (va..stop)
                 .step_by(PAGE_SIZE as usize)
