@@ -18,7 +18,10 @@ bitflags! {
 /// `r & src_keep`. With `copy_writable`, a page whose source rights include `WRITE` is not shared:
 /// the destination gets a fresh copy (from the pool passed to the call) with rights `r`, and the
 /// source keeps `r`. Copy-on-write fork: `src_keep = dst_keep = !WRITE`. Eager fork:
-/// `copy_writable`, masks all.
+/// `copy_writable`, masks all. With `tables` (copy-on-write only), a last-level table whose
+/// whole 2 MiB lies in the range, where the destination has none, is shared whole instead of page
+/// by page: writes through it are refused above it in both spaces until one of them changes an
+/// entry in it, which copies it (`docs/syscalls.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShareMode {
     /// The rights the source keeps on each page it shares.
@@ -27,10 +30,13 @@ pub struct ShareMode {
     pub dst_keep: PageRights,
     /// Give the destination a fresh copy of every writable page instead of sharing it.
     pub copy_writable: bool,
+    /// Share whole last-level tables where the range covers them.
+    pub tables: bool,
 }
 
 const DST_SHIFT: u32 = 8;
 const COPY_WRITABLE: u64 = 1 << 16;
+const TABLES: u64 = 1 << 17;
 
 impl ShareMode {
     /// Copy-on-write: both sides lose `WRITE`, everything is shared.
@@ -38,32 +44,46 @@ impl ShareMode {
         src_keep: PageRights::EXECUTE,
         dst_keep: PageRights::EXECUTE,
         copy_writable: false,
+        tables: false,
+    };
+    /// Copy-on-write, whole last-level tables shared where the range covers them.
+    pub const COPY_ON_WRITE_TABLES: ShareMode = ShareMode {
+        tables: true,
+        ..ShareMode::COPY_ON_WRITE
     };
     /// Eager: writable pages copied, the rest shared, rights unchanged.
     pub const EAGER: ShareMode = ShareMode {
         src_keep: PageRights::all(),
         dst_keep: PageRights::all(),
         copy_writable: true,
+        tables: false,
     };
 
-    /// The register encoding: bits 0–7 `src_keep`, 8–15 `dst_keep`, bit 16 `copy_writable`.
+    /// The register encoding: bits 0–7 `src_keep`, 8–15 `dst_keep`, bit 16 `copy_writable`, bit
+    /// 17 `tables`.
     pub const fn to_word(self) -> u64 {
         self.src_keep.bits()
             | self.dst_keep.bits() << DST_SHIFT
             | if self.copy_writable { COPY_WRITABLE } else { 0 }
+            | if self.tables { TABLES } else { 0 }
     }
 
-    /// Decodes a word; `None` if any unknown bit is set.
+    /// Decodes a word; `None` if any unknown bit is set, or `tables` with other than
+    /// copy-on-write's masks (a shared table's leaves are both sides' alike).
     pub const fn from_word(word: u64) -> Option<ShareMode> {
-        let known =
-            PageRights::all().bits() | PageRights::all().bits() << DST_SHIFT | COPY_WRITABLE;
-        if word & !known != 0 {
+        let known = PageRights::all().bits()
+            | PageRights::all().bits() << DST_SHIFT
+            | COPY_WRITABLE
+            | TABLES;
+        let cow = ShareMode::COPY_ON_WRITE.to_word();
+        if word & !known != 0 || (word & TABLES != 0 && word & !TABLES != cow) {
             return None;
         }
         Some(ShareMode {
             src_keep: PageRights::from_bits_truncate(word),
             dst_keep: PageRights::from_bits_truncate(word >> DST_SHIFT),
             copy_writable: word & COPY_WRITABLE != 0,
+            tables: word & TABLES != 0,
         })
     }
 }
@@ -81,9 +101,15 @@ pub struct MappedPage {
     /// The frame mapped there.
     pub frame: u64,
     /// The frame's mappings in all spaces (0 for the console page, kernel data), saturating at
-    /// [`MappedPage::MAPS_MAX`].
+    /// [`MappedPage::MAPS_MAX`]. In a shared table (`shared`), the spaces sharing it count each:
+    /// a lower bound, as views of the frame through other tables may count fewer.
     pub maps: u32,
+    /// The page is in a last-level table other spaces share (`ShareMode::tables`).
+    pub shared: bool,
 }
+
+/// The address word's bit for `shared` (below it, the rights).
+const SHARED: u64 = 1 << 11;
 
 /// Frame numbers fit 40 bits (52-bit physical addresses); the map count takes the rest.
 const FRAME_BITS: u32 = 40;
@@ -98,7 +124,7 @@ impl MappedPage {
     pub fn pack(&self) -> [u64; 2] {
         let maps = self.maps.min(Self::MAPS_MAX) as u64;
         [
-            self.addr | self.rights.bits(),
+            self.addr | self.rights.bits() | if self.shared { SHARED } else { 0 },
             self.frame | maps << FRAME_BITS,
         ]
     }
@@ -111,6 +137,7 @@ impl MappedPage {
             rights: PageRights::from_bits_truncate(words[0]),
             frame: words[1] & ((1 << FRAME_BITS) - 1),
             maps: (words[1] >> FRAME_BITS) as u32,
+            shared: words[0] & SHARED != 0,
         }
     }
 }
@@ -121,9 +148,20 @@ mod tests {
 
     #[test]
     fn share_modes_round_trip_and_unknown_bits_are_refused() {
-        for mode in [ShareMode::COPY_ON_WRITE, ShareMode::EAGER] {
+        let modes = [
+            ShareMode::COPY_ON_WRITE,
+            ShareMode::EAGER,
+            ShareMode::COPY_ON_WRITE_TABLES,
+        ];
+        for mode in modes {
             assert_eq!(ShareMode::from_word(mode.to_word()), Some(mode));
         }
+        let eager_tables = ShareMode::EAGER.to_word() | ShareMode::COPY_ON_WRITE_TABLES.to_word();
+        assert_eq!(
+            ShareMode::from_word(eager_tables),
+            None,
+            "tables: copy-on-write only"
+        );
         assert_eq!(ShareMode::from_word(1 << 17), None);
         assert_eq!(ShareMode::from_word(1 << 2), None);
     }
@@ -135,6 +173,7 @@ mod tests {
             rights: PageRights::all(),
             frame: (1 << 40) - 1,
             maps: 3,
+            shared: true,
         };
         assert_eq!(MappedPage::unpack(page.pack()), page);
         let many = MappedPage {

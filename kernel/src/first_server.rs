@@ -24,7 +24,9 @@ impl Loader<'_> {
         let mut tables = self.k.tables(self.space)?;
         let root = tables.root;
         match paging::lookup(root, page) {
-            Some((_, flags)) => paging::protect(root, page, paging::rights_of(flags) | rights),
+            Some((_, flags)) => {
+                paging::protect(tables.frames, root, page, paging::rights_of(flags) | rights)
+            }
             None => tables.alloc(page, rights).map(drop),
         }
     }

@@ -238,6 +238,16 @@ fn a_shrunk_heap_is_unmapped_and_grows_back_zeroed() {
 }
 
 #[test]
+fn forks_share_whole_page_tables_until_a_process_writes() {
+    let out = forktest(26);
+    expect_no_violation(&out);
+    expect_output(
+        &out,
+        "forktest:26: alone again, the parent writes in place: ok",
+    );
+}
+
+#[test]
 fn checks_of_live_processes_cost_what_is_mapped_not_the_span() {
     let out = run_for(&["forktest:25"], 10);
     expect_verdict(&out, Verdict::Success);

@@ -4,6 +4,8 @@
 //! - every page-table frame of every address space is in the page-table state with the right count
 //!   of present entries, each space's count of tables is right, and together they are all the
 //!   page-table frames there are;
+//! - a shared last-level table is met by as many spaces' walks as its share count says (count and
+//!   frame-weighted checksum), and its entries count once;
 //! - every mapping points at a user frame (or the console page, or the known device memory
 //!   outside RAM), never at a free, kernel or page-table frame or anything else, and the user frames' map counts add up to the mappings found (count and
 //!   frame-weighted checksum).
@@ -21,15 +23,23 @@ pub fn frames(
     spaces: impl Iterator<Item = (u64, u32)>,
 ) -> bool {
     let (census, mut ok) = frames.census();
-    let (mut tables, mut mappings, mut checksum) = (0u64, 0u64, 0u64);
-    for (root, counted_tables) in spaces {
-        let mut own_tables = 0u32;
-        paging::for_each_entry(frames, root, 4, true, &mut |frames, entry| match entry {
-            Entry::Table { frame, present } => {
-                own_tables += 1;
-                ok &= frames.state(frame) == Some(FrameState::PageTable { used: present });
-            }
-            Entry::Leaf(frame) => match frames.state(frame) {
+    let (mut mappings, mut checksum, mut shared) = (0u64, 0u64, (0u64, 0u64));
+    // Checks an entry (a table entered must have share count `shares`); 1 for a table.
+    let mut visit = |frames: &mut FrameTable, entry, shares| match entry {
+        Entry::Table { frame, present } => {
+            ok &= frames.state(frame)
+                == Some(FrameState::PageTable {
+                    used: present,
+                    shares,
+                });
+            1
+        }
+        Entry::Shared(frame) => {
+            shared = (shared.0 + 1, shared.1.wrapping_add(frame));
+            1
+        }
+        Entry::Leaf(frame) => {
+            match frames.state(frame) {
                 Some(FrameState::User { .. }) => {
                     mappings += 1;
                     checksum = checksum.wrapping_add(frame);
@@ -37,12 +47,33 @@ pub fn frames(
                 Some(FrameState::Kernel) if frame == console => {}
                 None | Some(FrameState::Unusable) if device.is_some_and(|d| d.contains(frame)) => {}
                 _ => ok = false,
-            },
-        });
-        ok &= own_tables == counted_tables;
-        tables += own_tables as u64;
+            }
+            0
+        }
+    };
+    let (mut tables, mut counts_ok) = (0u64, true);
+    for (root, counted_tables) in spaces {
+        let mut own = 0;
+        paging::for_each_entry(frames, root, 4, true, &mut |f, e| own += visit(f, e, 0));
+        counts_ok &= own == counted_tables;
+        tables += u64::from(own);
     }
-    ok && tables == census.page_table && frames.map_totals() == (mappings, checksum)
+    // Each shared table once, as the one table it is, met as often as its share count says.
+    let mut sharers = (0u64, 0u64);
+    for table in 0..frames.total() {
+        let shares = frames.shares(table);
+        if shares > 0 {
+            let n = u64::from(shares) + 1;
+            sharers = (sharers.0 + n, sharers.1.wrapping_add(n.wrapping_mul(table)));
+            tables = tables.wrapping_sub(n);
+            let mut visit = |f: &mut FrameTable, e| tables += u64::from(visit(f, e, shares));
+            paging::for_each_entry(frames, table, 1, true, &mut visit);
+        }
+    }
+    ok && counts_ok
+        && shared == sharers
+        && tables == census.page_table
+        && frames.map_totals() == (mappings, checksum)
 }
 
 #[cfg(test)]

@@ -18,9 +18,11 @@ pub enum FrameState {
     /// Kernel data (frame tables, the console page).
     Kernel,
     /// A page-table page of some address space; `used` counts its present entries (in a top-level
-    /// table, those of the lower half), so empty tables can be freed and teardown can stop early.
+    /// table, those of the lower half), so empty tables can be freed and teardown can stop early;
+    /// `shares` counts the other spaces a last-level table is shared with (`paging::own`).
     PageTable {
         used: u16,
+        shares: u16,
     },
     /// Allocated from the pool to user space; `maps` counts the mappings of it.
     User {
@@ -191,7 +193,7 @@ impl FrameTable {
     /// returns the new count.
     pub fn adjust_used(&mut self, table: u64, delta: i16) -> u16 {
         match self.states.get_mut(table as usize) {
-            Some(FrameState::PageTable { used }) => {
+            Some(FrameState::PageTable { used, .. }) => {
                 *used = used
                     .checked_add_signed(delta)
                     .expect("page-table entry count out of range");
@@ -204,9 +206,31 @@ impl FrameTable {
     /// Present entries of a page-table frame, as counted.
     pub fn used(&self, table: u64) -> u16 {
         match self.state(table) {
-            Some(FrameState::PageTable { used }) => used,
+            Some(FrameState::PageTable { used, .. }) => used,
             _ => 0,
         }
+    }
+
+    /// How many other spaces share a page-table frame (0 for any other frame).
+    pub fn shares(&self, table: u64) -> u16 {
+        match self.state(table) {
+            Some(FrameState::PageTable { shares, .. }) => shares,
+            _ => 0,
+        }
+    }
+
+    /// Counts one sharer more (`delta = 1`) or fewer (`-1`) of a page-table frame.
+    pub fn adjust_shares(&mut self, table: u64, delta: i16) {
+        if let Some(FrameState::PageTable { shares, .. }) = self.states.get_mut(table as usize) {
+            *shares = shares
+                .checked_add_signed(delta)
+                .expect("page-table share count out of range");
+        }
+    }
+
+    /// How many frames the table describes.
+    pub fn total(&self) -> u64 {
+        self.states.len() as u64
     }
 
     /// Over all user frames: the sum of their map counts, and the sum of frame number times map

@@ -2,10 +2,13 @@
 //!
 //! The upper half (entries 256..512 of the top level) is the kernel's, shared by every address
 //! space and supervisor-only. Only 4 KiB leaves are created in the lower half; permissions live in
-//! the leaves, intermediate entries allow everything.
+//! the leaves, intermediate entries allow everything — but for a last-level table shared between
+//! spaces (copy-on-write fork, after On-demand-fork): the directory entries over it refuse writes,
+//! and an edit of it first makes it the editing space's own (`own_table`).
 use super::frames::{FrameState, FrameTable};
 use super::phys;
 use abi::layout::PAGE_SIZE;
+use abi::space::MappedPage;
 use abi::{ensure, PageRights, SysError};
 use x86_64::structures::paging::{PageTableFlags as F, PageTableIndex};
 use x86_64::{PhysAddr, VirtAddr};
@@ -36,15 +39,92 @@ fn frame_of(addr: PhysAddr) -> u64 {
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
 pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
     let root = new_table(frames)?;
-    let (new, kernel) = (phys::table(root), phys::table(kernel_root));
-    for i in 256..512 {
-        new[i] = kernel[i].clone();
+    let (new, kernel) = (phys::entries(root), phys::entries(kernel_root));
+    for i in used(kernel, 256, 512) {
+        new[i] = kernel[i];
     }
     Ok(root)
 }
 
+/// The indices of the entries of `table[from..end]` in use (not zero), in order. Empty ones are
+/// skipped eight at a time: tables are mostly empty, their entries gathered at the bottom (a
+/// program, its heap) and the top (the stack, the kernel half).
+pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+    core::iter::from_fn(move || {
+        while from < end.min(512) {
+            if table[from] != 0 {
+                from += 1;
+                return Some(from - 1);
+            }
+            // An empty entry: its group of eight too?
+            let eight = table
+                .get(from..from + 8)
+                .filter(|_| from.is_multiple_of(8) && from + 8 <= end);
+            let empty = eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0);
+            from += if empty { 8 } else { 1 };
+        }
+        None
+    })
+}
+
 fn new_table(frames: &mut FrameTable) -> R<u64> {
-    frames.alloc_zeroed(FrameState::PageTable { used: 0 })
+    frames.alloc_zeroed(FrameState::PageTable { used: 0, shares: 0 })
+}
+
+/// The frame address bits of an entry.
+const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+/// An entry over a table: everything allowed (the leaves say what is).
+const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
+/// Marks a directory entry over a table that maps device memory: never shared whole (device
+/// pages are never shared).
+const DEVICE: F = F::BIT_9;
+
+/// The directory entry over `va`'s last-level table, on `path`.
+fn above(path: &[u64; 4], va: u64) -> &'static mut Pte {
+    &mut phys::table(path[2])[(va >> 21) as usize % 512]
+}
+
+/// Makes the last-level table under directory entry `entry` its space's own before an entry in
+/// it changes. A table shared with other spaces is copied, every leaf of both copies losing its
+/// write right and every frame gaining a mapping (from then on ordinary copy-on-write); one no
+/// longer shared (its sharers copied or destroyed) gets back the write right above it. The copy
+/// is the space's in place of the shared table, so its count of tables stays. For an entry that
+/// refuses writes (off the hot paths: they check first).
+#[cold]
+#[inline(never)]
+fn own_table(frames: &mut FrameTable, entry: &mut Pte) -> R<()> {
+    let table = frame_of(entry.addr());
+    if frames.shares(table) > 0 {
+        let used = frames.used(table);
+        let copy = frames.alloc(FrameState::PageTable { used, shares: 0 })?;
+        let (old, new) = (phys::entries(table), phys::entries(copy));
+        for (old, new) in old.iter_mut().zip(new.iter_mut()) {
+            *old &= !F::WRITABLE.bits();
+            *new = *old;
+            // (Cannot overflow: a count is at most the leaf entries there are.)
+            if let Some(maps) = frames.maps_mut((*old & ADDRESS) / PAGE_SIZE) {
+                *maps += 1;
+            }
+        }
+        frames.adjust_shares(table, -1);
+        entry.set_addr(PhysAddr::new(copy * PAGE_SIZE), TABLE);
+    }
+    entry.set_flags(TABLE);
+    Ok(())
+}
+
+/// The present leaf entry for `va`, with the tables above it (root first), its table made this
+/// space's own (`own_table`) for a change.
+#[inline(always)] // (a call and its frame cost as much as the walk)
+fn owned(frames: &mut FrameTable, root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
+    let (mut path, entry) = present(root, va)?;
+    let above = above(&path, va);
+    if above.flags().contains(F::WRITABLE) {
+        return Ok((path, entry));
+    }
+    own_table(frames, above)?;
+    path[3] = frame_of(above.addr());
+    Ok((path, &mut phys::table(path[3])[indices(va)[3]]))
 }
 
 /// The errors are the syscalls' own (`AlreadyMapped`, `NotMapped`, `OutOfMemory`, `BadFrame`).
@@ -90,21 +170,50 @@ pub struct Tables<'a> {
 }
 
 impl Tables<'_> {
-    /// The last-level table for `va`, making missing tables.
+    /// The last-level table for `va`, making missing tables, made this space's own.
     pub fn leaf_table(&mut self, va: u64) -> R<u64> {
+        self.table_at::<3>(va)
+    }
+
+    /// The table `DEPTH` entries below the root on the way to `va`, making missing tables (a
+    /// last-level table reached is made this space's own: `own_table`).
+    #[inline]
+    fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
         let (idx, mut table) = (indices(va), self.root);
-        for &index in &idx[..3] {
+        for (level, &index) in idx.iter().take(DEPTH).enumerate() {
             let entry = &mut phys::table(table)[index];
             if entry.is_unused() {
                 let frame = new_table(self.frames)?;
                 *self.count += 1;
-                let flags = F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE;
-                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), flags);
+                entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
+            } else if level == 2 && !entry.flags().contains(F::WRITABLE) {
+                own_table(self.frames, entry)?;
             }
             table = frame_of(entry.addr());
         }
         Ok(table)
+    }
+
+    /// Shares the last-level table `src_path` ends in (mapping `va`'s 2 MiB) into this space,
+    /// which has none there: both directory entries over it then refuse writes. `false` (nothing
+    /// done) if this space has a table there. Returns whether it did.
+    pub fn share_table(&mut self, src_path: &[u64; 4], va: u64) -> R<bool> {
+        let source = above(src_path, va);
+        if source.flags().contains(DEVICE) {
+            return Ok(false);
+        }
+        let directory = self.table_at::<2>(va)?;
+        let target = &mut phys::table(directory)[indices(va)[2]];
+        if !target.is_unused() {
+            return Ok(false);
+        }
+        source.set_flags(TABLE - F::WRITABLE);
+        *target = source.clone();
+        self.frames.adjust_used(directory, 1);
+        self.frames.adjust_shares(src_path[3], 1);
+        *self.count += 1;
+        Ok(true)
     }
 
     /// Puts `frame` at `va` (a page-aligned user address), whose entry must be free; `frame`
@@ -142,7 +251,7 @@ impl Tables<'_> {
     /// stays. The caller flushes the TLB if needed (`invlpg` also drops the paging-structure
     /// caches, so freed tables are not used again).
     pub fn unmap(&mut self, va: u64) -> R<u64> {
-        let (path, entry) = present(self.root, va)?;
+        let (path, entry) = owned(self.frames, self.root, va)?;
         let frame = frame_of(entry.addr());
         entry.set_unused();
         self.frames.adjust_maps(frame, -1);
@@ -163,8 +272,9 @@ impl Tables<'_> {
 /// Replaces the user frame mapped at `va` with a copy in a fresh frame (any free one: it is
 /// overwritten), mapped with `rights`; the old frame loses the mapping and is released if that
 /// was its last. Returns the new frame. The caller flushes the TLB if needed.
+#[inline]
 pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<u64> {
-    let (_, entry) = present(root, va)?;
+    let (_, entry) = owned(frames, root, va)?;
     let old = frame_of(entry.addr());
     ensure(frames.is_user(old), SysError::BadFrame)?;
     let new = frames.alloc(FrameState::User { maps: 1 })?;
@@ -174,16 +284,54 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     Ok(new)
 }
 
-/// What is mapped at `va`: frame and flags (inlined: the long IPC fast path walks twice).
+/// What is mapped at `va`: frame and flags, without `WRITABLE` under a directory entry that
+/// refuses writes (inlined: the long IPC fast path walks twice).
 #[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
-    let (_, entry) = present(root, va).ok()?;
-    Some((frame_of(entry.addr()), entry.flags()))
+    lookup_at(root, va).map(|(_, frame, flags)| (frame, flags))
+}
+
+#[inline]
+fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
+    let (path, entry) = present(root, va).ok()?;
+    let above = above(&path, va).flags() | !F::WRITABLE;
+    Some((path, frame_of(entry.addr()), entry.flags() & above))
+}
+
+/// `lookup`, and the frame's `mappings`.
+#[inline]
+pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
+    let (path, frame, flags) = lookup_at(root, va)?;
+    // (A table under an entry that allows writes is not shared.)
+    let shares = match above(&path, va).flags().contains(F::WRITABLE) {
+        true => 0,
+        false => frames.shares(path[3]).into(),
+    };
+    Some((frame, flags, mappings(frames, frame, shares)))
+}
+
+/// Marks the table mapping `va` (device memory now) as never to be shared whole.
+pub fn mark_device(root: u64, va: u64) {
+    if let Ok(path) = path(root, va) {
+        let entry = above(&path, va);
+        entry.set_flags(entry.flags() | DEVICE);
+    }
+}
+
+/// The mappings of `frame` in all spaces, through a table `shares` other spaces share (0 for a
+/// frame that is not a user frame): each space sharing a table maps its frames once more.
+#[inline]
+pub fn mappings(frames: &FrameTable, frame: u64, shares: u32) -> u32 {
+    match frames.state(frame) {
+        Some(FrameState::User { maps }) => maps + shares,
+        _ => 0,
+    }
 }
 
 /// Changes the rights of the mapping at `va`.
-pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
-    present(root, va)?.1.set_flags(leaf_flags(rights));
+#[inline]
+pub fn protect(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> R<()> {
+    owned(frames, root, va)?.1.set_flags(leaf_flags(rights));
     Ok(())
 }
 
@@ -192,14 +340,21 @@ pub fn protect(root: u64, va: u64, rights: PageRights) -> R<()> {
 pub const LIST_BUDGET: u32 = 512;
 
 /// Hands the present leaves of `[start, end)` (page-aligned user addresses) to `visit` in address
-/// order (address, frame, flags) while it says it has room, and `LIST_BUDGET` entries allow.
-/// Returns where to go on (`end` when done).
-pub fn list(root: u64, start: u64, end: u64, mut visit: impl FnMut(u64, u64, F) -> bool) -> u64 {
+/// order (rights as `lookup`'s flags say, map count as `mappings`) while it says it has room, and
+/// `LIST_BUDGET` entries allow. Returns where to go on (`end` when done).
+pub fn list(
+    frames: &FrameTable,
+    root: u64,
+    (start, end): (u64, u64),
+    mut visit: impl FnMut(MappedPage) -> bool,
+) -> u64 {
     let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
     while va < end && budget > 0 {
         budget -= 1;
-        let table = match leaf.map_or_else(|| path(root, va).map(|p| p[3]), Ok) {
-            Ok(table) => table,
+        // The last-level table, and what the entry above it allows.
+        let found = || path(root, va).map(|p| (p[3], above(&p, va).flags() | !F::WRITABLE));
+        let (table, allowed) = match leaf.map_or_else(found, Ok) {
+            Ok(found) => found,
             // Past what the missing entry would map (512 GiB, 1 GiB or 2 MiB).
             Err(level) => {
                 va = (va | ((1 << (39 - 9 * level)) - 1)) + 1;
@@ -208,8 +363,19 @@ pub fn list(root: u64, start: u64, end: u64, mut visit: impl FnMut(u64, u64, F) 
         };
         let entry = &phys::table(table)[indices(va)[3]];
         va += PAGE_SIZE;
-        leaf = (va % (512 * PAGE_SIZE) != 0).then_some(table);
-        if !entry.is_unused() && !visit(va - PAGE_SIZE, frame_of(entry.addr()), entry.flags()) {
+        leaf = (va % (512 * PAGE_SIZE) != 0).then_some((table, allowed));
+        if entry.is_unused() {
+            continue;
+        }
+        let (frame, shares) = (frame_of(entry.addr()), frames.shares(table).into());
+        let page = MappedPage {
+            addr: va - PAGE_SIZE,
+            rights: rights_of(entry.flags() & allowed),
+            frame,
+            maps: mappings(frames, frame, shares),
+            shared: shares > 0,
+        };
+        if !visit(page) {
             break;
         }
     }
@@ -222,10 +388,13 @@ pub enum Entry {
     Table { frame: u64, present: u16 },
     /// A frame mapped by a leaf entry.
     Leaf(u64),
+    /// A last-level table other spaces share too (not entered: its entries are no one space's).
+    Shared(u64),
 }
 
 /// Visits every page-table frame below `table_frame` (a table of `level`; 4, a top-level table:
-/// only its lower half), itself last, and every mapped frame. Unless
+/// only its lower half), itself last, and every mapped frame, but not into a shared last-level
+/// table. Unless
 /// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
 /// is mapped rather than the size of the tables (an empty space: a few entries per level). The
 /// visitor gets the frame table too, so it may change the states of what it is shown.
@@ -236,23 +405,38 @@ pub fn for_each_entry(
     exhaustive: bool,
     visit: &mut impl FnMut(&mut FrameTable, Entry),
 ) {
-    let table = phys::table(table_frame);
+    let table = phys::entries(table_frame);
     let end = if level == 4 { 256 } else { 512 };
     let expected = frames.used(table_frame);
-    let mut present = 0u16;
-    for entry in table.iter().take(end) {
+    // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
+    // bottom (program, heap) and the top (stack); the order does not matter here.
+    let (groups, mut present) = (end / 8usize, 0u16);
+    'scan: for k in 0..groups {
+        let g = if k.is_multiple_of(2) {
+            k / 2
+        } else {
+            groups - 1 - k / 2
+        };
+        let group = &table[g * 8..g * 8 + 8];
         if !exhaustive && present == expected {
             break;
         }
-        if entry.is_unused() {
+        if group[0] == 0 && group.iter().fold(0, |all, e| all | e) == 0 {
             continue;
         }
-        present += 1;
-        let frame = frame_of(entry.addr());
-        if level == 1 {
-            visit(frames, Entry::Leaf(frame));
-        } else {
-            for_each_entry(frames, frame, level - 1, exhaustive, visit);
+        for &entry in group.iter().filter(|&&e| e != 0) {
+            if !exhaustive && present == expected {
+                break 'scan;
+            }
+            present += 1;
+            let frame = frame_of(PhysAddr::new(entry & ADDRESS));
+            if level == 1 {
+                visit(frames, Entry::Leaf(frame));
+            } else if level == 2 && frames.shares(frame) > 0 {
+                visit(frames, Entry::Shared(frame));
+            } else {
+                for_each_entry(frames, frame, level - 1, exhaustive, visit);
+            }
         }
     }
     let frame = table_frame;
@@ -260,12 +444,16 @@ pub fn for_each_entry(
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
-/// everything mapped: a user frame left with no mapping goes back to the free list. Returns the
-/// number of table frames freed.
+/// everything mapped: a user frame left with no mapping goes back to the free list. A shared table
+/// just loses a sharer. Returns the number of table frames the space counted.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
     for_each_entry(frames, root, 4, false, &mut |frames, entry| match entry {
         Entry::Leaf(frame) => frames.drop_map(frame),
+        Entry::Shared(table) => {
+            frames.adjust_shares(table, -1);
+            freed += 1;
+        }
         Entry::Table { frame, .. } => {
             frames.release(frame);
             freed += 1;

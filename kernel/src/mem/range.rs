@@ -45,23 +45,32 @@ pub fn share(
     end: u64,
 ) -> Result<u64, SysError> {
     let mut va = start;
-    let table = loop {
+    let path = loop {
         if va >= end {
             return Ok(end);
         }
         match paging::path(src, va) {
-            Ok(path) => break path[3],
+            Ok(path) => break path,
             // Past what the missing entry would map (512 GiB, 1 GiB or 2 MiB).
             Err(level) => va = (va | ((1 << (39 - 9 * level)) - 1)) + 1,
         }
     };
-    let src = phys::entries(table);
     let stop = ((va | (SPAN - 1)) + 1).min(end);
+    // A whole table shared (if the destination has none there): no entry is copied.
+    if mode.tables && va.is_multiple_of(SPAN) && stop - va == SPAN && dst.share_table(&path, va)? {
+        if src_active {
+            (va..stop)
+                .step_by(PAGE_SIZE as usize)
+                .for_each(paging::flush);
+        }
+        return Ok(stop);
+    }
+    let src = phys::entries(path[3]);
     let user = |e: u64| e & PRESENT != 0 && dst.frames.is_user((e & ADDRESS) / PAGE_SIZE);
     // Indices below 512 (so no bounds checks): the last one is that of `stop`'s page before.
     let index = |va: u64| (va / PAGE_SIZE) as usize % 512;
     let (first, end) = (index(va), index(stop - PAGE_SIZE) + 1);
-    let Some(first) = (first..end).find(|&i| user(src[i])) else {
+    let Some(first) = paging::used(src, first, end).find(|&i| user(src[i])) else {
         return Ok(stop);
     };
     let target_table = dst.leaf_table(va)?;

@@ -7,7 +7,7 @@ use crate::obj::cap::Cap;
 use crate::obj::space::Space;
 use crate::sched::Kernel;
 use abi::layout::{is_user_page, CONSOLE, PAGE_SIZE, USER_TOP};
-use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
+use abi::space::{ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, PageRights, Rights, SysError};
 
 fn page(vaddr: u64) -> Result<u64, SysError> {
@@ -103,16 +103,17 @@ pub fn map(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 /// `AsMapDevice(device frames, space, vaddr, page, rights)`: page `page` of the device's memory at
 /// `vaddr`, never executable. Its frame is not RAM, so no map count changes and unmapping or
-/// destroying the space just drops it (`FrameTable::drop_map`); `AsShare` skips it, `AsCopy`
-/// refuses it.
+/// destroying the space just drops it (`FrameTable::drop_map`); `AsShare` skips it (and never
+/// shares its table whole), `AsCopy` refuses it.
 pub fn map_device(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::DeviceFrames, Rights::MAP)?;
-    let (index, _) = space(k, t, a[1], Rights::MAP)?;
+    let (index, root) = space(k, t, a[1], Rights::MAP)?;
     let (vaddr, rights) = (page(a[2])?, page_rights(a[4])?);
     let device = k.framebuffer.ok_or(SysError::StaleCap)?;
     let fits = a[3] < device.pages() && !rights.contains(PageRights::EXECUTE);
     ensure(fits, SysError::InvalidArgument)?;
     k.tables(index)?.map(vaddr, device.first + a[3], rights)?;
+    paging::mark_device(root, vaddr);
     k.results(t, [tables_of(k, index)])
 }
 
@@ -173,7 +174,7 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let device = k.framebuffer.is_some_and(|d| d.contains(frame));
     let exec = rights.contains(PageRights::EXECUTE);
     ensure(!(device && exec), SysError::InvalidArgument)?;
-    paging::protect(root, vaddr, rights)?;
+    paging::protect(&mut k.frames, root, vaddr, rights)?;
     k.flush_if_active(root, vaddr);
     Ok(Done::Return)
 }
@@ -181,8 +182,8 @@ pub fn protect(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a[0], Rights::READ)?;
     let vaddr = page(a[1])?;
-    let (frame, flags) = paging::lookup(root, vaddr).ok_or(SysError::NotMapped)?;
-    let maps = k.frames.maps_mut(frame).map_or(0, |m| *m as u64);
+    let (frame, flags, maps) = paging::query(&k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
+    let maps = maps as u64;
     let rights = paging::rights_of(flags).bits();
     k.results(t, [frame, rights, maps, tables_of(k, index)])
 }
@@ -196,16 +197,8 @@ pub fn pages(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(in_user, SysError::BadAddress)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
     let mut count = 0;
-    let next = paging::list(root, start, end, |addr, frame, flags| {
-        let maps = k.frames.maps_mut(frame).map_or(0, |m| *m);
-        let rights = paging::rights_of(flags);
-        let words = MappedPage {
-            addr,
-            rights,
-            frame,
-            maps,
-        }
-        .pack();
+    let next = paging::list(&k.frames, root, (start, end), |page| {
+        let words = page.pack();
         phys::write_u64(buffer, 2 * count, words[0]);
         phys::write_u64(buffer, 2 * count + 1, words[1]);
         count += 1;

@@ -186,8 +186,14 @@ fn device_pages_are_never_counted_shared_copied_or_freed() {
     sim.fails(t, Sysnum::AsCopy, copy, SysError::BadFrame);
     // Shared or copied into another space: skipped.
     sim.ok(t, Sysnum::AsCreate, [POOL, OTHER, 0, 0, 0, 0]);
-    for mode in [ShareMode::COPY_ON_WRITE, ShareMode::EAGER] {
-        let share = [SPACE, OTHER, AT, AT + 8 * 4096, mode.to_word(), POOL];
+    let modes = [
+        ShareMode::COPY_ON_WRITE,
+        ShareMode::EAGER,
+        ShareMode::COPY_ON_WRITE_TABLES,
+    ];
+    for mode in modes {
+        // (The whole 2 MiB: a table of device pages is not shared whole either.)
+        let share = [SPACE, OTHER, AT, AT + 0x20_0000, mode.to_word(), POOL];
         sim.ok(t, Sysnum::AsShare, share);
         let listed = sim.ok(t, Sysnum::AsPages, [OTHER, AT, AT + 8 * 4096, 0, 0, 0]);
         assert_eq!(listed.rdi, 0, "nothing shared");

@@ -20,6 +20,7 @@ mod reclaim;
 mod release;
 mod sched;
 mod share;
+mod shared_tables;
 mod table_counts;
 mod tasks;
 mod timeout;

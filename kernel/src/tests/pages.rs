@@ -54,6 +54,7 @@ fn lists_frame_rights_and_map_count_of_each_mapped_page() {
         rights,
         frame,
         maps,
+        shared: false,
     };
     assert_eq!(
         pages,

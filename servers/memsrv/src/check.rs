@@ -20,12 +20,12 @@ const MAX_TALLY: usize = 1 << 15;
 
 /// Frame numbers seen mapped, one entry per mapping, and the kernel's count for each.
 struct Tally<'a> {
-    seen: &'a mut heapless::Vec<(u64, u64), MAX_TALLY>,
+    seen: &'a mut heapless::Vec<(u64, u64, bool), MAX_TALLY>,
     complete: bool,
 }
 
 /// The tally's storage: too big for the stack, and one check runs at a time.
-static SEEN: spin::Mutex<heapless::Vec<(u64, u64), MAX_TALLY>> =
+static SEEN: spin::Mutex<heapless::Vec<(u64, u64, bool), MAX_TALLY>> =
     spin::Mutex::new(heapless::Vec::new());
 
 /// Pages a last-level table maps.
@@ -120,7 +120,11 @@ fn check_process(p: &Process, slots: Slots, tally: &mut Tally) -> u64 {
             );
             errors += 1;
         }
-        if tally.seen.push((m.frame, u64::from(m.maps))).is_err() {
+        if tally
+            .seen
+            .push((m.frame, u64::from(m.maps), m.shared))
+            .is_err()
+        {
             tally.complete = false;
         }
     };

@@ -10,7 +10,7 @@ use userlib::abi::memsrv::{ExitHow, MemError};
 use userlib::abi::msg::fault;
 use userlib::ipc::Received;
 use userlib::layout::CONSOLE;
-use userlib::{println, sys, MsgTag, SysError};
+use userlib::{println, sys, MsgTag};
 
 impl Server {
     /// A notice from the kernel about the process the badge names.
@@ -100,7 +100,8 @@ impl Server {
         let (Some(slots), named) = (p.slots(), p.named) else {
             return false;
         };
-        let _ = sys::task_destroy(slots.task());
+        // The server holds the only capabilities to a process's task and space, so deleting them
+        // destroys both (the space once its task is gone: two calls fewer than destroying each).
         let _ = sys::cap_delete(slots.task());
         let _ = sys::endpoint_destroy(slots.own());
         let _ = sys::cap_delete(slots.own());
@@ -110,10 +111,6 @@ impl Server {
         // The page tables its faults' maps built: the kernel's count against the charge.
         if let Ok(m) = sys::as_mapping(slots.space(), CONSOLE) {
             self.tables_built(pid, m.tables);
-        }
-        match sys::as_destroy(slots.space()) {
-            Ok(()) | Err(SysError::EmptySlot) => {} // (a spawn that failed before making it)
-            Err(e) => println!("memsrv: cannot destroy the address space of pid {pid}: {e}"),
         }
         let _ = sys::cap_delete(slots.space());
         true

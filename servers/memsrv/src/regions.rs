@@ -90,6 +90,28 @@ impl Regions {
         merged
     }
 
+    /// What a copy-on-write fork shares: `ranges`, each widened to whole 2 MiB spans so the
+    /// kernel can share their last-level tables whole (the process has nothing else there), but
+    /// not into the span of the stack top, which holds the IPC buffer (never shared); merged again.
+    pub fn fork_ranges(&self) -> Vec<(u64, u64), 12> {
+        const SPAN: u64 = 512 * PAGE_SIZE;
+        let top_span = IPC_BUFFER & !(SPAN - 1);
+        let mut merged: Vec<(u64, u64), 12> = Vec::new();
+        for (start, end) in self.ranges() {
+            let (start, end) = match end.next_multiple_of(SPAN) {
+                wide if wide <= top_span => (start & !(SPAN - 1), wide),
+                _ => (start, end),
+            };
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => {
+                    let _ = merged.push((start, end)); // (no more than `ranges`)
+                }
+            }
+        }
+        merged
+    }
+
     pub fn note_allocated(&mut self, page: u64) {
         let (lo, hi) = self.allocated;
         self.allocated = if lo == hi {

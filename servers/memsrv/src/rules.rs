@@ -24,13 +24,18 @@ pub fn tables_unpaid(kernel: u64, charged: u64) -> bool {
 }
 
 /// The frames mapped a different number of times than the kernel counts: `seen` holds one
-/// `(frame, kernel's count)` per mapping found (sorted here). Yields (frame, mappings found,
-/// kernel's count).
-pub fn miscounted(seen: &mut [(u64, u64)]) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+/// `(frame, kernel's count, in a shared table)` per mapping found (sorted here). Yields (frame,
+/// mappings found, kernel's count). A count seen through a table spaces share is a lower bound
+/// (`MappedPage::maps`), so a frame seen so is only wrong if found fewer times.
+pub fn miscounted(seen: &mut [(u64, u64, bool)]) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
     seen.sort_unstable();
     seen.chunk_by(|a, b| a.0 == b.0).filter_map(|run| {
-        let (frame, kernel) = run[0];
         let found = run.len() as u64;
-        (found != kernel).then_some((frame, found, kernel))
+        let kernel = run.iter().map(|v| v.1).max().unwrap_or(0);
+        let right = match run.iter().any(|v| v.2) {
+            true => found >= kernel,
+            false => run.iter().all(|v| v.1 == found),
+        };
+        (!right).then_some((run[0].0, found, kernel))
     })
 }

@@ -105,6 +105,14 @@ fn per_page_figures(start: u64, free: u64) -> Option<()> {
     process::waitpid(child).ok()?;
     let child = fork_with(ForkMode::CopyOnWrite).ok()?;
     if child == 0 {
+        // A write in each last-level table the pages are in: the fork shared those tables whole,
+        // and the write gives the parent its own copy of each, every page read-only; so the
+        // parent's writes below are last-sharer faults, one a page (else its first write would
+        // give the whole table back, and the rest take none).
+        let spans = (start.next_multiple_of(2 * MIB)..top).step_by(2 * MIB as usize);
+        for at in core::iter::once(start).chain(spans) {
+            touch(at, PAGE, 4);
+        }
         exit(0)
     }
     process::waitpid(child).ok()?;

@@ -190,3 +190,17 @@ fn fork_shares_the_ranges_sorted_and_merged() {
     assert_eq!(ranges[1], (0x1_0000_0000, 0x1_0000_1000));
     assert_eq!(ranges.len(), 3);
 }
+
+#[test]
+fn copy_on_write_fork_widens_ranges_to_whole_tables_but_not_the_stack_top() {
+    let mut r = program();
+    let stack = (STACK_TOP - STACK_MAX, STACK_TOP);
+    assert_eq!(r.fork_ranges().as_slice(), [(0x40_0000, 0x60_0000), stack]);
+    r.note_allocated(0x5f_f000);
+    r.note_allocated(0x60_0000);
+    assert_eq!(r.fork_ranges().as_slice(), [(0x40_0000, 0x80_0000), stack]);
+    // A page just below the stack shares the stack top's span: not widened into it.
+    r.note_allocated(STACK_TOP - STACK_MAX - 0x1000);
+    let ranges = r.fork_ranges();
+    assert_eq!(ranges.as_slice(), [(0x40_0000, STACK_TOP)]);
+}

@@ -26,7 +26,9 @@ fn allocates_until_empty_and_accounts_exactly() {
     assert!(ok);
     assert_eq!((c.free, c.unusable), (4, 4));
     let a = t.alloc(FrameState::User { maps: 0 }).unwrap();
-    let b = t.alloc(FrameState::PageTable { used: 0 }).unwrap();
+    let b = t
+        .alloc(FrameState::PageTable { used: 0, shares: 0 })
+        .unwrap();
     let _ = t.alloc(FrameState::Kernel).unwrap();
     let _ = t.alloc(FrameState::User { maps: 0 }).unwrap();
     assert_eq!(t.alloc(FrameState::Kernel), Err(SysError::OutOfMemory));

@@ -53,7 +53,7 @@ fn the_mmu_grants_user_code_exactly_the_rights_mapped() {
         assert_eq!(mmu(root, vaddr), Some((page, write, execute)), "{vaddr:#x}");
     }
     assert_eq!(mmu(root, 0x40_3000), None);
-    protect(root, 0x40_0000, PageRights::WRITE).unwrap();
+    protect(&mut frames, root, 0x40_0000, PageRights::WRITE).unwrap();
     assert_eq!(mmu(root, 0x40_0000), Some((page, true, false)));
     unmap(&mut frames, root, &mut tables, 0x40_0000).unwrap();
     assert_eq!(mmu(root, 0x40_0000), None);
@@ -105,11 +105,11 @@ fn mappings_count_their_frames_and_tables() {
         (4, Some(FrameState::User { maps: 2 }))
     );
 
-    protect(root, 0x40_1000, PageRights::EXECUTE).unwrap();
+    protect(&mut frames, root, 0x40_1000, PageRights::EXECUTE).unwrap();
     let (_, flags) = lookup(root, 0x40_1000).unwrap();
     assert_eq!(rights_of(flags), PageRights::EXECUTE);
     assert_eq!(
-        protect(root, 0x50_0000, PageRights::empty()),
+        protect(&mut frames, root, 0x50_0000, PageRights::empty()),
         Err(SysError::NotMapped)
     );
 

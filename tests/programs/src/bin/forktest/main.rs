@@ -25,6 +25,7 @@
 //! | 23 | refused forks and spawns leave nothing behind |
 //! | 24 | a shrunk heap is unmapped; grown again, it is zeroed and committed |
 //! | 25 | pages at both ends of user space, alive during a check |
+//! | 26 | a copy-on-write fork shares whole page tables: three generations and a killed child |
 //! | 101 | another job allocates while case 9's has used its quota |
 //!
 //! Cases 13 to 20 and 101 play with another program of the batch (`jobs.rs`). `forktest:100` is
@@ -42,6 +43,7 @@ mod hostile;
 mod jobs;
 mod limits;
 mod meet;
+mod tables;
 mod wait;
 
 use checks::Checks;
@@ -159,6 +161,7 @@ const CASES: &[Case] = &[
     ),
     (24, "a shrunk heap is gone", commit::shrunk_heap_is_gone),
     (25, "pages far apart, checked", commit::pages_far_apart),
+    (26, "shared page tables", tables::shared_tables),
     (
         101,
         "another job allocates beside a runaway",
