@@ -145,9 +145,11 @@ impl Kernel {
         fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
         long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
     ) -> *const SavedRegs {
-        let t = self.current.expect("a syscall came from a running task");
+        // The caller is the task that entered (`current` too; `entered` is a plain index).
+        let t = self.entered;
+        debug_assert_eq!(self.current, Some(t));
         match fast(self, t) {
-            Some(next) => self.enter(next),
+            Some(next) => self.switch_to(next),
             None => self.long_or_general(t, long),
         }
     }
@@ -160,7 +162,7 @@ impl Kernel {
         long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
     ) -> *const SavedRegs {
         match long(self, t) {
-            Some(next) => self.enter(next),
+            Some(next) => self.switch_to(next),
             None => self.general_syscall(t),
         }
     }

@@ -13,7 +13,7 @@ use crate::obj::endpoint::Waiting;
 use crate::obj::task::{State, Task};
 use crate::sched::Kernel;
 use abi::msg::REG_WORDS;
-use abi::{split_task_id, task_id, CapKind, MsgTag, Rights};
+use abi::{split_task_id, CapKind, MsgTag, Rights};
 
 /// What a fast-path syscall by `task` asks: its tag (short, or if `LONG` plain), its register
 /// words, and the endpoint capability (`rdi`) with the rights it needs; `None` if it does not qualify.
@@ -24,7 +24,7 @@ fn decode<const LONG: bool>(task: &Task, need: Rights) -> Option<(MsgTag, [u64; 
     if ![tag.is_short(), tag.is_plain()][LONG as usize] {
         return None;
     }
-    let cap = task.caps.lookup(r.rdi, CapKind::Endpoint, need).ok()?;
+    let cap = *task.caps.find(r.rdi, CapKind::Endpoint, need)?;
     Some((tag, [r.rdx, r.r10, r.r8, r.r9], cap))
 }
 
@@ -43,7 +43,7 @@ impl Kernel {
     pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let (tag, words, cap) = decode::<LONG>(task, Rights::SEND)?;
-        let root = task.root;
+        let (root, sender_id) = (task.root, task.id);
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         let receiver = ep.first(Waiting::Receivers)?;
         let copy = match LONG {
@@ -52,7 +52,6 @@ impl Kernel {
         };
         // Decoded; from here on nothing can fail.
         ep.take(Waiting::Receivers);
-        let sender_id = task_id(t, self.tasks.gen(t));
         self.task(t).state = State::AwaitingReply {
             server: receiver,
             fault: false,

@@ -62,7 +62,8 @@ syscall_entry:
     jmp 4f
 2:
     call call_from_user
-    jmp 4f
+    mov rsp, rax
+    jmp 5f
 3:
     call reply_recv_from_user
 4:
@@ -71,6 +72,7 @@ syscall_entry:
 .global return_to_user
 return_to_user:
     mov rsp, rdi
+5:
     cmp qword ptr [rsp + 15*8], {mark}
 "#,
         pop_gprs!(),
