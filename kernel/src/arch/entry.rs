@@ -21,7 +21,10 @@ use x86_64::VirtAddr;
 /// [`set_save_area`]).
 pub type SyscallHandler = extern "C" fn() -> *const SavedRegs;
 
-/// End of the current task's `SavedRegs`: where `syscall_entry` starts pushing.
+/// Where `syscall_entry` starts pushing: the end of the current task's `SavedRegs`, less `ss`.
+/// The entry skips the `ss`, `cs` and error-code slots: every writer of a save area (the initial
+/// registers, the CPU's trap frames) stores the same user selectors, and a syscall has no error
+/// code (only traps' fault messages read it).
 #[no_mangle]
 static mut CURRENT_SAVE_END: u64 = 0;
 /// The user stack pointer while `syscall_entry` moves to the save area.
@@ -42,14 +45,11 @@ global_asm!(
 syscall_entry:
     mov [rip + USER_RSP_SCRATCH], rsp
     mov rsp, [rip + CURRENT_SAVE_END]
-    push {user_ss}
     push [rip + USER_RSP_SCRATCH]
     push r11
-    push {user_cs}
-    push rcx
-    push 0
-    push {mark}
-    sub rsp, 16
+    mov [rsp - 16], rcx
+    mov qword ptr [rsp - 32], {mark}
+    sub rsp, 48
 "#,
         push_gprs!(),
         r#"
@@ -89,8 +89,6 @@ return_to_user:
     iretq
 "#
     ),
-    user_ss = const 0x1b,
-    user_cs = const 0x23,
     mark = const SYSCALL_MARK,
     call = const Sysnum::Call as u64,
     reply_recv = const Sysnum::ReplyRecv as u64,
@@ -139,5 +137,5 @@ pub fn set_save_area(regs: *const SavedRegs) {
     let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
     gdt::set_kernel_entry_stack(end);
     // SAFETY: single core with interrupts off; only the entry code reads this.
-    unsafe { CURRENT_SAVE_END = end };
+    unsafe { CURRENT_SAVE_END = end - 8 };
 }

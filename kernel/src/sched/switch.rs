@@ -52,8 +52,10 @@ impl Kernel {
         }
         if wanted != live {
             cpu::load_data_segments(wanted);
+            self.segments = wanted;
+        } else if live != self.segments {
+            self.segments = live;
         }
-        self.segments = wanted;
         entry::set_save_area(regs);
         self.load_root(root);
         regs
