@@ -95,11 +95,13 @@ impl Kernel {
         if ep.waiting == Waiting::Senders {
             return None;
         }
-        // Decoded; from here on nothing can fail.
-        ep.enqueue(Waiting::Receivers, t);
-        self.task(t).state = State::Receiving {
+        // Decoded; from here on nothing can fail. (`t`'s state before the queue's stores, after
+        // which the compiler would look `t` up again.)
+        let server = self.tasks.at_mut(t).expect("the current task is live");
+        server.state = State::Receiving {
             endpoint: cap.index,
         };
+        ep.enqueue(Waiting::Receivers, t);
         let to = self.task(target);
         // A fault reply resumes the task where it faulted, its registers untouched.
         if !fault {

@@ -46,19 +46,25 @@ impl Kernel {
         // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
         let live = cpu::data_segments();
         if live != self.segments {
-            if let Some(old) = self.tasks.at_mut(entered) {
-                old.segments = live;
-            }
+            self.keep_segments(entered, live);
         }
         if wanted != live {
             cpu::load_data_segments(wanted);
-            self.segments = wanted;
-        } else if live != self.segments {
-            self.segments = live;
         }
+        self.segments = wanted;
         entry::set_save_area(regs);
         self.load_root(root);
         regs
+    }
+
+    /// The task that entered changed its selectors: they are its own now. (Rare, so out of line:
+    /// inlined, the compiler would look the task up on every switch.)
+    #[cold]
+    #[inline(never)]
+    fn keep_segments(&mut self, entered: u16, live: u64) {
+        if let Some(old) = self.tasks.at_mut(entered) {
+            old.segments = live;
+        }
     }
 
     /// Puts `root` in CR3, unless it is there.
