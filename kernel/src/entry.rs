@@ -61,7 +61,11 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_call::<false>, Kernel::fast_call::<true>))
+    with_kernel(|k| {
+        k.fast_or_general(Kernel::fast_call::<false>, |k, t| {
+            k.fast_call::<true>(t).or_else(|| k.fast_call_cap(t))
+        })
+    })
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.

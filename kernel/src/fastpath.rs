@@ -6,7 +6,7 @@
 //! from the start. Each function comes in two variants: `LONG` false (registers only, inlined
 //! into the entry) and `LONG` true (out of line, tried only after the short one declines), so
 //! the short path stays as short as it was.
-use crate::ipc::{long_copy, write_message};
+use crate::ipc::{long_copy, one_cap, write_message};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
@@ -15,15 +15,25 @@ use crate::sched::Kernel;
 use abi::msg::REG_WORDS;
 use abi::{split_task_id, CapKind, MsgTag, Rights};
 
-/// What a fast-path syscall by `task` asks: its tag (short, or if `LONG` plain), its register
-/// words, and the endpoint capability (`rdi`) with the rights it needs; `None` if it does not qualify.
+/// What a fast-path syscall by `task` asks: its tag (short; if `LONG` plain; if `CAP` valid with
+/// one capability, which needs GRANT too), its register words, and the endpoint capability
+/// (`rdi`) with the rights it needs; `None` if it does not qualify.
 #[inline(always)]
-fn decode<const LONG: bool>(task: &Task, need: Rights) -> Option<(MsgTag, [u64; REG_WORDS], Cap)> {
+fn decode<const LONG: bool, const CAP: bool>(
+    task: &Task,
+    need: Rights,
+) -> Option<(MsgTag, [u64; REG_WORDS], Cap)> {
     let r = &task.regs;
     let tag = MsgTag(r.rsi);
-    if ![tag.is_short(), tag.is_plain()][LONG as usize] {
+    let fits = match (LONG, CAP) {
+        (false, _) => tag.is_short(),
+        (true, false) => tag.is_plain(),
+        (true, true) => tag.caps() == 1 && tag.is_valid(),
+    };
+    if !fits {
         return None;
     }
+    let need = need | [Rights::empty(), Rights::GRANT][CAP as usize];
     let cap = *task.caps.find(r.rdi, CapKind::Endpoint, need)?;
     Some((tag, [r.rdx, r.r10, r.r8, r.r9], cap))
 }
@@ -41,14 +51,31 @@ impl Kernel {
     /// (nothing changed) for the general path.
     #[inline(always)]
     pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
+        self.call::<LONG, false>(t)
+    }
+
+    /// A `Call` by `t` carrying one capability, which the receiver offers an empty slot for (else
+    /// the general path delivers or reports it lost). Out of line and tried after the long
+    /// variant, which stays as short as it was.
+    #[inline(never)]
+    pub fn fast_call_cap(&mut self, t: u16) -> Option<u16> {
+        self.call::<true, true>(t)
+    }
+
+    #[inline(always)]
+    fn call<const LONG: bool, const CAP: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let (tag, words, cap) = decode::<LONG>(task, Rights::SEND)?;
+        let (tag, words, cap) = decode::<LONG, CAP>(task, Rights::SEND)?;
         let (root, sender_id) = (task.root, task.id);
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         let receiver = ep.first(Waiting::Receivers)?;
         let copy = match LONG {
             true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
             false => None,
+        };
+        let grant = match (copy, CAP) {
+            (Some((src, dst)), true) => Some(one_cap(&self.tasks, t, receiver, src, dst)?),
+            _ => None,
         };
         // Decoded; from here on nothing can fail.
         ep.take(Waiting::Receivers);
@@ -61,6 +88,10 @@ impl Kernel {
         write_message(&mut to.regs, cap.badge, tag.with(MsgTag::CALL), &words);
         to.regs.r12 = sender_id;
         to.state = State::Ready;
+        if let Some((slot, granted)) = grant {
+            // Cannot fail: `one_cap` found the slot empty.
+            let _ = self.insert_cap(receiver, slot, granted);
+        }
         self.current = Some(receiver);
         Some(receiver)
     }
@@ -71,7 +102,7 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let (tag, words, cap) = decode::<LONG>(task, Rights::RECEIVE)?;
+        let (tag, words, cap) = decode::<LONG, false>(task, Rights::RECEIVE)?;
         let (reply_to, root) = (task.regs.r12, task.root);
         // Bits already signalled: the receive returns them at once (the general path's job).
         if let Some(n) = task.notification {
