@@ -55,9 +55,8 @@ impl Kernel {
     }
 
     /// A `Call` by `t` carrying one capability, which the receiver offers an empty slot for (else
-    /// the general path delivers or reports it lost). Out of line and tried after the long
-    /// variant, which stays as short as it was.
-    #[inline(never)]
+    /// the general path delivers or reports it lost); tried after the long variant.
+    #[inline(always)]
     pub fn fast_call_cap(&mut self, t: u16) -> Option<u16> {
         self.call::<true, true>(t)
     }
