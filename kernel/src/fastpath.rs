@@ -15,22 +15,18 @@ use crate::sched::Kernel;
 use abi::msg::REG_WORDS;
 use abi::{split_task_id, CapKind, MsgTag, Rights};
 
+/// A fast-path syscall's tag, register words and endpoint capability.
+type Decoded = (MsgTag, [u64; REG_WORDS], Cap);
+
 /// What a fast-path syscall by `task` asks: its tag (short; if `LONG` plain; if `CAP` valid with
 /// one capability, which needs GRANT too), its register words, and the endpoint capability
 /// (`rdi`) with the rights it needs; `None` if it does not qualify.
 #[inline(always)]
-fn decode<const LONG: bool, const CAP: bool>(
-    task: &Task,
-    need: Rights,
-) -> Option<(MsgTag, [u64; REG_WORDS], Cap)> {
+fn decode<const LONG: bool, const CAP: bool>(task: &Task, need: Rights) -> Option<Decoded> {
     let r = &task.regs;
     let tag = MsgTag(r.rsi);
-    let fits = match (LONG, CAP) {
-        (false, _) => tag.is_short(),
-        (true, false) => tag.is_plain(),
-        (true, true) => tag.caps() == 1 && tag.is_valid(),
-    };
-    if !fits {
+    let one_cap = tag.caps() == 1 && tag.is_valid();
+    if ![tag.is_short(), tag.is_plain(), one_cap][LONG as usize + CAP as usize] {
         return None;
     }
     let need = need | [Rights::empty(), Rights::GRANT][CAP as usize];
@@ -72,8 +68,9 @@ impl Kernel {
             true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
             false => None,
         };
+        let tasks = &self.tasks;
         let grant = match (copy, CAP) {
-            (Some((src, dst)), true) => Some(one_cap(&self.tasks, t, receiver, src, dst)?),
+            (Some(copy), true) => Some(one_cap(tasks.at(t)?, tasks.at(receiver)?, copy)?),
             _ => None,
         };
         // Decoded; from here on nothing can fail.

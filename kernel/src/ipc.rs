@@ -11,8 +11,7 @@ use crate::arch::trap::SavedRegs;
 use crate::mem::{phys, user};
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
-use crate::obj::table::ObjTable;
-use crate::obj::task::{Pending, SendKind, State, Task, MAX_TASKS};
+use crate::obj::task::{Pending, SendKind, State, Task};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
@@ -62,21 +61,10 @@ pub fn long_copy(from_root: u64, to_root: u64) -> Option<(u64, u64)> {
 /// slot `to` offers for it (`dst`), if that is empty; else `None`, and the general path delivers
 /// (or reports it lost) as `copy_caps` does.
 #[inline(always)]
-pub fn one_cap(
-    tasks: &ObjTable<Task, MAX_TASKS>,
-    from: u16,
-    to: u16,
-    src: u64,
-    dst: u64,
-) -> Option<(u64, Cap)> {
+pub fn one_cap(from: &Task, to: &Task, (src, dst): (u64, u64)) -> Option<(u64, Cap)> {
     let slot = phys::read_u64(dst, RECV_MASK).trailing_zeros() as u64;
-    let cap = tasks
-        .at(from)?
-        .caps
-        .get(phys::read_u64(src, SEND_CAPS))
-        .ok()?;
-    tasks.at(to)?.caps.check_empty(slot).ok()?;
-    Some((slot, cap))
+    let cap = from.caps.get(phys::read_u64(src, SEND_CAPS)).ok()?;
+    to.caps.check_empty(slot).ok().map(|()| (slot, cap))
 }
 
 impl Kernel {

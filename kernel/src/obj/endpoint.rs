@@ -88,10 +88,9 @@ impl Endpoint {
     pub fn take(&mut self, kind: Waiting) -> Option<u16> {
         // A kind is waiting only while its queue is not empty.
         let t = self.first(kind)?;
-        let q = &mut self.queue;
-        q.head = (q.head + 1) & MASK as u8;
-        q.len -= 1;
-        if q.is_empty() {
+        (self.queue.head, self.queue.len) =
+            ((self.queue.head + 1) & MASK as u8, self.queue.len - 1);
+        if self.queue.is_empty() {
             self.waiting = Waiting::Nobody;
         }
         Some(t)
