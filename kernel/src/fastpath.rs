@@ -79,7 +79,8 @@ impl Kernel {
             server: receiver,
             fault: false,
         };
-        copy_long(copy, tag);
+        // A message with a capability may have no long part (a copy of nothing costs ~40).
+        copy_long(copy.filter(|_| !CAP || tag.words() > REG_WORDS), tag);
         let to = self.task(receiver);
         write_message(&mut to.regs, cap.badge, tag.with(MsgTag::CALL), &words);
         to.regs.r12 = sender_id;
