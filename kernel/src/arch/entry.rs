@@ -36,7 +36,8 @@ extern "C" {
 // `syscall_entry` starts at TSS.RSP0, the end of the current task's save area, and skips the
 // `cs` and error-code slots: every writer of a save area (the initial registers, the CPU's trap
 // frames) stores the same user code selector, and a syscall has no error code (only traps' fault
-// messages read it).
+// messages read it). Every way out to user mode passes `restore_user_regs` (where the debugger's
+// `mikros step-ipc` stops); `Call`'s returns there straight.
 global_asm!(
     concat!(
         r#"
@@ -63,7 +64,7 @@ syscall_entry:
 2:
     call call_from_user
     mov rsp, rax
-    jmp 5f
+    jmp restore_user_regs
 3:
     call reply_recv_from_user
 4:
@@ -72,7 +73,8 @@ syscall_entry:
 .global return_to_user
 return_to_user:
     mov rsp, rdi
-5:
+.global restore_user_regs
+restore_user_regs:
     cmp qword ptr [rsp + 15*8], {mark}
 "#,
         pop_gprs!(),
