@@ -61,7 +61,13 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| k.fast_or_general(Kernel::fast_call::<false>, Kernel::fast_call::<true>))
+    with_kernel(|k| {
+        k.fast_or_general(
+            Kernel::fast_call::<false>,
+            Kernel::fast_call::<true>,
+            Kernel::cap_or_general,
+        )
+    })
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.
@@ -71,6 +77,7 @@ extern "C" fn reply_recv_from_user() -> *const SavedRegs {
         k.fast_or_general(
             Kernel::fast_reply_recv::<false>,
             Kernel::fast_reply_recv::<true>,
+            Kernel::general_syscall,
         )
     })
 }
@@ -138,17 +145,20 @@ fn report(frame: &SavedRegs, context: &str) {
 
 impl Kernel {
     /// Tries `fast` (one of the fast paths), then `long` (its variant for long messages) for the
-    /// current task's syscall, else the general path.
+    /// current task's syscall, else `rest` (the general path, or first a last fast variant).
     #[inline(always)]
     fn fast_or_general(
         &mut self,
         fast: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
         long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+        rest: impl FnOnce(&mut Kernel, u16) -> *const SavedRegs,
     ) -> *const SavedRegs {
-        let t = self.current.expect("a syscall came from a running task");
+        // The caller is the task that entered (`current` too; `entered` is a plain index).
+        let t = self.entered;
+        debug_assert_eq!(self.current, Some(t));
         match fast(self, t) {
-            Some(next) => self.enter(next),
-            None => self.long_or_general(t, long),
+            Some(next) => self.switch_to(next),
+            None => self.long_or_general(t, long, rest),
         }
     }
 
@@ -158,9 +168,20 @@ impl Kernel {
         &mut self,
         t: u16,
         long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+        rest: impl FnOnce(&mut Kernel, u16) -> *const SavedRegs,
     ) -> *const SavedRegs {
         match long(self, t) {
-            Some(next) => self.enter(next),
+            Some(next) => self.switch_to(next),
+            None => rest(self, t),
+        }
+    }
+
+    /// A `Call` carrying one capability: its fast path, else the general path. (Out of line and
+    /// after the long variant, which stays as short as it was.)
+    #[inline(never)]
+    fn cap_or_general(&mut self, t: u16) -> *const SavedRegs {
+        match self.fast_call_cap(t) {
+            Some(next) => self.switch_to(next),
             None => self.general_syscall(t),
         }
     }

@@ -7,7 +7,7 @@
 //! into the entry) and `LONG` true (out of line, tried only after the short one declines), so
 //! the short path stays as short as it was.
 use crate::fault::map_zeroed;
-use crate::ipc::{long_copy, write_message};
+use crate::ipc::{long_copy, one_cap, write_message};
 use crate::mem::phys;
 use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
@@ -15,18 +15,24 @@ use crate::obj::task::{State, Task};
 use crate::sched::Kernel;
 use abi::msg::fault::MAP_ZEROED;
 use abi::msg::REG_WORDS;
-use abi::{split_task_id, task_id, CapKind, MsgTag, Rights};
+use abi::{split_task_id, CapKind, MsgTag, Rights};
 
-/// What a fast-path syscall by `task` asks: its tag (short, or if `LONG` plain), its register
-/// words, and the endpoint capability (`rdi`) with the rights it needs; `None` if it does not qualify.
+/// A fast-path syscall's tag, register words and endpoint capability.
+type Decoded = (MsgTag, [u64; REG_WORDS], Cap);
+
+/// What a fast-path syscall by `task` asks: its tag (short; if `LONG` plain; if `CAP` valid with
+/// one capability, which needs GRANT too), its register words, and the endpoint capability
+/// (`rdi`) with the rights it needs; `None` if it does not qualify.
 #[inline(always)]
-fn decode<const LONG: bool>(task: &Task, need: Rights) -> Option<(MsgTag, [u64; REG_WORDS], Cap)> {
+fn decode<const LONG: bool, const CAP: bool>(task: &Task, need: Rights) -> Option<Decoded> {
     let r = &task.regs;
     let tag = MsgTag(r.rsi);
-    if ![tag.is_short(), tag.is_plain()][LONG as usize] {
+    let one_cap = tag.caps() == 1 && tag.is_valid();
+    if ![tag.is_short(), tag.is_plain(), one_cap][LONG as usize + CAP as usize] {
         return None;
     }
-    let cap = task.caps.lookup(r.rdi, CapKind::Endpoint, need).ok()?;
+    let need = need | [Rights::empty(), Rights::GRANT][CAP as usize];
+    let cap = *task.caps.find(r.rdi, CapKind::Endpoint, need)?;
     Some((tag, [r.rdx, r.r10, r.r8, r.r9], cap))
 }
 
@@ -43,27 +49,48 @@ impl Kernel {
     /// (nothing changed) for the general path.
     #[inline(always)]
     pub fn fast_call<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
+        self.call::<LONG, false>(t)
+    }
+
+    /// A `Call` by `t` carrying one capability, which the receiver offers an empty slot for (else
+    /// the general path delivers or reports it lost); tried after the long variant.
+    #[inline(always)]
+    pub fn fast_call_cap(&mut self, t: u16) -> Option<u16> {
+        self.call::<true, true>(t)
+    }
+
+    #[inline(always)]
+    fn call<const LONG: bool, const CAP: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let (tag, words, cap) = decode::<LONG>(task, Rights::SEND)?;
-        let root = task.root;
+        let (tag, words, cap) = decode::<LONG, CAP>(task, Rights::SEND)?;
+        let (root, sender_id) = (task.root, task.id);
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         let receiver = ep.first(Waiting::Receivers)?;
         let copy = match LONG {
             true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
             false => None,
         };
+        let tasks = &self.tasks;
+        let grant = match (copy, CAP) {
+            (Some(copy), true) => Some(one_cap(tasks.at(t)?, tasks.at(receiver)?, copy)?),
+            _ => None,
+        };
         // Decoded; from here on nothing can fail.
         ep.take(Waiting::Receivers);
-        let sender_id = task_id(t, self.tasks.gen(t));
         self.task(t).state = State::AwaitingReply {
             server: receiver,
             fault: false,
         };
-        copy_long(copy, tag);
+        // A message with a capability may have no long part (a copy of nothing costs ~40).
+        copy_long(copy.filter(|_| !CAP || tag.words() > REG_WORDS), tag);
         let to = self.task(receiver);
         write_message(&mut to.regs, cap.badge, tag.with(MsgTag::CALL), &words);
         to.regs.r12 = sender_id;
         to.state = State::Ready;
+        if let Some((slot, granted)) = grant {
+            // Cannot fail: `one_cap` found the slot empty.
+            let _ = self.insert_cap(receiver, slot, granted);
+        }
         self.current = Some(receiver);
         Some(receiver)
     }
@@ -74,7 +101,7 @@ impl Kernel {
     #[inline(always)]
     pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
-        let (tag, words, cap) = decode::<LONG>(task, Rights::RECEIVE)?;
+        let (tag, words, cap) = decode::<LONG, false>(task, Rights::RECEIVE)?;
         let (reply_to, root) = (task.regs.r12, task.root);
         // Bits already signalled: the receive returns them at once (the general path's job).
         if let Some(n) = task.notification {
@@ -103,11 +130,13 @@ impl Kernel {
         if fault && tag.label() == MAP_ZEROED {
             map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, t, target).ok()?;
         }
-        // Decoded; from here on nothing can fail.
-        ep.enqueue(Waiting::Receivers, t);
-        self.task(t).state = State::Receiving {
+        // Decoded; from here on nothing can fail. (`t`'s state before the queue's stores, after
+        // which the compiler would look `t` up again.)
+        let server = self.tasks.at_mut(t).expect("the current task is live");
+        server.state = State::Receiving {
             endpoint: cap.index,
         };
+        ep.enqueue(Waiting::Receivers, t);
         let to = self.task(target);
         // A fault reply resumes the task where it faulted, its registers untouched.
         if !fault {

@@ -9,8 +9,9 @@
 //! (`KERNEL`), capabilities were lost (`CAPS_LOST`).
 use crate::arch::trap::SavedRegs;
 use crate::mem::{phys, user};
+use crate::obj::cap::Cap;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{Pending, SendKind, State};
+use crate::obj::task::{Pending, SendKind, State, Task};
 use crate::sched::Kernel;
 use abi::layout::IPC_BUFFER;
 use abi::msg::{MAX_CAPS, MAX_WORDS, REG_WORDS};
@@ -54,6 +55,16 @@ pub fn ipc_buffer_in(root: u64) -> Option<u64> {
 #[inline(always)]
 pub fn long_copy(from_root: u64, to_root: u64) -> Option<(u64, u64)> {
     Some((ipc_buffer_in(from_root)?, ipc_buffer_in(to_root)?))
+}
+
+/// For the fast path's one capability: the capability `from` sends (its IPC buffer `src`) and the
+/// slot `to` offers for it (`dst`), if that is empty; else `None`, and the general path delivers
+/// (or reports it lost) as `copy_caps` does.
+#[inline(always)]
+pub fn one_cap(from: &Task, to: &Task, (src, dst): (u64, u64)) -> Option<(u64, Cap)> {
+    let slot = phys::read_u64(dst, RECV_MASK).trailing_zeros() as u64;
+    let cap = from.caps.get(phys::read_u64(src, SEND_CAPS)).ok()?;
+    to.caps.check_empty(slot).ok().map(|()| (slot, cap))
 }
 
 impl Kernel {

@@ -277,18 +277,24 @@ impl Endpoint {
     /// # }
     /// ```
     pub fn serve(&self, mut handler: impl FnMut(&Received) -> Message) -> SysError {
-        let mut next = self.recv();
+        let mut request = match self.recv() {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
         loop {
-            let request = match next {
+            let (reply, sender) = (handler(&request), request.sender);
+            // Only the sender outlives the crossing (for the report), so the request can stay in
+            // registers: no spill on the way round.
+            request = match self.reply_recv(sender, &reply) {
                 Ok(r) => r,
-                Err(e) => return e,
+                Err(e) => {
+                    crate::println!("serve: reply to {sender:#x} refused: {e}");
+                    match self.recv() {
+                        Ok(r) => r,
+                        Err(e) => return e,
+                    }
+                }
             };
-            let reply = handler(&request);
-            next = self.reply_recv(request.sender, &reply);
-            if let Err(e) = next {
-                crate::println!("serve: reply to {:#x} refused: {e}", request.sender);
-                next = self.recv();
-            }
         }
     }
 }

@@ -15,15 +15,13 @@ use abi::Sysnum;
 use core::arch::global_asm;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
+use x86_64::structures::tss::TaskStateSegment;
 use x86_64::VirtAddr;
 
 /// Runs the current task's syscall; returns the registers of the task to resume (see
 /// [`set_save_area`]).
 pub type SyscallHandler = extern "C" fn() -> *const SavedRegs;
 
-/// End of the current task's `SavedRegs`: where `syscall_entry` starts pushing.
-#[no_mangle]
-static mut CURRENT_SAVE_END: u64 = 0;
 /// The user stack pointer while `syscall_entry` moves to the save area.
 #[no_mangle]
 static mut USER_RSP_SCRATCH: u64 = 0;
@@ -35,21 +33,24 @@ extern "C" {
     pub fn return_to_user(regs: *const SavedRegs) -> !;
 }
 
+// `syscall_entry` starts at TSS.RSP0, the end of the current task's save area, and skips the
+// `cs` and error-code slots: every writer of a save area (the initial registers, the CPU's trap
+// frames) stores the same user code selector, and a syscall has no error code (only traps' fault
+// messages read it). Every way out to user mode passes `restore_user_regs` (where the debugger's
+// `mikros step-ipc` stops); `Call`'s returns there straight.
 global_asm!(
     concat!(
         r#"
 .global syscall_entry
 syscall_entry:
     mov [rip + USER_RSP_SCRATCH], rsp
-    mov rsp, [rip + CURRENT_SAVE_END]
+    mov rsp, [rip + {tss} + {rsp0}]
     push {user_ss}
     push [rip + USER_RSP_SCRATCH]
     push r11
-    push {user_cs}
-    push rcx
-    push 0
-    push {mark}
-    sub rsp, 16
+    mov [rsp - 16], rcx
+    mov qword ptr [rsp - 32], {mark}
+    sub rsp, 48
 "#,
         push_gprs!(),
         r#"
@@ -62,7 +63,8 @@ syscall_entry:
     jmp 4f
 2:
     call call_from_user
-    jmp 4f
+    mov rsp, rax
+    jmp restore_user_regs
 3:
     call reply_recv_from_user
 4:
@@ -71,6 +73,8 @@ syscall_entry:
 .global return_to_user
 return_to_user:
     mov rsp, rdi
+.global restore_user_regs
+restore_user_regs:
     cmp qword ptr [rsp + 15*8], {mark}
 "#,
         pop_gprs!(),
@@ -87,8 +91,9 @@ return_to_user:
     iretq
 "#
     ),
+    tss = sym gdt::TSS,
+    rsp0 = const core::mem::offset_of!(TaskStateSegment, privilege_stack_table),
     user_ss = const 0x1b,
-    user_cs = const 0x23,
     mark = const SYSCALL_MARK,
     call = const Sysnum::Call as u64,
     reply_recv = const Sysnum::ReplyRecv as u64,
@@ -130,12 +135,9 @@ pub fn initial_user_regs() -> SavedRegs {
     }
 }
 
-/// Installs the save area of the task to resume, `regs`: where a trap from user mode pushes
-/// (TSS.RSP0 at its end) and where `syscall_entry` saves.
+/// Installs the save area of the task to resume, `regs`: where a trap from user mode pushes and
+/// where `syscall_entry` saves (both start at TSS.RSP0, its end).
 #[inline(always)]
 pub fn set_save_area(regs: *const SavedRegs) {
-    let end = regs as u64 + core::mem::size_of::<SavedRegs>() as u64;
-    gdt::set_kernel_entry_stack(end);
-    // SAFETY: single core with interrupts off; only the entry code reads this.
-    unsafe { CURRENT_SAVE_END = end };
+    gdt::set_kernel_entry_stack(regs as u64 + core::mem::size_of::<SavedRegs>() as u64);
 }

@@ -24,7 +24,7 @@ const IST_STACK_SIZE: usize = 16 * 1024;
 struct Stack([u8; IST_STACK_SIZE]);
 
 static mut IST_STACKS: [Stack; 4] = [const { Stack([0; IST_STACK_SIZE]) }; 4];
-static mut TSS: TaskStateSegment = TaskStateSegment::new();
+pub(super) static mut TSS: TaskStateSegment = TaskStateSegment::new();
 
 pub struct Selectors {
     pub kernel_code: SegmentSelector,

@@ -51,12 +51,12 @@ impl TaskQueue {
         Some(t)
     }
 
+    /// Appends `task`, which is in no queue: so there is room (a queue holds at most every task).
     #[inline(always)]
     pub fn push_back(&mut self, task: u16) {
-        if (self.len as usize) < MAX_TASKS {
-            self.tasks[(self.head as usize + self.len as usize) & MASK] = task;
-            self.len += 1;
-        }
+        debug_assert!((self.len as usize) < MAX_TASKS);
+        self.tasks[(self.head as usize + self.len as usize) & MASK] = task;
+        self.len += 1;
     }
 
     /// Removes a task (it was stopped or destroyed while waiting), keeping the others' order.
@@ -86,14 +86,14 @@ impl Endpoint {
     /// Takes the first waiter if it is of the wanted kind.
     #[inline(always)]
     pub fn take(&mut self, kind: Waiting) -> Option<u16> {
-        if self.waiting != kind {
-            return None;
-        }
-        let t = self.queue.pop_front();
+        // A kind is waiting only while its queue is not empty.
+        let t = self.first(kind)?;
+        (self.queue.head, self.queue.len) =
+            ((self.queue.head + 1) & MASK as u8, self.queue.len - 1);
         if self.queue.is_empty() {
             self.waiting = Waiting::Nobody;
         }
-        t
+        Some(t)
     }
 
     /// Queues a waiter (the caller checked no waiter of the other kind is queued).
@@ -139,7 +139,6 @@ mod tests {
             for t in 0..MAX_TASKS as u16 {
                 q.push_back(t + round);
             }
-            q.push_back(999); // full: ignored
             for t in 0..MAX_TASKS as u16 {
                 assert_eq!(q.pop_front(), Some(t + round));
             }

@@ -16,42 +16,64 @@ impl Kernel {
     /// Makes `t` (already `current`) the task the next return to user mode resumes.
     #[inline(always)]
     pub fn enter(&mut self, t: u16) -> *const SavedRegs {
-        let entered = core::mem::replace(&mut self.entered, t);
-        if entered == t && self.active_root == self.task(t).root {
-            // Still the task whose save area, address space and segments are installed (the
-            // kernel may have idled in its own page tables since).
-            return &self.task(t).regs;
+        if self.entered != t {
+            return self.switch_to(t);
         }
-        // Data segment selectors are user state the CPU keeps across kernel entries: each task
-        // keeps its own, so nothing one task loads is seen by another. `self.segments` is what the
-        // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
-        let live = cpu::data_segments();
-        if live != self.segments {
-            if let Some(old) = self.tasks.at_mut(entered) {
-                old.segments = live;
-            }
-            self.segments = live;
-        }
-        let loaded = self.segments;
+        // Still the task whose save area and segments are installed (the kernel may have idled
+        // in its own page tables since).
         let task = self.task(t);
-        let wanted = task.segments;
-        if wanted != loaded {
-            cpu::load_data_segments(wanted);
-        }
-        self.segments = wanted;
+        let (regs, root) = (&raw const task.regs, task.root);
+        self.load_root(root);
+        regs
+    }
+
+    /// Installs `t` (already `current`, not the task that entered; the IPC fast paths call this
+    /// directly): its save area, its address space and its data segments.
+    #[inline(always)]
+    pub fn switch_to(&mut self, t: u16) -> *const SavedRegs {
+        // Everything of `t` read first: the segment read below is opaque to the compiler, and
+        // would make it look `t` up again.
         let task = self.task(t);
+        let (regs, root, wanted) = (&raw const task.regs, task.root, task.segments);
         // sysretq must return to a canonical rip (at most `USER_TOP`, see `is_syscall_return`).
         debug_assert!(
             task.regs.vector != SYSCALL_MARK || abi::layout::is_syscall_return(task.regs.rip),
             "sysretq to a rip outside user space"
         );
-        let regs: *const SavedRegs = &task.regs;
-        let root = task.root;
+        let entered = core::mem::replace(&mut self.entered, t);
         entry::set_save_area(regs);
+        self.load_root(root);
+        // Data segment selectors are user state the CPU keeps across kernel entries: each task
+        // keeps its own, so nothing one task loads is seen by another. `self.segments` is what the
+        // kernel last loaded (= the outgoing task's saved value); only a change needs saving.
+        // (Last: fewer values live across the read, fewer registers saved.)
+        let live = cpu::data_segments();
+        if live != self.segments {
+            self.keep_segments(entered, live);
+        }
+        if wanted != live {
+            cpu::load_data_segments(wanted);
+        }
+        self.segments = wanted;
+        regs
+    }
+
+    /// The task that entered changed its selectors: they are its own now. (Rare, so out of line:
+    /// inlined, the compiler would look the task up on every switch.)
+    #[cold]
+    #[inline(never)]
+    fn keep_segments(&mut self, entered: u16, live: u64) {
+        if let Some(old) = self.tasks.at_mut(entered) {
+            old.segments = live;
+        }
+    }
+
+    /// Puts `root` in CR3, unless it is there.
+    #[inline(always)]
+    fn load_root(&mut self, root: u64) {
         if self.active_root != root {
             self.active_root = root;
             cpu::switch_address_space(root);
         }
-        regs
     }
 }

@@ -349,6 +349,54 @@ fn capabilities_land_in_offered_empty_slots_with_the_senders_rights() {
 }
 
 #[test]
+fn a_call_with_one_capability_lands_it_on_either_path() {
+    both(|sim| {
+        let (s, c) = pair(sim, Rights::SEND | Rights::GRANT);
+        sim.ipc_write(s, RECV_MASK, 1 << 20);
+        recv(sim, s);
+        sim.ipc_write(c, SEND_CAPS, SELF);
+        sim.ipc_write(c, 5, 105);
+        sim.syscall(c, Sysnum::Call, [EP, tag(9, 6, 1), 1, 2, 3, 4]);
+        let r = sim.regs(s);
+        let delivered = MsgTag::new(9, 6, 1).with(MsgTag::CALL);
+        assert_eq!((r.rax, MsgTag(r.rsi), r.r12), (0, delivered, sim.id(c)));
+        assert_eq!((r.rdx, r.r9, sim.ipc_read(s, 5)), (1, 4, 105));
+        let sent = sim.k.task(c).caps.get(SELF);
+        assert_eq!(sim.k.task(s).caps.get(20), sent, "a copy, the same rights");
+        assert!(matches!(sim.state(c), State::AwaitingReply { .. }));
+    });
+}
+
+#[test]
+fn the_fast_path_takes_one_capability_only_into_an_empty_offered_slot() {
+    let mut sim = Sim::new();
+    let (s, c) = pair(&mut sim, Rights::SEND | Rights::GRANT);
+    sim.ipc_write(s, RECV_MASK, 1 << EP);
+    recv(&mut sim, s);
+    sim.k.current = Some(c);
+    sim.ipc_write(c, SEND_CAPS, SELF);
+    let r = &mut sim.k.task(c).regs;
+    [r.rdi, r.rsi] = [EP, tag(7, 0, 1)];
+    assert_eq!(sim.k.fast_call::<true>(c), None, "not a plain message");
+    assert_eq!(
+        sim.k.fast_call_cap(c),
+        None,
+        "occupied: the general path says lost"
+    );
+    sim.ipc_write(c, SEND_CAPS, 50);
+    sim.ipc_write(s, RECV_MASK, 1 << 20);
+    assert_eq!(sim.k.fast_call_cap(c), None, "nothing to send: lost too");
+    assert!(
+        matches!(sim.state(s), State::Receiving { .. }),
+        "nothing changed"
+    );
+    sim.ipc_write(c, SEND_CAPS, SELF);
+    assert_eq!(sim.k.fast_call_cap(c), Some(s));
+    assert!(sim.k.task(s).caps.get(20).is_ok());
+    assert!(sim.audit(), "counted on its object");
+}
+
+#[test]
 fn replies_carry_capabilities_only_if_the_server_may_grant() {
     // Through ReplyRecv or Reply naming an endpoint capability with or without GRANT.
     let ways = [

@@ -154,7 +154,7 @@ way stop it, as they stop `next`."""
         if sysnum not in IPC_SYSCALLS:
             raise gdb.GdbError(f"{label(task)} is not in an IPC syscall (rax {sysnum})")
         arrived = self.arrival(task, sysnum, u64(regs["r12"]))
-        if not run_until([f"*{symbol_address('return_to_user')}"], arrived):
+        if not run_until([f"*{symbol_address('restore_user_regs')}"], arrived):
             print("mikros: stopped before the other side ran (see above)")
             return
         other = int(kernel()["entered"])

@@ -127,7 +127,7 @@ pub const ROWS: &[Row] = &[
         IPC,
         "— 1 word and one capability (the server deletes it: a `CapDelete` included)",
     )
-    .goal(1_000),
+    .goal(900),
     row(
         "typed_call",
         IPC,
@@ -217,7 +217,8 @@ pub const ROWS: &[Row] = &[
         "ipc_rt_tasks_few",
         SCALING,
         "IPC round trip, two tasks of one space; 4 tasks alive",
-    ),
+    )
+    .goal(350),
     row("ipc_rt_tasks_16", SCALING, "— 16 tasks alive"),
     Row {
         goal: Some(Goal::SameAs("ipc_rt_tasks_few")),
