@@ -134,6 +134,10 @@ mod tests {
             assert!(manifest.contains(&alone), "tests/Cargo.toml lacks {suite}");
             suites += 1;
         }
-        assert_eq!(all.matches("\nmod ").count(), suites, "a module of all.rs has no file");
+        assert_eq!(
+            all.matches("\nmod ").count(),
+            suites,
+            "a module of all.rs has no file"
+        );
     }
 }
