@@ -65,7 +65,7 @@ extern "C" fn call_from_user() -> *const SavedRegs {
         k.fast_or_general(
             Kernel::fast_call::<false>,
             Kernel::fast_call::<true>,
-            Kernel::cap_or_general,
+            |k, t| k.rare_or_general(t, Kernel::fast_call_cap),
         )
     })
 }
@@ -75,9 +75,9 @@ extern "C" fn call_from_user() -> *const SavedRegs {
 extern "C" fn reply_recv_from_user() -> *const SavedRegs {
     with_kernel(|k| {
         k.fast_or_general(
-            Kernel::fast_reply_recv::<false>,
-            Kernel::fast_reply_recv::<true>,
-            Kernel::general_syscall,
+            Kernel::fast_reply_recv::<false, false>,
+            Kernel::fast_reply_recv::<true, false>,
+            |k, t| k.rare_or_general(t, Kernel::fast_reply_recv::<false, true>),
         )
     })
 }
@@ -176,11 +176,15 @@ impl Kernel {
         }
     }
 
-    /// A `Call` carrying one capability: its fast path, else the general path. (Out of line and
-    /// after the long variant, which stays as short as it was.)
+    /// A rarer fast path (a `Call` carrying one capability, a fault reply that maps), else the
+    /// general path. (Out of line and after the long variant, which stays as short as it was.)
     #[inline(never)]
-    fn cap_or_general(&mut self, t: u16) -> *const SavedRegs {
-        match self.fast_call_cap(t) {
+    fn rare_or_general(
+        &mut self,
+        t: u16,
+        rare: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
+    ) -> *const SavedRegs {
+        match rare(self, t) {
             Some(next) => self.switch_to(next),
             None => self.general_syscall(t),
         }

@@ -28,7 +28,7 @@ fn decode<const LONG: bool, const CAP: bool>(task: &Task, need: Rights) -> Optio
     let r = &task.regs;
     let tag = MsgTag(r.rsi);
     let one_cap = tag.caps() == 1 && tag.is_valid();
-    if ![tag.is_short(), tag.is_plain(), one_cap][LONG as usize + CAP as usize] {
+    if ![tag.is_short(), tag.is_plain() && !tag.is_short(), one_cap][LONG as usize + CAP as usize] {
         return None;
     }
     let need = need | [Rights::empty(), Rights::GRANT][CAP as usize];
@@ -96,10 +96,11 @@ impl Kernel {
     }
 
     /// A `ReplyRecv` by `t` with a plain reply to a caller (or a short one to a faulted task, which
-    /// resumes, after the map a `MAP_ZEROED` reply asks for), when no sender is queued (so `t` will wait); returns the caller, or `None`
+    /// resumes; with `MAP` only a `MAP_ZEROED` one, after its map: a call, kept out of the other
+    /// variants), when no sender is queued (so `t` will wait); returns the caller, or `None`
     /// (nothing changed) for the general path.
     #[inline(always)]
-    pub fn fast_reply_recv<const LONG: bool>(&mut self, t: u16) -> Option<u16> {
+    pub fn fast_reply_recv<const LONG: bool, const MAP: bool>(&mut self, t: u16) -> Option<u16> {
         let task = self.task(t);
         let (tag, words, cap) = decode::<LONG, false>(task, Rights::RECEIVE)?;
         let (reply_to, root) = (task.regs.r12, task.root);
@@ -114,7 +115,8 @@ impl Kernel {
         let State::AwaitingReply { server, fault, .. } = caller.state else {
             return None;
         };
-        if server != t || (LONG && fault) {
+        let map = fault && tag.label() == MAP_ZEROED;
+        if server != t || map != MAP || (LONG && fault) {
             return None;
         }
         let copy = match LONG {
@@ -127,7 +129,7 @@ impl Kernel {
         }
         // The map is the last check: if it fails (nothing mapped) the general path repeats it and
         // returns the error.
-        if fault && tag.label() == MAP_ZEROED {
+        if MAP {
             map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, t, target).ok()?;
         }
         // Decoded; from here on nothing can fail. (`t`'s state before the queue's stores, after

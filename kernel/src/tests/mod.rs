@@ -185,14 +185,16 @@ impl Sim {
         r.r12 = reply_to;
         r.vector = SYSCALL_MARK;
         let fast = match Sysnum::from_raw(num) {
-            // As the entry does: the short variant, then the long one (then one capability).
+            // As the entry does: the short variant, then the long one (then one capability, or a map).
             Some(Sysnum::Call) if self.fast => {
                 k.fast_call::<false>(t).is_some()
                     || k.fast_call::<true>(t).is_some()
                     || k.fast_call_cap(t).is_some()
             }
             Some(Sysnum::ReplyRecv) if self.fast => {
-                k.fast_reply_recv::<false>(t).is_some() || k.fast_reply_recv::<true>(t).is_some()
+                k.fast_reply_recv::<false, false>(t).is_some()
+                    || k.fast_reply_recv::<true, false>(t).is_some()
+                    || k.fast_reply_recv::<false, true>(t).is_some()
             }
             Some(Sysnum::TaskSelf) => {
                 crate::syscall::local::task_self(k.task(t));
