@@ -176,7 +176,8 @@ pub const ROWS: &[Row] = &[
         "demand-zero page fault, resolved by the memory server",
     )
     .note("Linux: in-kernel first-touch fault")
-    .linux(3_283),
+    .linux(3_283)
+    .goal(1_000),
     row(
         "cow_fault",
         MEMORY,
@@ -191,8 +192,11 @@ pub const ROWS: &[Row] = &[
         "page_alloc",
         MEMORY,
         "`page_alloc` of one page (a call to the server)",
-    ),
-    row("fork_cow_0m", FORK, "copy-on-write, 0 MiB heap").linux(151_896),
+    )
+    .goal(1_200),
+    row("fork_cow_0m", FORK, "copy-on-write, 0 MiB heap")
+        .linux(151_896)
+        .goal(30_000),
     row("fork_cow_1m", FORK, "copy-on-write, 1 MiB").linux(263_319),
     row("fork_cow_16m", FORK, "copy-on-write, 16 MiB").linux(1_760_715),
     row("fork_cow_64m", FORK, "copy-on-write, 64 MiB").linux(6_544_864),
