@@ -40,15 +40,6 @@ fn map_reply(sim: &mut Sim, h: u16, words: [u64; 4], recv: bool) -> Out {
     sim.syscall_r12(h, num.raw(), [EP, tag, a, b, c, d], to)
 }
 
-fn both(test: impl Fn(&mut Sim)) {
-    for fast in [true, false] {
-        let mut sim = Sim::new();
-        sim.fast = fast;
-        test(&mut sim);
-        assert!(sim.audit(), "audit after the test (fast path: {fast})");
-    }
-}
-
 #[test]
 fn a_map_reply_maps_a_zeroed_page_and_resumes_the_task_untouched() {
     both(|sim| {

@@ -24,16 +24,6 @@ fn recv(sim: &mut Sim, s: u16) {
     assert!(matches!(sim.state(s), State::Receiving { .. }), "{out:?}");
 }
 
-/// Both paths: the fast path (when it applies) and the general one.
-fn both(test: impl Fn(&mut Sim)) {
-    for fast in [true, false] {
-        let mut sim = Sim::new();
-        sim.fast = fast;
-        test(&mut sim);
-        assert!(sim.audit(), "audit after the test (fast path: {fast})");
-    }
-}
-
 #[test]
 fn a_call_delivers_the_badge_the_sender_id_and_the_call_mark() {
     both(|sim| {

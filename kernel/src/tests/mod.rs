@@ -76,6 +76,16 @@ pub const SYSTEM: u64 = 4;
 /// The first slot tests use freely.
 pub const FREE: u64 = 8;
 
+/// Both paths: the fast path (when it applies) and the general one.
+pub fn both(test: impl Fn(&mut Sim)) {
+    for fast in [true, false] {
+        let mut sim = Sim::new();
+        sim.fast = fast;
+        test(&mut sim);
+        assert!(sim.audit(), "audit after the test (fast path: {fast})");
+    }
+}
+
 pub struct Sim {
     pub k: Box<Kernel>,
     /// Whether `Call`/`ReplyRecv` may take the fast path (tests run both ways).

@@ -95,13 +95,14 @@ impl Writer {
         self.push(value as u8)
     }
 
+    /// The same for `u128`: its groups above `u64`'s range, then `varint`.
     #[inline(always)]
     fn varint_u128(&mut self, mut value: u128) -> Result {
-        while value >= 0x80 {
+        while value > u64::MAX as u128 {
             self.push(value as u8 | 0x80)?;
             value >>= 7;
         }
-        self.push(value as u8)
+        self.varint(value as u64)
     }
 
     /// (byte count, register words); a partial last word beyond the registers is written now.
