@@ -38,7 +38,7 @@ fn frame_of(addr: PhysAddr) -> u64 {
 
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
 pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
-    let root = new_table(frames)?;
+    let root = frames.alloc_zeroed(EMPTY_TABLE)?;
     let (new, kernel) = (phys::entries(root), phys::entries(kernel_root));
     for i in used(kernel, 256, 512) {
         new[i] = kernel[i];
@@ -67,12 +67,10 @@ pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<It
     })
 }
 
-fn new_table(frames: &mut FrameTable) -> R<u64> {
-    frames.alloc_zeroed(FrameState::PageTable { used: 0, shares: 0 })
-}
-
+/// A new table's state.
+const EMPTY_TABLE: FrameState = FrameState::PageTable { used: 0, shares: 0 };
 /// The frame address bits of an entry.
-const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+pub(super) const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 /// An entry over a table: everything allowed (the leaves say what is).
 const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
 /// Marks a directory entry over a table that maps device memory: never shared whole (device
@@ -155,11 +153,6 @@ fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     Ok((path, entry))
 }
 
-/// Points a leaf entry at `frame` with `rights`.
-fn set(entry: &mut Pte, frame: u64, rights: PageRights) {
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
-}
-
 /// One address space's page tables at work: the frame table, the top-level table, and the space's
 /// count of its table frames. Tables made are counted in it, tables freed taken off; tables made
 /// before a failure stay counted (they are the space's, and go with it).
@@ -170,20 +163,15 @@ pub struct Tables<'a> {
 }
 
 impl Tables<'_> {
-    /// The last-level table for `va`, making missing tables, made this space's own.
-    pub fn leaf_table(&mut self, va: u64) -> R<u64> {
-        self.table_at::<3>(va)
-    }
-
-    /// The table `DEPTH` entries below the root on the way to `va`, making missing tables (a
-    /// last-level table reached is made this space's own: `own_table`).
+    /// The table `DEPTH` entries below the root on the way to `va` (3: the last-level table),
+    /// making missing tables (a last-level table reached is made this space's own: `own_table`).
     #[inline]
-    fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
+    pub fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
         let (idx, mut table) = (indices(va), self.root);
         for (level, &index) in idx.iter().take(DEPTH).enumerate() {
             let entry = &mut phys::table(table)[index];
             if entry.is_unused() {
-                let frame = new_table(self.frames)?;
+                let frame = self.frames.alloc_zeroed(EMPTY_TABLE)?;
                 *self.count += 1;
                 entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
@@ -225,11 +213,11 @@ impl Tables<'_> {
         rights: PageRights,
         frame: impl FnOnce(&mut FrameTable) -> R<u64>,
     ) -> R<u64> {
-        let table = self.leaf_table(va)?;
+        let table = self.table_at::<3>(va)?;
         let entry = &mut phys::table(table)[indices(va)[3]];
         ensure(entry.is_unused(), SysError::AlreadyMapped)?;
         let frame = frame(self.frames)?;
-        set(entry, frame, rights);
+        entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
         self.frames.adjust_used(table, 1);
         self.frames.adjust_maps(frame, 1);
         Ok(frame)
@@ -279,7 +267,7 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     ensure(frames.is_user(old), SysError::BadFrame)?;
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
-    set(entry, new, rights);
+    entry.set_addr(PhysAddr::new(new * PAGE_SIZE), leaf_flags(rights));
     frames.drop_map(old);
     Ok(new)
 }
@@ -303,11 +291,9 @@ fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
 pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
     let (path, frame, flags) = lookup_at(root, va)?;
     // (A table under an entry that allows writes is not shared.)
-    let shares = match above(&path, va).flags().contains(F::WRITABLE) {
-        true => 0,
-        false => frames.shares(path[3]).into(),
-    };
-    Some((frame, flags, mappings(frames, frame, shares)))
+    let shared = !above(&path, va).flags().contains(F::WRITABLE);
+    let shares = if shared { frames.shares(path[3]) } else { 0 };
+    Some((frame, flags, mappings(frames, frame, shares.into())))
 }
 
 /// Marks the table mapping `va` (device memory now) as never to be shared whole.
@@ -392,7 +378,7 @@ pub enum Entry {
     Shared(u64),
 }
 
-/// Visits every page-table frame below `table_frame` (a table of `level`; 4, a top-level table:
+/// Visits every page-table frame below `frame` (a table of `level`; 4, a top-level table:
 /// only its lower half), itself last, and every mapped frame, but not into a shared last-level
 /// table. Unless
 /// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
@@ -400,14 +386,14 @@ pub enum Entry {
 /// visitor gets the frame table too, so it may change the states of what it is shown.
 pub fn for_each_entry(
     frames: &mut FrameTable,
-    table_frame: u64,
+    frame: u64,
     level: u8,
     exhaustive: bool,
     visit: &mut impl FnMut(&mut FrameTable, Entry),
 ) {
-    let table = phys::entries(table_frame);
+    let table = phys::entries(frame);
     let end = if level == 4 { 256 } else { 512 };
-    let expected = frames.used(table_frame);
+    let expected = frames.used(frame);
     // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
     // bottom (program, heap) and the top (stack); the order does not matter here.
     let (groups, mut present) = (end / 8usize, 0u16);
@@ -429,17 +415,16 @@ pub fn for_each_entry(
                 break 'scan;
             }
             present += 1;
-            let frame = frame_of(PhysAddr::new(entry & ADDRESS));
+            let below = frame_of(PhysAddr::new(entry & ADDRESS));
             if level == 1 {
-                visit(frames, Entry::Leaf(frame));
-            } else if level == 2 && frames.shares(frame) > 0 {
-                visit(frames, Entry::Shared(frame));
+                visit(frames, Entry::Leaf(below));
+            } else if level == 2 && frames.shares(below) > 0 {
+                visit(frames, Entry::Shared(below));
             } else {
-                for_each_entry(frames, frame, level - 1, exhaustive, visit);
+                for_each_entry(frames, below, level - 1, exhaustive, visit);
             }
         }
     }
-    let frame = table_frame;
     visit(frames, Entry::Table { frame, present });
 }
 
