@@ -112,12 +112,8 @@ impl FrameTable {
     }
 
     fn pop_dirty(&mut self) -> Option<u64> {
-        if self.dirty == 0 {
-            return None;
-        }
-        let frame = self.free[self.free.len() - self.dirty] as u64;
-        self.dirty -= 1;
-        Some(frame)
+        self.dirty = self.dirty.checked_sub(1)?;
+        Some(self.free[self.free.len() - self.dirty - 1] as u64)
     }
 
     /// Zeroes one dirty frame and moves it to the zeroed ones; `false` if none is dirty.
