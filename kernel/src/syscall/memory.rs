@@ -183,9 +183,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a[0], Rights::READ)?;
     let vaddr = page(a[1])?;
     let (frame, flags, maps) = paging::query(&k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
-    let maps = maps as u64;
     let rights = paging::rights_of(flags).bits();
-    k.results(t, [frame, rights, maps, tables_of(k, index)])
+    k.results(t, [frame, rights, maps.into(), tables_of(k, index)])
 }
 
 /// `AsPages`: the mapped pages of `[a1, a2)` into the caller's IPC buffer, two words each; r0 how
