@@ -276,23 +276,20 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
 /// refuses writes (inlined: the long IPC fast path walks twice).
 #[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
-    lookup_at(root, va).map(|(_, frame, flags)| (frame, flags))
-}
-
-#[inline]
-fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
     let (path, entry) = present(root, va).ok()?;
     let above = above(&path, va).flags() | !F::WRITABLE;
-    Some((path, frame_of(entry.addr()), entry.flags() & above))
+    Some((frame_of(entry.addr()), entry.flags() & above))
 }
 
 /// `lookup`, and the frame's `mappings`.
 #[inline]
 pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
-    let (path, frame, flags) = lookup_at(root, va)?;
+    let (path, entry) = present(root, va).ok()?;
+    let (frame, above) = (frame_of(entry.addr()), above(&path, va).flags());
     // (A table under an entry that allows writes is not shared.)
-    let shared = !above(&path, va).flags().contains(F::WRITABLE);
+    let shared = !above.contains(F::WRITABLE);
     let shares = if shared { frames.shares(path[3]) } else { 0 };
+    let flags = entry.flags() & (above | !F::WRITABLE);
     Some((frame, flags, mappings(frames, frame, shares.into())))
 }
 
@@ -433,15 +430,12 @@ pub fn for_each_entry(
 /// just loses a sharer. Returns the number of table frames the space counted.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
-    for_each_entry(frames, root, 4, false, &mut |frames, entry| match entry {
-        Entry::Leaf(frame) => frames.drop_map(frame),
-        Entry::Shared(table) => {
-            frames.adjust_shares(table, -1);
-            freed += 1;
-        }
-        Entry::Table { frame, .. } => {
-            frames.release(frame);
-            freed += 1;
+    for_each_entry(frames, root, 4, false, &mut |frames, entry| {
+        freed += u32::from(!matches!(entry, Entry::Leaf(_)));
+        match entry {
+            Entry::Leaf(frame) => frames.drop_map(frame),
+            Entry::Shared(table) => frames.adjust_shares(table, -1),
+            Entry::Table { frame, .. } => frames.release(frame),
         }
     });
     freed
