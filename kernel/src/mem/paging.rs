@@ -367,8 +367,9 @@ pub fn list(
 
 /// What `for_each_entry` visits.
 pub enum Entry {
-    /// A page-table frame and the present entries found in it (visited after everything below it).
-    Table { frame: u64, present: u16 },
+    /// A page-table frame and the count of present entries found in it (visited after everything
+    /// below it).
+    Table { frame: u64, used: u16 },
     /// A frame mapped by a leaf entry.
     Leaf(u64),
     /// A last-level table other spaces share too (not entered: its entries are no one space's).
@@ -393,7 +394,7 @@ pub fn for_each_entry(
     let expected = frames.used(frame);
     // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
     // bottom (program, heap) and the top (stack); the order does not matter here.
-    let (groups, mut present) = (end / 8usize, 0u16);
+    let (groups, mut used) = (end / 8usize, 0u16);
     'scan: for k in 0..groups {
         let g = if k.is_multiple_of(2) {
             k / 2
@@ -401,17 +402,17 @@ pub fn for_each_entry(
             groups - 1 - k / 2
         };
         let group = &table[g * 8..g * 8 + 8];
-        if !exhaustive && present == expected {
+        if !exhaustive && used == expected {
             break;
         }
         if group[0] == 0 && group.iter().fold(0, |all, e| all | e) == 0 {
             continue;
         }
         for &entry in group.iter().filter(|&&e| e != 0) {
-            if !exhaustive && present == expected {
+            if !exhaustive && used == expected {
                 break 'scan;
             }
-            present += 1;
+            used += 1;
             let below = frame_of(PhysAddr::new(entry & ADDRESS));
             if level == 1 {
                 visit(frames, Entry::Leaf(below));
@@ -422,7 +423,7 @@ pub fn for_each_entry(
             }
         }
     }
-    visit(frames, Entry::Table { frame, present });
+    visit(frames, Entry::Table { frame, used });
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
