@@ -271,13 +271,10 @@ impl FrameTable {
                 FrameState::User { .. } => c.user += 1,
             }
         }
-        let listed = self.free[..self.zeroed]
-            .iter()
-            .chain(&self.free[self.free.len() - self.dirty..]);
-        let list_ok = c.free == (self.zeroed + self.dirty) as u64
-            && listed
-                .copied()
-                .all(|f| self.states[f as usize] == FrameState::Free);
+        let dirty = &self.free[self.free.len() - self.dirty..];
+        let mut listed = self.free[..self.zeroed].iter().chain(dirty);
+        let free = |&f: &u32| self.states[f as usize] == FrameState::Free;
+        let list_ok = c.free == (self.zeroed + self.dirty) as u64 && listed.all(free);
         (c, list_ok)
     }
 }
