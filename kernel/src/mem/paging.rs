@@ -57,10 +57,8 @@ pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<It
                 return Some(from - 1);
             }
             // An empty entry: its group of eight too?
-            let eight = table
-                .get(from..from + 8)
-                .filter(|_| from.is_multiple_of(8) && from + 8 <= end);
-            let empty = eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0);
+            let group = from.is_multiple_of(8) && from + 8 <= end;
+            let empty = group && table[from..from + 8].iter().fold(0, |all, e| all | e) == 0;
             from += if empty { 8 } else { 1 };
         }
         None
