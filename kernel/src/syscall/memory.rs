@@ -46,12 +46,11 @@ pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a[1];
-    k.task(t).caps.check_empty(dst)?;
+    k.task(t).caps.check_empty(a[1])?;
     let (index, gen) = k.new_space()?;
     let rights = Rights::MAP | Rights::READ | Rights::CONTROL;
     // Cannot fail: the slot was checked empty and nothing ran since.
-    let _ = k.insert_cap(t, dst, Cap::new(CapKind::AddressSpace, index, gen, rights));
+    let _ = k.insert_cap(t, a[1], Cap::new(CapKind::AddressSpace, index, gen, rights));
     Ok(Done::Return)
 }
 
