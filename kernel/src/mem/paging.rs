@@ -329,8 +329,8 @@ pub fn list(
     (start, end): (u64, u64),
     mut visit: impl FnMut(MappedPage) -> bool,
 ) -> u64 {
-    let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
-    while va < end && budget > 0 {
+    let (mut va, mut leaf, mut budget, mut more) = (start, None, LIST_BUDGET, true);
+    while more && va < end && budget > 0 {
         budget -= 1;
         // The last-level table, and what the entry above it allows.
         let found = || path(root, va).map(|p| (p[3], above(&p, va).flags() | !F::WRITABLE));
@@ -349,16 +349,13 @@ pub fn list(
             continue;
         }
         let (frame, shares) = (frame_of(entry.addr()), frames.shares(table).into());
-        let page = MappedPage {
+        more = visit(MappedPage {
             addr: va - PAGE_SIZE,
             rights: rights_of(entry.flags() & allowed),
             frame,
             maps: mappings(frames, frame, shares),
             shared: shares > 0,
-        };
-        if !visit(page) {
-            break;
-        }
+        });
     }
     va.min(end)
 }
