@@ -13,7 +13,7 @@ use crate::obj::cap::Cap;
 use crate::obj::endpoint::{TaskQueue, MAX_ENDPOINTS};
 use crate::obj::irq::MAX_IRQ_LINES;
 use crate::obj::notification::MAX_NOTIFICATIONS;
-use crate::obj::space::MAX_SPACES;
+use crate::obj::space::{Space, MAX_SPACES};
 use crate::obj::task::{SendKind, State, MAX_TASKS};
 use crate::sched::{Kernel, NO_TASK};
 use abi::{CapKind, SysError};
@@ -263,12 +263,10 @@ impl Kernel {
         let back_ok = |n: u16, t: Option<u16>| {
             t.is_none_or(|t| self.tasks.at(t).is_some_and(|t| t.notification == Some(n)))
         };
+        let tasks_ok = |(i, s): (u16, &Space)| s.tasks == tasks_in[i as usize];
         OBJECTS.into_iter().all(exact)
             && self.tasks.iter().all(|(i, t)| bound_ok(i, t.notification))
             && self.notifications.iter().all(|(i, n)| back_ok(i, n.bound))
-            && self
-                .spaces
-                .iter()
-                .all(|(i, s)| s.tasks == tasks_in[i as usize])
+            && self.spaces.iter().all(tasks_ok)
     }
 }

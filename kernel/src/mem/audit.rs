@@ -26,12 +26,8 @@ pub fn frames(
     let (mut mappings, mut checksum, mut shared) = (0u64, 0u64, (0u64, 0u64));
     // Checks an entry (a table entered must have share count `shares`); 1 for a table.
     let mut visit = |frames: &mut FrameTable, entry, shares| match entry {
-        Entry::Table { frame, present } => {
-            ok &= frames.state(frame)
-                == Some(FrameState::PageTable {
-                    used: present,
-                    shares,
-                });
+        Entry::Table { frame, used } => {
+            ok &= frames.state(frame) == Some(FrameState::PageTable { used, shares });
             1
         }
         Entry::Shared(frame) => {

@@ -112,12 +112,8 @@ impl FrameTable {
     }
 
     fn pop_dirty(&mut self) -> Option<u64> {
-        if self.dirty == 0 {
-            return None;
-        }
-        let frame = self.free[self.free.len() - self.dirty] as u64;
-        self.dirty -= 1;
-        Some(frame)
+        self.dirty = self.dirty.checked_sub(1)?;
+        Some(self.free[self.free.len() - self.dirty - 1] as u64)
     }
 
     /// Zeroes one dirty frame and moves it to the zeroed ones; `false` if none is dirty.
@@ -275,13 +271,10 @@ impl FrameTable {
                 FrameState::User { .. } => c.user += 1,
             }
         }
-        let listed = self.free[..self.zeroed]
-            .iter()
-            .chain(&self.free[self.free.len() - self.dirty..]);
-        let list_ok = c.free == (self.zeroed + self.dirty) as u64
-            && listed
-                .copied()
-                .all(|f| self.states[f as usize] == FrameState::Free);
+        let dirty = &self.free[self.free.len() - self.dirty..];
+        let mut listed = self.free[..self.zeroed].iter().chain(dirty);
+        let free = |&f: &u32| self.states[f as usize] == FrameState::Free;
+        let list_ok = c.free == (self.zeroed + self.dirty) as u64 && listed.all(free);
         (c, list_ok)
     }
 }

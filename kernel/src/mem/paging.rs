@@ -38,7 +38,7 @@ fn frame_of(addr: PhysAddr) -> u64 {
 
 /// A new top-level table sharing the kernel half of `kernel_root`. Returns its frame.
 pub fn new_root(frames: &mut FrameTable, kernel_root: u64) -> R<u64> {
-    let root = new_table(frames)?;
+    let root = frames.alloc_zeroed(EMPTY_TABLE)?;
     let (new, kernel) = (phys::entries(root), phys::entries(kernel_root));
     for i in used(kernel, 256, 512) {
         new[i] = kernel[i];
@@ -57,22 +57,18 @@ pub fn used(table: &[u64; 512], mut from: usize, end: usize) -> impl Iterator<It
                 return Some(from - 1);
             }
             // An empty entry: its group of eight too?
-            let eight = table
-                .get(from..from + 8)
-                .filter(|_| from.is_multiple_of(8) && from + 8 <= end);
-            let empty = eight.is_some_and(|e| e.iter().fold(0, |all, e| all | e) == 0);
+            let group = from.is_multiple_of(8) && from + 8 <= end;
+            let empty = group && table[from..from + 8].iter().fold(0, |all, e| all | e) == 0;
             from += if empty { 8 } else { 1 };
         }
         None
     })
 }
 
-fn new_table(frames: &mut FrameTable) -> R<u64> {
-    frames.alloc_zeroed(FrameState::PageTable { used: 0, shares: 0 })
-}
-
+/// A new table's state.
+const EMPTY_TABLE: FrameState = FrameState::PageTable { used: 0, shares: 0 };
 /// The frame address bits of an entry.
-const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+pub(super) const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 /// An entry over a table: everything allowed (the leaves say what is).
 const TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::USER_ACCESSIBLE);
 /// Marks a directory entry over a table that maps device memory: never shared whole (device
@@ -155,11 +151,6 @@ fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     Ok((path, entry))
 }
 
-/// Points a leaf entry at `frame` with `rights`.
-fn set(entry: &mut Pte, frame: u64, rights: PageRights) {
-    entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
-}
-
 /// One address space's page tables at work: the frame table, the top-level table, and the space's
 /// count of its table frames. Tables made are counted in it, tables freed taken off; tables made
 /// before a failure stay counted (they are the space's, and go with it).
@@ -170,20 +161,15 @@ pub struct Tables<'a> {
 }
 
 impl Tables<'_> {
-    /// The last-level table for `va`, making missing tables, made this space's own.
-    pub fn leaf_table(&mut self, va: u64) -> R<u64> {
-        self.table_at::<3>(va)
-    }
-
-    /// The table `DEPTH` entries below the root on the way to `va`, making missing tables (a
-    /// last-level table reached is made this space's own: `own_table`).
+    /// The table `DEPTH` entries below the root on the way to `va` (3: the last-level table),
+    /// making missing tables (a last-level table reached is made this space's own: `own_table`).
     #[inline]
-    fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
+    pub fn table_at<const DEPTH: usize>(&mut self, va: u64) -> R<u64> {
         let (idx, mut table) = (indices(va), self.root);
         for (level, &index) in idx.iter().take(DEPTH).enumerate() {
             let entry = &mut phys::table(table)[index];
             if entry.is_unused() {
-                let frame = new_table(self.frames)?;
+                let frame = self.frames.alloc_zeroed(EMPTY_TABLE)?;
                 *self.count += 1;
                 entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), TABLE);
                 self.frames.adjust_used(table, 1);
@@ -225,11 +211,11 @@ impl Tables<'_> {
         rights: PageRights,
         frame: impl FnOnce(&mut FrameTable) -> R<u64>,
     ) -> R<u64> {
-        let table = self.leaf_table(va)?;
+        let table = self.table_at::<3>(va)?;
         let entry = &mut phys::table(table)[indices(va)[3]];
         ensure(entry.is_unused(), SysError::AlreadyMapped)?;
         let frame = frame(self.frames)?;
-        set(entry, frame, rights);
+        entry.set_addr(PhysAddr::new(frame * PAGE_SIZE), leaf_flags(rights));
         self.frames.adjust_used(table, 1);
         self.frames.adjust_maps(frame, 1);
         Ok(frame)
@@ -279,7 +265,7 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
     ensure(frames.is_user(old), SysError::BadFrame)?;
     let new = frames.alloc(FrameState::User { maps: 1 })?;
     phys::copy(new, old);
-    set(entry, new, rights);
+    entry.set_addr(PhysAddr::new(new * PAGE_SIZE), leaf_flags(rights));
     frames.drop_map(old);
     Ok(new)
 }
@@ -288,26 +274,21 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
 /// refuses writes (inlined: the long IPC fast path walks twice).
 #[inline]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
-    lookup_at(root, va).map(|(_, frame, flags)| (frame, flags))
-}
-
-#[inline]
-fn lookup_at(root: u64, va: u64) -> Option<([u64; 4], u64, F)> {
     let (path, entry) = present(root, va).ok()?;
     let above = above(&path, va).flags() | !F::WRITABLE;
-    Some((path, frame_of(entry.addr()), entry.flags() & above))
+    Some((frame_of(entry.addr()), entry.flags() & above))
 }
 
 /// `lookup`, and the frame's `mappings`.
 #[inline]
 pub fn query(frames: &FrameTable, root: u64, va: u64) -> Option<(u64, F, u32)> {
-    let (path, frame, flags) = lookup_at(root, va)?;
+    let (path, entry) = present(root, va).ok()?;
+    let (frame, above) = (frame_of(entry.addr()), above(&path, va).flags());
     // (A table under an entry that allows writes is not shared.)
-    let shares = match above(&path, va).flags().contains(F::WRITABLE) {
-        true => 0,
-        false => frames.shares(path[3]).into(),
-    };
-    Some((frame, flags, mappings(frames, frame, shares)))
+    let shared = !above.contains(F::WRITABLE);
+    let shares = if shared { frames.shares(path[3]) } else { 0 };
+    let flags = entry.flags() & (above | !F::WRITABLE);
+    Some((frame, flags, mappings(frames, frame, shares.into())))
 }
 
 /// Marks the table mapping `va` (device memory now) as never to be shared whole.
@@ -348,8 +329,8 @@ pub fn list(
     (start, end): (u64, u64),
     mut visit: impl FnMut(MappedPage) -> bool,
 ) -> u64 {
-    let (mut va, mut leaf, mut budget) = (start, None, LIST_BUDGET);
-    while va < end && budget > 0 {
+    let (mut va, mut leaf, mut budget, mut more) = (start, None, LIST_BUDGET, true);
+    while more && va < end && budget > 0 {
         budget -= 1;
         // The last-level table, and what the entry above it allows.
         let found = || path(root, va).map(|p| (p[3], above(&p, va).flags() | !F::WRITABLE));
@@ -368,31 +349,29 @@ pub fn list(
             continue;
         }
         let (frame, shares) = (frame_of(entry.addr()), frames.shares(table).into());
-        let page = MappedPage {
+        more = visit(MappedPage {
             addr: va - PAGE_SIZE,
             rights: rights_of(entry.flags() & allowed),
             frame,
             maps: mappings(frames, frame, shares),
             shared: shares > 0,
-        };
-        if !visit(page) {
-            break;
-        }
+        });
     }
     va.min(end)
 }
 
 /// What `for_each_entry` visits.
 pub enum Entry {
-    /// A page-table frame and the present entries found in it (visited after everything below it).
-    Table { frame: u64, present: u16 },
+    /// A page-table frame and the count of present entries found in it (visited after everything
+    /// below it).
+    Table { frame: u64, used: u16 },
     /// A frame mapped by a leaf entry.
     Leaf(u64),
     /// A last-level table other spaces share too (not entered: its entries are no one space's).
     Shared(u64),
 }
 
-/// Visits every page-table frame below `table_frame` (a table of `level`; 4, a top-level table:
+/// Visits every page-table frame below `frame` (a table of `level`; 4, a top-level table:
 /// only its lower half), itself last, and every mapped frame, but not into a shared last-level
 /// table. Unless
 /// `exhaustive`, a table's scan stops once its counted entries are found, so the work follows what
@@ -400,17 +379,17 @@ pub enum Entry {
 /// visitor gets the frame table too, so it may change the states of what it is shown.
 pub fn for_each_entry(
     frames: &mut FrameTable,
-    table_frame: u64,
+    frame: u64,
     level: u8,
     exhaustive: bool,
     visit: &mut impl FnMut(&mut FrameTable, Entry),
 ) {
-    let table = phys::entries(table_frame);
+    let table = phys::entries(frame);
     let end = if level == 4 { 256 } else { 512 };
-    let expected = frames.used(table_frame);
+    let expected = frames.used(frame);
     // Groups of eight from both ends in turn, empty ones skipped whole: the entries gather at the
     // bottom (program, heap) and the top (stack); the order does not matter here.
-    let (groups, mut present) = (end / 8usize, 0u16);
+    let (groups, mut used) = (end / 8usize, 0u16);
     'scan: for k in 0..groups {
         let g = if k.is_multiple_of(2) {
             k / 2
@@ -418,29 +397,28 @@ pub fn for_each_entry(
             groups - 1 - k / 2
         };
         let group = &table[g * 8..g * 8 + 8];
-        if !exhaustive && present == expected {
+        if !exhaustive && used == expected {
             break;
         }
         if group[0] == 0 && group.iter().fold(0, |all, e| all | e) == 0 {
             continue;
         }
         for &entry in group.iter().filter(|&&e| e != 0) {
-            if !exhaustive && present == expected {
+            if !exhaustive && used == expected {
                 break 'scan;
             }
-            present += 1;
-            let frame = frame_of(PhysAddr::new(entry & ADDRESS));
+            used += 1;
+            let below = frame_of(PhysAddr::new(entry & ADDRESS));
             if level == 1 {
-                visit(frames, Entry::Leaf(frame));
-            } else if level == 2 && frames.shares(frame) > 0 {
-                visit(frames, Entry::Shared(frame));
+                visit(frames, Entry::Leaf(below));
+            } else if level == 2 && frames.shares(below) > 0 {
+                visit(frames, Entry::Shared(below));
             } else {
-                for_each_entry(frames, frame, level - 1, exhaustive, visit);
+                for_each_entry(frames, below, level - 1, exhaustive, visit);
             }
         }
     }
-    let frame = table_frame;
-    visit(frames, Entry::Table { frame, present });
+    visit(frames, Entry::Table { frame, used });
 }
 
 /// Frees every page-table frame of the lower half and the root, dropping the map counts of
@@ -448,15 +426,12 @@ pub fn for_each_entry(
 /// just loses a sharer. Returns the number of table frames the space counted.
 pub fn destroy(frames: &mut FrameTable, root: u64) -> u32 {
     let mut freed = 0;
-    for_each_entry(frames, root, 4, false, &mut |frames, entry| match entry {
-        Entry::Leaf(frame) => frames.drop_map(frame),
-        Entry::Shared(table) => {
-            frames.adjust_shares(table, -1);
-            freed += 1;
-        }
-        Entry::Table { frame, .. } => {
-            frames.release(frame);
-            freed += 1;
+    for_each_entry(frames, root, 4, false, &mut |frames, entry| {
+        freed += u32::from(!matches!(entry, Entry::Leaf(_)));
+        match entry {
+            Entry::Leaf(frame) => frames.drop_map(frame),
+            Entry::Shared(table) => frames.adjust_shares(table, -1),
+            Entry::Table { frame, .. } => frames.release(frame),
         }
     });
     freed

@@ -4,30 +4,29 @@
 //! skipped whole, so an empty range costs a few entries per level. The per-page path works on raw
 //! entries: it is the point of the call.
 use super::frames::{FrameState, FrameTable};
-use super::paging::{self, Tables};
+use super::paging::{self, Tables, ADDRESS};
 use super::phys;
 use abi::layout::PAGE_SIZE;
 use abi::space::ShareMode;
 use abi::{PageRights, SysError};
 use core::ops::Range;
+use x86_64::structures::paging::PageTableFlags as F;
 
 /// Most frames one call copies.
 pub const MAX_COPIES: u32 = 16;
 /// What a last-level table maps.
 const SPAN: u64 = 512 * PAGE_SIZE;
 /// Raw leaf-entry bits.
-const PRESENT: u64 = 1;
-const WRITABLE: u64 = 1 << 1;
-const NO_EXECUTE: u64 = 1 << 63;
-const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+const PRESENT: u64 = F::PRESENT.bits();
+const WRITABLE: u64 = F::WRITABLE.bits();
 /// What a shared or copied entry keeps of the source's (not its accessed and dirty bits).
-const LEAF: u64 = ADDRESS | PRESENT | WRITABLE | 1 << 2 | NO_EXECUTE;
+const LEAF: u64 = ADDRESS | PRESENT | WRITABLE | F::USER_ACCESSIBLE.bits() | F::NO_EXECUTE.bits();
 
 /// What `rights & keep` does to a leaf entry: the bits to keep (all but perhaps WRITABLE) and
 /// the bits to set (perhaps NO_EXECUTE).
 fn masks(keep: PageRights) -> (u64, u64) {
     let w = keep.contains(PageRights::WRITE) as u64 * WRITABLE;
-    let nx = !keep.contains(PageRights::EXECUTE) as u64 * NO_EXECUTE;
+    let nx = !keep.contains(PageRights::EXECUTE) as u64 * F::NO_EXECUTE.bits();
     (!WRITABLE | w, nx)
 }
 
@@ -73,7 +72,7 @@ pub fn share(
     let Some(first) = paging::used(src, first, end).find(|&i| user(src[i])) else {
         return Ok(stop);
     };
-    let target_table = dst.leaf_table(va)?;
+    let target_table = dst.table_at::<3>(va)?;
     let (targets, frames) = (phys::entries(target_table), &mut *dst.frames);
     let (result, added) = fill(frames, src, targets, first..end, stop, mode, src_active);
     frames.adjust_used(target_table, added);

@@ -46,12 +46,11 @@ pub fn frame_free(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 
 pub fn space_create(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     k.lookup(t, a[0], CapKind::FramePool, Rights::MAP)?;
-    let dst = a[1];
-    k.task(t).caps.check_empty(dst)?;
+    k.task(t).caps.check_empty(a[1])?;
     let (index, gen) = k.new_space()?;
     let rights = Rights::MAP | Rights::READ | Rights::CONTROL;
     // Cannot fail: the slot was checked empty and nothing ran since.
-    let _ = k.insert_cap(t, dst, Cap::new(CapKind::AddressSpace, index, gen, rights));
+    let _ = k.insert_cap(t, a[1], Cap::new(CapKind::AddressSpace, index, gen, rights));
     Ok(Done::Return)
 }
 
@@ -183,9 +182,8 @@ pub fn query(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let (index, root) = space(k, t, a[0], Rights::READ)?;
     let vaddr = page(a[1])?;
     let (frame, flags, maps) = paging::query(&k.frames, root, vaddr).ok_or(SysError::NotMapped)?;
-    let maps = maps as u64;
     let rights = paging::rights_of(flags).bits();
-    k.results(t, [frame, rights, maps, tables_of(k, index)])
+    k.results(t, [frame, rights, maps.into(), tables_of(k, index)])
 }
 
 /// `AsPages`: the mapped pages of `[a1, a2)` into the caller's IPC buffer, two words each; r0 how
