@@ -90,11 +90,6 @@ pub fn print_serial(s: &str) {
 }
 
 #[macro_export]
-macro_rules! kprint {
-    ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
-}
-
-#[macro_export]
 macro_rules! kprintln {
     ($($arg:tt)*) => { $crate::console::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
