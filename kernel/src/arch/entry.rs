@@ -112,15 +112,9 @@ pub fn init_syscall() {
         LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
         Star::write(s.user_code, s.user_data, s.kernel_code, s.kernel_data)
             .expect("GDT order suits sysret");
-        SFMask::write(
-            RFlags::INTERRUPT_FLAG
-                | RFlags::TRAP_FLAG
-                | RFlags::DIRECTION_FLAG
-                | RFlags::ALIGNMENT_CHECK
-                | RFlags::NESTED_TASK
-                | RFlags::IOPL_HIGH
-                | RFlags::IOPL_LOW,
-        );
+        let cleared = RFlags::INTERRUPT_FLAG | RFlags::TRAP_FLAG | RFlags::DIRECTION_FLAG;
+        let cleared = cleared | RFlags::ALIGNMENT_CHECK | RFlags::NESTED_TASK;
+        SFMask::write(cleared | RFlags::IOPL_HIGH | RFlags::IOPL_LOW);
         Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
 }
