@@ -51,9 +51,7 @@ fn start_kernel(k: &mut Kernel, boot: &BootInfo, archive: &[u8], fs: &BootFs, ho
     k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
     hook(k, fs);
-    if let Err(e) = first_server::start_init(k, archive, fs) {
-        panic!("cannot start init: {e}");
-    }
+    first_server::start_init(k, archive, fs).unwrap_or_else(|e| panic!("cannot start init: {e}"));
     let (c, _) = k.frames.census();
     let (free, kernel, tables, user) = (c.free, c.kernel, c.page_table, c.user);
     kprintln!(
