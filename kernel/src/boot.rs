@@ -75,12 +75,9 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     let (states, free) = unsafe { (phys::claim(start, n), phys::claim(start + state_bytes, n)) };
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
-    for r in usable(regions) {
-        for frame in r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE {
-            if !storage.contains(&frame) {
-                k.frames.add_free(frame);
-            }
-        }
+    let frames = usable(regions).flat_map(|r| r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE);
+    for frame in frames.filter(|f| !storage.contains(f)) {
+        k.frames.add_free(frame);
     }
     for frame in storage {
         k.frames.claim_for_kernel(frame);
