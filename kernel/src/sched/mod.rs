@@ -196,9 +196,7 @@ impl Kernel {
             }
             _ => {}
         }
-        if self.current == Some(index) {
-            self.current = None;
-        }
+        self.current = self.current.filter(|&c| c != index);
         state
     }
 
