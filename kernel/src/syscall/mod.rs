@@ -35,10 +35,13 @@ pub fn dispatch(k: &mut Kernel, t: u16) {
     let num = Sysnum::from_raw(r.rax).ok_or(SysError::UnknownSyscall);
     let result = num.and_then(|num| run(k, t, num, &args));
     // The caller may be gone: a syscall can release the last capability to it.
-    match (result, k.tasks.at_mut(t)) {
-        (Ok(Done::Return), Some(task)) => task.regs.rax = 0,
-        (Err(e), Some(task)) => task.regs.rax = e.raw(),
-        _ => {}
+    let Some(task) = k.tasks.at_mut(t) else {
+        return;
+    };
+    match result {
+        Ok(Done::Return) => task.regs.rax = 0,
+        Ok(Done::Blocked) => {}
+        Err(e) => task.regs.rax = e.raw(),
     }
 }
 
