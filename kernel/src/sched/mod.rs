@@ -196,7 +196,9 @@ impl Kernel {
             }
             _ => {}
         }
-        self.current = self.current.filter(|&c| c != index);
+        if self.current == Some(index) {
+            self.current = None;
+        }
         state
     }
 
