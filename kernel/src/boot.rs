@@ -36,7 +36,6 @@ pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
         BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
     print_banner(&boot_info.memory_regions, features, &bootfs);
     entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init));
-    arch::entry::init_syscall();
     crate::irq::init();
     entry::enter_user_mode()
 }

@@ -101,8 +101,7 @@ restore_user_regs:
 );
 
 /// Programs the `syscall` MSRs.
-pub fn init_syscall() {
-    let s = gdt::selectors();
+pub fn init_syscall(s: &gdt::Selectors) {
     debug_assert_eq!((s.user_data.0, s.user_code.0), (0x1b, 0x23));
     // SAFETY: the entry point is `syscall_entry` above; the selectors come from our GDT in the order
     // `sysret` requires; masking IF, TF, DF, AC, NT and IOPL (as Linux does) gives the kernel a clean,
