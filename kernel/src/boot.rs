@@ -36,7 +36,6 @@ pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
         BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
     print_banner(&boot_info.memory_regions, features, &bootfs);
     entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init));
-    arch::entry::init_syscall();
     crate::irq::init();
     entry::enter_user_mode()
 }
@@ -51,9 +50,7 @@ fn start_kernel(k: &mut Kernel, boot: &BootInfo, archive: &[u8], fs: &BootFs, ho
     k.kernel_root = boot_root.start_address().as_u64() / PAGE_SIZE;
     k.active_root = k.kernel_root;
     hook(k, fs);
-    if let Err(e) = first_server::start_init(k, archive, fs) {
-        panic!("cannot start init: {e}");
-    }
+    first_server::start_init(k, archive, fs).unwrap_or_else(|e| panic!("cannot start init: {e}"));
     let (c, _) = k.frames.census();
     let (free, kernel, tables, user) = (c.free, c.kernel, c.page_table, c.user);
     kprintln!(
@@ -77,12 +74,9 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     let (states, free) = unsafe { (phys::claim(start, n), phys::claim(start + state_bytes, n)) };
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
-    for r in usable(regions) {
-        for frame in r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE {
-            if !storage.contains(&frame) {
-                k.frames.add_free(frame);
-            }
-        }
+    let frames = usable(regions).flat_map(|r| r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE);
+    for frame in frames.filter(|f| !storage.contains(f)) {
+        k.frames.add_free(frame);
     }
     for frame in storage {
         k.frames.claim_for_kernel(frame);

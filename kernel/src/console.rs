@@ -51,9 +51,8 @@ impl fmt::Display for Inert<'_> {
 /// for another's — `init:` or `kernel:` lines included.
 pub fn print_user(task: u16, name: &str, text: &str) {
     for line in text.split_inclusive('\n') {
-        let named = line
-            .strip_prefix(name)
-            .is_some_and(|r| r.starts_with([':', ' ']));
+        let after_name = line.strip_prefix(name);
+        let named = after_name.is_some_and(|r| r.starts_with([':', ' ']));
         if take_line(u32::from(task) + 1) && !named {
             let _ = Serial.write_fmt(format_args!("{name}: "));
         }
@@ -87,11 +86,6 @@ pub fn print(args: fmt::Arguments) {
 /// of the system capability may).
 pub fn print_serial(s: &str) {
     let _ = Serial.write_str(s);
-}
-
-#[macro_export]
-macro_rules! kprint {
-    ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
 }
 
 #[macro_export]

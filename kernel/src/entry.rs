@@ -65,7 +65,7 @@ extern "C" fn call_from_user() -> *const SavedRegs {
         k.fast_or_general(
             Kernel::fast_call::<false>,
             Kernel::fast_call::<true>,
-            |k, t| k.rare_or_general(t, Kernel::fast_call_cap),
+            |k, t| k.long_or_general(t, Kernel::fast_call_cap, Kernel::general_syscall),
         )
     })
 }
@@ -77,7 +77,10 @@ extern "C" fn reply_recv_from_user() -> *const SavedRegs {
         k.fast_or_general(
             Kernel::fast_reply_recv::<false, false>,
             Kernel::fast_reply_recv::<true, false>,
-            |k, t| k.rare_or_general(t, Kernel::fast_reply_recv::<false, true>),
+            |k, t| {
+                let rare = Kernel::fast_reply_recv::<false, true>;
+                k.long_or_general(t, rare, Kernel::general_syscall)
+            },
         )
     })
 }
@@ -162,7 +165,8 @@ impl Kernel {
         }
     }
 
-    /// Out of line, like the general path: the short fast path above stays short.
+    /// Out of line, like the general path: the short fast path above stays short. (Also a rarer
+    /// fast path, a `Call` carrying one capability or a fault reply that maps, after the long one.)
     #[inline(never)]
     fn long_or_general(
         &mut self,
@@ -173,20 +177,6 @@ impl Kernel {
         match long(self, t) {
             Some(next) => self.switch_to(next),
             None => rest(self, t),
-        }
-    }
-
-    /// A rarer fast path (a `Call` carrying one capability, a fault reply that maps), else the
-    /// general path. (Out of line and after the long variant, which stays as short as it was.)
-    #[inline(never)]
-    fn rare_or_general(
-        &mut self,
-        t: u16,
-        rare: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
-    ) -> *const SavedRegs {
-        match rare(self, t) {
-            Some(next) => self.switch_to(next),
-            None => self.general_syscall(t),
         }
     }
 

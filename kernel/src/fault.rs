@@ -131,8 +131,7 @@ impl Kernel {
     fn port_access(&mut self, t: u16, r: &SavedRegs) -> Option<u64> {
         (r.vector == GENERAL_PROTECTION).then_some(())?;
         let mut code = [0u8; 3];
-        let root = self.task(t).root;
-        crate::mem::user::read(root, r.rip, &mut code).ok()?;
+        crate::mem::user::read(self.task(t).root, r.rip, &mut code).ok()?;
         let op = &code[(code[0] == 0x66) as usize..];
         match op[0] {
             0xE4..=0xE7 => Some(op[1] as u64),

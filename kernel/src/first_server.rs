@@ -65,6 +65,8 @@ pub fn load(
     args: [u64; 2],
     extra: impl FnOnce(&mut Loader) -> Result<(), SysError>,
 ) -> Result<(Cap, Cap), &'static str> {
+    // A page it could not map or a space it could not make: out of memory.
+    let no_memory = |_: SysError| "out of memory";
     let file = fs.find(name).ok_or("no such program in the boot archive")?;
     let elf = Elf::parse(file.data).map_err(|_| "not a valid ELF executable")?;
     let (space, space_gen) = k.new_space().map_err(no_memory)?;
@@ -87,11 +89,6 @@ pub fn load(
     let all = Rights::all();
     let space_cap = Cap::new(CapKind::AddressSpace, space, space_gen, all);
     Ok((space_cap, Cap::new(CapKind::Task, task, task_gen, all)))
-}
-
-/// How `load` reports a page it could not map or a space it could not make: out of memory.
-fn no_memory(_: SysError) -> &'static str {
-    "out of memory"
 }
 
 /// Creates init from the boot archive and makes it ready to run.

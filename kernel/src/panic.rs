@@ -5,10 +5,10 @@ use abi::qemu::ExitCode;
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     // Printed as the kernel prints: the console has no lock the panic could have left held.
-    crate::kprint!("\nKERNEL PANIC: {}\n", info.message());
+    crate::kprintln!("\nKERNEL PANIC: {}", info.message());
     if let Some(loc) = info.location() {
         // `file:line:column`
-        crate::kprint!("  at {loc}\n");
+        crate::kprintln!("  at {loc}");
     }
     arch::exit::qemu_exit(ExitCode::KernelPanic)
 }

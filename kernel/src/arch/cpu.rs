@@ -15,10 +15,9 @@ pub fn enable_protection() -> Features {
     let max_leaf = __cpuid_count(0, 0).eax;
     let ext = __cpuid_count(0x8000_0001, 0);
     let nx = ext.edx & (1 << 20) != 0;
-    let leaf7 = if max_leaf >= 7 {
-        __cpuid_count(7, 0).ebx
-    } else {
-        0
+    let leaf7 = match max_leaf {
+        7.. => __cpuid_count(7, 0).ebx,
+        _ => 0,
     };
     let smep = leaf7 & (1 << 7) != 0;
     let smap = leaf7 & (1 << 20) != 0;

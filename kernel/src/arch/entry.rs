@@ -101,8 +101,7 @@ restore_user_regs:
 );
 
 /// Programs the `syscall` MSRs.
-pub fn init_syscall() {
-    let s = gdt::selectors();
+pub fn init_syscall(s: &gdt::Selectors) {
     debug_assert_eq!((s.user_data.0, s.user_code.0), (0x1b, 0x23));
     // SAFETY: the entry point is `syscall_entry` above; the selectors come from our GDT in the order
     // `sysret` requires; masking IF, TF, DF, AC, NT and IOPL (as Linux does) gives the kernel a clean,
@@ -112,15 +111,9 @@ pub fn init_syscall() {
         LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
         Star::write(s.user_code, s.user_data, s.kernel_code, s.kernel_data)
             .expect("GDT order suits sysret");
-        SFMask::write(
-            RFlags::INTERRUPT_FLAG
-                | RFlags::TRAP_FLAG
-                | RFlags::DIRECTION_FLAG
-                | RFlags::ALIGNMENT_CHECK
-                | RFlags::NESTED_TASK
-                | RFlags::IOPL_HIGH
-                | RFlags::IOPL_LOW,
-        );
+        let cleared = RFlags::INTERRUPT_FLAG | RFlags::TRAP_FLAG | RFlags::DIRECTION_FLAG;
+        let cleared = cleared | RFlags::ALIGNMENT_CHECK | RFlags::NESTED_TASK;
+        SFMask::write(cleared | RFlags::IOPL_HIGH | RFlags::IOPL_LOW);
         Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
 }

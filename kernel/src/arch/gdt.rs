@@ -36,11 +36,8 @@ pub struct Selectors {
 
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
-pub fn selectors() -> &'static Selectors {
-    &GDT.get().expect("gdt::init not called").1
-}
-
-pub fn init() {
+/// Loads the GDT and TSS; returns the selectors (for the `syscall` MSRs).
+pub fn init() -> &'static Selectors {
     // SAFETY: runs once, before interrupts are enabled and before anything else reads the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
@@ -72,6 +69,7 @@ pub fn init() {
         ES::set_reg(SegmentSelector(0));
         load_tss(sel.tss);
     }
+    sel
 }
 
 /// Where the CPU pushes the interrupt frame when user code traps: the end of the current task's

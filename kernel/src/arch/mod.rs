@@ -9,9 +9,11 @@ pub mod idt;
 pub mod serial;
 pub mod trap;
 
-/// Sets up segmentation, the trap table and CPU protection features. Call once, early.
+/// Sets up segmentation, the trap table, the `syscall` MSRs and CPU protection features. Call once,
+/// early.
 pub fn init() -> cpu::Features {
-    gdt::init();
+    let selectors = gdt::init();
     idt::init();
+    entry::init_syscall(selectors);
     cpu::enable_protection()
 }

@@ -8,13 +8,12 @@ const COM1: u16 = 0x3F8;
 /// 115200 baud, 8N1, FIFOs on, interrupts off (we poll); OUT2 on, so that the receive interrupt
 /// the serial-input driver enables reaches the PIC (IRQ 4).
 pub fn init() {
-    port_out(COM1 + 1, 1, 0x00); // no interrupts
-    port_out(COM1 + 3, 1, 0x80); // divisor latch
-    port_out(COM1, 1, 0x01); // divisor 1 = 115200 baud
-    port_out(COM1 + 1, 1, 0x00);
-    port_out(COM1 + 3, 1, 0x03); // 8 bits, no parity, one stop bit
-    port_out(COM1 + 2, 1, 0x07); // FIFO on, cleared, interrupt at each byte (no key kept waiting)
-    port_out(COM1 + 4, 1, 0x0B); // DTR, RTS, OUT2 (the interrupt line's gate)
+    // (register, value) in order: no interrupts; the divisor latch, divisor 1 = 115200 baud (low,
+    // high byte); 8 bits, no parity, one stop bit; FIFO on, cleared, interrupt at each byte (no key
+    // kept waiting); DTR, RTS, OUT2 (the interrupt line's gate).
+    for (register, value) in [(1, 0), (3, 0x80), (0, 1), (1, 0), (3, 3), (2, 7), (4, 0x0B)] {
+        port_out(COM1 + register, 1, value);
+    }
 }
 
 pub fn write_byte(byte: u8) {

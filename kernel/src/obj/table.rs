@@ -100,13 +100,11 @@ impl<T, const N: usize> ObjTable<T, N> {
     /// was destroyed explicitly) counts for nothing.
     #[must_use = "an object whose last capability went must be reclaimed"]
     pub fn drop_ref(&mut self, index: u16, gen: u64) -> bool {
-        match self.current(index, gen) {
-            Some(e) if e.refs > 0 => {
-                e.refs -= 1;
-                e.refs == 0
-            }
-            _ => false,
-        }
+        let Some(e) = self.current(index, gen).filter(|e| e.refs > 0) else {
+            return false;
+        };
+        e.refs -= 1;
+        e.refs == 0
     }
 
     /// Capabilities counted for the live object at `index`.

@@ -91,12 +91,10 @@ impl Kernel {
 
     /// Creates a stopped task in a live address space; returns its index and generation.
     pub fn new_task(&mut self, space: u16, regs: SavedRegs) -> Result<(u16, u64), SysError> {
-        let root = self.spaces.at(space).ok_or(SysError::StaleCap)?.root;
-        let (index, gen) = self.tasks.alloc(Task::new(space, root, regs))?;
+        let s = self.spaces.at_mut(space).ok_or(SysError::StaleCap)?;
+        let (index, gen) = self.tasks.alloc(Task::new(space, s.root, regs))?;
+        s.tasks += 1;
         self.task(index).id = task_id(index, gen);
-        if let Some(s) = self.spaces.at_mut(space) {
-            s.tasks += 1;
-        }
         Ok((index, gen))
     }
 

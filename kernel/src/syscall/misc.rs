@@ -16,8 +16,7 @@ pub fn debug_write(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let valid = len <= DEBUG_WRITE_MAX && a[2] & !frames::SERIAL_ONLY == 0;
     ensure(valid, SysError::InvalidArgument)?;
     let mut buf = [0u8; DEBUG_WRITE_MAX];
-    let root = k.task(t).root;
-    user::read(root, ptr, &mut buf[..len])?;
+    user::read(k.task(t).root, ptr, &mut buf[..len])?;
     let text = core::str::from_utf8(&buf[..len]).unwrap_or("<invalid UTF-8>");
     if a[2] == frames::SERIAL_ONLY {
         k.lookup(t, a[3], CapKind::System, Rights::READ)?;

@@ -32,10 +32,8 @@ pub type Args = [u64; 6];
 pub fn dispatch(k: &mut Kernel, t: u16) {
     let r = &k.task(t).regs;
     let args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
-    let result = match Sysnum::from_raw(r.rax) {
-        Some(num) => run(k, t, num, &args),
-        None => Err(SysError::UnknownSyscall),
-    };
+    let num = Sysnum::from_raw(r.rax).ok_or(SysError::UnknownSyscall);
+    let result = num.and_then(|num| run(k, t, num, &args));
     // The caller may be gone: a syscall can release the last capability to it.
     let Some(task) = k.tasks.at_mut(t) else {
         return;

@@ -26,10 +26,8 @@ pub fn poll(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 pub fn bind(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let cap = k.lookup(t, a[0], CapKind::Notification, Rights::RECEIVE)?;
     let unbound = k.task(t).notification.is_none();
-    let n = k
-        .notifications
-        .at_mut(cap.index)
-        .ok_or(SysError::StaleCap)?;
+    let n = k.notifications.at_mut(cap.index);
+    let n = n.ok_or(SysError::StaleCap)?;
     ensure(n.bound.is_none() && unbound, SysError::InUse)?;
     n.bound = Some(t);
     k.task(t).notification = Some(cap.index);

@@ -1,6 +1,6 @@
 //! The kernel's layering, checked on its source: every unit may use only the units listed before it
 //! in [`LAYERS`], so a lower layer never depends on a higher one and no two units depend on each
-//! other. A use is a `crate::` or `super::` path, the `kprint!`/`kprintln!` macros (the console's),
+//! other. A use is a `crate::` or `super::` path, the `kprintln!` macro (the console's),
 //! or a call of a `Kernel` method that another unit defines (`impl Kernel` blocks are spread over
 //! units, so method calls are dependencies no `use` line shows). Test code is not checked.
 use std::collections::BTreeMap;
@@ -200,7 +200,7 @@ fn uses(sources: &BTreeMap<String, String>) -> Vec<(&'static str, &'static str, 
                     rest += 7;
                 }
                 paths(&code[rest..], &base, &mut named);
-            } else if word_at(code, at, "kprint!") || word_at(code, at, "kprintln!") {
+            } else if word_at(code, at, "kprintln!") {
                 named.push(vec!["kprint".to_string()]);
             }
             for path in named {
