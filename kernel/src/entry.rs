@@ -208,3 +208,14 @@ pub fn enter_user_mode() -> ! {
     // SAFETY: `next_task` installed `next`'s save area and address space.
     unsafe { return_to_user(next) }
 }
+
+/// Where an application processor goes once `arch` has set it up (per-CPU segments, stacks, its
+/// local APIC): it schedules like the boot CPU. (Called by symbol name from `arch`.)
+#[no_mangle]
+pub extern "C" fn cpu_started() -> ! {
+    // Not yet: the kernel runs tasks on the boot CPU only; the others wait here.
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}

@@ -6,6 +6,7 @@ pub mod entry;
 pub mod exit;
 pub mod gdt;
 pub mod idt;
+pub mod percpu;
 pub mod serial;
 pub mod trap;
 
