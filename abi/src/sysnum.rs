@@ -124,5 +124,7 @@ numbered_enum! {
         /// Map one page of a device's memory into an address space (never counted, shared or
         /// freed as a user frame).
         AsMapDevice = 54,
+        /// Choose the CPUs a task may run on (a bit each); returns the CPUs that run.
+        TaskSetAffinity = 55,
     }
 }

@@ -5,39 +5,45 @@
 //! This is the glue above everything it calls; nothing below imports it. `arch` calls the
 //! handlers by symbol name, with the types it declares (checked below).
 use crate::arch::cpu;
-use crate::arch::entry::{return_to_user, SyscallHandler};
+use crate::arch::entry::{return_to_user, save_area, SyscallHandler};
+use crate::arch::percpu::{self, IPI_VECTOR};
 use crate::arch::trap::{vector_name, KernelTrapHandler, SavedRegs, UserTrapHandler};
-use crate::sched::Kernel;
+use crate::sched::{remote, Kernel};
 use crate::{irq, kprintln, syscall};
 use abi::Sysnum;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::ptr::null;
+use spin::mutex::TicketMutex;
+use spin::relax::RelaxStrategy;
 
 // The handlers have the types the entry code calls them with.
 const _: [SyscallHandler; 3] = [syscall_from_user, call_from_user, reply_recv_from_user];
 const _: UserTrapHandler = trap_from_user;
 const _: KernelTrapHandler = trap_from_kernel;
 
-/// The kernel state, handed to one entry at a time by [`with_kernel`].
-struct KernelCell(UnsafeCell<Kernel>);
-// SAFETY: there is one core, and `with_kernel` never hands out two references at once.
-unsafe impl Sync for KernelCell {}
-static KERNEL: KernelCell = KernelCell(UnsafeCell::new(Kernel::new()));
-static IN_KERNEL: AtomicBool = AtomicBool::new(false);
+/// The kernel state, behind the big kernel lock: one CPU at a time runs the kernel, as in seL4. A
+/// ticket lock (first come, first served); while a CPU waits for it, it answers the holder's
+/// requests (`sched::remote`), so the holder can wait for it without the two waiting for each
+/// other.
+static KERNEL: TicketMutex<Kernel, AnswerWhileWaiting> = TicketMutex::new(Kernel::new());
 
-/// Runs `f` with the kernel state. The kernel runs on one core with interrupts off and never
-/// re-enters itself (traps taken in kernel mode never come here), so no lock is needed; a
-/// re-entry would be a kernel bug and panics (checked in debug builds only: this is the IPC path).
+struct AnswerWhileWaiting;
+impl RelaxStrategy for AnswerWhileWaiting {
+    fn relax() {
+        remote::serve_requests();
+        core::hint::spin_loop();
+    }
+}
+
+/// Runs `f` with the kernel state, on this CPU: takes the lock, makes this CPU the holder, and
+/// before letting go completes the TLB shootdowns `f` asked for. The kernel runs with interrupts
+/// off and never re-enters itself (traps taken in kernel mode never come here).
 #[inline(always)]
 pub fn with_kernel<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
-    debug_assert!(
-        !IN_KERNEL.swap(true, Ordering::Relaxed),
-        "kernel re-entered"
-    );
-    // SAFETY: single core, no re-entry (above): this is the only reference while `f` runs.
-    let result = f(unsafe { &mut *KERNEL.0.get() });
-    if cfg!(debug_assertions) {
-        IN_KERNEL.store(false, Ordering::Relaxed);
+    let mut k = KERNEL.lock();
+    k.arrive(percpu::index());
+    let result = f(&mut k);
+    if k.flush_on != 0 {
+        k.shootdown();
     }
     result
 }
@@ -46,34 +52,38 @@ pub fn with_kernel<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
 /// (`Call` and `ReplyRecv` come in through their own entries, chosen by the entry code, as in seL4.)
 #[no_mangle]
 extern "C" fn syscall_from_user() -> *const SavedRegs {
-    with_kernel(|k| -> *const SavedRegs {
-        let t = k.current.expect("a syscall came from a running task");
-        let task = k.task(t);
-        if task.regs.rax == Sysnum::TaskSelf as u64 {
-            // The null syscall: the caller stays current and entered; return straight to it.
-            syscall::local::task_self(task);
-            return &task.regs;
-        }
-        k.general_syscall(t)
-    })
+    let regs = save_area();
+    // SAFETY: the save area is that of the task this CPU runs, which no other CPU touches until it
+    // has stalled it (`Kernel::stall`), and this CPU answers that only once it waits for the lock.
+    if unsafe { (*regs).rax } == Sysnum::TaskSelf as u64 {
+        // The null syscall reads only the caller's own id: no lock, straight back to it.
+        // SAFETY: as above; `Task` starts with `regs` then `id` (`repr(C)`).
+        unsafe { syscall::local::task_self(&mut *regs, *regs.add(1).cast::<u64>()) };
+        return regs;
+    }
+    let next = with_kernel(|k| match k.current {
+        Some(t) => k.general_syscall(t),
+        None => k.next_task(),
+    });
+    or_idle(next)
 }
 
 /// `Call`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn call_from_user() -> *const SavedRegs {
-    with_kernel(|k| {
+    or_idle(with_kernel(|k| {
         k.fast_or_general(
             Kernel::fast_call::<false>,
             Kernel::fast_call::<true>,
             |k, t| k.long_or_general(t, Kernel::fast_call_cap, Kernel::general_syscall),
         )
-    })
+    }))
 }
 
 /// `ReplyRecv`: the IPC fast path, or the general path.
 #[no_mangle]
 extern "C" fn reply_recv_from_user() -> *const SavedRegs {
-    with_kernel(|k| {
+    or_idle(with_kernel(|k| {
         k.fast_or_general(
             Kernel::fast_reply_recv::<false, false>,
             Kernel::fast_reply_recv::<true, false>,
@@ -82,7 +92,7 @@ extern "C" fn reply_recv_from_user() -> *const SavedRegs {
                 k.long_or_general(t, rare, Kernel::general_syscall)
             },
         )
-    })
+    }))
 }
 
 /// A trap from user mode. `frame` is the current task's save area (or an IST stack for NMI,
@@ -94,31 +104,35 @@ extern "C" fn trap_from_user(frame: &mut SavedRegs) -> ! {
         panic!("{} while in user mode", vector_name(frame.vector));
     }
     let next = with_kernel(|k| {
-        let t = k.current.expect("a trap came from a running task");
-        // A trap on its own stack (#DB) left the user's registers there, not in the save area.
-        let saved = &mut k.task(t).regs;
-        if !core::ptr::eq(frame, saved) {
-            *saved = *frame;
-        }
-        match frame.vector {
-            // Any interrupt is a scheduling point: a driver it wakes runs before the task it
-            // interrupted (`next_task` delivers the line).
-            v if v >= 32 => {
-                if irq::handle(v as u8) {
-                    k.tick(irq::ticks());
-                }
-                k.preempt();
+        let tick = frame.vector >= 32 && irq::handle(frame.vector as u8);
+        // None: the task was taken off this CPU while it entered (`Kernel::stall`).
+        if let Some(t) = k.current {
+            // A trap on its own stack (#DB) left the user's registers there, not in the save area.
+            let saved = &mut k.task(t).regs;
+            if !core::ptr::eq(frame, saved) {
+                *saved = *frame;
             }
-            _ => k.user_exception(t, cpu::cr2()),
+            match frame.vector {
+                // Any interrupt is a scheduling point: a driver it wakes runs before the task it
+                // interrupted (`next_task` delivers the line).
+                v if v >= 32 => {
+                    if tick {
+                        k.tick(irq::ticks());
+                    }
+                    k.preempt();
+                }
+                _ => k.user_exception(t, cpu::cr2()),
+            }
         }
         k.next_task()
     });
     // SAFETY: `next_task` installed `next`'s save area and address space.
-    unsafe { return_to_user(next) }
+    unsafe { return_to_user(or_idle(next)) }
 }
 
-/// A trap in kernel mode: interrupts while idle are handled; a breakpoint is reported and resumed;
-/// anything else is a kernel bug, reported in full before the panic ends the run.
+/// A trap in kernel mode: interrupts while idle are handled (the kernel's IPI brings a request
+/// to answer); a breakpoint is reported and resumed; anything else is a kernel bug, reported in
+/// full before the panic ends the run.
 #[no_mangle]
 extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
     match frame.vector {
@@ -128,6 +142,9 @@ extern "C" fn trap_from_kernel(frame: &mut SavedRegs) {
         1 => {}
         v if v >= 32 => {
             irq::handle(v as u8);
+            if v == IPI_VECTOR as u64 {
+                remote::serve_requests();
+            }
         }
         _ => {
             report(frame, "kernel");
@@ -146,6 +163,41 @@ fn report(frame: &SavedRegs, context: &str) {
     );
 }
 
+/// The task to resume, or (null: nothing to run on this CPU) the one idling finds.
+#[inline(always)]
+fn or_idle(next: *const SavedRegs) -> *const SavedRegs {
+    if next.is_null() {
+        return idle();
+    }
+    next
+}
+
+/// Idles this CPU until it has a task to run: takes the kernel for each step (the clock, the lines
+/// that fired, a task to pick, one free frame to zero) and lets it go in between, halting with
+/// interrupts on when there is nothing to do.
+#[inline(never)]
+fn idle() -> *const SavedRegs {
+    use x86_64::instructions::interrupts;
+    loop {
+        let step = with_kernel(|k| {
+            k.tick(irq::ticks());
+            let next = k.next_task();
+            (next, next.is_null() && k.idle_work())
+        });
+        match step {
+            (next, _) if !next.is_null() => return next,
+            // SAFETY: `sti; nop; cli` lets a pending interrupt in after the `nop` (`sti` delays it
+            // by one instruction); a kernel-mode interrupt touches no kernel state but the tick
+            // count, the pending lines and this CPU's mailbox (`trap_from_kernel`).
+            (_, true) => unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) },
+            (_, false) => {
+                interrupts::enable_and_hlt();
+                interrupts::disable();
+            }
+        }
+    }
+}
+
 impl Kernel {
     /// Tries `fast` (one of the fast paths), then `long` (its variant for long messages) for the
     /// current task's syscall, else `rest` (the general path, or first a last fast variant).
@@ -156,8 +208,12 @@ impl Kernel {
         long: impl FnOnce(&mut Kernel, u16) -> Option<u16>,
         rest: impl FnOnce(&mut Kernel, u16) -> *const SavedRegs,
     ) -> *const SavedRegs {
-        // The caller is the task that entered (`current` too; `entered` is a plain index).
+        // The caller is the task that entered (`current` too; `entered` is a plain index), unless
+        // it was taken off this CPU while it entered (`stall`).
         let t = self.entered;
+        if t == crate::sched::NO_TASK {
+            return self.next_task();
+        }
         debug_assert_eq!(self.current, Some(t));
         match fast(self, t) {
             Some(next) => self.switch_to(next),
@@ -189,33 +245,27 @@ impl Kernel {
     }
 
     /// Delivers the interrupt lines that fired to their notifications, then switches to the next
-    /// task (again if the kernel idled until a line fired).
+    /// task; null if this CPU has none (the caller idles).
     fn next_task(&mut self) -> *const SavedRegs {
-        loop {
-            if irq::pending() {
-                self.deliver_irqs(irq::take_pending());
-            }
-            if let Some(next) = self.switch_to_next() {
-                return next;
-            }
+        if irq::pending() {
+            self.deliver_irqs(irq::take_pending());
         }
+        self.switch_to_next().unwrap_or(null())
     }
 }
 
-/// Runs the first task; never returns.
+/// Runs the first task on the boot CPU; never returns.
 pub fn enter_user_mode() -> ! {
-    let next = with_kernel(|k| k.next_task());
+    let next = or_idle(with_kernel(|k| k.next_task()));
     // SAFETY: `next_task` installed `next`'s save area and address space.
     unsafe { return_to_user(next) }
 }
 
 /// Where an application processor goes once `arch` has set it up (per-CPU segments, stacks, its
-/// local APIC): it schedules like the boot CPU. (Called by symbol name from `arch`.)
+/// local APIC): it joins the others and runs what it finds. (Called by symbol name from `arch`.)
 #[no_mangle]
 pub extern "C" fn cpu_started() -> ! {
-    // Not yet: the kernel runs tasks on the boot CPU only; the others wait here.
-    loop {
-        x86_64::instructions::interrupts::disable();
-        x86_64::instructions::hlt();
-    }
+    with_kernel(|k| k.online |= 1 << percpu::index());
+    // SAFETY: as in `enter_user_mode`.
+    unsafe { return_to_user(idle()) }
 }

@@ -66,8 +66,13 @@ impl Kernel {
         let (root, sender_id) = (task.root, task.id);
         let ep = self.endpoints.get_mut(cap.index, cap.gen).ok()?;
         let receiver = ep.first(Waiting::Receivers)?;
+        // It runs here next: it must be allowed to (else the general path wakes it where it may).
+        let to = self.tasks.at(receiver)?;
+        if to.affinity & self.this_bit == 0 {
+            return None;
+        }
         let copy = match LONG {
-            true => Some(long_copy(root, self.tasks.at(receiver)?.root)?),
+            true => Some(long_copy(root, to.root)?),
             false => None,
         };
         let tasks = &self.tasks;
@@ -116,7 +121,8 @@ impl Kernel {
             return None;
         };
         let map = fault && tag.label() == MAP_ZEROED;
-        if server != t || map != MAP || (LONG && fault) {
+        let here = caller.affinity & self.this_bit != 0;
+        if server != t || map != MAP || (LONG && fault) || !here {
             return None;
         }
         let copy = match LONG {
@@ -146,6 +152,11 @@ impl Kernel {
             write_message(&mut to.regs, 0, tag, &words);
         }
         to.state = State::Ready;
+        if MAP {
+            // The map may have given the space its own copy of a shared table.
+            let root = to.root;
+            self.flush_elsewhere(root);
+        }
         self.current = Some(target);
         Some(target)
     }

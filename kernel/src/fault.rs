@@ -83,7 +83,9 @@ impl Kernel {
         let to = self.regs(handler);
         write_message(to, msg.badge, tag, &msg.words);
         to.r12 = id;
-        self.current = Some(handler);
+        if self.task(handler).affinity & self.this_bit != 0 {
+            self.current = Some(handler);
+        }
         self.make_ready(handler, true);
         true
     }
@@ -95,7 +97,11 @@ impl Kernel {
         if !faulted || msg.tag.label() != fault::MAP_ZEROED {
             return Ok(());
         }
-        map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, from, to)
+        map_zeroed(&self.tasks, &mut self.spaces, &mut self.frames, from, to)?;
+        // The map may have given the space its own copy of a shared table.
+        let root = self.task(to).root;
+        self.flush_elsewhere(root);
+        Ok(())
     }
 
     /// Task `t` took exception `vector`; `cr2` is the faulting address for page faults.

@@ -211,6 +211,7 @@ impl Kernel {
             return;
         }
         if let Some(space) = self.spaces.free(index) {
+            self.unload_everywhere(space.root);
             let freed = crate::mem::paging::destroy(&mut self.frames, space.root);
             debug_assert_eq!(freed, space.tables);
         }

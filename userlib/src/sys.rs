@@ -518,6 +518,17 @@ pub fn task_set_name(task: CapSlot, name: &str) -> Result<()> {
     call0(Sysnum::TaskSetName, [slot(task), lo, hi, 0, 0, 0]).map(drop)
 }
 
+/// Lets `task` run only on the CPUs in `cpus` (a bit each; 0 leaves them as they are). Returns
+/// the CPUs that run and the task's CPUs now (`InvalidArgument`: none of `cpus` runs).
+#[inline]
+pub fn task_set_affinity(task: CapSlot, cpus: u8) -> Result<(u8, u8)> {
+    let r = call0(
+        Sysnum::TaskSetAffinity,
+        [slot(task), cpus.into(), 0, 0, 0, 0],
+    )?;
+    Ok((r.r[0] as u8, r.r[1] as u8))
+}
+
 /// Creates an endpoint in slot `dst`.
 #[inline]
 pub fn endpoint_create(pool: CapSlot, dst: CapSlot) -> Result<()> {

@@ -106,11 +106,17 @@ impl Pending {
     }
 }
 
+/// `repr(C)`: `regs` first and `id` right after, for the null syscall (`crate::entry`).
+#[repr(C)]
 pub struct Task {
     /// Saved user registers; TSS.RSP0 points at the end of this while the task runs.
     pub regs: SavedRegs,
     /// The id user space sees (`task_id` of its index and generation).
     pub id: u64,
+    /// The CPU whose run queue holds it (ready), or that ran it last.
+    pub cpu: u8,
+    /// The CPUs it may run on, a bit each (`TaskSetAffinity`; all by default).
+    pub affinity: u8,
     pub space: u16,
     /// The space's top-level table frame (cached for switching).
     pub root: u64,
@@ -137,6 +143,8 @@ impl Task {
         Task {
             regs,
             id: 0,
+            cpu: 0,
+            affinity: u8::MAX,
             space,
             root,
             caps: CapTable::new(),

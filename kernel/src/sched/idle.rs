@@ -1,44 +1,35 @@
-//! Idling: with no task ready, the kernel zeroes free frames and waits for the timer to wake a
-//! receiver whose timeout has passed, or for an interrupt line a waiting task's notification is
-//! bound to; with neither, nothing can ever run again.
+//! Idling: a CPU with no task to run zeroes free frames, one at a time, and halts until an
+//! interrupt: a timer tick (a receiver whose timeout has passed), a line a waiting task's
+//! notification is bound to, or the IPI of a CPU that queued a task for it. If no CPU runs
+//! anything and nothing can wake a task, nothing can ever run again.
 use super::Kernel;
 use crate::arch::{cpu, exit};
 use crate::irq;
+use crate::obj::task::State;
 
 impl Kernel {
-    /// Waits until a timer tick makes a task ready; returns it (`None`: an interrupt line fired,
-    /// for the caller to deliver). Meanwhile it zeroes dirty free
-    /// frames one at a time, letting interrupts in between, then halts with interrupts on. It
-    /// idles in the kernel's own page tables: the last task's may have been freed (and be zeroed
-    /// now). If no task waits with a timeout or on an interrupt, nothing can ever run again, so
-    /// the kernel reports the tasks and ends the run.
-    pub(super) fn idle(&mut self) -> Option<u16> {
-        use x86_64::instructions::interrupts;
+    /// This CPU has nothing to run (`crate::entry` idles it, letting go of the kernel between
+    /// steps): it idles in the kernel's own page tables (the last task's may be freed now), ends
+    /// the run if nothing can ever run again, and zeroes one free frame if the clock has not moved
+    /// and no line fired; returns whether it did (then it looks again at once; else it halts).
+    pub fn idle_work(&mut self) -> bool {
         if self.active_root != self.kernel_root {
             self.active_root = self.kernel_root;
             cpu::switch_address_space(self.kernel_root);
         }
-        loop {
-            if !self.sleeping() && !self.irq_can_wake() {
-                self.nothing_to_run()
-            }
-            let quiet = || irq::ticks() == self.now && !irq::pending();
-            while quiet() && self.frames.zero_one() {
-                // SAFETY: `sti; nop; cli` lets a pending interrupt in after the `nop` (`sti`
-                // delays it by one instruction); a kernel-mode interrupt touches no kernel state
-                // but the tick count and the pending lines (`trap_from_kernel`).
-                unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) };
-            }
-            if quiet() {
-                interrupts::enable_and_hlt();
-                interrupts::disable();
-            }
-            self.tick(irq::ticks());
-            let next = self.pick();
-            if next.is_some() || irq::pending() {
-                return next;
-            }
+        if self.stuck() {
+            self.nothing_to_run()
         }
+        irq::ticks() == self.now && !irq::pending() && self.frames.zero_one()
+    }
+
+    /// Can no task ever run again: no CPU runs or has queued one, none waits with a timeout, and
+    /// no interrupt line can wake one?
+    fn stuck(&self) -> bool {
+        let others_idle = self.others().all(|c| self.cpus[c].view.current.is_none());
+        let ready = |t: &u16| self.tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        let queued = self.cpus.iter().any(|c| c.ready.iter().any(ready));
+        others_idle && !queued && !self.sleeping() && !self.irq_can_wake()
     }
 
     /// Nothing can ever run again: neither the timer nor an interrupt line wakes anybody. Rather than

@@ -1,9 +1,17 @@
-//! The kernel's state, the run queue and task lifecycle (start, stop, destroy).
+//! The kernel's state, the run queues and task lifecycle (start, stop, destroy).
 //!
-//! There is one `Kernel`; the entry code hands it to each entry from user mode (`crate::entry`).
+//! There is one `Kernel`, behind one lock (`crate::entry`): the CPU that holds it is `this`. Each
+//! CPU has its own run queue; the CPU-local state of the holder (`current`, `entered`,
+//! `active_root`, `segments`) is in `Kernel`'s own fields, which every entry uses, and the other
+//! CPUs' in `cpus` (`views`).
+mod cpus;
 mod idle;
+pub mod remote;
 mod switch;
 
+pub use cpus::{unqueue, Cpu, View};
+
+use crate::arch::percpu::MAX_CPUS;
 use crate::arch::trap::SavedRegs;
 use crate::mem::device::DeviceMemory;
 use crate::mem::frames::FrameTable;
@@ -15,7 +23,6 @@ use crate::obj::table::ObjTable;
 use crate::obj::task::{SendKind, State, Task, MAX_TASKS};
 use abi::inspect::Activity;
 use abi::{task_id, SysError};
-use heapless::Deque;
 
 /// No task (for `Kernel::entered`).
 pub const NO_TASK: u16 = u16::MAX;
@@ -33,9 +40,16 @@ pub struct Kernel {
     pub irq_handlers: ObjTable<IrqHandler, MAX_IRQ_LINES>,
     /// Interrupts that fired on a line without a live notification bound (the line stays masked).
     pub irqs_dropped: u64,
-    /// Ready tasks other than the current one, in round-robin order.
-    pub ready: Deque<u16, MAX_TASKS>,
-    /// The task whose registers the next return to user mode restores.
+    /// The CPU that holds the kernel (its index; `this_bit` is `1 << this`).
+    pub this: usize,
+    pub this_bit: u8,
+    /// The CPUs that run (`1 << count` - 1).
+    pub online: u8,
+    /// The other CPUs whose TLB must be flushed before the kernel is left (`remote::shootdown`).
+    pub flush_on: u8,
+    /// Each CPU's run queue, and the other CPUs' local state (the holder's is below).
+    pub cpus: [Cpu; MAX_CPUS],
+    /// The task whose registers the next return to user mode restores (on this CPU).
     pub current: Option<u16>,
     /// The boot page table: the kernel half every address space shares.
     pub kernel_root: u64,
@@ -66,7 +80,11 @@ impl Kernel {
             notifications: ObjTable::new(),
             irq_handlers: ObjTable::new(),
             irqs_dropped: 0,
-            ready: Deque::new(),
+            this: 0,
+            this_bit: 1,
+            online: 1,
+            flush_on: 0,
+            cpus: [const { Cpu::new() }; MAX_CPUS],
             current: None,
             kernel_root: 0,
             console_frame: 0,
@@ -98,35 +116,52 @@ impl Kernel {
         Ok((index, gen))
     }
 
-    /// Makes a task runnable; `first` puts it at the head of the queue (it was just woken by IPC
-    /// from the running task, which is about to block or has handed it a reply).
+    /// Makes a task runnable. `first`: it was just woken by IPC from this CPU's running task, which
+    /// is about to block or has handed it a reply: it runs next here, if its affinity allows (it
+    /// moves to its partner's CPU). Otherwise it goes to the back of the queue of the CPU it last
+    /// ran on, or of an idle CPU it may run on, woken if idle (`place`).
     pub fn make_ready(&mut self, index: u16, first: bool) {
-        self.task(index).state = State::Ready;
-        if self.current == Some(index) {
+        let (this, bit) = (self.this, self.this_bit);
+        let task = self.task(index);
+        task.state = State::Ready;
+        let allowed = task.affinity & self.online;
+        if self.current == Some(index) || self.running_on(index).is_some() {
             return;
         }
-        let _ = if first {
-            self.ready.push_front(index)
-        } else {
-            self.ready.push_back(index)
-        };
+        if first && allowed & bit != 0 {
+            self.task(index).cpu = this as u8;
+            let _ = self.cpus[this].ready.push_front(index);
+            return;
+        }
+        let cpu = self.place(index, allowed);
+        self.task(index).cpu = cpu as u8;
+        let _ = self.cpus[cpu].ready.push_back(index);
+        self.wake_cpu(cpu);
     }
 
     /// Moves the current task to the back of the queue (timer tick, yield).
     pub fn preempt(&mut self) {
         if let Some(c) = self.current.take() {
             if self.tasks.at(c).is_some_and(|t| t.state == State::Ready) {
-                let _ = self.ready.push_back(c);
+                let _ = self.cpus[self.this].ready.push_back(c);
             }
         }
     }
 
-    /// Picks the task to run next: the current one if it can still run, else the next ready one.
+    /// Picks the task to run next: the current one if it can still run, else the next ready one of
+    /// this CPU's queue, else one taken from another CPU's queue (`steal`).
     pub fn pick(&mut self) -> Option<u16> {
         let tasks = &self.tasks;
         let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
         if !self.current.as_ref().is_some_and(ready) {
-            self.current = core::iter::from_fn(|| self.ready.pop_front()).find(ready);
+            let queue = &mut self.cpus[self.this].ready;
+            self.current = core::iter::from_fn(|| queue.pop_front()).find(ready);
+            if self.current.is_none() {
+                self.current = self.steal();
+            }
+            if let Some(t) = self.current {
+                self.task(t).cpu = self.this as u8;
+            }
         }
         self.current
     }
@@ -174,13 +209,12 @@ impl Kernel {
 
     /// Takes a task out of whatever it waits in; returns its old state.
     pub(crate) fn detach(&mut self, index: u16) -> State {
+        self.stall(index);
         let state = self.task(index).state;
         match state {
             State::Ready => {
-                let queued = core::mem::take(&mut self.ready);
-                for t in queued.into_iter().filter(|&t| t != index) {
-                    let _ = self.ready.push_back(t);
-                }
+                // Not running elsewhere any more: `stall` above.
+                cpus::unqueue(&mut self.cpus[self.task(index).cpu as usize].ready, index);
             }
             State::Sending { endpoint, .. }
             | State::Receiving { endpoint }

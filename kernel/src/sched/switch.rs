@@ -6,10 +6,9 @@ use crate::arch::{cpu, entry};
 
 impl Kernel {
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the
-    /// trap and syscall stack. With nothing runnable, the kernel idles until a timeout wakes a task,
-    /// or returns `None` when an interrupt line fired (the caller delivers it and asks again).
+    /// trap and syscall stack. `None`: nothing can run on this CPU (the caller idles).
     pub fn switch_to_next(&mut self) -> Option<*const SavedRegs> {
-        let t = self.pick().or_else(|| self.idle())?;
+        let t = self.pick()?;
         Some(self.enter(t))
     }
 

@@ -1,12 +1,13 @@
 //! The syscall that touches only the caller's own task: `TaskSelf`, the null syscall. It can
 //! neither block nor wake anyone, so the entry code runs it without the scheduler and returns
 //! straight to the caller.
-use crate::obj::task::Task;
+use crate::arch::trap::SavedRegs;
 
-/// Runs `TaskSelf` for `task`: its index ("pid") in `rdi`, its full id in `rsi`.
+/// Runs `TaskSelf` for the task with registers `regs` and id `id`: its index ("pid") in `rdi`, its
+/// full id in `rsi`.
 #[inline(always)]
-pub fn task_self(task: &mut Task) {
-    task.regs.rdi = abi::task::split_task_id(task.id).0 as u64;
-    task.regs.rsi = task.id;
-    task.regs.rax = 0;
+pub fn task_self(regs: &mut SavedRegs, id: u64) {
+    regs.rdi = abi::task::split_task_id(id).0 as u64;
+    regs.rsi = id;
+    regs.rax = 0;
 }

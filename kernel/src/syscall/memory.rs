@@ -73,14 +73,19 @@ impl Kernel {
         Ok((index, gen))
     }
 
-    fn flush_if_active(&self, root: u64, vaddr: u64) {
+    /// An entry of `root` at `vaddr` was removed or lost rights: no TLB may keep the old one.
+    fn flush_if_active(&mut self, root: u64, vaddr: u64) {
         if self.active_root == root {
             paging::flush(vaddr);
         }
+        self.flush_elsewhere(root);
     }
 
-    /// The page tables of live space `index`.
+    /// The page tables of live space `index`, to edit. (An edit may give the space its own copy of
+    /// a shared table, which other CPUs running it may still cache: they flush.)
     pub(crate) fn tables(&mut self, index: u16) -> Result<Tables<'_>, SysError> {
+        let root = self.spaces.at(index).ok_or(SysError::StaleCap)?.root;
+        self.flush_elsewhere(root);
         let space = self.spaces.at_mut(index).ok_or(SysError::StaleCap)?;
         let (frames, root, count) = (&mut self.frames, space.root, &mut space.tables);
         Ok(Tables {
@@ -151,6 +156,8 @@ pub fn share(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         k.lookup(t, a[5], CapKind::FramePool, Rights::MAP)?;
     }
     let src_active = k.active_root == src_root;
+    // The source's entries may lose write (copy-on-write) on every CPU running it.
+    k.flush_elsewhere(src_root);
     let next = range::share(&mut k.tables(dst)?, src_root, mode, src_active, start, end)?;
     k.results(t, [next, tables_of(k, dst)])
 }

@@ -61,7 +61,10 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         EndpointCreate => caps::create(k, t, a, CapKind::Endpoint),
         EndpointDestroy => caps::destroy(k, t, a, CapKind::Endpoint),
         TaskSelf => {
-            local::task_self(k.task(t));
+            {
+                let task = k.task(t);
+                local::task_self(&mut task.regs, task.id)
+            }
             Ok(Done::Return)
         }
         CapCopy => caps::copy(k, t, a),
@@ -104,6 +107,7 @@ fn run(k: &mut Kernel, t: u16, num: Sysnum, a: &Args) -> SysResult {
         IoOut => device::io_out(k, t, a),
         DeviceFramesCreate => device::frames_create(k, t, a),
         AsMapDevice => memory::map_device(k, t, a),
+        TaskSetAffinity => task::set_affinity(k, t, a),
     }
 }
 

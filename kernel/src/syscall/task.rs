@@ -132,6 +132,29 @@ pub fn give_cap(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     Ok(Done::Return)
 }
 
+/// `TaskSetAffinity(task, cpus)`: the CPUs (a bit each) the task may run on from now on; 0 leaves
+/// them. Returns the CPUs that run and the task's CPUs. If it runs or waits on a CPU it may no
+/// longer use, it moves.
+pub fn set_affinity(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
+    let target = task_index(k, t, a[0], Rights::CONTROL)?;
+    let cpus = u8::try_from(a[1]).map_err(|_| SysError::InvalidArgument)?;
+    ensure(a[1] == 0 || cpus & k.online != 0, SysError::InvalidArgument)?;
+    if cpus != 0 && cpus != k.task(target).affinity {
+        k.task(target).affinity = cpus;
+        let on = match target == t {
+            true => k.this,
+            false => k.running_on(target).unwrap_or(k.task(target).cpu.into()),
+        };
+        if k.task(target).state == State::Ready && cpus & 1 << on == 0 {
+            // Off its CPU and its queue, then queued where it may run.
+            k.detach(target);
+            k.make_ready(target, false);
+        }
+    }
+    let affinity = k.task(target).affinity;
+    k.results(t, [k.online.into(), affinity.into()])
+}
+
 /// Names a task (16 bytes of UTF-8 in two registers, NUL-padded): diagnostics and debuggers show it.
 pub fn set_name(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a[0], Rights::CONTROL)?;

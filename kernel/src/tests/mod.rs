@@ -4,6 +4,7 @@
 //! check is tested here in milliseconds, without booting QEMU.
 mod call_timeout;
 mod caps;
+mod cpus;
 mod device;
 mod device_frames;
 mod fault_map;
@@ -177,16 +178,16 @@ impl Sim {
             State::Ready,
             "task {t} cannot make a syscall"
         );
-        if let Some(c) = k.current.filter(|&c| c != t) {
-            let _ = k.ready.push_back(c);
-        }
-        for _ in 0..k.ready.len() {
-            match k.ready.pop_front() {
-                Some(r) if r != t => {
-                    let _ = k.ready.push_back(r);
-                }
-                _ => {}
+        // `t` runs on this CPU now: out of every queue, and off any other CPU.
+        for cpu in k.cpus.iter_mut() {
+            crate::sched::unqueue(&mut cpu.ready, t);
+            if cpu.view.current == Some(t) {
+                cpu.view.current = None;
             }
+        }
+        let previous = k.current.filter(|&c| c != t);
+        if let Some(c) = previous.filter(|&c| k.task(c).state == State::Ready) {
+            let _ = k.cpus[k.this].ready.push_back(c);
         }
         k.current = Some(t);
         let r = &mut k.task(t).regs;
@@ -207,7 +208,8 @@ impl Sim {
                     || k.fast_reply_recv::<false, true>(t).is_some()
             }
             Some(Sysnum::TaskSelf) => {
-                crate::syscall::local::task_self(k.task(t));
+                let task = k.task(t);
+                crate::syscall::local::task_self(&mut task.regs, task.id);
                 true
             }
             _ => false,
@@ -278,7 +280,7 @@ impl Sim {
 
     /// The ready queue, front first (the current task is not in it).
     pub fn queue(&self) -> Vec<u16> {
-        self.k.ready.iter().copied().collect()
+        self.k.cpus[self.k.this].ready.iter().copied().collect()
     }
 
     /// The frame mapped at `vaddr` in `t`'s space.
