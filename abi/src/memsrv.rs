@@ -58,7 +58,7 @@ numbered_enum! {
         Pages = 11,
         /// Observer only. w0 = a pid, w1 = a first capability slot. Reply (long): w0 = slots
         /// described, w1 = what it does (`abi::inspect::Activity`), w2 = the object it waits on,
-        /// w3 = 0, then two words per slot (`abi::inspect::CapEntry`), at most
+        /// w3 = its CPU (where it runs, is queued, or ran last), then two words per slot (`abi::inspect::CapEntry`), at most
         /// [`SLOTS_PER_REPLY`].
         Caps = 12,
         /// Reply: nothing; the caller's `slots::NAMES` now holds its capability to the name

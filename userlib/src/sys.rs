@@ -418,6 +418,8 @@ pub struct TaskCapsInfo {
     pub activity: u64,
     /// The endpoint (or, awaiting a reply, the task) it waits on.
     pub on: u64,
+    /// The CPU it runs on, is queued on, or last ran on.
+    pub cpu: u64,
 }
 
 /// A task's capabilities from slot `first` into the caller's IPC buffer words, and what it waits
@@ -429,6 +431,7 @@ pub fn task_caps(task: CapSlot, first: u64) -> Result<TaskCapsInfo> {
         slots: out.r[0],
         activity: out.r[1],
         on: out.r[2],
+        cpu: out.r[3],
     })
 }
 

@@ -49,7 +49,7 @@ pub fn read_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
 }
 
 /// `TaskCaps`: slots a1.. of a task's table (`abi::inspect`, two words each) into the caller's IPC
-/// buffer, and what the task waits on.
+/// buffer, what the task waits on, and its CPU.
 pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     let target = task_index(k, t, a[0], Rights::READ)?;
     let buffer = k.ipc_buffer(t).ok_or(SysError::NoIpcBuffer)?;
@@ -63,7 +63,11 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         phys::write_u64(buffer, 2 * i + 1, cap.badge);
     }
     let (activity, on) = task.state.activity();
-    k.results(t, [count, activity.raw(), on as u64])
+    let cpu = match target == t {
+        true => k.this,
+        false => k.running_on(target).unwrap_or(k.task(target).cpu.into()),
+    };
+    k.results(t, [count, activity.raw(), on as u64, cpu as u64])
 }
 
 pub fn write_regs(k: &mut Kernel, t: u16, a: &Args) -> SysResult {

@@ -9,6 +9,7 @@ from .kernel import (
     cap_slots,
     cap_text,
     current_index,
+    running_cpus,
     kernel,
     label,
     live_objects,
@@ -35,8 +36,9 @@ class Mikros(gdb.Command):
 
 
 class Tasks(gdb.Command):
-    """Every task: index, id, name, state, what it waits on, address space (its CR3).
-`*` marks the current task (the one running, or whose syscall the kernel is handling)."""
+    """Every task: index, id, name, state, the CPU it runs on (or is queued on, or ran on last),
+what it waits on, address space (its CR3). `*` marks the selected CPU's current task (the one
+running, or whose syscall the kernel is handling)."""
 
     def __init__(self):
         super().__init__("mikros tasks", gdb.COMMAND_USER)
@@ -44,15 +46,19 @@ class Tasks(gdb.Command):
     def invoke(self, argument, from_tty):
         k = kernel()
         current = current_index()
-        print(f"  {'#':>3} {'id':>9}  {'name':<12} {'state':<18} {'waits on':<30} space  cr3")
+        running = running_cpus(k)
+        print(
+            f"  {'#':>3} {'id':>9}  {'name':<12} {'state':<18} cpu {'waits on':<30} space  cr3"
+        )
         for index, _, task in live_objects(k["tasks"]):
             state, waits = state_text(task["state"])
-            if index == current and state == "ready":
+            if index in running and state == "ready":
                 state = "running"
+            cpu = running.get(index, int(task["cpu"]))
             mark = "*" if index == current else " "
             print(
                 f"{mark} {index:>3} {int(task['id']):>#9x}  {name_of(task):<12} {state:<18} "
-                f"{waits:<30} {int(task['space']):>5}  {int(task['root']):#x}"
+                f"{cpu:>3} {waits:<30} {int(task['space']):>5}  {int(task['root']):#x}"
             )
 
 

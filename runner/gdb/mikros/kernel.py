@@ -19,7 +19,8 @@ def kernel():
     if symbol is None:
         raise gdb.GdbError(f"no {KERNEL_STATIC}: is the kernel's symbol file loaded?")
     try:
-        return symbol.value()["__0"]["value"]
+        # A spin::TicketMutex: the state is its `data`.
+        return symbol.value()["data"]["value"]
     except gdb.MemoryError:
         raise gdb.GdbError("the kernel's memory is not mapped yet (it is still booting)")
 
@@ -43,10 +44,37 @@ def task_at(index):
     return some(entries[index]["obj"])
 
 
-def current_index():
-    """The task the kernel runs (or is running a syscall for), or None."""
-    index = some(kernel()["current"])
+def this_cpu():
+    """The CPU gdb has selected (QEMU shows each as a thread, numbered from 1 in start order)."""
+    thread = gdb.selected_thread()
+    return 0 if thread is None else thread.num - 1
+
+
+def current_on(cpu, k=None):
+    """The task CPU `cpu` runs (or is running a syscall for), or None. The CPU that held the
+    kernel last keeps its state in the kernel's own fields, the others in `cpus[i].view`."""
+    k = kernel() if k is None else k
+    state = k if int(k["this"]) == cpu else k["cpus"][cpu]["view"]
+    index = some(state["current"])
     return None if index is None else int(index)
+
+
+def running_cpus(k=None):
+    """{task index: CPU} for every CPU that runs a task."""
+    k = kernel() if k is None else k
+    online = int(k["online"])
+    found = {}
+    for cpu in range(8):
+        if online & (1 << cpu):
+            index = current_on(cpu, k)
+            if index is not None:
+                found[index] = cpu
+    return found
+
+
+def current_index():
+    """The task the selected CPU runs (or is running a syscall for), or None."""
+    return current_on(this_cpu())
 
 
 def name_of(task):

@@ -166,7 +166,7 @@ impl Server {
         let info = sys::task_caps(task, first).map_err(|_| MemError::NoChild)?;
         let count = (info.slots as usize).min(SLOTS_PER_REPLY);
         let mut words: Vec<u64, 64> = Vec::new();
-        let _ = words.extend_from_slice(&[count as u64, info.activity, info.on, 0]);
+        let _ = words.extend_from_slice(&[count as u64, info.activity, info.on, info.cpu]);
         // (The kernel wrote the entries into the IPC buffer's words; they move up past the head.)
         let entries: Vec<u64, { 2 * SLOTS_PER_CALL }> = (0..2 * count).map(ipc_word).collect();
         let _ = words.extend_from_slice(&entries);

@@ -224,6 +224,9 @@ fn capabilities(s: &Snapshot, grid: &mut Grid) {
         Some((activity, _)) => write!(p, "{activity:?}"),
         None => write!(p, "-"),
     };
+    if s.activity.is_some() {
+        let _ = write!(p, ", CPU {}", s.cpu);
+    }
     for (i, c) in s.caps.iter().take(9).enumerate() {
         let (row, col) = (CAPS_TOP + i / 3, (i % 3) * 27);
         let mut p = pen(grid, row, col, GREY);

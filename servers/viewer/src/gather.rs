@@ -154,6 +154,8 @@ pub struct Snapshot {
     pages: heapless::Vec<u64, MAX_PAGES>,
     pub caps: heapless::Vec<SlotCap, MAX_CAPS>,
     pub activity: Option<(Activity, u64)>,
+    /// The CPU it runs on (or is queued on, or ran on last).
+    pub cpu: u64,
     /// Endpoint index of the memory server's service endpoint and of the name service (each
     /// process finds them in slots 0 and 1), to name them.
     pub server_endpoint: Option<u16>,
@@ -174,6 +176,7 @@ impl Snapshot {
             pages: heapless::Vec::new(),
             caps: heapless::Vec::new(),
             activity: None,
+            cpu: 0,
             server_endpoint: None,
             names_endpoint: None,
             cost: [0; 2],
@@ -322,6 +325,7 @@ impl Snapshot {
             };
             let activity = Activity::from_raw(w[1]).unwrap_or(Activity::Ready);
             self.activity = Some((activity, w[2]));
+            self.cpu = w[3];
             for i in 0..w[0] as usize {
                 let cap = CapEntry::unpack(ipc_word(4 + 2 * i), ipc_word(5 + 2 * i));
                 let slot = first + i as u64;

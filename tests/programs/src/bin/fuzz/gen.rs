@@ -26,7 +26,7 @@ pub struct RawCall {
 /// `Exit` ends the worker (the kernel prints a line), so it is rare; `TaskStart` usually starts
 /// the victim, which faults at once, so it is rare too.
 const WEIGHTS: [u64; BUCKETS] = [
-    190, // DebugWrite
+    130, // DebugWrite
     150, // Yield
     200, // TaskSelf
     1,   // Exit
@@ -81,6 +81,7 @@ const WEIGHTS: [u64; BUCKETS] = [
     40,  // IoOut
     30,  // DeviceFramesCreate
     30,  // AsMapDevice
+    60,  // TaskSetAffinity
     49,  // invalid numbers
 ];
 
@@ -277,6 +278,15 @@ pub fn next(rng: &mut Rng) -> RawCall {
             a[1] = new_object_slot(rng, TASKS);
         }
         TaskReadRegs | TaskWriteRegs | TaskStop | TaskDestroy => a[0] = slot_of(rng, &TASK_SLOTS),
+        // Moves the workers and their victims between CPUs (mostly valid masks, some not).
+        TaskSetAffinity => {
+            a[0] = slot_of(rng, &TASK_SLOTS);
+            a[1] = if rng.percent(80) {
+                rng.below(16)
+            } else {
+                values::any(rng)
+            };
+        }
         TaskStart => {
             a[0] = if rng.percent(70) {
                 wslot::VICTIM

@@ -114,6 +114,7 @@ fn refused(call: &RawCall) -> Option<&'static str> {
         DeviceFramesCreate if a[1] != FRAMEBUFFER => "an unknown device",
         AsMapDevice if page(a[2]) || page_rights(a[4]) => "a bad page or rights",
         IoOut if a[3] >> (8 * a[2]) != 0 => "a value wider than the port",
+        TaskSetAffinity if a[1] > 0xFF => "a CPU mask over eight bits",
         _ => return None,
     };
     Some(why)
