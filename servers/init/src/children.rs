@@ -16,9 +16,9 @@ const MAX_CHILDREN: usize = 12;
 /// address-space and task capabilities (`slots::POOL`, `SELF_SPACE`, `SELF_TASK`). The memory
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
-/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's
-/// ports); the input drivers make their notifications; the display driver maps the
-/// framebuffer.
+/// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's ports);
+/// `smptest` runs helper tasks on other CPUs; the input drivers make their notifications; the
+/// display driver maps the framebuffer.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
     crate::DISPLAY,
@@ -29,6 +29,7 @@ pub const POOL_HOLDERS: &[&str] = &[
     "belltest",
     "irqtest",
     "keybench",
+    "smptest",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];

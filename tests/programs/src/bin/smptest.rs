@@ -1,0 +1,229 @@
+//! smptest: what several CPUs must not break (issue 20). It pins itself to CPU 0 and runs helper
+//! tasks, in its own address space, on CPU 1 (and 2):
+//! 1. **Stale TLB entries**: a helper keeps reading a page while this task breaks its
+//!    copy-on-write (`AsCopy`: a fresh frame at the same address) and writes a new value there.
+//!    Once the call has returned, the helper must see the new value: its CPU flushed the old
+//!    translation before the call returned. Without a shootdown it reads the old frame.
+//! 2. **A task running elsewhere, stopped, read, restarted, moved and destroyed**: a helper
+//!    counts in a loop without syscalls; once stopped its count must not move, and so on.
+//! 3. **Parallel syscalls**: this task and a helper allocate and free frames at the same time.
+//!
+//! Prints `smptest: N CPUs` first and `smptest: ok` last; exits 1 at the first broken promise.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU64, Ordering::*};
+use userlib::{println, slots, sys, CapSlot, PageRights, Rights, Task, UserRegs};
+
+userlib::entry!(main);
+
+/// The page the TLB test remaps, away from everything else in this space.
+const PAGE: u64 = 0x10_0000_0000;
+const ROUNDS: u64 = 300;
+const HELPER: CapSlot = slots::FIRST_FREE;
+const STACK_SIZE: usize = 16 * 1024;
+
+#[repr(C, align(16))]
+struct Stack([u8; STACK_SIZE]);
+static mut STACK: Stack = Stack([0; STACK_SIZE]);
+
+/// The round this task has finished (the helper checks the page then), and the helper's answer.
+static ROUND: AtomicU64 = AtomicU64::new(0);
+static SEEN: AtomicU64 = AtomicU64::new(0);
+/// Rounds in which the helper read an old value.
+static STALE: AtomicU64 = AtomicU64::new(0);
+/// The counting helper's count, and the parallel helper's calls done (or failed: `u64::MAX`).
+static COUNT: AtomicU64 = AtomicU64::new(0);
+
+macro_rules! check {
+    ($cond:expr, $($why:tt)*) => {
+        if !$cond {
+            println!("smptest: FAILED: {}", format_args!($($why)*));
+            return 1;
+        }
+    };
+}
+
+fn main() -> i32 {
+    let Ok((online, _)) = sys::task_set_affinity(slots::SELF_TASK, 0) else {
+        println!("smptest: FAILED: TaskSetAffinity");
+        return 1;
+    };
+    let cpus = online.count_ones();
+    println!("smptest: {cpus} CPUs");
+    check!(cpus >= 2, "needs two CPUs or more (--smp 2)");
+    check!(
+        sys::task_set_affinity(slots::SELF_TASK, 1).is_ok(),
+        "pinning to CPU 0"
+    );
+    match stale_tlb()
+        .and_then(|()| stall(cpus))
+        .and_then(|()| parallel())
+    {
+        Ok(()) => {
+            println!("smptest: ok");
+            0
+        }
+        Err(why) => {
+            println!("smptest: FAILED: {why}");
+            1
+        }
+    }
+}
+
+type Check = Result<(), &'static str>;
+
+fn ensure(cond: bool, why: &'static str) -> Check {
+    if cond {
+        Ok(())
+    } else {
+        Err(why)
+    }
+}
+
+/// Creates the helper in this address space, running `entry` on CPU `cpu`, started.
+fn helper(entry: extern "C" fn() -> !, cpu: u8) -> Check {
+    sys::task_create(slots::SELF_SPACE, HELPER).map_err(|_| "TaskCreate")?;
+    let regs = UserRegs {
+        rip: entry as *const () as u64,
+        rsp: (&raw mut STACK) as u64 + STACK_SIZE as u64 - 8,
+        rflags: 0x202,
+        ..UserRegs::default()
+    };
+    Task(HELPER)
+        .write_regs(&regs)
+        .map_err(|_| "TaskWriteRegs")?;
+    sys::task_set_affinity(HELPER, 1 << cpu).map_err(|_| "TaskSetAffinity")?;
+    sys::task_give_cap(HELPER, slots::POOL, CapSlot(0), Rights::all()).map_err(|_| "give")?;
+    sys::task_start(HELPER).map_err(|_| "TaskStart")
+}
+
+fn page() -> *mut u64 {
+    PAGE as *mut u64
+}
+
+extern "C" fn reader() -> ! {
+    let mut answered = 0;
+    loop {
+        // SAFETY: the page stays mapped while the helper runs (only its frame changes).
+        let value = unsafe { page().read_volatile() };
+        let round = ROUND.load(Acquire);
+        if round != answered {
+            // The round's call has returned: the page must show its value now.
+            // SAFETY: as above.
+            let now = unsafe { page().read_volatile() };
+            if now != round {
+                STALE.fetch_add(1, Relaxed);
+            }
+            answered = round;
+            SEEN.store(round, Release);
+        }
+        core::hint::black_box(value);
+    }
+}
+
+fn stale_tlb() -> Check {
+    let rw = PageRights::WRITE;
+    sys::as_alloc(slots::SELF_SPACE, slots::POOL, PAGE, rw).map_err(|_| "AsAlloc")?;
+    helper(reader, 1)?;
+    for round in 1..=ROUNDS {
+        // A fresh frame at the page (the old one's value copied), then the round's value in it.
+        sys::as_copy(slots::SELF_SPACE, slots::POOL, PAGE, rw).map_err(|_| "AsCopy")?;
+        // SAFETY: mapped writable just above.
+        unsafe { page().write_volatile(round) };
+        ROUND.store(round, Release);
+        while SEEN.load(Acquire) != round {
+            core::hint::spin_loop();
+        }
+    }
+    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    let frame = sys::as_unmap(slots::SELF_SPACE, PAGE).map_err(|_| "AsUnmap")?;
+    sys::frame_free(slots::POOL, frame).map_err(|_| "FrameFree")?;
+    let stale = STALE.load(Relaxed);
+    println!("smptest: stale TLB: {stale} stale reads in {ROUNDS} copy-on-write breaks");
+    ensure(
+        stale == 0,
+        "another CPU kept a translation the kernel had changed",
+    )
+}
+
+extern "C" fn counter() -> ! {
+    loop {
+        COUNT.fetch_add(1, Relaxed);
+    }
+}
+
+/// Waits until the count moves past `from` (the counter runs); false if it does not, soon.
+fn moves(from: u64) -> bool {
+    (0..200_000_000u64).any(|_| COUNT.load(Relaxed) > from)
+}
+
+/// Whether the count stays put for a while (the counter runs nowhere).
+fn still() -> bool {
+    let at = COUNT.load(Relaxed);
+    (0..2_000_000).all(|_| core::hint::black_box(COUNT.load(Relaxed)) == at)
+}
+
+fn stall(cpus: u32) -> Check {
+    helper(counter, 1)?;
+    ensure(moves(0), "the counter never ran")?;
+    for _ in 0..100 {
+        sys::task_stop(HELPER).map_err(|_| "TaskStop")?;
+        ensure(still(), "a stopped task ran on")?;
+        let rip = Task(HELPER).read_regs().map_err(|_| "TaskReadRegs")?.rip;
+        let code = counter as *const () as u64;
+        ensure(
+            (code..code + 64).contains(&rip),
+            "the stopped task's registers are not its own",
+        )?;
+        sys::task_start(HELPER).map_err(|_| "TaskStart")?;
+        ensure(moves(COUNT.load(Relaxed)), "a restarted task did not run")?;
+    }
+    let target = if cpus > 2 { 2 } else { 0 };
+    sys::task_set_affinity(HELPER, 1 << target).map_err(|_| "moving")?;
+    ensure(moves(COUNT.load(Relaxed)), "a moved task did not run")?;
+    let on = sys::task_caps(HELPER, 0).map_err(|_| "TaskCaps")?.cpu;
+    ensure(
+        on == target as u64,
+        "TaskCaps names another CPU than the task's",
+    )?;
+    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    ensure(still(), "a destroyed task ran on")?;
+    println!("smptest: a task running elsewhere stopped, restarted, moved and destroyed 100 times");
+    Ok(())
+}
+
+const CALLS: u64 = 5_000;
+
+extern "C" fn allocator() -> ! {
+    for _ in 0..CALLS {
+        let ok = sys::frame_alloc(CapSlot(0)).and_then(|f| sys::frame_free(CapSlot(0), f));
+        if ok.is_err() {
+            COUNT.store(u64::MAX, Release);
+            break;
+        }
+        COUNT.fetch_add(1, Release);
+    }
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+fn parallel() -> Check {
+    COUNT.store(0, Release);
+    helper(allocator, 1)?;
+    for _ in 0..CALLS {
+        let frame = sys::frame_alloc(slots::POOL).map_err(|_| "FrameAlloc")?;
+        sys::frame_free(slots::POOL, frame).map_err(|_| "FrameFree")?;
+    }
+    while !matches!(COUNT.load(Acquire), CALLS | u64::MAX) {
+        core::hint::spin_loop();
+    }
+    ensure(
+        COUNT.load(Acquire) == CALLS,
+        "a call failed on the other CPU",
+    )?;
+    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    println!("smptest: {CALLS} frame allocations on each of two CPUs at once");
+    Ok(())
+}
