@@ -37,7 +37,8 @@ pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
     print_banner(&boot_info.memory_regions, features, &bootfs);
     let rsdp = boot_info.rsdp_addr.into_option();
     arch::smp::discover(rsdp, PHYSICAL_MEMORY_OFFSET);
-    let trampoline = arch::smp::trampoline_place(usable(&boot_info.memory_regions).map(|r| r.start..r.end));
+    let trampoline =
+        arch::smp::trampoline_place(usable(&boot_info.memory_regions).map(|r| r.start..r.end));
     entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init, trampoline));
     crate::irq::init();
     start_cpus(trampoline);
@@ -73,7 +74,9 @@ fn start_kernel(
     hook: BeforeInit,
     trampoline: Option<u64>,
 ) {
-    let kept = trampoline.map_or(0..0, |at| at / PAGE_SIZE..(at + arch::smp::TRAMPOLINE_BYTES) / PAGE_SIZE);
+    let kept = trampoline.map_or(0..0, |at| {
+        at / PAGE_SIZE..(at + arch::smp::TRAMPOLINE_BYTES) / PAGE_SIZE
+    });
     init_frames(k, &boot.memory_regions, kept);
     k.framebuffer = boot.framebuffer.as_ref().and_then(framebuffer);
     let console = k.frames.alloc_zeroed(FrameState::Kernel);

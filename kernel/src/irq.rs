@@ -28,7 +28,13 @@ pub fn init() {
     // command port, then on the data port ICW2 (vector base), ICW3 (slave on line 2; its
     // identity 2), ICW4 (8086 mode), then the mask: all. (Remapped first, so that an interrupt
     // it raised before being masked cannot look like an exception.)
-    let pics = [(0, 0x11, 0x11), (1, 32, 40), (1, 4, 2), (1, 0x01, 0x01), (1, 0xFF, 0xFF)];
+    let pics = [
+        (0, 0x11, 0x11),
+        (1, 32, 40),
+        (1, 4, 2),
+        (1, 0x01, 0x01),
+        (1, 0xFF, 0xFF),
+    ];
     for (port, master, slave) in pics {
         hw::port_out(0x20 + port, master);
         hw::port_out(0xA0 + port, slave);
@@ -39,7 +45,10 @@ pub fn init() {
 
 fn set_masked(line: u16, masked: bool) {
     let old = MASKED.load(Ordering::Relaxed);
-    MASKED.store(old & !(1 << line) | u16::from(masked) << line, Ordering::Relaxed);
+    MASKED.store(
+        old & !(1 << line) | u16::from(masked) << line,
+        Ordering::Relaxed,
+    );
     // The kernel's lines (the PIT, the PICs' cascade) are never routed.
     if abi::device::KERNEL_IRQ_LINES & 1 << line == 0 {
         route(line, masked);
@@ -104,7 +113,7 @@ mod hw {
 
     /// Routes ISA `line` (through the MADT's overrides) to the boot CPU at vector 32 + line.
     pub fn route(line: u16, masked: bool) {
-        let vector = super::TIMER_VECTOR + line as u8;
+        let vector = apic::TIMER_VECTOR + line as u8;
         let boot_cpu = percpu::apic_id(0);
         ioapic::set(smp::madt().isa[line as usize], vector, boot_cpu, masked);
     }

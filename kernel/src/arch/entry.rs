@@ -9,8 +9,8 @@
 //! The handlers are the kernel's, a layer above (`crate::entry`): the assembly calls them by symbol
 //! name, as seL4's calls `c_handle_syscall`, so arch imports nothing of the layers above it and the
 //! IPC path pays no indirect call. The types here are the contract the kernel checks them against.
-use super::{gdt, percpu};
 use super::trap::{pop_gprs, push_gprs, SavedRegs, SYSCALL_MARK};
+use super::{gdt, percpu};
 use abi::Sysnum;
 use core::arch::global_asm;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};

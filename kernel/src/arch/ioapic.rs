@@ -38,7 +38,9 @@ pub fn init(mmio: u64, gsi_base: u32) {
 
 /// Routes ISA line `route` to `vector` on APIC id `dest`, masked or not.
 pub fn set(route: IsaRoute, vector: u8, dest: u32, masked: bool) {
-    let pin = route.gsi.wrapping_sub(GSI_BASE.load(Ordering::Relaxed) as u32);
+    let pin = route
+        .gsi
+        .wrapping_sub(GSI_BASE.load(Ordering::Relaxed) as u32);
     let low = u32::from(vector)
         | u32::from(route.active_low) << 13
         | u32::from(route.level) << 15

@@ -27,8 +27,18 @@ impl Default for Madt {
     /// A PC's usual layout, for a machine without a usable MADT: one CPU, the APICs where PCs
     /// put them, ISA lines wired straight.
     fn default() -> Madt {
-        let isa = core::array::from_fn(|n| IsaRoute { gsi: n as u32, active_low: false, level: false });
-        Madt { local_apic: 0xFEE0_0000, apic_ids: heapless::Vec::new(), io_apic: 0xFEC0_0000, gsi_base: 0, isa }
+        let isa = core::array::from_fn(|n| IsaRoute {
+            gsi: n as u32,
+            active_low: false,
+            level: false,
+        });
+        Madt {
+            local_apic: 0xFEE0_0000,
+            apic_ids: heapless::Vec::new(),
+            io_apic: 0xFEC0_0000,
+            gsi_base: 0,
+            isa,
+        }
     }
 }
 
@@ -56,14 +66,21 @@ fn table<'a>(read: &impl Fn(u64, usize) -> Option<&'a [u8]>, addr: u64) -> Optio
 pub fn parse<'a>(rsdp: u64, read: impl Fn(u64, usize) -> Option<&'a [u8]>) -> Option<Madt> {
     let r = read(rsdp, 20).filter(|r| r.starts_with(b"RSD PTR ") && sums_to_zero(r))?;
     // ACPI 2+: the XSDT's 64-bit entries (its own checksum over 36 bytes); else the RSDT's.
-    let xsdt = (r[15] >= 2).then(|| read(rsdp, 36)).flatten().filter(|x| sums_to_zero(x));
+    let xsdt = (r[15] >= 2)
+        .then(|| read(rsdp, 36))
+        .flatten()
+        .filter(|x| sums_to_zero(x));
     let (root, width) = match xsdt {
         Some(x) => (u64_at(x, 24), 8),
         None => (u32_at(r, 16).into(), 4),
     };
     let root = table(&read, root)?;
     let madt = root[36..].chunks_exact(width).find_map(|e| {
-        let addr = if width == 8 { u64_at(e, 0) } else { u32_at(e, 0).into() };
+        let addr = if width == 8 {
+            u64_at(e, 0)
+        } else {
+            u32_at(e, 0).into()
+        };
         table(&read, addr).filter(|t| t.starts_with(b"APIC"))
     })?;
     Some(entries(madt))
@@ -71,12 +88,17 @@ pub fn parse<'a>(rsdp: u64, read: impl Fn(u64, usize) -> Option<&'a [u8]>) -> Op
 
 /// Reads the MADT's entries (type, length, body); stops at one that does not fit.
 fn entries(t: &[u8]) -> Madt {
-    let mut m = Madt { local_apic: u32_at(t, 36).into(), ..Madt::default() };
+    let mut m = Madt {
+        local_apic: u32_at(t, 36).into(),
+        ..Madt::default()
+    };
     let mut io_apic_seen = false;
     let mut at = 44;
     while at + 2 <= t.len() {
         let (kind, len) = (t[at], t[at + 1] as usize);
-        let Some(e) = t.get(at..at + len).filter(|_| len >= 2) else { break };
+        let Some(e) = t.get(at..at + len).filter(|_| len >= 2) else {
+            break;
+        };
         match (kind, len) {
             // A local APIC (its id at 3) or a local x2APIC (its id at 4); bit 0 of the flags:
             // enabled. (Bit 1, "online capable", is hot-plug, which the kernel does not do.)
@@ -90,7 +112,11 @@ fn entries(t: &[u8]) -> Madt {
             (2, 10) if e[2] == 0 && e[3] < 16 => {
                 let flags = u16::from_le_bytes([e[8], e[9]]);
                 let (active_low, level) = (flags & 3 == 3, flags >> 2 & 3 == 3);
-                m.isa[e[3] as usize] = IsaRoute { gsi: u32_at(e, 4), active_low, level };
+                m.isa[e[3] as usize] = IsaRoute {
+                    gsi: u32_at(e, 4),
+                    active_low,
+                    level,
+                };
             }
             (5, 12) => m.local_apic = u64_at(e, 4),
             _ => {}

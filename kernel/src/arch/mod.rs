@@ -17,14 +17,5 @@ pub mod trap;
 /// Sets up the boot CPU: its per-CPU area (GS), segmentation, the trap table, the `syscall` MSRs
 /// and CPU protection features. Call once, first.
 pub fn init() -> cpu::Features {
-    init_cpu(0)
-}
-
-/// Sets up CPU `cpu` (on it, interrupts off); `smp` does the same for each application processor.
-fn init_cpu(cpu: usize) -> cpu::Features {
-    percpu::init(cpu);
-    let selectors = gdt::init(cpu);
-    idt::init();
-    entry::init_syscall(&selectors);
-    cpu::enable_protection()
+    smp::init_cpu(0)
 }

@@ -30,8 +30,8 @@ pub struct PerCpu {
 
 pub const USER_RSP: usize = core::mem::offset_of!(PerCpu, user_rsp);
 pub const KERNEL_STACK_TOP: usize = core::mem::offset_of!(PerCpu, kernel_stack_top);
-pub const TSS_RSP0: usize =
-    core::mem::offset_of!(PerCpu, tss) + core::mem::offset_of!(TaskStateSegment, privilege_stack_table);
+pub const TSS_RSP0: usize = core::mem::offset_of!(PerCpu, tss)
+    + core::mem::offset_of!(TaskStateSegment, privilege_stack_table);
 
 /// Each CPU's kernel stack: every trap and syscall from user mode switches to the top of this
 /// CPU's (the kernel never blocks in kernel mode, so one stack per CPU serves every task).
@@ -42,7 +42,13 @@ static mut KERNEL_STACKS: [KernelStack; MAX_CPUS] =
     [const { KernelStack([0; KERNEL_STACK_SIZE]) }; MAX_CPUS];
 
 static mut CPUS: [PerCpu; MAX_CPUS] = [const {
-    PerCpu { index: 0, user_rsp: 0, kernel_stack_top: 0, apic_id: 0, tss: TaskStateSegment::new() }
+    PerCpu {
+        index: 0,
+        user_rsp: 0,
+        kernel_stack_top: 0,
+        apic_id: 0,
+        tss: TaskStateSegment::new(),
+    }
 }; MAX_CPUS];
 static COUNT: AtomicUsize = AtomicUsize::new(1);
 

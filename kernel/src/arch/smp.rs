@@ -4,7 +4,7 @@
 //! and stack in the trampoline's parameters, and reports in before the next is started.
 use super::madt::{self, Madt};
 use super::percpu::{self, MAX_CPUS};
-use super::{apic, ioapic};
+use super::{apic, cpu, entry, gdt, idt, ioapic};
 use core::ops::Range;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Once;
@@ -46,7 +46,9 @@ pub fn discover(rsdp: Option<u64>, window: u64) -> &'static Madt {
     WINDOW.store(window, Ordering::Relaxed);
     // ACPI tables lie below 4 GiB, which the window always covers.
     let read = |addr: u64, len: usize| {
-        let fits = addr.checked_add(len as u64).is_some_and(|end| end <= 1 << 32);
+        let fits = addr
+            .checked_add(len as u64)
+            .is_some_and(|end| end <= 1 << 32);
         // SAFETY: the window maps all physical memory below 4 GiB; the firmware's tables are
         // only read.
         fits.then(|| unsafe { core::slice::from_raw_parts((window + addr) as *const u8, len) })
@@ -160,6 +162,16 @@ unsafe fn build_table(window: u64, trampoline: u64, root: u64) {
     t[(trampoline >> 12) as usize] = trampoline | 3;
 }
 
+/// Sets up CPU `cpu`, on it, interrupts off: its per-CPU area (GS), segments and TSS, the trap
+/// table, the `syscall` MSRs and the protection bits. (The boot CPU's through `arch::init`.)
+pub fn init_cpu(cpu: usize) -> cpu::Features {
+    percpu::init(cpu);
+    let selectors = gdt::init(cpu);
+    idt::init();
+    entry::init_syscall(&selectors);
+    cpu::enable_protection()
+}
+
 /// An AP's first Rust code, on its own kernel stack: the kernel's tables (the trampoline's go
 /// with the next bring-up), its segments, traps, syscall MSRs and protections, its local APIC and
 /// timer; then it reports in and goes to `cpu_started`, interrupts off.
@@ -167,7 +179,7 @@ extern "C" fn ap_entry(cpu: usize) -> ! {
     let root = KERNEL_ROOT.load(Ordering::Relaxed);
     // SAFETY: the kernel's table maps the kernel half exactly as the trampoline's did.
     unsafe { core::arch::asm!("mov cr3, {}", in(reg) root, options(nostack, preserves_flags)) };
-    super::init_cpu(cpu);
+    init_cpu(cpu);
     apic::enable(false, 0);
     apic::start_timer();
     ANSWERED.store(true, Ordering::Release);

@@ -11,6 +11,7 @@ pub mod host;
 mod inspect;
 mod ipc;
 mod layers;
+mod madt;
 mod memory;
 mod notify;
 mod notify_bind;
