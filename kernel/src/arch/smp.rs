@@ -86,7 +86,7 @@ pub struct Started {
 
 /// Starts every other enabled CPU in the MADT (up to `MAX_CPUS` in all), one at a time, with the
 /// trampoline at physical `trampoline` (from [`trampoline_place`]; free again afterwards) and
-/// the kernel's top-level table `root` (physical). A CPU that does not answer in 100 ms gets
+/// the kernel's top-level table `root` (physical). A CPU that does not answer in 1 s gets
 /// INIT again (back to waiting) and is skipped.
 pub fn start_aps(trampoline: u64, root: u64) -> Started {
     let mut started = Started::default();
@@ -124,7 +124,9 @@ pub fn start_aps(trampoline: u64, root: u64) -> Started {
     started
 }
 
-/// INIT, 10 ms, SIPI, 200 µs, SIPI (the Intel sequence), then up to 100 ms for the CPU to answer.
+/// INIT, 10 ms, SIPI, 200 µs, SIPI (the Intel sequence), then up to 1 s for the CPU to answer
+/// (generous: without `-icount` the PIT follows the host's clock, and a busy host may be slow to
+/// run the CPU's thread).
 fn start_one(id: u32, trampoline: u64) -> bool {
     let micros = |us: u32| (apic::PIT_HZ / 1000 * us / 1000) as u16;
     let sipi = apic::STARTUP | (trampoline >> 12) as u32;
@@ -135,7 +137,7 @@ fn start_one(id: u32, trampoline: u64) -> bool {
     if !ANSWERED.load(Ordering::Acquire) {
         apic::send(id, sipi);
     }
-    (0..100).any(|_| {
+    (0..1000).any(|_| {
         apic::pit_wait(micros(1000));
         ANSWERED.load(Ordering::Acquire)
     })
