@@ -181,6 +181,7 @@ macro_rules! exit_status {
         "  cargo run -- --icount ipcbench                  # deterministic instruction counts\n",
         "  cargo run -- --run-for 20 fork                  # 20 s of guest time, stop, check\n",
         "  cargo run -- --memory 256 forkexit              # guest memory in MiB (default 128)\n",
+        "  cargo run -- --smp 4 hello                      # 4 CPUs (1-8; default 1)\n",
         "  cargo run -- --viewer forkexit                  # the memory viewer\n",
         "  cargo run -- --run-for 10 --screenshot a.png fork   # and the screen saved at the end\n",
         "  cargo run -- hello -- -m 256M                   # anything after `--` goes to QEMU\n",
