@@ -21,8 +21,8 @@ pub static SPURIOUS: AtomicU64 = AtomicU64::new(0);
 pub use host::{is_masked, EOIS};
 use hw::{eoi, route};
 
-/// Remaps and masks the PICs, masks every device line, measures the local APIC timer against
-/// the PIT and starts it on the boot CPU. (After `arch::smp::discover`.)
+/// Remaps and masks the PICs, routes every device line to the boot CPU (masked), measures the
+/// local APIC timer against the PIT and starts it on the boot CPU. (After `arch::smp::discover`.)
 pub fn init() {
     // To master (0x20) and slave (0xA0): ICW1 (edge-triggered, cascaded, ICW4 follows) on the
     // command port, then on the data port ICW2 (vector base), ICW3 (slave on line 2; its
@@ -40,7 +40,7 @@ pub fn init() {
         hw::port_out(0xA0 + port, slave);
     }
     MASKED.store(0xFFFF, Ordering::Relaxed);
-    hw::start_timer();
+    hw::start(!abi::device::KERNEL_IRQ_LINES);
 }
 
 fn set_masked(line: u16, masked: bool) {
@@ -111,14 +111,14 @@ mod hw {
         crate::arch::cpu::port_out(port, 1, value);
     }
 
-    /// Routes ISA `line` (through the MADT's overrides) to the boot CPU at vector 32 + line.
     pub fn route(line: u16, masked: bool) {
-        let vector = apic::TIMER_VECTOR + line as u8;
-        let boot_cpu = percpu::apic_id(0);
-        ioapic::set(smp::madt().isa[line as usize], vector, boot_cpu, masked);
+        ioapic::set_masked(line, masked);
     }
 
-    pub fn start_timer() {
+    /// Routes the device lines (not the kernel's) to the boot CPU, masked; starts its timer.
+    pub fn start(lines: u16) {
+        let boot_cpu = percpu::apic_id(0);
+        ioapic::route_isa(&smp::madt().isa, lines, apic::TIMER_VECTOR, boot_cpu);
         apic::calibrate();
         apic::start_timer();
     }
@@ -131,7 +131,7 @@ mod host {
     pub static EOIS: AtomicU64 = AtomicU64::new(0);
     pub fn port_out(_: u16, _: u32) {}
     pub fn route(_: u16, _: bool) {}
-    pub fn start_timer() {}
+    pub fn start(_: u16) {}
     pub fn eoi() {
         EOIS.fetch_add(1, Ordering::Relaxed);
     }
