@@ -47,9 +47,8 @@ pub fn route_isa(isa: &[IsaRoute; 16], lines: u16, vector_base: u8, dest: u32) {
     for line in (0..16).filter(|l| lines & 1 << l != 0) {
         let route = isa[line];
         let pin = route.gsi.wrapping_sub(gsi_base);
-        let low = u32::from(vector_base) + line as u32
-            | u32::from(route.active_low) << 13
-            | u32::from(route.level) << 15;
+        let vector = u32::from(vector_base) + line as u32;
+        let low = vector | u32::from(route.active_low) << 13 | u32::from(route.level) << 15;
         PINS[line].store(pin, Ordering::Relaxed);
         UNMASKED[line].store(low, Ordering::Relaxed);
         write(0x11 + 2 * pin, dest << 24);
