@@ -35,14 +35,49 @@ pub fn start(boot_info: &'static mut BootInfo, before_init: BeforeInit) -> ! {
     let bootfs =
         BootFs::parse(archive).unwrap_or_else(|e| panic!("boot archive is damaged: {e:?}"));
     print_banner(&boot_info.memory_regions, features, &bootfs);
-    entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init));
+    let rsdp = boot_info.rsdp_addr.into_option();
+    arch::smp::discover(rsdp, PHYSICAL_MEMORY_OFFSET);
+    let trampoline =
+        arch::smp::trampoline_place(usable(&boot_info.memory_regions).map(|r| r.start..r.end));
+    entry::with_kernel(|k| start_kernel(k, boot_info, archive, &bootfs, before_init, trampoline));
     crate::irq::init();
+    start_cpus(trampoline);
     entry::enter_user_mode()
 }
 
+/// Starts the other CPUs (they wait in `entry::cpu_started`), then frees the trampoline's pages.
+fn start_cpus(trampoline: Option<u64>) {
+    let Some(at) = trampoline else {
+        return kprintln!("cpus: 1 (no room below 1 MiB to start the others)");
+    };
+    let root = entry::with_kernel(|k| k.kernel_root * PAGE_SIZE);
+    let started = arch::smp::start_aps(at, root);
+    for id in &started.silent {
+        kprintln!("cpu with APIC id {id} did not answer; skipped");
+    }
+    let mut ids = heapless::String::<{ 11 * arch::percpu::MAX_CPUS }>::new();
+    for id in &started.answered {
+        let _ = core::fmt::write(&mut ids, format_args!(" {id}"));
+    }
+    kprintln!("cpus: {} (APIC ids{ids})", started.answered.len());
+    let pages = at / PAGE_SIZE..(at + arch::smp::TRAMPOLINE_BYTES) / PAGE_SIZE;
+    entry::with_kernel(|k| pages.for_each(|frame| k.frames.add_free(frame)));
+}
+
 /// Sets up frames, the console page and the framebuffer, runs `hook` and creates init.
-fn start_kernel(k: &mut Kernel, boot: &BootInfo, archive: &[u8], fs: &BootFs, hook: BeforeInit) {
-    init_frames(k, &boot.memory_regions);
+/// (`trampoline`: pages kept out of the frame table until the other CPUs have started.)
+fn start_kernel(
+    k: &mut Kernel,
+    boot: &BootInfo,
+    archive: &[u8],
+    fs: &BootFs,
+    hook: BeforeInit,
+    trampoline: Option<u64>,
+) {
+    let kept = trampoline.map_or(0..0, |at| {
+        at / PAGE_SIZE..(at + arch::smp::TRAMPOLINE_BYTES) / PAGE_SIZE
+    });
+    init_frames(k, &boot.memory_regions, kept);
     k.framebuffer = boot.framebuffer.as_ref().and_then(framebuffer);
     let console = k.frames.alloc_zeroed(FrameState::Kernel);
     k.console_frame = console.expect("memory for the console page");
@@ -60,12 +95,13 @@ fn start_kernel(k: &mut Kernel, boot: &BootInfo, archive: &[u8], fs: &BootFs, ho
 
 /// Builds the frame table over the bootloader's memory map. Its own storage is carved from the
 /// first usable region big enough, and marked as kernel frames.
-fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
+fn init_frames(k: &mut Kernel, regions: &MemoryRegions, kept: core::ops::Range<u64>) {
     let frame_count = usable(regions).map(|r| r.end).max().unwrap_or(0) / PAGE_SIZE;
     let state_bytes = frame_count * core::mem::size_of::<FrameState>() as u64;
     let bytes = (state_bytes + frame_count * 4).next_multiple_of(PAGE_SIZE);
     let start = usable(regions)
         .map(|r| r.start.next_multiple_of(PAGE_SIZE))
+        .filter(|&s| s + bytes <= kept.start * PAGE_SIZE || s >= kept.end * PAGE_SIZE)
         .find(|&s| usable(regions).any(|r| r.start <= s && s + bytes <= r.end))
         .expect("room for the frame table");
     let n = frame_count as usize;
@@ -75,7 +111,7 @@ fn init_frames(k: &mut Kernel, regions: &MemoryRegions) {
     k.frames = FrameTable::new(states, free);
     let storage = start / PAGE_SIZE..(start + bytes) / PAGE_SIZE;
     let frames = usable(regions).flat_map(|r| r.start.div_ceil(PAGE_SIZE)..r.end / PAGE_SIZE);
-    for frame in frames.filter(|f| !storage.contains(f)) {
+    for frame in frames.filter(|f| !storage.contains(f) && !kept.contains(f)) {
         k.frames.add_free(frame);
     }
     for frame in storage {

@@ -1,54 +1,66 @@
-//! Hardware interrupts: the legacy 8259 PICs remapped to vectors 32-47 and the PIT at `abi::HZ`
-//! (100, WeensyOS's `HZ`). The PIT is simple, exists on every PC QEMU emulates, and needs no
-//! calibration. Any other line that fires is masked at the PIC and left pending for the kernel
-//! state to deliver to its handler's notification (`Kernel::deliver_irqs`); `IrqAck` unmasks it.
+//! Hardware interrupts: each CPU's local APIC timer at `abi::HZ` (100, WeensyOS's `HZ`; the boot
+//! CPU's ticks are the kernel's clock), and the ISA device lines through the I/O APIC to the boot
+//! CPU, at vectors 32 + line (the legacy PICs remapped out of the way and fully masked; line 0,
+//! the PIT's, is never routed, so vector 32 is the timer's alone). A device line that fires is
+//! masked and left pending for the kernel state to deliver to its handler's notification
+//! (`Kernel::deliver_irqs`); `IrqAck` unmasks it.
+use crate::arch::percpu::{self, IPI_VECTOR};
 use core::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 
-pub const TIMER_VECTOR: u8 = 32;
-const PIT_FREQUENCY: u32 = 1_193_182;
+pub use crate::arch::apic::{SPURIOUS_VECTOR, TIMER_VECTOR};
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
-/// The PICs' mask registers (bit = line), as last written.
+/// The lines masked (bit = line), as last written.
 static MASKED: AtomicU16 = AtomicU16::new(0xFFFF);
 /// Lines that fired (and were masked) since the kernel last took them.
 static PENDING: AtomicU16 = AtomicU16::new(0);
-/// Spurious interrupts (line 7 or 15 with nothing in service), ignored.
+/// Spurious interrupts (the local APIC's own, no EOI), ignored.
 pub static SPURIOUS: AtomicU64 = AtomicU64::new(0);
 
-#[cfg(not(test))]
-use crate::arch::cpu::{port_in, port_out};
 #[cfg(test)]
-pub use host_pics::{is_masked, port_in, port_out, STUB_IN_SERVICE};
+pub use host::{is_masked, EOIS};
+use hw::{eoi, route};
 
-/// Remaps the PICs (so IRQs do not collide with exceptions), unmasks only the timer and the
-/// cascade, and starts the PIT in rate-generator mode at `HZ`.
+/// Remaps and masks the PICs, routes every device line to the boot CPU (masked), measures the
+/// local APIC timer against the PIT and starts it on the boot CPU. (After `arch::smp::discover`.)
 pub fn init() {
     // To master (0x20) and slave (0xA0): ICW1 (edge-triggered, cascaded, ICW4 follows) on the
     // command port, then on the data port ICW2 (vector base), ICW3 (slave on line 2; its
-    // identity 2), ICW4 (8086 mode).
-    for (port, master, slave) in [(0, 0x11, 0x11), (1, 32, 40), (1, 4, 2), (1, 0x01, 0x01)] {
-        port_out(0x20 + port, 1, master);
-        port_out(0xA0 + port, 1, slave);
+    // identity 2), ICW4 (8086 mode), then the mask: all. (Remapped first, so that an interrupt
+    // it raised before being masked cannot look like an exception.)
+    let pics = [
+        (0, 0x11, 0x11),
+        (1, 32, 40),
+        (1, 4, 2),
+        (1, 0x01, 0x01),
+        (1, 0xFF, 0xFF),
+    ];
+    for (port, master, slave) in pics {
+        hw::port_out(0x20 + port, master);
+        hw::port_out(0xA0 + port, slave);
     }
-    set_masked(!abi::device::KERNEL_IRQ_LINES);
-    let divisor = PIT_FREQUENCY / abi::HZ as u32;
-    port_out(0x43, 1, 0x34);
-    port_out(0x40, 1, divisor); // the low byte, then the high
-    port_out(0x40, 1, divisor >> 8);
+    MASKED.store(0xFFFF, Ordering::Relaxed);
+    hw::start(!abi::device::KERNEL_IRQ_LINES);
 }
 
-fn set_masked(lines: u16) {
-    MASKED.store(lines, Ordering::Relaxed);
-    port_out(0x21, 1, lines.into());
-    port_out(0xA1, 1, (lines >> 8).into());
+fn set_masked(line: u16, masked: bool) {
+    let old = MASKED.load(Ordering::Relaxed);
+    MASKED.store(
+        old & !(1 << line) | u16::from(masked) << line,
+        Ordering::Relaxed,
+    );
+    // The kernel's lines (the PIT, the PICs' cascade) are never routed.
+    if abi::device::KERNEL_IRQ_LINES & 1 << line == 0 {
+        route(line, masked);
+    }
 }
 
 pub fn mask(line: u16) {
-    set_masked(MASKED.load(Ordering::Relaxed) | 1 << line);
+    set_masked(line, true);
 }
 
 pub fn unmask(line: u16) {
-    set_masked(MASKED.load(Ordering::Relaxed) & !(1 << line));
+    set_masked(line, false);
 }
 
 /// The lines that fired since the last call.
@@ -60,51 +72,72 @@ pub fn pending() -> bool {
     PENDING.load(Ordering::Relaxed) != 0
 }
 
+/// The boot CPU's timer ticks: the kernel's clock.
 pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Acknowledges an interrupt (end of interrupt to the PICs it came through); returns whether it
-/// was a timer tick. Another line is masked (so a driver that never acknowledges cannot cause a
-/// storm) and marked pending. Lines 7 and 15 with nothing in service are spurious: no EOI for
-/// the PIC that made it up.
+/// Acknowledges an interrupt (EOI to this CPU's local APIC); returns whether it was a timer tick
+/// (on any CPU; the boot CPU's count as the clock). A device line is masked (so a driver that
+/// never acknowledges cannot cause a storm) and marked pending; the IPI is only acknowledged; a
+/// spurious interrupt gets no EOI (the APIC made it up: nothing is in service).
 pub fn handle(vector: u8) -> bool {
-    let line = vector.wrapping_sub(TIMER_VECTOR) as u16 & 15;
-    if line & 7 == 7 {
-        let pic = if line == 15 { 0xA0 } else { 0x20 };
-        port_out(pic, 1, 0x0B); // read the in-service register next
-        if port_in(pic, 1) & 0x80 == 0 {
+    match vector {
+        SPURIOUS_VECTOR => {
             SPURIOUS.fetch_add(1, Ordering::Relaxed);
-            if line == 15 {
-                port_out(0x20, 1, 0x20); // the master did see the cascade
-            }
             return false;
         }
+        TIMER_VECTOR if percpu::index() == 0 => {
+            TICKS.fetch_add(1, Ordering::Relaxed);
+        }
+        TIMER_VECTOR | IPI_VECTOR => {}
+        _ => {
+            let line = vector.wrapping_sub(TIMER_VECTOR) as u16 & 15;
+            mask(line);
+            PENDING.fetch_or(1 << line, Ordering::Relaxed);
+        }
     }
-    let tick = vector == TIMER_VECTOR;
-    if tick {
-        TICKS.fetch_add(1, Ordering::Relaxed);
-    } else {
-        mask(line);
-        PENDING.fetch_or(1 << line, Ordering::Relaxed);
-    }
-    if line >= 8 {
-        port_out(0xA0, 1, 0x20);
-    }
-    port_out(0x20, 1, 0x20);
-    tick
+    eoi();
+    vector == TIMER_VECTOR
 }
 
-/// Host tests: the PICs are the `MASKED` shadow and an in-service register the test sets.
+/// The hardware: the PICs' ports, the I/O APIC and local APIC in `arch`.
+#[cfg(not(test))]
+mod hw {
+    use crate::arch::{apic, ioapic, percpu, smp};
+    pub use apic::eoi;
+
+    pub fn port_out(port: u16, value: u32) {
+        crate::arch::cpu::port_out(port, 1, value);
+    }
+
+    pub fn route(line: u16, masked: bool) {
+        ioapic::set_masked(line, masked);
+    }
+
+    /// Routes the device lines (not the kernel's) to the boot CPU, masked; starts its timer.
+    pub fn start(lines: u16) {
+        let boot_cpu = percpu::apic_id(0);
+        ioapic::route_isa(&smp::madt().isa, lines, apic::TIMER_VECTOR, boot_cpu);
+        apic::calibrate();
+        apic::start_timer();
+    }
+}
+
+/// Host tests: the lines are the `MASKED` shadow; EOIs are counted.
 #[cfg(test)]
-mod host_pics {
-    use core::sync::atomic::{AtomicU8, Ordering};
-    pub static STUB_IN_SERVICE: AtomicU8 = AtomicU8::new(0xFF);
-    pub fn port_out(_: u16, _: u64, _: u32) {}
-    pub fn port_in(_: u16, _: u64) -> u32 {
-        STUB_IN_SERVICE.load(Ordering::Relaxed).into()
+mod host {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    pub static EOIS: AtomicU64 = AtomicU64::new(0);
+    pub fn port_out(_: u16, _: u32) {}
+    pub fn route(_: u16, _: bool) {}
+    pub fn start(_: u16) {}
+    pub fn eoi() {
+        EOIS.fetch_add(1, Ordering::Relaxed);
     }
     pub fn is_masked(line: u16) -> bool {
         super::MASKED.load(Ordering::Relaxed) & 1 << line != 0
     }
 }
+#[cfg(test)]
+use host as hw;

@@ -56,6 +56,8 @@ pub struct Options {
     /// `--icount-shift N` for runs whose outcome depends on guest time (the tests' `--run-for`
     /// runs), which then do the same work however busy the host is.
     pub icount: Option<u8>,
+    /// `--smp`: how many CPUs QEMU gives the guest (1..=8).
+    pub smp: u8,
     pub uefi: bool,
     pub timeout: Option<Duration>,
     /// `--run-for`: seconds of guest time init runs the programs for (the `run-for:SECS` word).
@@ -86,6 +88,7 @@ impl Default for Options {
             build: Build::Optimised,
             kvm: false,
             icount: None,
+            smp: 1,
             uefi: false,
             timeout: None,
             run_for: None,
@@ -178,6 +181,7 @@ macro_rules! exit_status {
         "  cargo run -- --icount ipcbench                  # deterministic instruction counts\n",
         "  cargo run -- --run-for 20 fork                  # 20 s of guest time, stop, check\n",
         "  cargo run -- --memory 256 forkexit              # guest memory in MiB (default 128)\n",
+        "  cargo run -- --smp 4 hello                      # 4 CPUs (1-8; default 1)\n",
         "  cargo run -- --viewer forkexit                  # the memory viewer\n",
         "  cargo run -- --run-for 10 --screenshot a.png fork   # and the screen saved at the end\n",
         "  cargo run -- hello -- -m 256M                   # anything after `--` goes to QEMU\n",
@@ -264,6 +268,12 @@ struct Cli {
     /// (the tests' --run-for runs use 4)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
     icount_shift: Option<u8>,
+
+    /// CPUs for the guest, 1 to 8 (QEMU's -smp; without --icount they run in parallel,
+    /// multi-threaded TCG)
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=8))]
+    smp: u8,
 
     /// Give up after SECS seconds of wall-clock time (exit status 1)
     #[arg(
@@ -420,6 +430,7 @@ where
         build,
         kvm: cli.kvm,
         icount: cli.icount_shift.or(cli.icount.then_some(0)),
+        smp: cli.smp,
         uefi: cli.uefi,
         timeout: cli.timeout,
         run_for: cli.run_for,
@@ -535,6 +546,14 @@ mod tests {
         assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
         assert_eq!(o.programs, ["hello"]);
         assert_eq!(o.qemu_args, ["-m", "256M"]);
+    }
+
+    #[test]
+    fn smp_is_one_to_eight_cpus() {
+        assert_eq!(options(&["hello"]).smp, 1);
+        assert_eq!(options(&["--smp", "4", "hello"]).smp, 4);
+        assert!(parse(&["--smp", "0", "hello"]).is_err());
+        assert!(parse(&["--smp", "9", "hello"]).is_err());
     }
 
     #[test]

@@ -106,6 +106,14 @@ fn qemu_command(opts: &Options, image: &BootImage, gdb_port: Option<u16>) -> Com
         // following the host's, so a run that idles is as deterministic as one that does not.
         cmd.arg("-icount").arg(format!("shift={shift},sleep=off"));
     }
+    if opts.smp > 1 {
+        cmd.arg("-smp").arg(opts.smp.to_string());
+        // One host thread per CPU (real parallelism); under -icount QEMU runs them in turn on
+        // one thread, which keeps the instruction counts deterministic.
+        if opts.icount.is_none() && !opts.kvm {
+            cmd.args(["-accel", "tcg,thread=multi"]);
+        }
+    }
     if let Some(port) = gdb_port {
         cmd.arg("-gdb")
             .arg(format!("tcp:127.0.0.1:{port}"))

@@ -23,5 +23,7 @@ mod notifications;
 mod servers;
 #[path = "shell.rs"]
 mod shell;
+#[path = "smp.rs"]
+mod smp;
 #[path = "viewer.rs"]
 mod viewer;

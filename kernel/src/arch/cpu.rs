@@ -75,16 +75,22 @@ pub fn data_segments() -> u64 {
 }
 
 /// Loads DS, ES, FS and GS with selectors packed by [`data_segments`] (or zero).
+///
+/// Loading GS also sets the active GS base (to the descriptor's, 0), and in the kernel the active
+/// one is this CPU's `PerCpu`. So GS is loaded between two `swapgs`, while the user's base is the
+/// active one: the kernel's stays in place, and the user's becomes 0, which it always is here
+/// (FSGSBASE is off, so user code cannot set another). Two instructions, no MSR write.
 #[inline(never)]
 pub fn load_data_segments(packed: u64) {
     let words = packed.to_le_bytes();
     // SAFETY: each selector is zero or was read from these registers while a task ran; user code
     // could only load null selectors or the user segments (DPL 3), which ring 0 can load as well.
-    // In 64-bit mode the kernel never uses these segments, and it does not use the FS/GS bases.
+    // In 64-bit mode the kernel never uses these segments, nor the FS base; between the `swapgs`
+    // no interrupt can come (they are off in the kernel) and nothing reads through GS.
     unsafe {
         core::arch::asm!(
             "mov ds, word ptr [{p}]", "mov es, word ptr [{p} + 2]",
-            "mov fs, word ptr [{p} + 4]", "mov gs, word ptr [{p} + 6]",
+            "mov fs, word ptr [{p} + 4]", "swapgs", "mov gs, word ptr [{p} + 6]", "swapgs",
             p = in(reg) words.as_ptr(),
             options(nostack, preserves_flags, readonly),
         );

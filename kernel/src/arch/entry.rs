@@ -9,22 +9,17 @@
 //! The handlers are the kernel's, a layer above (`crate::entry`): the assembly calls them by symbol
 //! name, as seL4's calls `c_handle_syscall`, so arch imports nothing of the layers above it and the
 //! IPC path pays no indirect call. The types here are the contract the kernel checks them against.
-use super::gdt;
 use super::trap::{pop_gprs, push_gprs, SavedRegs, SYSCALL_MARK};
+use super::{gdt, percpu};
 use abi::Sysnum;
 use core::arch::global_asm;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
-use x86_64::structures::tss::TaskStateSegment;
 use x86_64::VirtAddr;
 
 /// Runs the current task's syscall; returns the registers of the task to resume (see
 /// [`set_save_area`]).
 pub type SyscallHandler = extern "C" fn() -> *const SavedRegs;
-
-/// The user stack pointer while `syscall_entry` moves to the save area.
-#[no_mangle]
-static mut USER_RSP_SCRATCH: u64 = 0;
 
 extern "C" {
     fn syscall_entry();
@@ -33,20 +28,23 @@ extern "C" {
     pub fn return_to_user(regs: *const SavedRegs) -> !;
 }
 
-// `syscall_entry` starts at TSS.RSP0, the end of the current task's save area, and skips the
+// `syscall_entry` swaps to the kernel's GS (this CPU's `PerCpu`: its scratch slot, TSS.RSP0 and
+// kernel stack) and starts at TSS.RSP0, the end of the current task's save area, and skips the
 // `cs` and error-code slots: every writer of a save area (the initial registers, the CPU's trap
 // frames) stores the same user code selector, and a syscall has no error code (only traps' fault
 // messages read it). Every way out to user mode passes `restore_user_regs` (where the debugger's
-// `mikros step-ipc` stops); `Call`'s returns there straight.
+// `mikros step-ipc` stops); `Call`'s returns there straight. Both ways out `swapgs` back to the
+// user's GS base last, once nothing more is read through GS.
 global_asm!(
     concat!(
         r#"
 .global syscall_entry
 syscall_entry:
-    mov [rip + USER_RSP_SCRATCH], rsp
-    mov rsp, [rip + {tss} + {rsp0}]
+    swapgs
+    mov gs:[{user_rsp}], rsp
+    mov rsp, gs:[{rsp0}]
     push {user_ss}
-    push [rip + USER_RSP_SCRATCH]
+    push gs:[{user_rsp}]
     push r11
     mov [rsp - 16], rcx
     mov qword ptr [rsp - 32], {mark}
@@ -54,7 +52,7 @@ syscall_entry:
 "#,
         push_gprs!(),
         r#"
-    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+    mov rsp, gs:[{stack_top}]
     cmp rax, {call}
     je 2f
     cmp rax, {reply_recv}
@@ -83,21 +81,23 @@ restore_user_regs:
     mov rcx, [rsp + 32]
     mov r11, [rsp + 48]
     mov rsp, [rsp + 56]
+    swapgs
     sysretq
 1:
     pop r11
     pop rcx
     add rsp, 16
+    swapgs
     iretq
 "#
     ),
-    tss = sym gdt::TSS,
-    rsp0 = const core::mem::offset_of!(TaskStateSegment, privilege_stack_table),
+    user_rsp = const percpu::USER_RSP,
+    rsp0 = const percpu::TSS_RSP0,
     user_ss = const 0x1b,
     mark = const SYSCALL_MARK,
     call = const Sysnum::Call as u64,
     reply_recv = const Sysnum::ReplyRecv as u64,
-    stack_size = const super::trap::KERNEL_STACK_SIZE,
+    stack_top = const percpu::KERNEL_STACK_TOP,
 );
 
 /// Programs the `syscall` MSRs.

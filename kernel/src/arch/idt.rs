@@ -1,12 +1,13 @@
 //! The interrupt descriptor table: every vector points at an entry stub in `arch::trap`.
 use super::gdt::{DEBUG_IST, DOUBLE_FAULT_IST, MACHINE_CHECK_IST, NMI_IST};
-use super::trap::{stub_address, STUB_COUNT};
+use super::trap::{stub_address, stub_vector, STUB_COUNT};
 use spin::Once;
 use x86_64::structures::idt::InterruptDescriptorTable;
 use x86_64::VirtAddr;
 
 static IDT: Once<InterruptDescriptorTable> = Once::new();
 
+/// Builds the table (once) and loads it on this CPU.
 pub fn init() {
     let idt = IDT.call_once(|| {
         let mut idt = InterruptDescriptorTable::new();
@@ -36,9 +37,12 @@ pub fn init() {
             idt.vmm_communication_exception.set_handler_addr(stub(29));
             idt.security_exception.set_handler_addr(stub(30));
             // Vectors without an error code, which the crate's index reaches (the others by name).
-            let plain = [0, 4, 5, 6, 7, 16, 19, 20, 28].into_iter();
-            for v in plain.chain(32..STUB_COUNT) {
-                idt[v as u8].set_handler_addr(stub(v));
+            let plain = [0u8, 4, 5, 6, 7, 16, 19, 20, 28].into_iter();
+            for v in plain {
+                idt[v].set_handler_addr(stub(v.into()));
+            }
+            for i in 32..STUB_COUNT {
+                idt[stub_vector(i)].set_handler_addr(stub(i));
             }
         }
         idt

@@ -2,13 +2,17 @@
 //!
 //! Every entry saves the interrupted user registers into a [`SavedRegs`] that lives in the current
 //! task's control block (the CPU pushes its part there because TSS.RSP0 points at the end of that
-//! area, as in seL4), then switches to the one kernel stack and calls safe Rust. The kernel never
-//! blocks in kernel mode, so one kernel stack serves every task; leaving the kernel restores some
-//! task's `SavedRegs` with `sysretq` (if it entered by `syscall`) or `iretq`.
+//! area, as in seL4), then `swapgs` (GS: this CPU's `PerCpu`) and switches to this CPU's kernel
+//! stack and calls safe Rust. The kernel never blocks in kernel mode, so one kernel stack per CPU
+//! serves every task; leaving the kernel restores some task's `SavedRegs` with `sysretq` (if it
+//! entered by `syscall`) or `iretq`, after `swapgs` back to the user's GS base.
 //!
-//! Traps taken in kernel mode (idle loop interrupts, kernel bugs) stay on the kernel stack. The
+//! Traps taken in kernel mode (idle loop interrupts, kernel bugs) stay on the kernel stack, and
+//! on the kernel's GS: no `swapgs` (the saved CS says which mode the trap came from). The
 //! stubs call the kernel's handlers by symbol name (see `arch::entry`): `trap_from_user`, a
 //! [`UserTrapHandler`], and `trap_from_kernel`, a [`KernelTrapHandler`].
+use super::apic::SPURIOUS_VECTOR;
+use super::percpu::{IPI_VECTOR, KERNEL_STACK_TOP};
 use core::arch::global_asm;
 
 /// Handles a trap from user mode, `frame` being the current task's save area (or an IST stack for
@@ -55,26 +59,28 @@ pub struct SavedRegs {
 // The interrupt frame must end on a 16-byte boundary (the CPU aligns RSP0 before pushing).
 const _: () = assert!(core::mem::size_of::<SavedRegs>() % 16 == 0);
 
-/// Number of trap vectors with entry stubs: the 32 exceptions and 16 legacy PIC interrupts.
-pub const STUB_COUNT: usize = 48;
+/// Number of trap vectors with entry stubs: the 32 exceptions, the 16 ISA lines (vector 32, line
+/// 0's, is the local APIC timer's), then the IPI and the APIC's spurious vector ([`stub_vector`]).
+pub const STUB_COUNT: usize = 50;
+
+/// The vector of entry stub `i`.
+pub fn stub_vector(i: usize) -> u8 {
+    match i {
+        48 => IPI_VECTOR,
+        49 => SPURIOUS_VECTOR,
+        _ => i as u8,
+    }
+}
 
 extern "C" {
-    /// Addresses of the entry stubs, indexed by vector.
+    /// Addresses of the entry stubs, in [`stub_vector`] order.
     static trap_stub_table: [u64; STUB_COUNT];
 }
 
-pub fn stub_address(vector: usize) -> u64 {
+pub fn stub_address(i: usize) -> u64 {
     // SAFETY: the table is immutable data emitted by the assembly below.
-    unsafe { trap_stub_table[vector] }
+    unsafe { trap_stub_table[i] }
 }
-
-/// The kernel stack every trap and syscall switches to; the entry code finds its top as
-/// `KERNEL_STACK + KERNEL_STACK_SIZE` (a link-time address: nothing to set up at boot).
-pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
-#[repr(C, align(16))]
-struct KernelStack([u8; KERNEL_STACK_SIZE]);
-#[no_mangle]
-static mut KERNEL_STACK: KernelStack = KernelStack([0; KERNEL_STACK_SIZE]);
 
 /// Saves the general registers other than `rcx` and `r11` in `SavedRegs` order (the one list
 /// shared by the trap stubs, the syscall entry and the return path).
@@ -107,7 +113,7 @@ trap_stub_\n:
     jmp trap_common
 .endm
 
-.irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,240,255
     TRAP_STUB \n, 0
 .endr
 .irp n, 8,10,11,12,13,14,17,21,29,30
@@ -118,7 +124,7 @@ trap_stub_\n:
 .p2align 3
 .global trap_stub_table
 trap_stub_table:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,240,255
     .quad trap_stub_\n
 .endr
 .text
@@ -133,7 +139,8 @@ trap_common:
     mov rdi, rsp
     test qword ptr [rsp + 18*8], 3
     jz 1f
-    lea rsp, [rip + KERNEL_STACK + {stack_size}]
+    swapgs
+    mov rsp, gs:[{stack_top}]
     pushfq
     and qword ptr [rsp], {no_ac}
     popfq
@@ -156,7 +163,7 @@ trap_common:
     // and a push there would overwrite the task's state just below it (its last capability slot).
     // Kernel code never sets AC, so a trap from kernel mode has it clear already.
     no_ac = const !(1u64 << 18) as i64,
-    stack_size = const KERNEL_STACK_SIZE,
+    stack_top = const KERNEL_STACK_TOP,
 );
 
 /// Vector names for reports.

@@ -9,14 +9,20 @@ use std::path::Path;
 /// The kernel's units, lowest first. A unit is a file or a folder (`sched`, `syscall`: their files
 /// use each other); `arch`, `mem` and `obj` are their `mod.rs`.
 const LAYERS: &[&str] = &[
-    // The CPU: traps, the raw syscall entry and exit, segments, serial port, QEMU exit.
+    // The CPU: ports and protections, the local APIC, per-CPU state, traps, the raw syscall entry
+    // and exit, segments, serial port, QEMU exit; ACPI, the I/O APIC and starting the other CPUs.
+    "arch/cpu",
+    "arch/apic",
+    "arch/percpu",
     "arch/trap",
     "arch/gdt",
-    "arch/cpu",
     "arch/idt",
     "arch/serial",
     "arch/exit",
     "arch/entry",
+    "arch/madt",
+    "arch/ioapic",
+    "arch/smp",
     "arch",
     // Devices and the console.
     "irq",

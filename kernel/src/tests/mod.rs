@@ -12,6 +12,7 @@ pub mod host;
 mod inspect;
 mod ipc;
 mod layers;
+mod madt;
 mod memory;
 mod notify;
 mod notify_bind;
