@@ -12,6 +12,7 @@ use crate::sched::{remote, Kernel};
 use crate::{irq, kprintln, syscall};
 use abi::Sysnum;
 use core::ptr::null;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::mutex::TicketMutex;
 use spin::relax::RelaxStrategy;
 
@@ -182,7 +183,11 @@ fn idle() -> *const SavedRegs {
         let step = with_kernel(|k| {
             k.tick(irq::ticks());
             let next = k.next_task();
-            (next, next.is_null() && k.idle_work())
+            if next.is_null() {
+                return (next, k.idle_work());
+            }
+            k.stop_idling();
+            (next, false)
         });
         match step {
             (next, _) if !next.is_null() => return next,
@@ -254,18 +259,27 @@ impl Kernel {
     }
 }
 
-/// Runs the first task on the boot CPU; never returns.
+/// Set once every CPU that answered has started: until then they wait (so the CPUs that run tasks
+/// are all known before the first task runs).
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the first task on the boot CPU; never returns. The others start with it.
 pub fn enter_user_mode() -> ! {
+    with_kernel(|k| k.online = ((1u32 << percpu::count()) - 1) as u8);
+    STARTED.store(true, Ordering::Release);
     let next = or_idle(with_kernel(|k| k.next_task()));
     // SAFETY: `next_task` installed `next`'s save area and address space.
     unsafe { return_to_user(next) }
 }
 
 /// Where an application processor goes once `arch` has set it up (per-CPU segments, stacks, its
-/// local APIC): it joins the others and runs what it finds. (Called by symbol name from `arch`.)
+/// local APIC): it waits until the boot CPU has started them all, then runs what it finds.
+/// (Called by symbol name from `arch`.)
 #[no_mangle]
 pub extern "C" fn cpu_started() -> ! {
-    with_kernel(|k| k.online |= 1 << percpu::index());
+    while !STARTED.load(Ordering::Acquire) {
+        core::hint::spin_loop();
+    }
     // SAFETY: as in `enter_user_mode`.
     unsafe { return_to_user(idle()) }
 }

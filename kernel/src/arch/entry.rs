@@ -131,9 +131,14 @@ pub fn initial_user_regs() -> SavedRegs {
 /// The save area of the task this CPU runs (the one [`set_save_area`] installed last).
 #[inline(always)]
 pub fn save_area() -> *mut SavedRegs {
-    // SAFETY: reading this CPU's TSS; only this CPU writes it, with interrupts off.
-    let top = unsafe { (*core::ptr::addr_of!(gdt::TSS)).privilege_stack_table[0] };
-    (top.as_u64() as *mut SavedRegs).wrapping_sub(1)
+    let top: u64;
+    // SAFETY: GS is this CPU's `PerCpu` in the kernel; reading its RSP0 has no side effects (only
+    // this CPU writes it, with interrupts off).
+    unsafe {
+        core::arch::asm!("mov {}, gs:[{rsp0}]", out(reg) top, rsp0 = const super::percpu::TSS_RSP0,
+            options(readonly, nostack, preserves_flags));
+    }
+    (top as *mut SavedRegs).wrapping_sub(1)
 }
 
 /// Installs the save area of the task to resume, `regs`: where a trap from user mode pushes and

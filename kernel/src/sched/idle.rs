@@ -12,6 +12,7 @@ impl Kernel {
     /// steps): it idles in the kernel's own page tables (the last task's may be freed now), ends
     /// the run if nothing can ever run again, and zeroes one free frame if the clock has not moved
     /// and no line fired; returns whether it did (then it looks again at once; else it halts).
+    /// One idle CPU zeroes at a time: the others halt rather than take turns with the kernel.
     pub fn idle_work(&mut self) -> bool {
         if self.active_root != self.kernel_root {
             self.active_root = self.kernel_root;
@@ -20,7 +21,17 @@ impl Kernel {
         if self.stuck() {
             self.nothing_to_run()
         }
-        irq::ticks() == self.now && !irq::pending() && self.frames.zero_one()
+        let mine = self.zeroing.is_none_or(|c| c == self.this);
+        let zeroed = mine && irq::ticks() == self.now && !irq::pending() && self.frames.zero_one();
+        self.zeroing = zeroed.then_some(self.this);
+        zeroed
+    }
+
+    /// This CPU found a task: another idle CPU may zero frames now.
+    pub fn stop_idling(&mut self) {
+        if self.zeroing == Some(self.this) {
+            self.zeroing = None;
+        }
     }
 
     /// Can no task ever run again: no CPU runs or has queued one, none waits with a timeout, and

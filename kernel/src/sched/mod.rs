@@ -45,6 +45,8 @@ pub struct Kernel {
     pub this_bit: u8,
     /// The CPUs that run (`1 << count` - 1).
     pub online: u8,
+    /// The idle CPU zeroing free frames, if one is.
+    pub zeroing: Option<usize>,
     /// The other CPUs whose TLB must be flushed before the kernel is left (`remote::shootdown`).
     pub flush_on: u8,
     /// Each CPU's run queue, and the other CPUs' local state (the holder's is below).
@@ -84,6 +86,7 @@ impl Kernel {
             this_bit: 1,
             online: 1,
             flush_on: 0,
+            zeroing: None,
             cpus: [const { Cpu::new() }; MAX_CPUS],
             current: None,
             kernel_root: 0,

@@ -98,6 +98,12 @@ fn helper(entry: extern "C" fn() -> !, cpu: u8) -> Check {
     sys::task_start(HELPER).map_err(|_| "TaskStart")
 }
 
+/// Destroys the helper and frees its slot.
+fn end_helper() -> Check {
+    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    sys::cap_delete(HELPER).map_err(|_| "CapDelete")
+}
+
 fn page() -> *mut u64 {
     PAGE as *mut u64
 }
@@ -119,6 +125,7 @@ extern "C" fn reader() -> ! {
             SEEN.store(round, Release);
         }
         core::hint::black_box(value);
+        core::hint::spin_loop();
     }
 }
 
@@ -136,7 +143,7 @@ fn stale_tlb() -> Check {
             core::hint::spin_loop();
         }
     }
-    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    end_helper()?;
     let frame = sys::as_unmap(slots::SELF_SPACE, PAGE).map_err(|_| "AsUnmap")?;
     sys::frame_free(slots::POOL, frame).map_err(|_| "FrameFree")?;
     let stale = STALE.load(Relaxed);
@@ -155,18 +162,29 @@ extern "C" fn counter() -> ! {
 
 /// Waits until the count moves past `from` (the counter runs); false if it does not, soon.
 fn moves(from: u64) -> bool {
-    (0..200_000_000u64).any(|_| COUNT.load(Relaxed) > from)
+    (0..200_000_000u64).any(|_| {
+        // (`pause`: under `--icount` QEMU then runs another CPU.)
+        core::hint::spin_loop();
+        COUNT.load(Relaxed) > from
+    })
 }
 
 /// Whether the count stays put for a while (the counter runs nowhere).
 fn still() -> bool {
     let at = COUNT.load(Relaxed);
-    (0..2_000_000).all(|_| core::hint::black_box(COUNT.load(Relaxed)) == at)
+    (0..2_000_000).all(|_| {
+        core::hint::spin_loop();
+        COUNT.load(Relaxed) == at
+    })
 }
 
 fn stall(cpus: u32) -> Check {
     helper(counter, 1)?;
-    ensure(moves(0), "the counter never ran")?;
+    if !moves(0) {
+        let info = sys::task_caps(HELPER, 0);
+        println!("smptest: the counter: {info:?}");
+        return Err("the counter never ran");
+    }
     for _ in 0..100 {
         sys::task_stop(HELPER).map_err(|_| "TaskStop")?;
         ensure(still(), "a stopped task ran on")?;
@@ -187,7 +205,7 @@ fn stall(cpus: u32) -> Check {
         on == target as u64,
         "TaskCaps names another CPU than the task's",
     )?;
-    sys::task_destroy(HELPER).map_err(|_| "TaskDestroy")?;
+    end_helper()?;
     ensure(still(), "a destroyed task ran on")?;
     println!("smptest: a task running elsewhere stopped, restarted, moved and destroyed 100 times");
     Ok(())
