@@ -40,3 +40,68 @@ fn four_cpus_start_under_icount() {
 fn four_cpus_start_in_parallel() {
     boot_on(4, None);
 }
+
+/// `smptest` on `cpus` CPUs: a stale TLB entry after a copy-on-write break, a task running on
+/// another CPU stopped, read, restarted, moved and destroyed, parallel syscalls; and the census.
+fn smptest_on(cpus: u8, icount: Option<u8>) {
+    let out = run(Options {
+        smp: cpus,
+        icount,
+        ..Options::for_test(&["smptest"], TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    expect_output(&out, &format!("smptest: {cpus} CPUs"));
+    expect_output(&out, "smptest: stale TLB: 0 stale reads");
+    expect_output(&out, "smptest: ok");
+    expect_output(&out, "init: frame census unchanged and audited");
+}
+
+#[test]
+fn shootdown_and_remote_stops_on_two_cpus_in_parallel() {
+    smptest_on(2, None);
+}
+
+#[test]
+fn shootdown_and_remote_stops_on_four_cpus_under_icount() {
+    smptest_on(4, Some(0));
+}
+
+#[test]
+fn shootdown_and_remote_stops_on_four_cpus_in_parallel() {
+    smptest_on(4, None);
+}
+
+/// Fork, copy-on-write under writers on several CPUs, wait, kills and tables, with faults
+/// reaching the memory server from every CPU: the `forktest` cases that need no special setup.
+#[test]
+fn fork_and_copy_on_write_on_four_cpus() {
+    let cases = [1, 2, 3, 4, 5, 6, 8, 26];
+    let words: Vec<String> = cases.iter().map(|n| format!("forktest:{n}")).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let out = run(Options {
+        smp: 4,
+        ..Options::for_test(&words, TIMEOUT_SECS)
+    });
+    expect_verdict(&out, Verdict::Success);
+    for n in cases {
+        expect_output(&out, &format!("forktest:{n}: passed"));
+    }
+    expect_output(&out, "init: frame census unchanged and audited");
+}
+
+/// WeensyOS's four allocators on two CPUs until memory is full: every one refused cleanly, and
+/// nothing leaked.
+#[test]
+fn four_allocators_on_two_cpus_fill_memory_and_are_refused_cleanly() {
+    let programs = ["allocator:1", "allocator:2", "allocator:3", "allocator:4"];
+    let out = run(Options {
+        smp: 2,
+        ..timed(&programs, 20)
+    });
+    expect_verdict(&out, Verdict::Success);
+    let refused = out.transcript.lines().filter(|l| {
+        l.starts_with("allocator: pid ") && l.contains("stopped after") && l.contains("OutOfMemory")
+    });
+    assert_eq!(refused.count(), 4, "{}", out.transcript);
+    expect_output(&out, "init: frame census unchanged and audited");
+}
