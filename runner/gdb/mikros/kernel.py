@@ -19,7 +19,7 @@ def kernel():
     if symbol is None:
         raise gdb.GdbError(f"no {KERNEL_STATIC}: is the kernel's symbol file loaded?")
     try:
-        # A spin::TicketMutex: the state is its `data`.
+        # A spin::SpinMutex: the state is its `data`.
         return symbol.value()["data"]["value"]
     except gdb.MemoryError:
         raise gdb.GdbError("the kernel's memory is not mapped yet (it is still booting)")
