@@ -40,6 +40,11 @@ fn line_after(file: &str, after: usize, text: &str) -> usize {
 /// Runs the gdb `commands` against `programs`; returns gdb's output split at each `mark NAME`
 /// pseudo-command (an `echo` of a marker line), as (name, output) in order.
 fn gdb_session(programs: &[&str], commands: &[&str]) -> Vec<(String, String)> {
+    gdb_session_on(1, programs, commands)
+}
+
+/// [`gdb_session`] on `cpus` CPUs (QEMU shows each to gdb as a thread).
+fn gdb_session_on(cpus: u8, programs: &[&str], commands: &[&str]) -> Vec<(String, String)> {
     let mut script = Vec::new();
     for command in commands {
         match command.strip_prefix("mark ") {
@@ -50,6 +55,7 @@ fn gdb_session(programs: &[&str], commands: &[&str]) -> Vec<(String, String)> {
     let outcome = run(Options {
         gdb: Debugger::Batch(script),
         build: Build::Debuggable,
+        smp: cpus,
         ..Options::for_test(programs, TIMEOUT_SECS)
     });
     expect_verdict(&outcome, Verdict::EndedWithGdb);
@@ -73,6 +79,12 @@ fn stop_in(text: &str) -> (String, String, usize) {
     let line = text
         .lines()
         .rev()
+        // With several CPUs gdb names the thread (CPU) that stopped: `Thread 2 hit Breakpoint 1, `.
+        .map(|l| {
+            l.split_once(" hit ")
+                .filter(|(t, _)| t.starts_with("Thread "))
+                .map_or(l, |x| x.1)
+        })
         .find(|l| {
             // (Not `Breakpoint 2 at 0x...: file F, line L.`, which reports a new breakpoint.)
             let hit = l.starts_with("Breakpoint ")
@@ -133,6 +145,17 @@ fn section<'a>(sections: &'a [(String, String)], name: &str) -> &'a str {
 
 #[test]
 fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
+    one_ipc_on(1);
+}
+
+/// The same session with two CPUs running in parallel: the breakpoints, `mikros step-ipc` and
+/// `mikros tasks` follow the CPU that stopped.
+#[test]
+fn one_ipc_through_the_kernel_and_back_on_two_cpus() {
+    one_ipc_on(2);
+}
+
+fn one_ipc_on(cpus: u8) {
     let client_file = IPCBENCH;
     let call_line = line_of(
         client_file,
@@ -142,7 +165,8 @@ fn one_ipc_from_client_through_the_kernel_to_the_server_and_back() {
     let handler_line = line_of(server_file, "if request.label() == CAP_LABEL {");
     let fast_path = "kernel/src/fastpath.rs";
     let fast_call_line = line_of(fast_path, "pub fn fast_call") + 1;
-    let sections = gdb_session(
+    let sections = gdb_session_on(
+        cpus,
         &["ipcbench"],
         &[
             &format!("mikros break ipcbench ipcbench.rs:{call_line}"),

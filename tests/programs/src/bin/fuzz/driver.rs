@@ -134,7 +134,10 @@ impl Driver {
                 continue;
             }
             stalls += 1;
-            if stalls < PATIENCE {
+            // A holder that can run is not stuck: on several CPUs it may be running elsewhere
+            // while the driver's yields return at once. (On one CPU a ready holder runs during
+            // the driver's yields, so this changes nothing there.)
+            if stalls < PATIENCE || runnable(WORKER_SLOTS[holder]) {
                 continue;
             }
             set_turn(None);
@@ -227,4 +230,11 @@ impl Driver {
             }
         }
     }
+}
+
+/// Whether `task` can run (ready, or running on another CPU). `TaskCaps` from past the last slot
+/// describes no slot, so it writes nothing into the IPC buffer the workers share.
+fn runnable(task: CapSlot) -> bool {
+    let info = sys::task_caps(task, userlib::abi::cap::CAP_SLOTS as u64);
+    info.is_ok_and(|i| i.activity == userlib::abi::inspect::Activity::Ready.raw())
 }
