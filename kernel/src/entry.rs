@@ -64,10 +64,17 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
         unsafe { syscall::local::task_self(&mut *regs, *regs.add(1).cast::<u64>()) };
         return regs;
     }
+    // SAFETY: as above.
+    let yields = unsafe { (*regs).rax } == Sysnum::Yield as u64;
     let next = with_kernel(|k| match k.current {
         Some(t) => k.general_syscall(t),
         None => k.next_task(),
     });
+    if yields {
+        // A task that yields often waits for another CPU: `pause` lets a sibling thread (or,
+        // under `-icount`, QEMU's next CPU) run, outside the lock.
+        core::hint::spin_loop();
+    }
     or_idle(next)
 }
 

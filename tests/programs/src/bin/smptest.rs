@@ -13,7 +13,7 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering::*};
-use userlib::{println, slots, sys, CapSlot, PageRights, Rights, Task, UserRegs};
+use userlib::{println, rdtsc, slots, sys, CapSlot, PageRights, Rights, Task, UserRegs};
 
 userlib::entry!(main);
 
@@ -160,22 +160,29 @@ extern "C" fn counter() -> ! {
     }
 }
 
-/// Waits until the count moves past `from` (the counter runs); false if it does not, soon.
+/// Waits until the count moves past `from` (the counter runs); false if it does not within about
+/// two seconds (of the guest's TSC: virtual time under `--icount`).
 fn moves(from: u64) -> bool {
-    (0..200_000_000u64).any(|_| {
-        // (`pause`: under `--icount` QEMU then runs another CPU.)
-        core::hint::spin_loop();
-        COUNT.load(Relaxed) > from
-    })
+    waits(2_000_000_000, || COUNT.load(Relaxed) > from)
 }
 
-/// Whether the count stays put for a while (the counter runs nowhere).
+/// Whether the count stays put for about 2 ms (the counter runs nowhere).
 fn still() -> bool {
     let at = COUNT.load(Relaxed);
-    (0..2_000_000).all(|_| {
+    !waits(2_000_000, || COUNT.load(Relaxed) != at)
+}
+
+/// Spins (with `pause`: under `--icount` QEMU then runs another CPU) until `done` or until
+/// `ticks` of the TSC have passed; returns whether `done` came true.
+fn waits(ticks: u64, mut done: impl FnMut() -> bool) -> bool {
+    let start = rdtsc();
+    while rdtsc().wrapping_sub(start) < ticks {
+        if done() {
+            return true;
+        }
         core::hint::spin_loop();
-        COUNT.load(Relaxed) == at
-    })
+    }
+    done()
 }
 
 fn stall(cpus: u32) -> Check {
@@ -205,9 +212,21 @@ fn stall(cpus: u32) -> Check {
         on == target as u64,
         "TaskCaps names another CPU than the task's",
     )?;
+    // Both on CPU 1, neither making a syscall: only that CPU's timer lets the other run.
+    sys::task_set_affinity(HELPER, 0b10).map_err(|_| "moving")?;
+    sys::task_set_affinity(slots::SELF_TASK, 0b10).map_err(|_| "moving myself")?;
+    let shared = moves(COUNT.load(Relaxed));
+    sys::task_set_affinity(slots::SELF_TASK, 1).map_err(|_| "moving myself back")?;
+    ensure(
+        shared,
+        "two tasks on one CPU: the other never ran (no preemption)",
+    )?;
     end_helper()?;
     ensure(still(), "a destroyed task ran on")?;
-    println!("smptest: a task running elsewhere stopped, restarted, moved and destroyed 100 times");
+    println!(
+        "smptest: a task running elsewhere stopped, restarted, moved and destroyed 100 times; \
+         two tasks shared CPU 1"
+    );
     Ok(())
 }
 
