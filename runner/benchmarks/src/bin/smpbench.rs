@@ -379,7 +379,7 @@ fn scaling(cpus: usize) -> R<()> {
 }
 
 /// Part 4's job: `WORK` steps of a xorshift, split over two tasks.
-const WORK: u64 = 400_000_000;
+const WORK: u64 = 4_000_000_000;
 
 extern "C" fn worker(_: u64) -> ! {
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
