@@ -59,7 +59,7 @@ fn main() -> i32 {
             best = best.min(per);
         }
         let per = best;
-        println!("bench: {key} {per}: fork+exit+wait per fork, {n} processes forking at once");
+        println!("bench: {key} {per}: fork+exit+wait per fork, N = {n} processes forking at once");
     }
     0
 }
