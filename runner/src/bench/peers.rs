@@ -15,6 +15,8 @@ pub enum Goal {
     AtMost(u64),
     /// The same figure as another row's.
     SameAs(&'static str),
+    /// Within this many percent of another row's figure.
+    Within(&'static str, u64),
 }
 
 /// One row: the key the guest prints (`bench: KEY TICKS`), what it measures, and the peers.
@@ -77,6 +79,10 @@ const IPC: &str = "IPC";
 const MEMORY: &str = "faults and memory (through the memory server)";
 const FORK: &str = "processes: fork + exit + wait";
 const SCALING: &str = "scaling";
+const SMP: &str = "several CPUs (4-CPU boot, instructions on every CPU together)";
+/// Why the `smpfork` rows are not in `make bench` (docs/benchmarks.md, "Several CPUs").
+const SMP_FORK: &str =
+    "not deterministic at 4 CPUs: cargo run --release -- --headless --icount --smp 4 smpfork";
 const VIEWER: &str = "the memory viewer (fork's four allocators, 32 MiB full)";
 
 pub const ROWS: &[Row] = &[
@@ -231,6 +237,55 @@ pub const ROWS: &[Row] = &[
             SCALING,
             "— 64 tasks alive (the task table full)",
         )
+    },
+    row(
+        "smp_ipc_same",
+        SMP,
+        "IPC round trip, two tasks of one space, both pinned to CPU 0",
+    )
+    .goal(398),
+    row(
+        "smp_ipc_cross",
+        SMP,
+        "— the server pinned to CPU 1 (the call and the reply each wake the other CPU by IPI)",
+    ),
+    row(
+        "smp_ipc_migrate",
+        SMP,
+        "— the server not pinned (it migrates to the caller's CPU)",
+    ),
+    row("smp_ipc_same_call", SMP, "same CPU: the call's leg (to the server's user code)"),
+    row("smp_ipc_same_reply", SMP, "same CPU: the reply's leg"),
+    row("smp_ipc_cross_call", SMP, "cross-CPU: the call's leg"),
+    row("smp_ipc_cross_reply", SMP, "cross-CPU: the reply's leg"),
+    row("smp_null_syscall", SMP, "null syscall (`TaskSelf`; takes no lock)"),
+    row("smp_signal_nobody", SMP, "`Signal`, nobody waiting"),
+    row("smp_signal_remote", SMP, "`Signal` to a waiter on CPU 1: the sender's syscall (the IPI sent)"),
+    row("smp_wake_remote", SMP, "— then until the waiter runs on CPU 1 (its wake from `hlt`)"),
+    row(
+        "smp_pairs_1",
+        SMP,
+        "IPC round trip per pair, 1 client/server pair (pair i on CPU i)",
+    ),
+    Row {
+        goal: Some(Goal::Within("smp_pairs_1", 10)),
+        ..row("smp_pairs_2", SMP, "— 2 pairs at once")
+    },
+    Row {
+        goal: Some(Goal::Within("smp_pairs_1", 10)),
+        ..row("smp_pairs_4", SMP, "— 4 pairs at once")
+    },
+    Row {
+        pending: Some(SMP_FORK),
+        ..row("smp_fork_1", SMP, "fork + exit + wait per fork, 1 process forking")
+    },
+    Row {
+        pending: Some(SMP_FORK),
+        ..row("smp_fork_2", SMP, "— 2 processes forking at once")
+    },
+    Row {
+        pending: Some(SMP_FORK),
+        ..row("smp_fork_4", SMP, "— 4 processes forking at once")
     },
     row(
         "viewer_refresh",

@@ -17,7 +17,7 @@ const MAX_CHILDREN: usize = 12;
 /// server; `rogue` plays a compromised server in the adversarial suite; `fuzz` uses them in its
 /// privileged mode; `membench` measures the memory calls; `kernbench` runs helper tasks;
 /// `belltest` makes notifications; `keybench` makes keys (the keyboard controller's ports);
-/// `smptest` runs helper tasks on other CPUs; the input drivers make their notifications; the
+/// `smptest` and `smpbench` run helper tasks on other CPUs; the input drivers make their notifications; the
 /// display driver maps the framebuffer.
 pub const POOL_HOLDERS: &[&str] = &[
     crate::MEMSRV,
@@ -30,6 +30,7 @@ pub const POOL_HOLDERS: &[&str] = &[
     "irqtest",
     "keybench",
     "smptest",
+    "smpbench",
     crate::input_stack::KBD,
     crate::input_stack::SERIAL,
 ];
