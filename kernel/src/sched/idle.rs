@@ -12,7 +12,8 @@ impl Kernel {
     /// steps): it idles in the kernel's own page tables (the last task's may be freed now), ends
     /// the run if nothing can ever run again, and zeroes one free frame if the clock has not moved
     /// and no line fired; returns whether it did (then it looks again at once; else it halts).
-    /// One idle CPU zeroes at a time: the others halt rather than take turns with the kernel.
+    /// One idle CPU zeroes at a time, and only while the others idle too: the others halt rather
+    /// than take turns with the kernel.
     pub fn idle_work(&mut self) -> bool {
         if self.active_root != self.kernel_root {
             self.active_root = self.kernel_root;
@@ -21,7 +22,10 @@ impl Kernel {
         if self.stuck() {
             self.nothing_to_run()
         }
-        let mine = self.zeroing.is_none_or(|c| c == self.this);
+        // Zeroing holds the lock for a whole frame: only while no other CPU runs a task (it would
+        // wait for the lock at its next syscall), and one idle CPU at a time.
+        let others_busy = self.others().any(|c| self.cpus[c].view.current.is_some());
+        let mine = !others_busy && self.zeroing.is_none_or(|c| c == self.this);
         let zeroed = mine && irq::ticks() == self.now && !irq::pending() && self.frames.zero_one();
         self.zeroing = zeroed.then_some(self.this);
         zeroed
