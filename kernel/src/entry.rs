@@ -58,19 +58,25 @@ extern "C" fn syscall_from_user() -> *const SavedRegs {
     let regs = save_area();
     // SAFETY: the save area is that of the task this CPU runs, which no other CPU touches until it
     // has stalled it (`Kernel::stall`), and this CPU answers that only once it waits for the lock.
-    if unsafe { (*regs).rax } == Sysnum::TaskSelf as u64 {
+    let num = unsafe { (*regs).rax };
+    if num == Sysnum::TaskSelf as u64 {
         // The null syscall reads only the caller's own id: no lock, straight back to it.
         // SAFETY: as above; `Task` starts with `regs` then `id` (`repr(C)`).
         unsafe { syscall::local::task_self(&mut *regs, *regs.add(1).cast::<u64>()) };
         return regs;
     }
-    // SAFETY: as above.
-    let yields = unsafe { (*regs).rax } == Sysnum::Yield as u64;
+    locked_syscall(num)
+}
+
+/// Every other syscall but `Call` and `ReplyRecv` (out of line: the null syscall saves no
+/// registers).
+#[inline(never)]
+fn locked_syscall(num: u64) -> *const SavedRegs {
     let next = with_kernel(|k| match k.current {
         Some(t) => k.general_syscall(t),
         None => k.next_task(),
     });
-    if yields {
+    if num == Sysnum::Yield as u64 {
         // A task that yields often waits for another CPU: `pause` lets a sibling thread (or,
         // under `-icount`, QEMU's next CPU) run, outside the lock.
         core::hint::spin_loop();

@@ -74,6 +74,9 @@ impl Kernel {
 
     /// The other CPU running `t`, if any.
     pub fn running_on(&self, t: u16) -> Option<usize> {
+        if self.online == self.this_bit {
+            return None;
+        }
         self.others()
             .find(|&c| self.cpus[c].view.current == Some(t))
     }
@@ -111,6 +114,9 @@ impl Kernel {
     /// With nothing queued here: the first task another CPU has queued that may run here.
     pub(super) fn steal(&mut self) -> Option<u16> {
         let bit = self.this_bit;
+        if self.online == bit {
+            return None;
+        }
         for c in self.others() {
             let queue = &self.cpus[c].ready;
             let tasks = &self.tasks;

@@ -131,9 +131,15 @@ impl Kernel {
         if self.current == Some(index) || self.running_on(index).is_some() {
             return;
         }
-        if first && allowed & bit != 0 {
+        // (On one CPU every task goes to its queue, as before there were others.)
+        if (first || self.online == bit) && allowed & bit != 0 {
             self.task(index).cpu = this as u8;
-            let _ = self.cpus[this].ready.push_front(index);
+            let queue = &mut self.cpus[this].ready;
+            let _ = if first {
+                queue.push_front(index)
+            } else {
+                queue.push_back(index)
+            };
             return;
         }
         let cpu = self.place(index, allowed);
