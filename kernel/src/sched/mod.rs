@@ -151,7 +151,8 @@ impl Kernel {
     /// Moves the current task to the back of the queue (timer tick, yield).
     pub fn preempt(&mut self) {
         if let Some(c) = self.current.take() {
-            if self.tasks.at(c).is_some_and(|t| t.state == State::Ready) {
+            if let Some(task) = self.tasks.at_mut(c).filter(|t| t.state == State::Ready) {
+                task.cpu = self.this as u8;
                 let _ = self.cpus[self.this].ready.push_back(c);
             }
         }
@@ -222,8 +223,11 @@ impl Kernel {
         let state = self.task(index).state;
         match state {
             State::Ready => {
-                // Not running elsewhere any more: `stall` above.
-                cpus::unqueue(&mut self.cpus[self.task(index).cpu as usize].ready, index);
+                // Not running elsewhere any more (`stall` above); out of every queue (a task
+                // queued by `preempt` after a fast-path switch may not be where `cpu` says).
+                for cpu in self.cpus.iter_mut() {
+                    cpus::unqueue(&mut cpu.ready, index);
+                }
             }
             State::Sending { endpoint, .. }
             | State::Receiving { endpoint }

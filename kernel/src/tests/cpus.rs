@@ -164,3 +164,23 @@ fn the_ipc_fast_path_leaves_a_receiver_pinned_elsewhere_to_the_general_path() {
         vec![server]
     );
 }
+
+#[test]
+fn a_preempted_task_that_came_by_the_fast_path_is_taken_out_of_its_queue_when_stopped() {
+    let mut sim = Sim::new();
+    let (a, b) = two_running(&mut sim);
+    sim.share(b, SELF, a, FREE, Rights::all());
+    // b came to CPU 1 by an IPC fast path (which does not touch `cpu`), and its tick came.
+    sim.k.task(b).cpu = 0;
+    sim.k.arrive(1);
+    sim.k.preempt();
+    assert_eq!(
+        sim.k.cpus[1].ready.iter().copied().collect::<Vec<_>>(),
+        vec![b]
+    );
+    sim.k.arrive(0);
+    sim.ok(a, Sysnum::TaskStop, [FREE, 0, 0, 0, 0, 0]);
+    assert!(sim.k.cpus.iter().all(|c| !c.ready.iter().any(|&t| t == b)));
+    sim.k.arrive(1);
+    assert_eq!(sim.k.pick(), None, "stopped: CPU 1 must not run it");
+}
