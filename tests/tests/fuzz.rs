@@ -13,10 +13,24 @@ const REGRESSION_SEEDS: &[u64] = &[1];
 const TIMEOUT_SECS: u64 = 300;
 
 fn fuzz(seed: u64) {
+    fuzz_on(seed, 1);
+}
+
+/// The fuzzer on `cpus` CPUs (more than one: under `-icount`, so that a failure replays): its
+/// workers, the victim and the driver run on different CPUs at once.
+fn fuzz_on(seed: u64, cpus: u8) {
     let word = format!("fuzz:{seed}");
-    let replay = format!("cargo run -- --headless {word} hello");
+    let smp = match cpus {
+        1 => String::new(),
+        n => format!("--icount --smp {n} "),
+    };
+    let replay = format!("cargo run -- --headless {smp}{word} hello");
     eprintln!("fuzz seed {seed}; replay with: {replay}");
-    let out = run(Options::for_test(&[&word, "hello"], TIMEOUT_SECS));
+    let out = run(Options {
+        smp: cpus,
+        icount: (cpus > 1).then_some(0),
+        ..Options::for_test(&[&word, "hello"], TIMEOUT_SECS)
+    });
     let context = format!("(replay with: {replay})");
     assert!(
         !out.transcript.contains("KERNEL PANIC"),
@@ -41,6 +55,11 @@ fn fuzz(seed: u64) {
         "anomalies {context}\n{}",
         out.transcript
     );
+}
+
+#[test]
+fn fuzz_on_four_cpus() {
+    fuzz_on(12345, 4);
 }
 
 #[test]
