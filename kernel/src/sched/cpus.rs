@@ -81,6 +81,14 @@ impl Kernel {
             .find(|&c| self.cpus[c].view.current == Some(t))
     }
 
+    /// The CPU `t` runs on (this one, or another), else the one it is queued on or ran on last.
+    pub fn cpu_of(&mut self, t: u16) -> usize {
+        match self.current == Some(t) {
+            true => self.this,
+            false => self.running_on(t).unwrap_or(self.task(t).cpu.into()),
+        }
+    }
+
     /// Where a task that became ready goes, among the CPUs in `allowed` (none: the boot CPU): the
     /// CPU it last ran on, unless that one is busy and another allowed one idles.
     pub(super) fn place(&self, t: u16, allowed: u8) -> usize {

@@ -63,10 +63,7 @@ pub fn caps(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
         phys::write_u64(buffer, 2 * i + 1, cap.badge);
     }
     let (activity, on) = task.state.activity();
-    let cpu = match target == t {
-        true => k.this,
-        false => k.running_on(target).unwrap_or(k.task(target).cpu.into()),
-    };
+    let cpu = k.cpu_of(target);
     k.results(t, [count, activity.raw(), on as u64, cpu as u64])
 }
 
@@ -145,10 +142,7 @@ pub fn set_affinity(k: &mut Kernel, t: u16, a: &Args) -> SysResult {
     ensure(a[1] == 0 || cpus & k.online != 0, SysError::InvalidArgument)?;
     if cpus != 0 && cpus != k.task(target).affinity {
         k.task(target).affinity = cpus;
-        let on = match target == t {
-            true => k.this,
-            false => k.running_on(target).unwrap_or(k.task(target).cpu.into()),
-        };
+        let on = k.cpu_of(target);
         if k.task(target).state == State::Ready && cpus & 1 << on == 0 {
             // Off its CPU and its queue, then queued where it may run.
             k.detach(target);
