@@ -50,13 +50,23 @@ def this_cpu():
     return 0 if thread is None else thread.num - 1
 
 
-def current_on(cpu, k=None):
-    """The task CPU `cpu` runs (or is running a syscall for), or None. The CPU that held the
-    kernel last keeps its state in the kernel's own fields, the others in `cpus[i].view`."""
+def view_of(cpu, k=None):
+    """CPU `cpu`'s own scheduling state (`current`, `entered`, ...). The CPU that held the kernel
+    last keeps it in the kernel's own fields, the others in `cpus[i].view`: never read
+    `kernel()["current"]` directly, it is another CPU's whenever that one took the lock since."""
     k = kernel() if k is None else k
-    state = k if int(k["this"]) == cpu else k["cpus"][cpu]["view"]
-    index = some(state["current"])
+    return k if int(k["this"]) == cpu else k["cpus"][cpu]["view"]
+
+
+def current_on(cpu, k=None):
+    """The task CPU `cpu` runs (or is running a syscall for), or None."""
+    index = some(view_of(cpu, k)["current"])
     return None if index is None else int(index)
+
+
+def entered_index():
+    """The task the selected CPU enters (returns to) when it next leaves the kernel."""
+    return int(view_of(this_cpu())["entered"])
 
 
 def running_cpus(k=None):

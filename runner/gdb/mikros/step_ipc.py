@@ -5,7 +5,7 @@ import re
 import gdb
 
 from .abi import CALL, IPC_SYSCALLS, NO_REPLY, REPLY, REPLY_RECV, SEND
-from .kernel import current_index, in_kernel, kernel, label, pc, task_at
+from .kernel import current_index, entered_index, in_kernel, label, pc, task_at
 from .rust import u64, variant
 
 
@@ -157,7 +157,7 @@ way stop it, as they stop `next`."""
         if not run_until([f"*{symbol_address('restore_user_regs')}"], arrived):
             print("mikros: stopped before the other side ran (see above)")
             return
-        other = int(kernel()["entered"])
+        other = entered_index()
         rip = int(task_at(other)["regs"]["rip"])
         if not run_until([f"*{rip:#x}"], lambda: current_index() == other):
             print(f"mikros: stopped before {label(other)} resumed (see above)")
@@ -231,7 +231,7 @@ way stop it, as they stop `next`."""
         """When the kernel returns to the task on the other side (its index in `entered`)."""
 
         def entered():
-            return int(kernel()["entered"])
+            return entered_index()
 
         def state(index):
             found = task_at(index)
