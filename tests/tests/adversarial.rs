@@ -472,8 +472,10 @@ fn single(program: &'static str, number: u64, expect: Expect, lines: &[&str]) ->
     )
 }
 
-/// Boots once with all `batches`, then checks the verdict and every case and batch.
-fn run_suite(batches: &[Batch]) {
+/// Boots once with all `batches` on `cpus` CPUs, then checks the verdict and every case and
+/// batch. (On several CPUs, in parallel: the hostile programs, the bystander and the servers run
+/// at once, and the kernel takes tasks off other CPUs to kill them.)
+fn run_suite_on(cpus: u8, batches: &[Batch]) {
     let mut words: Vec<&str> = Vec::new();
     for (i, b) in batches.iter().enumerate() {
         if i > 0 {
@@ -481,7 +483,10 @@ fn run_suite(batches: &[Batch]) {
         }
         words.extend(b.words.iter().map(String::as_str));
     }
-    let out = run(Options::for_test(&words, SUITE_TIMEOUT_SECS));
+    let out = run(Options {
+        smp: cpus,
+        ..Options::for_test(&words, SUITE_TIMEOUT_SECS)
+    });
     expect_verdict(&out, Verdict::Success);
     check_kernel_unharmed(&out);
     let segments = batch_segments(&out, batches.len());
@@ -594,6 +599,15 @@ fn check_case(out: &Outcome, segment: &str, case: &Case) {
 
 #[test]
 fn attack_is_killed_for_touching_kernel_memory_and_privileged_instructions() {
+    attack_kills_on(1);
+}
+
+#[test]
+fn attack_is_killed_on_four_cpus() {
+    attack_kills_on(4);
+}
+
+fn attack_kills_on(cpus: u8) {
     let batches: Vec<Batch> = attack_kills()
         .into_iter()
         .map(|(n, reasons)| {
@@ -605,7 +619,7 @@ fn attack_is_killed_for_touching_kernel_memory_and_privileged_instructions() {
             single("attack", n, Killed(reasons), lines)
         })
         .collect();
-    run_suite(&batches);
+    run_suite_on(cpus, &batches);
 }
 
 #[test]
@@ -640,11 +654,20 @@ fn every_int_vector_is_refused() {
             batch(cases, &[], &[])
         })
         .collect();
-    run_suite(&batches);
+    run_suite_on(1, &batches);
 }
 
 #[test]
 fn attack_is_refused_and_the_system_carries_on() {
+    attack_refusals_on(1);
+}
+
+#[test]
+fn attack_is_refused_and_the_system_carries_on_on_four_cpus() {
+    attack_refusals_on(4);
+}
+
+fn attack_refusals_on(cpus: u8) {
     let mut batches: Vec<Batch> = Vec::new();
     for &(n, error) in ATTACK_REFUSALS {
         batches.push(single("attack", n, Refused(error), &[]));
@@ -698,7 +721,7 @@ fn attack_is_refused_and_the_system_carries_on() {
         },
     ];
     batches.push(batch(pair, &[], &[]));
-    run_suite(&batches);
+    run_suite_on(cpus, &batches);
 }
 
 /// A rogue maps a process's frame, writable, behind the memory server's back, and holds it while
@@ -721,6 +744,15 @@ fn the_checks_of_live_processes_see_a_frame_mapped_behind_the_servers_back() {
 
 #[test]
 fn rogue_pool_holder_cannot_break_the_kernel_or_its_accounting() {
+    rogue_on(1);
+}
+
+#[test]
+fn rogue_pool_holder_cannot_break_the_kernel_on_four_cpus() {
+    rogue_on(4);
+}
+
+fn rogue_on(cpus: u8) {
     let mut batches: Vec<Batch> = Vec::new();
     for &(n, error) in ROGUE_REFUSALS {
         batches.push(single("rogue", n, Refused(error), &[]));
@@ -731,7 +763,7 @@ fn rogue_pool_holder_cannot_break_the_kernel_or_its_accounting() {
     for (n, reason) in rogue_kills() {
         batches.push(single("rogue", n, killed(&[&reason]), &[]));
     }
-    run_suite(&batches);
+    run_suite_on(cpus, &batches);
 }
 
 /// init's census check is what the whole suite leans on: a leak must fail the run. `rogue` 190
