@@ -14,7 +14,13 @@ fn typed(words: &[&str]) -> Outcome {
 
 /// `sh` with each of `lines` typed on the serial line at a prompt (a line ending in `\n`).
 fn shell(lines: &[&str]) -> Outcome {
-    let mut words = Vec::new();
+    shell_on(1, lines)
+}
+
+/// The same on `cpus` CPUs (in parallel).
+fn shell_on(cpus: u8, lines: &[&str]) -> Outcome {
+    let cpus = cpus.to_string();
+    let mut words = vec!["--smp", &cpus];
     for line in lines {
         words.extend(["--type-after", PROMPT, "--type", line]);
     }
@@ -24,7 +30,17 @@ fn shell(lines: &[&str]) -> Outcome {
 
 #[test]
 fn a_typed_program_runs_with_its_words_and_a_job_is_listed_and_killed() {
-    let out = shell(&[
+    programs_and_jobs_on(1);
+}
+
+/// The shell, its jobs, the input stack's drivers and servers on four CPUs at once.
+#[test]
+fn a_typed_program_and_a_job_on_four_cpus() {
+    programs_and_jobs_on(4);
+}
+
+fn programs_and_jobs_on(cpus: u8) {
+    let out = shell_on(cpus, &[
         "hello big world\n",
         "allocator 3 &\n",
         "ps\n",
@@ -68,7 +84,20 @@ fn ctrl_c_kills_the_program_in_the_foreground() {
 
 #[test]
 fn ctrl_c_on_the_keyboard_kills_the_foreground_allocator() {
+    ctrl_c_on_the_keyboard_on(1);
+}
+
+/// The keyboard's interrupt reaches the boot CPU; the allocator it kills runs on another.
+#[test]
+fn ctrl_c_on_the_keyboard_on_four_cpus() {
+    ctrl_c_on_the_keyboard_on(4);
+}
+
+fn ctrl_c_on_the_keyboard_on(cpus: u8) {
+    let cpus = cpus.to_string();
     let out = typed(&[
+        "--smp",
+        &cpus,
         "--keys-after",
         PROMPT,
         "--keys",
