@@ -40,13 +40,16 @@ fn a_typed_program_and_a_job_on_four_cpus() {
 }
 
 fn programs_and_jobs_on(cpus: u8) {
-    let out = shell_on(cpus, &[
-        "hello big world\n",
-        "allocator 3 &\n",
-        "ps\n",
-        "kill %1\n",
-        "halt\n",
-    ]);
+    let out = shell_on(
+        cpus,
+        &[
+            "hello big world\n",
+            "allocator 3 &\n",
+            "ps\n",
+            "kill %1\n",
+            "halt\n",
+        ],
+    );
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, ": big world");
     expect_output(&out, "] hello exited 0");
