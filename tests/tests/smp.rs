@@ -88,3 +88,20 @@ fn fork_and_copy_on_write_on_four_cpus() {
     }
     expect_output(&out, "init: frame census unchanged and audited");
 }
+
+/// WeensyOS's four allocators on two CPUs until memory is full: every one refused cleanly, and
+/// nothing leaked.
+#[test]
+fn four_allocators_on_two_cpus_fill_memory_and_are_refused_cleanly() {
+    let programs = ["allocator:1", "allocator:2", "allocator:3", "allocator:4"];
+    let out = run(Options {
+        smp: 2,
+        ..timed(&programs, 20)
+    });
+    expect_verdict(&out, Verdict::Success);
+    let refused = out.transcript.lines().filter(|l| {
+        l.starts_with("allocator: pid ") && l.contains("stopped after") && l.contains("OutOfMemory")
+    });
+    assert_eq!(refused.count(), 4, "{}", out.transcript);
+    expect_output(&out, "init: frame census unchanged and audited");
+}

@@ -129,7 +129,7 @@ type Pte = x86_64::structures::paging::page_table::PageTableEntry;
 
 /// The tables from the root down to the last-level table for `va`, if they all exist; else the
 /// level (0: the root) of the table whose entry is missing.
-#[inline]
+#[inline(always)]
 pub(super) fn path(root: u64, va: u64) -> Result<[u64; 4], usize> {
     let (idx, mut path) = (indices(va), [root; 4]);
     for level in 0..3 {
@@ -143,7 +143,7 @@ pub(super) fn path(root: u64, va: u64) -> Result<[u64; 4], usize> {
 }
 
 /// The present leaf entry for `va`, with the tables above it (root first).
-#[inline]
+#[inline(always)]
 fn present(root: u64, va: u64) -> R<([u64; 4], &'static mut Pte)> {
     let path = path(root, va).map_err(|_| SysError::NotMapped)?;
     let entry = &mut phys::table(path[3])[indices(va)[3]];
@@ -271,8 +271,10 @@ pub fn copy(frames: &mut FrameTable, root: u64, va: u64, rights: PageRights) -> 
 }
 
 /// What is mapped at `va`: frame and flags, without `WRITABLE` under a directory entry that
-/// refuses writes (inlined: the long IPC fast path walks twice).
-#[inline]
+/// refuses writes. (Always inlined, with `present` and `path`: the long IPC fast path walks
+/// twice to the constant IPC buffer address; the compiler stopped inlining them as the kernel
+/// grew, and each walk cost ~25 instructions more.)
+#[inline(always)]
 pub fn lookup(root: u64, va: u64) -> Option<(u64, F)> {
     let (path, entry) = present(root, va).ok()?;
     let above = above(&path, va).flags() | !F::WRITABLE;
