@@ -5,7 +5,7 @@ use crate::ipc::write_message;
 use crate::mem::frames::FrameTable;
 use crate::mem::paging::Tables;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{Pending, SendKind};
+use crate::obj::task::{Pending, SendKind, State};
 use crate::sched::{Kernel, Spaces, Tasks};
 use abi::layout::is_user_page;
 use abi::msg::fault;
@@ -83,10 +83,13 @@ impl Kernel {
         let to = self.regs(handler);
         write_message(to, msg.badge, tag, &msg.words);
         to.r12 = id;
-        if self.task(handler).affinity & self.this_bit != 0 {
-            self.current = Some(handler);
+        match self.task(handler).affinity & self.this_bit != 0 {
+            true => {
+                self.task(handler).state = State::Ready;
+                self.current = Some(handler);
+            }
+            false => self.make_ready(handler, true),
         }
-        self.make_ready(handler, true);
         true
     }
 

@@ -160,20 +160,29 @@ impl Kernel {
 
     /// Picks the task to run next: the current one if it can still run, else the next ready one of
     /// this CPU's queue, else one taken from another CPU's queue (`steal`).
+    /// (Inlined: most switches keep the current task, which a fault's or a call's handler
+    /// already is.)
+    #[inline(always)]
     pub fn pick(&mut self) -> Option<u16> {
-        let tasks = &self.tasks;
-        let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        let ready = |t: &u16| self.tasks.at(*t).is_some_and(|t| t.state == State::Ready);
         if !self.current.as_ref().is_some_and(ready) {
-            let queue = &mut self.cpus[self.this].ready;
-            self.current = core::iter::from_fn(|| queue.pop_front()).find(ready);
-            if self.current.is_none() {
-                self.current = self.steal();
-            }
-            if let Some(t) = self.current {
-                self.task(t).cpu = self.this as u8;
-            }
+            self.pick_queued();
         }
         self.current
+    }
+
+    #[inline(never)]
+    fn pick_queued(&mut self) {
+        let tasks = &self.tasks;
+        let ready = |t: &u16| tasks.at(*t).is_some_and(|t| t.state == State::Ready);
+        let queue = &mut self.cpus[self.this].ready;
+        self.current = core::iter::from_fn(|| queue.pop_front()).find(ready);
+        if self.current.is_none() {
+            self.current = self.steal();
+        }
+        if let Some(t) = self.current {
+            self.task(t).cpu = self.this as u8;
+        }
     }
 
     /// A timer tick: the time is now `now`. Receivers and timed callers whose timeout has passed
