@@ -122,29 +122,43 @@ impl Kernel {
     /// Makes a task runnable. `first`: it was just woken by IPC from this CPU's running task, which
     /// is about to block or has handed it a reply: it runs next here, if its affinity allows (it
     /// moves to its partner's CPU). Otherwise it goes to the back of the queue of the CPU it last
-    /// ran on, or of an idle CPU it may run on, woken if idle (`place`).
+    /// ran on, or of an idle CPU it may run on, woken if idle (`place`). (The one-CPU case inline:
+    /// every wake-up comes here.)
+    #[inline]
     pub fn make_ready(&mut self, index: u16, first: bool) {
+        self.task(index).state = State::Ready;
+        if self.current == Some(index) {
+            return;
+        }
+        if self.online != self.this_bit {
+            return self.make_ready_among_cpus(index, first);
+        }
+        // One CPU: every task may run on it (affinity always includes a running CPU).
+        self.task(index).cpu = self.this as u8;
+        let queue = &mut self.cpus[self.this].ready;
+        let _ = match first {
+            true => queue.push_front(index),
+            false => queue.push_back(index),
+        };
+    }
+
+    #[inline(never)]
+    fn make_ready_among_cpus(&mut self, index: u16, first: bool) {
         let (this, bit) = (self.this, self.this_bit);
-        let task = self.task(index);
-        task.state = State::Ready;
-        let allowed = task.affinity & self.online;
-        if self.current == Some(index) || self.running_on(index).is_some() {
+        if self.running_on(index).is_some() {
             return;
         }
-        // (On one CPU every task goes to its queue, as before there were others.)
-        if (first || self.online == bit) && allowed & bit != 0 {
-            self.task(index).cpu = this as u8;
-            let queue = &mut self.cpus[this].ready;
-            let _ = if first {
-                queue.push_front(index)
-            } else {
-                queue.push_back(index)
-            };
-            return;
-        }
-        let cpu = self.place(index, allowed);
+        let allowed = self.task(index).affinity & self.online;
+        let cpu = match first && allowed & bit != 0 {
+            true => this,
+            false => self.place(index, allowed),
+        };
         self.task(index).cpu = cpu as u8;
-        let _ = self.cpus[cpu].ready.push_back(index);
+        let queue = &mut self.cpus[cpu].ready;
+        let _ = match first && cpu == this {
+            true => queue.push_front(index),
+            false => queue.push_back(index),
+        };
         self.wake_cpu(cpu);
     }
 
