@@ -14,6 +14,8 @@ as a whole (the task table alone is 150 KB, over gdb's max-value-size).
     mikros step-ipc           run to the other side of the current IPC (receiver or caller)
     mikros task ID            a task id (`request.sender`, `$r12`) or index, named
     mikros console [N]        the last N lines of the guest's console (gdb sessions of the runner)
+    mikros count [LOC]        instructions (and in which functions) from here to LOC, or once
+                              round a loop
 
 TASK is an index (as `mikros tasks` shows) or a program name. Pretty-printers show MsgTag,
 kernel capabilities, tasks, task states and endpoint queues (task indices named),
@@ -45,6 +47,7 @@ MODULES = [
     "msg",
     "breakpoints",
     "step_ipc",
+    "count",
     "printers",
     "gdb13",
 ]
@@ -73,6 +76,7 @@ mikros.breakpoints.Break()
 mikros.step_ipc.StepIpc()
 mikros.commands.Console()
 mikros.commands.TaskCommand()
+mikros.count.Count()
 mikros.printers.register()
 mikros.gdb13.register()
 # `step` goes through our code, not into the core library's (slice copies, Result::map, ...).

@@ -271,6 +271,47 @@ fn one_ipc_on(cpus: u8) {
     );
 }
 
+/// `mikros count`: from the client's call line to the kernel's IPC fast path, one instruction at a
+/// time: the total, kernel and user, and the functions they ran in (the entry's, userlib's).
+#[test]
+fn count_the_instructions_from_a_call_to_the_fast_path() {
+    let call_line = line_of(
+        IPCBENCH,
+        "match sys::call(IPCECHO, tag, [round, 0, 0, 0]) {",
+    );
+    let sections = gdb_session(
+        &["ipcbench"],
+        &[
+            &format!("mikros break ipcbench ipcbench.rs:{call_line}"),
+            "continue",
+            "mark count",
+            "mikros count kernel::sched::Kernel::fast_call<false>",
+        ],
+    );
+    let count = section(&sections, "count");
+    let summary = count
+        .lines()
+        .find(|l| l.starts_with("mikros: ") && l.contains(" instructions ("))
+        .unwrap_or_else(|| panic!("no total:\n{count}"));
+    let numbers: Vec<u64> = summary
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [total, kernel, user] = numbers[..] else {
+        panic!("{summary}");
+    };
+    assert!(kernel > 0 && user > 0 && total == kernel + user, "{count}");
+    let row = |side: &str, name: &str| {
+        count.lines().any(|l| {
+            let mut words = l.split_whitespace();
+            let counted = words.next().is_some_and(|n| n.parse::<u64>().is_ok());
+            counted && words.next() == Some(side) && l.contains(name)
+        })
+    };
+    assert!(row("K", "call_from_user") && row("U", "userlib"), "{count}");
+    assert_eq!(stop_in(count).1, "kernel/src/fastpath.rs", "{count}");
+}
+
 /// A typed call (`userlib::rpc`): `step-ipc` from the client's call lands on the first line of the
 /// server's handler (not in serde's derived decoding below it) and back on the client's line after
 /// the call; `mikros msg` decodes the request (in registers, and a long one through the IPC
