@@ -108,8 +108,7 @@ pub fn writes_are_private(c: &mut Checks) {
         }
         0
     });
-    let Ok(child) = child else {
-        c.check(false, "fork");
+    let Some(child) = c.forked(child) else {
         return;
     };
     write_all(&in_parent, &mut stack, &mut heap);

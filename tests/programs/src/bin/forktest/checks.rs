@@ -26,6 +26,15 @@ impl Checks {
         self.failed += u32::from(!held);
     }
 
+    /// The child's pid, or (the fork failed) a failed check that says why.
+    pub fn forked(&mut self, fork: process::Result<u64>) -> Option<u64> {
+        if let Err(e) = &fork {
+            println!("forktest:{}: fork refused: {e:?}", self.case);
+            self.check(false, "fork");
+        }
+        fork.ok()
+    }
+
     /// Prints the case's verdict; the exit status (0 only if every check held).
     pub fn finish(self) -> i32 {
         if self.failed == 0 {

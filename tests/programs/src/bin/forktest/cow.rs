@@ -57,8 +57,7 @@ pub fn copy_on_write(c: &mut Checks) {
         "before the fork, the page is the parent's alone and writable",
     );
     let child = fork_child(ForkMode::CopyOnWrite, || cow_child(me, written, untouched));
-    let Ok(child) = child else {
-        c.check(false, "fork");
+    let Some(child) = c.forked(child) else {
         return;
     };
     c.check(
@@ -100,8 +99,7 @@ pub fn eager_fork(c: &mut Checks) {
         }
         0
     });
-    let Ok(child) = child else {
-        c.check(false, "fork");
+    let Some(child) = c.forked(child) else {
         return;
     };
     let parent_now = mapping(WRITTEN);

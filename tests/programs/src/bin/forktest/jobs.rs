@@ -271,8 +271,7 @@ pub fn hog(c: &mut Checks, name: &str) {
         }
         0
     });
-    let Ok(child) = child else {
-        c.check(false, "fork");
+    let Some(child) = c.forked(child) else {
         return;
     };
     c.check(await_name(child_name), "the child took what it could");

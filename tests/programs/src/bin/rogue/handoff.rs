@@ -1,13 +1,14 @@
 //! What passes between the rogue's helper tasks: capabilities handed through masks, a reply forged
 //! to a client waiting on another server, and endpoints and tasks destroyed while a fault or a
 //! call is in flight.
-use super::helper::{end_endpoint, endpoint, wait_for, Helper};
+use super::helper::{end_endpoint, endpoint, wait_for, wait_until, Helper};
 use super::jobs::{self, *};
 use core::sync::atomic::Ordering::SeqCst;
 use test_programs::hostile::case::{check, refused, survival, works, Case, Checked};
+use userlib::abi::inspect::Activity;
 use userlib::arch::syscall_raw;
 use userlib::SysError::*;
-use userlib::{slots, sys, CapKind, CapSlot, Rights, SysError, Sysnum};
+use userlib::{slots, CapKind, CapSlot, Rights, SysError, Sysnum};
 
 const HELPER: CapSlot = CapSlot(30);
 const SECOND: CapSlot = CapSlot(31);
@@ -155,9 +156,7 @@ fn fault_endpoint_destroyed() -> Checked {
     let result = (|| {
         works(helper.task.set_fault(faults), "set its fault endpoint")?;
         helper.start()?;
-        for _ in 0..50 {
-            sys::yield_now();
-        }
+        wait_until(&helper, &[Activity::Sending], "the helper's fault to wait")?;
         works(faults.destroy(), "destroy the fault endpoint")?;
         // It resumes, faults again with nowhere to report, and the kernel kills it.
         wait_for("the kernel to kill the helper", || {

@@ -1,10 +1,11 @@
 //! The rogue against the memory server (300..), each played with an `attack` process (its cases
 //! 704, 705) that finds the rogue through the name service: a kernel notice about a task of the
 //! rogue's, delivered under the process's badge; and a frame of the process mapped here too.
-use super::helper::{wait_for, Helper};
+use super::helper::{wait_for, wait_until, Helper};
 use super::jobs::{self, exit_77, DONE};
 use core::sync::atomic::Ordering::SeqCst;
 use test_programs::hostile::case::{check, survival, works, Case, Checked};
+use userlib::abi::inspect::Activity;
 use userlib::ipc::{self, message};
 use userlib::{cap, names, slots, sys, AddressSpace, CapSlot, Endpoint, PageRights};
 
@@ -60,10 +61,9 @@ fn notice_under_a_process_badge() -> Checked {
         )?;
         helper.start()?;
         wait_for("the helper to exit", || DONE.load(SeqCst) == 1)?;
-        for _ in 0..20 {
-            sys::yield_now();
-        }
-        Ok(())
+        // Its exit notice queued for the server, or taken.
+        let sent = [Activity::Sending, Activity::Exited];
+        wait_until(&helper, &sent, "the helper's exit notice")
     })();
     helper.end();
     let _ = sys::cap_delete(GIVEN);

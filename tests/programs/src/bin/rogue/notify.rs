@@ -2,10 +2,11 @@
 //! destroyed or deleted one, a second binding, a badge minted twice; a helper waiting on one that
 //! is destroyed, a helper bound to one destroyed while it receives, a signal through a dead
 //! task's capability.
-use super::helper::{end_endpoint, endpoint, wait_for, Helper};
+use super::helper::{end_endpoint, endpoint, wait_for, wait_until, Helper};
 use super::jobs::{self, *};
 use core::sync::atomic::Ordering::SeqCst;
 use test_programs::hostile::case::{check, refusal, refused, survival, works, Case, Checked};
+use userlib::abi::inspect::Activity;
 use userlib::SysError::*;
 use userlib::{slots, CapSlot, FramePool, Notification, Rights, SysError};
 
@@ -80,10 +81,7 @@ fn destroyed_under_a_waiter() -> Checked {
             "give it",
         )?;
         helper.start()?;
-        // It runs when the rogue yields, and blocks in its wait.
-        for _ in 0..100 {
-            userlib::sys::yield_now();
-        }
+        wait_until(&helper, &[Activity::Waiting], "the helper to wait")?;
         check(
             DONE.load(SeqCst) == 0,
             "the helper still waits",
@@ -122,9 +120,7 @@ fn bound_task_destroyed() -> Checked {
         )?;
         works(Notification(COPY).delete(), "delete the rogue's copy")?;
         helper.start()?;
-        for _ in 0..100 {
-            userlib::sys::yield_now();
-        }
+        wait_until(&helper, &[Activity::Receiving], "the helper to receive")?;
         check(
             RESULT.load(SeqCst) == 0,
             "the helper bound it",

@@ -1,10 +1,11 @@
 //! Tasks the rogue creates in its own space, stopped, started and ended in hostile ways: stopping
 //! themselves, stopped while their fault waits or while they receive, started with registers never
 //! set, exited, and reporting their exit to init under the rogue's badge.
-use super::helper::{end_endpoint, endpoint, fault_is, next_fault, wait_for, Helper};
+use super::helper::{end_endpoint, endpoint, fault_is, next_fault, wait_for, wait_until, Helper};
 use super::jobs::{self, *};
 use core::sync::atomic::Ordering::SeqCst;
 use test_programs::hostile::case::{check, refused, survival, works, Case, Checked};
+use userlib::abi::inspect::Activity;
 use userlib::abi::msg::fault;
 use userlib::SysError::*;
 use userlib::{slots, sys, AddressSpace, CapSlot, Rights, Task};
@@ -92,9 +93,7 @@ fn stopped_fault(received: bool) -> Checked {
             )?;
         } else {
             // Let it run into its fault; the message waits, as nobody receives yet.
-            for _ in 0..50 {
-                sys::yield_now();
-            }
+            wait_until(&helper, &[Activity::Sending], "the helper's fault to wait")?;
         }
         works(helper.task.stop(), "stop it")?;
         let regs = works(helper.task.read_regs(), "read its registers")?;
@@ -197,9 +196,7 @@ fn stopped_in_recv() -> Checked {
             "give it the endpoint",
         )?;
         helper.start()?;
-        for _ in 0..50 {
-            sys::yield_now();
-        }
+        wait_until(&helper, &[Activity::Receiving], "the helper to receive")?;
         works(helper.task.stop(), "stop it")?;
         let regs = works(helper.task.read_regs(), "read its registers")?;
         check(
@@ -234,9 +231,9 @@ fn exit_to_init() -> Checked {
         )?;
         helper.start()?;
         wait_for("the helper to exit", || DONE.load(SeqCst) == 1)?;
-        for _ in 0..20 {
-            sys::yield_now();
-        }
+        // Its exit notice queued for init, or taken.
+        let sent = [Activity::Sending, Activity::Exited];
+        wait_until(&helper, &sent, "the helper's exit notice")?;
         // Init handles messages in order: when it answers this, it has seen the exit notice.
         let reply = works(
             supervisor.call(&userlib::ipc::message(0x217, &[])),
