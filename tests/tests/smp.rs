@@ -42,7 +42,8 @@ fn four_cpus_start_in_parallel() {
 }
 
 /// `smptest` on `cpus` CPUs: a stale TLB entry after a copy-on-write break, a task running on
-/// another CPU stopped, read, restarted, moved and destroyed, parallel syscalls; and the census.
+/// another CPU stopped, read, restarted, moved and destroyed, a task's segment selectors kept as
+/// it moves between CPUs, parallel syscalls; and the census.
 fn smptest_on(cpus: u8, icount: Option<u8>) {
     let out = run(Options {
         smp: cpus,
@@ -52,6 +53,10 @@ fn smptest_on(cpus: u8, icount: Option<u8>) {
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, &format!("smptest: {cpus} CPUs"));
     expect_output(&out, "smptest: stale TLB: 0 stale reads");
+    expect_output(
+        &out,
+        "smptest: a task's GS kept over 30 stops and 60 wake-ups",
+    );
     expect_output(&out, "smptest: ok");
     expect_output(&out, "init: frame census unchanged and audited");
 }

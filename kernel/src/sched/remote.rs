@@ -18,6 +18,10 @@ pub const LEAVE_TASK: u64 = u64::MAX;
 /// flushes the TLB). The CPU clears it to answer.
 static MAILBOX: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
+/// The data segment selectors of the task a CPU left on [`LEAVE_TASK`] (`cpu::data_segments`):
+/// only that CPU can read them, and the task may next run on another.
+static LEFT_SEGMENTS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
 #[cfg(test)]
 std::thread_local! {
     /// What host tests asked of which CPU.
@@ -32,8 +36,9 @@ pub fn serve_requests() {
     if request == 0 {
         return;
     }
-    if request != LEAVE_TASK {
-        cpu::switch_address_space(request);
+    match request {
+        LEAVE_TASK => LEFT_SEGMENTS[percpu::index()].store(cpu::data_segments(), Ordering::Relaxed),
+        root => cpu::switch_address_space(root),
     }
     mailbox.store(0, Ordering::Release);
 }
@@ -63,8 +68,13 @@ impl Kernel {
             return;
         };
         self.ask(c, LEAVE_TASK);
+        // Its selectors, which that CPU would have kept for it at its next switch.
+        let live = LEFT_SEGMENTS[c].load(Ordering::Relaxed);
         let view = &mut self.cpus[c].view;
         (view.current, view.entered) = (None, NO_TASK);
+        if live != core::mem::replace(&mut view.segments, live) {
+            self.keep_segments(t, live);
+        }
         let regs = &mut self.task(t).regs;
         if regs.vector == SYSCALL_MARK {
             regs.rip -= 2;

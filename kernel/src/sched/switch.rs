@@ -6,9 +6,13 @@ use crate::arch::{cpu, entry};
 
 impl Kernel {
     /// Chooses the next task and makes it current: its address space in CR3, its save area as the
-    /// trap and syscall stack. `None`: nothing can run on this CPU (the caller idles).
+    /// trap and syscall stack. `None`: nothing can run on this CPU (the caller idles, and this CPU
+    /// has left the task it ran).
     pub fn switch_to_next(&mut self) -> Option<*const SavedRegs> {
-        let t = self.pick()?;
+        let Some(t) = self.pick() else {
+            self.leave_entered();
+            return None;
+        };
         Some(self.enter(t))
     }
 
@@ -18,8 +22,7 @@ impl Kernel {
         if self.entered != t {
             return self.switch_to(t);
         }
-        // Still the task whose save area and segments are installed (the kernel may have idled
-        // in its own page tables since).
+        // Still the task whose save area and segments are installed (CR3 is checked all the same).
         let task = self.task(t);
         let (regs, root) = (&raw const task.regs, task.root);
         self.load_root(root);
@@ -57,11 +60,26 @@ impl Kernel {
         regs
     }
 
+    /// This CPU stops running its entered task without switching to another (nothing else to
+    /// run): the task's selectors are kept now, as it may next run on another CPU, and the next
+    /// task this CPU runs, even that one again, is switched to in full. (Out of line: only the
+    /// way to idling.)
+    #[cold]
+    #[inline(never)]
+    pub fn leave_entered(&mut self) {
+        let live = cpu::data_segments();
+        if live != self.segments {
+            self.keep_segments(self.entered, live);
+            self.segments = live;
+        }
+        self.entered = super::NO_TASK;
+    }
+
     /// The task that entered changed its selectors: they are its own now. (Rare, so out of line:
     /// inlined, the compiler would look the task up on every switch.)
     #[cold]
     #[inline(never)]
-    fn keep_segments(&mut self, entered: u16, live: u64) {
+    pub(super) fn keep_segments(&mut self, entered: u16, live: u64) {
         if let Some(old) = self.tasks.at_mut(entered) {
             old.segments = live;
         }

@@ -7,13 +7,18 @@
 //! 2. **A task running elsewhere, stopped, read, restarted, moved and destroyed**: a helper
 //!    counts in a loop without syscalls; once stopped its count must not move, and so on.
 //! 3. **Parallel syscalls**: this task and a helper allocate and free frames at the same time.
+//! 4. **A task's segment selectors follow it across CPUs**: the helpers load GS and check it on
+//!    every turn, while they are stopped and moved (2), or block and wake on another CPU each
+//!    time (the CPU they left idles: it must keep their selectors before they run elsewhere).
 //!
 //! Prints `smptest: N CPUs` first and `smptest: ok` last; exits 1 at the first broken promise.
 #![no_std]
 #![no_main]
 
 use core::sync::atomic::{AtomicU64, Ordering::*};
-use userlib::{println, rdtsc, slots, sys, CapSlot, PageRights, Rights, Task, UserRegs};
+use test_programs::hostile::asm::{load_gs, segments};
+use userlib::{println, rdtsc, slots, sys, CapSlot, FramePool, Notification, PageRights, Rights};
+use userlib::{Task, UserRegs};
 
 userlib::entry!(main);
 
@@ -21,6 +26,10 @@ userlib::entry!(main);
 const PAGE: u64 = 0x10_0000_0000;
 const ROUNDS: u64 = 300;
 const HELPER: CapSlot = slots::FIRST_FREE;
+/// The notification the selector helper waits on (its slot 1).
+const NOTE: CapSlot = CapSlot(slots::FIRST_FREE.0 + 1);
+/// What the helpers load into GS (the null selector with RPL 3; 0 is what a task starts with).
+const SELECTOR: u16 = 3;
 const STACK_SIZE: usize = 16 * 1024;
 
 #[repr(C, align(16))]
@@ -34,6 +43,8 @@ static SEEN: AtomicU64 = AtomicU64::new(0);
 static STALE: AtomicU64 = AtomicU64::new(0);
 /// The counting helper's count, and the parallel helper's calls done (or failed: `u64::MAX`).
 static COUNT: AtomicU64 = AtomicU64::new(0);
+/// Set by a helper that found another GS than the one it loaded.
+static LOST_SELECTOR: AtomicU64 = AtomicU64::new(0);
 
 macro_rules! check {
     ($cond:expr, $($why:tt)*) => {
@@ -58,6 +69,7 @@ fn main() -> i32 {
     );
     match stale_tlb()
         .and_then(|()| stall(cpus))
+        .and_then(|()| selectors(cpus))
         .and_then(|()| parallel())
     {
         Ok(()) => {
@@ -81,7 +93,8 @@ fn ensure(cond: bool, why: &'static str) -> Check {
     }
 }
 
-/// Creates the helper in this address space, running `entry` on CPU `cpu`, started.
+/// Creates the helper in this address space, running `entry` on CPU `cpu`, started; it gets the
+/// frame pool in its slot 0, and `NOTE` in slot 1 if there is one.
 fn helper(entry: extern "C" fn() -> !, cpu: u8) -> Check {
     sys::task_create(slots::SELF_SPACE, HELPER).map_err(|_| "TaskCreate")?;
     let regs = UserRegs {
@@ -95,6 +108,9 @@ fn helper(entry: extern "C" fn() -> !, cpu: u8) -> Check {
         .map_err(|_| "TaskWriteRegs")?;
     sys::task_set_affinity(HELPER, 1 << cpu).map_err(|_| "TaskSetAffinity")?;
     sys::task_give_cap(HELPER, slots::POOL, CapSlot(0), Rights::all()).map_err(|_| "give")?;
+    if sys::cap_info(NOTE).is_ok() {
+        sys::task_give_cap(HELPER, NOTE, CapSlot(1), Rights::all()).map_err(|_| "give")?;
+    }
     sys::task_start(HELPER).map_err(|_| "TaskStart")
 }
 
@@ -154,8 +170,24 @@ fn stale_tlb() -> Check {
     )
 }
 
+/// Whether GS still holds what the helper loaded.
+fn check_selector() {
+    if segments()[3] != SELECTOR {
+        LOST_SELECTOR.store(1, Relaxed);
+    }
+}
+
 extern "C" fn counter() -> ! {
     loop {
+        COUNT.fetch_add(1, Relaxed);
+    }
+}
+
+/// The counter, with its own GS.
+extern "C" fn spinner() -> ! {
+    load_gs(SELECTOR);
+    loop {
+        check_selector();
         COUNT.fetch_add(1, Relaxed);
     }
 }
@@ -227,6 +259,62 @@ fn stall(cpus: u32) -> Check {
         "smptest: a task running elsewhere stopped, restarted, moved and destroyed 100 times; \
          two tasks shared CPU 1"
     );
+    Ok(())
+}
+
+/// Counts a turn, then waits for the notification in its slot 1.
+extern "C" fn waiter() -> ! {
+    load_gs(SELECTOR);
+    loop {
+        check_selector();
+        COUNT.fetch_add(1, Release);
+        let _ = Notification(CapSlot(1)).wait();
+    }
+}
+
+/// The spinner is stopped on one CPU (taken off it there) and restarted on the next, 30 times;
+/// then the waiter blocks on one CPU (which then idles) and is woken on the next, 60 times; over
+/// every CPU (this task's CPU 0 too).
+fn selectors(cpus: u32) -> Check {
+    COUNT.store(0, Release);
+    helper(spinner, 1)?;
+    for turn in 1..=30u32 {
+        ensure(moves(COUNT.load(Relaxed)), "the spinner did not run")?;
+        sys::task_stop(HELPER).map_err(|_| "TaskStop")?;
+        sys::task_set_affinity(HELPER, 1 << ((turn + 1) % cpus)).map_err(|_| "moving")?;
+        sys::task_start(HELPER).map_err(|_| "TaskStart")?;
+    }
+    ensure(moves(COUNT.load(Relaxed)), "the spinner did not run")?;
+    end_helper()?;
+    ensure(
+        LOST_SELECTOR.load(Relaxed) == 0,
+        "a task stopped and moved lost its GS",
+    )?;
+    COUNT.store(0, Release);
+    let note = FramePool(slots::POOL)
+        .create_notification(NOTE)
+        .map_err(|_| "NotificationCreate")?;
+    helper(waiter, 1)?;
+    for turn in 1..=60 {
+        let blocked = waits(2_000_000_000, || {
+            let state = sys::task_caps(HELPER, 64).map(|i| i.activity);
+            COUNT.load(Acquire) == turn
+                && state == Ok(userlib::abi::inspect::Activity::Waiting as u64)
+        });
+        ensure(blocked, "the waiter did not run and wait")?;
+        let next = (turn as u32 + 1) % cpus;
+        sys::task_set_affinity(HELPER, 1 << next).map_err(|_| "moving")?;
+        note.signal().map_err(|_| "Signal")?;
+    }
+    ensure(moves(60), "the waiter did not wake")?;
+    end_helper()?;
+    let _ = note.destroy();
+    let _ = note.delete();
+    ensure(
+        LOST_SELECTOR.load(Relaxed) == 0,
+        "a task woken on another CPU lost its GS",
+    )?;
+    println!("smptest: a task's GS kept over 30 stops and 60 wake-ups, each on another CPU");
     Ok(())
 }
 
