@@ -96,12 +96,14 @@ pub fn kill_descendants(c: &mut Checks) {
             (Ok(g1), Ok(g2)) => println!("forktest:11: child {} forked {g1} and {g2}", getpid()),
             _ => println!("forktest:11: child {}: fork failed", getpid()),
         }
+        // A third child, once the line is out: what the parent waits for.
+        let _ = fork_child(ForkMode::CopyOnWrite, forever);
         forever()
     });
-    // Let the child make its descendants (the system test checks that its line came first).
-    for _ in 0..300 {
-        yield_now();
-    }
+    // Let the child make its descendants (the system test checks that its line came first): on
+    // several CPUs it runs beside this one, so a number of yields is no wait.
+    let made = wait_until(|| children_of(middle) >= 3);
+    c.check(made, "the child made its descendants");
     println!("forktest:11: pid {parent} kills child {middle}");
     let killed = Ok(Status {
         pid: middle,
@@ -117,6 +119,29 @@ pub fn kill_descendants(c: &mut Checks) {
         "its descendants are not the parent's children",
     );
     // That they are gone, and every frame with them, is init's census check at the end.
+}
+
+/// How many live children `pid` has (the memory server's list).
+fn children_of(pid: u64) -> usize {
+    let mut count = 0;
+    let mut from = 0;
+    while let Ok(p) = process::process_from(from) {
+        count += usize::from(p.parent == pid);
+        from = p.pid + 1;
+    }
+    count
+}
+
+/// Yields until `done()`, for at most 5·10⁹ TSC ticks; whether it came true.
+fn wait_until(mut done: impl FnMut() -> bool) -> bool {
+    let start = userlib::rdtsc();
+    while userlib::rdtsc().wrapping_sub(start) < 5_000_000_000 {
+        if done() {
+            return true;
+        }
+        yield_now();
+    }
+    done()
 }
 
 pub fn orphans(c: &mut Checks) {
