@@ -66,7 +66,7 @@ impl Kernel {
     /// way to idling.)
     #[cold]
     #[inline(never)]
-    pub fn leave_entered(&mut self) {
+    fn leave_entered(&mut self) {
         let live = cpu::data_segments();
         if live != self.segments {
             self.keep_segments(self.entered, live);
