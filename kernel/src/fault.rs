@@ -5,7 +5,7 @@ use crate::ipc::write_message;
 use crate::mem::frames::FrameTable;
 use crate::mem::paging::Tables;
 use crate::obj::endpoint::Waiting;
-use crate::obj::task::{Pending, SendKind, State};
+use crate::obj::task::{Pending, SendKind};
 use crate::sched::{Kernel, Spaces, Tasks};
 use abi::layout::is_user_page;
 use abi::msg::fault;
@@ -83,13 +83,11 @@ impl Kernel {
         let to = self.regs(handler);
         write_message(to, msg.badge, tag, &msg.words);
         to.r12 = id;
-        match self.task(handler).affinity & self.this_bit != 0 {
-            true => {
-                self.task(handler).state = State::Ready;
-                self.current = Some(handler);
-            }
-            false => self.make_ready(handler, true),
+        if self.task(handler).affinity & self.this_bit != 0 {
+            self.current = Some(handler);
         }
+        // (Made current, it is only marked ready: `make_ready` returns at once.)
+        self.make_ready(handler, true);
         true
     }
 
