@@ -9,6 +9,7 @@ use crate::arch::{syscall, syscall_no_args, syscall_r12, SysOut};
 use crate::ipc::{ipc_word, Received};
 use crate::Result;
 use abi::device::Geometry;
+use abi::inspect::Activity;
 use abi::qemu::ExitCode;
 use abi::space::{MappedPage, ShareMode, UnmapFlags, PAGES_PER_CALL};
 use abi::{CapKind, CapSlot, Message, MsgTag, PageRights, Rights, SysError, Sysnum};
@@ -433,6 +434,14 @@ pub fn task_caps(task: CapSlot, first: u64) -> Result<TaskCapsInfo> {
         on: out.r[2],
         cpu: out.r[3],
     })
+}
+
+/// What a task is doing: `TaskCaps` asked from past its last slot, so no slot is described and
+/// nothing is written into the caller's IPC buffer (needs the task capability with `READ`).
+#[inline]
+pub fn task_activity(task: CapSlot) -> Result<Activity> {
+    let info = task_caps(task, abi::cap::CAP_SLOTS as u64)?;
+    Activity::from_raw(info.activity).ok_or(SysError::InvalidArgument)
 }
 
 /// The states of frames from `first` on, a byte each (`abi::frames`), into the caller's IPC

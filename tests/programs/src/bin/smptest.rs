@@ -297,9 +297,8 @@ fn selectors(cpus: u32) -> Check {
     helper(waiter, 1)?;
     for turn in 1..=60 {
         let blocked = waits(2_000_000_000, || {
-            let state = sys::task_caps(HELPER, 64).map(|i| i.activity);
-            COUNT.load(Acquire) == turn
-                && state == Ok(userlib::abi::inspect::Activity::Waiting as u64)
+            let state = sys::task_activity(HELPER);
+            COUNT.load(Acquire) == turn && state == Ok(userlib::abi::inspect::Activity::Waiting)
         });
         ensure(blocked, "the waiter did not run and wait")?;
         let next = (turn as u32 + 1) % cpus;

@@ -232,9 +232,8 @@ impl Driver {
     }
 }
 
-/// Whether `task` can run (ready, or running on another CPU). `TaskCaps` from past the last slot
-/// describes no slot, so it writes nothing into the IPC buffer the workers share.
+/// Whether `task` can run (ready, or running on another CPU). (`task_activity` writes nothing into
+/// the IPC buffer the workers share.)
 fn runnable(task: CapSlot) -> bool {
-    let info = sys::task_caps(task, userlib::abi::cap::CAP_SLOTS as u64);
-    info.is_ok_and(|i| i.activity == userlib::abi::inspect::Activity::Ready.raw())
+    sys::task_activity(task) == Ok(userlib::abi::inspect::Activity::Ready)
 }
