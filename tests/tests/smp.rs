@@ -1,15 +1,20 @@
 //! Several CPUs: the boot CPU starts the others (INIT, SIPI, SIPI), each answers once set up and
 //! waits in `entry::cpu_started`, and the system runs as with one.
-use runner::{Options, Verdict};
+use runner::{Options, Outcome, Verdict};
 use system_tests::*;
+
+/// Boots `programs` on `cpus` CPUs, under `-icount shift` if given, else in parallel.
+fn run_on(cpus: u8, icount: Option<u8>, programs: &[&str]) -> Outcome {
+    run(Options {
+        smp: cpus,
+        icount,
+        ..Options::for_test(programs, TIMEOUT_SECS)
+    })
+}
 
 /// Boots `hello` on `cpus` CPUs (under `-icount` or in parallel) and checks that all answered.
 fn boot_on(cpus: u8, icount: Option<u8>) {
-    let out = run(Options {
-        smp: cpus,
-        icount,
-        ..Options::for_test(&["hello"], TIMEOUT_SECS)
-    });
+    let out = run_on(cpus, icount, &["hello"]);
     expect_verdict(&out, Verdict::Success);
     let ids: String = (0..cpus).map(|id| format!(" {id}")).collect();
     expect_output(&out, &format!("cpus: {cpus} (APIC ids{ids})\n"));
@@ -45,11 +50,7 @@ fn four_cpus_start_in_parallel() {
 /// another CPU stopped, read, restarted, moved and destroyed, a task's segment selectors kept as
 /// it moves between CPUs, parallel syscalls; and the census.
 fn smptest_on(cpus: u8, icount: Option<u8>) {
-    let out = run(Options {
-        smp: cpus,
-        icount,
-        ..Options::for_test(&["smptest"], TIMEOUT_SECS)
-    });
+    let out = run_on(cpus, icount, &["smptest"]);
     expect_verdict(&out, Verdict::Success);
     expect_output(&out, &format!("smptest: {cpus} CPUs"));
     expect_output(&out, "smptest: stale TLB: 0 stale reads");
@@ -86,10 +87,7 @@ fn fork_and_copy_on_write_on_four_cpus() {
     let mut words: Vec<String> = cases.iter().map(|n| format!("forktest:{n}")).collect();
     words.insert(5, "then".into());
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let out = run(Options {
-        smp: 4,
-        ..Options::for_test(&words, TIMEOUT_SECS)
-    });
+    let out = run_on(4, None, &words);
     expect_verdict(&out, Verdict::Success);
     for n in cases {
         expect_output(&out, &format!("forktest:{n}: passed"));

@@ -1,5 +1,6 @@
 //! Cases 6, 11, 12: wait, kill, orphans.
 use crate::checks::{exited_with, filled_page, fork_child, Checks, SCRATCH};
+use test_programs::wait::yield_until;
 use userlib::abi::memsrv::{ExitHow, ForkMode, MemError};
 use userlib::println;
 use userlib::process::Error;
@@ -102,7 +103,7 @@ pub fn kill_descendants(c: &mut Checks) {
     });
     // Let the child make its descendants (the system test checks that its line came first): on
     // several CPUs it runs beside this one, so a number of yields is no wait.
-    let made = wait_until(|| children_of(middle) >= 3);
+    let made = yield_until(|| children_of(middle) >= 3);
     c.check(made, "the child made its descendants");
     println!("forktest:11: pid {parent} kills child {middle}");
     let killed = Ok(Status {
@@ -130,18 +131,6 @@ fn children_of(pid: u64) -> usize {
         from = p.pid + 1;
     }
     count
-}
-
-/// Yields until `done()`, for at most 5·10⁹ TSC ticks; whether it came true.
-fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let start = userlib::rdtsc();
-    while userlib::rdtsc().wrapping_sub(start) < 5_000_000_000 {
-        if done() {
-            return true;
-        }
-        yield_now();
-    }
-    done()
 }
 
 pub fn orphans(c: &mut Checks) {

@@ -3,6 +3,7 @@
 //! fault endpoint that exits or faults is reported and destroyed by the kernel itself; one whose
 //! fault endpoint is the rogue's reports to the rogue, which receives the kernel's message.
 use test_programs::hostile::case::{check, works, Checked, Failure};
+use test_programs::wait::yield_until;
 use userlib::abi::inspect::Activity;
 use userlib::{slots, sys, AddressSpace, CapSlot, Endpoint, Task, UserRegs};
 
@@ -62,28 +63,19 @@ impl Helper {
     }
 }
 
-/// Yields until `done()` holds: on one CPU helpers run when the rogue yields, on several they run
-/// elsewhere at once. Fails after 5·10⁹ TSC ticks (seconds without `-icount`; as many
-/// instructions with it): a count of yields is no bound when the CPU the helper runs on is a host
-/// thread that may wait for a core.
-pub fn wait_for(what: &'static str, mut done: impl FnMut() -> bool) -> Result<(), Failure> {
-    let start = userlib::arch::rdtsc();
-    while userlib::arch::rdtsc().wrapping_sub(start) < 5_000_000_000 {
-        if done() {
-            return Ok(());
-        }
-        sys::yield_now();
+/// Yields until `done()` holds (`test_programs::wait`); fails if it does not in time.
+pub fn wait_for(what: &'static str, done: impl FnMut() -> bool) -> Result<(), Failure> {
+    match yield_until(done) {
+        true => Ok(()),
+        false => Err(Failure { what, got: 0 }),
     }
-    Err(Failure { what, got: 0 })
 }
 
 /// Waits until the helper is in one of `activities` (`TaskCaps`): blocked where a case needs it
 /// before it acts, whatever CPU the helper runs on.
 pub fn wait_until(helper: &Helper, activities: &[Activity], what: &'static str) -> Checked {
     wait_for(what, || {
-        // From slot 64: no capability described, only the state.
-        let info = sys::task_caps(helper.task.0, 64);
-        info.is_ok_and(|i| activities.iter().any(|&a| i.activity == a as u64))
+        sys::task_activity(helper.task.0).is_ok_and(|now| activities.contains(&now))
     })
 }
 
